@@ -1,0 +1,2473 @@
+/* wsclient.h - v0.1.0 - MIT license - a WebSocket client (RFC 6455) over TCP and BearSSL TLS
+
+   The C form of the WinDev function WebSocketClientConnectSSL and the socket
+   functions it works with (SocketRead, SocketWrite, SocketClose, SocketExist).
+
+   DO THIS
+       #define WSCLIENT_IMPLEMENTATION
+   before you include this file in *one* C or C++ file to create the
+   implementation. Every other file includes it without the define.
+
+       #include ...
+       #define WSCLIENT_IMPLEMENTATION
+       #include "wsclient.h"
+
+   and link with BearSSL:  cc app.c -lbearssl
+
+   EXAMPLE (synchronous, the seed's first example)
+
+       if (wsc_connect_ssl("wbsocket", "echo.example.org", 0, NULL, NULL, 0, 0)) {
+           if (wsc_write("wbsocket", "Hello world!")) {
+               char msg[256];
+               long n = wsc_read("wbsocket", msg, sizeof msg, WSC_WAIT_FOREVER, NULL);
+               if (n >= 0) printf("Server answered: %s\n", msg);
+           }
+           wsc_close("wbsocket");
+       } else {
+           fprintf(stderr, "%s\n", wsc_error_info());
+       }
+
+   EXAMPLE (asynchronous, the seed's second example)
+
+       static void on_event(const wsc_event_data *ev) {
+           switch (ev->event) {
+           case WSC_EVENT_OPEN:    wsc_write(ev->name, "Message from the client."); break;
+           case WSC_EVENT_MESSAGE: printf("Server message: %s\n", ev->message); break;
+           case WSC_EVENT_CLOSE:   printf("Closed: %d %s\n", ev->code, ev->message); break;
+           case WSC_EVENT_ERROR:   printf("Error: %s\n", ev->message); break;
+           }
+       }
+       wsc_connect_ssl_async("client", on_event, "192.168.100.1", 443, "MyProject", NULL, 0);
+       while (wsc_count() > 0) wsc_pump(100);
+
+   API (seed function -> C)
+
+       WebSocketClientConnectSSL, sync  -> wsc_connect_ssl(name, address, port, path, protocols, ssl_options, timeout_ms)
+       WebSocketClientConnectSSL, async -> wsc_connect_ssl_async(name, callback, address, port, path, protocols, ssl_options)
+       WebSocketClientConnect (plain)   -> wsc_connect, wsc_connect_async
+       every option, or a ws:// / wss:// URL -> wsc_open(name, &config)
+       SocketWrite   -> wsc_write (text, NUL-terminated), wsc_write_text, wsc_write_binary
+       SocketRead    -> wsc_read (one whole message into a buffer), wsc_read_alloc
+       SocketClose   -> wsc_close (close handshake with a bounded wait, frees the name)
+       SocketExist   -> wsc_exist
+       SocketChangeTransmissionMode -> wsc_change_transmission_mode (accepted, no effect)
+       ErrorInfo     -> wsc_error_info (text), wsc_error_code (WSC_ERR_*)
+       event loop    -> wsc_pump(timeout_ms): waits on every socket, runs callbacks
+       also          -> wsc_protocol (chosen subprotocol), wsc_count, wsc_close_all
+
+   Optional parameters are 0 / NULL for the seed's default: port 443 (80 for
+   plain), path "/", no subprotocol, TLS mask WSC_TLS1 | WSC_TLS1_1 | WSC_TLS1_2.
+
+   Callbacks run only inside wsc_pump(), on the caller's thread. A callback may
+   write, close, or connect any socket (wsc_pump itself may not be nested).
+   The library is not thread-safe: use it from one thread.
+
+   CONFIGURATION (define before the implementation include)
+
+       WSCLIENT_MAX_SOCKETS      sockets in the table (default 16)
+       WSCLIENT_MAX_NAME         longest socket name, in bytes (default 63)
+       WSCLIENT_MAX_MESSAGE      largest message sent or received (default 16 MiB);
+                                 a larger incoming one fails the connection with 1009
+       WSCLIENT_MAX_HEADER       largest HTTP upgrade response (default 8192)
+       WSCLIENT_DEFAULT_TIMEOUT_MS  connect bound when timeout_ms is 0 (default 10000)
+       WSCLIENT_CLOSE_TIMEOUT_MS wait for the close handshake (default 2000)
+       WSCLIENT_WRITE_TIMEOUT_MS bound on a write waiting for the socket (default 10000)
+       WSCLIENT_MALLOC(sz) / WSCLIENT_REALLOC(p, sz) / WSCLIENT_FREE(p)  allocator
+       WSCLIENT_ASSERT(x)        assertion (default assert from <assert.h>)
+       WSCLIENT_API              linkage of the public functions (default extern)
+       WSCLIENT_STATIC           makes every function static (private to one file)
+
+   LIMITS AND GUARANTEES
+       - Every wait is bounded by the timeout the call was given; WSC_WAIT_FOREVER
+         exists only where the caller asks for it (wsc_read).
+       - Going past a limit is an error with a message naming the macro to raise,
+         never a crash or a silent cut.
+       - A message is delivered whole or not at all (no end tag mode).
+       - Host names are resolved with getaddrinfo(), which blocks; numeric
+         addresses never touch DNS.
+
+   DEPARTURES FROM THE SEED
+       - TLS 1.3, SSL 2 and SSL 3 are not in BearSSL: those bits of the mask are
+         ignored, and a mask with nothing else fails with WSC_ERR_TLS_VERSION.
+         BearSSL takes a range of versions, so a mask with holes (TLS1 + TLS1_2)
+         allows the whole range from its lowest to its highest version.
+       - The default connect timeout is 10 s, not 10 ms: 10 ms fails most TLS
+         handshakes that leave the machine.
+       - The callback receives a wsc_event_data (event, socket name, message,
+         length, binary flag, close code) rather than (event, message).
+
+   REVISION HISTORY
+       0.1.0  first release: socket table, sync and async connect on one engine,
+              ws:// and wss://, RFC 6455 framing, close handshake.
+*/
+
+#ifndef WSCLIENT_H
+#define WSCLIENT_H
+
+#include <stddef.h>
+
+#define WSCLIENT_VERSION_MAJOR 0
+#define WSCLIENT_VERSION_MINOR 1
+#define WSCLIENT_VERSION_PATCH 0
+#define WSCLIENT_VERSION_STRING "0.1.0"
+
+#ifndef WSCLIENT_API
+#ifdef WSCLIENT_STATIC
+#define WSCLIENT_API static
+#else
+#define WSCLIENT_API extern
+#endif
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The seed's SSL option mask (ProtocolSSL2 ... ProtocolTLS1_3). */
+#define WSC_SSL2   0x01u
+#define WSC_SSL3   0x02u
+#define WSC_TLS1   0x04u
+#define WSC_TLS1_1 0x08u
+#define WSC_TLS1_2 0x10u
+#define WSC_TLS1_3 0x20u
+#define WSC_TLS_DEFAULT (WSC_TLS1 | WSC_TLS1_1 | WSC_TLS1_2)
+
+/* Waits, in milliseconds. */
+#define WSC_NO_WAIT        0
+#define WSC_WAIT_FOREVER (-1)
+
+/* Callback events (the seed's SocketOpening / SocketMessage / SocketClosing / SocketError). */
+enum {
+    WSC_EVENT_OPEN = 1,
+    WSC_EVENT_MESSAGE,
+    WSC_EVENT_CLOSE,
+    WSC_EVENT_ERROR
+};
+
+/* Result codes, read back with wsc_error_code(). */
+typedef enum wsc_result {
+    WSC_OK = 0,
+    WSC_ERR_ARGUMENT,        /* bad parameter from the caller                  */
+    WSC_ERR_UNKNOWN_SOCKET,  /* no socket of that name                         */
+    WSC_ERR_NAME_IN_USE,     /* a socket of that name exists                   */
+    WSC_ERR_NAME_TOO_LONG,   /* longer than WSCLIENT_MAX_NAME                  */
+    WSC_ERR_TABLE_FULL,      /* WSCLIENT_MAX_SOCKETS sockets are open          */
+    WSC_ERR_NO_MEMORY,       /* the allocator failed                           */
+    WSC_ERR_DNS,             /* the host name did not resolve                  */
+    WSC_ERR_CONNECT,         /* TCP connect refused or unreachable             */
+    WSC_ERR_TIMEOUT,         /* the call's bound ran out                       */
+    WSC_ERR_TLS_VERSION,     /* the mask leaves no version BearSSL can do      */
+    WSC_ERR_TLS,             /* TLS handshake or record failure, alert         */
+    WSC_ERR_CERTIFICATE,     /* the server certificate failed a check          */
+    WSC_ERR_HTTP_STATUS,     /* the server answered the upgrade with non-101   */
+    WSC_ERR_HANDSHAKE,       /* the 101 answer broke RFC 6455 §4.1             */
+    WSC_ERR_SUBPROTOCOL,     /* the server accepted none of our protocols      */
+    WSC_ERR_PROTOCOL,        /* the server broke RFC 6455 framing              */
+    WSC_ERR_MESSAGE_TOO_BIG, /* over WSCLIENT_MAX_MESSAGE                      */
+    WSC_ERR_BUFFER_TOO_SMALL,/* the caller's buffer cannot hold the message    */
+    WSC_ERR_CLOSED,          /* the connection is closed or closing            */
+    WSC_ERR_NOT_OPEN,        /* the socket is still connecting                 */
+    WSC_ERR_STATE,           /* the call does not fit this socket              */
+    WSC_ERR_IO               /* the operating system reported a socket error  */
+} wsc_result;
+
+/* What a callback receives. Pointers are valid during the callback only. */
+typedef struct wsc_event_data {
+    const char *name;    /* the socket's name                                   */
+    int event;           /* WSC_EVENT_*                                         */
+    const char *message; /* MESSAGE: payload, NUL-terminated; CLOSE: reason;
+                            ERROR: the error text; OPEN: chosen subprotocol     */
+    size_t length;       /* bytes in message (without the terminating NUL)      */
+    int binary;          /* MESSAGE: 1 for a binary message, 0 for text         */
+    int code;            /* CLOSE: close code (1005 when none); ERROR: WSC_ERR_* */
+    void *user;          /* wsc_config.user                                     */
+} wsc_event_data;
+
+typedef void (*wsc_callback)(const wsc_event_data *ev);
+
+/* Every connect option. Zero means "the default", so new fields never break callers. */
+typedef struct wsc_config {
+    const char *url;         /* "ws://host:port/path" or "wss://...": sets the
+                                four fields below (which are then ignored)      */
+    const char *address;     /* host name, IPv4, or IPv6 literal ([::1] or ::1)  */
+    int port;                /* 0: 443 for TLS, 80 for plain                     */
+    const char *path;        /* NULL or "": "/"; may carry a query string        */
+    int tls;                 /* 1: wss://                                         */
+    const char *protocols;   /* comma-separated subprotocols, NULL: none         */
+    unsigned ssl_options;    /* WSC_TLS* mask, 0: WSC_TLS_DEFAULT                */
+    int timeout_ms;          /* bound on the whole connect, 0: default           */
+    wsc_callback callback;   /* NULL: a synchronous socket                       */
+    void *user;              /* passed back in wsc_event_data.user               */
+    const char *ca_file;     /* PEM file of trusted CAs, NULL: the system bundle */
+    const char *ca_pem;      /* PEM text of trusted CAs (takes precedence)       */
+    size_t ca_pem_len;       /* 0: strlen(ca_pem)                                */
+    const char *server_name; /* name for SNI and the certificate check, NULL: address */
+    int dangerous_no_certificate_check; /* 1: accept ANY server certificate: no
+                                trust, date or name check. Testing only.        */
+    int write_timeout_ms;    /* 0: WSCLIENT_WRITE_TIMEOUT_MS                     */
+    int close_timeout_ms;    /* 0: WSCLIENT_CLOSE_TIMEOUT_MS                     */
+} wsc_config;
+
+/* Synchronous connects: return 1 once the socket is open, 0 on failure (see wsc_error_info). */
+WSCLIENT_API int wsc_connect_ssl(const char *name, const char *address, int port, const char *path,
+                                 const char *protocols, unsigned ssl_options, int timeout_ms);
+WSCLIENT_API int wsc_connect(const char *name, const char *address, int port, const char *path,
+                             const char *protocols, int timeout_ms);
+/* Asynchronous connects: return 1 when started, 0 when refused at once (bad
+   argument, name in use, table full). Later failures arrive as WSC_EVENT_ERROR. */
+WSCLIENT_API int wsc_connect_ssl_async(const char *name, wsc_callback callback, const char *address,
+                                       int port, const char *path, const char *protocols,
+                                       unsigned ssl_options);
+WSCLIENT_API int wsc_connect_async(const char *name, wsc_callback callback, const char *address,
+                                   int port, const char *path, const char *protocols);
+/* Any option: synchronous when config->callback is NULL, asynchronous otherwise. */
+WSCLIENT_API int wsc_open(const char *name, const wsc_config *config);
+
+/* Send one message. Returns 1 once it is handed to the transport, 0 on failure. */
+WSCLIENT_API int wsc_write(const char *name, const char *text);
+WSCLIENT_API int wsc_write_text(const char *name, const char *text, size_t length);
+WSCLIENT_API int wsc_write_binary(const char *name, const void *data, size_t length);
+
+/* Read one whole message of a synchronous socket into buf (NUL-terminated when
+   it fits). timeout_ms: WSC_NO_WAIT, a bound, or WSC_WAIT_FOREVER. Returns its
+   length, or -1 (timeout, closed, error). A message larger than capacity - 1
+   stays queued and the call fails with WSC_ERR_BUFFER_TOO_SMALL. */
+WSCLIENT_API long wsc_read(const char *name, void *buf, size_t capacity, int timeout_ms, int *binary);
+/* Same, into memory the caller frees with wsc_free(). NULL on failure. */
+WSCLIENT_API char *wsc_read_alloc(const char *name, int timeout_ms, size_t *length, int *binary);
+WSCLIENT_API void wsc_free(void *p);
+
+/* Close handshake (bounded by close_timeout_ms), then frees the name. Returns 1
+   when the handshake completed cleanly, 0 otherwise; the socket is gone either way. */
+WSCLIENT_API int wsc_close(const char *name);
+WSCLIENT_API void wsc_close_all(void);
+WSCLIENT_API int wsc_exist(const char *name);
+WSCLIENT_API int wsc_count(void);
+/* The subprotocol the server chose ("" for none), or NULL for an unknown name. */
+WSCLIENT_API const char *wsc_protocol(const char *name);
+/* SocketChangeTransmissionMode has no effect on a WebSocket: one call is one message. */
+WSCLIENT_API int wsc_change_transmission_mode(const char *name, int mode);
+
+/* Wait up to timeout_ms for activity on every socket and run the callbacks.
+   Returns the number of events delivered, or -1 when called from a callback. */
+WSCLIENT_API int wsc_pump(int timeout_ms);
+
+WSCLIENT_API const char *wsc_error_info(void);
+WSCLIENT_API wsc_result wsc_error_code(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WSCLIENT_H */
+
+/* ======================================================================== */
+/* >>implementation                                                         */
+/* ======================================================================== */
+#ifdef WSCLIENT_IMPLEMENTATION
+#ifndef WSCLIENT_IMPLEMENTATION_DONE
+#define WSCLIENT_IMPLEMENTATION_DONE
+
+/* Strict -std=c99 hides POSIX; this works when the implementation is included
+   before any system header (else pass -D_POSIX_C_SOURCE=200809L). */
+#if !defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE) && !defined(_DEFAULT_SOURCE) && !defined(_XOPEN_SOURCE)
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include <bearssl.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#ifndef WSCLIENT_MAX_SOCKETS
+#define WSCLIENT_MAX_SOCKETS 16
+#endif
+#ifndef WSCLIENT_MAX_NAME
+#define WSCLIENT_MAX_NAME 63
+#endif
+#ifndef WSCLIENT_MAX_MESSAGE
+#define WSCLIENT_MAX_MESSAGE (16u * 1024u * 1024u)
+#endif
+#ifndef WSCLIENT_MAX_HEADER
+#define WSCLIENT_MAX_HEADER 8192
+#endif
+#ifndef WSCLIENT_DEFAULT_TIMEOUT_MS
+#define WSCLIENT_DEFAULT_TIMEOUT_MS 10000
+#endif
+#ifndef WSCLIENT_CLOSE_TIMEOUT_MS
+#define WSCLIENT_CLOSE_TIMEOUT_MS 2000
+#endif
+#ifndef WSCLIENT_WRITE_TIMEOUT_MS
+#define WSCLIENT_WRITE_TIMEOUT_MS 10000
+#endif
+#if !defined(WSCLIENT_MALLOC) || !defined(WSCLIENT_REALLOC) || !defined(WSCLIENT_FREE)
+#define WSCLIENT_MALLOC(sz) malloc(sz)
+#define WSCLIENT_REALLOC(p, sz) realloc(p, sz)
+#define WSCLIENT_FREE(p) free(p)
+#endif
+#ifndef WSCLIENT_ASSERT
+#include <assert.h>
+#define WSCLIENT_ASSERT(x) assert(x)
+#endif
+#ifndef MSG_NOSIGNAL
+#define MSG_NOSIGNAL 0 /* macOS and BSD: SO_NOSIGPIPE is set on the socket instead */
+#endif
+
+#define WSC__PLAIN_RX 16384 /* receive buffer of a plain TCP socket */
+#define WSC__ERRLEN 256
+
+typedef unsigned char wsc__u8;
+
+/* ------------------------------------------------------------------------ */
+/* Growable byte buffer                                                     */
+/* ------------------------------------------------------------------------ */
+
+typedef struct wsc__buf {
+    wsc__u8 *data;
+    size_t len, cap, off; /* off: bytes already consumed from the front */
+} wsc__buf;
+
+static int wsc__buf_reserve(wsc__buf *b, size_t extra) {
+    size_t need, cap;
+    wsc__u8 *p;
+    if (b->off > 0 && b->off == b->len) b->off = b->len = 0;
+    need = b->len + extra;
+    if (need < b->len) return 0;
+    if (need <= b->cap) return 1;
+    if (b->off > 0) { /* reclaim the consumed front before growing */
+        memmove(b->data, b->data + b->off, b->len - b->off);
+        b->len -= b->off;
+        b->off = 0;
+        need = b->len + extra;
+        if (need <= b->cap) return 1;
+    }
+    cap = b->cap ? b->cap : 256;
+    while (cap < need) cap = cap * 2 > cap ? cap * 2 : need;
+    p = (wsc__u8 *)WSCLIENT_REALLOC(b->data, cap);
+    if (!p) return 0;
+    b->data = p;
+    b->cap = cap;
+    return 1;
+}
+
+static size_t wsc__buf_pending(const wsc__buf *b) { return b->len - b->off; }
+
+static void wsc__buf_free(wsc__buf *b) {
+    WSCLIENT_FREE(b->data);
+    memset(b, 0, sizeof *b);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Time                                                                     */
+/* ------------------------------------------------------------------------ */
+
+static int64_t wsc__now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Milliseconds left until deadline (-1: no deadline), clamped for poll(). */
+static int wsc__remaining(int64_t deadline) {
+    int64_t left;
+    if (deadline < 0) return -1;
+    left = deadline - wsc__now_ms();
+    if (left < 0) return 0;
+    return left > 0x7fffffff ? 0x7fffffff : (int)left;
+}
+
+static int64_t wsc__deadline(int timeout_ms) {
+    return timeout_ms < 0 ? -1 : wsc__now_ms() + timeout_ms;
+}
+
+/* ------------------------------------------------------------------------ */
+/* UTF-8 validation (RFC 3629), incremental: state 0 = between characters   */
+/* ------------------------------------------------------------------------ */
+
+#define WSC__UTF8_REJECT 8u
+
+static unsigned wsc__utf8_step(unsigned st, wsc__u8 c) {
+    switch (st) {
+    case 0:
+        if (c < 0x80) return 0;
+        if (c < 0xC2) return WSC__UTF8_REJECT; /* continuation or overlong lead */
+        if (c < 0xE0) return 1;
+        if (c == 0xE0) return 4;               /* next byte A0..BF: no overlong */
+        if (c == 0xED) return 5;               /* next byte 80..9F: no surrogates */
+        if (c < 0xF0) return 2;
+        if (c == 0xF0) return 6;               /* next byte 90..BF: no overlong */
+        if (c < 0xF4) return 3;
+        if (c == 0xF4) return 7;               /* next byte 80..8F: <= U+10FFFF */
+        return WSC__UTF8_REJECT;
+    case 1: return (c & 0xC0) == 0x80 ? 0u : WSC__UTF8_REJECT;
+    case 2: return (c & 0xC0) == 0x80 ? 1u : WSC__UTF8_REJECT;
+    case 3: return (c & 0xC0) == 0x80 ? 2u : WSC__UTF8_REJECT;
+    case 4: return (c >= 0xA0 && c <= 0xBF) ? 1u : WSC__UTF8_REJECT;
+    case 5: return (c >= 0x80 && c <= 0x9F) ? 1u : WSC__UTF8_REJECT;
+    case 6: return (c >= 0x90 && c <= 0xBF) ? 2u : WSC__UTF8_REJECT;
+    case 7: return (c >= 0x80 && c <= 0x8F) ? 2u : WSC__UTF8_REJECT;
+    default: return WSC__UTF8_REJECT;
+    }
+}
+
+/* Feeds n bytes; returns the new state (WSC__UTF8_REJECT is sticky). */
+static unsigned wsc__utf8_feed(unsigned st, const wsc__u8 *p, size_t n) {
+    size_t i = 0;
+    while (i < n && st != WSC__UTF8_REJECT) {
+        if (st == 0) { /* skip ASCII a word at a time */
+            while (i + 8 <= n) {
+                uint64_t w;
+                memcpy(&w, p + i, 8);
+                if (w & 0x8080808080808080ull) break;
+                i += 8;
+            }
+            if (i >= n) break;
+        }
+        st = wsc__utf8_step(st, p[i++]);
+    }
+    return st;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Masking (RFC 6455 §5.3), a word at a time                                */
+/* ------------------------------------------------------------------------ */
+
+/* Copies n bytes from src to dst, XORed with the 4-byte key starting at key[0]. */
+static void wsc__mask_copy(wsc__u8 *dst, const wsc__u8 *src, size_t n, const wsc__u8 key[4]) {
+    size_t i = 0;
+    uint64_t k8;
+    wsc__u8 kb[8];
+    memcpy(kb, key, 4);
+    memcpy(kb + 4, key, 4);
+    memcpy(&k8, kb, 8);
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, src + i, 8);
+        w ^= k8;
+        memcpy(dst + i, &w, 8);
+    }
+    for (; i < n; i++) dst[i] = (wsc__u8)(src[i] ^ key[i & 3]);
+}
+
+/* Writes a client frame header into h (14 bytes room); returns its length. */
+static size_t wsc__frame_header(wsc__u8 *h, unsigned opcode, int fin, uint64_t len, const wsc__u8 key[4]) {
+    size_t n = 0;
+    int i;
+    h[n++] = (wsc__u8)((fin ? 0x80 : 0) | (opcode & 0x0F));
+    if (len < 126) {
+        h[n++] = (wsc__u8)(0x80 | len);
+    } else if (len <= 0xFFFF) {
+        h[n++] = 0x80 | 126;
+        h[n++] = (wsc__u8)(len >> 8);
+        h[n++] = (wsc__u8)len;
+    } else {
+        h[n++] = 0x80 | 127;
+        for (i = 7; i >= 0; i--) h[n++] = (wsc__u8)(len >> (8 * i));
+    }
+    memcpy(h + n, key, 4);
+    return n + 4;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Frame parser (RFC 6455 §5): incremental, any split of the input          */
+/* ------------------------------------------------------------------------ */
+
+enum {
+    WSC__OP_CONT = 0x0, WSC__OP_TEXT = 0x1, WSC__OP_BINARY = 0x2,
+    WSC__OP_CLOSE = 0x8, WSC__OP_PING = 0x9, WSC__OP_PONG = 0xA
+};
+
+/* What wsc__rx_feed stopped on. */
+enum {
+    WSC__RX_MORE = 0, /* consumed everything, needs more bytes */
+    WSC__RX_MESSAGE,  /* rx->msg holds a whole data message      */
+    WSC__RX_PING,     /* rx->ctrl holds the ping payload          */
+    WSC__RX_PONG,
+    WSC__RX_CLOSE,    /* rx->close_code, reason in rx->ctrl + 2   */
+    WSC__RX_ERROR     /* rx->fail_code (1002/1007/1009), rx->fail_text */
+};
+
+typedef struct wsc__rx {
+    wsc__u8 hdr[14];
+    unsigned hdr_len;
+    int in_frame;          /* header done, payload pending */
+    unsigned opcode;
+    int fin;
+    uint64_t remaining;
+    int msg_active;        /* inside a (possibly fragmented) data message */
+    unsigned msg_opcode;
+    wsc__u8 *msg;
+    size_t msg_len, msg_cap, max_message;
+    unsigned utf8;
+    wsc__u8 ctrl[125];
+    size_t ctrl_len;
+    int close_code;
+    int fail_code;
+    const char *fail_text;
+} wsc__rx;
+
+static void wsc__rx_init(wsc__rx *rx, size_t max_message) {
+    memset(rx, 0, sizeof *rx);
+    rx->max_message = max_message;
+}
+
+static void wsc__rx_free(wsc__rx *rx) {
+    WSCLIENT_FREE(rx->msg);
+    rx->msg = NULL;
+    rx->msg_len = rx->msg_cap = 0;
+}
+
+static int wsc__rx_fail(wsc__rx *rx, int code, const char *text) {
+    rx->fail_code = code;
+    rx->fail_text = text;
+    return WSC__RX_ERROR;
+}
+
+/* Header length implied by the first two bytes. */
+static unsigned wsc__rx_header_size(const wsc__u8 *h) {
+    unsigned len7 = h[1] & 0x7F, n = 2;
+    if (len7 == 126) n += 2;
+    else if (len7 == 127) n += 8;
+    if (h[1] & 0x80) n += 4;
+    return n;
+}
+
+/* Close codes a peer may send (RFC 6455 §7.4, IANA registry). */
+static int wsc__close_code_valid(int code) {
+    if (code >= 1000 && code <= 1003) return 1;
+    if (code >= 1007 && code <= 1014) return 1;
+    return code >= 3000 && code <= 4999;
+}
+
+/* Checks a complete frame header and starts its payload. */
+static int wsc__rx_begin_frame(wsc__rx *rx) {
+    const wsc__u8 *h = rx->hdr;
+    unsigned len7 = h[1] & 0x7F;
+    uint64_t len = len7;
+    int i;
+    rx->fin = (h[0] & 0x80) != 0;
+    rx->opcode = h[0] & 0x0F;
+    if (h[0] & 0x70) return wsc__rx_fail(rx, 1002, "server set reserved bits without an extension (RFC 6455 §5.2)");
+    if (h[1] & 0x80) return wsc__rx_fail(rx, 1002, "server sent a masked frame (RFC 6455 §5.1)");
+    if (len7 == 126) len = ((uint64_t)h[2] << 8) | h[3];
+    if (len7 == 127) {
+        len = 0;
+        for (i = 0; i < 8; i++) len = (len << 8) | h[2 + i];
+        if (len >> 63) return wsc__rx_fail(rx, 1002, "frame length has its most significant bit set (RFC 6455 §5.2)");
+    }
+    switch (rx->opcode) {
+    case WSC__OP_CLOSE: case WSC__OP_PING: case WSC__OP_PONG:
+        if (!rx->fin) return wsc__rx_fail(rx, 1002, "server fragmented a control frame (RFC 6455 §5.5)");
+        if (len > 125) return wsc__rx_fail(rx, 1002, "server sent a control frame over 125 bytes (RFC 6455 §5.5)");
+        rx->ctrl_len = 0;
+        break;
+    case WSC__OP_CONT:
+        if (!rx->msg_active) return wsc__rx_fail(rx, 1002, "continuation frame without a message to continue (RFC 6455 §5.4)");
+        break;
+    case WSC__OP_TEXT: case WSC__OP_BINARY:
+        if (rx->msg_active) return wsc__rx_fail(rx, 1002, "new data frame inside a fragmented message (RFC 6455 §5.4)");
+        rx->msg_active = 1;
+        rx->msg_opcode = rx->opcode;
+        rx->msg_len = 0;
+        rx->utf8 = 0;
+        break;
+    default:
+        return wsc__rx_fail(rx, 1002, "server used a reserved opcode (RFC 6455 §5.2)");
+    }
+    if (rx->opcode < 8 && len > rx->max_message - rx->msg_len)
+        return wsc__rx_fail(rx, 1009, "message larger than WSCLIENT_MAX_MESSAGE (RFC 6455 §7.4.1, 1009)");
+    rx->remaining = len;
+    rx->in_frame = 1;
+    return WSC__RX_MORE;
+}
+
+/* Appends payload bytes to the data message, validating UTF-8 as they come. */
+static int wsc__rx_data(wsc__rx *rx, const wsc__u8 *p, size_t n) {
+    if (rx->msg_len + n + 1 > rx->msg_cap) {
+        size_t cap = rx->msg_cap ? rx->msg_cap : 1024;
+        wsc__u8 *m;
+        while (cap < rx->msg_len + n + 1) cap *= 2;
+        if (cap > rx->max_message + 1) cap = rx->max_message + 1;
+        m = (wsc__u8 *)WSCLIENT_REALLOC(rx->msg, cap);
+        if (!m) return wsc__rx_fail(rx, 1011, "out of memory for an incoming message");
+        rx->msg = m;
+        rx->msg_cap = cap;
+    }
+    memcpy(rx->msg + rx->msg_len, p, n);
+    rx->msg_len += n;
+    if (rx->msg_opcode == WSC__OP_TEXT) {
+        rx->utf8 = wsc__utf8_feed(rx->utf8, p, n);
+        if (rx->utf8 == WSC__UTF8_REJECT)
+            return wsc__rx_fail(rx, 1007, "server sent a text message that is not UTF-8 (RFC 6455 §8.1)");
+    }
+    return WSC__RX_MORE;
+}
+
+/* A whole frame has arrived: report what it was. */
+static int wsc__rx_end_frame(wsc__rx *rx) {
+    rx->in_frame = 0;
+    rx->hdr_len = 0;
+    switch (rx->opcode) {
+    case WSC__OP_PING: return WSC__RX_PING;
+    case WSC__OP_PONG: return WSC__RX_PONG;
+    case WSC__OP_CLOSE:
+        if (rx->ctrl_len == 1) return wsc__rx_fail(rx, 1002, "close frame with a 1-byte payload (RFC 6455 §5.5.1)");
+        rx->close_code = 1005;
+        if (rx->ctrl_len >= 2) {
+            rx->close_code = (rx->ctrl[0] << 8) | rx->ctrl[1];
+            if (!wsc__close_code_valid(rx->close_code))
+                return wsc__rx_fail(rx, 1002, "close frame with an invalid status code (RFC 6455 §7.4)");
+            if (wsc__utf8_feed(0, rx->ctrl + 2, rx->ctrl_len - 2) != 0)
+                return wsc__rx_fail(rx, 1007, "close reason is not UTF-8 (RFC 6455 §5.5.1)");
+        }
+        return WSC__RX_CLOSE;
+    default:
+        if (!rx->fin) return WSC__RX_MORE;
+        if (rx->msg_opcode == WSC__OP_TEXT && rx->utf8 != 0)
+            return wsc__rx_fail(rx, 1007, "text message ends inside a UTF-8 sequence (RFC 6455 §8.1)");
+        if (!rx->msg) { /* empty message: still hand out a valid buffer */
+            rx->msg = (wsc__u8 *)WSCLIENT_MALLOC(1);
+            if (!rx->msg) return wsc__rx_fail(rx, 1011, "out of memory for an incoming message");
+            rx->msg_cap = 1;
+        }
+        rx->msg[rx->msg_len] = 0;
+        rx->msg_active = 0;
+        return WSC__RX_MESSAGE;
+    }
+}
+
+/* Parses up to n bytes. Stops after each complete message or control frame
+   so the caller can act on it; *used tells how many bytes were taken. After
+   WSC__RX_ERROR the parser takes nothing more. */
+static int wsc__rx_feed(wsc__rx *rx, const wsc__u8 *p, size_t n, size_t *used) {
+    size_t i = 0;
+    int ev = WSC__RX_MORE;
+    if (rx->fail_code) { *used = 0; return WSC__RX_ERROR; }
+    while (i < n || (rx->in_frame && rx->remaining == 0)) {
+        if (!rx->in_frame) {
+            unsigned need = rx->hdr_len < 2 ? 2 : wsc__rx_header_size(rx->hdr);
+            while (rx->hdr_len < need && i < n) {
+                rx->hdr[rx->hdr_len++] = p[i++];
+                if (rx->hdr_len == 2) need = wsc__rx_header_size(rx->hdr);
+            }
+            if (rx->hdr_len < need) break;
+            ev = wsc__rx_begin_frame(rx);
+            if (ev != WSC__RX_MORE) break;
+        } else if (rx->remaining > 0) {
+            size_t take = n - i;
+            if ((uint64_t)take > rx->remaining) take = (size_t)rx->remaining;
+            if (rx->opcode >= 8) {
+                memcpy(rx->ctrl + rx->ctrl_len, p + i, take);
+                rx->ctrl_len += take;
+            } else {
+                ev = wsc__rx_data(rx, p + i, take);
+            }
+            i += take;
+            rx->remaining -= take;
+            if (ev != WSC__RX_MORE) break;
+        } else {
+            ev = wsc__rx_end_frame(rx);
+            if (ev != WSC__RX_MORE) break;
+        }
+    }
+    *used = i;
+    return ev;
+}
+
+/* Hands the finished message to the caller, who frees it with WSCLIENT_FREE. */
+static wsc__u8 *wsc__rx_take_message(wsc__rx *rx, size_t *len) {
+    wsc__u8 *m = rx->msg;
+    *len = rx->msg_len;
+    rx->msg = NULL;
+    rx->msg_len = rx->msg_cap = 0;
+    return m;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Handshake (RFC 6455 §4.1): key, accept value, request, response          */
+/* ------------------------------------------------------------------------ */
+
+static void wsc__base64(char *out, const wsc__u8 *in, size_t n) {
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t i;
+    for (i = 0; i + 2 < n; i += 3) {
+        uint32_t v = ((uint32_t)in[i] << 16) | ((uint32_t)in[i + 1] << 8) | in[i + 2];
+        *out++ = tab[v >> 18]; *out++ = tab[(v >> 12) & 63];
+        *out++ = tab[(v >> 6) & 63]; *out++ = tab[v & 63];
+    }
+    if (n - i == 1) {
+        uint32_t v = (uint32_t)in[i] << 16;
+        *out++ = tab[v >> 18]; *out++ = tab[(v >> 12) & 63]; *out++ = '='; *out++ = '=';
+    } else if (n - i == 2) {
+        uint32_t v = ((uint32_t)in[i] << 16) | ((uint32_t)in[i + 1] << 8);
+        *out++ = tab[v >> 18]; *out++ = tab[(v >> 12) & 63]; *out++ = tab[(v >> 6) & 63]; *out++ = '=';
+    }
+    *out = 0;
+}
+
+/* Sec-WebSocket-Accept for a key: base64(SHA-1(key + GUID)), 28 chars + NUL. */
+static void wsc__accept_value(char out[29], const char *key) {
+    static const char guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+    br_sha1_context sha;
+    wsc__u8 digest[20];
+    br_sha1_init(&sha);
+    br_sha1_update(&sha, key, strlen(key));
+    br_sha1_update(&sha, guid, sizeof guid - 1);
+    br_sha1_out(&sha, digest);
+    wsc__base64(out, digest, sizeof digest);
+}
+
+static int wsc__lower(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+
+static int wsc__ieq(const char *a, size_t alen, const char *b) {
+    size_t i;
+    if (strlen(b) != alen) return 0;
+    for (i = 0; i < alen; i++)
+        if (wsc__lower((wsc__u8)a[i]) != wsc__lower((wsc__u8)b[i])) return 0;
+    return 1;
+}
+
+/* Is token (case-insensitive) in the comma-separated list v[0..n)? */
+static int wsc__has_token(const char *v, size_t n, const char *token, int nocase) {
+    size_t i = 0;
+    while (i < n) {
+        size_t s, e;
+        while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ',')) i++;
+        s = i;
+        while (i < n && v[i] != ',') i++;
+        e = i;
+        while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t')) e--;
+        if (e > s) {
+            if (nocase ? wsc__ieq(v + s, e - s, token)
+                       : (strlen(token) == e - s && memcmp(v + s, token, e - s) == 0))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* RFC 7230 token characters, as RFC 6455 §4.1 asks of subprotocol names. */
+static int wsc__is_tchar(int c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+typedef struct wsc__upgrade {
+    int status;                 /* HTTP status code                */
+    char protocol[128];         /* chosen subprotocol, "" for none */
+    char error[WSC__ERRLEN];
+} wsc__upgrade;
+
+static wsc_result wsc__upgrade_fail(wsc__upgrade *u, wsc_result code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(u->error, sizeof u->error, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+/* Checks a complete HTTP response head (up to and including the blank line)
+   against our key and offered subprotocols. */
+static wsc_result wsc__parse_upgrade(const char *r, size_t n, const char *key, const char *offered,
+                                     wsc__upgrade *u) {
+    char expect[29];
+    size_t i = 0, line_end;
+    int has_upgrade = 0, has_connection = 0, has_accept = 0, protocols_seen = 0;
+    memset(u, 0, sizeof *u);
+    /* status line: HTTP/1.1 101 Reason */
+    while (i < n && r[i] != '\r') i++;
+    if (i + 1 >= n || r[i + 1] != '\n')
+        return wsc__upgrade_fail(u, WSC_ERR_HANDSHAKE, "server answer is not HTTP");
+    line_end = i;
+    if (line_end < 12 || memcmp(r, "HTTP/1.", 7) != 0 || r[7] < '1' || r[7] > '9' || r[8] != ' ' ||
+        r[9] < '0' || r[9] > '9' || r[10] < '0' || r[10] > '9' || r[11] < '0' || r[11] > '9' ||
+        (line_end > 12 && r[12] != ' '))
+        return wsc__upgrade_fail(u, WSC_ERR_HANDSHAKE, "server answer has no valid HTTP/1.1 status line");
+    u->status = (r[9] - '0') * 100 + (r[10] - '0') * 10 + (r[11] - '0');
+    if (u->status != 101) {
+        int rl = (int)(line_end > 13 ? line_end - 13 : 0);
+        if (rl > 80) rl = 80;
+        return wsc__upgrade_fail(u, WSC_ERR_HTTP_STATUS, "server refused the upgrade: HTTP %d%s%.*s",
+                                 u->status, rl ? " " : "", rl, r + 13);
+    }
+    wsc__accept_value(expect, key);
+    i = line_end + 2;
+    while (i < n) {
+        size_t s = i, colon, vs, ve;
+        while (i < n && r[i] != '\r') i++;
+        if (i + 1 >= n || r[i + 1] != '\n')
+            return wsc__upgrade_fail(u, WSC_ERR_HANDSHAKE, "server header line not ended by CRLF");
+        line_end = i;
+        i += 2;
+        if (line_end == s) break; /* blank line: end of head */
+        for (colon = s; colon < line_end && r[colon] != ':'; colon++) {}
+        if (colon == line_end || colon == s)
+            return wsc__upgrade_fail(u, WSC_ERR_HANDSHAKE, "malformed header line in server answer");
+        vs = colon + 1;
+        while (vs < line_end && (r[vs] == ' ' || r[vs] == '\t')) vs++;
+        ve = line_end;
+        while (ve > vs && (r[ve - 1] == ' ' || r[ve - 1] == '\t')) ve--;
+        if (wsc__ieq(r + s, colon - s, "Upgrade")) {
+            has_upgrade |= wsc__has_token(r + vs, ve - vs, "websocket", 1);
+        } else if (wsc__ieq(r + s, colon - s, "Connection")) {
+            has_connection |= wsc__has_token(r + vs, ve - vs, "upgrade", 1);
+        } else if (wsc__ieq(r + s, colon - s, "Sec-WebSocket-Accept")) {
+            if (has_accept || ve - vs != 28 || memcmp(r + vs, expect, 28) != 0)
+                return wsc__upgrade_fail(u, WSC_ERR_HANDSHAKE, "Sec-WebSocket-Accept does not match our key (RFC 6455 §4.1)");
+            has_accept = 1;
+        } else if (wsc__ieq(r + s, colon - s, "Sec-WebSocket-Extensions")) {
+            if (ve > vs)
+                return wsc__upgrade_fail(u, WSC_ERR_HANDSHAKE, "server chose extension '%.*s' that we did not offer (RFC 6455 §4.1)",
+                                         (int)(ve - vs > 60 ? 60 : ve - vs), r + vs);
+        } else if (wsc__ieq(r + s, colon - s, "Sec-WebSocket-Protocol")) {
+            /* exactly one header naming exactly one of the offered names */
+            if (++protocols_seen > 1 || ve - vs >= sizeof u->protocol || ve == vs || !offered ||
+                memchr(r + vs, ',', ve - vs) != NULL) {
+                return wsc__upgrade_fail(u, WSC_ERR_SUBPROTOCOL, "server chose subprotocol '%.*s' that we did not offer (RFC 6455 §4.1)",
+                                         (int)(ve - vs > 60 ? 60 : ve - vs), r + vs);
+            }
+            memcpy(u->protocol, r + vs, ve - vs);
+            u->protocol[ve - vs] = 0;
+            if (!wsc__has_token(offered, strlen(offered), u->protocol, 0))
+                return wsc__upgrade_fail(u, WSC_ERR_SUBPROTOCOL, "server chose subprotocol '%s' that we did not offer (RFC 6455 §4.1)", u->protocol);
+        }
+    }
+    if (!has_upgrade) return wsc__upgrade_fail(u, WSC_ERR_HANDSHAKE, "101 answer lacks 'Upgrade: websocket' (RFC 6455 §4.1)");
+    if (!has_connection) return wsc__upgrade_fail(u, WSC_ERR_HANDSHAKE, "101 answer lacks 'Connection: Upgrade' (RFC 6455 §4.1)");
+    if (!has_accept) return wsc__upgrade_fail(u, WSC_ERR_HANDSHAKE, "101 answer lacks Sec-WebSocket-Accept (RFC 6455 §4.1)");
+    if (offered && offered[0] && !u->protocol[0])
+        return wsc__upgrade_fail(u, WSC_ERR_SUBPROTOCOL, "server accepted none of the subprotocols '%s'", offered);
+    return WSC_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Library state: the socket table, the random generator, the last error    */
+/* ------------------------------------------------------------------------ */
+
+enum {
+    WSC__RESOLVING,   /* address not yet resolved                      */
+    WSC__CONNECTING,  /* non-blocking TCP connect in progress          */
+    WSC__TLS_HANDSHAKE,
+    WSC__UPGRADING,   /* HTTP request out, waiting for the 101 answer  */
+    WSC__OPEN,
+    WSC__CLOSING,     /* our close frame queued, waiting for the peer's */
+    WSC__SHUTDOWN,    /* close handshake done: close_notify, TCP close */
+    WSC__CLOSED,      /* final, clean                                  */
+    WSC__FAILED       /* final, with an error                          */
+};
+
+typedef struct wsc__msg {
+    struct wsc__msg *next;
+    wsc__u8 *data; /* NUL-terminated */
+    size_t len;
+    int binary;
+} wsc__msg;
+
+typedef struct wsc__tls wsc__tls;
+
+typedef struct wsc__socket {
+    char name[WSCLIENT_MAX_NAME + 1];
+    unsigned gen;          /* tells a reused slot from the one a callback saw */
+    int state;
+    wsc_callback callback;
+    void *user;
+    char *host;            /* address as given, without IPv6 brackets */
+    char *offered;         /* the subprotocols we offered, or NULL    */
+    char protocol[128];    /* the one the server chose                */
+    int port, is_tls;
+    int write_timeout_ms, close_timeout_ms;
+    int64_t connect_deadline, close_deadline;
+    struct addrinfo *addrs, *next_addr;
+    int fd;
+    int eof;               /* the peer closed its side of TCP          */
+    wsc__tls *tls;
+    char key[25];          /* Sec-WebSocket-Key                         */
+    wsc__buf out;          /* bytes waiting for the transport          */
+    wsc__buf head;         /* HTTP response head being received        */
+    wsc__u8 *plain_rx;     /* plain TCP: receive buffer                */
+    size_t plain_off, plain_len;
+    wsc__rx rx;
+    wsc__msg *queue, *queue_tail;
+    size_t queued_bytes;
+    int open_pending;      /* async: OPEN event not yet delivered      */
+    int final_pending;     /* async: CLOSE or ERROR not yet delivered  */
+    int close_received;    /* the peer's close frame arrived           */
+    int close_code;
+    char close_reason[124];
+    wsc_result err_code;
+    char err[WSC__ERRLEN];
+} wsc__socket;
+
+typedef struct wsc__lib {
+    wsc__socket *slots[WSCLIENT_MAX_SOCKETS];
+    unsigned next_gen;
+    int in_pump;
+    int rng_ready;
+    br_hmac_drbg_context rng;
+    wsc_result err_code;
+    char err[WSC__ERRLEN];
+} wsc__lib;
+
+static wsc__lib wsc__g;
+
+static int wsc__set_error(wsc_result code, const char *fmt, ...) {
+    va_list ap;
+    wsc__g.err_code = code;
+    va_start(ap, fmt);
+    vsnprintf(wsc__g.err, sizeof wsc__g.err, fmt, ap);
+    va_end(ap);
+    return 0;
+}
+
+static void wsc__clear_error(void) {
+    wsc__g.err_code = WSC_OK;
+    wsc__g.err[0] = 0;
+}
+
+/* Cryptographic random bytes: HMAC-DRBG seeded once from the system (RFC 6455 §5.3, §4.1). */
+static int wsc__random(void *out, size_t len) {
+    if (!wsc__g.rng_ready) {
+        br_prng_seeder seeder = br_prng_seeder_system(NULL);
+        br_hmac_drbg_init(&wsc__g.rng, &br_sha256_vtable, NULL, 0);
+        if (!seeder || !seeder(&wsc__g.rng.vtable))
+            return wsc__set_error(WSC_ERR_IO, "no system source of randomness for masking keys");
+        wsc__g.rng_ready = 1;
+    }
+    br_hmac_drbg_generate(&wsc__g.rng, out, len);
+    return 1;
+}
+
+static char *wsc__strdup(const char *s, size_t n) {
+    char *d = (char *)WSCLIENT_MALLOC(n + 1);
+    if (d) { memcpy(d, s, n); d[n] = 0; }
+    return d;
+}
+
+/* ------------------------------------------------------------------------ */
+/* TLS: trust anchors, certificate checks, error words                      */
+/* ------------------------------------------------------------------------ */
+
+typedef struct wsc__anchors {
+    br_x509_trust_anchor *ta;
+    size_t n, cap;
+    int oom;
+} wsc__anchors;
+
+static void wsc__anchors_free(wsc__anchors *a) {
+    size_t i;
+    for (i = 0; i < a->n; i++) {
+        WSCLIENT_FREE(a->ta[i].dn.data);
+        if (a->ta[i].pkey.key_type == BR_KEYTYPE_RSA) WSCLIENT_FREE(a->ta[i].pkey.key.rsa.n);
+        else WSCLIENT_FREE(a->ta[i].pkey.key.ec.q);
+    }
+    WSCLIENT_FREE(a->ta);
+    memset(a, 0, sizeof *a);
+}
+
+static void wsc__buf_sink(void *ctx, const void *p, size_t n) {
+    wsc__buf *b = (wsc__buf *)ctx;
+    if (b->cap == (size_t)-1) return; /* an earlier append failed */
+    if (!wsc__buf_reserve(b, n)) { wsc__buf_free(b); b->cap = (size_t)-1; return; }
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+}
+
+/* Adds one DER certificate as a trust anchor; certificates BearSSL cannot
+   decode (unsupported key types) are skipped, as other clients do. */
+static void wsc__anchors_add_der(wsc__anchors *a, const wsc__u8 *der, size_t len) {
+    br_x509_decoder_context dc;
+    br_x509_trust_anchor *ta;
+    const br_x509_pkey *pk;
+    wsc__buf dn;
+    memset(&dn, 0, sizeof dn);
+    br_x509_decoder_init(&dc, wsc__buf_sink, &dn);
+    br_x509_decoder_push(&dc, der, len);
+    pk = br_x509_decoder_get_pkey(&dc);
+    if (dn.cap == (size_t)-1) { a->oom = 1; return; }
+    if (!pk || br_x509_decoder_last_error(&dc) != 0) { wsc__buf_free(&dn); return; }
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 16;
+        br_x509_trust_anchor *t = (br_x509_trust_anchor *)WSCLIENT_REALLOC(a->ta, cap * sizeof *t);
+        if (!t) { wsc__buf_free(&dn); a->oom = 1; return; }
+        a->ta = t;
+        a->cap = cap;
+    }
+    ta = &a->ta[a->n];
+    memset(ta, 0, sizeof *ta);
+    ta->dn.data = dn.data;
+    ta->dn.len = dn.len;
+    ta->flags = br_x509_decoder_isCA(&dc) ? BR_X509_TA_CA : 0;
+    ta->pkey.key_type = pk->key_type;
+    if (pk->key_type == BR_KEYTYPE_RSA) {
+        const br_rsa_public_key *k = &pk->key.rsa;
+        wsc__u8 *m = (wsc__u8 *)WSCLIENT_MALLOC(k->nlen + k->elen);
+        if (!m) { wsc__buf_free(&dn); a->oom = 1; return; }
+        memcpy(m, k->n, k->nlen);
+        memcpy(m + k->nlen, k->e, k->elen);
+        ta->pkey.key.rsa.n = m;
+        ta->pkey.key.rsa.nlen = k->nlen;
+        ta->pkey.key.rsa.e = m + k->nlen;
+        ta->pkey.key.rsa.elen = k->elen;
+    } else {
+        const br_ec_public_key *k = &pk->key.ec;
+        wsc__u8 *m = (wsc__u8 *)WSCLIENT_MALLOC(k->qlen);
+        if (!m) { wsc__buf_free(&dn); a->oom = 1; return; }
+        memcpy(m, k->q, k->qlen);
+        ta->pkey.key.ec.curve = k->curve;
+        ta->pkey.key.ec.q = m;
+        ta->pkey.key.ec.qlen = k->qlen;
+    }
+    if (!ta->dn.data) { /* empty DN still needs a non-NULL pointer to free */
+        ta->dn.data = (wsc__u8 *)WSCLIENT_MALLOC(1);
+        if (!ta->dn.data) { a->oom = 1; }
+    }
+    a->n++;
+}
+
+/* Decodes every CERTIFICATE object of a PEM text. Returns 0 on a PEM error. */
+static int wsc__anchors_add_pem(wsc__anchors *a, const char *pem, size_t len) {
+    br_pem_decoder_context pc;
+    wsc__buf der;
+    int in_cert = 0, done_tail = 0;
+    memset(&der, 0, sizeof der);
+    br_pem_decoder_init(&pc);
+    while (len > 0 || !done_tail) {
+        size_t k;
+        if (len == 0) { /* BearSSL needs the last END line terminated */
+            pem = "\n";
+            len = 1;
+            done_tail = 1;
+        }
+        k = br_pem_decoder_push(&pc, pem, len);
+        pem += k;
+        len -= k;
+        switch (br_pem_decoder_event(&pc)) {
+        case BR_PEM_BEGIN_OBJ:
+            in_cert = strcmp(br_pem_decoder_name(&pc), "CERTIFICATE") == 0 ||
+                      strcmp(br_pem_decoder_name(&pc), "X509 CERTIFICATE") == 0 ||
+                      strcmp(br_pem_decoder_name(&pc), "TRUSTED CERTIFICATE") == 0;
+            der.len = der.off = 0;
+            if (der.cap == (size_t)-1) der.cap = 0;
+            br_pem_decoder_setdest(&pc, in_cert ? wsc__buf_sink : NULL, &der);
+            break;
+        case BR_PEM_END_OBJ:
+            if (in_cert) {
+                if (der.cap == (size_t)-1) a->oom = 1;
+                else wsc__anchors_add_der(a, der.data, der.len);
+            }
+            in_cert = 0;
+            break;
+        case BR_PEM_ERROR:
+            if (der.cap != (size_t)-1) wsc__buf_free(&der);
+            return 0;
+        default:
+            break;
+        }
+    }
+    if (der.cap != (size_t)-1) wsc__buf_free(&der);
+    return 1;
+}
+
+/* Reads a whole file; NULL if it cannot be read. */
+static char *wsc__read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    wsc__buf b;
+    if (!f) return NULL;
+    memset(&b, 0, sizeof b);
+    for (;;) {
+        size_t k;
+        if (!wsc__buf_reserve(&b, 65536)) { wsc__buf_free(&b); fclose(f); return NULL; }
+        k = fread(b.data + b.len, 1, 65536, f);
+        b.len += k;
+        if (k < 65536) break;
+    }
+    if (ferror(f)) { wsc__buf_free(&b); fclose(f); return NULL; }
+    fclose(f);
+    *len = b.len;
+    return (char *)b.data;
+}
+
+static int wsc__anchors_add_file(wsc__anchors *a, const char *path) {
+    size_t len = 0;
+    char *text = wsc__read_file(path, &len);
+    int ok;
+    if (!text) return 0;
+    ok = wsc__anchors_add_pem(a, text, len);
+    WSCLIENT_FREE(text);
+    return ok;
+}
+
+/* The system CA bundle: SSL_CERT_FILE, then the usual places of each OS. */
+static const char *wsc__system_bundle(void) {
+    static const char *const paths[] = {
+        "/etc/ssl/certs/ca-certificates.crt",                /* Debian, Ubuntu, Arch, Gentoo */
+        "/etc/pki/tls/certs/ca-bundle.crt",                  /* Fedora, RHEL, CentOS */
+        "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", /* Fedora, RHEL (newer) */
+        "/etc/ssl/ca-bundle.pem",                            /* openSUSE */
+        "/etc/ssl/cert.pem",                                 /* Alpine, macOS, OpenBSD */
+        "/usr/local/share/certs/ca-root-nss.crt",            /* FreeBSD */
+        "/usr/local/etc/ssl/cert.pem",                       /* FreeBSD (alternative) */
+        "/etc/certs/ca-certificates.crt",                    /* Solaris, illumos */
+        "/opt/homebrew/etc/openssl@3/cert.pem",              /* macOS with Homebrew */
+    };
+    const char *env = getenv("SSL_CERT_FILE");
+    size_t i;
+    if (env && env[0]) return env;
+    for (i = 0; i < sizeof paths / sizeof paths[0]; i++)
+        if (access(paths[i], R_OK) == 0) return paths[i];
+    return NULL;
+}
+
+/* Loads the anchors a connect asks for. Returns 0 with the error set. */
+static int wsc__load_anchors(wsc__anchors *a, const wsc_config *cfg) {
+    const char *path;
+    if (cfg->ca_pem) {
+        size_t n = cfg->ca_pem_len ? cfg->ca_pem_len : strlen(cfg->ca_pem);
+        if (!wsc__anchors_add_pem(a, cfg->ca_pem, n))
+            return wsc__set_error(WSC_ERR_CERTIFICATE, "ca_pem is not valid PEM");
+        path = "ca_pem";
+    } else {
+        path = cfg->ca_file ? cfg->ca_file : wsc__system_bundle();
+        if (!path)
+            return wsc__set_error(WSC_ERR_CERTIFICATE, "no system CA bundle found (set SSL_CERT_FILE or wsc_config.ca_file)");
+        if (!wsc__anchors_add_file(a, path))
+            return wsc__set_error(WSC_ERR_CERTIFICATE, "cannot read CA file '%s': %s", path,
+                                  errno ? strerror(errno) : "not valid PEM");
+    }
+    if (a->oom) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory loading trust anchors");
+    if (a->n == 0)
+        return wsc__set_error(WSC_ERR_CERTIFICATE, "no usable certificate in '%s'", path);
+    return 1;
+}
+
+/* Minimal DER reader for the subjectAltName walk: one TLV, short tags only. */
+static int wsc__der_next(const wsc__u8 **p, const wsc__u8 *end, unsigned *tag, const wsc__u8 **val, size_t *len) {
+    const wsc__u8 *q = *p;
+    size_t n;
+    if (end - q < 2) return 0;
+    *tag = *q++;
+    n = *q++;
+    if (n & 0x80) {
+        unsigned k = n & 0x7F;
+        if (k == 0 || k > 4 || (size_t)(end - q) < k) return 0;
+        for (n = 0; k > 0; k--) n = (n << 8) | *q++;
+    }
+    if ((size_t)(end - q) < n) return 0;
+    *val = q;
+    *len = n;
+    *p = q + n;
+    return 1;
+}
+
+/* Does the certificate carry an iPAddress subjectAltName equal to ip? (RFC 5280 §4.2.1.6) */
+static int wsc__cert_has_ip(const wsc__u8 *der, size_t len, const wsc__u8 *ip, size_t iplen) {
+    static const wsc__u8 san_oid[] = {0x55, 0x1D, 0x11};
+    const wsc__u8 *p = der, *end = der + len, *v;
+    size_t n;
+    unsigned tag;
+    if (!wsc__der_next(&p, end, &tag, &v, &n) || tag != 0x30) return 0; /* Certificate */
+    p = v; end = v + n;
+    if (!wsc__der_next(&p, end, &tag, &v, &n) || tag != 0x30) return 0; /* tbsCertificate */
+    p = v; end = v + n;
+    while (wsc__der_next(&p, end, &tag, &v, &n)) {
+        const wsc__u8 *e, *eend, *x, *xv;
+        size_t xn;
+        if (tag != 0xA3) continue; /* [3] extensions */
+        if (!wsc__der_next(&v, v + n, &tag, &e, &n) || tag != 0x30) return 0;
+        eend = e + n;
+        while (wsc__der_next(&e, eend, &tag, &x, &xn)) { /* Extension */
+            const wsc__u8 *xend = x + xn, *oid;
+            size_t oidn;
+            if (tag != 0x30 || !wsc__der_next(&x, xend, &tag, &oid, &oidn) || tag != 0x06) return 0;
+            if (oidn != sizeof san_oid || memcmp(oid, san_oid, oidn) != 0) continue;
+            if (!wsc__der_next(&x, xend, &tag, &xv, &xn)) return 0;
+            if (tag == 0x01 && !wsc__der_next(&x, xend, &tag, &xv, &xn)) return 0; /* critical */
+            if (tag != 0x04) return 0;
+            x = xv; xend = xv + xn;
+            if (!wsc__der_next(&x, xend, &tag, &xv, &xn) || tag != 0x30) return 0; /* GeneralNames */
+            x = xv; xend = xv + xn;
+            while (wsc__der_next(&x, xend, &tag, &xv, &xn))
+                if (tag == 0x87 && xn == iplen && memcmp(xv, ip, iplen) == 0) return 1;
+            return 0;
+        }
+    }
+    return 0;
+}
+
+/* Our X.509 engine: BearSSL's minimal engine plus two things it lacks, the
+   check of an IP address against iPAddress SANs, and the explicit insecure mode. */
+typedef struct wsc__x509 {
+    const br_x509_class *vtable;
+    br_x509_minimal_context minimal;
+    br_x509_decoder_context decoder; /* insecure mode: the key, unchecked */
+    int insecure;
+    wsc__u8 ip[16];
+    size_t ip_len;                   /* 0: the name check is the minimal engine's */
+    unsigned depth;
+    wsc__buf ee;                     /* end-entity certificate, for the IP check */
+} wsc__x509;
+
+#define WSC__X509(ctx) ((wsc__x509 *)(void *)(ctx))
+
+static void wsc__x509_start_chain(const br_x509_class **ctx, const char *server_name) {
+    wsc__x509 *x = WSC__X509(ctx);
+    x->depth = 0;
+    x->ee.len = x->ee.off = 0;
+    if (x->ee.cap == (size_t)-1) x->ee.cap = 0;
+    x->minimal.vtable->start_chain(&x->minimal.vtable, server_name);
+}
+
+static void wsc__x509_start_cert(const br_x509_class **ctx, uint32_t length) {
+    wsc__x509 *x = WSC__X509(ctx);
+    if (x->depth == 0 && x->insecure) br_x509_decoder_init(&x->decoder, 0, 0);
+    x->minimal.vtable->start_cert(&x->minimal.vtable, length);
+}
+
+static void wsc__x509_append(const br_x509_class **ctx, const unsigned char *buf, size_t len) {
+    wsc__x509 *x = WSC__X509(ctx);
+    if (x->depth == 0) {
+        if (x->insecure) br_x509_decoder_push(&x->decoder, buf, len);
+        if (x->ip_len && x->ee.cap != (size_t)-1) {
+            if (x->ee.len + len > 65536) { wsc__buf_free(&x->ee); x->ee.cap = (size_t)-1; } /* no sane certificate is this big */
+            else wsc__buf_sink(&x->ee, buf, len);
+        }
+    }
+    x->minimal.vtable->append(&x->minimal.vtable, buf, len);
+}
+
+static void wsc__x509_end_cert(const br_x509_class **ctx) {
+    wsc__x509 *x = WSC__X509(ctx);
+    x->minimal.vtable->end_cert(&x->minimal.vtable);
+    x->depth++;
+}
+
+static unsigned wsc__x509_end_chain(const br_x509_class **ctx) {
+    wsc__x509 *x = WSC__X509(ctx);
+    unsigned err = x->minimal.vtable->end_chain(&x->minimal.vtable);
+    if (x->insecure) /* the caller chose to trust any certificate */
+        return br_x509_decoder_get_pkey(&x->decoder) ? 0 : BR_ERR_X509_INVALID_VALUE;
+    if (err) return err;
+    if (x->ip_len) {
+        if (x->ee.cap == (size_t)-1) return BR_ERR_X509_LIMIT_EXCEEDED;
+        if (!wsc__cert_has_ip(x->ee.data, x->ee.len, x->ip, x->ip_len)) return BR_ERR_X509_BAD_SERVER_NAME;
+    }
+    return 0;
+}
+
+static const br_x509_pkey *wsc__x509_get_pkey(const br_x509_class *const *ctx, unsigned *usages) {
+    wsc__x509 *x = WSC__X509(ctx);
+    if (x->insecure) {
+        if (usages) *usages = BR_KEYTYPE_KEYX | BR_KEYTYPE_SIGN;
+        return br_x509_decoder_get_pkey(&x->decoder);
+    }
+    return x->minimal.vtable->get_pkey(&x->minimal.vtable, usages);
+}
+
+static const br_x509_class wsc__x509_vtable = {
+    sizeof(wsc__x509), wsc__x509_start_chain, wsc__x509_start_cert, wsc__x509_append,
+    wsc__x509_end_cert, wsc__x509_end_chain, wsc__x509_get_pkey
+};
+
+static const char *wsc__alert_name(int alert) {
+    switch (alert) {
+    case 0: return "close_notify";
+    case 10: return "unexpected_message";
+    case 20: return "bad_record_mac";
+    case 22: return "record_overflow";
+    case 40: return "handshake_failure";
+    case 42: return "bad_certificate";
+    case 43: return "unsupported_certificate";
+    case 44: return "certificate_revoked";
+    case 45: return "certificate_expired";
+    case 46: return "certificate_unknown";
+    case 47: return "illegal_parameter";
+    case 48: return "unknown_ca";
+    case 49: return "access_denied";
+    case 50: return "decode_error";
+    case 51: return "decrypt_error";
+    case 70: return "protocol_version";
+    case 71: return "insufficient_security";
+    case 80: return "internal_error";
+    case 90: return "user_canceled";
+    case 109: return "missing_extension";
+    case 110: return "unsupported_extension";
+    case 112: return "unrecognized_name";
+    default: return "unknown alert";
+    }
+}
+
+static const char *wsc__br_error_text(int err) {
+    switch (err) {
+    case BR_ERR_X509_NOT_TRUSTED: return "certificate not trusted: unknown issuer or self-signed";
+    case BR_ERR_X509_EXPIRED: return "certificate expired or not yet valid";
+    case BR_ERR_X509_BAD_SERVER_NAME: return "certificate does not match the host name";
+    case BR_ERR_X509_NOT_CA: return "certificate chain uses a non-CA certificate as issuer";
+    case BR_ERR_X509_BAD_SIGNATURE: return "certificate signature does not verify";
+    case BR_ERR_X509_DN_MISMATCH: return "certificate chain is broken (issuer and subject do not match)";
+    case BR_ERR_X509_EMPTY_CHAIN: return "server sent no certificate";
+    case BR_ERR_X509_TIME_UNKNOWN: return "no clock to check the certificate dates";
+    case BR_ERR_X509_CRITICAL_EXTENSION: return "certificate has an unsupported critical extension";
+    case BR_ERR_X509_FORBIDDEN_KEY_USAGE: return "certificate key usage forbids a TLS server";
+    case BR_ERR_X509_WEAK_PUBLIC_KEY: return "certificate public key is too weak";
+    case BR_ERR_X509_WRONG_KEY_TYPE: return "certificate key type does not fit the cipher suite";
+    case BR_ERR_X509_UNSUPPORTED: return "certificate uses an unsupported algorithm";
+    case BR_ERR_X509_LIMIT_EXCEEDED: return "certificate chain exceeds an internal limit";
+    case BR_ERR_UNSUPPORTED_VERSION: return "server does not support a TLS version the mask allows";
+    case BR_ERR_BAD_VERSION: return "server chose a TLS version the mask does not allow";
+    case BR_ERR_BAD_CIPHER_SUITE: return "server chose a cipher suite we did not offer";
+    case BR_ERR_BAD_MAC: return "TLS record failed its integrity check";
+    case BR_ERR_NO_RANDOM: return "no system source of randomness for TLS";
+    case BR_ERR_BAD_HANDSHAKE: return "malformed TLS handshake message";
+    case BR_ERR_BAD_SIGNATURE: return "server key exchange signature does not verify";
+    case BR_ERR_WRONG_KEY_USAGE: return "server key usage does not allow this cipher suite";
+    case BR_ERR_UNEXPECTED: return "unexpected TLS message";
+    case BR_ERR_TOO_LARGE: return "TLS record too large";
+    case BR_ERR_IO: return "I/O error under TLS";
+    default: return err >= 32 && err < 64 ? "certificate could not be decoded" : "TLS protocol error";
+    }
+}
+
+/* Sets the socket's error from a BearSSL engine error code. */
+static void wsc__tls_error_words(int err, wsc_result *code, char *out, size_t cap) {
+    if (err >= BR_ERR_SEND_FATAL_ALERT) {
+        *code = WSC_ERR_TLS;
+        snprintf(out, cap, "TLS failed: we sent alert %d (%s) (BearSSL error %d)",
+                 err - BR_ERR_SEND_FATAL_ALERT, wsc__alert_name(err - BR_ERR_SEND_FATAL_ALERT), err);
+    } else if (err >= BR_ERR_RECV_FATAL_ALERT) {
+        int alert = err - BR_ERR_RECV_FATAL_ALERT;
+        *code = (alert >= 42 && alert <= 48) ? WSC_ERR_CERTIFICATE : WSC_ERR_TLS;
+        snprintf(out, cap, "TLS failed: server sent alert %d (%s)%s (BearSSL error %d)", alert,
+                 wsc__alert_name(alert), alert == 70 ? ": it supports no TLS version the mask allows" : "", err);
+    } else {
+        *code = (err >= 32 && err < 64) ? WSC_ERR_CERTIFICATE : WSC_ERR_TLS;
+        snprintf(out, cap, "%s%s (BearSSL error %d)", *code == WSC_ERR_CERTIFICATE ? "TLS certificate check failed: " : "TLS failed: ",
+                 wsc__br_error_text(err), err);
+    }
+}
+
+/* Maps the seed's mask to BearSSL's version range. Returns 0 with the error set. */
+static int wsc__tls_versions(unsigned mask, unsigned *vmin, unsigned *vmax) {
+    static const unsigned bits[3] = {WSC_TLS1, WSC_TLS1_1, WSC_TLS1_2};
+    static const unsigned vers[3] = {BR_TLS10, BR_TLS11, BR_TLS12};
+    int i;
+    if (mask == 0) mask = WSC_TLS_DEFAULT;
+    if (mask & ~(WSC_SSL2 | WSC_SSL3 | WSC_TLS1 | WSC_TLS1_1 | WSC_TLS1_2 | WSC_TLS1_3))
+        return wsc__set_error(WSC_ERR_ARGUMENT, "unknown bits 0x%x in the SSL option mask", mask);
+    *vmin = *vmax = 0;
+    for (i = 0; i < 3; i++) {
+        if (!(mask & bits[i])) continue;
+        if (!*vmin) *vmin = vers[i];
+        *vmax = vers[i];
+    }
+    if (!*vmin)
+        return wsc__set_error(WSC_ERR_TLS_VERSION, "the SSL option mask allows no version BearSSL implements "
+                              "(it does TLS 1.0 to 1.2; TLS 1.3, SSL 2 and SSL 3 are not available)");
+    return 1;
+}
+
+struct wsc__tls {
+    br_ssl_client_context cc;
+    wsc__x509 x509;
+    wsc__anchors anchors;
+    int close_started;
+    wsc__u8 iobuf[BR_SSL_BUFSIZE_BIDI];
+};
+
+static void wsc__tls_free(wsc__tls *t) {
+    if (!t) return;
+    if (t->x509.ee.cap != (size_t)-1) wsc__buf_free(&t->x509.ee);
+    wsc__anchors_free(&t->anchors);
+    WSCLIENT_FREE(t);
+}
+
+/* Parses an IP literal (no brackets); returns its length in bytes, 0 if a name. */
+static size_t wsc__parse_ip(const char *host, wsc__u8 out[16]) {
+    if (inet_pton(AF_INET, host, out) == 1) return 4;
+    if (inet_pton(AF_INET6, host, out) == 1) return 16;
+    return 0;
+}
+
+/* Prepares the BearSSL client for one connection. Returns 0 with the error set. */
+static int wsc__tls_setup(wsc__socket *s, const wsc_config *cfg) {
+    wsc__tls *t;
+    unsigned vmin, vmax;
+    const char *name = cfg->server_name && cfg->server_name[0] ? cfg->server_name : s->host;
+    wsc__u8 seed[32];
+    if (!wsc__tls_versions(cfg->ssl_options, &vmin, &vmax)) return 0;
+    t = (wsc__tls *)WSCLIENT_MALLOC(sizeof *t);
+    if (!t) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory for the TLS context");
+    memset(t, 0, sizeof *t - sizeof t->iobuf);
+    s->tls = t;
+    if (!cfg->dangerous_no_certificate_check && !wsc__load_anchors(&t->anchors, cfg)) return 0;
+    br_ssl_client_init_full(&t->cc, &t->x509.minimal, t->anchors.ta, t->anchors.n);
+    t->x509.vtable = &wsc__x509_vtable;
+    t->x509.insecure = cfg->dangerous_no_certificate_check != 0;
+    t->x509.ip_len = wsc__parse_ip(name, t->x509.ip);
+    br_ssl_engine_set_x509(&t->cc.eng, &t->x509.vtable);
+    br_ssl_engine_set_versions(&t->cc.eng, vmin, vmax);
+    br_ssl_engine_set_buffer(&t->cc.eng, t->iobuf, sizeof t->iobuf, 1);
+    if (!wsc__random(seed, sizeof seed)) return 0;
+    br_ssl_engine_inject_entropy(&t->cc.eng, seed, sizeof seed);
+    /* An IP address is neither sent as SNI (RFC 6066 §3) nor matched as a DNS name. */
+    if (!br_ssl_client_reset(&t->cc, t->x509.ip_len ? NULL : name, 0))
+        return wsc__set_error(WSC_ERR_TLS, "cannot start TLS (BearSSL error %d)", br_ssl_engine_last_error(&t->cc.eng));
+    return 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Transport: plain TCP, and BearSSL's engine over TCP                      */
+/* ------------------------------------------------------------------------ */
+
+static void wsc__fail(wsc__socket *s, wsc_result code, int close_code, const char *fmt, ...);
+
+static int wsc__would_block(void) {
+    return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+}
+
+static void wsc__close_fd(wsc__socket *s) {
+    if (s->fd >= 0) close(s->fd);
+    s->fd = -1;
+}
+
+/* Returns bytes sent (0: the kernel buffer is full), -1: failed. */
+static long wsc__tcp_send(wsc__socket *s, const wsc__u8 *p, size_t n) {
+    ssize_t k = send(s->fd, p, n, MSG_NOSIGNAL);
+    if (k >= 0) return (long)k;
+    if (wsc__would_block()) return 0;
+    wsc__fail(s, WSC_ERR_IO, 0, "send to %s failed: %s", s->host, strerror(errno));
+    return -1;
+}
+
+/* Returns bytes received (0: none now, or end of stream with s->eof set), -1: failed. */
+static long wsc__tcp_recv(wsc__socket *s, wsc__u8 *p, size_t n) {
+    ssize_t k = recv(s->fd, p, n, 0);
+    if (k > 0) return (long)k;
+    if (k == 0) { s->eof = 1; return 0; }
+    if (wsc__would_block()) return 0;
+    wsc__fail(s, WSC_ERR_IO, 0, "receive from %s failed: %s", s->host, strerror(errno));
+    return -1;
+}
+
+/* Moves TLS records between the engine and the socket until neither side
+   can move. Returns -1 when the connection failed (error set). */
+static int wsc__tls_io(wsc__socket *s) {
+    br_ssl_engine_context *eng = &s->tls->cc.eng;
+    for (;;) {
+        unsigned st = br_ssl_engine_current_state(eng);
+        int moved = 0;
+        size_t len;
+        wsc__u8 *buf;
+        long k;
+        if (st & BR_SSL_CLOSED) {
+            int err = br_ssl_engine_last_error(eng);
+            if (err != BR_ERR_OK) {
+                wsc_result code;
+                char words[WSC__ERRLEN];
+                wsc__tls_error_words(err, &code, words, sizeof words);
+                wsc__fail(s, code, 0, "%s", words);
+                return -1;
+            }
+            return 0;
+        }
+        if (st & BR_SSL_SENDREC) {
+            buf = br_ssl_engine_sendrec_buf(eng, &len);
+            if ((k = wsc__tcp_send(s, buf, len)) < 0) return -1;
+            if (k > 0) { br_ssl_engine_sendrec_ack(eng, (size_t)k); moved = 1; }
+        }
+        if ((st & BR_SSL_RECVREC) && !s->eof) {
+            buf = br_ssl_engine_recvrec_buf(eng, &len);
+            if ((k = wsc__tcp_recv(s, buf, len)) < 0) return -1;
+            if (k > 0) { br_ssl_engine_recvrec_ack(eng, (size_t)k); moved = 1; }
+        }
+        if (!moved) return 0;
+    }
+}
+
+/* The seam between framing and the wire: framing sees only these three. */
+
+/* Hands bytes to the transport; returns how many it took (0: full), -1: failed. */
+static long wsc__stream_write(wsc__socket *s, const wsc__u8 *p, size_t n) {
+    br_ssl_engine_context *eng;
+    wsc__u8 *buf;
+    size_t avail = 0, k = 0;
+    if (!s->tls) return wsc__tcp_send(s, p, n);
+    eng = &s->tls->cc.eng;
+    buf = br_ssl_engine_sendapp_buf(eng, &avail);
+    if (buf && avail) {
+        k = n < avail ? n : avail;
+        memcpy(buf, p, k);
+        br_ssl_engine_sendapp_ack(eng, k);
+        if (k == n) br_ssl_engine_flush(eng, 0); /* all we have: seal the record now */
+    }
+    if (wsc__tls_io(s) < 0) return -1;
+    return (long)k;
+}
+
+/* Points *p at received bytes (*n may be 0). Returns -1 when failed. */
+static int wsc__stream_peek(wsc__socket *s, const wsc__u8 **p, size_t *n) {
+    *p = NULL;
+    *n = 0;
+    if (!s->tls) {
+        if (s->plain_off == s->plain_len && !s->eof) {
+            long k = wsc__tcp_recv(s, s->plain_rx, WSC__PLAIN_RX);
+            if (k < 0) return -1;
+            s->plain_off = 0;
+            s->plain_len = (size_t)k;
+        }
+        *p = s->plain_rx + s->plain_off;
+        *n = s->plain_len - s->plain_off;
+        return 0;
+    }
+    if (wsc__tls_io(s) < 0) return -1;
+    *p = br_ssl_engine_recvapp_buf(&s->tls->cc.eng, n);
+    if (!*p) *n = 0;
+    return 0;
+}
+
+static void wsc__stream_consume(wsc__socket *s, size_t n) {
+    if (!s->tls) s->plain_off += n;
+    else if (n) br_ssl_engine_recvapp_ack(&s->tls->cc.eng, n);
+}
+
+/* No more bytes will come: TCP end of stream, or TLS closed. */
+static int wsc__stream_ended(wsc__socket *s) {
+    if (s->tls && (br_ssl_engine_current_state(&s->tls->cc.eng) & BR_SSL_CLOSED)) return 1;
+    if (!s->eof) return 0;
+    if (!s->tls) return s->plain_off == s->plain_len;
+    return !(br_ssl_engine_current_state(&s->tls->cc.eng) & BR_SSL_RECVAPP);
+}
+
+/* poll() events this socket waits for, in its present state. */
+static short wsc__interest(const wsc__socket *s) {
+    short ev = 0;
+    if (s->fd < 0) return 0;
+    if (s->state == WSC__CONNECTING) return POLLOUT;
+    if (s->tls) {
+        unsigned st = br_ssl_engine_current_state(&s->tls->cc.eng);
+        if (st & BR_SSL_SENDREC) ev |= POLLOUT;
+        if ((st & BR_SSL_RECVREC) && !s->eof) ev |= POLLIN;
+        return ev;
+    }
+    if (wsc__buf_pending(&s->out)) ev |= POLLOUT;
+    if (!s->eof && !(s->state == WSC__OPEN && s->queued_bytes >= WSCLIENT_MAX_MESSAGE)) ev |= POLLIN;
+    return ev;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Outgoing frames                                                          */
+/* ------------------------------------------------------------------------ */
+
+/* Queues one masked frame. Returns 0 when memory ran out. */
+static int wsc__queue_frame(wsc__socket *s, unsigned opcode, const void *payload, size_t len) {
+    wsc__u8 key[4], *dst;
+    if (!wsc__random(key, sizeof key)) return 0;
+    if (!wsc__buf_reserve(&s->out, 14 + len)) return 0;
+    dst = s->out.data + s->out.len;
+    dst += wsc__frame_header(dst, opcode, 1, len, key);
+    wsc__mask_copy(dst, (const wsc__u8 *)payload, len, key);
+    s->out.len = (size_t)(dst - s->out.data) + len;
+    return 1;
+}
+
+static int wsc__queue_close(wsc__socket *s, int code, const char *reason) {
+    wsc__u8 p[125];
+    size_t n = 0, rl = reason ? strlen(reason) : 0;
+    if (code && code != 1005) {
+        if (rl > 123) rl = 123;
+        p[0] = (wsc__u8)(code >> 8);
+        p[1] = (wsc__u8)code;
+        memcpy(p + 2, reason, rl);
+        n = 2 + rl;
+    }
+    return wsc__queue_frame(s, WSC__OP_CLOSE, p, n);
+}
+
+/* Writes queued bytes to the transport. Returns 1 if any moved, 0 if none, -1 failed. */
+static int wsc__flush(wsc__socket *s) {
+    int moved = 0;
+    while (wsc__buf_pending(&s->out) > 0) {
+        long k = wsc__stream_write(s, s->out.data + s->out.off, wsc__buf_pending(&s->out));
+        if (k < 0) return -1;
+        if (k == 0) break;
+        s->out.off += (size_t)k;
+        moved = 1;
+    }
+    if (s->out.off == s->out.len) s->out.off = s->out.len = 0;
+    return moved;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The state machine, in the order a connection lives                       */
+/* ------------------------------------------------------------------------ */
+
+static void wsc__free_queue(wsc__socket *s) {
+    while (s->queue) {
+        wsc__msg *m = s->queue;
+        s->queue = m->next;
+        WSCLIENT_FREE(m->data);
+        WSCLIENT_FREE(m);
+    }
+    s->queue_tail = NULL;
+    s->queued_bytes = 0;
+}
+
+static void wsc__socket_free(wsc__socket *s) {
+    if (!s) return;
+    wsc__close_fd(s);
+    if (s->addrs) freeaddrinfo(s->addrs);
+    wsc__tls_free(s->tls);
+    wsc__buf_free(&s->out);
+    wsc__buf_free(&s->head);
+    wsc__rx_free(&s->rx);
+    wsc__free_queue(s);
+    WSCLIENT_FREE(s->plain_rx);
+    WSCLIENT_FREE(s->host);
+    WSCLIENT_FREE(s->offered);
+    WSCLIENT_FREE(s);
+}
+
+static int wsc__is_final(const wsc__socket *s) {
+    return s->state == WSC__CLOSED || s->state == WSC__FAILED;
+}
+
+/* Ends the connection cleanly. */
+static void wsc__finish(wsc__socket *s) {
+    wsc__close_fd(s);
+    s->state = WSC__CLOSED;
+    s->final_pending = 1;
+}
+
+/* Fails the connection (RFC 6455 §7.1.7): where the socket is open and a close
+   code is given, one try to send that close frame, then the TCP close. The
+   first error is the one kept. */
+static void wsc__fail(wsc__socket *s, wsc_result code, int close_code, const char *fmt, ...) {
+    va_list ap;
+    int was_open = s->state == WSC__OPEN || s->state == WSC__CLOSING;
+    if (wsc__is_final(s)) return;
+    s->state = WSC__FAILED;
+    s->final_pending = 1;
+    s->err_code = code;
+    va_start(ap, fmt);
+    vsnprintf(s->err, sizeof s->err, fmt, ap);
+    va_end(ap);
+    if (was_open && close_code && s->fd >= 0) {
+        s->out.len = s->out.off = 0; /* the close frame goes first, alone */
+        if (wsc__queue_close(s, close_code, NULL)) wsc__flush(s);
+    }
+    wsc__close_fd(s);
+}
+
+static void wsc__check_deadlines(wsc__socket *s) {
+    int64_t now = wsc__now_ms();
+    static const char *const stage[] = {"resolving the address", "connecting", "in the TLS handshake",
+                                        "waiting for the upgrade answer"};
+    if (s->state <= WSC__UPGRADING && now >= s->connect_deadline)
+        wsc__fail(s, WSC_ERR_TIMEOUT, 0, "connect to %s port %d timed out %s", s->host, s->port, stage[s->state]);
+    else if (s->state == WSC__CLOSING && now >= s->close_deadline)
+        wsc__fail(s, WSC_ERR_TIMEOUT, 0, "server did not answer our close frame within %d ms", s->close_timeout_ms);
+    else if (s->state == WSC__SHUTDOWN && now >= s->close_deadline)
+        wsc__finish(s); /* the close handshake is done; stop waiting for the TCP close */
+}
+
+static void wsc__connected(wsc__socket *s) {
+    s->state = s->tls ? WSC__TLS_HANDSHAKE : WSC__UPGRADING;
+}
+
+/* Starts a non-blocking connect to the next address; 1 when one is under way. */
+static int wsc__connect_next(wsc__socket *s) {
+    int err = 0, one = 1;
+    while (s->next_addr) {
+        struct addrinfo *ai = s->next_addr;
+        s->next_addr = ai->ai_next;
+        s->fd = socket(ai->ai_family, SOCK_STREAM, 0);
+        if (s->fd < 0) { err = errno; continue; }
+        fcntl(s->fd, F_SETFL, fcntl(s->fd, F_GETFL, 0) | O_NONBLOCK);
+        fcntl(s->fd, F_SETFD, FD_CLOEXEC);
+        setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); /* frames go out whole */
+#ifdef SO_NOSIGPIPE
+        setsockopt(s->fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
+#endif
+        if (connect(s->fd, ai->ai_addr, ai->ai_addrlen) == 0) { wsc__connected(s); return 1; }
+        if (errno == EINPROGRESS || errno == EINTR) { s->state = WSC__CONNECTING; return 1; }
+        err = errno;
+        wsc__close_fd(s);
+    }
+    wsc__fail(s, WSC_ERR_CONNECT, 0, "cannot connect to %s port %d: %s", s->host, s->port,
+              err == ECONNREFUSED ? "connection refused" : strerror(err));
+    return 0;
+}
+
+static int wsc__resolve(wsc__socket *s) {
+    struct addrinfo hints;
+    char port[8];
+    wsc__u8 ip[16];
+    int rc;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV | (wsc__parse_ip(s->host, ip) ? AI_NUMERICHOST : 0);
+    snprintf(port, sizeof port, "%d", s->port);
+    rc = getaddrinfo(s->host, port, &hints, &s->addrs);
+    if (rc != 0 || !s->addrs) {
+        wsc__fail(s, WSC_ERR_DNS, 0, "cannot resolve '%s': %s", s->host, rc ? gai_strerror(rc) : "no address");
+        return 0;
+    }
+    s->next_addr = s->addrs;
+    return wsc__connect_next(s);
+}
+
+static int wsc__connect_step(wsc__socket *s) {
+    struct pollfd p;
+    int err = 0;
+    socklen_t len = sizeof err;
+    p.fd = s->fd;
+    p.events = POLLOUT;
+    p.revents = 0;
+    if (poll(&p, 1, 0) <= 0) return 0;
+    if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+    if (err == 0) { wsc__connected(s); return 1; }
+    wsc__close_fd(s);
+    if (s->next_addr) return wsc__connect_next(s);
+    wsc__fail(s, WSC_ERR_CONNECT, 0, "cannot connect to %s port %d: %s", s->host, s->port,
+              err == ECONNREFUSED ? "connection refused" : strerror(err));
+    return 0;
+}
+
+static int wsc__tls_step(wsc__socket *s) {
+    unsigned st;
+    if (wsc__tls_io(s) < 0) return 0;
+    st = br_ssl_engine_current_state(&s->tls->cc.eng);
+    if (st & BR_SSL_SENDAPP) { s->state = WSC__UPGRADING; return 1; }
+    if (s->eof || (st & BR_SSL_CLOSED))
+        wsc__fail(s, WSC_ERR_TLS, 0, "server closed the connection during the TLS handshake");
+    return 0;
+}
+
+/* Collects the HTTP answer head byte by byte up to the blank line, so that
+   frames sent right behind it stay in the stream for the frame parser. */
+static int wsc__upgrade_step(wsc__socket *s) {
+    const wsc__u8 *p;
+    size_t n, i = 0;
+    int moved;
+    wsc__upgrade u;
+    wsc_result rc;
+    if ((moved = wsc__flush(s)) < 0 || wsc__stream_peek(s, &p, &n) < 0) return 0;
+    while (i < n) {
+        const wsc__u8 *h;
+        if (s->head.len >= WSCLIENT_MAX_HEADER) {
+            wsc__fail(s, WSC_ERR_HANDSHAKE, 0, "server answer head is over WSCLIENT_MAX_HEADER (%d bytes)", WSCLIENT_MAX_HEADER);
+            return 0;
+        }
+        if (!wsc__buf_reserve(&s->head, 1)) {
+            wsc__fail(s, WSC_ERR_NO_MEMORY, 0, "out of memory for the upgrade answer");
+            return 0;
+        }
+        s->head.data[s->head.len++] = p[i++];
+        h = s->head.data + s->head.len;
+        if (s->head.len >= 4 && h[-1] == '\n' && h[-2] == '\r' && h[-3] == '\n' && h[-4] == '\r') break;
+    }
+    wsc__stream_consume(s, i);
+    if (s->head.len < 4 || memcmp(s->head.data + s->head.len - 4, "\r\n\r\n", 4) != 0) {
+        if (wsc__stream_ended(s)) {
+            wsc__fail(s, WSC_ERR_HANDSHAKE, 0, "server closed the connection before answering the upgrade");
+            return 0;
+        }
+        return moved || i > 0;
+    }
+    rc = wsc__parse_upgrade((const char *)s->head.data, s->head.len, s->key, s->offered, &u);
+    wsc__buf_free(&s->head);
+    if (rc != WSC_OK) { wsc__fail(s, rc, 0, "%s", u.error); return 0; }
+    memcpy(s->protocol, u.protocol, sizeof s->protocol);
+    s->state = WSC__OPEN;
+    s->open_pending = s->callback != NULL;
+    return 1;
+}
+
+static int wsc__enqueue_message(wsc__socket *s) {
+    wsc__msg *m = (wsc__msg *)WSCLIENT_MALLOC(sizeof *m);
+    if (!m) return 0;
+    m->binary = s->rx.msg_opcode == WSC__OP_BINARY;
+    m->data = wsc__rx_take_message(&s->rx, &m->len);
+    m->next = NULL;
+    if (s->queue_tail) s->queue_tail->next = m;
+    else s->queue = m;
+    s->queue_tail = m;
+    s->queued_bytes += m->len;
+    return 1;
+}
+
+/* Acts on one parsed frame. Returns 0 when the connection failed. */
+static int wsc__on_frame(wsc__socket *s, int ev) {
+    switch (ev) {
+    case WSC__RX_MESSAGE:
+        if (s->state != WSC__OPEN) { size_t n; WSCLIENT_FREE(wsc__rx_take_message(&s->rx, &n)); return 1; }
+        if (!wsc__enqueue_message(s)) { wsc__fail(s, WSC_ERR_NO_MEMORY, 1011, "out of memory for an incoming message"); return 0; }
+        return 1;
+    case WSC__RX_PING: /* RFC 6455 §5.5.2: answer with the same payload */
+        if (s->state == WSC__OPEN && !wsc__queue_frame(s, WSC__OP_PONG, s->rx.ctrl, s->rx.ctrl_len)) {
+            wsc__fail(s, WSC_ERR_NO_MEMORY, 0, "out of memory for a pong");
+            return 0;
+        }
+        return 1;
+    case WSC__RX_PONG:
+        return 1; /* unsolicited pongs are allowed and ignored (§5.5.3) */
+    case WSC__RX_CLOSE: {
+        size_t rl = s->rx.ctrl_len > 2 ? s->rx.ctrl_len - 2 : 0;
+        s->close_received = 1;
+        s->close_code = s->rx.close_code;
+        memcpy(s->close_reason, s->rx.ctrl + 2, rl);
+        s->close_reason[rl] = 0;
+        if (s->state == WSC__OPEN && !wsc__queue_close(s, s->close_code, NULL)) { /* §5.5.1: echo the code */
+            wsc__fail(s, WSC_ERR_NO_MEMORY, 0, "out of memory for the close frame");
+            return 0;
+        }
+        if (s->state == WSC__OPEN) s->close_deadline = wsc__now_ms() + s->close_timeout_ms;
+        s->state = WSC__SHUTDOWN;
+        return 1;
+    }
+    default:
+        wsc__fail(s, s->rx.fail_code == 1009 ? WSC_ERR_MESSAGE_TOO_BIG : WSC_ERR_PROTOCOL, s->rx.fail_code,
+                  "%s", s->rx.fail_text);
+        return 0;
+    }
+}
+
+/* Parses what has arrived. Returns 1 if bytes were consumed, 0 if none, -1 failed. */
+static int wsc__receive(wsc__socket *s) {
+    int moved = 0;
+    for (;;) {
+        const wsc__u8 *p;
+        size_t n, used;
+        int ev;
+        if (s->state == WSC__OPEN && s->queued_bytes >= WSCLIENT_MAX_MESSAGE) return moved; /* reader is behind */
+        if (wsc__stream_peek(s, &p, &n) < 0) return -1;
+        if (n == 0) break;
+        if (s->close_received) { wsc__stream_consume(s, n); moved = 1; continue; } /* §5.5.1: nothing after close */
+        ev = wsc__rx_feed(&s->rx, p, n, &used);
+        wsc__stream_consume(s, used);
+        moved = 1;
+        if (ev != WSC__RX_MORE && !wsc__on_frame(s, ev)) return -1;
+    }
+    if (wsc__stream_ended(s)) {
+        if (s->state == WSC__SHUTDOWN) { wsc__finish(s); return 1; }
+        wsc__fail(s, WSC_ERR_CLOSED, 0, "server closed the connection without a close frame (1006)%s",
+                  s->tls && !(br_ssl_engine_current_state(&s->tls->cc.eng) & BR_SSL_CLOSED) ? " and without TLS close_notify" : "");
+        return -1;
+    }
+    return moved;
+}
+
+static int wsc__transfer_step(wsc__socket *s) {
+    int a, b;
+    if ((a = wsc__flush(s)) < 0) return 0;
+    if ((b = wsc__receive(s)) < 0) return 0;
+    if (wsc__buf_pending(&s->out) && wsc__flush(s) < 0) return 0; /* pongs just queued */
+    return a || b;
+}
+
+/* After the close frames crossed: our close goes out, then close_notify,
+   then we wait (bounded) for the server to end TCP (RFC 6455 §7.1.1). */
+static int wsc__shutdown_step(wsc__socket *s) {
+    int moved;
+    if ((moved = wsc__flush(s)) < 0) return 0;
+    if (wsc__buf_pending(&s->out)) return moved;
+    if (s->tls && !s->tls->close_started) {
+        s->tls->close_started = 1;
+        br_ssl_engine_close(&s->tls->cc.eng);
+        moved = 1;
+    }
+    if (wsc__receive(s) < 0) return 0;
+    return moved || wsc__is_final(s);
+}
+
+static int wsc__step(wsc__socket *s) {
+    switch (s->state) {
+    case WSC__RESOLVING: return wsc__resolve(s);
+    case WSC__CONNECTING: return wsc__connect_step(s);
+    case WSC__TLS_HANDSHAKE: return wsc__tls_step(s);
+    case WSC__UPGRADING: return wsc__upgrade_step(s);
+    case WSC__OPEN: case WSC__CLOSING: return wsc__transfer_step(s);
+    case WSC__SHUTDOWN: return wsc__shutdown_step(s) && !wsc__is_final(s);
+    default: return 0;
+    }
+}
+
+/* Runs the machine as far as it goes without waiting. */
+static void wsc__advance(wsc__socket *s) {
+    wsc__check_deadlines(s);
+    while (wsc__step(s)) {}
+}
+
+static int64_t wsc__socket_deadline(const wsc__socket *s) {
+    if (s->state <= WSC__UPGRADING) return s->connect_deadline;
+    if (s->state == WSC__CLOSING || s->state == WSC__SHUTDOWN) return s->close_deadline;
+    return -1;
+}
+
+/* Waits until one of the sockets can move, one of their deadlines, or deadline. */
+static void wsc__wait(wsc__socket *const *list, int count, int64_t deadline) {
+    struct pollfd pfd[WSCLIENT_MAX_SOCKETS];
+    int i, n = 0, timeout;
+    int64_t until = deadline;
+    for (i = 0; i < count; i++) {
+        const wsc__socket *s = list[i];
+        int64_t sd;
+        short ev;
+        if (!s || wsc__is_final(s)) continue;
+        if (s->state == WSC__RESOLVING) return;
+        sd = wsc__socket_deadline(s);
+        if (sd >= 0 && (until < 0 || sd < until)) until = sd;
+        if ((ev = wsc__interest(s)) != 0) {
+            pfd[n].fd = s->fd;
+            pfd[n].events = ev;
+            pfd[n].revents = 0;
+            n++;
+        }
+    }
+    timeout = wsc__remaining(until);
+    if (n == 0 && timeout < 0) return; /* nothing could ever wake us */
+    poll(pfd, (nfds_t)n, timeout);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Connect: arguments, URL, request                                          */
+/* ------------------------------------------------------------------------ */
+
+static int wsc__find(const char *name) {
+    int i;
+    for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++)
+        if (wsc__g.slots[i] && strcmp(wsc__g.slots[i]->name, name) == 0) return i;
+    return -1;
+}
+
+static wsc__socket *wsc__lookup(const char *name) {
+    int i;
+    if (!name) { wsc__set_error(WSC_ERR_ARGUMENT, "socket name is NULL"); return NULL; }
+    i = wsc__find(name);
+    if (i < 0) { wsc__set_error(WSC_ERR_UNKNOWN_SOCKET, "no socket named '%.*s'", WSCLIENT_MAX_NAME, name); return NULL; }
+    return wsc__g.slots[i];
+}
+
+/* Splits "ws[s]://host[:port][/path]" into cfg fields; host and path point into store. */
+static int wsc__parse_url(const char *url, wsc_config *cfg, char *store, size_t cap) {
+    const char *p = url, *h, *he;
+    size_t hl;
+    long port = 0;
+    if (strncmp(p, "wss://", 6) == 0 || strncmp(p, "WSS://", 6) == 0) { cfg->tls = 1; p += 6; }
+    else if (strncmp(p, "ws://", 5) == 0 || strncmp(p, "WS://", 5) == 0) { cfg->tls = 0; p += 5; }
+    else return wsc__set_error(WSC_ERR_ARGUMENT, "URL must start with ws:// or wss://");
+    if (*p == '[') {
+        h = ++p;
+        while (*p && *p != ']') p++;
+        if (*p != ']') return wsc__set_error(WSC_ERR_ARGUMENT, "URL has an unclosed '[' in its host");
+        he = p++;
+    } else {
+        h = p;
+        while (*p && *p != ':' && *p != '/' && *p != '?' && *p != '#') {
+            if (*p == '@') return wsc__set_error(WSC_ERR_ARGUMENT, "URL user information is not supported");
+            p++;
+        }
+        he = p;
+    }
+    if (he == h) return wsc__set_error(WSC_ERR_ARGUMENT, "URL has no host");
+    if (*p == ':') {
+        p++;
+        if (*p < '0' || *p > '9') return wsc__set_error(WSC_ERR_ARGUMENT, "URL port is not a number");
+        while (*p >= '0' && *p <= '9') {
+            port = port * 10 + (*p++ - '0');
+            if (port > 65535) return wsc__set_error(WSC_ERR_ARGUMENT, "URL port is over 65535");
+        }
+        if (port == 0) return wsc__set_error(WSC_ERR_ARGUMENT, "URL port 0 is not valid");
+    }
+    if (*p && *p != '/' && *p != '?') return wsc__set_error(WSC_ERR_ARGUMENT, "URL has junk after the host");
+    if (strchr(p, '#')) return wsc__set_error(WSC_ERR_ARGUMENT, "URL must not have a fragment (RFC 6455 §3)");
+    hl = (size_t)(he - h);
+    if (hl + strlen(p) + 3 > cap) return wsc__set_error(WSC_ERR_ARGUMENT, "URL too long");
+    memcpy(store, h, hl);
+    store[hl] = 0;
+    cfg->address = store;
+    store += hl + 1;
+    if (*p == '?') *store++ = '/'; /* "ws://h?q" means "/?q" */
+    strcpy(store, p);
+    cfg->path = store;
+    cfg->port = (int)port;
+    return 1;
+}
+
+static int wsc__check_text(const char *what, const char *v, int allow_space) {
+    for (; *v; v++)
+        if ((wsc__u8)*v < 0x21 || *v == 0x7F || (*v == ' ' && !allow_space))
+            return wsc__set_error(WSC_ERR_ARGUMENT, "%s contains a space or control character", what);
+    return 1;
+}
+
+/* Validates the comma list and stores it as "a, b". Returns 0 with the error set. */
+static int wsc__set_protocols(wsc__socket *s, const char *list) {
+    size_t i = 0, n = strlen(list), outn = 0;
+    char *out = (char *)WSCLIENT_MALLOC(2 * n + 1);
+    if (!out) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory");
+    out[0] = 0;
+    while (i < n) {
+        size_t st, e, k;
+        while (i < n && (list[i] == ' ' || list[i] == '\t')) i++;
+        st = i;
+        while (i < n && list[i] != ',') i++;
+        e = i;
+        while (e > st && (list[e - 1] == ' ' || list[e - 1] == '\t')) e--;
+        if (i < n) i++; /* the comma */
+        for (k = st; k < e; k++) if (!wsc__is_tchar((wsc__u8)list[k])) break;
+        if (e == st || k < e) {
+            WSCLIENT_FREE(out);
+            return wsc__set_error(WSC_ERR_ARGUMENT, "protocol list '%s' has an empty name or a character not allowed in a token (RFC 6455 §4.1)", list);
+        }
+        out[outn + (outn ? 2 : 0) + (e - st)] = 0;
+        memcpy(out + outn + (outn ? 2 : 0), list + st, e - st);
+        if (wsc__has_token(out, outn, out + outn + (outn ? 2 : 0), 0)) {
+            WSCLIENT_FREE(out);
+            return wsc__set_error(WSC_ERR_ARGUMENT, "protocol list '%s' names a protocol twice", list);
+        }
+        if (outn) { memcpy(out + outn, ", ", 2); outn += 2; }
+        outn += e - st;
+    }
+    if (outn == 0) { WSCLIENT_FREE(out); return 1; }
+    s->offered = out;
+    return 1;
+}
+
+/* Queues the opening handshake (RFC 6455 §4.1). */
+static int wsc__queue_request(wsc__socket *s, const char *path) {
+    wsc__u8 nonce[16];
+    int v6 = strchr(s->host, ':') != NULL, default_port = s->port == (s->tls ? 443 : 80);
+    char port[8] = "";
+    size_t cap;
+    int n;
+    if (!wsc__random(nonce, sizeof nonce)) return 0;
+    wsc__base64(s->key, nonce, sizeof nonce);
+    if (!default_port) snprintf(port, sizeof port, ":%d", s->port);
+    cap = strlen(path) + strlen(s->host) + (s->offered ? strlen(s->offered) : 0) + 256;
+    if (!wsc__buf_reserve(&s->out, cap)) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory");
+    n = snprintf((char *)s->out.data + s->out.len, cap,
+                 "GET %s%s HTTP/1.1\r\n"
+                 "Host: %s%s%s%s\r\n"
+                 "Upgrade: websocket\r\n"
+                 "Connection: Upgrade\r\n"
+                 "Sec-WebSocket-Key: %s\r\n"
+                 "Sec-WebSocket-Version: 13\r\n"
+                 "%s%s%s"
+                 "User-Agent: wsclient.h/" WSCLIENT_VERSION_STRING "\r\n"
+                 "\r\n",
+                 path[0] == '/' ? "" : "/", path, v6 ? "[" : "", s->host, v6 ? "]" : "", port, s->key,
+                 s->offered ? "Sec-WebSocket-Protocol: " : "", s->offered ? s->offered : "", s->offered ? "\r\n" : "");
+    s->out.len += (size_t)n;
+    return 1;
+}
+
+/* Builds a socket from the configuration: every check that can fail at once does. */
+static wsc__socket *wsc__socket_new(const char *name, const wsc_config *in) {
+    wsc_config cfg = *in;
+    char store[2048];
+    wsc__socket *s;
+    const char *addr, *path;
+    size_t alen;
+    if (cfg.url && !wsc__parse_url(cfg.url, &cfg, store, sizeof store)) return NULL;
+    if (!cfg.address || !cfg.address[0]) { wsc__set_error(WSC_ERR_ARGUMENT, "server address is empty"); return NULL; }
+    if (cfg.port < 0 || cfg.port > 65535) { wsc__set_error(WSC_ERR_ARGUMENT, "port %d is out of range", cfg.port); return NULL; }
+    addr = cfg.address;
+    alen = strlen(addr);
+    if (addr[0] == '[' && alen > 2 && addr[alen - 1] == ']') { addr++; alen -= 2; }
+    path = cfg.path && cfg.path[0] ? cfg.path : "/";
+    if (!wsc__check_text("server address", addr, 0) || !wsc__check_text("path", path, 0)) return NULL;
+    if (strchr(path, '#')) { wsc__set_error(WSC_ERR_ARGUMENT, "path must not have a fragment (RFC 6455 §3)"); return NULL; }
+    s = (wsc__socket *)WSCLIENT_MALLOC(sizeof *s);
+    if (!s) { wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory for a socket"); return NULL; }
+    memset(s, 0, sizeof *s);
+    s->fd = -1;
+    strcpy(s->name, name);
+    s->gen = ++wsc__g.next_gen;
+    s->callback = cfg.callback;
+    s->user = cfg.user;
+    s->is_tls = cfg.tls != 0;
+    s->port = cfg.port ? cfg.port : (cfg.tls ? 443 : 80);
+    s->write_timeout_ms = cfg.write_timeout_ms > 0 ? cfg.write_timeout_ms : WSCLIENT_WRITE_TIMEOUT_MS;
+    s->close_timeout_ms = cfg.close_timeout_ms > 0 ? cfg.close_timeout_ms : WSCLIENT_CLOSE_TIMEOUT_MS;
+    s->connect_deadline = wsc__now_ms() + (cfg.timeout_ms > 0 ? cfg.timeout_ms : WSCLIENT_DEFAULT_TIMEOUT_MS);
+    wsc__rx_init(&s->rx, WSCLIENT_MAX_MESSAGE);
+    s->host = wsc__strdup(addr, alen);
+    if (!s->host) { wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory"); goto fail; }
+    if (cfg.protocols && !wsc__set_protocols(s, cfg.protocols)) goto fail;
+    if (!s->is_tls) {
+        s->plain_rx = (wsc__u8 *)WSCLIENT_MALLOC(WSC__PLAIN_RX);
+        if (!s->plain_rx) { wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory"); goto fail; }
+    } else {
+        wsc_config tcfg = cfg;
+        tcfg.address = s->host;
+        if (!wsc__tls_setup(s, &tcfg)) goto fail;
+    }
+    if (!wsc__queue_request(s, path)) goto fail;
+    s->state = WSC__RESOLVING;
+    return s;
+fail:
+    wsc__socket_free(s);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Public API                                                               */
+/* ------------------------------------------------------------------------ */
+
+/* Copies a socket's error into the caller-visible one. */
+static int wsc__report(const wsc__socket *s) {
+    return wsc__set_error(s->err_code, "%s", s->err);
+}
+
+WSCLIENT_API int wsc_open(const char *name, const wsc_config *config) {
+    int i, slot = -1;
+    wsc__socket *s;
+    wsc__clear_error();
+    if (!name || !name[0]) return wsc__set_error(WSC_ERR_ARGUMENT, "socket name is empty");
+    if (!config) return wsc__set_error(WSC_ERR_ARGUMENT, "config is NULL");
+    if (strlen(name) > WSCLIENT_MAX_NAME)
+        return wsc__set_error(WSC_ERR_NAME_TOO_LONG, "socket name longer than %d bytes (raise WSCLIENT_MAX_NAME)", WSCLIENT_MAX_NAME);
+    if (wsc__find(name) >= 0) return wsc__set_error(WSC_ERR_NAME_IN_USE, "a socket named '%s' exists already", name);
+    for (i = 0; i < WSCLIENT_MAX_SOCKETS && slot < 0; i++)
+        if (!wsc__g.slots[i]) slot = i;
+    if (slot < 0)
+        return wsc__set_error(WSC_ERR_TABLE_FULL, "socket table full: %d sockets open (raise WSCLIENT_MAX_SOCKETS)", WSCLIENT_MAX_SOCKETS);
+    if (!(s = wsc__socket_new(name, config))) return 0;
+    wsc__g.slots[slot] = s;
+    if (s->callback) return 1; /* wsc_pump() drives it from here */
+    for (;;) {
+        wsc__advance(s);
+        if (s->state >= WSC__OPEN) break;
+        wsc__wait(&s, 1, s->connect_deadline);
+    }
+    if (s->state == WSC__OPEN) return 1;
+    wsc__report(s);
+    wsc__g.slots[slot] = NULL;
+    wsc__socket_free(s);
+    return 0;
+}
+
+static int wsc__connect_any(const char *name, wsc_callback cb, const char *address, int port, const char *path,
+                            const char *protocols, int tls, unsigned ssl_options, int timeout_ms) {
+    wsc_config c;
+    memset(&c, 0, sizeof c);
+    c.address = address;
+    c.port = port;
+    c.path = path;
+    c.protocols = protocols;
+    c.tls = tls;
+    c.ssl_options = ssl_options;
+    c.timeout_ms = timeout_ms;
+    c.callback = cb;
+    return wsc_open(name, &c);
+}
+
+WSCLIENT_API int wsc_connect_ssl(const char *name, const char *address, int port, const char *path,
+                                 const char *protocols, unsigned ssl_options, int timeout_ms) {
+    return wsc__connect_any(name, NULL, address, port, path, protocols, 1, ssl_options, timeout_ms);
+}
+
+WSCLIENT_API int wsc_connect(const char *name, const char *address, int port, const char *path,
+                             const char *protocols, int timeout_ms) {
+    return wsc__connect_any(name, NULL, address, port, path, protocols, 0, 0, timeout_ms);
+}
+
+WSCLIENT_API int wsc_connect_ssl_async(const char *name, wsc_callback callback, const char *address,
+                                       int port, const char *path, const char *protocols, unsigned ssl_options) {
+    if (!callback) return wsc__set_error(WSC_ERR_ARGUMENT, "asynchronous connect needs a callback");
+    return wsc__connect_any(name, callback, address, port, path, protocols, 1, ssl_options, 0);
+}
+
+WSCLIENT_API int wsc_connect_async(const char *name, wsc_callback callback, const char *address,
+                                   int port, const char *path, const char *protocols) {
+    if (!callback) return wsc__set_error(WSC_ERR_ARGUMENT, "asynchronous connect needs a callback");
+    return wsc__connect_any(name, callback, address, port, path, protocols, 0, 0, 0);
+}
+
+/* Why a socket that is not open cannot take a call. */
+static int wsc__not_open(const wsc__socket *s) {
+    if (s->state < WSC__OPEN) return wsc__set_error(WSC_ERR_NOT_OPEN, "socket '%s' is still connecting", s->name);
+    if (s->state == WSC__FAILED) return wsc__report(s);
+    if (s->close_received)
+        return wsc__set_error(WSC_ERR_CLOSED, "server closed socket '%s' (code %d%s%s)", s->name, s->close_code,
+                              s->close_reason[0] ? ": " : "", s->close_reason);
+    return wsc__set_error(WSC_ERR_CLOSED, "socket '%s' is closing", s->name);
+}
+
+static int wsc__send(const char *name, unsigned opcode, const void *data, size_t len) {
+    wsc__socket *s;
+    int64_t deadline;
+    size_t allowed;
+    wsc__clear_error();
+    if (!(s = wsc__lookup(name))) return 0;
+    if (!data && len) return wsc__set_error(WSC_ERR_ARGUMENT, "message data is NULL");
+    if (s->state != WSC__OPEN) return wsc__not_open(s);
+    if (len > WSCLIENT_MAX_MESSAGE)
+        return wsc__set_error(WSC_ERR_MESSAGE_TOO_BIG, "message of %lu bytes is over WSCLIENT_MAX_MESSAGE (%lu)",
+                              (unsigned long)len, (unsigned long)WSCLIENT_MAX_MESSAGE);
+    if (opcode == WSC__OP_TEXT && wsc__utf8_feed(0, (const wsc__u8 *)data, len) != 0)
+        return wsc__set_error(WSC_ERR_ARGUMENT, "text message is not valid UTF-8 (send it as binary)");
+    if (!wsc__queue_frame(s, opcode, data, len)) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory queuing a message");
+    /* A synchronous write returns once the transport has every byte; an
+       asynchronous one lets wsc_pump finish unless too much is waiting. */
+    allowed = s->callback ? WSCLIENT_MAX_MESSAGE : 0;
+    deadline = wsc__now_ms() + s->write_timeout_ms;
+    for (;;) {
+        wsc__advance(s);
+        if (s->state == WSC__FAILED) return wsc__report(s);
+        if (wsc__buf_pending(&s->out) <= allowed || s->state != WSC__OPEN) return 1;
+        if (wsc__now_ms() >= deadline)
+            return wsc__set_error(WSC_ERR_TIMEOUT, "write on '%s' not finished within %d ms (server not reading); the rest stays queued",
+                                  s->name, s->write_timeout_ms);
+        wsc__wait(&s, 1, deadline);
+    }
+}
+
+WSCLIENT_API int wsc_write(const char *name, const char *text) {
+    if (!text) return wsc__set_error(WSC_ERR_ARGUMENT, "message text is NULL");
+    return wsc__send(name, WSC__OP_TEXT, text, strlen(text));
+}
+
+WSCLIENT_API int wsc_write_text(const char *name, const char *text, size_t length) {
+    return wsc__send(name, WSC__OP_TEXT, text, length);
+}
+
+WSCLIENT_API int wsc_write_binary(const char *name, const void *data, size_t length) {
+    return wsc__send(name, WSC__OP_BINARY, data, length);
+}
+
+/* Waits for the next message of a synchronous socket; NULL with the error set. */
+static wsc__msg *wsc__next_message(const char *name, int timeout_ms) {
+    wsc__socket *s;
+    int64_t deadline = wsc__deadline(timeout_ms);
+    wsc__clear_error();
+    if (!(s = wsc__lookup(name))) return NULL;
+    if (s->callback) {
+        wsc__set_error(WSC_ERR_STATE, "socket '%s' delivers its messages to its callback", s->name);
+        return NULL;
+    }
+    for (;;) {
+        if (s->queue) return s->queue;
+        if (s->state != WSC__OPEN) { wsc__not_open(s); return NULL; }
+        wsc__advance(s);
+        if (s->queue || s->state != WSC__OPEN) continue;
+        if (deadline >= 0 && wsc__now_ms() >= deadline) {
+            wsc__set_error(WSC_ERR_TIMEOUT, "no message on '%s' within %d ms", s->name, timeout_ms);
+            return NULL;
+        }
+        wsc__wait(&s, 1, deadline);
+    }
+}
+
+static void wsc__dequeue(const char *name) {
+    wsc__socket *s = wsc__g.slots[wsc__find(name)];
+    wsc__msg *m = s->queue;
+    s->queue = m->next;
+    if (!s->queue) s->queue_tail = NULL;
+    s->queued_bytes -= m->len;
+    WSCLIENT_FREE(m);
+}
+
+WSCLIENT_API long wsc_read(const char *name, void *buf, size_t capacity, int timeout_ms, int *binary) {
+    wsc__msg *m;
+    long n;
+    if (!buf && capacity) return wsc__set_error(WSC_ERR_ARGUMENT, "buffer is NULL") - 1;
+    if (!(m = wsc__next_message(name, timeout_ms))) return -1;
+    if (m->len > capacity || m->len > 0x7fffffffu) {
+        wsc__set_error(WSC_ERR_BUFFER_TOO_SMALL, "message of %lu bytes does not fit a buffer of %lu bytes (it stays queued)",
+                       (unsigned long)m->len, (unsigned long)capacity);
+        return -1;
+    }
+    if (m->len) memcpy(buf, m->data, m->len);
+    if (m->len < capacity) ((char *)buf)[m->len] = 0;
+    if (binary) *binary = m->binary;
+    n = (long)m->len;
+    WSCLIENT_FREE(m->data);
+    wsc__dequeue(name);
+    return n;
+}
+
+WSCLIENT_API char *wsc_read_alloc(const char *name, int timeout_ms, size_t *length, int *binary) {
+    wsc__msg *m = wsc__next_message(name, timeout_ms);
+    char *data;
+    if (!m) return NULL;
+    data = (char *)m->data; /* handed over as is: no copy */
+    if (length) *length = m->len;
+    if (binary) *binary = m->binary;
+    wsc__dequeue(name);
+    return data;
+}
+
+WSCLIENT_API void wsc_free(void *p) { WSCLIENT_FREE(p); }
+
+/* Closes and frees slot i; returns 1 when the close handshake completed. */
+static int wsc__close_slot(int i) {
+    wsc__socket *s = wsc__g.slots[i];
+    int ok;
+    if (s->state == WSC__OPEN) {
+        if (!wsc__queue_close(s, 1000, NULL)) {
+            wsc__fail(s, WSC_ERR_NO_MEMORY, 0, "out of memory for the close frame");
+        } else {
+            s->state = WSC__CLOSING;
+            s->close_deadline = wsc__now_ms() + s->close_timeout_ms;
+        }
+    }
+    if (s->state < WSC__OPEN) { /* still connecting: nothing to hand shake */
+        wsc__close_fd(s);
+        s->state = WSC__CLOSED;
+    }
+    while (!wsc__is_final(s)) {
+        wsc__advance(s);
+        if (!wsc__is_final(s)) wsc__wait(&s, 1, s->close_deadline);
+    }
+    ok = s->state == WSC__CLOSED;
+    if (!ok) wsc__report(s);
+    wsc__g.slots[i] = NULL;
+    wsc__socket_free(s);
+    return ok;
+}
+
+WSCLIENT_API int wsc_close(const char *name) {
+    wsc__clear_error();
+    if (!wsc__lookup(name)) return 0;
+    return wsc__close_slot(wsc__find(name));
+}
+
+WSCLIENT_API void wsc_close_all(void) {
+    int i;
+    for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++)
+        if (wsc__g.slots[i]) wsc__close_slot(i);
+}
+
+WSCLIENT_API int wsc_exist(const char *name) {
+    return name && wsc__find(name) >= 0;
+}
+
+WSCLIENT_API int wsc_count(void) {
+    int i, n = 0;
+    for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++) n += wsc__g.slots[i] != NULL;
+    return n;
+}
+
+WSCLIENT_API const char *wsc_protocol(const char *name) {
+    wsc__socket *s = wsc__lookup(name);
+    return s ? s->protocol : NULL;
+}
+
+WSCLIENT_API int wsc_change_transmission_mode(const char *name, int mode) {
+    (void)mode; /* a WebSocket always keeps message boundaries (seed: "no effect") */
+    return wsc__lookup(name) != NULL;
+}
+
+static void wsc__call(wsc__socket *s, int event, const char *msg, size_t len, int binary, int code) {
+    wsc_event_data ev;
+    ev.name = s->name;
+    ev.event = event;
+    ev.message = msg;
+    ev.length = len;
+    ev.binary = binary;
+    ev.code = code;
+    ev.user = s->user;
+    s->callback(&ev);
+}
+
+/* Delivers the pending events of slot i; a callback may free or reuse the slot. */
+static int wsc__deliver(int i) {
+    wsc__socket *s = wsc__g.slots[i];
+    unsigned gen;
+    int count = 0;
+    if (!s || !s->callback) return 0;
+    gen = s->gen;
+#define WSC__STILL_THERE (wsc__g.slots[i] && wsc__g.slots[i]->gen == gen)
+    if (s->open_pending) {
+        s->open_pending = 0;
+        wsc__call(s, WSC_EVENT_OPEN, s->protocol, strlen(s->protocol), 0, 0);
+        count++;
+        if (!WSC__STILL_THERE) return count;
+    }
+    while (s->queue) {
+        wsc__msg *m = s->queue;
+        s->queue = m->next;
+        if (!s->queue) s->queue_tail = NULL;
+        s->queued_bytes -= m->len;
+        wsc__call(s, WSC_EVENT_MESSAGE, (const char *)m->data, m->len, m->binary, 0);
+        WSCLIENT_FREE(m->data);
+        WSCLIENT_FREE(m);
+        count++;
+        if (!WSC__STILL_THERE) return count;
+    }
+#undef WSC__STILL_THERE
+    if (s->final_pending && wsc__is_final(s)) {
+        wsc__g.slots[i] = NULL; /* the name is free again inside the callback */
+        if (s->state == WSC__CLOSED)
+            wsc__call(s, WSC_EVENT_CLOSE, s->close_reason, strlen(s->close_reason), 0, s->close_code ? s->close_code : 1005);
+        else
+            wsc__call(s, WSC_EVENT_ERROR, s->err, strlen(s->err), 0, (int)s->err_code);
+        wsc__socket_free(s);
+        count++;
+    }
+    return count;
+}
+
+WSCLIENT_API int wsc_pump(int timeout_ms) {
+    int64_t deadline = wsc__deadline(timeout_ms);
+    int i, total = 0;
+    if (wsc__g.in_pump) return wsc__set_error(WSC_ERR_STATE, "wsc_pump called from a callback") - 1;
+    wsc__g.in_pump = 1;
+    for (;;) {
+        for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++)
+            if (wsc__g.slots[i]) wsc__advance(wsc__g.slots[i]);
+        for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++) total += wsc__deliver(i);
+        if (total > 0 || wsc_count() == 0) break;
+        if (deadline >= 0 && wsc__now_ms() >= deadline) break;
+        wsc__wait(wsc__g.slots, WSCLIENT_MAX_SOCKETS, deadline);
+    }
+    wsc__g.in_pump = 0;
+    return total;
+}
+
+WSCLIENT_API const char *wsc_error_info(void) { return wsc__g.err; }
+
+WSCLIENT_API wsc_result wsc_error_code(void) { return wsc__g.err_code; }
+
+#endif /* WSCLIENT_IMPLEMENTATION_DONE */
+#endif /* WSCLIENT_IMPLEMENTATION */
+
+/*
+------------------------------------------------------------------------------
+MIT License
+
+Copyright (c) 2026 the wsclient.h authors
+
+Permission is hereby granted, free of charge, to any person obtaining a copy of
+this software and associated documentation files (the "Software"), to deal in
+the Software without restriction, including without limitation the rights to
+use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies
+of the Software, and to permit persons to whom the Software is furnished to do
+so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+SOFTWARE.
+------------------------------------------------------------------------------
+*/
