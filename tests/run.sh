@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Runs every test program against real servers started here on loopback,
+# then prints the total as its last line: "N passed, N failed".
+# Usage: tests/run.sh BUILD_DIR   (the Makefile builds the programs first)
+set -u
+build=${1:-build}
+here=$(cd "$(dirname "$0")" && pwd)
+py=/usr/bin/python3
+if ! "$py" -c 'import websockets' 2>/dev/null; then
+    echo "tests need Debian's python3-websockets: apt-get install -y python3-websockets" >&2
+    exit 2
+fi
+certs="$build/certs"
+bash "$here/mkcerts.sh" "$certs" || { echo "mkcerts.sh failed" >&2; exit 2; }
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
+trap cleanup EXIT
+
+# start_server VAR ARGS...: starts ws_server.py, puts its port in VAR.
+start_server() {
+    local var=$1; shift
+    local out="$build/server-$var.out"
+    "$py" "$here/ws_server.py" "$@" > "$out" 2> "$build/server-$var.err" &
+    pids+=($!)
+    local i
+    for i in $(seq 1 100); do
+        if grep -q '^PORT ' "$out" 2>/dev/null; then
+            export "$var=$(sed -n 's/^PORT //p' "$out" | head -n1)"
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "server $var did not start: $(cat "$build/server-$var.err")" >&2
+    exit 2
+}
+
+start_server WSC_TEST_TLS_PORT --tls "$certs/server.pem" "$certs/server.key"
+start_server WSC_TEST_PLAIN_PORT
+start_server WSC_TEST_WRONG_PORT --tls "$certs/wrong.pem" "$certs/wrong.key"
+start_server WSC_TEST_UNTRUSTED_PORT --tls "$certs/untrusted.pem" "$certs/untrusted.key"
+start_server WSC_TEST_RSA_PORT --tls "$certs/server-rsa.pem" "$certs/server-rsa.key"
+export WSC_TEST_CERTS="$certs"
+
+passed=0; failed=0
+for prog in "$build"/test_*; do
+    [ -x "$prog" ] || continue
+    name=$(basename "$prog")
+    echo "== $name"
+    # WSC_TEST_WRAPPER may name a runner such as valgrind
+    ${WSC_TEST_WRAPPER:-} "$prog" > "$build/$name.log" 2>&1
+    cat "$build/$name.log"
+    line=$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed$" "$build/$name.log" | tail -n1)
+    if [ -z "$line" ]; then
+        echo "$name: crashed or ended without a summary" >&2
+        failed=$((failed + 1))
+        continue
+    fi
+    p=$(printf '%s' "$line" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed/\1/')
+    f=$(printf '%s' "$line" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed/\2/')
+    passed=$((passed + p)); failed=$((failed + f))
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,165 @@
+#!/usr/bin/python3
+"""A loopback WebSocket server for the tests and the demo, built on Debian's
+python3-websockets (an independent implementation, not ours).
+
+usage: ws_server.py [--tls CERT KEY] [--tls-min V] [--tls-max V] [--port N] [--host 127.0.0.1|::1|both]
+
+Prints "PORT n" once it listens. Behaviour by request path:
+  / and /echo          echo every message with its type
+  /fragmented          one text message in 3 fragments with a ping between them, then echo
+  /binfrag             one 210000-byte binary message (byte i = i % 256) in 3 fragments, then echo
+  /ping                ping "ping-payload-123", wait for its pong, send "pong ok" / "pong timeout", then echo
+  /close               close at once with 4000 "bye bye"
+  /close-after-echo    echo one message, then close with 1000 "done"
+  /protocols           send the chosen subprotocol (of chat, superchat) or "none", then echo
+  /404                 refuse the upgrade with HTTP 404
+  /slow-open           answer the upgrade after 3 s
+  /send?size=N&type=T  send one message of N bytes (text: 'a'*N, binary: byte i = i % 251), then echo
+  /headers             send the request headers, one "Name: value" a line, then echo
+"""
+import argparse
+import asyncio
+import http
+import signal
+import socket
+import ssl
+import sys
+import urllib.parse
+
+import websockets
+
+VERSIONS = {
+    "1.0": ssl.TLSVersion.TLSv1,
+    "1.1": ssl.TLSVersion.TLSv1_1,
+    "1.2": ssl.TLSVersion.TLSv1_2,
+    "1.3": ssl.TLSVersion.TLSv1_3,
+}
+
+
+async def echo(ws):
+    async for message in ws:
+        await ws.send(message)
+
+
+async def handler(ws, path):
+    url = urllib.parse.urlsplit(path)
+    query = urllib.parse.parse_qs(url.query)
+    route = url.path
+    if route == "/fragmented":
+        await ws.write_frame(False, 0x1, b"Hello, ")
+        await ws.write_frame(True, 0x9, b"between")
+        await ws.write_frame(False, 0x0, b"fragmented ")
+        await ws.write_frame(True, 0x0, b"world!")
+    elif route == "/binfrag":
+        data = bytes(i % 256 for i in range(210000))
+        await ws.write_frame(False, 0x2, data[:70000])
+        await ws.write_frame(False, 0x0, data[70000:140000])
+        await ws.write_frame(True, 0x0, data[140000:])
+    elif route == "/ping":
+        waiter = await ws.ping(b"ping-payload-123")
+        try:
+            await asyncio.wait_for(waiter, 5)
+            await ws.send("pong ok")
+        except asyncio.TimeoutError:
+            await ws.send("pong timeout")
+    elif route == "/close":
+        await ws.close(4000, "bye bye")
+        return
+    elif route == "/close-after-echo":
+        await ws.send(await ws.recv())
+        await ws.close(1000, "done")
+        return
+    elif route == "/protocols":
+        await ws.send(ws.subprotocol or "none")
+    elif route == "/send":
+        size = int(query.get("size", ["0"])[0])
+        if query.get("type", ["text"])[0] == "binary":
+            await ws.send(bytes(i % 251 for i in range(size)))
+        else:
+            await ws.send("a" * size)
+    elif route == "/headers":
+        await ws.send("\n".join(f"{k}: {v}" for k, v in ws.request_headers.raw_items()))
+    await echo(ws)
+
+
+async def process_request(path, headers):
+    route = urllib.parse.urlsplit(path).path
+    if route == "/404":
+        return (http.HTTPStatus.NOT_FOUND, [("Content-Type", "text/plain")], b"not found\n")
+    if route == "/slow-open":
+        await asyncio.sleep(3)
+    return None
+
+
+def bound_socket(family, host, port):
+    s = socket.socket(family, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if family == socket.AF_INET6:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    s.bind((host, port))
+    s.listen(128)
+    s.setblocking(False)
+    return s
+
+
+def listen(host, port):
+    """Sockets for host ('both': ::1 and 127.0.0.1 on one port number)."""
+    if host == "127.0.0.1":
+        return [bound_socket(socket.AF_INET, host, port)]
+    if host == "::1":
+        return [bound_socket(socket.AF_INET6, host, port)]
+    for _ in range(20):
+        v6 = bound_socket(socket.AF_INET6, "::1", port)
+        try:
+            return [v6, bound_socket(socket.AF_INET, "127.0.0.1", v6.getsockname()[1])]
+        except OSError:
+            v6.close()
+            if port:
+                raise
+    raise OSError("no port free on both ::1 and 127.0.0.1")
+
+
+async def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    ap.add_argument("--tls-min", choices=VERSIONS)
+    ap.add_argument("--tls-max", choices=VERSIONS)
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--host", default="both", choices=["127.0.0.1", "::1", "both"])
+    ap.add_argument("--verbose", action="store_true")
+    args = ap.parse_args()
+    if args.verbose:
+        import logging
+        logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
+
+    ctx = None
+    if args.tls:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls[0], args.tls[1])
+        if args.tls_min:
+            ctx.minimum_version = VERSIONS[args.tls_min]
+        if args.tls_max:
+            ctx.maximum_version = VERSIONS[args.tls_max]
+        if args.tls_min in ("1.0", "1.1") or args.tls_max in ("1.0", "1.1"):
+            ctx.set_ciphers("DEFAULT:@SECLEVEL=0")  # let old versions negotiate
+
+    sockets = listen(args.host, args.port)
+    servers = []
+    for s in sockets:
+        servers.append(await websockets.serve(
+            handler, sock=s, ssl=ctx, process_request=process_request,
+            subprotocols=["chat", "superchat"], max_size=None, max_queue=None,
+            compression=None, ping_interval=None, close_timeout=2))
+    print(f"PORT {sockets[0].getsockname()[1]}", flush=True)
+
+    stop = asyncio.get_running_loop().create_future()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        asyncio.get_running_loop().add_signal_handler(sig, lambda: stop.done() or stop.set_result(None))
+    await stop
+    for server in servers:
+        server.close()
+        await server.wait_closed()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
