@@ -1588,7 +1588,7 @@ static int wsc__queue_close(wsc__socket *s, int code, const char *reason) {
         if (rl > 123) rl = 123;
         p[0] = (wsc__u8)(code >> 8);
         p[1] = (wsc__u8)code;
-        memcpy(p + 2, reason, rl);
+        if (rl) memcpy(p + 2, reason, rl);
         n = 2 + rl;
     }
     return wsc__queue_frame(s, WSC__OP_CLOSE, p, n);
@@ -1999,9 +1999,9 @@ static int wsc__parse_url(const char *url, wsc_config *cfg, char *store, size_t 
     store[hl] = 0;
     cfg->address = store;
     store += hl + 1;
+    cfg->path = store;
     if (*p == '?') *store++ = '/'; /* "ws://h?q" means "/?q" */
     strcpy(store, p);
-    cfg->path = store;
     cfg->port = (int)port;
     return 1;
 }
