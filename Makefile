@@ -9,9 +9,9 @@ LDLIBS  ?= -lbearssl
 BUILD   ?= build
 
 EXAMPLES = $(BUILD)/sync_echo $(BUILD)/async_echo $(BUILD)/wscat
-TESTS    = $(BUILD)/test_unit $(BUILD)/test_integration
+TESTS    = $(patsubst tests/%.c,$(BUILD)/test_%,$(filter-out tests/autobahn_client.c,$(wildcard tests/*.c)))
 
-.PHONY: all examples demo test clean check-deps
+.PHONY: all examples tests demo test clean check-deps autobahn_client
 
 all: examples
 
@@ -32,8 +32,16 @@ $(BUILD)/test_%: tests/%.c tests/test.h wsclient.h | check-deps $(BUILD)
 demo: examples
 	bash examples/demo.sh $(BUILD)
 
+tests: $(TESTS)
+
 test: $(TESTS)
 	bash tests/run.sh $(BUILD)
+
+# The Autobahn|Testsuite client: tests/autobahn_client URL AGENT [--cafile F]
+autobahn_client: tests/autobahn_client
+
+tests/autobahn_client: tests/autobahn_client.c wsclient.h | check-deps
+	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ $(LDLIBS)
 
 clean:
 	rm -rf $(BUILD)
