@@ -2132,20 +2132,15 @@ static int wsc__report(const wsc__socket *s) {
     return wsc__set_error(s->err_code, "%s", s->err);
 }
 
-WSCLIENT_API int wsc_open(const char *name, const wsc_config *config) {
-    int i, slot = -1;
-    wsc__socket *s;
-    wsc__clear_error();
-    if (!name || !name[0]) return wsc__set_error(WSC_ERR_ARGUMENT, "socket name is empty");
-    if (!config) return wsc__set_error(WSC_ERR_ARGUMENT, "config is NULL");
-    if (strlen(name) > WSCLIENT_MAX_NAME)
-        return wsc__set_error(WSC_ERR_NAME_TOO_LONG, "socket name longer than %d bytes (raise WSCLIENT_MAX_NAME)", WSCLIENT_MAX_NAME);
-    if (wsc__find(name) >= 0) return wsc__set_error(WSC_ERR_NAME_IN_USE, "a socket named '%s' exists already", name);
-    for (i = 0; i < WSCLIENT_MAX_SOCKETS && slot < 0; i++)
-        if (!wsc__g.slots[i]) slot = i;
-    if (slot < 0)
-        return wsc__set_error(WSC_ERR_TABLE_FULL, "socket table full: %d sockets open (raise WSCLIENT_MAX_SOCKETS)", WSCLIENT_MAX_SOCKETS);
-    if (!(s = wsc__socket_new(name, config))) return 0;
+static int wsc__free_slot(void) {
+    int i;
+    for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++)
+        if (!wsc__g.slots[i]) return i;
+    return -1;
+}
+
+/* Puts a new socket in the table; a synchronous one is driven until open or failed. */
+static int wsc__start(int slot, wsc__socket *s) {
     wsc__g.slots[slot] = s;
     if (s->callback) return 1; /* wsc_pump() drives it from here */
     for (;;) {
@@ -2158,6 +2153,21 @@ WSCLIENT_API int wsc_open(const char *name, const wsc_config *config) {
     wsc__g.slots[slot] = NULL;
     wsc__socket_free(s);
     return 0;
+}
+
+WSCLIENT_API int wsc_open(const char *name, const wsc_config *config) {
+    int slot;
+    wsc__socket *s;
+    wsc__clear_error();
+    if (!name || !name[0]) return wsc__set_error(WSC_ERR_ARGUMENT, "socket name is empty");
+    if (!config) return wsc__set_error(WSC_ERR_ARGUMENT, "config is NULL");
+    if (strlen(name) > WSCLIENT_MAX_NAME)
+        return wsc__set_error(WSC_ERR_NAME_TOO_LONG, "socket name longer than %d bytes (raise WSCLIENT_MAX_NAME)", WSCLIENT_MAX_NAME);
+    if (wsc__find(name) >= 0) return wsc__set_error(WSC_ERR_NAME_IN_USE, "a socket named '%s' exists already", name);
+    if ((slot = wsc__free_slot()) < 0)
+        return wsc__set_error(WSC_ERR_TABLE_FULL, "socket table full: %d sockets open (raise WSCLIENT_MAX_SOCKETS)", WSCLIENT_MAX_SOCKETS);
+    if (!(s = wsc__socket_new(name, config))) return 0;
+    return wsc__start(slot, s);
 }
 
 static int wsc__connect_any(const char *name, wsc_callback cb, const char *address, int port, const char *path,

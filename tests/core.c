@@ -7,7 +7,7 @@
 
 #include <stdlib.h>
 
-static int tls_port, plain_port, wrong_port, untrusted_port, rsa_port;
+static int tls_port, plain_port, wrong_port, untrusted_port, rsa_port, v4only_port, v6only_port;
 static char certs[512];
 
 static int env_port(const char *name) {
@@ -113,9 +113,42 @@ TEST(address_forms) {
         CHECKF(ok, "%s", hosts[i]);
         if (ok) { CHECK(echo_ok("h", 10, 0)); wsc_close("h"); }
     }
-    /* plain: a host name that resolves to both families */
+    /* a host name that resolves to both families works whichever one listens */
     CHECK(wsc_connect("h", "localhost", plain_port, "/", NULL, 5000) && echo_ok("h", 3, 1));
     wsc_close("h");
+    CHECK(wsc_connect("h", "localhost", v4only_port, "/", NULL, 5000) && echo_ok("h", 3, 1));
+    wsc_close("h");
+    CHECK(!wsc_connect("h", "127.0.0.1", v6only_port, "/", NULL, 5000) && wsc_error_code() == WSC_ERR_CONNECT);
+}
+
+/* A name that resolves to both families, the first of which refuses: this
+   machine's resolver may know localhost as 127.0.0.1 only, so the test builds
+   the answer (127.0.0.1 then ::1, where only ::1 listens) and hands it to the
+   engine in place of getaddrinfo's. */
+TEST(address_fallback_across_families) {
+    struct addrinfo hints, *v4 = NULL, *v6 = NULL;
+    char port[8];
+    wsc_config c;
+    wsc__socket *s;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+    snprintf(port, sizeof port, "%d", v6only_port);
+    if (getaddrinfo("127.0.0.1", port, &hints, &v4) != 0 || getaddrinfo("::1", port, &hints, &v6) != 0) { CHECK(0); return; }
+    v4->ai_next = v6; /* glibc frees the chain node by node */
+    memset(&c, 0, sizeof c);
+    c.address = "dual.test";
+    c.port = v6only_port;
+    c.path = "/echo";
+    c.timeout_ms = 5000;
+    s = wsc__socket_new("fam", &c);
+    CHECK(s != NULL);
+    if (!s) return;
+    s->addrs = s->next_addr = v4;
+    CHECK(wsc__connect_next(s) == 1);
+    CHECKF(wsc__start(wsc__free_slot(), s) == 1, "%s", wsc_error_info());
+    CHECK(echo_ok("fam", 12, 0));
+    wsc_close("fam");
 }
 
 TEST(read_buffer_too_small_keeps_message) {
@@ -501,12 +534,15 @@ int main(void) {
     wrong_port = env_port("WSC_TEST_WRONG_PORT");
     untrusted_port = env_port("WSC_TEST_UNTRUSTED_PORT");
     rsa_port = env_port("WSC_TEST_RSA_PORT");
+    v4only_port = env_port("WSC_TEST_V4ONLY_PORT");
+    v6only_port = env_port("WSC_TEST_V6ONLY_PORT");
     snprintf(certs, sizeof certs, "%s", dir ? dir : "build/certs");
     setenv("SSL_CERT_FILE", cert("ca.pem"), 1); /* the system-bundle path honours SSL_CERT_FILE */
 
     RUN(echo_sizes_over_wss);
     RUN(echo_sizes_over_ws);
     RUN(address_forms);
+    RUN(address_fallback_across_families);
     RUN(read_buffer_too_small_keeps_message);
     RUN(read_waits_as_asked);
     RUN(fragmented_messages_and_ping);

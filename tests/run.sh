@@ -40,6 +40,8 @@ start_server WSC_TEST_PLAIN_PORT
 start_server WSC_TEST_WRONG_PORT --tls "$certs/wrong.pem" "$certs/wrong.key"
 start_server WSC_TEST_UNTRUSTED_PORT --tls "$certs/untrusted.pem" "$certs/untrusted.key"
 start_server WSC_TEST_RSA_PORT --tls "$certs/server-rsa.pem" "$certs/server-rsa.key"
+start_server WSC_TEST_V4ONLY_PORT --host 127.0.0.1
+start_server WSC_TEST_V6ONLY_PORT --host ::1
 export WSC_TEST_CERTS="$certs"
 
 passed=0; failed=0
