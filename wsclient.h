@@ -227,6 +227,11 @@ WSCLIENT_API int wsc_open(const char *name, const wsc_config *config);
 WSCLIENT_API int wsc_write(const char *name, const char *text);
 WSCLIENT_API int wsc_write_text(const char *name, const char *text, size_t length);
 WSCLIENT_API int wsc_write_binary(const char *name, const void *data, size_t length);
+/* Send one message in parts, each part one frame (RFC 6455 §5.4): the first
+   call starts it, the call with last = 1 ends it; binary must stay the same.
+   For messages larger than you want to hold at once. Other messages wait
+   until it ends; pings are still answered between parts. */
+WSCLIENT_API int wsc_write_part(const char *name, const void *data, size_t length, int binary, int last);
 
 /* Read one whole message of a synchronous socket into buf (NUL-terminated when
    it fits). timeout_ms: WSC_NO_WAIT, a bound, or WSC_WAIT_FOREVER. Returns its
@@ -904,6 +909,9 @@ typedef struct wsc__socket {
     int open_pending;      /* async: OPEN event not yet delivered      */
     int final_pending;     /* async: CLOSE or ERROR not yet delivered  */
     int close_received;    /* the peer's close frame arrived           */
+    int tx_active;         /* a message sent in parts is under way     */
+    int tx_binary;
+    unsigned tx_utf8;      /* UTF-8 state across the parts of a text message */
     int close_code;
     char close_reason[124];
     wsc_result err_code;
@@ -1570,12 +1578,12 @@ static short wsc__interest(const wsc__socket *s) {
 /* ------------------------------------------------------------------------ */
 
 /* Queues one masked frame. Returns 0 when memory ran out. */
-static int wsc__queue_frame(wsc__socket *s, unsigned opcode, const void *payload, size_t len) {
+static int wsc__queue_frame(wsc__socket *s, unsigned opcode, int fin, const void *payload, size_t len) {
     wsc__u8 key[4], *dst;
     if (!wsc__random(key, sizeof key)) return 0;
     if (!wsc__buf_reserve(&s->out, 14 + len)) return 0;
     dst = s->out.data + s->out.len;
-    dst += wsc__frame_header(dst, opcode, 1, len, key);
+    dst += wsc__frame_header(dst, opcode, fin, len, key);
     wsc__mask_copy(dst, (const wsc__u8 *)payload, len, key);
     s->out.len = (size_t)(dst - s->out.data) + len;
     return 1;
@@ -1591,7 +1599,7 @@ static int wsc__queue_close(wsc__socket *s, int code, const char *reason) {
         if (rl) memcpy(p + 2, reason, rl);
         n = 2 + rl;
     }
-    return wsc__queue_frame(s, WSC__OP_CLOSE, p, n);
+    return wsc__queue_frame(s, WSC__OP_CLOSE, 1, p, n);
 }
 
 /* Writes queued bytes to the transport. Returns 1 if any moved, 0 if none, -1 failed. */
@@ -1816,7 +1824,7 @@ static int wsc__on_frame(wsc__socket *s, int ev) {
         if (!wsc__enqueue_message(s)) { wsc__fail(s, WSC_ERR_NO_MEMORY, 1011, "out of memory for an incoming message"); return 0; }
         return 1;
     case WSC__RX_PING: /* RFC 6455 §5.5.2: answer with the same payload */
-        if (s->state == WSC__OPEN && !wsc__queue_frame(s, WSC__OP_PONG, s->rx.ctrl, s->rx.ctrl_len)) {
+        if (s->state == WSC__OPEN && !wsc__queue_frame(s, WSC__OP_PONG, 1, s->rx.ctrl, s->rx.ctrl_len)) {
             wsc__fail(s, WSC_ERR_NO_MEMORY, 0, "out of memory for a pong");
             return 0;
         }
@@ -2217,24 +2225,13 @@ static int wsc__not_open(const wsc__socket *s) {
     return wsc__set_error(WSC_ERR_CLOSED, "socket '%s' is closing", s->name);
 }
 
-static int wsc__send(const char *name, unsigned opcode, const void *data, size_t len) {
-    wsc__socket *s;
-    int64_t deadline;
-    size_t allowed;
-    wsc__clear_error();
-    if (!(s = wsc__lookup(name))) return 0;
-    if (!data && len) return wsc__set_error(WSC_ERR_ARGUMENT, "message data is NULL");
-    if (s->state != WSC__OPEN) return wsc__not_open(s);
-    if (len > WSCLIENT_MAX_MESSAGE)
-        return wsc__set_error(WSC_ERR_MESSAGE_TOO_BIG, "message of %lu bytes is over WSCLIENT_MAX_MESSAGE (%lu)",
-                              (unsigned long)len, (unsigned long)WSCLIENT_MAX_MESSAGE);
-    if (opcode == WSC__OP_TEXT && wsc__utf8_feed(0, (const wsc__u8 *)data, len) != 0)
-        return wsc__set_error(WSC_ERR_ARGUMENT, "text message is not valid UTF-8 (send it as binary)");
-    if (!wsc__queue_frame(s, opcode, data, len)) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory queuing a message");
-    /* A synchronous write returns once the transport has every byte; an
-       asynchronous one lets wsc_pump finish unless too much is waiting. */
-    allowed = s->callback ? WSCLIENT_MAX_MESSAGE : 0;
-    deadline = wsc__now_ms() + s->write_timeout_ms;
+/* Queues one frame of an open socket and moves it out. A synchronous write
+   returns once the transport has every byte; an asynchronous one lets
+   wsc_pump finish unless too much is waiting. */
+static int wsc__send_frame(wsc__socket *s, unsigned opcode, int fin, const void *data, size_t len) {
+    int64_t deadline = wsc__now_ms() + s->write_timeout_ms;
+    size_t allowed = s->callback ? WSCLIENT_MAX_MESSAGE : 0;
+    if (!wsc__queue_frame(s, opcode, fin, data, len)) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory queuing a message");
     for (;;) {
         wsc__advance(s);
         if (s->state == WSC__FAILED) return wsc__report(s);
@@ -2244,6 +2241,48 @@ static int wsc__send(const char *name, unsigned opcode, const void *data, size_t
                                   s->name, s->write_timeout_ms);
         wsc__wait(&s, 1, deadline);
     }
+}
+
+/* The socket a write may go to, or NULL with the error set. */
+static wsc__socket *wsc__writable(const char *name, const void *data, size_t len) {
+    wsc__socket *s;
+    wsc__clear_error();
+    if (!(s = wsc__lookup(name))) return NULL;
+    if (!data && len) { wsc__set_error(WSC_ERR_ARGUMENT, "message data is NULL"); return NULL; }
+    if (s->state != WSC__OPEN) { wsc__not_open(s); return NULL; }
+    return s;
+}
+
+static int wsc__send(const char *name, unsigned opcode, const void *data, size_t len) {
+    wsc__socket *s = wsc__writable(name, data, len);
+    if (!s) return 0;
+    if (s->tx_active)
+        return wsc__set_error(WSC_ERR_STATE, "socket '%s' is sending a message in parts: end it (last = 1) first", s->name);
+    if (len > WSCLIENT_MAX_MESSAGE)
+        return wsc__set_error(WSC_ERR_MESSAGE_TOO_BIG, "message of %lu bytes is over WSCLIENT_MAX_MESSAGE (%lu); send it in parts",
+                              (unsigned long)len, (unsigned long)WSCLIENT_MAX_MESSAGE);
+    if (opcode == WSC__OP_TEXT && wsc__utf8_feed(0, (const wsc__u8 *)data, len) != 0)
+        return wsc__set_error(WSC_ERR_ARGUMENT, "text message is not valid UTF-8 (send it as binary)");
+    return wsc__send_frame(s, opcode, 1, data, len);
+}
+
+WSCLIENT_API int wsc_write_part(const char *name, const void *data, size_t length, int binary, int last) {
+    wsc__socket *s = wsc__writable(name, data, length);
+    unsigned opcode = WSC__OP_CONT, utf8;
+    if (!s) return 0;
+    if (!s->tx_active) opcode = binary ? WSC__OP_BINARY : WSC__OP_TEXT;
+    else if ((binary != 0) != s->tx_binary)
+        return wsc__set_error(WSC_ERR_ARGUMENT, "a part's type must match the message's (%s)", s->tx_binary ? "binary" : "text");
+    utf8 = s->tx_active ? s->tx_utf8 : 0;
+    if (!binary) { /* a text message must be UTF-8 as a whole; a character may span parts */
+        utf8 = wsc__utf8_feed(utf8, (const wsc__u8 *)data, length);
+        if (utf8 == WSC__UTF8_REJECT || (last && utf8 != 0))
+            return wsc__set_error(WSC_ERR_ARGUMENT, "text part is not valid UTF-8 (nothing of it was sent)");
+    }
+    s->tx_active = !last;
+    s->tx_binary = binary != 0;
+    s->tx_utf8 = utf8;
+    return wsc__send_frame(s, opcode, last != 0, data, length);
 }
 
 WSCLIENT_API int wsc_write(const char *name, const char *text) {
