@@ -909,6 +909,7 @@ typedef struct wsc__socket {
     int open_pending;      /* async: OPEN event not yet delivered      */
     int final_pending;     /* async: CLOSE or ERROR not yet delivered  */
     int close_received;    /* the peer's close frame arrived           */
+    int opened;            /* the upgrade succeeded (even if closed since) */
     int tx_active;         /* a message sent in parts is under way     */
     int tx_binary;
     unsigned tx_utf8;      /* UTF-8 state across the parts of a text message */
@@ -1799,6 +1800,7 @@ static int wsc__upgrade_step(wsc__socket *s) {
     if (rc != WSC_OK) { wsc__fail(s, rc, 0, "%s", u.error); return 0; }
     memcpy(s->protocol, u.protocol, sizeof s->protocol);
     s->state = WSC__OPEN;
+    s->opened = 1;
     s->open_pending = s->callback != NULL;
     return 1;
 }
@@ -2153,10 +2155,12 @@ static int wsc__start(int slot, wsc__socket *s) {
     if (s->callback) return 1; /* wsc_pump() drives it from here */
     for (;;) {
         wsc__advance(s);
-        if (s->state >= WSC__OPEN) break;
+        if (s->opened || wsc__is_final(s)) break;
         wsc__wait(&s, 1, s->connect_deadline);
     }
-    if (s->state == WSC__OPEN) return 1;
+    /* Open, even if the server closed right behind its 101: what it sent
+       before closing stays readable. */
+    if (s->opened) return 1;
     wsc__report(s);
     wsc__g.slots[slot] = NULL;
     wsc__socket_free(s);
