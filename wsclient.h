@@ -863,6 +863,7 @@ static wsc_result wsc__parse_upgrade(const char *r, size_t n, const char *key, c
 
 enum {
     WSC__RESOLVING,   /* address not yet resolved                      */
+    WSC__WAITING,     /* another socket is connecting to the same host (§4.1) */
     WSC__CONNECTING,  /* non-blocking TCP connect in progress          */
     WSC__TLS_HANDSHAKE,
     WSC__UPGRADING,   /* HTTP request out, waiting for the 101 answer  */
@@ -895,6 +896,7 @@ typedef struct wsc__socket {
     int write_timeout_ms, close_timeout_ms;
     int64_t connect_deadline, close_deadline;
     struct addrinfo *addrs, *next_addr;
+    const struct addrinfo *addr; /* the address being connected to     */
     int fd;
     int eof;               /* the peer closed its side of TCP          */
     wsc__tls *tls;
@@ -1440,6 +1442,7 @@ static int wsc__tls_setup(wsc__socket *s, const wsc_config *cfg) {
 /* ------------------------------------------------------------------------ */
 
 static void wsc__fail(wsc__socket *s, wsc_result code, int close_code, const char *fmt, ...);
+static void wsc__advance(wsc__socket *s);
 
 static int wsc__would_block(void) {
     return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
@@ -1680,8 +1683,8 @@ static void wsc__fail(wsc__socket *s, wsc_result code, int close_code, const cha
 
 static void wsc__check_deadlines(wsc__socket *s) {
     int64_t now = wsc__now_ms();
-    static const char *const stage[] = {"resolving the address", "connecting", "in the TLS handshake",
-                                        "waiting for the upgrade answer"};
+    static const char *const stage[] = {"resolving the address", "waiting for another connection to the same server",
+                                        "connecting", "in the TLS handshake", "waiting for the upgrade answer"};
     if (s->state <= WSC__UPGRADING && now >= s->connect_deadline)
         wsc__fail(s, WSC_ERR_TIMEOUT, 0, "connect to %s port %d timed out %s", s->host, s->port, stage[s->state]);
     else if (s->state == WSC__CLOSING && now >= s->close_deadline)
@@ -1694,12 +1697,32 @@ static void wsc__connected(wsc__socket *s) {
     s->state = s->tls ? WSC__TLS_HANDSHAKE : WSC__UPGRADING;
 }
 
+/* Is a socket in the table still in its opening handshake with this address? */
+static int wsc__same_addr(const struct addrinfo *a, const struct addrinfo *b) {
+    return a->ai_family == b->ai_family && a->ai_addrlen == b->ai_addrlen &&
+           memcmp(a->ai_addr, b->ai_addr, a->ai_addrlen) == 0;
+}
+
+/* RFC 6455 §4.1: "There MUST be no more than one connection in a CONNECTING
+   state" per server address and port. Returns the socket to wait for, or NULL. */
+static wsc__socket *wsc__connecting_to(const wsc__socket *s, const struct addrinfo *ai) {
+    int i;
+    for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++) {
+        wsc__socket *o = wsc__g.slots[i];
+        if (o && o != s && o->state > WSC__WAITING && o->state < WSC__OPEN && o->addr && wsc__same_addr(o->addr, ai))
+            return o;
+    }
+    return NULL;
+}
+
 /* Starts a non-blocking connect to the next address; 1 when one is under way. */
 static int wsc__connect_next(wsc__socket *s) {
     int err = 0, one = 1;
     while (s->next_addr) {
         struct addrinfo *ai = s->next_addr;
+        if (wsc__connecting_to(s, ai)) { s->state = WSC__WAITING; return 0; }
         s->next_addr = ai->ai_next;
+        s->addr = ai;
         s->fd = socket(ai->ai_family, SOCK_STREAM, 0);
         if (s->fd < 0) { err = errno; continue; }
         fcntl(s->fd, F_SETFL, fcntl(s->fd, F_GETFL, 0) | O_NONBLOCK);
@@ -1716,6 +1739,15 @@ static int wsc__connect_next(wsc__socket *s) {
     wsc__fail(s, WSC_ERR_CONNECT, 0, "cannot connect to %s port %d: %s", s->host, s->port,
               err == ECONNREFUSED ? "connection refused" : strerror(err));
     return 0;
+}
+
+/* Waiting for the other connection to the same server: drive it (a sync
+   connect may be waiting on an async socket that only wsc_pump drives). */
+static int wsc__waiting_step(wsc__socket *s) {
+    wsc__socket *o = wsc__connecting_to(s, s->next_addr);
+    if (o) wsc__advance(o);
+    if (wsc__connecting_to(s, s->next_addr)) return 0;
+    return wsc__connect_next(s);
 }
 
 static int wsc__resolve(wsc__socket *s) {
@@ -1905,6 +1937,7 @@ static int wsc__shutdown_step(wsc__socket *s) {
 static int wsc__step(wsc__socket *s) {
     switch (s->state) {
     case WSC__RESOLVING: return wsc__resolve(s);
+    case WSC__WAITING: return wsc__waiting_step(s);
     case WSC__CONNECTING: return wsc__connect_step(s);
     case WSC__TLS_HANDSHAKE: return wsc__tls_step(s);
     case WSC__UPGRADING: return wsc__upgrade_step(s);
@@ -1937,6 +1970,11 @@ static void wsc__wait(wsc__socket *const *list, int count, int64_t deadline) {
         short ev;
         if (!s || wsc__is_final(s)) continue;
         if (s->state == WSC__RESOLVING) return;
+        if (s->state == WSC__WAITING) { /* wake when the other connection moves */
+            sd = wsc__socket_deadline(s);
+            if (sd >= 0 && (until < 0 || sd < until)) until = sd;
+            if (!(s = wsc__connecting_to(s, s->next_addr))) return; /* its turn has come */
+        }
         sd = wsc__socket_deadline(s);
         if (sd >= 0 && (until < 0 || sd < until)) until = sd;
         if ((ev = wsc__interest(s)) != 0) {
