@@ -34,13 +34,16 @@ demo: examples
 
 tests: $(TESTS)
 
-test: $(TESTS)
+test: $(TESTS) $(BUILD)/autobahn_client
 	bash tests/run.sh $(BUILD)
 
 # The Autobahn|Testsuite client: tests/autobahn_client URL AGENT [--cafile F]
 autobahn_client: tests/autobahn_client
 
 tests/autobahn_client: tests/autobahn_client.c wsclient.h | check-deps
+	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ $(LDLIBS)
+
+$(BUILD)/autobahn_client: tests/autobahn_client.c wsclient.h | check-deps $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ $(LDLIBS)
 
 clean:

@@ -17,11 +17,12 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
 trap cleanup EXIT
 
-# start_server VAR ARGS...: starts ws_server.py, puts its port in VAR.
+# start_server VAR SCRIPT ARGS...: starts a server of tests/, puts its port in VAR.
 start_server() {
     local var=$1; shift
     local out="$build/server-$var.out"
-    "$py" "$here/ws_server.py" "$@" > "$out" 2> "$build/server-$var.err" &
+    local script=$1; shift
+    "$py" "$here/$script" "$@" > "$out" 2> "$build/server-$var.err" &
     pids+=($!)
     local i
     for i in $(seq 1 100); do
@@ -35,13 +36,15 @@ start_server() {
     exit 2
 }
 
-start_server WSC_TEST_TLS_PORT --tls "$certs/server.pem" "$certs/server.key"
-start_server WSC_TEST_PLAIN_PORT
-start_server WSC_TEST_WRONG_PORT --tls "$certs/wrong.pem" "$certs/wrong.key"
-start_server WSC_TEST_UNTRUSTED_PORT --tls "$certs/untrusted.pem" "$certs/untrusted.key"
-start_server WSC_TEST_RSA_PORT --tls "$certs/server-rsa.pem" "$certs/server-rsa.key"
-start_server WSC_TEST_V4ONLY_PORT --host 127.0.0.1
-start_server WSC_TEST_V6ONLY_PORT --host ::1
+start_server WSC_TEST_TLS_PORT ws_server.py --tls "$certs/server.pem" "$certs/server.key"
+start_server WSC_TEST_PLAIN_PORT ws_server.py
+start_server WSC_TEST_WRONG_PORT ws_server.py --tls "$certs/wrong.pem" "$certs/wrong.key"
+start_server WSC_TEST_UNTRUSTED_PORT ws_server.py --tls "$certs/untrusted.pem" "$certs/untrusted.key"
+start_server WSC_TEST_RSA_PORT ws_server.py --tls "$certs/server-rsa.pem" "$certs/server-rsa.key"
+start_server WSC_TEST_V4ONLY_PORT ws_server.py --host 127.0.0.1
+start_server WSC_TEST_V6ONLY_PORT ws_server.py --host ::1
+start_server WSC_TEST_RFC_PORT rfc_server.py --report "$build/autobahn-ws.txt"
+start_server WSC_TEST_RFC_TLS_PORT rfc_server.py --report "$build/autobahn-wss.txt" --tls "$certs/server.pem" "$certs/server.key"
 export WSC_TEST_CERTS="$certs"
 
 passed=0; failed=0
@@ -62,5 +65,29 @@ for prog in "$build"/test_*; do
     f=$(printf '%s' "$line" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed/\2/')
     passed=$((passed + p)); failed=$((failed + f))
 done
+# The Autobahn client protocol, end to end, over ws:// and wss://: every
+# numbered case of tests/rfc_server.py, judged by the server.
+autobahn() { # autobahn LABEL REPORT URL [ARGS...]
+    local label=$1 report=$2; shift 2
+    echo "== autobahn_client $*"
+    rm -f "$report"
+    if ! ${WSC_TEST_WRAPPER:-} "$build/autobahn_client" "$@" > "$build/autobahn-$label.log" 2>&1; then
+        cat "$build/autobahn-$label.log"
+        echo "autobahn_client ($label) failed" >&2
+        failed=$((failed + 1))
+        return
+    fi
+    tail -n1 "$build/autobahn-$label.log"
+    grep '^FAIL' "$report" || true
+    line=$(grep -E '^autobahn: [0-9]+ passed, [0-9]+ failed$' "$report" 2>/dev/null | tail -n1)
+    if [ -z "$line" ]; then echo "no report from the server ($label)" >&2; failed=$((failed + 1)); return; fi
+    echo "$label: ${line#autobahn: }"
+    p=$(printf '%s' "$line" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed/\1/')
+    f=$(printf '%s' "$line" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed/\2/')
+    passed=$((passed + p)); failed=$((failed + f))
+}
+autobahn ws "$build/autobahn-ws.txt" "ws://127.0.0.1:$WSC_TEST_RFC_PORT" wsclient-ws
+autobahn wss "$build/autobahn-wss.txt" "wss://localhost:$WSC_TEST_RFC_TLS_PORT" wsclient-wss --cafile "$certs/ca.pem"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,0 +1,229 @@
+/* rfc.c - RFC 6455 client requirements, case by case, against tests/rfc_server.py,
+   which sends each case frame by frame and judges what the client did (the
+   verdict names the RFC section). This side also checks what the caller sees. */
+#define WSCLIENT_MAX_MESSAGE (4u * 1024u * 1024u)
+#define WSCLIENT_IMPLEMENTATION
+#include "wsclient.h"
+#include "test.h"
+
+#include <stdlib.h>
+
+static int port;
+
+/* The server's verdict on one case this agent ran. */
+static int verdict(const char *name, char *out, size_t cap) {
+    char path[256];
+    long n;
+    snprintf(path, sizeof path, "/result?name=%s&agent=rfc-c", name);
+    if (!wsc_connect("verdict", "127.0.0.1", port, path, NULL, 5000)) {
+        snprintf(out, cap, "no verdict: %s", wsc_error_info());
+        return 0;
+    }
+    n = wsc_read("verdict", out, cap, 12000, NULL);
+    if (n < 0) snprintf(out, cap, "no verdict: %s", wsc_error_info());
+    wsc_close("verdict");
+    return n > 0 && strncmp(out, "PASS", 4) == 0;
+}
+
+/* Runs a case as the Autobahn client does (echo until the end) and returns
+   the error code that ended the reading. */
+static wsc_result run_case(const char *name, const char *query, char *err, size_t cap) {
+    char path[256];
+    wsc_result code;
+    snprintf(path, sizeof path, "/runCase?name=%s&agent=rfc-c%s", name, query);
+    if (!wsc_connect("case", "127.0.0.1", port, path, NULL, 5000)) {
+        snprintf(err, cap, "%s", wsc_error_info());
+        return wsc_error_code();
+    }
+    for (;;) {
+        size_t len;
+        int binary;
+        char *m = wsc_read_alloc("case", 10000, &len, &binary);
+        if (!m) break;
+        if (!(binary ? wsc_write_binary("case", m, len) : wsc_write_text("case", m, len))) { wsc_free(m); break; }
+        wsc_free(m);
+    }
+    code = wsc_error_code();
+    snprintf(err, cap, "%s", wsc_error_info());
+    wsc_close("case");
+    return code;
+}
+
+typedef struct { const char *name; wsc_result ends_with; } rfc_case;
+
+/* Every case of tests/rfc_server.py, with what the caller must see at the end:
+   WSC_ERR_CLOSED when the server closed normally, or the failure. */
+static const rfc_case cases[] = {
+    {"text_empty", WSC_ERR_CLOSED}, {"text_hello", WSC_ERR_CLOSED}, {"binary_small", WSC_ERR_CLOSED},
+    {"length_125", WSC_ERR_CLOSED}, {"length_126", WSC_ERR_CLOSED}, {"length_127", WSC_ERR_CLOSED},
+    {"length_128", WSC_ERR_CLOSED}, {"length_65535", WSC_ERR_CLOSED}, {"length_65536", WSC_ERR_CLOSED},
+    {"text_length_125", WSC_ERR_CLOSED}, {"text_length_126", WSC_ERR_CLOSED}, {"text_length_65536", WSC_ERR_CLOSED},
+    {"text_utf8", WSC_ERR_CLOSED}, {"two_in_one_write", WSC_ERR_CLOSED}, {"slow_frame", WSC_ERR_CLOSED},
+    {"fragments_3", WSC_ERR_CLOSED}, {"fragments_ping_between", WSC_ERR_CLOSED}, {"fragments_empty", WSC_ERR_CLOSED},
+    {"fragments_one_byte", WSC_ERR_CLOSED}, {"fragments_utf8_split", WSC_ERR_CLOSED},
+    {"continuation_without_start", WSC_ERR_PROTOCOL}, {"text_inside_fragmented", WSC_ERR_PROTOCOL},
+    {"binary_inside_fragmented", WSC_ERR_PROTOCOL},
+    {"ping_empty", WSC_ERR_CLOSED}, {"ping_125", WSC_ERR_CLOSED}, {"ping_ten", WSC_ERR_CLOSED},
+    {"ping_126", WSC_ERR_PROTOCOL}, {"ping_fragmented", WSC_ERR_PROTOCOL}, {"pong_unsolicited", WSC_ERR_CLOSED},
+    {"close_fragmented", WSC_ERR_PROTOCOL},
+    {"reserved_bits_1", WSC_ERR_PROTOCOL}, {"reserved_bits_2", WSC_ERR_PROTOCOL}, {"reserved_bits_4", WSC_ERR_PROTOCOL},
+    {"reserved_opcode_3", WSC_ERR_PROTOCOL}, {"reserved_opcode_4", WSC_ERR_PROTOCOL}, {"reserved_opcode_5", WSC_ERR_PROTOCOL},
+    {"reserved_opcode_6", WSC_ERR_PROTOCOL}, {"reserved_opcode_7", WSC_ERR_PROTOCOL}, {"reserved_opcode_11", WSC_ERR_PROTOCOL},
+    {"reserved_opcode_12", WSC_ERR_PROTOCOL}, {"reserved_opcode_13", WSC_ERR_PROTOCOL}, {"reserved_opcode_14", WSC_ERR_PROTOCOL},
+    {"reserved_opcode_15", WSC_ERR_PROTOCOL}, {"masked_server_frame", WSC_ERR_PROTOCOL}, {"length_msb_set", WSC_ERR_PROTOCOL},
+    {"utf8_invalid", WSC_ERR_PROTOCOL}, {"utf8_invalid_in_fragments", WSC_ERR_PROTOCOL}, {"utf8_truncated", WSC_ERR_PROTOCOL},
+    {"utf8_overlong", WSC_ERR_PROTOCOL}, {"utf8_fail_fast", WSC_ERR_PROTOCOL}, {"utf8_fail_fast_fragments", WSC_ERR_PROTOCOL},
+    {"close_with_reason", WSC_ERR_CLOSED}, {"close_empty", WSC_ERR_CLOSED}, {"close_one_byte", WSC_ERR_PROTOCOL},
+    {"close_code_1001", WSC_ERR_CLOSED}, {"close_code_1003", WSC_ERR_CLOSED}, {"close_code_1007", WSC_ERR_CLOSED},
+    {"close_code_1011", WSC_ERR_CLOSED}, {"close_code_3000", WSC_ERR_CLOSED}, {"close_code_4999", WSC_ERR_CLOSED},
+    {"close_code_invalid_0", WSC_ERR_PROTOCOL}, {"close_code_invalid_999", WSC_ERR_PROTOCOL},
+    {"close_code_invalid_1004", WSC_ERR_PROTOCOL}, {"close_code_invalid_1005", WSC_ERR_PROTOCOL},
+    {"close_code_invalid_1006", WSC_ERR_PROTOCOL}, {"close_code_invalid_1015", WSC_ERR_PROTOCOL},
+    {"close_code_invalid_1016", WSC_ERR_PROTOCOL}, {"close_code_invalid_1100", WSC_ERR_PROTOCOL},
+    {"close_code_invalid_2000", WSC_ERR_PROTOCOL}, {"close_code_invalid_2999", WSC_ERR_PROTOCOL},
+    {"close_code_invalid_5000", WSC_ERR_PROTOCOL}, {"close_reason_not_utf8", WSC_ERR_PROTOCOL},
+    {"close_then_data", WSC_ERR_CLOSED},
+    {"many_small", WSC_ERR_CLOSED}, {"large_binary_1m", WSC_ERR_CLOSED}, {"large_text_1m", WSC_ERR_CLOSED},
+    {"large_fragmented_4m", WSC_ERR_CLOSED},
+};
+
+TEST(every_case_by_name) {
+    size_t i;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char err[256], v[512];
+        wsc_result code = run_case(cases[i].name, "", err, sizeof err);
+        CHECKF(code == cases[i].ends_with, "%s: ended with %d (%s), expected %d", cases[i].name, code, err, cases[i].ends_with);
+        CHECKF(verdict(cases[i].name, v, sizeof v), "%s", v);
+    }
+}
+
+TEST(failure_reasons_reach_the_caller) {
+    char err[256], v[512];
+    CHECK(run_case("reserved_bits_1", "", err, sizeof err) == WSC_ERR_PROTOCOL && strstr(err, "reserved bits") && strstr(err, "5.2"));
+    CHECK(run_case("utf8_invalid", "", err, sizeof err) == WSC_ERR_PROTOCOL && strstr(err, "UTF-8") && strstr(err, "8.1"));
+    CHECK(run_case("masked_server_frame", "", err, sizeof err) == WSC_ERR_PROTOCOL && strstr(err, "masked"));
+    /* §10.4: over WSCLIENT_MAX_MESSAGE (4 MiB here), whole or in fragments: 1009 */
+    CHECK(run_case("too_big", "&max=4194304", err, sizeof err) == WSC_ERR_MESSAGE_TOO_BIG && strstr(err, "WSCLIENT_MAX_MESSAGE"));
+    CHECKF(verdict("too_big", v, sizeof v), "%s", v);
+    CHECK(run_case("too_big_fragmented", "&max=4194304", err, sizeof err) == WSC_ERR_MESSAGE_TOO_BIG);
+    CHECKF(verdict("too_big_fragmented", v, sizeof v), "%s", v);
+}
+
+static int async_code;
+static char async_text[256];
+
+static void on_event(const wsc_event_data *ev) {
+    if (ev->event == WSC_EVENT_ERROR || ev->event == WSC_EVENT_CLOSE) {
+        async_code = ev->event == WSC_EVENT_ERROR ? ev->code : -ev->code;
+        snprintf(async_text, sizeof async_text, "%s", ev->message);
+    }
+}
+
+TEST(async_failure_is_an_error_event) {
+    long long end;
+    char v[512];
+    async_code = 0;
+    CHECK(wsc_connect_async("acase", on_event, "127.0.0.1", port, "/runCase?name=ping_126&agent=rfc-c", NULL));
+    end = (long long)time(NULL) + 10;
+    while (wsc_exist("acase") && time(NULL) < end) wsc_pump(100);
+    CHECK(async_code == WSC_ERR_PROTOCOL && strstr(async_text, "125 bytes") && strstr(async_text, "5.5"));
+    CHECKF(verdict("ping_126", v, sizeof v), "%s", v);
+}
+
+TEST(client_sends_in_parts) {
+    char v[512];
+    if (!wsc_connect("parts", "127.0.0.1", port, "/runCase?name=client_sends_parts&agent=rfc-c", NULL, 5000)) { CHECK(0); return; }
+    CHECK(wsc_write_part("parts", "part1", 5, 0, 0));
+    CHECK(!wsc_write("parts", "whole") && wsc_error_code() == WSC_ERR_STATE);   /* not inside a message */
+    CHECK(!wsc_write_part("parts", "x", 1, 1, 0) && wsc_error_code() == WSC_ERR_ARGUMENT); /* type changes */
+    CHECK(!wsc_write_part("parts", "\xff", 1, 0, 0) && wsc_error_code() == WSC_ERR_ARGUMENT); /* not UTF-8 */
+    CHECK(wsc_write_part("parts", "part2", 5, 0, 0));
+    CHECK(!wsc_write_part("parts", "part3\xe2\x82", 7, 0, 1) && wsc_error_code() == WSC_ERR_ARGUMENT); /* ends mid-character */
+    CHECK(wsc_write_part("parts", "part3", 5, 0, 1));
+    CHECK(wsc_close("parts"));
+    CHECKF(verdict("client_sends_parts", v, sizeof v), "%s", v);
+}
+
+/* Opens /hs/NAME; returns 1 and the first message if the connect worked. */
+static int handshake(const char *name, char *first, size_t cap) {
+    char path[64];
+    snprintf(path, sizeof path, "/hs/%s", name);
+    first[0] = 0;
+    if (!wsc_connect("hs", "127.0.0.1", port, path, NULL, 5000)) return 0;
+    wsc_read("hs", first, cap, 5000, NULL);
+    return 1;
+}
+
+TEST(handshake_strictness) {
+    char m[64];
+    CHECK(!handshake("status_200", m, sizeof m) && wsc_error_code() == WSC_ERR_HTTP_STATUS && strstr(wsc_error_info(), "200"));
+    CHECK(!handshake("bad_accept", m, sizeof m) && wsc_error_code() == WSC_ERR_HANDSHAKE && strstr(wsc_error_info(), "Accept"));
+    CHECK(!handshake("no_upgrade", m, sizeof m) && wsc_error_code() == WSC_ERR_HANDSHAKE && strstr(wsc_error_info(), "Upgrade"));
+    CHECK(!handshake("no_connection", m, sizeof m) && wsc_error_code() == WSC_ERR_HANDSHAKE && strstr(wsc_error_info(), "Connection"));
+    CHECK(!handshake("extension", m, sizeof m) && wsc_error_code() == WSC_ERR_HANDSHAKE && strstr(wsc_error_info(), "extension"));
+    CHECK(!handshake("protocol", m, sizeof m) && wsc_error_code() == WSC_ERR_SUBPROTOCOL && strstr(wsc_error_info(), "unoffered"));
+    CHECK(!handshake("huge", m, sizeof m) && wsc_error_code() == WSC_ERR_HANDSHAKE && strstr(wsc_error_info(), "WSCLIENT_MAX_HEADER"));
+    CHECK(!handshake("not_http", m, sizeof m) && wsc_error_code() == WSC_ERR_HANDSHAKE);
+    CHECK(handshake("odd_case", m, sizeof m) && strcmp(m, "odd ok") == 0);
+    wsc_close("hs");
+    CHECK(handshake("split", m, sizeof m) && strcmp(m, "split ok") == 0);
+    wsc_close("hs");
+    CHECK(handshake("early", m, sizeof m) && strcmp(m, "early") == 0);
+    CHECK(wsc_read("hs", m, sizeof m, 5000, NULL) == 11 && strcmp(m, "after early") == 0);
+    wsc_close("hs");
+    CHECK(wsc_count() == 0);
+}
+
+/* RFC 6455 §4.1 items 1-9: the server checks every part of our request. */
+TEST(request_is_rfc_4_1) {
+    char m[512];
+    int i;
+    for (i = 0; i < 3; i++) { /* three connects: three different keys */
+        CHECK(handshake(i == 2 ? "request?x=1&y=%20" : "request", m, sizeof m));
+        CHECKF(strcmp(m, "request ok") == 0, "%s", m);
+        wsc_close("hs");
+    }
+}
+
+static int opened_in_group;
+
+static void group_event(const wsc_event_data *ev) {
+    if (ev->event == WSC_EVENT_MESSAGE && ev->length == 2 && memcmp(ev->message, "ok", 2) == 0) opened_in_group++;
+}
+
+/* RFC 6455 §4.1 item 2: no more than one connection to a server in its
+   opening handshake at a time, whichever syntax started it. */
+TEST(one_connecting_per_server) {
+    char m[256];
+    long long end;
+    const char *path = "/hs/one_connecting?group=mix";
+    opened_in_group = 0;
+    CHECK(wsc_connect_async("oc1", group_event, "127.0.0.1", port, path, NULL));
+    CHECK(wsc_connect_async("oc2", group_event, "127.0.0.1", port, path, NULL));
+    /* a sync connect behind two async ones drives them while it waits its turn */
+    CHECKF(wsc_connect("oc3", "127.0.0.1", port, path, NULL, 5000), "%s", wsc_error_info());
+    CHECK(wsc_read("oc3", m, sizeof m, 5000, NULL) == 2 && strcmp(m, "ok") == 0);
+    wsc_close("oc3");
+    CHECK(wsc_connect_async("oc4", group_event, "127.0.0.1", port, path, NULL));
+    end = (long long)time(NULL) + 10;
+    while ((wsc_exist("oc1") || wsc_exist("oc2") || wsc_exist("oc4")) && time(NULL) < end) wsc_pump(100);
+    CHECK(opened_in_group == 3);
+    if (!wsc_connect("ocv", "127.0.0.1", port, "/connecting-verdict?group=mix", NULL, 5000)) { CHECK(0); return; }
+    CHECK(wsc_read("ocv", m, sizeof m, 5000, NULL) > 0);
+    CHECKF(strncmp(m, "PASS", 4) == 0, "%s", m);
+    wsc_close("ocv");
+}
+
+int main(void) {
+    const char *p = getenv("WSC_TEST_RFC_PORT");
+    if (!p) { printf("WSC_TEST_RFC_PORT is not set: run through tests/run.sh (make test)\n"); return 2; }
+    port = atoi(p);
+    RUN(every_case_by_name);
+    RUN(failure_reasons_reach_the_caller);
+    RUN(async_failure_is_an_error_event);
+    RUN(client_sends_in_parts);
+    RUN(handshake_strictness);
+    RUN(request_is_rfc_4_1);
+    RUN(one_connecting_per_server);
+    return test_summary("test_rfc");
+}
