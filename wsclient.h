@@ -46,7 +46,8 @@
        WebSocketClientConnectSSL, async -> wsc_connect_ssl_async(name, callback, address, port, path, protocols, ssl_options)
        WebSocketClientConnect (plain)   -> wsc_connect, wsc_connect_async
        every option, or a ws:// / wss:// URL -> wsc_open(name, &config)
-       SocketWrite   -> wsc_write (text, NUL-terminated), wsc_write_text, wsc_write_binary
+       SocketWrite   -> wsc_write (text, NUL-terminated), wsc_write_text, wsc_write_binary,
+                        wsc_write_part (one message in several frames)
        SocketRead    -> wsc_read (one whole message into a buffer), wsc_read_alloc
        SocketClose   -> wsc_close (close handshake with a bounded wait, frees the name)
        SocketExist   -> wsc_exist
@@ -54,6 +55,9 @@
        ErrorInfo     -> wsc_error_info (text), wsc_error_code (WSC_ERR_*)
        event loop    -> wsc_pump(timeout_ms): waits on every socket, runs callbacks
        also          -> wsc_protocol (chosen subprotocol), wsc_count, wsc_close_all
+       transport     -> wsc_set_transport / wsc_config.transport: your own
+                        connect, send, recv, wait, close (lwIP, a pipe, a
+                        modem); see examples/memory_transport.c
 
    Optional parameters are 0 / NULL for the seed's default: port 443 (80 for
    plain), path "/", no subprotocol, TLS mask WSC_TLS1 | WSC_TLS1_1 | WSC_TLS1_2.
@@ -72,7 +76,16 @@
        WSCLIENT_DEFAULT_TIMEOUT_MS  connect bound when timeout_ms is 0 (default 10000)
        WSCLIENT_CLOSE_TIMEOUT_MS wait for the close handshake (default 2000)
        WSCLIENT_WRITE_TIMEOUT_MS bound on a write waiting for the socket (default 10000)
-       WSCLIENT_MALLOC(sz) / WSCLIENT_REALLOC(p, sz) / WSCLIENT_FREE(p)  allocator
+       WSCLIENT_MALLOC(size, user) / WSCLIENT_REALLOC(ptr, size, user) /
+       WSCLIENT_FREE(ptr, user)  allocator (define all three); user is the
+                                 pointer given to wsc_set_allocator_user()
+       WSCLIENT_NO_HEAP          no allocator at all: each socket slot owns a
+                                 static arena of WSCLIENT_SOCKET_MEMORY bytes
+                                 (default 3 * WSCLIENT_MAX_MESSAGE + 56 KiB)
+       WSCLIENT_NO_SOCKETS       leave out the BSD socket code: every socket
+                                 uses a wsc_transport (wsc_set_transport)
+       WSCLIENT_NO_THREADS       resolve host names on the caller's thread
+       WSCLIENT_GETADDRINFO(host, port, hints, res)  the resolver (a hook)
        WSCLIENT_ASSERT(x)        assertion (default assert from <assert.h>)
        WSCLIENT_API              linkage of the public functions (default extern)
        WSCLIENT_STATIC           makes every function static (private to one file)
@@ -83,7 +96,9 @@
        - Going past a limit is an error with a message naming the macro to raise,
          never a crash or a silent cut.
        - A message is delivered whole or not at all (no end tag mode).
-       - Host names are resolved with getaddrinfo(), which blocks; numeric
+       - Host names are resolved with getaddrinfo() on a thread of their
+         own, so a slow lookup never holds up wsc_pump or other sockets
+         (inline with WSCLIENT_NO_THREADS or WSCLIENT_NO_HEAP); numeric
          addresses never touch DNS.
 
    DEPARTURES FROM THE SEED
@@ -185,6 +200,40 @@ typedef struct wsc_event_data {
 
 typedef void (*wsc_callback)(const wsc_event_data *ev);
 
+/* Transport: how bytes reach the server. The built-in one is TCP over BSD
+   sockets (left out with WSCLIENT_NO_SOCKETS); a user transport (lwIP, a
+   serial link, a test that injects faults) supplies these functions. None of
+   them may block, but wait(). TLS and framing run on top unchanged. */
+#define WSC_IO_AGAIN 0     /* nothing moved now                              */
+#define WSC_IO_ERROR (-1)  /* the connection failed                          */
+#define WSC_IO_EOF   (-2)  /* recv: the peer ended its side of the stream    */
+#define WSC_IO_READ  1
+#define WSC_IO_WRITE 2
+
+typedef struct wsc_io_wait {
+    void *conn;  /* a connection of this transport                           */
+    int events;  /* WSC_IO_READ | WSC_IO_WRITE: what the library waits for   */
+    int revents; /* what wait() found ready (the library does not rely on it) */
+} wsc_io_wait;
+
+typedef struct wsc_transport {
+    void *user; /* passed back to every function */
+    /* Starts connecting to host:port (a host name or an IP literal) and
+       returns the connection, or NULL. It may return before the connection is
+       up: send and recv then return WSC_IO_AGAIN until it is. */
+    void *(*connect)(void *user, const char *host, int port);
+    /* Bytes taken (<= len), WSC_IO_AGAIN, or WSC_IO_ERROR. */
+    long (*send)(void *user, void *conn, const void *data, size_t len);
+    /* Bytes read (<= len), WSC_IO_AGAIN, WSC_IO_EOF, or WSC_IO_ERROR. */
+    long (*recv)(void *user, void *conn, void *buf, size_t len);
+    /* Waits until one of the count connections is ready as asked, or
+       timeout_ms passes (-1: no bound; count may be 0: just sleep). */
+    int (*wait)(void *user, wsc_io_wait *items, int count, int timeout_ms);
+    void (*close)(void *user, void *conn);
+    /* Optional: words for the last failure of conn (conn NULL: of connect). */
+    const char *(*error)(void *user, void *conn);
+} wsc_transport;
+
 /* Every connect option. Zero means "the default", so new fields never break callers. */
 typedef struct wsc_config {
     const char *url;         /* "ws://host:port/path" or "wss://...": sets the
@@ -206,6 +255,8 @@ typedef struct wsc_config {
                                 trust, date or name check. Testing only.        */
     int write_timeout_ms;    /* 0: WSCLIENT_WRITE_TIMEOUT_MS                     */
     int close_timeout_ms;    /* 0: WSCLIENT_CLOSE_TIMEOUT_MS                     */
+    const wsc_transport *transport; /* NULL: the one set by wsc_set_transport,
+                                else the built-in TCP                           */
 } wsc_config;
 
 /* Synchronous connects: return 1 once the socket is open, 0 on failure (see wsc_error_info). */
@@ -260,6 +311,12 @@ WSCLIENT_API int wsc_pump(int timeout_ms);
 WSCLIENT_API const char *wsc_error_info(void);
 WSCLIENT_API wsc_result wsc_error_code(void);
 
+/* The transport of sockets whose config names none (NULL: built-in TCP). The
+   library keeps the pointer: the struct must outlive every socket using it. */
+WSCLIENT_API void wsc_set_transport(const wsc_transport *transport);
+/* The user pointer passed to WSCLIENT_MALLOC / WSCLIENT_REALLOC / WSCLIENT_FREE. */
+WSCLIENT_API void wsc_set_allocator_user(void *user);
+
 #ifdef __cplusplus
 }
 #endif
@@ -286,15 +343,20 @@ WSCLIENT_API wsc_result wsc_error_code(void);
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#ifndef WSCLIENT_NO_SOCKETS
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
-#include <unistd.h>
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#if !defined(WSCLIENT_NO_HEAP) && !defined(WSCLIENT_NO_THREADS)
+#define WSC__THREADED_DNS 1 /* host names resolve off the caller's thread */
+#include <pthread.h>
+#endif
+#endif
 
 #ifndef WSCLIENT_MAX_SOCKETS
 #define WSCLIENT_MAX_SOCKETS 16
@@ -317,10 +379,14 @@ WSCLIENT_API wsc_result wsc_error_code(void);
 #ifndef WSCLIENT_WRITE_TIMEOUT_MS
 #define WSCLIENT_WRITE_TIMEOUT_MS 10000
 #endif
-#if !defined(WSCLIENT_MALLOC) || !defined(WSCLIENT_REALLOC) || !defined(WSCLIENT_FREE)
-#define WSCLIENT_MALLOC(sz) malloc(sz)
-#define WSCLIENT_REALLOC(p, sz) realloc(p, sz)
-#define WSCLIENT_FREE(p) free(p)
+#ifdef WSCLIENT_NO_HEAP
+#ifndef WSCLIENT_SOCKET_MEMORY /* one socket's static storage: TLS context, buffers, messages */
+#define WSCLIENT_SOCKET_MEMORY (3u * WSCLIENT_MAX_MESSAGE + WSCLIENT_MAX_HEADER + 48u * 1024u)
+#endif
+#elif !defined(WSCLIENT_MALLOC) || !defined(WSCLIENT_REALLOC) || !defined(WSCLIENT_FREE)
+#define WSCLIENT_MALLOC(size, user) ((void)(user), malloc(size))
+#define WSCLIENT_REALLOC(ptr, size, user) ((void)(user), realloc(ptr, size))
+#define WSCLIENT_FREE(ptr, user) ((void)(user), free(ptr))
 #endif
 #ifndef WSCLIENT_ASSERT
 #include <assert.h>
@@ -336,12 +402,99 @@ WSCLIENT_API wsc_result wsc_error_code(void);
 typedef unsigned char wsc__u8;
 
 /* ------------------------------------------------------------------------ */
+/* Memory: every allocation goes through wsc__alloc / wsc__realloc /         */
+/* wsc__free. With WSCLIENT_NO_HEAP each slot of the socket table owns a     */
+/* static arena, and a socket's memory comes from its slot's arena only.     */
+/* ------------------------------------------------------------------------ */
+
+#ifdef WSCLIENT_NO_HEAP
+typedef struct wsc__mem {
+    wsc__u8 *base;
+    size_t size;
+    int ready;
+} wsc__mem;
+
+/* Arena blocks: a size_t header (block size, low bit set when in use) padded
+   to WSC__ALIGN, then the payload. Free neighbours are merged as the
+   first-fit scan walks over them. */
+#define WSC__ALIGN 16u
+#define WSC__BLOCK(p) (*(size_t *)(void *)(p))
+
+static size_t wsc__round(size_t n) { return (n + WSC__ALIGN - 1) & ~(size_t)(WSC__ALIGN - 1); }
+
+/* Merges the free blocks that follow the free block at p; returns its size. */
+static size_t wsc__arena_merge(wsc__mem *m, wsc__u8 *p) {
+    wsc__u8 *end = m->base + m->size;
+    size_t sz = WSC__BLOCK(p) & ~(size_t)1;
+    while (p + sz < end && !(WSC__BLOCK(p + sz) & 1)) sz += WSC__BLOCK(p + sz);
+    WSC__BLOCK(p) = sz;
+    return sz;
+}
+
+/* Marks the first need bytes of the free block at p used, splitting off the rest. */
+static void *wsc__arena_take(wsc__u8 *p, size_t sz, size_t need) {
+    if (sz - need >= 2 * WSC__ALIGN) {
+        WSC__BLOCK(p + need) = sz - need;
+        sz = need;
+    }
+    WSC__BLOCK(p) = sz | 1;
+    return p + WSC__ALIGN;
+}
+
+static void *wsc__arena_alloc(wsc__mem *m, size_t n) {
+    wsc__u8 *p = m->base, *end = m->base + m->size;
+    size_t need = wsc__round(n) + WSC__ALIGN;
+    if (n > m->size) return NULL;
+    if (!m->ready) { WSC__BLOCK(p) = m->size; m->ready = 1; }
+    while (p < end) {
+        size_t sz = WSC__BLOCK(p);
+        if (!(sz & 1) && (sz = wsc__arena_merge(m, p)) >= need) return wsc__arena_take(p, sz, need);
+        p += sz & ~(size_t)1;
+    }
+    return NULL;
+}
+
+static void wsc__arena_free(void *ptr) {
+    if (ptr) WSC__BLOCK((wsc__u8 *)ptr - WSC__ALIGN) &= ~(size_t)1;
+}
+
+static void *wsc__arena_realloc(wsc__mem *m, void *ptr, size_t n) {
+    wsc__u8 *p;
+    size_t old, have, need = wsc__round(n) + WSC__ALIGN;
+    void *q;
+    if (!ptr) return wsc__arena_alloc(m, n);
+    if (n > m->size) return NULL;
+    p = (wsc__u8 *)ptr - WSC__ALIGN;
+    old = WSC__BLOCK(p) & ~(size_t)1;
+    if (old >= need) return ptr;
+    WSC__BLOCK(p) = old; /* grow in place over free neighbours if it can */
+    have = wsc__arena_merge(m, p);
+    if (have >= need) return wsc__arena_take(p, have, need);
+    wsc__arena_take(p, have, old);
+    if (!(q = wsc__arena_alloc(m, n))) return NULL;
+    memcpy(q, ptr, old - WSC__ALIGN);
+    wsc__arena_free(ptr);
+    return q;
+}
+
+#define wsc__alloc(m, n) wsc__arena_alloc(m, n)
+#define wsc__realloc(m, p, n) wsc__arena_realloc(m, p, n)
+#define wsc__free(m, p) ((void)(m), wsc__arena_free(p))
+#else
+typedef struct wsc__mem { void *user; } wsc__mem; /* the allocator's user pointer */
+#define wsc__alloc(m, n) WSCLIENT_MALLOC(n, (m)->user)
+#define wsc__realloc(m, p, n) WSCLIENT_REALLOC(p, n, (m)->user)
+#define wsc__free(m, p) WSCLIENT_FREE(p, (m)->user)
+#endif
+
+/* ------------------------------------------------------------------------ */
 /* Growable byte buffer                                                     */
 /* ------------------------------------------------------------------------ */
 
 typedef struct wsc__buf {
     wsc__u8 *data;
     size_t len, cap, off; /* off: bytes already consumed from the front */
+    wsc__mem *mem;
 } wsc__buf;
 
 static int wsc__buf_reserve(wsc__buf *b, size_t extra) {
@@ -360,7 +513,7 @@ static int wsc__buf_reserve(wsc__buf *b, size_t extra) {
     }
     cap = b->cap ? b->cap : 256;
     while (cap < need) cap = cap * 2 > cap ? cap * 2 : need;
-    p = (wsc__u8 *)WSCLIENT_REALLOC(b->data, cap);
+    p = (wsc__u8 *)wsc__realloc(b->mem, b->data, cap);
     if (!p) return 0;
     b->data = p;
     b->cap = cap;
@@ -369,9 +522,14 @@ static int wsc__buf_reserve(wsc__buf *b, size_t extra) {
 
 static size_t wsc__buf_pending(const wsc__buf *b) { return b->len - b->off; }
 
-static void wsc__buf_free(wsc__buf *b) {
-    WSCLIENT_FREE(b->data);
+static void wsc__buf_init(wsc__buf *b, wsc__mem *mem) {
     memset(b, 0, sizeof *b);
+    b->mem = mem;
+}
+
+static void wsc__buf_free(wsc__buf *b) {
+    if (b->data) wsc__free(b->mem, b->data);
+    wsc__buf_init(b, b->mem);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -521,15 +679,17 @@ typedef struct wsc__rx {
     int close_code;
     int fail_code;
     const char *fail_text;
+    wsc__mem *mem;
 } wsc__rx;
 
-static void wsc__rx_init(wsc__rx *rx, size_t max_message) {
+static void wsc__rx_init(wsc__rx *rx, size_t max_message, wsc__mem *mem) {
     memset(rx, 0, sizeof *rx);
     rx->max_message = max_message;
+    rx->mem = mem;
 }
 
 static void wsc__rx_free(wsc__rx *rx) {
-    WSCLIENT_FREE(rx->msg);
+    if (rx->msg) wsc__free(rx->mem, rx->msg);
     rx->msg = NULL;
     rx->msg_len = rx->msg_cap = 0;
 }
@@ -605,7 +765,7 @@ static int wsc__rx_data(wsc__rx *rx, const wsc__u8 *p, size_t n) {
         wsc__u8 *m;
         while (cap < rx->msg_len + n + 1) cap *= 2;
         if (cap > rx->max_message + 1) cap = rx->max_message + 1;
-        m = (wsc__u8 *)WSCLIENT_REALLOC(rx->msg, cap);
+        m = (wsc__u8 *)wsc__realloc(rx->mem, rx->msg, cap);
         if (!m) return wsc__rx_fail(rx, 1011, "out of memory for an incoming message");
         rx->msg = m;
         rx->msg_cap = cap;
@@ -643,7 +803,7 @@ static int wsc__rx_end_frame(wsc__rx *rx) {
         if (rx->msg_opcode == WSC__OP_TEXT && rx->utf8 != 0)
             return wsc__rx_fail(rx, 1007, "text message ends inside a UTF-8 sequence (RFC 6455 §8.1)");
         if (!rx->msg) { /* empty message: still hand out a valid buffer */
-            rx->msg = (wsc__u8 *)WSCLIENT_MALLOC(1);
+            rx->msg = (wsc__u8 *)wsc__alloc(rx->mem, 1);
             if (!rx->msg) return wsc__rx_fail(rx, 1011, "out of memory for an incoming message");
             rx->msg_cap = 1;
         }
@@ -691,7 +851,7 @@ static int wsc__rx_feed(wsc__rx *rx, const wsc__u8 *p, size_t n, size_t *used) {
     return ev;
 }
 
-/* Hands the finished message to the caller, who frees it with WSCLIENT_FREE. */
+/* Hands the finished message to the caller, who frees it with wsc__free. */
 static wsc__u8 *wsc__rx_take_message(wsc__rx *rx, size_t *len) {
     wsc__u8 *m = rx->msg;
     *len = rx->msg_len;
@@ -882,6 +1042,7 @@ typedef struct wsc__msg {
 } wsc__msg;
 
 typedef struct wsc__tls wsc__tls;
+typedef struct wsc__dns wsc__dns;
 
 typedef struct wsc__socket {
     char name[WSCLIENT_MAX_NAME + 1];
@@ -895,10 +1056,16 @@ typedef struct wsc__socket {
     int port, is_tls;
     int write_timeout_ms, close_timeout_ms;
     int64_t connect_deadline, close_deadline;
+    wsc__mem *mem;         /* where its memory comes from              */
+    const wsc_transport *tp; /* NULL: the built-in TCP                 */
+    void *conn;            /* the user transport's connection          */
+#ifndef WSCLIENT_NO_SOCKETS
     struct addrinfo *addrs, *next_addr;
     const struct addrinfo *addr; /* the address being connected to     */
+    wsc__dns *dns;         /* the host name lookup under way           */
     int fd;
-    int eof;               /* the peer closed its side of TCP          */
+#endif
+    int eof;               /* the peer closed its side of the stream   */
     wsc__tls *tls;
     char key[25];          /* Sec-WebSocket-Key                         */
     wsc__buf out;          /* bytes waiting for the transport          */
@@ -929,6 +1096,13 @@ typedef struct wsc__lib {
     br_hmac_drbg_context rng;
     wsc_result err_code;
     char err[WSC__ERRLEN];
+    const wsc_transport *transport; /* default for new sockets; NULL: built-in TCP */
+    wsc__dns *dns_orphans;          /* lookups whose sockets are gone            */
+#ifdef WSCLIENT_NO_HEAP
+    wsc__mem arenas[WSCLIENT_MAX_SOCKETS];
+#else
+    wsc__mem mem;                   /* the allocator's user pointer              */
+#endif
 } wsc__lib;
 
 static wsc__lib wsc__g;
@@ -960,8 +1134,8 @@ static int wsc__random(void *out, size_t len) {
     return 1;
 }
 
-static char *wsc__strdup(const char *s, size_t n) {
-    char *d = (char *)WSCLIENT_MALLOC(n + 1);
+static char *wsc__strdup(wsc__mem *mem, const char *s, size_t n) {
+    char *d = (char *)wsc__alloc(mem, n + 1);
     if (d) { memcpy(d, s, n); d[n] = 0; }
     return d;
 }
@@ -974,17 +1148,23 @@ typedef struct wsc__anchors {
     br_x509_trust_anchor *ta;
     size_t n, cap;
     int oom;
+    wsc__mem *mem;
 } wsc__anchors;
+
+static void wsc__anchors_init(wsc__anchors *a, wsc__mem *mem) {
+    memset(a, 0, sizeof *a);
+    a->mem = mem;
+}
 
 static void wsc__anchors_free(wsc__anchors *a) {
     size_t i;
     for (i = 0; i < a->n; i++) {
-        WSCLIENT_FREE(a->ta[i].dn.data);
-        if (a->ta[i].pkey.key_type == BR_KEYTYPE_RSA) WSCLIENT_FREE(a->ta[i].pkey.key.rsa.n);
-        else WSCLIENT_FREE(a->ta[i].pkey.key.ec.q);
+        wsc__free(a->mem, a->ta[i].dn.data);
+        if (a->ta[i].pkey.key_type == BR_KEYTYPE_RSA) wsc__free(a->mem, a->ta[i].pkey.key.rsa.n);
+        else wsc__free(a->mem, a->ta[i].pkey.key.ec.q);
     }
-    WSCLIENT_FREE(a->ta);
-    memset(a, 0, sizeof *a);
+    if (a->ta) wsc__free(a->mem, a->ta);
+    wsc__anchors_init(a, a->mem);
 }
 
 static void wsc__buf_sink(void *ctx, const void *p, size_t n) {
@@ -1002,7 +1182,7 @@ static void wsc__anchors_add_der(wsc__anchors *a, const wsc__u8 *der, size_t len
     br_x509_trust_anchor *ta;
     const br_x509_pkey *pk;
     wsc__buf dn;
-    memset(&dn, 0, sizeof dn);
+    wsc__buf_init(&dn, a->mem);
     br_x509_decoder_init(&dc, wsc__buf_sink, &dn);
     br_x509_decoder_push(&dc, der, len);
     pk = br_x509_decoder_get_pkey(&dc);
@@ -1010,7 +1190,7 @@ static void wsc__anchors_add_der(wsc__anchors *a, const wsc__u8 *der, size_t len
     if (!pk || br_x509_decoder_last_error(&dc) != 0) { wsc__buf_free(&dn); return; }
     if (a->n == a->cap) {
         size_t cap = a->cap ? a->cap * 2 : 16;
-        br_x509_trust_anchor *t = (br_x509_trust_anchor *)WSCLIENT_REALLOC(a->ta, cap * sizeof *t);
+        br_x509_trust_anchor *t = (br_x509_trust_anchor *)wsc__realloc(a->mem, a->ta, cap * sizeof *t);
         if (!t) { wsc__buf_free(&dn); a->oom = 1; return; }
         a->ta = t;
         a->cap = cap;
@@ -1023,7 +1203,7 @@ static void wsc__anchors_add_der(wsc__anchors *a, const wsc__u8 *der, size_t len
     ta->pkey.key_type = pk->key_type;
     if (pk->key_type == BR_KEYTYPE_RSA) {
         const br_rsa_public_key *k = &pk->key.rsa;
-        wsc__u8 *m = (wsc__u8 *)WSCLIENT_MALLOC(k->nlen + k->elen);
+        wsc__u8 *m = (wsc__u8 *)wsc__alloc(a->mem, k->nlen + k->elen);
         if (!m) { wsc__buf_free(&dn); a->oom = 1; return; }
         memcpy(m, k->n, k->nlen);
         memcpy(m + k->nlen, k->e, k->elen);
@@ -1033,7 +1213,7 @@ static void wsc__anchors_add_der(wsc__anchors *a, const wsc__u8 *der, size_t len
         ta->pkey.key.rsa.elen = k->elen;
     } else {
         const br_ec_public_key *k = &pk->key.ec;
-        wsc__u8 *m = (wsc__u8 *)WSCLIENT_MALLOC(k->qlen);
+        wsc__u8 *m = (wsc__u8 *)wsc__alloc(a->mem, k->qlen);
         if (!m) { wsc__buf_free(&dn); a->oom = 1; return; }
         memcpy(m, k->q, k->qlen);
         ta->pkey.key.ec.curve = k->curve;
@@ -1041,7 +1221,7 @@ static void wsc__anchors_add_der(wsc__anchors *a, const wsc__u8 *der, size_t len
         ta->pkey.key.ec.qlen = k->qlen;
     }
     if (!ta->dn.data) { /* empty DN still needs a non-NULL pointer to free */
-        ta->dn.data = (wsc__u8 *)WSCLIENT_MALLOC(1);
+        ta->dn.data = (wsc__u8 *)wsc__alloc(a->mem, 1);
         if (!ta->dn.data) { a->oom = 1; }
     }
     a->n++;
@@ -1052,7 +1232,7 @@ static int wsc__anchors_add_pem(wsc__anchors *a, const char *pem, size_t len) {
     br_pem_decoder_context pc;
     wsc__buf der;
     int in_cert = 0, done_tail = 0;
-    memset(&der, 0, sizeof der);
+    wsc__buf_init(&der, a->mem);
     br_pem_decoder_init(&pc);
     while (len > 0 || !done_tail) {
         size_t k;
@@ -1092,11 +1272,11 @@ static int wsc__anchors_add_pem(wsc__anchors *a, const char *pem, size_t len) {
 }
 
 /* Reads a whole file; NULL if it cannot be read. */
-static char *wsc__read_file(const char *path, size_t *len) {
+static char *wsc__read_file(wsc__mem *mem, const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
     wsc__buf b;
     if (!f) return NULL;
-    memset(&b, 0, sizeof b);
+    wsc__buf_init(&b, mem);
     for (;;) {
         size_t k;
         if (!wsc__buf_reserve(&b, 65536)) { wsc__buf_free(&b); fclose(f); return NULL; }
@@ -1112,11 +1292,11 @@ static char *wsc__read_file(const char *path, size_t *len) {
 
 static int wsc__anchors_add_file(wsc__anchors *a, const char *path) {
     size_t len = 0;
-    char *text = wsc__read_file(path, &len);
+    char *text = wsc__read_file(a->mem, path, &len);
     int ok;
     if (!text) return 0;
     ok = wsc__anchors_add_pem(a, text, len);
-    WSCLIENT_FREE(text);
+    wsc__free(a->mem, text);
     return ok;
 }
 
@@ -1396,17 +1576,81 @@ struct wsc__tls {
     wsc__u8 iobuf[BR_SSL_BUFSIZE_BIDI];
 };
 
-static void wsc__tls_free(wsc__tls *t) {
+static void wsc__tls_free(wsc__mem *mem, wsc__tls *t) {
     if (!t) return;
     if (t->x509.ee.cap != (size_t)-1) wsc__buf_free(&t->x509.ee);
     wsc__anchors_free(&t->anchors);
-    WSCLIENT_FREE(t);
+    wsc__free(mem, t);
+}
+
+/* Dotted-quad IPv4 in p[0..n): four decimal parts of 0..255, no leading zeros. */
+static int wsc__parse_ipv4(const char *p, size_t n, wsc__u8 out[4]) {
+    const char *end = p + n;
+    int part;
+    for (part = 0; part < 4; part++) {
+        unsigned v = 0, digits = 0;
+        for (; p < end && *p >= '0' && *p <= '9'; p++, digits++) {
+            if (digits && v == 0) return 0;
+            if ((v = v * 10 + (unsigned)(*p - '0')) > 255) return 0;
+        }
+        if (!digits) return 0;
+        out[part] = (wsc__u8)v;
+        if (part < 3 && (p == end || *p++ != '.')) return 0;
+    }
+    return p == end;
+}
+
+static int wsc__hex(int c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    c = wsc__lower(c);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* IPv6 text (RFC 4291 §2.2: groups, one "::", a dotted quad at the end). */
+static int wsc__parse_ipv6(const char *p, wsc__u8 out[16]) {
+    wsc__u8 b[16];
+    size_t n = 0;
+    int gap = -1;
+    if (p[0] == ':') {
+        if (p[1] != ':') return 0;
+        p += 2;
+        gap = 0;
+    }
+    while (*p) {
+        const char *start = p;
+        unsigned v = 0, digits = 0;
+        for (; digits < 4 && wsc__hex(*p) >= 0; p++, digits++) v = v * 16 + (unsigned)wsc__hex(*p);
+        if (*p == '.') { /* the last 32 bits as IPv4 */
+            if (n > 12 || !wsc__parse_ipv4(start, strlen(start), b + n)) return 0;
+            n += 4;
+            break;
+        }
+        if (!digits || n > 14) return 0;
+        b[n++] = (wsc__u8)(v >> 8);
+        b[n++] = (wsc__u8)v;
+        if (!*p) break;
+        if (*p++ != ':' || !*p) return 0;
+        if (*p == ':') {
+            if (gap >= 0) return 0;
+            gap = (int)n;
+            p++;
+        }
+    }
+    if (gap < 0 && n != 16) return 0;
+    if (gap >= 0) {
+        size_t tail = n - (size_t)gap;
+        if (n == 16) return 0; /* "::" stands for at least one group */
+        memmove(b + 16 - tail, b + gap, tail);
+        memset(b + gap, 0, 16 - n);
+    }
+    memcpy(out, b, 16);
+    return 1;
 }
 
 /* Parses an IP literal (no brackets); returns its length in bytes, 0 if a name. */
 static size_t wsc__parse_ip(const char *host, wsc__u8 out[16]) {
-    if (inet_pton(AF_INET, host, out) == 1) return 4;
-    if (inet_pton(AF_INET6, host, out) == 1) return 16;
+    if (wsc__parse_ipv4(host, strlen(host), out)) return 4;
+    if (wsc__parse_ipv6(host, out)) return 16;
     return 0;
 }
 
@@ -1417,9 +1661,11 @@ static int wsc__tls_setup(wsc__socket *s, const wsc_config *cfg) {
     const char *name = cfg->server_name && cfg->server_name[0] ? cfg->server_name : s->host;
     wsc__u8 seed[32];
     if (!wsc__tls_versions(cfg->ssl_options, &vmin, &vmax)) return 0;
-    t = (wsc__tls *)WSCLIENT_MALLOC(sizeof *t);
+    t = (wsc__tls *)wsc__alloc(s->mem, sizeof *t);
     if (!t) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory for the TLS context");
     memset(t, 0, sizeof *t - sizeof t->iobuf);
+    wsc__anchors_init(&t->anchors, s->mem);
+    wsc__buf_init(&t->x509.ee, s->mem);
     s->tls = t;
     if (!cfg->dangerous_no_certificate_check && !wsc__load_anchors(&t->anchors, cfg)) return 0;
     br_ssl_client_init_full(&t->cc, &t->x509.minimal, t->anchors.ta, t->anchors.n);
@@ -1438,17 +1684,28 @@ static int wsc__tls_setup(wsc__socket *s, const wsc_config *cfg) {
 }
 
 /* ------------------------------------------------------------------------ */
-/* Transport: plain TCP, and BearSSL's engine over TCP                      */
+/* Transport: the seam under TLS and framing. The built-in TCP (unless       */
+/* WSCLIENT_NO_SOCKETS) or a user transport; nothing above knows which.      */
 /* ------------------------------------------------------------------------ */
 
 static void wsc__fail(wsc__socket *s, wsc_result code, int close_code, const char *fmt, ...);
 static void wsc__advance(wsc__socket *s);
+#ifndef WSCLIENT_NO_SOCKETS
+static void wsc__dns_abandon(wsc__dns *job);
+#endif
 
+/* The reason a user transport gives for a failure, or a generic one. */
+static const char *wsc__tp_error(const wsc_transport *tp, void *conn) {
+    const char *e = tp->error ? tp->error(tp->user, conn) : NULL;
+    return e && e[0] ? e : "the transport reported a failure";
+}
+
+#ifndef WSCLIENT_NO_SOCKETS
 static int wsc__would_block(void) {
     return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
 }
 
-static void wsc__close_fd(wsc__socket *s) {
+static void wsc__tcp_close(wsc__socket *s) {
     if (s->fd >= 0) close(s->fd);
     s->fd = -1;
 }
@@ -1469,6 +1726,50 @@ static long wsc__tcp_recv(wsc__socket *s, wsc__u8 *p, size_t n) {
     if (k == 0) { s->eof = 1; return 0; }
     if (wsc__would_block()) return 0;
     wsc__fail(s, WSC_ERR_IO, 0, "receive from %s failed: %s", s->host, strerror(errno));
+    return -1;
+}
+#endif
+
+static int wsc__io_live(const wsc__socket *s) {
+#ifndef WSCLIENT_NO_SOCKETS
+    if (!s->tp) return s->fd >= 0;
+#endif
+    return s->conn != NULL;
+}
+
+static void wsc__io_close(wsc__socket *s) {
+#ifndef WSCLIENT_NO_SOCKETS
+    if (!s->tp) { wsc__tcp_close(s); return; }
+#endif
+    if (s->conn) s->tp->close(s->tp->user, s->conn);
+    s->conn = NULL;
+}
+
+/* Hands bytes to the connection: how many it took (0: none now), -1: failed. */
+static long wsc__io_send(wsc__socket *s, const wsc__u8 *p, size_t n) {
+    long k;
+#ifndef WSCLIENT_NO_SOCKETS
+    if (!s->tp) return wsc__tcp_send(s, p, n);
+#endif
+    k = s->tp->send(s->tp->user, s->conn, p, n);
+    if (k >= 0 && (size_t)k <= n) return k;
+    if (k > 0) wsc__fail(s, WSC_ERR_IO, 0, "transport send claimed %ld bytes of %lu", k, (unsigned long)n);
+    else wsc__fail(s, WSC_ERR_IO, 0, "send to %s failed: %s", s->host, wsc__tp_error(s->tp, s->conn));
+    return -1;
+}
+
+/* Takes bytes from the connection: how many (0: none now, or end of stream
+   with s->eof set), -1: failed. */
+static long wsc__io_recv(wsc__socket *s, wsc__u8 *p, size_t n) {
+    long k;
+#ifndef WSCLIENT_NO_SOCKETS
+    if (!s->tp) return wsc__tcp_recv(s, p, n);
+#endif
+    k = s->tp->recv(s->tp->user, s->conn, p, n);
+    if (k >= 0 && (size_t)k <= n) return k;
+    if (k == WSC_IO_EOF) { s->eof = 1; return 0; }
+    if (k > 0) wsc__fail(s, WSC_ERR_IO, 0, "transport recv claimed %ld bytes of %lu", k, (unsigned long)n);
+    else wsc__fail(s, WSC_ERR_IO, 0, "receive from %s failed: %s", s->host, wsc__tp_error(s->tp, s->conn));
     return -1;
 }
 
@@ -1495,12 +1796,12 @@ static int wsc__tls_io(wsc__socket *s) {
         }
         if (st & BR_SSL_SENDREC) {
             buf = br_ssl_engine_sendrec_buf(eng, &len);
-            if ((k = wsc__tcp_send(s, buf, len)) < 0) return -1;
+            if ((k = wsc__io_send(s, buf, len)) < 0) return -1;
             if (k > 0) { br_ssl_engine_sendrec_ack(eng, (size_t)k); moved = 1; }
         }
         if ((st & BR_SSL_RECVREC) && !s->eof) {
             buf = br_ssl_engine_recvrec_buf(eng, &len);
-            if ((k = wsc__tcp_recv(s, buf, len)) < 0) return -1;
+            if ((k = wsc__io_recv(s, buf, len)) < 0) return -1;
             if (k > 0) { br_ssl_engine_recvrec_ack(eng, (size_t)k); moved = 1; }
         }
         if (!moved) return 0;
@@ -1514,7 +1815,7 @@ static long wsc__stream_write(wsc__socket *s, const wsc__u8 *p, size_t n) {
     br_ssl_engine_context *eng;
     wsc__u8 *buf;
     size_t avail = 0, k = 0;
-    if (!s->tls) return wsc__tcp_send(s, p, n);
+    if (!s->tls) return wsc__io_send(s, p, n);
     eng = &s->tls->cc.eng;
     buf = br_ssl_engine_sendapp_buf(eng, &avail);
     if (buf && avail) {
@@ -1533,7 +1834,7 @@ static int wsc__stream_peek(wsc__socket *s, const wsc__u8 **p, size_t *n) {
     *n = 0;
     if (!s->tls) {
         if (s->plain_off == s->plain_len && !s->eof) {
-            long k = wsc__tcp_recv(s, s->plain_rx, WSC__PLAIN_RX);
+            long k = wsc__io_recv(s, s->plain_rx, WSC__PLAIN_RX);
             if (k < 0) return -1;
             s->plain_off = 0;
             s->plain_len = (size_t)k;
@@ -1561,19 +1862,19 @@ static int wsc__stream_ended(wsc__socket *s) {
     return !(br_ssl_engine_current_state(&s->tls->cc.eng) & BR_SSL_RECVAPP);
 }
 
-/* poll() events this socket waits for, in its present state. */
-static short wsc__interest(const wsc__socket *s) {
-    short ev = 0;
-    if (s->fd < 0) return 0;
-    if (s->state == WSC__CONNECTING) return POLLOUT;
+/* What this socket waits for in its present state: WSC_IO_READ, WSC_IO_WRITE. */
+static int wsc__interest(const wsc__socket *s) {
+    int ev = 0;
+    if (!wsc__io_live(s)) return 0;
+    if (s->state == WSC__CONNECTING) return WSC_IO_WRITE;
     if (s->tls) {
         unsigned st = br_ssl_engine_current_state(&s->tls->cc.eng);
-        if (st & BR_SSL_SENDREC) ev |= POLLOUT;
-        if ((st & BR_SSL_RECVREC) && !s->eof) ev |= POLLIN;
+        if (st & BR_SSL_SENDREC) ev |= WSC_IO_WRITE;
+        if ((st & BR_SSL_RECVREC) && !s->eof) ev |= WSC_IO_READ;
         return ev;
     }
-    if (wsc__buf_pending(&s->out)) ev |= POLLOUT;
-    if (!s->eof && !(s->state == WSC__OPEN && s->queued_bytes >= WSCLIENT_MAX_MESSAGE)) ev |= POLLIN;
+    if (wsc__buf_pending(&s->out)) ev |= WSC_IO_WRITE;
+    if (!s->eof && !(s->state == WSC__OPEN && s->queued_bytes >= WSCLIENT_MAX_MESSAGE)) ev |= WSC_IO_READ;
     return ev;
 }
 
@@ -1628,26 +1929,31 @@ static void wsc__free_queue(wsc__socket *s) {
     while (s->queue) {
         wsc__msg *m = s->queue;
         s->queue = m->next;
-        WSCLIENT_FREE(m->data);
-        WSCLIENT_FREE(m);
+        wsc__free(s->mem, m->data);
+        wsc__free(s->mem, m);
     }
     s->queue_tail = NULL;
     s->queued_bytes = 0;
 }
 
 static void wsc__socket_free(wsc__socket *s) {
+    wsc__mem *mem;
     if (!s) return;
-    wsc__close_fd(s);
+    mem = s->mem;
+    wsc__io_close(s);
+#ifndef WSCLIENT_NO_SOCKETS
     if (s->addrs) freeaddrinfo(s->addrs);
-    wsc__tls_free(s->tls);
+    if (s->dns) wsc__dns_abandon(s->dns); /* its thread may still be at work */
+#endif
+    wsc__tls_free(mem, s->tls);
     wsc__buf_free(&s->out);
     wsc__buf_free(&s->head);
     wsc__rx_free(&s->rx);
     wsc__free_queue(s);
-    WSCLIENT_FREE(s->plain_rx);
-    WSCLIENT_FREE(s->host);
-    WSCLIENT_FREE(s->offered);
-    WSCLIENT_FREE(s);
+    if (s->plain_rx) wsc__free(mem, s->plain_rx);
+    if (s->host) wsc__free(mem, s->host);
+    if (s->offered) wsc__free(mem, s->offered);
+    wsc__free(mem, s);
 }
 
 static int wsc__is_final(const wsc__socket *s) {
@@ -1656,7 +1962,7 @@ static int wsc__is_final(const wsc__socket *s) {
 
 /* Ends the connection cleanly. */
 static void wsc__finish(wsc__socket *s) {
-    wsc__close_fd(s);
+    wsc__io_close(s);
     s->state = WSC__CLOSED;
     s->final_pending = 1;
 }
@@ -1674,11 +1980,11 @@ static void wsc__fail(wsc__socket *s, wsc_result code, int close_code, const cha
     va_start(ap, fmt);
     vsnprintf(s->err, sizeof s->err, fmt, ap);
     va_end(ap);
-    if (was_open && close_code && s->fd >= 0) {
+    if (was_open && close_code && wsc__io_live(s)) {
         s->out.len = s->out.off = 0; /* the close frame goes first, alone */
         if (wsc__queue_close(s, close_code, NULL)) wsc__flush(s);
     }
-    wsc__close_fd(s);
+    wsc__io_close(s);
 }
 
 static void wsc__check_deadlines(wsc__socket *s) {
@@ -1697,30 +2003,38 @@ static void wsc__connected(wsc__socket *s) {
     s->state = s->tls ? WSC__TLS_HANDSHAKE : WSC__UPGRADING;
 }
 
-/* Is a socket in the table still in its opening handshake with this address? */
-static int wsc__same_addr(const struct addrinfo *a, const struct addrinfo *b) {
-    return a->ai_family == b->ai_family && a->ai_addrlen == b->ai_addrlen &&
-           memcmp(a->ai_addr, b->ai_addr, a->ai_addrlen) == 0;
+/* RFC 6455 §4.1 item 2: "There MUST be no more than one connection in a
+   CONNECTING state" per server. The server is its address and port where we
+   know them (built-in TCP), else its host name and port. */
+static int wsc__same_server(const wsc__socket *s, const wsc__socket *o) {
+    if (s->tp != o->tp) return 0;
+#ifndef WSCLIENT_NO_SOCKETS
+    if (!s->tp) {
+        const struct addrinfo *a = s->next_addr, *b = o->addr;
+        return a && b && a->ai_family == b->ai_family && a->ai_addrlen == b->ai_addrlen &&
+               memcmp(a->ai_addr, b->ai_addr, a->ai_addrlen) == 0;
+    }
+#endif
+    return s->port == o->port && wsc__ieq(s->host, strlen(s->host), o->host);
 }
 
-/* RFC 6455 §4.1: "There MUST be no more than one connection in a CONNECTING
-   state" per server address and port. Returns the socket to wait for, or NULL. */
-static wsc__socket *wsc__connecting_to(const wsc__socket *s, const struct addrinfo *ai) {
+/* The socket s must wait for, or NULL when it may connect now. */
+static wsc__socket *wsc__connecting_to(const wsc__socket *s) {
     int i;
     for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++) {
         wsc__socket *o = wsc__g.slots[i];
-        if (o && o != s && o->state > WSC__WAITING && o->state < WSC__OPEN && o->addr && wsc__same_addr(o->addr, ai))
-            return o;
+        if (o && o != s && o->state > WSC__WAITING && o->state < WSC__OPEN && wsc__same_server(s, o)) return o;
     }
     return NULL;
 }
 
+#ifndef WSCLIENT_NO_SOCKETS
 /* Starts a non-blocking connect to the next address; 1 when one is under way. */
 static int wsc__connect_next(wsc__socket *s) {
     int err = 0, one = 1;
     while (s->next_addr) {
         struct addrinfo *ai = s->next_addr;
-        if (wsc__connecting_to(s, ai)) { s->state = WSC__WAITING; return 0; }
+        if (wsc__connecting_to(s)) { s->state = WSC__WAITING; return 0; }
         s->next_addr = ai->ai_next;
         s->addr = ai;
         s->fd = socket(ai->ai_family, SOCK_STREAM, 0);
@@ -1734,39 +2048,11 @@ static int wsc__connect_next(wsc__socket *s) {
         if (connect(s->fd, ai->ai_addr, ai->ai_addrlen) == 0) { wsc__connected(s); return 1; }
         if (errno == EINPROGRESS || errno == EINTR) { s->state = WSC__CONNECTING; return 1; }
         err = errno;
-        wsc__close_fd(s);
+        wsc__tcp_close(s);
     }
     wsc__fail(s, WSC_ERR_CONNECT, 0, "cannot connect to %s port %d: %s", s->host, s->port,
               err == ECONNREFUSED ? "connection refused" : strerror(err));
     return 0;
-}
-
-/* Waiting for the other connection to the same server: drive it (a sync
-   connect may be waiting on an async socket that only wsc_pump drives). */
-static int wsc__waiting_step(wsc__socket *s) {
-    wsc__socket *o = wsc__connecting_to(s, s->next_addr);
-    if (o) wsc__advance(o);
-    if (wsc__connecting_to(s, s->next_addr)) return 0;
-    return wsc__connect_next(s);
-}
-
-static int wsc__resolve(wsc__socket *s) {
-    struct addrinfo hints;
-    char port[8];
-    wsc__u8 ip[16];
-    int rc;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV | (wsc__parse_ip(s->host, ip) ? AI_NUMERICHOST : 0);
-    snprintf(port, sizeof port, "%d", s->port);
-    rc = getaddrinfo(s->host, port, &hints, &s->addrs);
-    if (rc != 0 || !s->addrs) {
-        wsc__fail(s, WSC_ERR_DNS, 0, "cannot resolve '%s': %s", s->host, rc ? gai_strerror(rc) : "no address");
-        return 0;
-    }
-    s->next_addr = s->addrs;
-    return wsc__connect_next(s);
 }
 
 static int wsc__connect_step(wsc__socket *s) {
@@ -1779,11 +2065,189 @@ static int wsc__connect_step(wsc__socket *s) {
     if (poll(&p, 1, 0) <= 0) return 0;
     if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
     if (err == 0) { wsc__connected(s); return 1; }
-    wsc__close_fd(s);
+    wsc__tcp_close(s);
     if (s->next_addr) return wsc__connect_next(s);
     wsc__fail(s, WSC_ERR_CONNECT, 0, "cannot connect to %s port %d: %s", s->host, s->port,
               err == ECONNREFUSED ? "connection refused" : strerror(err));
     return 0;
+}
+
+/* Host names resolve on a thread of their own, so that wsc_pump keeps every
+   other socket moving; the answer comes back through a socket pair that poll
+   waits on. Numeric addresses never touch DNS. */
+#ifndef WSCLIENT_GETADDRINFO
+#define WSCLIENT_GETADDRINFO(host, port, hints, res) getaddrinfo(host, port, hints, res)
+#endif
+
+#ifdef WSC__THREADED_DNS
+typedef struct wsc__dns_answer {
+    int rc;
+    struct addrinfo *res;
+} wsc__dns_answer;
+
+struct wsc__dns {
+    struct wsc__dns *next; /* on the orphan list once its socket is gone */
+    int fd[2];             /* datagram pair: the answer arrives on fd[0]  */
+    struct addrinfo hints;
+    char port[8];
+    char *host;
+};
+
+static void wsc__dns_free(wsc__dns *job) {
+    close(job->fd[0]);
+    close(job->fd[1]);
+    wsc__free(&wsc__g.mem, job->host);
+    wsc__free(&wsc__g.mem, job);
+}
+
+/* The answer, if it has come: 1 and *a filled, else 0. */
+static int wsc__dns_answered(wsc__dns *job, wsc__dns_answer *a) {
+    return recv(job->fd[0], (char *)a, sizeof *a, 0) == (ssize_t)sizeof *a; /* fd[0] does not block */
+}
+
+/* Frees the lookups whose sockets went away, once their threads have answered. */
+static void wsc__dns_reap(void) {
+    wsc__dns **p = &wsc__g.dns_orphans;
+    while (*p) {
+        wsc__dns *job = *p;
+        wsc__dns_answer a;
+        if (!wsc__dns_answered(job, &a)) { p = &job->next; continue; }
+        if (a.res) freeaddrinfo(a.res);
+        *p = job->next;
+        wsc__dns_free(job);
+    }
+}
+
+static void wsc__dns_abandon(wsc__dns *job) {
+    job->next = wsc__g.dns_orphans;
+    wsc__g.dns_orphans = job;
+    wsc__dns_reap();
+}
+
+/* Waits (bounded) for the lookups of closed sockets to end, and frees them:
+   wsc_close_all leaves nothing behind that a leak checker would count. */
+static void wsc__dns_settle(int timeout_ms) {
+    int64_t deadline = wsc__now_ms() + timeout_ms;
+    while (wsc__g.dns_orphans && wsc__now_ms() < deadline) {
+        struct pollfd p;
+        p.fd = wsc__g.dns_orphans->fd[0];
+        p.events = POLLIN;
+        p.revents = 0;
+        poll(&p, 1, wsc__remaining(deadline));
+        wsc__dns_reap();
+    }
+}
+
+static void *wsc__dns_thread(void *arg) {
+    wsc__dns *job = (wsc__dns *)arg;
+    wsc__dns_answer a;
+    int fd = job->fd[1];
+    a.res = NULL;
+    a.rc = WSCLIENT_GETADDRINFO(job->host, job->port, &job->hints, &a.res);
+    send(fd, (const char *)&a, sizeof a, MSG_NOSIGNAL); /* from here on the job is the caller's */
+    return NULL;
+}
+
+/* Starts the lookup on a thread; 0 when that cannot be done (resolve inline). */
+static int wsc__dns_start(wsc__socket *s, const struct addrinfo *hints, const char *port) {
+    wsc__dns *job = (wsc__dns *)wsc__alloc(&wsc__g.mem, sizeof *job);
+    pthread_attr_t attr;
+    pthread_t tid;
+    int ok;
+    if (!job) return 0;
+    memset(job, 0, sizeof *job);
+    job->hints = *hints;
+    memcpy(job->port, port, sizeof job->port);
+    job->host = wsc__strdup(&wsc__g.mem, s->host, strlen(s->host));
+    if (!job->host || socketpair(AF_UNIX, SOCK_DGRAM, 0, job->fd) != 0) {
+        if (job->host) wsc__free(&wsc__g.mem, job->host);
+        wsc__free(&wsc__g.mem, job);
+        return 0;
+    }
+    fcntl(job->fd[0], F_SETFL, fcntl(job->fd[0], F_GETFL, 0) | O_NONBLOCK);
+    fcntl(job->fd[0], F_SETFD, FD_CLOEXEC);
+    fcntl(job->fd[1], F_SETFD, FD_CLOEXEC);
+    ok = pthread_attr_init(&attr) == 0;
+    ok = ok && pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) == 0 &&
+         pthread_create(&tid, &attr, wsc__dns_thread, job) == 0;
+    pthread_attr_destroy(&attr);
+    if (!ok) { wsc__dns_free(job); return 0; }
+    s->dns = job;
+    return 1;
+}
+#else /* lookups inline: no threads, or no heap to give a lookup outliving its socket */
+struct wsc__dns { int fd[2]; };
+typedef struct wsc__dns_answer { int rc; struct addrinfo *res; } wsc__dns_answer;
+static int wsc__dns_answered(wsc__dns *job, wsc__dns_answer *a) { (void)job; (void)a; return 0; }
+static void wsc__dns_free(wsc__dns *job) { (void)job; }
+static void wsc__dns_reap(void) {}
+static void wsc__dns_abandon(wsc__dns *job) { (void)job; }
+static void wsc__dns_settle(int timeout_ms) { (void)timeout_ms; }
+static int wsc__dns_start(wsc__socket *s, const struct addrinfo *hints, const char *port) {
+    (void)s; (void)hints; (void)port;
+    return 0;
+}
+#endif
+
+/* Resolves the host (a thread's answer, or inline), then connects. */
+static int wsc__resolve(wsc__socket *s) {
+    struct addrinfo hints;
+    wsc__dns_answer a;
+    char port[8];
+    wsc__u8 ip[16];
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV | (wsc__parse_ip(s->host, ip) ? AI_NUMERICHOST : 0);
+    snprintf(port, sizeof port, "%d", s->port);
+    if (s->dns) {
+        if (!wsc__dns_answered(s->dns, &a)) return 0;
+        wsc__dns_free(s->dns);
+        s->dns = NULL;
+    } else if (!(hints.ai_flags & AI_NUMERICHOST) && wsc__dns_start(s, &hints, port)) {
+        return 0;
+    } else {
+        a.res = NULL;
+        a.rc = (hints.ai_flags & AI_NUMERICHOST) ? getaddrinfo(s->host, port, &hints, &a.res)
+                                                 : WSCLIENT_GETADDRINFO(s->host, port, &hints, &a.res);
+    }
+    s->addrs = a.res;
+    if (a.rc != 0 || !s->addrs) {
+        wsc__fail(s, WSC_ERR_DNS, 0, "cannot resolve '%s': %s", s->host, a.rc ? gai_strerror(a.rc) : "no address");
+        return 0;
+    }
+    s->next_addr = s->addrs;
+    s->state = WSC__WAITING;
+    return 1;
+}
+#endif /* WSCLIENT_NO_SOCKETS */
+
+/* Connects once no other connection to the same server is in its opening
+   handshake. Meanwhile it drives that one: a sync connect may be waiting on
+   an async socket that only wsc_pump would otherwise move. */
+static int wsc__waiting_step(wsc__socket *s) {
+    wsc__socket *o = wsc__connecting_to(s);
+    if (o) wsc__advance(o);
+    if (wsc__connecting_to(s)) return 0;
+#ifndef WSCLIENT_NO_SOCKETS
+    if (!s->tp) return wsc__connect_next(s);
+#endif
+    s->conn = s->tp->connect(s->tp->user, s->host, s->port);
+    if (!s->conn) {
+        wsc__fail(s, WSC_ERR_CONNECT, 0, "cannot connect to %s port %d: %s", s->host, s->port, wsc__tp_error(s->tp, NULL));
+        return 0;
+    }
+    wsc__connected(s);
+    return 1;
+}
+
+/* Where the connect starts: a user transport needs no resolving here. */
+static int wsc__start_step(wsc__socket *s) {
+#ifndef WSCLIENT_NO_SOCKETS
+    if (!s->tp) return wsc__resolve(s);
+#endif
+    s->state = WSC__WAITING;
+    return 1;
 }
 
 static int wsc__tls_step(wsc__socket *s) {
@@ -1838,7 +2302,7 @@ static int wsc__upgrade_step(wsc__socket *s) {
 }
 
 static int wsc__enqueue_message(wsc__socket *s) {
-    wsc__msg *m = (wsc__msg *)WSCLIENT_MALLOC(sizeof *m);
+    wsc__msg *m = (wsc__msg *)wsc__alloc(s->mem, sizeof *m);
     if (!m) return 0;
     m->binary = s->rx.msg_opcode == WSC__OP_BINARY;
     m->data = wsc__rx_take_message(&s->rx, &m->len);
@@ -1854,7 +2318,7 @@ static int wsc__enqueue_message(wsc__socket *s) {
 static int wsc__on_frame(wsc__socket *s, int ev) {
     switch (ev) {
     case WSC__RX_MESSAGE:
-        if (s->state != WSC__OPEN) { size_t n; WSCLIENT_FREE(wsc__rx_take_message(&s->rx, &n)); return 1; }
+        if (s->state != WSC__OPEN) { size_t n; wsc__free(s->mem, wsc__rx_take_message(&s->rx, &n)); return 1; }
         if (!wsc__enqueue_message(s)) { wsc__fail(s, WSC_ERR_NO_MEMORY, 1011, "out of memory for an incoming message"); return 0; }
         return 1;
     case WSC__RX_PING: /* RFC 6455 §5.5.2: answer with the same payload */
@@ -1936,9 +2400,11 @@ static int wsc__shutdown_step(wsc__socket *s) {
 
 static int wsc__step(wsc__socket *s) {
     switch (s->state) {
-    case WSC__RESOLVING: return wsc__resolve(s);
+    case WSC__RESOLVING: return wsc__start_step(s);
     case WSC__WAITING: return wsc__waiting_step(s);
-    case WSC__CONNECTING: return wsc__connect_step(s);
+#ifndef WSCLIENT_NO_SOCKETS
+    case WSC__CONNECTING: return wsc__connect_step(s); /* built-in TCP only */
+#endif
     case WSC__TLS_HANDSHAKE: return wsc__tls_step(s);
     case WSC__UPGRADING: return wsc__upgrade_step(s);
     case WSC__OPEN: case WSC__CLOSING: return wsc__transfer_step(s);
@@ -1959,34 +2425,84 @@ static int64_t wsc__socket_deadline(const wsc__socket *s) {
     return -1;
 }
 
+/* What one wait covers: poll() for built-in sockets, each user transport's
+   own wait() for its connections. */
+typedef struct wsc__waitset {
+#ifndef WSCLIENT_NO_SOCKETS
+    struct pollfd pfd[WSCLIENT_MAX_SOCKETS];
+#endif
+    wsc_io_wait items[WSCLIENT_MAX_SOCKETS];
+    const wsc_transport *tps[WSCLIENT_MAX_SOCKETS];
+    int npfd, nitems;
+    int64_t until;
+} wsc__waitset;
+
+/* Adds what s waits for; 0 when s can move now (no wait at all). */
+static int wsc__waitset_add(wsc__waitset *w, const wsc__socket *s) {
+    int64_t sd = wsc__socket_deadline(s);
+    int ev;
+    if (sd >= 0 && (w->until < 0 || sd < w->until)) w->until = sd;
+    if (s->state == WSC__WAITING && !(s = wsc__connecting_to(s))) return 0; /* its turn has come */
+    if (s->state == WSC__RESOLVING) {
+#ifndef WSCLIENT_NO_SOCKETS
+        if (!s->tp && s->dns) { /* the lookup thread's answer wakes us */
+            w->pfd[w->npfd].fd = s->dns->fd[0];
+            w->pfd[w->npfd].events = POLLIN;
+            w->pfd[w->npfd++].revents = 0;
+            return 1;
+        }
+#endif
+        return 0;
+    }
+    if (!(ev = wsc__interest(s))) return 1;
+#ifndef WSCLIENT_NO_SOCKETS
+    if (!s->tp) {
+        w->pfd[w->npfd].fd = s->fd;
+        w->pfd[w->npfd].events = (short)(((ev & WSC_IO_READ) ? POLLIN : 0) | ((ev & WSC_IO_WRITE) ? POLLOUT : 0));
+        w->pfd[w->npfd++].revents = 0;
+        return 1;
+    }
+#endif
+    w->items[w->nitems].conn = s->conn;
+    w->items[w->nitems].events = ev;
+    w->items[w->nitems].revents = 0;
+    w->tps[w->nitems++] = s->tp;
+    return 1;
+}
+
+/* Calls tp's wait() on its own connections of the set. */
+static void wsc__waitset_user(wsc__waitset *w, const wsc_transport *tp, int timeout) {
+    wsc_io_wait mine[WSCLIENT_MAX_SOCKETS];
+    int i, k = 0;
+    for (i = 0; i < w->nitems; i++)
+        if (w->tps[i] == tp) mine[k++] = w->items[i];
+    tp->wait(tp->user, mine, k, timeout);
+}
+
 /* Waits until one of the sockets can move, one of their deadlines, or deadline. */
 static void wsc__wait(wsc__socket *const *list, int count, int64_t deadline) {
-    struct pollfd pfd[WSCLIENT_MAX_SOCKETS];
-    int i, n = 0, timeout;
-    int64_t until = deadline;
-    for (i = 0; i < count; i++) {
-        const wsc__socket *s = list[i];
-        int64_t sd;
-        short ev;
-        if (!s || wsc__is_final(s)) continue;
-        if (s->state == WSC__RESOLVING) return;
-        if (s->state == WSC__WAITING) { /* wake when the other connection moves */
-            sd = wsc__socket_deadline(s);
-            if (sd >= 0 && (until < 0 || sd < until)) until = sd;
-            if (!(s = wsc__connecting_to(s, s->next_addr))) return; /* its turn has come */
-        }
-        sd = wsc__socket_deadline(s);
-        if (sd >= 0 && (until < 0 || sd < until)) until = sd;
-        if ((ev = wsc__interest(s)) != 0) {
-            pfd[n].fd = s->fd;
-            pfd[n].events = ev;
-            pfd[n].revents = 0;
-            n++;
-        }
+    wsc__waitset w;
+    int i, timeout, single;
+    w.npfd = w.nitems = 0;
+    w.until = deadline;
+    for (i = 0; i < count; i++)
+        if (list[i] && !wsc__is_final(list[i]) && !wsc__waitset_add(&w, list[i])) return;
+    timeout = wsc__remaining(w.until);
+    single = w.nitems == 0 || w.npfd == 0;
+    for (i = 1; single && i < w.nitems; i++) single = w.tps[i] == w.tps[0];
+    if (single && w.nitems > 0) { wsc__waitset_user(&w, w.tps[0], timeout); return; }
+    if (!single) { /* several kinds of wait: look at each, then sleep a slice */
+        for (i = 0; i < w.nitems; i++)
+            if (i == 0 || w.tps[i] != w.tps[i - 1]) wsc__waitset_user(&w, w.tps[i], 0);
+        if (timeout < 0 || timeout > 10) timeout = 10;
     }
-    timeout = wsc__remaining(until);
-    if (n == 0 && timeout < 0) return; /* nothing could ever wake us */
-    poll(pfd, (nfds_t)n, timeout);
+#ifndef WSCLIENT_NO_SOCKETS
+    if (w.npfd == 0 && timeout < 0) return; /* nothing could ever wake us */
+    poll(w.pfd, (nfds_t)w.npfd, timeout);
+#else
+    if (timeout < 0) return;
+    if (wsc__g.transport) wsc__g.transport->wait(wsc__g.transport->user, w.items, 0, timeout);
+#endif
 }
 
 /* ------------------------------------------------------------------------ */
@@ -2064,7 +2580,7 @@ static int wsc__check_text(const char *what, const char *v, int allow_space) {
 /* Validates the comma list and stores it as "a, b". Returns 0 with the error set. */
 static int wsc__set_protocols(wsc__socket *s, const char *list) {
     size_t i = 0, n = strlen(list), outn = 0;
-    char *out = (char *)WSCLIENT_MALLOC(2 * n + 1);
+    char *out = (char *)wsc__alloc(s->mem, 2 * n + 1);
     if (!out) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory");
     out[0] = 0;
     while (i < n) {
@@ -2077,19 +2593,19 @@ static int wsc__set_protocols(wsc__socket *s, const char *list) {
         if (i < n) i++; /* the comma */
         for (k = st; k < e; k++) if (!wsc__is_tchar((wsc__u8)list[k])) break;
         if (e == st || k < e) {
-            WSCLIENT_FREE(out);
+            wsc__free(s->mem, out);
             return wsc__set_error(WSC_ERR_ARGUMENT, "protocol list '%s' has an empty name or a character not allowed in a token (RFC 6455 §4.1)", list);
         }
         out[outn + (outn ? 2 : 0) + (e - st)] = 0;
         memcpy(out + outn + (outn ? 2 : 0), list + st, e - st);
         if (wsc__has_token(out, outn, out + outn + (outn ? 2 : 0), 0)) {
-            WSCLIENT_FREE(out);
+            wsc__free(s->mem, out);
             return wsc__set_error(WSC_ERR_ARGUMENT, "protocol list '%s' names a protocol twice", list);
         }
         if (outn) { memcpy(out + outn, ", ", 2); outn += 2; }
         outn += e - st;
     }
-    if (outn == 0) { WSCLIENT_FREE(out); return 1; }
+    if (outn == 0) { wsc__free(s->mem, out); return 1; }
     s->offered = out;
     return 1;
 }
@@ -2122,8 +2638,23 @@ static int wsc__queue_request(wsc__socket *s, const char *path) {
     return 1;
 }
 
+/* A transport given by the caller must have every function. */
+static int wsc__transport_ok(const wsc_transport *tp) {
+    if (!tp) {
+#ifdef WSCLIENT_NO_SOCKETS
+        return wsc__set_error(WSC_ERR_ARGUMENT, "no transport: this build has WSCLIENT_NO_SOCKETS, so set "
+                              "wsc_config.transport or call wsc_set_transport()");
+#else
+        return 1;
+#endif
+    }
+    if (!tp->connect || !tp->send || !tp->recv || !tp->wait || !tp->close)
+        return wsc__set_error(WSC_ERR_ARGUMENT, "transport lacks one of connect, send, recv, wait, close");
+    return 1;
+}
+
 /* Builds a socket from the configuration: every check that can fail at once does. */
-static wsc__socket *wsc__socket_new(const char *name, const wsc_config *in) {
+static wsc__socket *wsc__socket_new(const char *name, const wsc_config *in, wsc__mem *mem) {
     wsc_config cfg = *in;
     char store[2048];
     wsc__socket *s;
@@ -2138,10 +2669,16 @@ static wsc__socket *wsc__socket_new(const char *name, const wsc_config *in) {
     path = cfg.path && cfg.path[0] ? cfg.path : "/";
     if (!wsc__check_text("server address", addr, 0) || !wsc__check_text("path", path, 0)) return NULL;
     if (strchr(path, '#')) { wsc__set_error(WSC_ERR_ARGUMENT, "path must not have a fragment (RFC 6455 §3)"); return NULL; }
-    s = (wsc__socket *)WSCLIENT_MALLOC(sizeof *s);
+    if (!cfg.transport) cfg.transport = wsc__g.transport;
+    if (!wsc__transport_ok(cfg.transport)) return NULL;
+    s = (wsc__socket *)wsc__alloc(mem, sizeof *s);
     if (!s) { wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory for a socket"); return NULL; }
     memset(s, 0, sizeof *s);
+    s->mem = mem;
+    s->tp = cfg.transport;
+#ifndef WSCLIENT_NO_SOCKETS
     s->fd = -1;
+#endif
     strcpy(s->name, name);
     s->gen = ++wsc__g.next_gen;
     s->callback = cfg.callback;
@@ -2151,12 +2688,14 @@ static wsc__socket *wsc__socket_new(const char *name, const wsc_config *in) {
     s->write_timeout_ms = cfg.write_timeout_ms > 0 ? cfg.write_timeout_ms : WSCLIENT_WRITE_TIMEOUT_MS;
     s->close_timeout_ms = cfg.close_timeout_ms > 0 ? cfg.close_timeout_ms : WSCLIENT_CLOSE_TIMEOUT_MS;
     s->connect_deadline = wsc__now_ms() + (cfg.timeout_ms > 0 ? cfg.timeout_ms : WSCLIENT_DEFAULT_TIMEOUT_MS);
-    wsc__rx_init(&s->rx, WSCLIENT_MAX_MESSAGE);
-    s->host = wsc__strdup(addr, alen);
+    wsc__rx_init(&s->rx, WSCLIENT_MAX_MESSAGE, mem);
+    wsc__buf_init(&s->out, mem);
+    wsc__buf_init(&s->head, mem);
+    s->host = wsc__strdup(mem, addr, alen);
     if (!s->host) { wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory"); goto fail; }
     if (cfg.protocols && !wsc__set_protocols(s, cfg.protocols)) goto fail;
     if (!s->is_tls) {
-        s->plain_rx = (wsc__u8 *)WSCLIENT_MALLOC(WSC__PLAIN_RX);
+        s->plain_rx = (wsc__u8 *)wsc__alloc(mem, WSC__PLAIN_RX);
         if (!s->plain_rx) { wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory"); goto fail; }
     } else {
         wsc_config tcfg = cfg;
@@ -2178,6 +2717,19 @@ fail:
 /* Copies a socket's error into the caller-visible one. */
 static int wsc__report(const wsc__socket *s) {
     return wsc__set_error(s->err_code, "%s", s->err);
+}
+
+/* Where the memory of the socket in a slot comes from. */
+static wsc__mem *wsc__slot_mem(int slot) {
+#ifdef WSCLIENT_NO_HEAP
+    static union { void *p; double d; long long l; wsc__u8 b[WSCLIENT_SOCKET_MEMORY]; } store[WSCLIENT_MAX_SOCKETS];
+    wsc__mem *m = &wsc__g.arenas[slot];
+    if (!m->base) { m->base = store[slot].b; m->size = sizeof store[slot].b; }
+    return m;
+#else
+    (void)slot;
+    return &wsc__g.mem;
+#endif
 }
 
 static int wsc__free_slot(void) {
@@ -2216,7 +2768,10 @@ WSCLIENT_API int wsc_open(const char *name, const wsc_config *config) {
     if (wsc__find(name) >= 0) return wsc__set_error(WSC_ERR_NAME_IN_USE, "a socket named '%s' exists already", name);
     if ((slot = wsc__free_slot()) < 0)
         return wsc__set_error(WSC_ERR_TABLE_FULL, "socket table full: %d sockets open (raise WSCLIENT_MAX_SOCKETS)", WSCLIENT_MAX_SOCKETS);
-    if (!(s = wsc__socket_new(name, config))) return 0;
+#ifndef WSCLIENT_NO_SOCKETS
+    wsc__dns_reap();
+#endif
+    if (!(s = wsc__socket_new(name, config, wsc__slot_mem(slot)))) return 0;
     return wsc__start(slot, s);
 }
 
@@ -2341,7 +2896,7 @@ WSCLIENT_API int wsc_write_binary(const char *name, const void *data, size_t len
 }
 
 /* Waits for the next message of a synchronous socket; NULL with the error set. */
-static wsc__msg *wsc__next_message(const char *name, int timeout_ms) {
+static wsc__msg *wsc__next_message(const char *name, int timeout_ms, wsc__socket **out) {
     wsc__socket *s;
     int64_t deadline = wsc__deadline(timeout_ms);
     wsc__clear_error();
@@ -2350,6 +2905,7 @@ static wsc__msg *wsc__next_message(const char *name, int timeout_ms) {
         wsc__set_error(WSC_ERR_STATE, "socket '%s' delivers its messages to its callback", s->name);
         return NULL;
     }
+    *out = s;
     for (;;) {
         if (s->queue) return s->queue;
         if (s->state != WSC__OPEN) { wsc__not_open(s); return NULL; }
@@ -2363,20 +2919,21 @@ static wsc__msg *wsc__next_message(const char *name, int timeout_ms) {
     }
 }
 
-static void wsc__dequeue(const char *name) {
-    wsc__socket *s = wsc__g.slots[wsc__find(name)];
+/* Takes the first message off the queue; the caller frees it and its data. */
+static wsc__msg *wsc__dequeue(wsc__socket *s) {
     wsc__msg *m = s->queue;
     s->queue = m->next;
     if (!s->queue) s->queue_tail = NULL;
     s->queued_bytes -= m->len;
-    WSCLIENT_FREE(m);
+    return m;
 }
 
 WSCLIENT_API long wsc_read(const char *name, void *buf, size_t capacity, int timeout_ms, int *binary) {
+    wsc__socket *s;
     wsc__msg *m;
     long n;
     if (!buf && capacity) return wsc__set_error(WSC_ERR_ARGUMENT, "buffer is NULL") - 1;
-    if (!(m = wsc__next_message(name, timeout_ms))) return -1;
+    if (!(m = wsc__next_message(name, timeout_ms, &s))) return -1;
     if (m->len > capacity || m->len > 0x7fffffffu) {
         wsc__set_error(WSC_ERR_BUFFER_TOO_SMALL, "message of %lu bytes does not fit a buffer of %lu bytes (it stays queued)",
                        (unsigned long)m->len, (unsigned long)capacity);
@@ -2386,23 +2943,40 @@ WSCLIENT_API long wsc_read(const char *name, void *buf, size_t capacity, int tim
     if (m->len < capacity) ((char *)buf)[m->len] = 0;
     if (binary) *binary = m->binary;
     n = (long)m->len;
-    WSCLIENT_FREE(m->data);
-    wsc__dequeue(name);
+    wsc__free(s->mem, m->data);
+    wsc__free(s->mem, wsc__dequeue(s));
     return n;
 }
 
 WSCLIENT_API char *wsc_read_alloc(const char *name, int timeout_ms, size_t *length, int *binary) {
-    wsc__msg *m = wsc__next_message(name, timeout_ms);
+    wsc__socket *s;
+    wsc__msg *m = wsc__next_message(name, timeout_ms, &s);
     char *data;
     if (!m) return NULL;
     data = (char *)m->data; /* handed over as is: no copy */
     if (length) *length = m->len;
     if (binary) *binary = m->binary;
-    wsc__dequeue(name);
+    wsc__free(s->mem, wsc__dequeue(s));
     return data;
 }
 
-WSCLIENT_API void wsc_free(void *p) { WSCLIENT_FREE(p); }
+WSCLIENT_API void wsc_free(void *p) {
+#ifdef WSCLIENT_NO_HEAP
+    wsc__arena_free(p); /* the block knows its arena */
+#else
+    if (p) WSCLIENT_FREE(p, wsc__g.mem.user);
+#endif
+}
+
+WSCLIENT_API void wsc_set_allocator_user(void *user) {
+#ifdef WSCLIENT_NO_HEAP
+    (void)user;
+#else
+    wsc__g.mem.user = user;
+#endif
+}
+
+WSCLIENT_API void wsc_set_transport(const wsc_transport *transport) { wsc__g.transport = transport; }
 
 /* Closes and frees slot i; returns 1 when the close handshake completed. */
 static int wsc__close_slot(int i) {
@@ -2417,7 +2991,7 @@ static int wsc__close_slot(int i) {
         }
     }
     if (s->state < WSC__OPEN) { /* still connecting: nothing to hand shake */
-        wsc__close_fd(s);
+        wsc__io_close(s);
         s->state = WSC__CLOSED;
     }
     while (!wsc__is_final(s)) {
@@ -2441,6 +3015,9 @@ WSCLIENT_API void wsc_close_all(void) {
     int i;
     for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++)
         if (wsc__g.slots[i]) wsc__close_slot(i);
+#ifndef WSCLIENT_NO_SOCKETS
+    wsc__dns_settle(WSCLIENT_CLOSE_TIMEOUT_MS);
+#endif
 }
 
 WSCLIENT_API int wsc_exist(const char *name) {
@@ -2490,24 +3067,26 @@ static int wsc__deliver(int i) {
         if (!WSC__STILL_THERE) return count;
     }
     while (s->queue) {
-        wsc__msg *m = s->queue;
-        s->queue = m->next;
-        if (!s->queue) s->queue_tail = NULL;
-        s->queued_bytes -= m->len;
+        wsc__mem *mem = s->mem; /* the callback may free s */
+        wsc__msg *m = wsc__dequeue(s);
         wsc__call(s, WSC_EVENT_MESSAGE, (const char *)m->data, m->len, m->binary, 0);
-        WSCLIENT_FREE(m->data);
-        WSCLIENT_FREE(m);
+        wsc__free(mem, m->data);
+        wsc__free(mem, m);
         count++;
         if (!WSC__STILL_THERE) return count;
     }
 #undef WSC__STILL_THERE
     if (s->final_pending && wsc__is_final(s)) {
-        wsc__g.slots[i] = NULL; /* the name is free again inside the callback */
-        if (s->state == WSC__CLOSED)
-            wsc__call(s, WSC_EVENT_CLOSE, s->close_reason, strlen(s->close_reason), 0, s->close_code ? s->close_code : 1005);
-        else
-            wsc__call(s, WSC_EVENT_ERROR, s->err, strlen(s->err), 0, (int)s->err_code);
+        /* The socket goes before its last event, so that the callback finds
+           the name and the slot's memory free again. */
+        wsc__socket last = *s; /* name, callback, user, close and error words */
+        wsc__g.slots[i] = NULL;
+        last.tls = NULL; /* nothing below may reach into freed memory */
         wsc__socket_free(s);
+        if (last.state == WSC__CLOSED)
+            wsc__call(&last, WSC_EVENT_CLOSE, last.close_reason, strlen(last.close_reason), 0, last.close_code ? last.close_code : 1005);
+        else
+            wsc__call(&last, WSC_EVENT_ERROR, last.err, strlen(last.err), 0, (int)last.err_code);
         count++;
     }
     return count;

@@ -141,7 +141,7 @@ TEST(address_fallback_across_families) {
     c.port = v6only_port;
     c.path = "/echo";
     c.timeout_ms = 5000;
-    s = wsc__socket_new("fam", &c);
+    s = wsc__socket_new("fam", &c, wsc__slot_mem(wsc__free_slot()));
     CHECK(s != NULL);
     if (!s) return;
     s->addrs = s->next_addr = v4;
@@ -346,14 +346,14 @@ TEST(trust_sources) {
     c.ca_file = cert("other-ca.pem");
     CHECK(!try_open(&c) && wsc_error_code() == WSC_ERR_CERTIFICATE);
     c.ca_file = NULL;
-    pem = wsc__read_file(cert("ca.pem"), &len);
+    pem = wsc__read_file(wsc__slot_mem(0), cert("ca.pem"), &len);
     c.ca_pem = pem;
     c.ca_pem_len = len;
     CHECK(pem && try_open(&c));
     c.ca_pem = "not a certificate";
     c.ca_pem_len = 0;
     CHECK(!try_open(&c) && wsc_error_code() == WSC_ERR_CERTIFICATE);
-    free(pem);
+    wsc_free(pem);
 }
 
 TEST(urls_and_tls_mask) {

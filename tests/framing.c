@@ -6,6 +6,7 @@
 #include "test.h"
 
 #include <stdlib.h>
+#include <arpa/inet.h>
 
 /* ---- building server frames by hand ---- */
 
@@ -64,7 +65,7 @@ static void record(events *v, wsc__rx *rx, int ev) {
 static void feed_all(const bytes *in, size_t max, size_t (*next_size)(size_t pos, void *), void *arg, events *out) {
     wsc__rx rx;
     size_t pos = 0;
-    wsc__rx_init(&rx, max);
+    wsc__rx_init(&rx, max, wsc__slot_mem(0));
     while (pos < in->n) {
         size_t chunk = next_size(pos, arg), off = 0;
         if (chunk > in->n - pos) chunk = in->n - pos;
@@ -226,14 +227,14 @@ TEST(parser_close_codes) {
         unsigned char f[4] = {0x88, 2, (unsigned char)(good[i] >> 8), (unsigned char)good[i]};
         wsc__rx rx;
         size_t used;
-        wsc__rx_init(&rx, 1000);
+        wsc__rx_init(&rx, 1000, wsc__slot_mem(0));
         CHECKF(wsc__rx_feed(&rx, f, 4, &used) == WSC__RX_CLOSE && rx.close_code == good[i], "code %d", good[i]);
         wsc__rx_free(&rx);
     }
     {
         wsc__rx rx;
         size_t used;
-        wsc__rx_init(&rx, 1000);
+        wsc__rx_init(&rx, 1000, wsc__slot_mem(0));
         CHECK(wsc__rx_feed(&rx, (const unsigned char *)"\x88\x00", 2, &used) == WSC__RX_CLOSE && rx.close_code == 1005);
         wsc__rx_free(&rx);
     }
@@ -242,7 +243,7 @@ TEST(parser_close_codes) {
 TEST(parser_fails_utf8_at_the_bad_byte) {
     wsc__rx rx;
     size_t used;
-    wsc__rx_init(&rx, 1000);
+    wsc__rx_init(&rx, 1000, wsc__slot_mem(0));
     /* a 100-byte text frame whose third byte is already wrong */
     CHECK(wsc__rx_feed(&rx, (const unsigned char *)"\x81\x64", 2, &used) == WSC__RX_MORE && used == 2);
     CHECK(wsc__rx_feed(&rx, (const unsigned char *)"a\xC3(", 3, &used) == WSC__RX_ERROR && rx.fail_code == 1007);
@@ -424,6 +425,29 @@ TEST(socket_table_errors) {
     CHECK(wsc_count() == 0 && !wsc_exist("s0"));
 }
 
+/* Our IP literal parser (no inet_pton, for builds without sockets) agrees
+   with the system's on every form and every near miss. */
+TEST(ip_literals_match_inet_pton) {
+    static const char *const v4[] = {"127.0.0.1", "0.0.0.0", "255.255.255.255", "1.2.3", "1.2.3.4.5", "256.1.1.1",
+                                     "01.2.3.4", "1..2.3", "1.2.3.4 ", "", "a.b.c.d", "1.2.3.-4", "1.2.3.4."};
+    static const char *const v6[] = {"::1", "::", "1::", "::ffff:1.2.3.4", "2001:db8::8a2e:370:7334",
+                                     "2001:0db8:0000:0000:0000:ff00:0042:8329", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8:9",
+                                     "1::2::3", ":1", "1:", "12345::", "::g", "1:2:3:4:5:6:1.2.3.4", "1:2:3:4:5:6:7:1.2.3.4",
+                                     "::1.2.3", "fe80::1%eth0", ":::", "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "localhost",
+                                     "[::1]", "0:0:0:0:0:0:0:0", "::FFFF:10.0.0.1", "1:2:3:4:5:6:7:8::"};
+    size_t i;
+    for (i = 0; i < sizeof v4 / sizeof v4[0]; i++) {
+        unsigned char a[16], b[16];
+        int ours = wsc__parse_ipv4(v4[i], strlen(v4[i]), a), sys = inet_pton(AF_INET, v4[i], b) == 1;
+        CHECKF(ours == sys && (!ours || memcmp(a, b, 4) == 0), "'%s': ours %d, inet_pton %d", v4[i], ours, sys);
+    }
+    for (i = 0; i < sizeof v6 / sizeof v6[0]; i++) {
+        unsigned char a[16], b[16];
+        int ours = wsc__parse_ipv6(v6[i], a), sys = inet_pton(AF_INET6, v6[i], b) == 1;
+        CHECKF(ours == sys && (!ours || memcmp(a, b, 16) == 0), "'%s': ours %d, inet_pton %d", v6[i], ours, sys);
+    }
+}
+
 int main(void) {
     RUN(parser_any_split_same_result);
     RUN(parser_rejects_rfc_violations);
@@ -436,5 +460,6 @@ int main(void) {
     RUN(url_parsing);
     RUN(tls_mask);
     RUN(socket_table_errors);
+    RUN(ip_literals_match_inet_pton);
     return test_summary("test_framing");
 }
