@@ -8,8 +8,12 @@ WARN    ?= -std=c99 -Wall -Wextra -pedantic
 LDLIBS  ?= -lbearssl
 BUILD   ?= build
 
-EXAMPLES = $(BUILD)/sync_echo $(BUILD)/async_echo $(BUILD)/wscat
+EXAMPLES = $(BUILD)/sync_echo $(BUILD)/async_echo $(BUILD)/wscat $(BUILD)/memory_transport
 TESTS    = $(patsubst tests/%.c,$(BUILD)/test_%,$(filter-out tests/autobahn_client.c,$(wildcard tests/*.c)))
+# The same tests again in the no-heap build (a static arena per socket slot),
+# and the memory transport example without BSD sockets.
+NOHEAP   = -DWSCLIENT_NO_HEAP
+VARIANTS = $(BUILD)/test_core_noheap $(BUILD)/test_rfc_noheap $(BUILD)/memory_transport_noheap
 
 .PHONY: all examples tests demo test clean check-deps autobahn_client
 
@@ -26,15 +30,27 @@ $(BUILD):
 $(BUILD)/%: examples/%.c wsclient.h | check-deps $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ $(LDLIBS)
 
+$(BUILD)/memory_transport: examples/memory_transport.c wsclient.h | check-deps $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) -DWSCLIENT_NO_SOCKETS -I. $< -o $@ $(LDLIBS)
+
+$(BUILD)/memory_transport_noheap: examples/memory_transport.c wsclient.h | check-deps $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) -DWSCLIENT_NO_SOCKETS $(NOHEAP) -DWSCLIENT_MAX_MESSAGE=4096 -I. $< -o $@ $(LDLIBS)
+
+$(BUILD)/test_core_noheap: tests/core.c tests/test.h wsclient.h | check-deps $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) $(NOHEAP) -DWSCLIENT_MAX_MESSAGE='(2u*1024u*1024u)' -I. -Itests $< -o $@ $(LDLIBS)
+
+$(BUILD)/test_rfc_noheap: tests/rfc.c tests/test.h wsclient.h | check-deps $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) $(NOHEAP) -I. -Itests $< -o $@ $(LDLIBS)
+
 $(BUILD)/test_%: tests/%.c tests/test.h wsclient.h | check-deps $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) -I. -Itests $< -o $@ $(LDLIBS)
 
 demo: examples
 	bash examples/demo.sh $(BUILD)
 
-tests: $(TESTS)
+tests: $(TESTS) $(VARIANTS) $(BUILD)/memory_transport
 
-test: $(TESTS) $(BUILD)/autobahn_client
+test: tests $(BUILD)/autobahn_client
 	bash tests/run.sh $(BUILD)
 
 # The Autobahn|Testsuite client: tests/autobahn_client URL AGENT [--cafile F]

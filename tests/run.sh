@@ -55,7 +55,7 @@ for prog in "$build"/test_*; do
     # WSC_TEST_WRAPPER may name a runner such as valgrind
     ${WSC_TEST_WRAPPER:-} "$prog" > "$build/$name.log" 2>&1
     cat "$build/$name.log"
-    line=$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed$" "$build/$name.log" | tail -n1)
+    line=$(grep -E "^[A-Za-z0-9_]+: [0-9]+ passed, [0-9]+ failed$" "$build/$name.log" | tail -n1)
     if [ -z "$line" ]; then
         echo "$name: crashed or ended without a summary" >&2
         failed=$((failed + 1))
@@ -65,6 +65,16 @@ for prog in "$build"/test_*; do
     f=$(printf '%s' "$line" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed/\2/')
     passed=$((passed + p)); failed=$((failed + f))
 done
+# Examples that check themselves (exit 0 when all went well).
+for prog in "$build"/memory_transport "$build"/memory_transport_noheap; do
+    echo "== $(basename "$prog")"
+    if ${WSC_TEST_WRAPPER:-} "$prog" > "$build/$(basename "$prog").log" 2>&1; then
+        tail -n1 "$build/$(basename "$prog").log"; passed=$((passed + 1))
+    else
+        cat "$build/$(basename "$prog").log"; echo "$(basename "$prog") failed" >&2; failed=$((failed + 1))
+    fi
+done
+
 # The Autobahn client protocol, end to end, over ws:// and wss://: every
 # numbered case of tests/rfc_server.py, judged by the server.
 autobahn() { # autobahn LABEL REPORT URL [ARGS...]
