@@ -284,10 +284,11 @@ WSCLIENT_API int wsc_write_binary(const char *name, const void *data, size_t len
    until it ends; pings are still answered between parts. */
 WSCLIENT_API int wsc_write_part(const char *name, const void *data, size_t length, int binary, int last);
 
-/* Read one whole message of a synchronous socket into buf (NUL-terminated when
-   it fits). timeout_ms: WSC_NO_WAIT, a bound, or WSC_WAIT_FOREVER. Returns its
-   length, or -1 (timeout, closed, error). A message larger than capacity - 1
-   stays queued and the call fails with WSC_ERR_BUFFER_TOO_SMALL. */
+/* Read one whole message of a synchronous socket into buf, NUL-terminated
+   when shorter than capacity. timeout_ms: WSC_NO_WAIT, a bound, or
+   WSC_WAIT_FOREVER. Returns its length, or -1 (timeout, closed, error). A
+   message larger than capacity stays queued and the call fails with
+   WSC_ERR_BUFFER_TOO_SMALL. */
 WSCLIENT_API long wsc_read(const char *name, void *buf, size_t capacity, int timeout_ms, int *binary);
 /* Same, into memory the caller frees with wsc_free(). NULL on failure. */
 WSCLIENT_API char *wsc_read_alloc(const char *name, int timeout_ms, size_t *length, int *binary);

@@ -178,6 +178,12 @@ TEST(read_waits_as_asked) {
     t0 = now_ms();
     CHECK(wsc_read("w", buf, sizeof buf, 200, NULL) == -1 && wsc_error_code() == WSC_ERR_TIMEOUT);
     CHECKF(now_ms() - t0 >= 190 && now_ms() - t0 < 2000, "%lld ms", now_ms() - t0);
+    CHECK(wsc_write("w", "no bound"));
+    CHECK(wsc_read("w", buf, sizeof buf, WSC_WAIT_FOREVER, NULL) == 8 && strcmp(buf, "no bound") == 0);
+    /* exactly capacity bytes: delivered whole, without the NUL (the length says how long) */
+    CHECK(wsc_write("w", "0123456789abcdef"));
+    memset(buf, 'x', sizeof buf);
+    CHECK(wsc_read("w", buf, 16, WSC_WAIT_FOREVER, NULL) == 16 && memcmp(buf, "0123456789abcdef", 16) == 0);
     wsc_close("w");
 }
 
