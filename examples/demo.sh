@@ -36,4 +36,7 @@ echo
 echo "== printf 'Hello\\nworld!\\n' | wscat wss://localhost:$port/echo"
 printf 'Hello\nworld!\n' | "$build/wscat" --linger-ms 300 "wss://localhost:$port/echo"
 echo
+echo "== memory_transport   (a user transport: an in-memory pipe, built without sockets)"
+"$build/memory_transport"
+echo
 echo "demo OK"
