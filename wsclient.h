@@ -253,11 +253,42 @@ typedef struct wsc_config {
     const char *server_name; /* name for SNI and the certificate check, NULL: address */
     int dangerous_no_certificate_check; /* 1: accept ANY server certificate: no
                                 trust, date or name check. Testing only.        */
+    /* TLS, more (README "TLS"): trust, pinning, clock, memory, resumption */
+    const void *trust_anchors; /* const br_x509_trust_anchor[]: CAs compiled in
+                                (make anchors); takes precedence over ca_pem    */
+    size_t trust_anchor_count;
+    const char *pinned_keys; /* "sha256//<base64>", several split by ';': the
+                                SHA-256 of the server key (SubjectPublicKeyInfo),
+                                checked on top of the CA chain                  */
+    const unsigned char *pinned_keys_raw; /* the same as 32-byte digests      */
+    size_t pinned_keys_raw_count;
+    int pin_only;            /* 1: a pin match alone is enough: no CA, date or
+                                name check (self-signed servers)                */
+    long long (*unix_time)(void *user); /* the time for certificate dates, in
+                                seconds since 1970 (devices without a clock);
+                                gets user; < 0: unknown. NULL: the system's     */
+    unsigned tls_max_fragment; /* 0: 16384; 4096, 2048, 1024, 512: a smaller
+                                buffer, the server is asked for max_fragment_length */
+    int tls_half_duplex;     /* 1: one TLS buffer for both directions (less RAM) */
+    int tls_no_resume;       /* 1: neither resume nor keep a TLS session        */
     int write_timeout_ms;    /* 0: WSCLIENT_WRITE_TIMEOUT_MS                     */
     int close_timeout_ms;    /* 0: WSCLIENT_CLOSE_TIMEOUT_MS                     */
     const wsc_transport *transport; /* NULL: the one set by wsc_set_transport,
                                 else the built-in TCP                           */
 } wsc_config;
+
+/* What a TLS socket negotiated, and the memory its TLS part holds. */
+typedef struct wsc_tls_info {
+    unsigned version;        /* 0x0301 TLS 1.0, 0x0302 TLS 1.1, 0x0303 TLS 1.2  */
+    const char *version_name;/* "TLS 1.2"                                       */
+    unsigned cipher_suite;   /* IANA number, e.g. 0xC02B                        */
+    const char *cipher_name; /* IANA name, e.g. "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256" */
+    int resumed;             /* 1: the handshake resumed a kept session         */
+    unsigned max_fragment;   /* largest record payload either way (512 ... 16384) */
+    int half_duplex;         /* 1: one buffer for both directions               */
+    size_t buffer_size;      /* bytes of the TLS I/O buffer                      */
+    size_t context_size;     /* bytes of the BearSSL contexts and TLS state      */
+} wsc_tls_info;
 
 /* Synchronous connects: return 1 once the socket is open, 0 on failure (see wsc_error_info). */
 WSCLIENT_API int wsc_connect_ssl(const char *name, const char *address, int port, const char *path,
@@ -311,6 +342,14 @@ WSCLIENT_API int wsc_pump(int timeout_ms);
 
 WSCLIENT_API const char *wsc_error_info(void);
 WSCLIENT_API wsc_result wsc_error_code(void);
+
+/* What the TLS handshake of a socket negotiated. Returns 1 once it is done;
+   0 for an unknown name, a plain socket, or a handshake not yet done (the
+   memory fields are filled for any TLS socket). */
+WSCLIENT_API int wsc_tls_get_info(const char *name, wsc_tls_info *info);
+/* Forgets the kept TLS sessions and the cached CA files (the next connects
+   do full handshakes and read the CA files again) and frees that memory. */
+WSCLIENT_API void wsc_tls_clear_cache(void);
 
 /* The transport of sockets whose config names none (NULL: built-in TCP). The
    library keeps the pointer: the struct must outlive every socket using it. */
@@ -1301,9 +1340,133 @@ static int wsc__anchors_add_file(wsc__anchors *a, const char *path) {
     return ok;
 }
 
-/* The system CA bundle: SSL_CERT_FILE, then the usual places of each OS. */
-static const char *wsc__system_bundle(void) {
-    static const char *const paths[] = {
+/* Trust sources, in order of precedence: trust_anchors (compiled in),
+   ca_pem, ca_file, then the system's: SSL_CERT_FILE, SSL_CERT_DIR, the
+   usual bundle files of each OS, the usual certificate directories. */
+#include <sys/stat.h> /* CA file stamps */
+#if !defined(_WIN32)
+#include <dirent.h>   /* SSL_CERT_DIR */
+#define WSC__HAVE_DIRS 1
+#endif
+
+/* Are two anchors the same CA (same name and key)? */
+static int wsc__same_anchor(const br_x509_trust_anchor *a, const br_x509_trust_anchor *b) {
+    if (a->pkey.key_type != b->pkey.key_type || a->dn.len != b->dn.len || memcmp(a->dn.data, b->dn.data, a->dn.len) != 0)
+        return 0;
+    if (a->pkey.key_type == BR_KEYTYPE_RSA)
+        return a->pkey.key.rsa.nlen == b->pkey.key.rsa.nlen && a->pkey.key.rsa.elen == b->pkey.key.rsa.elen &&
+               memcmp(a->pkey.key.rsa.n, b->pkey.key.rsa.n, a->pkey.key.rsa.nlen) == 0 &&
+               memcmp(a->pkey.key.rsa.e, b->pkey.key.rsa.e, a->pkey.key.rsa.elen) == 0;
+    return a->pkey.key.ec.curve == b->pkey.key.ec.curve && a->pkey.key.ec.qlen == b->pkey.key.ec.qlen &&
+           memcmp(a->pkey.key.ec.q, b->pkey.key.ec.q, a->pkey.key.ec.qlen) == 0;
+}
+
+/* Drops anchors that repeat an earlier one: a certificate directory holds
+   each CA as a file, as hashed links, and often in a bundle of them all. */
+static void wsc__anchors_dedupe(wsc__anchors *a) {
+    size_t i, j, n = 0;
+    for (i = 0; i < a->n; i++) {
+        br_x509_trust_anchor *t = &a->ta[i];
+        for (j = 0; j < n && !wsc__same_anchor(&a->ta[j], t); j++) {}
+        if (j == n) { a->ta[n++] = *t; continue; }
+        wsc__free(a->mem, t->dn.data);
+        wsc__free(a->mem, t->pkey.key_type == BR_KEYTYPE_RSA ? t->pkey.key.rsa.n : t->pkey.key.ec.q);
+    }
+    a->n = n;
+}
+
+/* Calls fn for every regular file (links followed) in the directories of
+   list, separated by ':' as in SSL_CERT_DIR. Returns 0 if none could be read. */
+static int wsc__each_file(const char *list, void (*fn)(void *ctx, const char *path, const struct stat *st), void *ctx) {
+    int opened = 0;
+#ifdef WSC__HAVE_DIRS
+    while (*list) {
+        const char *end = strchr(list, ':');
+        size_t n = end ? (size_t)(end - list) : strlen(list);
+        char dir[1024], path[2048];
+        DIR *d;
+        struct dirent *e;
+        if (n > 0 && n < sizeof dir) {
+            memcpy(dir, list, n);
+            dir[n] = 0;
+            if ((d = opendir(dir)) != NULL) {
+                opened = 1;
+                while ((e = readdir(d)) != NULL) {
+                    struct stat st;
+                    if (e->d_name[0] == '.') continue;
+                    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+                    if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) fn(ctx, path, &st);
+                }
+                closedir(d);
+            }
+        }
+        list += n + (end != NULL);
+    }
+#else
+    (void)list; (void)fn; (void)ctx;
+#endif
+    return opened;
+}
+
+/* The stamp of a trust source: its path and each file's size, time and
+   inode, so that a changed CA file is read again. */
+static void wsc__stamp_file(void *ctx, const char *path, const struct stat *st) {
+    long long v[4];
+    v[0] = (long long)st->st_size;
+    v[1] = (long long)st->st_mtime;
+    v[2] = (long long)st->st_ino;
+    v[3] = (long long)st->st_dev;
+    br_sha256_update((br_sha256_context *)ctx, path, strlen(path) + 1);
+    br_sha256_update((br_sha256_context *)ctx, v, sizeof v);
+}
+
+static int wsc__stamp(const char *path, int is_dir, wsc__u8 out[32]) {
+    br_sha256_context h;
+    struct stat st;
+    br_sha256_init(&h);
+    br_sha256_update(&h, is_dir ? "dir" : "file", is_dir ? 4 : 5);
+    if (is_dir) {
+        br_sha256_update(&h, path, strlen(path) + 1);
+        if (!wsc__each_file(path, wsc__stamp_file, &h)) return 0;
+    } else {
+        if (stat(path, &st) != 0) return 0;
+        wsc__stamp_file(&h, path, &st);
+    }
+    br_sha256_out(&h, out);
+    return 1;
+}
+
+/* A directory's files: each that holds PEM certificates adds them; others
+   (CRLs, READMEs) are skipped. */
+static void wsc__anchors_add_dir_file(void *ctx, const char *path, const struct stat *st) {
+    (void)st;
+    wsc__anchors_add_file((wsc__anchors *)ctx, path);
+}
+
+static int wsc__anchors_add_source(wsc__anchors *a, const char *path, int is_dir) {
+    if (!is_dir) return wsc__anchors_add_file(a, path);
+    if (!wsc__each_file(path, wsc__anchors_add_dir_file, a)) return 0;
+    wsc__anchors_dedupe(a);
+    return 1;
+}
+
+/* Loads a CA file or directory list into a. Returns 0 with the error set. */
+static int wsc__anchors_load(wsc__anchors *a, const char *path, int is_dir) {
+    int ok;
+    errno = 0;
+    ok = wsc__anchors_add_source(a, path, is_dir);
+    if (a->oom) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory loading trust anchors");
+    if (!ok && is_dir) return wsc__set_error(WSC_ERR_CERTIFICATE, "cannot read the certificate directories '%s'", path);
+    if (!ok)
+        return wsc__set_error(WSC_ERR_CERTIFICATE, "cannot read CA file '%s': %s", path, errno ? strerror(errno) : "not valid PEM");
+    if (a->n == 0) return wsc__set_error(WSC_ERR_CERTIFICATE, "no usable certificate in '%s'", path);
+    return 1;
+}
+
+/* The system's CA certificates: SSL_CERT_FILE, SSL_CERT_DIR, then the usual
+   places of each OS. Sets *is_dir; NULL when none is found. */
+static const char *wsc__system_bundle(int *is_dir) {
+    static const char *const files[] = {
         "/etc/ssl/certs/ca-certificates.crt",                /* Debian, Ubuntu, Arch, Gentoo */
         "/etc/pki/tls/certs/ca-bundle.crt",                  /* Fedora, RHEL, CentOS */
         "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", /* Fedora, RHEL (newer) */
@@ -1314,35 +1477,94 @@ static const char *wsc__system_bundle(void) {
         "/etc/certs/ca-certificates.crt",                    /* Solaris, illumos */
         "/opt/homebrew/etc/openssl@3/cert.pem",              /* macOS with Homebrew */
     };
+    static const char *const dirs[] = {
+        "/etc/ssl/certs",                                    /* OpenSSL's default */
+        "/system/etc/security/cacerts",                      /* Android */
+    };
     const char *env = getenv("SSL_CERT_FILE");
     size_t i;
+    *is_dir = 0;
     if (env && env[0]) return env;
-    for (i = 0; i < sizeof paths / sizeof paths[0]; i++)
-        if (access(paths[i], R_OK) == 0) return paths[i];
+    env = getenv("SSL_CERT_DIR");
+    if (env && env[0]) { *is_dir = 1; return env; }
+    for (i = 0; i < sizeof files / sizeof files[0]; i++)
+        if (access(files[i], R_OK) == 0) return files[i];
+    *is_dir = 1;
+    for (i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
+        if (access(dirs[i], R_OK) == 0) return dirs[i];
     return NULL;
 }
 
-/* Loads the anchors a connect asks for. Returns 0 with the error set. */
-static int wsc__load_anchors(wsc__anchors *a, const wsc_config *cfg) {
-    const char *path;
-    if (cfg->ca_pem) {
-        size_t n = cfg->ca_pem_len ? cfg->ca_pem_len : strlen(cfg->ca_pem);
-        if (!wsc__anchors_add_pem(a, cfg->ca_pem, n))
-            return wsc__set_error(WSC_ERR_CERTIFICATE, "ca_pem is not valid PEM");
-        path = "ca_pem";
-    } else {
-        path = cfg->ca_file ? cfg->ca_file : wsc__system_bundle();
-        if (!path)
-            return wsc__set_error(WSC_ERR_CERTIFICATE, "no system CA bundle found (set SSL_CERT_FILE or wsc_config.ca_file)");
-        if (!wsc__anchors_add_file(a, path))
-            return wsc__set_error(WSC_ERR_CERTIFICATE, "cannot read CA file '%s': %s", path,
-                                  errno ? strerror(errno) : "not valid PEM");
-    }
-    if (a->oom) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory loading trust anchors");
-    if (a->n == 0)
-        return wsc__set_error(WSC_ERR_CERTIFICATE, "no usable certificate in '%s'", path);
-    return 1;
+#ifndef WSCLIENT_NO_HEAP
+/* Heap builds keep the anchors of the last CA files read, shared by the
+   sockets that use them: decoding a system bundle of ~140 CAs on every
+   connect would cost milliseconds. A set goes when its last user does. */
+typedef struct wsc__ta_set {
+    struct wsc__ta_set *next;
+    unsigned refs;    /* sockets using it, plus one while in the cache */
+    wsc__u8 path[32]; /* SHA-256 of the path                           */
+    wsc__u8 stamp[32];/* wsc__stamp of the files when they were read   */
+    wsc__anchors a;
+} wsc__ta_set;
+
+#define WSC__TA_CACHE 4 /* CA sources kept at once */
+
+static wsc__ta_set *wsc__ta_sets;
+
+static void wsc__ta_release(wsc__ta_set *set) {
+    if (!set || --set->refs > 0) return;
+    wsc__anchors_free(&set->a);
+    wsc__free(&wsc__g.mem, set);
 }
+
+/* Takes set out of the cache list (its users keep it alive). */
+static void wsc__ta_uncache(wsc__ta_set **link) {
+    wsc__ta_set *set = *link;
+    *link = set->next;
+    wsc__ta_release(set);
+}
+
+/* The cached anchors of a CA file or directory list, read again when its
+   stamp changed. Returns a reference, or NULL with the error set. */
+static wsc__ta_set *wsc__ta_get(const char *path, int is_dir, const wsc__u8 stamp[32]) {
+    wsc__ta_set **link, *set;
+    wsc__u8 id[32];
+    int n = 0;
+    br_sha256_context h;
+    br_sha256_init(&h);
+    br_sha256_update(&h, path, strlen(path) + 1);
+    br_sha256_update(&h, &is_dir, sizeof is_dir);
+    br_sha256_out(&h, id);
+    for (link = &wsc__ta_sets; (set = *link) != NULL; link = &set->next) {
+        if (memcmp(set->path, id, sizeof id) != 0) continue;
+        if (memcmp(set->stamp, stamp, 32) != 0) { wsc__ta_uncache(link); break; }
+        *link = set->next; /* move to the front */
+        set->next = wsc__ta_sets;
+        wsc__ta_sets = set;
+        set->refs++;
+        return set;
+    }
+    set = (wsc__ta_set *)wsc__alloc(&wsc__g.mem, sizeof *set);
+    if (!set) { wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory loading trust anchors"); return NULL; }
+    memset(set, 0, sizeof *set);
+    wsc__anchors_init(&set->a, &wsc__g.mem);
+    memcpy(set->path, id, sizeof id);
+    memcpy(set->stamp, stamp, 32);
+    set->refs = 1;
+    if (!wsc__anchors_load(&set->a, path, is_dir)) {
+        wsc__ta_release(set);
+        return NULL;
+    }
+    set->next = wsc__ta_sets;
+    wsc__ta_sets = set;
+    for (link = &wsc__ta_sets; *link; n++) { /* keep the newest few */
+        if (n >= WSC__TA_CACHE) wsc__ta_uncache(link);
+        else link = &(*link)->next;
+    }
+    set->refs++; /* the caller's */
+    return set;
+}
+#endif
 
 /* Minimal DER reader for the subjectAltName walk: one TLV, short tags only. */
 static int wsc__der_next(const wsc__u8 **p, const wsc__u8 *end, unsigned *tag, const wsc__u8 **val, size_t *len) {
@@ -1398,17 +1620,162 @@ static int wsc__cert_has_ip(const wsc__u8 *der, size_t len, const wsc__u8 *ip, s
     return 0;
 }
 
-/* Our X.509 engine: BearSSL's minimal engine plus two things it lacks, the
-   check of an IP address against iPAddress SANs, and the explicit insecure mode. */
+/* The parts of a certificate (RFC 5280 §4.1) that the checks below read. */
+typedef struct wsc__cert_view {
+    const wsc__u8 *validity; /* contents of Validity               */
+    size_t validity_len;
+    const wsc__u8 *spki;     /* SubjectPublicKeyInfo, tag included  */
+    size_t spki_len;
+    const wsc__u8 *ext;      /* contents of [3] extensions, or NULL */
+    size_t ext_len;
+} wsc__cert_view;
+
+static int wsc__cert_parse(const wsc__u8 *der, size_t len, wsc__cert_view *c) {
+    const wsc__u8 *p = der, *end = der + len, *v, *start;
+    size_t n;
+    unsigned tag;
+    memset(c, 0, sizeof *c);
+    if (!wsc__der_next(&p, end, &tag, &v, &n) || tag != 0x30) return 0; /* Certificate */
+    p = v; end = v + n;
+    if (!wsc__der_next(&p, end, &tag, &v, &n) || tag != 0x30) return 0; /* tbsCertificate */
+    p = v; end = v + n;
+    if (!wsc__der_next(&p, end, &tag, &v, &n)) return 0;                   /* [0] version, or serial */
+    if (tag == 0xA0 && !wsc__der_next(&p, end, &tag, &v, &n)) return 0;   /* serial */
+    if (!wsc__der_next(&p, end, &tag, &v, &n)) return 0;                   /* signature */
+    if (!wsc__der_next(&p, end, &tag, &v, &n)) return 0;                   /* issuer */
+    if (!wsc__der_next(&p, end, &tag, &v, &n) || tag != 0x30) return 0;   /* validity */
+    c->validity = v;
+    c->validity_len = n;
+    if (!wsc__der_next(&p, end, &tag, &v, &n)) return 0;                   /* subject */
+    start = p;
+    if (!wsc__der_next(&p, end, &tag, &v, &n) || tag != 0x30) return 0;   /* subjectPublicKeyInfo */
+    c->spki = start;
+    c->spki_len = (size_t)(p - start);
+    while (wsc__der_next(&p, end, &tag, &v, &n))
+        if (tag == 0xA3) { c->ext = v; c->ext_len = n; }
+    return 1;
+}
+
+/* Days from 1970-01-01 to a date of the Gregorian calendar. */
+static long long wsc__days_since_1970(int y, int m, int d) {
+    static const int before[12] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+    long long prev = y - 1; /* leap days before year y, less those before 1970 */
+    long long days = 365LL * (y - 1970) + (prev / 4 - prev / 100 + prev / 400) - 477;
+    days += before[m - 1] + d - 1;
+    if (m > 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) days++;
+    return days;
+}
+
+/* An X.509 time (UTCTime or GeneralizedTime, RFC 5280 §4.1.2.5) in seconds
+   since 1970. Returns 0 if malformed. */
+static int wsc__x509_time(unsigned tag, const wsc__u8 *p, size_t n, long long *out) {
+    int f[6], i, k = 0, year;
+    size_t want = tag == 0x17 ? 13 : tag == 0x18 ? 15 : 0;
+    if (!want || n != want || p[n - 1] != 'Z') return 0;
+    for (i = 0; i < (int)n - 1; i++)
+        if (p[i] < '0' || p[i] > '9') return 0;
+    if (tag == 0x17) { year = (p[0] - '0') * 10 + (p[1] - '0'); year += year >= 50 ? 1900 : 2000; k = 2; }
+    else { year = (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0'); k = 4; }
+    for (i = 0; i < 5; i++, k += 2) f[i] = (p[k] - '0') * 10 + (p[k + 1] - '0');
+    if (f[0] < 1 || f[0] > 12 || f[1] < 1 || f[1] > 31 || f[2] > 23 || f[3] > 59 || f[4] > 60) return 0;
+    *out = wsc__days_since_1970(year, f[0], f[1]) * 86400 + f[2] * 3600LL + f[3] * 60 + f[4];
+    return 1;
+}
+
+static void wsc__format_time(char *out, size_t cap, long long t) {
+    time_t tt = (time_t)t;
+    struct tm *tm = gmtime(&tt);
+    if (tm) strftime(out, cap, "%Y-%m-%d %H:%M:%S UTC", tm);
+    else snprintf(out, cap, "%lld s after 1970", t);
+}
+
+/* Words when a certificate is outside its validity at time now, else "". */
+static void wsc__check_validity(const wsc__cert_view *c, long long now, unsigned depth, char *out, size_t cap) {
+    const wsc__u8 *p = c->validity, *end = c->validity + c->validity_len, *v;
+    size_t n;
+    unsigned tag;
+    long long from, until;
+    char when[40], at[40];
+    const char *who = depth == 0 ? "the server certificate" : "an issuing certificate of the chain";
+    if (!wsc__der_next(&p, end, &tag, &v, &n) || !wsc__x509_time(tag, v, n, &from)) return;
+    if (!wsc__der_next(&p, end, &tag, &v, &n) || !wsc__x509_time(tag, v, n, &until)) return;
+    wsc__format_time(at, sizeof at, now);
+    if (now < from) {
+        wsc__format_time(when, sizeof when, from);
+        snprintf(out, cap, "%s is not valid before %s (the time now: %s)", who, when, at);
+    } else if (now > until) {
+        wsc__format_time(when, sizeof when, until);
+        snprintf(out, cap, "%s expired on %s (the time now: %s)", who, when, at);
+    }
+}
+
+/* The DNS and IP names of a certificate's subjectAltName, for error words. */
+static void wsc__cert_names(const wsc__cert_view *c, char *out, size_t cap) {
+    static const wsc__u8 san_oid[] = {0x55, 0x1D, 0x11};
+    const wsc__u8 *p = c->ext, *end = c->ext + c->ext_len, *e, *eend, *v;
+    size_t n, len = 0;
+    unsigned tag;
+    out[0] = 0;
+    if (!p || !wsc__der_next(&p, end, &tag, &e, &n) || tag != 0x30) return;
+    eend = e + n;
+    while (wsc__der_next(&e, eend, &tag, &v, &n)) { /* Extension */
+        const wsc__u8 *x = v, *xend = v + n, *oid, *g;
+        size_t oidn;
+        if (!wsc__der_next(&x, xend, &tag, &oid, &oidn) || oidn != sizeof san_oid || memcmp(oid, san_oid, oidn) != 0) continue;
+        if (!wsc__der_next(&x, xend, &tag, &v, &n)) return;
+        if (tag == 0x01 && !wsc__der_next(&x, xend, &tag, &v, &n)) return; /* critical */
+        if (tag != 0x04 || !wsc__der_next(&v, v + n, &tag, &g, &n) || tag != 0x30) return;
+        x = g; xend = g + n;
+        while (wsc__der_next(&x, xend, &tag, &v, &n) && len + 48 < cap) {
+            if (tag == 0x82 && n < 40) len += (size_t)snprintf(out + len, cap - len, "%s%.*s", len ? ", " : "", (int)n, (const char *)v);
+            else if (tag == 0x87 && n == 4) len += (size_t)snprintf(out + len, cap - len, "%s%u.%u.%u.%u", len ? ", " : "", v[0], v[1], v[2], v[3]);
+            else if (tag == 0x87 && n == 16) {
+                int i;
+                for (i = 0; i < 16; i += 2)
+                    len += (size_t)snprintf(out + len, cap - len, "%s%x", i ? ":" : len ? ", " : "", (unsigned)(v[i] << 8 | v[i + 1]));
+            }
+        }
+        return;
+    }
+}
+
+/* SHA-256 of the certificate's key (SubjectPublicKeyInfo DER), the value of
+   a pin (RFC 7469 §2.4, curl's --pinnedpubkey). */
+static void wsc__spki_pin(const wsc__cert_view *c, wsc__u8 out[32]) {
+    br_sha256_context h;
+    br_sha256_init(&h);
+    br_sha256_update(&h, c->spki, c->spki_len);
+    br_sha256_out(&h, out);
+}
+
+/* Our X.509 engine: BearSSL's minimal engine plus what it lacks: the check
+   of an IP address against iPAddress SANs, key pinning, a clock hook, words
+   that say which certificate failed and why, and the two modes that trust
+   without a CA chain (pin_only, and the explicit insecure mode). */
+enum { WSC__X509_VERIFY, WSC__X509_PIN_ONLY, WSC__X509_INSECURE };
+
+#define WSC__MAX_CERT 65536 /* no sane certificate is larger */
+
 typedef struct wsc__x509 {
     const br_x509_class *vtable;
-    br_x509_minimal_context minimal;
-    br_x509_decoder_context decoder; /* insecure mode: the key, unchecked */
-    int insecure;
+    union {
+        br_x509_minimal_context minimal; /* VERIFY                              */
+        br_x509_decoder_context decoder; /* PIN_ONLY, INSECURE: the key, as is  */
+    } u;
+    int mode;
     wsc__u8 ip[16];
     size_t ip_len;                   /* 0: the name check is the minimal engine's */
+    const wsc__u8 *pins;             /* npins SHA-256 digests                     */
+    size_t npins;
+    long long (*unix_time)(void *user);
+    void *user;
+    long long now;                   /* validation time; < 0: unknown             */
     unsigned depth;
-    wsc__buf ee;                     /* end-entity certificate, for the IP check */
+    wsc__buf cert;                   /* the certificate being received            */
+    int ip_ok, pin_ok, pin_failed;   /* results for the server certificate        */
+    wsc__u8 ee_pin[32];
+    char names[112];                 /* its subjectAltNames, for error words      */
+    char dates[160];                 /* the first validity problem seen           */
 } wsc__x509;
 
 #define WSC__X509(ctx) ((wsc__x509 *)(void *)(ctx))
@@ -1416,55 +1783,88 @@ typedef struct wsc__x509 {
 static void wsc__x509_start_chain(const br_x509_class **ctx, const char *server_name) {
     wsc__x509 *x = WSC__X509(ctx);
     x->depth = 0;
-    x->ee.len = x->ee.off = 0;
-    if (x->ee.cap == (size_t)-1) x->ee.cap = 0;
-    x->minimal.vtable->start_chain(&x->minimal.vtable, server_name);
+    x->ip_ok = x->pin_ok = x->pin_failed = 0;
+    x->names[0] = x->dates[0] = 0;
+    wsc__buf_free(&x->cert);
+    x->now = x->unix_time ? x->unix_time(x->user) : (long long)time(NULL);
+    if (x->mode != WSC__X509_VERIFY) return;
+    if (x->unix_time && x->now >= 0) /* days since 0000-01-01, seconds of the day */
+        br_x509_minimal_set_time(&x->u.minimal, (uint32_t)(x->now / 86400 + 719528), (uint32_t)(x->now % 86400));
+    x->u.minimal.vtable->start_chain(&x->u.minimal.vtable, server_name);
 }
 
 static void wsc__x509_start_cert(const br_x509_class **ctx, uint32_t length) {
     wsc__x509 *x = WSC__X509(ctx);
-    if (x->depth == 0 && x->insecure) br_x509_decoder_init(&x->decoder, 0, 0);
-    x->minimal.vtable->start_cert(&x->minimal.vtable, length);
+    if (x->cert.cap != (size_t)-1) x->cert.len = x->cert.off = 0;
+    if (x->mode != WSC__X509_VERIFY) {
+        if (x->depth == 0) br_x509_decoder_init(&x->u.decoder, 0, 0);
+        return;
+    }
+    x->u.minimal.vtable->start_cert(&x->u.minimal.vtable, length);
 }
 
 static void wsc__x509_append(const br_x509_class **ctx, const unsigned char *buf, size_t len) {
     wsc__x509 *x = WSC__X509(ctx);
-    if (x->depth == 0) {
-        if (x->insecure) br_x509_decoder_push(&x->decoder, buf, len);
-        if (x->ip_len && x->ee.cap != (size_t)-1) {
-            if (x->ee.len + len > 65536) { wsc__buf_free(&x->ee); x->ee.cap = (size_t)-1; } /* no sane certificate is this big */
-            else wsc__buf_sink(&x->ee, buf, len);
-        }
+    if (x->cert.cap != (size_t)-1 && (x->depth == 0 || x->mode == WSC__X509_VERIFY)) {
+        if (x->cert.len + len > WSC__MAX_CERT) { wsc__buf_free(&x->cert); x->cert.cap = (size_t)-1; }
+        else wsc__buf_sink(&x->cert, buf, len);
     }
-    x->minimal.vtable->append(&x->minimal.vtable, buf, len);
+    if (x->mode != WSC__X509_VERIFY) {
+        if (x->depth == 0) br_x509_decoder_push(&x->u.decoder, buf, len);
+        return;
+    }
+    x->u.minimal.vtable->append(&x->u.minimal.vtable, buf, len);
 }
 
+/* Looks at each certificate as it ends: the dates of every one, and the
+   names, IP and key of the server's own (the first). */
 static void wsc__x509_end_cert(const br_x509_class **ctx) {
     wsc__x509 *x = WSC__X509(ctx);
-    x->minimal.vtable->end_cert(&x->minimal.vtable);
+    wsc__cert_view c;
+    size_t i;
+    if (x->mode == WSC__X509_VERIFY) x->u.minimal.vtable->end_cert(&x->u.minimal.vtable);
+    if (x->cert.cap != (size_t)-1 && (x->depth == 0 || x->mode == WSC__X509_VERIFY) &&
+        wsc__cert_parse(x->cert.data, x->cert.len, &c)) {
+        if (!x->dates[0] && x->now >= 0) wsc__check_validity(&c, x->now, x->depth, x->dates, sizeof x->dates);
+        if (x->depth == 0) {
+            wsc__cert_names(&c, x->names, sizeof x->names);
+            x->ip_ok = x->ip_len && wsc__cert_has_ip(x->cert.data, x->cert.len, x->ip, x->ip_len);
+            wsc__spki_pin(&c, x->ee_pin);
+            for (i = 0; i < x->npins && !x->pin_ok; i++) x->pin_ok = memcmp(x->pins + 32 * i, x->ee_pin, 32) == 0;
+        }
+    }
     x->depth++;
 }
 
 static unsigned wsc__x509_end_chain(const br_x509_class **ctx) {
     wsc__x509 *x = WSC__X509(ctx);
-    unsigned err = x->minimal.vtable->end_chain(&x->minimal.vtable);
-    if (x->insecure) /* the caller chose to trust any certificate */
-        return br_x509_decoder_get_pkey(&x->decoder) ? 0 : BR_ERR_X509_INVALID_VALUE;
-    if (err) return err;
-    if (x->ip_len) {
-        if (x->ee.cap == (size_t)-1) return BR_ERR_X509_LIMIT_EXCEEDED;
-        if (!wsc__cert_has_ip(x->ee.data, x->ee.len, x->ip, x->ip_len)) return BR_ERR_X509_BAD_SERVER_NAME;
+    unsigned err = 0;
+    int whole = x->cert.cap != (size_t)-1; /* the server certificate was looked at */
+    wsc__buf_free(&x->cert);
+    if (x->mode == WSC__X509_INSECURE) /* the caller chose to trust any certificate */
+        return br_x509_decoder_get_pkey(&x->u.decoder) ? 0 : BR_ERR_X509_INVALID_VALUE;
+    if (x->mode == WSC__X509_PIN_ONLY) {
+        if (!br_x509_decoder_get_pkey(&x->u.decoder)) return BR_ERR_X509_INVALID_VALUE;
+    } else {
+        if (x->now < 0) return BR_ERR_X509_TIME_UNKNOWN; /* the hook knows no time */
+        if ((err = x->u.minimal.vtable->end_chain(&x->u.minimal.vtable)) != 0) return err;
+        if (x->ip_len && !whole) return BR_ERR_X509_LIMIT_EXCEEDED;
+        if (x->ip_len && !x->ip_ok) return BR_ERR_X509_BAD_SERVER_NAME;
+    }
+    if (x->npins && !x->pin_ok) {
+        x->pin_failed = 1;
+        return whole ? BR_ERR_X509_NOT_TRUSTED : BR_ERR_X509_LIMIT_EXCEEDED;
     }
     return 0;
 }
 
 static const br_x509_pkey *wsc__x509_get_pkey(const br_x509_class *const *ctx, unsigned *usages) {
     wsc__x509 *x = WSC__X509(ctx);
-    if (x->insecure) {
+    if (x->mode != WSC__X509_VERIFY) {
         if (usages) *usages = BR_KEYTYPE_KEYX | BR_KEYTYPE_SIGN;
-        return br_x509_decoder_get_pkey(&x->decoder);
+        return br_x509_decoder_get_pkey(&x->u.decoder);
     }
-    return x->minimal.vtable->get_pkey(&x->minimal.vtable, usages);
+    return x->u.minimal.vtable->get_pkey(&x->u.minimal.vtable, usages);
 }
 
 static const br_x509_class wsc__x509_vtable = {
@@ -1500,14 +1900,191 @@ static const char *wsc__alert_name(int alert) {
     }
 }
 
+static const char *wsc__version_name(unsigned v) {
+    switch (v) {
+    case BR_SSL30: return "SSL 3.0";
+    case BR_TLS10: return "TLS 1.0";
+    case BR_TLS11: return "TLS 1.1";
+    case BR_TLS12: return "TLS 1.2";
+    case 0x0304: return "TLS 1.3";
+    default: return "an unknown version";
+    }
+}
+
+/* The cipher suites we offer: BearSSL's full client profile in its order of
+   preference, less 3DES (64-bit blocks, Sweet32). wsc_tls_info reports the
+   chosen one by its IANA name. */
+#define WSC__SUITE(s) {BR_##s, #s}
+static const struct wsc__suite { uint16_t id; const char *name; } wsc__suites[] = {
+    WSC__SUITE(TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256),
+    WSC__SUITE(TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256),
+    WSC__SUITE(TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256),
+    WSC__SUITE(TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256),
+    WSC__SUITE(TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384),
+    WSC__SUITE(TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384),
+    WSC__SUITE(TLS_ECDHE_ECDSA_WITH_AES_128_CCM),
+    WSC__SUITE(TLS_ECDHE_ECDSA_WITH_AES_256_CCM),
+    WSC__SUITE(TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8),
+    WSC__SUITE(TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8),
+    WSC__SUITE(TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256),
+    WSC__SUITE(TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256),
+    WSC__SUITE(TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384),
+    WSC__SUITE(TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384),
+    WSC__SUITE(TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA),
+    WSC__SUITE(TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA),
+    WSC__SUITE(TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA),
+    WSC__SUITE(TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA),
+    WSC__SUITE(TLS_ECDH_ECDSA_WITH_AES_128_GCM_SHA256),
+    WSC__SUITE(TLS_ECDH_RSA_WITH_AES_128_GCM_SHA256),
+    WSC__SUITE(TLS_ECDH_ECDSA_WITH_AES_256_GCM_SHA384),
+    WSC__SUITE(TLS_ECDH_RSA_WITH_AES_256_GCM_SHA384),
+    WSC__SUITE(TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA256),
+    WSC__SUITE(TLS_ECDH_RSA_WITH_AES_128_CBC_SHA256),
+    WSC__SUITE(TLS_ECDH_ECDSA_WITH_AES_256_CBC_SHA384),
+    WSC__SUITE(TLS_ECDH_RSA_WITH_AES_256_CBC_SHA384),
+    WSC__SUITE(TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA),
+    WSC__SUITE(TLS_ECDH_RSA_WITH_AES_128_CBC_SHA),
+    WSC__SUITE(TLS_ECDH_ECDSA_WITH_AES_256_CBC_SHA),
+    WSC__SUITE(TLS_ECDH_RSA_WITH_AES_256_CBC_SHA),
+    WSC__SUITE(TLS_RSA_WITH_AES_128_GCM_SHA256),
+    WSC__SUITE(TLS_RSA_WITH_AES_256_GCM_SHA384),
+    WSC__SUITE(TLS_RSA_WITH_AES_128_CCM),
+    WSC__SUITE(TLS_RSA_WITH_AES_256_CCM),
+    WSC__SUITE(TLS_RSA_WITH_AES_128_CCM_8),
+    WSC__SUITE(TLS_RSA_WITH_AES_256_CCM_8),
+    WSC__SUITE(TLS_RSA_WITH_AES_128_CBC_SHA256),
+    WSC__SUITE(TLS_RSA_WITH_AES_256_CBC_SHA256),
+    WSC__SUITE(TLS_RSA_WITH_AES_128_CBC_SHA),
+    WSC__SUITE(TLS_RSA_WITH_AES_256_CBC_SHA)
+};
+#undef WSC__SUITE
+#define WSC__NSUITES (sizeof wsc__suites / sizeof wsc__suites[0])
+
+static const char *wsc__suite_name(unsigned id) {
+    size_t i;
+    for (i = 0; i < WSC__NSUITES; i++)
+        if (wsc__suites[i].id == id) return wsc__suites[i].name;
+    return "unknown";
+}
+
+/* Clears memory that held secrets, in a way the compiler keeps. */
+static void wsc__wipe(void *p, size_t n) {
+    volatile wsc__u8 *v = (volatile wsc__u8 *)p;
+    while (n--) *v++ = 0;
+}
+
+/* Session resumption (RFC 5246 §7.3): the library keeps the last session of
+   each server, keyed by everything that decided whether to trust it (server
+   name, address, port, versions, trust source and its stamp, pins), so that
+   a resumed connect, which sees no certificate, is only made where a full
+   one would have been trusted. Sessions of the insecure mode are never kept. */
+#ifndef WSCLIENT_TLS_SESSIONS
+#define WSCLIENT_TLS_SESSIONS 8
+#endif
+#if WSCLIENT_TLS_SESSIONS > 0
+typedef struct wsc__session {
+    wsc__u8 key[32];
+    unsigned long used; /* 0: empty; else the time of last use */
+    br_ssl_session_parameters p;
+} wsc__session;
+
+static wsc__session wsc__sessions[WSCLIENT_TLS_SESSIONS];
+static unsigned long wsc__session_clock;
+
+static wsc__session *wsc__session_find(const wsc__u8 key[32]) {
+    int i;
+    for (i = 0; i < WSCLIENT_TLS_SESSIONS; i++)
+        if (wsc__sessions[i].used && memcmp(wsc__sessions[i].key, key, 32) == 0) {
+            wsc__sessions[i].used = ++wsc__session_clock;
+            return &wsc__sessions[i];
+        }
+    return NULL;
+}
+
+static void wsc__session_keep(const wsc__u8 key[32], const br_ssl_session_parameters *p) {
+    wsc__session *k = wsc__session_find(key);
+    int i;
+    if (!k) { /* an empty slot, else the one used longest ago */
+        k = &wsc__sessions[0];
+        for (i = 1; i < WSCLIENT_TLS_SESSIONS && k->used; i++)
+            if (wsc__sessions[i].used < k->used) k = &wsc__sessions[i];
+    }
+    memcpy(k->key, key, 32);
+    k->p = *p;
+    k->used = ++wsc__session_clock;
+}
+
+/* RFC 5246 §7.2.2: a session that ended in a fatal error is not resumed. */
+static void wsc__session_forget(const wsc__u8 key[32]) {
+    wsc__session *k = wsc__session_find(key);
+    if (k) wsc__wipe(k, sizeof *k);
+}
+#endif
+
+struct wsc__tls {
+    br_ssl_client_context cc;
+    wsc__x509 x509;
+    const br_x509_trust_anchor *ta; /* what the chain is checked against   */
+    size_t ta_n;
+    wsc__anchors own;               /* anchors this socket read itself      */
+#ifndef WSCLIENT_NO_HEAP
+    wsc__ta_set *shared;            /* or anchors of the library's cache   */
+#endif
+    wsc__u8 *pins;                  /* x509.npins SHA-256 digests           */
+    unsigned vmin, vmax;            /* versions the mask allows             */
+    unsigned frag;                  /* largest record payload               */
+    int half_duplex;
+    size_t buf_len;
+    wsc__u8 *iobuf;                 /* buf_len bytes, right after the struct */
+    int close_started, established, resumed, resumable;
+    wsc__u8 session_key[32];
+    wsc__u8 offered_id[32];         /* the session ID we asked to resume    */
+    size_t offered_len;
+};
+
+static void wsc__tls_free(wsc__mem *mem, wsc__tls *t) {
+    if (!t) return;
+    wsc__buf_free(&t->x509.cert);
+    wsc__anchors_free(&t->own);
+#ifndef WSCLIENT_NO_HEAP
+    wsc__ta_release(t->shared);
+#endif
+    if (t->pins) wsc__free(mem, t->pins);
+    wsc__wipe(&t->cc, sizeof t->cc); /* keys and the master secret */
+    wsc__free(mem, t);
+}
+
+/* A TLS failure: the session is not to be resumed (RFC 5246 §7.2.2). */
+static void wsc__tls_failed(wsc__tls *t) {
+#if WSCLIENT_TLS_SESSIONS > 0
+    if (t->resumable) wsc__session_forget(t->session_key);
+#else
+    (void)t;
+#endif
+}
+
+/* The handshake is done: note whether it resumed, and keep the session. */
+static void wsc__tls_established(wsc__tls *t) {
+    br_ssl_session_parameters p;
+    if (t->established) return;
+    t->established = 1;
+    br_ssl_engine_get_session_parameters(&t->cc.eng, &p);
+    t->resumed = t->offered_len > 0 && p.session_id_len == t->offered_len &&
+                 memcmp(p.session_id, t->offered_id, t->offered_len) == 0;
+#if WSCLIENT_TLS_SESSIONS > 0
+    if (t->resumable && p.session_id_len > 0) wsc__session_keep(t->session_key, &p);
+#endif
+    wsc__wipe(&p, sizeof p);
+}
+
 static const char *wsc__br_error_text(int err) {
     switch (err) {
-    case BR_ERR_X509_NOT_TRUSTED: return "certificate not trusted: unknown issuer or self-signed";
-    case BR_ERR_X509_EXPIRED: return "certificate expired or not yet valid";
+    case BR_ERR_X509_NOT_TRUSTED: return "certificate not trusted: unknown issuer, self-signed, or the server did not send its intermediate certificates";
+    case BR_ERR_X509_EXPIRED: return "a certificate of the chain expired or is not yet valid";
     case BR_ERR_X509_BAD_SERVER_NAME: return "certificate does not match the host name";
-    case BR_ERR_X509_NOT_CA: return "certificate chain uses a non-CA certificate as issuer";
-    case BR_ERR_X509_BAD_SIGNATURE: return "certificate signature does not verify";
-    case BR_ERR_X509_DN_MISMATCH: return "certificate chain is broken (issuer and subject do not match)";
+    case BR_ERR_X509_NOT_CA: return "bad certificate chain: an issuing certificate is not a CA";
+    case BR_ERR_X509_BAD_SIGNATURE: return "bad certificate chain: a signature does not verify";
+    case BR_ERR_X509_DN_MISMATCH: return "bad certificate chain: a certificate's issuer is not the certificate sent after it";
     case BR_ERR_X509_EMPTY_CHAIN: return "server sent no certificate";
     case BR_ERR_X509_TIME_UNKNOWN: return "no clock to check the certificate dates";
     case BR_ERR_X509_CRITICAL_EXTENSION: return "certificate has an unsupported critical extension";
@@ -1516,9 +2093,24 @@ static const char *wsc__br_error_text(int err) {
     case BR_ERR_X509_WRONG_KEY_TYPE: return "certificate key type does not fit the cipher suite";
     case BR_ERR_X509_UNSUPPORTED: return "certificate uses an unsupported algorithm";
     case BR_ERR_X509_LIMIT_EXCEEDED: return "certificate chain exceeds an internal limit";
-    case BR_ERR_UNSUPPORTED_VERSION: return "server does not support a TLS version the mask allows";
-    case BR_ERR_BAD_VERSION: return "server chose a TLS version the mask does not allow";
+    case BR_ERR_UNSUPPORTED_VERSION: return "server chose a TLS version the mask does not allow";
+    case BR_ERR_BAD_VERSION: return "server changed the TLS version during the handshake";
+    case BR_ERR_BAD_LENGTH: return "TLS record has a bad length";
     case BR_ERR_BAD_CIPHER_SUITE: return "server chose a cipher suite we did not offer";
+    case BR_ERR_BAD_COMPRESSION: return "server chose compression (not allowed)";
+    case BR_ERR_BAD_FRAGLEN: return "server answered max_fragment_length with another length";
+    case BR_ERR_BAD_SECRENEG: return "server broke secure renegotiation (RFC 5746)";
+    case BR_ERR_EXTRA_EXTENSION: return "server sent an extension we did not offer";
+    case BR_ERR_BAD_SNI: return "server answered the server name with a non-empty extension";
+    case BR_ERR_OVERSIZED_ID: return "server session ID is over 32 bytes";
+    case BR_ERR_RESUME_MISMATCH: return "server resumed a session with other parameters";
+    case BR_ERR_INVALID_ALGORITHM: return "server used an algorithm we do not support";
+    case BR_ERR_LIMIT_EXCEEDED: return "server key or signature exceeds an internal limit";
+    case BR_ERR_BAD_FINISHED: return "handshake Finished message does not verify";
+    case BR_ERR_BAD_CCS: return "malformed ChangeCipherSpec";
+    case BR_ERR_BAD_ALERT: return "malformed TLS alert";
+    case BR_ERR_BAD_HELLO_DONE: return "malformed ServerHelloDone";
+    case BR_ERR_UNKNOWN_TYPE: return "TLS record of an unknown type";
     case BR_ERR_BAD_MAC: return "TLS record failed its integrity check";
     case BR_ERR_NO_RANDOM: return "no system source of randomness for TLS";
     case BR_ERR_BAD_HANDSHAKE: return "malformed TLS handshake message";
@@ -1531,8 +2123,34 @@ static const char *wsc__br_error_text(int err) {
     }
 }
 
-/* Sets the socket's error from a BearSSL engine error code. */
-static void wsc__tls_error_words(int err, wsc_result *code, char *out, size_t cap) {
+/* Words for a failed certificate check, from what our engine saw. */
+static void wsc__x509_words(const wsc__socket *s, int err, char *out, size_t cap) {
+    const wsc__tls *t = s->tls;
+    const wsc__x509 *x = &t->x509;
+    const char *name = t->cc.eng.server_name[0] ? t->cc.eng.server_name : s->host;
+    char pin[48];
+    if (err == BR_ERR_X509_NOT_TRUSTED && x->pin_failed) {
+        wsc__base64(pin, x->ee_pin, sizeof x->ee_pin);
+        snprintf(out, cap, "the server key matches none of the pinned keys (its pin is sha256//%s)", pin);
+    } else if (err == BR_ERR_X509_EXPIRED && x->dates[0]) {
+        snprintf(out, cap, "%s", x->dates);
+    } else if (err == BR_ERR_X509_BAD_SERVER_NAME) {
+        snprintf(out, cap, "certificate does not match the host name: %s %.64s (it is for %.64s)",
+                 x->ip_len ? "it has no IP address entry for" : "it is not for", name, x->names[0] ? x->names : "no name in subjectAltName");
+    } else if (err == BR_ERR_X509_TIME_UNKNOWN && x->unix_time) {
+        snprintf(out, cap, "the unix_time hook knows no time, so the certificate dates cannot be checked");
+    } else {
+        snprintf(out, cap, "%s", wsc__br_error_text(err));
+    }
+}
+
+/* The socket's error words and code from a BearSSL engine error code; the
+   number is kept at the end of the words. */
+static void wsc__tls_error_words(const wsc__socket *s, int err, wsc_result *code, char *out, size_t cap) {
+    const wsc__tls *t = s->tls;
+    char range[48], words[224];
+    if (t->vmin == t->vmax) snprintf(range, sizeof range, "%s only", wsc__version_name(t->vmin));
+    else snprintf(range, sizeof range, "%s to %s", wsc__version_name(t->vmin), wsc__version_name(t->vmax));
     if (err >= BR_ERR_SEND_FATAL_ALERT) {
         *code = WSC_ERR_TLS;
         snprintf(out, cap, "TLS failed: we sent alert %d (%s) (BearSSL error %d)",
@@ -1540,12 +2158,23 @@ static void wsc__tls_error_words(int err, wsc_result *code, char *out, size_t ca
     } else if (err >= BR_ERR_RECV_FATAL_ALERT) {
         int alert = err - BR_ERR_RECV_FATAL_ALERT;
         *code = (alert >= 42 && alert <= 48) ? WSC_ERR_CERTIFICATE : WSC_ERR_TLS;
-        snprintf(out, cap, "TLS failed: server sent alert %d (%s)%s (BearSSL error %d)", alert,
-                 wsc__alert_name(alert), alert == 70 ? ": it supports no TLS version the mask allows" : "", err);
+        if (alert == 70)
+            snprintf(words, sizeof words, ": it supports no TLS version the mask allows (%s; BearSSL has no TLS 1.3)", range);
+        else words[0] = 0;
+        snprintf(out, cap, "TLS failed: server sent alert %d (%s)%.150s (BearSSL error %d)", alert, wsc__alert_name(alert), words, err);
+    } else if (err >= 32 && err < 64) {
+        *code = WSC_ERR_CERTIFICATE;
+        wsc__x509_words(s, err, words, sizeof words);
+        snprintf(out, cap, "TLS certificate check failed: %.190s (BearSSL error %d)", words, err);
     } else {
-        *code = (err >= 32 && err < 64) ? WSC_ERR_CERTIFICATE : WSC_ERR_TLS;
-        snprintf(out, cap, "%s%s (BearSSL error %d)", *code == WSC_ERR_CERTIFICATE ? "TLS certificate check failed: " : "TLS failed: ",
-                 wsc__br_error_text(err), err);
+        *code = WSC_ERR_TLS;
+        if (err == BR_ERR_UNSUPPORTED_VERSION)
+            snprintf(words, sizeof words, "server chose a TLS version outside the mask's %s", range);
+        else if (err == BR_ERR_TOO_LARGE && t->frag < 16384)
+            snprintf(words, sizeof words, "server sent a TLS record over %u bytes: it ignored max_fragment_length "
+                     "(raise tls_max_fragment, or 0)", t->frag);
+        else snprintf(words, sizeof words, "%s", wsc__br_error_text(err));
+        snprintf(out, cap, "TLS failed: %.190s (BearSSL error %d)", words, err);
     }
 }
 
@@ -1564,24 +2193,9 @@ static int wsc__tls_versions(unsigned mask, unsigned *vmin, unsigned *vmax) {
         *vmax = vers[i];
     }
     if (!*vmin)
-        return wsc__set_error(WSC_ERR_TLS_VERSION, "the SSL option mask allows no version BearSSL implements "
-                              "(it does TLS 1.0 to 1.2; TLS 1.3, SSL 2 and SSL 3 are not available)");
+        return wsc__set_error(WSC_ERR_TLS_VERSION, "the SSL option mask 0x%x allows no version BearSSL implements "
+                              "(it does TLS 1.0 to 1.2; TLS 1.3, SSL 2 and SSL 3 are not available)", mask);
     return 1;
-}
-
-struct wsc__tls {
-    br_ssl_client_context cc;
-    wsc__x509 x509;
-    wsc__anchors anchors;
-    int close_started;
-    wsc__u8 iobuf[BR_SSL_BUFSIZE_BIDI];
-};
-
-static void wsc__tls_free(wsc__mem *mem, wsc__tls *t) {
-    if (!t) return;
-    if (t->x509.ee.cap != (size_t)-1) wsc__buf_free(&t->x509.ee);
-    wsc__anchors_free(&t->anchors);
-    wsc__free(mem, t);
 }
 
 /* Dotted-quad IPv4 in p[0..n): four decimal parts of 0..255, no leading zeros. */
@@ -1655,31 +2269,197 @@ static size_t wsc__parse_ip(const char *host, wsc__u8 out[16]) {
     return 0;
 }
 
+static int wsc__b64_value(int c) {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* One pin: "sha256//" (optional) and the base64 of 32 bytes. */
+static int wsc__pin_decode(const char *p, size_t n, wsc__u8 out[32]) {
+    uint32_t acc = 0;
+    unsigned bits = 0;
+    size_t i, k = 0;
+    if (n >= 8 && wsc__lower(p[0]) == 's' && strncmp(p + 1, "ha256//", 7) == 0) { p += 8; n -= 8; }
+    if (n == 44 && p[43] == '=') n--;
+    if (n != 43) return 0;
+    for (i = 0; i < n; i++) {
+        int v = wsc__b64_value(p[i]);
+        if (v < 0) return 0;
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (k < 32) out[k++] = (wsc__u8)(acc >> bits);
+        }
+    }
+    return k == 32 && (acc & ((1u << bits) - 1)) == 0;
+}
+
+static int wsc__pin_sep(int c) { return c == ';' || c == ',' || c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+/* Reads pinned_keys and pinned_keys_raw. Returns 0 with the error set. */
+static int wsc__tls_pins(wsc__mem *mem, wsc__tls *t, const wsc_config *cfg) {
+    const char *p = cfg->pinned_keys ? cfg->pinned_keys : "";
+    size_t raw = cfg->pinned_keys_raw ? cfg->pinned_keys_raw_count : 0, n = 0, i;
+    for (i = 0; p[i]; i++) n += !wsc__pin_sep(p[i]) && (i == 0 || wsc__pin_sep(p[i - 1]));
+    if (n + raw == 0) return 1;
+    if (!(t->pins = (wsc__u8 *)wsc__alloc(mem, (n + raw) * 32)))
+        return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory for the pinned keys");
+    for (n = 0; *p; ) {
+        size_t len = 0;
+        if (wsc__pin_sep(*p)) { p++; continue; }
+        while (p[len] && !wsc__pin_sep(p[len])) len++;
+        if (!wsc__pin_decode(p, len, t->pins + 32 * n++))
+            return wsc__set_error(WSC_ERR_ARGUMENT, "pinned_keys: '%.*s' is not a SHA-256 pin (sha256// and 44 base64 "
+                                  "characters)", (int)(len > 60 ? 60 : len), p);
+        p += len;
+    }
+    if (raw) memcpy(t->pins + 32 * n, cfg->pinned_keys_raw, raw * 32);
+    t->x509.pins = t->pins;
+    t->x509.npins = n + raw;
+    return 1;
+}
+
+/* Chooses what the server's chain is checked against (see "Trust sources"
+   above) and adds the choice to id. Returns 0 with the error set. */
+static int wsc__tls_trust(wsc__tls *t, const wsc_config *cfg, br_sha256_context *id) {
+    const char *path;
+    int is_dir = 0;
+    wsc__u8 stamp[32];
+    struct stat st;
+    if (t->x509.mode != WSC__X509_VERIFY) return 1;
+    if (cfg->trust_anchors) {
+        if (!cfg->trust_anchor_count) return wsc__set_error(WSC_ERR_ARGUMENT, "trust_anchors is set but trust_anchor_count is 0");
+        t->ta = (const br_x509_trust_anchor *)cfg->trust_anchors;
+        t->ta_n = cfg->trust_anchor_count;
+        br_sha256_update(id, "anchors", 7);
+        br_sha256_update(id, &t->ta, sizeof t->ta);
+        br_sha256_update(id, &t->ta_n, sizeof t->ta_n);
+        return 1;
+    }
+    if (cfg->ca_pem) {
+        size_t n = cfg->ca_pem_len ? cfg->ca_pem_len : strlen(cfg->ca_pem);
+        br_sha256_update(id, "pem", 3);
+        br_sha256_update(id, cfg->ca_pem, n);
+        if (!wsc__anchors_add_pem(&t->own, cfg->ca_pem, n)) return wsc__set_error(WSC_ERR_CERTIFICATE, "ca_pem is not valid PEM");
+        if (t->own.oom) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory loading trust anchors");
+        if (t->own.n == 0) return wsc__set_error(WSC_ERR_CERTIFICATE, "no usable certificate in ca_pem");
+        t->ta = t->own.ta;
+        t->ta_n = t->own.n;
+        return 1;
+    }
+    if (cfg->ca_file) { /* a file, or a directory of them */
+        path = cfg->ca_file;
+        is_dir = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+    } else if (!(path = wsc__system_bundle(&is_dir))) {
+        return wsc__set_error(WSC_ERR_CERTIFICATE, "no system CA certificates found (set SSL_CERT_FILE, SSL_CERT_DIR or wsc_config.ca_file)");
+    }
+    errno = 0;
+    if (!wsc__stamp(path, is_dir, stamp)) {
+        if (is_dir) return wsc__set_error(WSC_ERR_CERTIFICATE, "cannot read the certificate directories '%s'", path);
+        return wsc__set_error(WSC_ERR_CERTIFICATE, "cannot read CA file '%s': %s", path, strerror(errno));
+    }
+    br_sha256_update(id, stamp, sizeof stamp);
+#ifndef WSCLIENT_NO_HEAP
+    if (!(t->shared = wsc__ta_get(path, is_dir, stamp))) return 0;
+    t->ta = t->shared->a.ta;
+    t->ta_n = t->shared->a.n;
+#else
+    if (!wsc__anchors_load(&t->own, path, is_dir)) return 0;
+    t->ta = t->own.ta;
+    t->ta_n = t->own.n;
+#endif
+    return 1;
+}
+
+/* Finds the session to resume; returns 1 if one was set in the engine. */
+static int wsc__tls_session(const wsc__socket *s, wsc__tls *t, const wsc_config *cfg, const char *name, br_sha256_context *id) {
+#if WSCLIENT_TLS_SESSIONS > 0
+    wsc__session *k;
+    unsigned v[4];
+    if (cfg->tls_no_resume || t->x509.mode == WSC__X509_INSECURE) return 0;
+    v[0] = (unsigned)s->port;
+    v[1] = (unsigned)t->x509.mode;
+    v[2] = t->vmin;
+    v[3] = t->vmax;
+    br_sha256_update(id, name, strlen(name) + 1);
+    br_sha256_update(id, s->host, strlen(s->host) + 1);
+    br_sha256_update(id, v, sizeof v);
+    br_sha256_update(id, &s->tp, sizeof s->tp);
+    if (t->pins) br_sha256_update(id, t->pins, 32 * t->x509.npins);
+    br_sha256_out(id, t->session_key);
+    t->resumable = 1;
+    if (!(k = wsc__session_find(t->session_key))) return 0;
+    br_ssl_engine_set_session_parameters(&t->cc.eng, &k->p);
+    memcpy(t->offered_id, k->p.session_id, k->p.session_id_len);
+    t->offered_len = k->p.session_id_len;
+    return 1;
+#else
+    (void)s; (void)t; (void)cfg; (void)name; (void)id;
+    return 0;
+#endif
+}
+
+/* BearSSL's largest record overheads: what a buffer needs on top of the payload. */
+#define WSC__TLS_IN_EXTRA (BR_SSL_BUFSIZE_INPUT - 16384)
+#define WSC__TLS_OUT_EXTRA (BR_SSL_BUFSIZE_OUTPUT - 16384)
+
 /* Prepares the BearSSL client for one connection. Returns 0 with the error set. */
 static int wsc__tls_setup(wsc__socket *s, const wsc_config *cfg) {
     wsc__tls *t;
-    unsigned vmin, vmax;
+    unsigned vmin, vmax, frag = cfg->tls_max_fragment ? cfg->tls_max_fragment : 16384;
+    int half = cfg->tls_half_duplex != 0, resume;
     const char *name = cfg->server_name && cfg->server_name[0] ? cfg->server_name : s->host;
+    size_t head = (sizeof *t + 15) & ~(size_t)15, buf_len, i;
+    uint16_t suites[WSC__NSUITES];
+    br_sha256_context id;
     wsc__u8 seed[32];
     if (!wsc__tls_versions(cfg->ssl_options, &vmin, &vmax)) return 0;
-    t = (wsc__tls *)wsc__alloc(s->mem, sizeof *t);
-    if (!t) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory for the TLS context");
-    memset(t, 0, sizeof *t - sizeof t->iobuf);
-    wsc__anchors_init(&t->anchors, s->mem);
-    wsc__buf_init(&t->x509.ee, s->mem);
+    if (frag != 512 && frag != 1024 && frag != 2048 && frag != 4096 && frag != 16384)
+        return wsc__set_error(WSC_ERR_ARGUMENT, "tls_max_fragment %u is not 0, 512, 1024, 2048, 4096 or 16384 (RFC 6066 §4)", frag);
+    if (cfg->pin_only && !cfg->pinned_keys && !(cfg->pinned_keys_raw && cfg->pinned_keys_raw_count))
+        return wsc__set_error(WSC_ERR_ARGUMENT, "pin_only needs pinned_keys or pinned_keys_raw");
+    /* Full duplex: an input and an output buffer; half duplex: one for both. */
+    buf_len = half ? frag + WSC__TLS_IN_EXTRA : 2 * frag + WSC__TLS_IN_EXTRA + WSC__TLS_OUT_EXTRA;
+    t = (wsc__tls *)wsc__alloc(s->mem, head + buf_len);
+    if (!t) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory for the TLS context and its %lu-byte buffer", (unsigned long)buf_len);
+    memset(t, 0, sizeof *t);
+    t->iobuf = (wsc__u8 *)t + head;
+    t->buf_len = buf_len;
+    t->frag = frag;
+    t->half_duplex = half;
+    t->vmin = vmin;
+    t->vmax = vmax;
+    wsc__anchors_init(&t->own, s->mem);
+    wsc__buf_init(&t->x509.cert, s->mem);
     s->tls = t;
-    if (!cfg->dangerous_no_certificate_check && !wsc__load_anchors(&t->anchors, cfg)) return 0;
-    br_ssl_client_init_full(&t->cc, &t->x509.minimal, t->anchors.ta, t->anchors.n);
-    t->x509.vtable = &wsc__x509_vtable;
-    t->x509.insecure = cfg->dangerous_no_certificate_check != 0;
+    t->x509.mode = cfg->dangerous_no_certificate_check ? WSC__X509_INSECURE : cfg->pin_only ? WSC__X509_PIN_ONLY : WSC__X509_VERIFY;
+    t->x509.unix_time = cfg->unix_time;
+    t->x509.user = cfg->user;
     t->x509.ip_len = wsc__parse_ip(name, t->x509.ip);
+    if (t->x509.mode != WSC__X509_INSECURE && !wsc__tls_pins(s->mem, t, cfg)) return 0;
+    br_sha256_init(&id);
+    if (!wsc__tls_trust(t, cfg, &id)) return 0;
+    br_ssl_client_init_full(&t->cc, &t->x509.u.minimal, t->ta, t->ta_n);
+    for (i = 0; i < WSC__NSUITES; i++) suites[i] = wsc__suites[i].id;
+    br_ssl_engine_set_suites(&t->cc.eng, suites, WSC__NSUITES);
+    br_ssl_engine_set_default_aes_ccm(&t->cc.eng);
+    br_ssl_engine_add_flags(&t->cc.eng, BR_OPT_NO_RENEGOTIATION); /* a WebSocket never needs it */
+    t->x509.vtable = &wsc__x509_vtable;
     br_ssl_engine_set_x509(&t->cc.eng, &t->x509.vtable);
     br_ssl_engine_set_versions(&t->cc.eng, vmin, vmax);
-    br_ssl_engine_set_buffer(&t->cc.eng, t->iobuf, sizeof t->iobuf, 1);
+    /* A buffer under 16 KiB of payload makes BearSSL ask for max_fragment_length. */
+    if (half) br_ssl_engine_set_buffer(&t->cc.eng, t->iobuf, buf_len, 0);
+    else br_ssl_engine_set_buffers_bidi(&t->cc.eng, t->iobuf, frag + WSC__TLS_IN_EXTRA, t->iobuf + frag + WSC__TLS_IN_EXTRA,
+                                        frag + WSC__TLS_OUT_EXTRA);
+    resume = wsc__tls_session(s, t, cfg, name, &id);
     if (!wsc__random(seed, sizeof seed)) return 0;
     br_ssl_engine_inject_entropy(&t->cc.eng, seed, sizeof seed);
+    wsc__wipe(seed, sizeof seed);
     /* An IP address is neither sent as SNI (RFC 6066 §3) nor matched as a DNS name. */
-    if (!br_ssl_client_reset(&t->cc, t->x509.ip_len ? NULL : name, 0))
+    if (!br_ssl_client_reset(&t->cc, t->x509.ip_len ? NULL : name, resume))
         return wsc__set_error(WSC_ERR_TLS, "cannot start TLS (BearSSL error %d)", br_ssl_engine_last_error(&t->cc.eng));
     return 1;
 }
@@ -1789,7 +2569,8 @@ static int wsc__tls_io(wsc__socket *s) {
             if (err != BR_ERR_OK) {
                 wsc_result code;
                 char words[WSC__ERRLEN];
-                wsc__tls_error_words(err, &code, words, sizeof words);
+                wsc__tls_error_words(s, err, &code, words, sizeof words);
+                wsc__tls_failed(s->tls);
                 wsc__fail(s, code, 0, "%s", words);
                 return -1;
             }
@@ -2255,7 +3036,7 @@ static int wsc__tls_step(wsc__socket *s) {
     unsigned st;
     if (wsc__tls_io(s) < 0) return 0;
     st = br_ssl_engine_current_state(&s->tls->cc.eng);
-    if (st & BR_SSL_SENDAPP) { s->state = WSC__UPGRADING; return 1; }
+    if (st & BR_SSL_SENDAPP) { wsc__tls_established(s->tls); s->state = WSC__UPGRADING; return 1; }
     if (s->eof || (st & BR_SSL_CLOSED))
         wsc__fail(s, WSC_ERR_TLS, 0, "server closed the connection during the TLS handshake");
     return 0;
@@ -3034,6 +3815,39 @@ WSCLIENT_API int wsc_count(void) {
 WSCLIENT_API const char *wsc_protocol(const char *name) {
     wsc__socket *s = wsc__lookup(name);
     return s ? s->protocol : NULL;
+}
+
+WSCLIENT_API int wsc_tls_get_info(const char *name, wsc_tls_info *info) {
+    wsc__socket *s;
+    wsc__tls *t;
+    br_ssl_session_parameters p;
+    wsc__clear_error();
+    if (!info) return wsc__set_error(WSC_ERR_ARGUMENT, "info is NULL");
+    memset(info, 0, sizeof *info);
+    if (!(s = wsc__lookup(name))) return 0;
+    if (!(t = s->tls)) return wsc__set_error(WSC_ERR_STATE, "socket '%s' is not a TLS socket", s->name);
+    info->max_fragment = t->frag;
+    info->half_duplex = t->half_duplex;
+    info->buffer_size = t->buf_len;
+    info->context_size = sizeof *t;
+    if (!t->established) return wsc__set_error(WSC_ERR_NOT_OPEN, "socket '%s' has not finished its TLS handshake", s->name);
+    br_ssl_engine_get_session_parameters(&t->cc.eng, &p);
+    info->version = p.version;
+    info->version_name = wsc__version_name(p.version);
+    info->cipher_suite = p.cipher_suite;
+    info->cipher_name = wsc__suite_name(p.cipher_suite);
+    info->resumed = t->resumed;
+    wsc__wipe(&p, sizeof p);
+    return 1;
+}
+
+WSCLIENT_API void wsc_tls_clear_cache(void) {
+#if WSCLIENT_TLS_SESSIONS > 0
+    wsc__wipe(wsc__sessions, sizeof wsc__sessions);
+#endif
+#ifndef WSCLIENT_NO_HEAP
+    while (wsc__ta_sets) wsc__ta_uncache(&wsc__ta_sets);
+#endif
 }
 
 WSCLIENT_API int wsc_change_transmission_mode(const char *name, int mode) {
