@@ -58,6 +58,9 @@
        transport     -> wsc_set_transport / wsc_config.transport: your own
                         connect, send, recv, wait, close (lwIP, a pipe, a
                         modem); see examples/memory_transport.c
+       TLS           -> wsc_tls_get_info (version, cipher suite, resumed,
+                        memory), wsc_tls_clear_cache; wsc_config: trust
+                        anchors, pins, clock hook, buffer size (README "TLS")
 
    Optional parameters are 0 / NULL for the seed's default: port 443 (80 for
    plain), path "/", no subprotocol, TLS mask WSC_TLS1 | WSC_TLS1_1 | WSC_TLS1_2.
@@ -85,6 +88,8 @@
        WSCLIENT_NO_SOCKETS       leave out the BSD socket code: every socket
                                  uses a wsc_transport (wsc_set_transport)
        WSCLIENT_NO_THREADS       resolve host names on the caller's thread
+       WSCLIENT_TLS_SESSIONS     TLS sessions kept for resumption, one per
+                                 server (default 8; 0: never resume)
        WSCLIENT_GETADDRINFO(host, port, hints, res)  the resolver (a hook)
        WSCLIENT_ASSERT(x)        assertion (default assert from <assert.h>)
        WSCLIENT_API              linkage of the public functions (default extern)
@@ -1348,6 +1353,9 @@ static int wsc__anchors_add_file(wsc__anchors *a, const char *path) {
 #include <dirent.h>   /* SSL_CERT_DIR */
 #define WSC__HAVE_DIRS 1
 #endif
+#ifndef S_ISDIR
+#define S_ISDIR(m) (((m) & S_IFMT) == S_IFDIR)
+#endif
 
 /* Are two anchors the same CA (same name and key)? */
 static int wsc__same_anchor(const br_x509_trust_anchor *a, const br_x509_trust_anchor *b) {
@@ -1622,6 +1630,8 @@ static int wsc__cert_has_ip(const wsc__u8 *der, size_t len, const wsc__u8 *ip, s
 
 /* The parts of a certificate (RFC 5280 §4.1) that the checks below read. */
 typedef struct wsc__cert_view {
+    const wsc__u8 *issuer;   /* issuer Name, tag included           */
+    size_t issuer_len;
     const wsc__u8 *validity; /* contents of Validity               */
     size_t validity_len;
     const wsc__u8 *spki;     /* SubjectPublicKeyInfo, tag included  */
@@ -1642,7 +1652,10 @@ static int wsc__cert_parse(const wsc__u8 *der, size_t len, wsc__cert_view *c) {
     if (!wsc__der_next(&p, end, &tag, &v, &n)) return 0;                   /* [0] version, or serial */
     if (tag == 0xA0 && !wsc__der_next(&p, end, &tag, &v, &n)) return 0;   /* serial */
     if (!wsc__der_next(&p, end, &tag, &v, &n)) return 0;                   /* signature */
-    if (!wsc__der_next(&p, end, &tag, &v, &n)) return 0;                   /* issuer */
+    start = p;
+    if (!wsc__der_next(&p, end, &tag, &v, &n) || tag != 0x30) return 0;   /* issuer */
+    c->issuer = start;
+    c->issuer_len = (size_t)(p - start);
     if (!wsc__der_next(&p, end, &tag, &v, &n) || tag != 0x30) return 0;   /* validity */
     c->validity = v;
     c->validity_len = n;
@@ -1772,18 +1785,44 @@ typedef struct wsc__x509 {
     long long now;                   /* validation time; < 0: unknown             */
     unsigned depth;
     wsc__buf cert;                   /* the certificate being received            */
-    int ip_ok, pin_ok, pin_failed;   /* results for the server certificate        */
+    int ee_seen, ip_ok, pin_ok, pin_failed; /* the server certificate: read whole, results */
     wsc__u8 ee_pin[32];
+    const br_x509_trust_anchor *ta;  /* the anchors, to explain a NOT_TRUSTED     */
+    size_t ta_n;
+    wsc__u8 issuers[4][32];          /* SHA-256 of the issuer names of the chain  */
+    unsigned nissuers;
+    int forged;                      /* an issuer is a trusted CA's name, yet the chain failed */
     char names[112];                 /* its subjectAltNames, for error words      */
     char dates[160];                 /* the first validity problem seen           */
 } wsc__x509;
 
 #define WSC__X509(ctx) ((wsc__x509 *)(void *)(ctx))
 
+static void wsc__sha256(const void *p, size_t n, wsc__u8 out[32]) {
+    br_sha256_context h;
+    br_sha256_init(&h);
+    br_sha256_update(&h, p, n);
+    br_sha256_out(&h, out);
+}
+
+/* Does a certificate of the chain name a trust anchor as its issuer? Then
+   a chain that is not trusted has a signature that does not verify. */
+static int wsc__issued_by_anchor(const wsc__x509 *x) {
+    size_t i;
+    unsigned k;
+    wsc__u8 h[32];
+    for (i = 0; i < x->ta_n; i++) {
+        wsc__sha256(x->ta[i].dn.data, x->ta[i].dn.len, h);
+        for (k = 0; k < x->nissuers; k++)
+            if (memcmp(h, x->issuers[k], 32) == 0) return 1;
+    }
+    return 0;
+}
+
 static void wsc__x509_start_chain(const br_x509_class **ctx, const char *server_name) {
     wsc__x509 *x = WSC__X509(ctx);
-    x->depth = 0;
-    x->ip_ok = x->pin_ok = x->pin_failed = 0;
+    x->depth = x->nissuers = 0;
+    x->ee_seen = x->ip_ok = x->pin_ok = x->pin_failed = x->forged = 0;
     x->names[0] = x->dates[0] = 0;
     wsc__buf_free(&x->cert);
     x->now = x->unix_time ? x->unix_time(x->user) : (long long)time(NULL);
@@ -1795,7 +1834,8 @@ static void wsc__x509_start_chain(const br_x509_class **ctx, const char *server_
 
 static void wsc__x509_start_cert(const br_x509_class **ctx, uint32_t length) {
     wsc__x509 *x = WSC__X509(ctx);
-    if (x->cert.cap != (size_t)-1) x->cert.len = x->cert.off = 0;
+    if (x->cert.cap == (size_t)-1) x->cert.cap = 0; /* the last one was too big; its data is gone */
+    x->cert.len = x->cert.off = 0;
     if (x->mode != WSC__X509_VERIFY) {
         if (x->depth == 0) br_x509_decoder_init(&x->u.decoder, 0, 0);
         return;
@@ -1826,7 +1866,9 @@ static void wsc__x509_end_cert(const br_x509_class **ctx) {
     if (x->cert.cap != (size_t)-1 && (x->depth == 0 || x->mode == WSC__X509_VERIFY) &&
         wsc__cert_parse(x->cert.data, x->cert.len, &c)) {
         if (!x->dates[0] && x->now >= 0) wsc__check_validity(&c, x->now, x->depth, x->dates, sizeof x->dates);
+        if (x->nissuers < 4) wsc__sha256(c.issuer, c.issuer_len, x->issuers[x->nissuers++]);
         if (x->depth == 0) {
+            x->ee_seen = 1;
             wsc__cert_names(&c, x->names, sizeof x->names);
             x->ip_ok = x->ip_len && wsc__cert_has_ip(x->cert.data, x->cert.len, x->ip, x->ip_len);
             wsc__spki_pin(&c, x->ee_pin);
@@ -1839,7 +1881,6 @@ static void wsc__x509_end_cert(const br_x509_class **ctx) {
 static unsigned wsc__x509_end_chain(const br_x509_class **ctx) {
     wsc__x509 *x = WSC__X509(ctx);
     unsigned err = 0;
-    int whole = x->cert.cap != (size_t)-1; /* the server certificate was looked at */
     wsc__buf_free(&x->cert);
     if (x->mode == WSC__X509_INSECURE) /* the caller chose to trust any certificate */
         return br_x509_decoder_get_pkey(&x->u.decoder) ? 0 : BR_ERR_X509_INVALID_VALUE;
@@ -1847,13 +1888,16 @@ static unsigned wsc__x509_end_chain(const br_x509_class **ctx) {
         if (!br_x509_decoder_get_pkey(&x->u.decoder)) return BR_ERR_X509_INVALID_VALUE;
     } else {
         if (x->now < 0) return BR_ERR_X509_TIME_UNKNOWN; /* the hook knows no time */
-        if ((err = x->u.minimal.vtable->end_chain(&x->u.minimal.vtable)) != 0) return err;
-        if (x->ip_len && !whole) return BR_ERR_X509_LIMIT_EXCEEDED;
+        if ((err = x->u.minimal.vtable->end_chain(&x->u.minimal.vtable)) != 0) {
+            if (err == BR_ERR_X509_NOT_TRUSTED) x->forged = wsc__issued_by_anchor(x);
+            return err;
+        }
+        if (x->ip_len && !x->ee_seen) return BR_ERR_X509_LIMIT_EXCEEDED;
         if (x->ip_len && !x->ip_ok) return BR_ERR_X509_BAD_SERVER_NAME;
     }
     if (x->npins && !x->pin_ok) {
         x->pin_failed = 1;
-        return whole ? BR_ERR_X509_NOT_TRUSTED : BR_ERR_X509_LIMIT_EXCEEDED;
+        return x->ee_seen ? BR_ERR_X509_NOT_TRUSTED : BR_ERR_X509_LIMIT_EXCEEDED;
     }
     return 0;
 }
@@ -2132,6 +2176,9 @@ static void wsc__x509_words(const wsc__socket *s, int err, char *out, size_t cap
     if (err == BR_ERR_X509_NOT_TRUSTED && x->pin_failed) {
         wsc__base64(pin, x->ee_pin, sizeof x->ee_pin);
         snprintf(out, cap, "the server key matches none of the pinned keys (its pin is sha256//%s)", pin);
+    } else if (err == BR_ERR_X509_NOT_TRUSTED && x->forged) {
+        snprintf(out, cap, "bad certificate chain: a certificate names a trusted CA as its issuer, but its signature "
+                 "does not verify with that CA's key");
     } else if (err == BR_ERR_X509_EXPIRED && x->dates[0]) {
         snprintf(out, cap, "%s", x->dates);
     } else if (err == BR_ERR_X509_BAD_SERVER_NAME) {
@@ -2443,6 +2490,8 @@ static int wsc__tls_setup(wsc__socket *s, const wsc_config *cfg) {
     br_sha256_init(&id);
     if (!wsc__tls_trust(t, cfg, &id)) return 0;
     br_ssl_client_init_full(&t->cc, &t->x509.u.minimal, t->ta, t->ta_n);
+    t->x509.ta = t->ta;
+    t->x509.ta_n = t->ta_n;
     for (i = 0; i < WSC__NSUITES; i++) suites[i] = wsc__suites[i].id;
     br_ssl_engine_set_suites(&t->cc.eng, suites, WSC__NSUITES);
     br_ssl_engine_set_default_aes_ccm(&t->cc.eng);
