@@ -2,6 +2,8 @@
 #   make demo      build the examples and run them against a local wss echo server
 #   make test      unit and integration tests against real servers on loopback
 #   make examples  build the examples only
+#   make anchors PEM=cas.pem [OUT=anchors.c] [NAME=wsc_trust_anchors]
+#                  turn PEM CA certificates into a C array of trust anchors
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    ?= -std=c99 -Wall -Wextra -pedantic
@@ -13,9 +15,9 @@ TESTS    = $(patsubst tests/%.c,$(BUILD)/test_%,$(filter-out tests/autobahn_clie
 # The same tests again in the no-heap build (a static arena per socket slot),
 # and the memory transport example without BSD sockets.
 NOHEAP   = -DWSCLIENT_NO_HEAP
-VARIANTS = $(BUILD)/test_core_noheap $(BUILD)/test_rfc_noheap $(BUILD)/memory_transport_noheap
+VARIANTS = $(BUILD)/test_core_noheap $(BUILD)/test_rfc_noheap $(BUILD)/memory_transport_noheap $(BUILD)/test_tls_noheap
 
-.PHONY: all examples tests demo test clean check-deps autobahn_client
+.PHONY: all examples tests demo test clean check-deps autobahn_client anchors
 
 all: examples
 
@@ -44,6 +46,27 @@ $(BUILD)/test_rfc_noheap: tests/rfc.c tests/test.h wsclient.h | check-deps $(BUI
 
 $(BUILD)/test_%: tests/%.c tests/test.h wsclient.h | check-deps $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) -I. -Itests $< -o $@ $(LDLIBS)
+
+# tools/pem2c: PEM CA certificates -> C array of BearSSL trust anchors.
+$(BUILD)/pem2c: tools/pem2c.c wsclient.h | check-deps $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ $(LDLIBS)
+
+anchors: $(BUILD)/pem2c
+	@test -n "$(PEM)" || { echo "usage: make anchors PEM=cas.pem [OUT=anchors.c] [NAME=wsc_trust_anchors]" >&2; exit 2; }
+	$(BUILD)/pem2c -n $(or $(NAME),wsc_trust_anchors) $(PEM) > $(or $(OUT),anchors.c)
+
+# The TLS tests compile in anchors made by pem2c from the test CA.
+$(BUILD)/certs/ca.pem: tests/mkcerts.sh | check-deps
+	bash tests/mkcerts.sh $(BUILD)/certs && touch $@
+
+$(BUILD)/test_anchors.c: $(BUILD)/pem2c $(BUILD)/certs/ca.pem
+	$(BUILD)/pem2c -n test_anchors $(BUILD)/certs/ca.pem > $@
+
+$(BUILD)/test_tls: tests/tls.c tests/test.h wsclient.h $(BUILD)/test_anchors.c | check-deps $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) -I. -Itests -I$(BUILD) $< -o $@ $(LDLIBS)
+
+$(BUILD)/test_tls_noheap: tests/tls.c tests/test.h wsclient.h $(BUILD)/test_anchors.c | check-deps $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) $(NOHEAP) -DWSCLIENT_MAX_MESSAGE='(2u*1024u*1024u)' -I. -Itests -I$(BUILD) $< -o $@ $(LDLIBS)
 
 demo: examples
 	bash examples/demo.sh $(BUILD)

@@ -8,11 +8,24 @@
 #   other-ca.pem/key      an unrelated CA
 #   untrusted.pem/key     leaf for localhost signed by other-ca (untrusted issuer)
 #   expired.pem/key       leaf for localhost signed by ca, expired in 2020
+#   notyet.pem/key        leaf for localhost signed by ca, valid from 2090
+#   selfsigned.pem/key    self-signed leaf for localhost
+#   int-ca.pem/key        intermediate CA signed by ca
+#   leaf-int.pem/key      leaf for localhost signed by int-ca (alone: the intermediate is missing)
+#   chain-int.pem         leaf-int.pem + int-ca.pem (a good chain)
+#   chain-notca.pem       leaf signed by a CA:FALSE certificate, + that certificate
+#   chain-dn.pem          leaf-int.pem + other-ca.pem (the issuer sent is the wrong one)
+#   badsig.pem/key        leaf naming ca as issuer but signed by another key
+#   ipsan.pem/key         leaf with DNS:127.0.0.1 and IP:127.0.0.2 only (no IP SAN 127.0.0.1)
+#   ip6san.pem/key        leaf with IP:::1 only
+#   *.pin                 the sha256// pin (base64 SHA-256 of the SubjectPublicKeyInfo) of server, selfsigned
 set -euo pipefail
 dir=${1:?usage: mkcerts.sh DIR}
 mkdir -p "$dir"
 cd "$dir"
-outputs="ca.pem server.pem server-rsa.pem server-chain.pem wrong.pem other-ca.pem untrusted.pem expired.pem"
+outputs="ca.pem server.pem server-rsa.pem server-chain.pem wrong.pem other-ca.pem untrusted.pem expired.pem
+         notyet.pem selfsigned.pem chain-int.pem chain-notca.pem chain-dn.pem badsig.pem ipsan.pem ip6san.pem
+         server.pin selfsigned.pin"
 all=1
 for f in $outputs; do [ -s "$f" ] || all=0; done
 if [ $all = 1 ] && openssl x509 -checkend 86400 -noout -in server.pem >/dev/null 2>&1; then exit 0; fi
@@ -47,15 +60,18 @@ make_leaf wrong ec ca wrong.example "DNS:wrong.example"
 make_leaf untrusted ec other-ca localhost "$local_san"
 cat server.pem ca.pem > server-chain.pem
 
-# An expired leaf: openssl ca takes explicit start and end dates.
+# Leaves with fixed dates: openssl ca takes explicit start and end dates.
 ec_key expired.key
 openssl req -new -key expired.key -out expired.csr -subj "/CN=localhost" 2>/dev/null
+ec_key notyet.key
+openssl req -new -key notyet.key -out notyet.csr -subj "/CN=localhost" 2>/dev/null
 rm -rf ca-db && mkdir ca-db && : > ca-db/index.txt && echo 1000 > ca-db/serial
 cat > ca-db/ca.cnf <<CNF
 [ ca ]
 default_ca = test
 [ test ]
 database = ca-db/index.txt
+unique_subject = no
 serial = ca-db/serial
 new_certs_dir = ca-db
 default_md = sha256
@@ -70,7 +86,43 @@ subjectAltName = $local_san
 CNF
 openssl ca -batch -config ca-db/ca.cnf -cert ca.pem -keyfile ca.key -in expired.csr -out expired.pem \
     -startdate 20200101000000Z -enddate 20200201000000Z -extensions leaf -notext 2>/dev/null
-rm -rf ca-db expired.csr ca.srl other-ca.srl
+openssl ca -batch -config ca-db/ca.cnf -cert ca.pem -keyfile ca.key -in notyet.csr -out notyet.pem \
+    -startdate 20900101000000Z -enddate 20910101000000Z -extensions leaf -notext 2>/dev/null
+rm -rf ca-db expired.csr notyet.csr
 
-for f in server server-rsa wrong; do openssl verify -CAfile ca.pem "$f.pem" >/dev/null; done
+# A self-signed leaf.
+ec_key selfsigned.key
+openssl req -x509 -new -key selfsigned.key -out selfsigned.pem -days 30 -subj "/CN=localhost" \
+    -addext "subjectAltName=$local_san" 2>/dev/null
+
+# Chains through an intermediate CA, good and bad.
+ec_key int-ca.key
+openssl req -new -key int-ca.key -out int-ca.csr -subj "/CN=wsclient intermediate CA" 2>/dev/null
+printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n' > int-ca.ext
+openssl x509 -req -in int-ca.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out int-ca.pem -days 30 -extfile int-ca.ext 2>/dev/null
+make_leaf leaf-int ec int-ca localhost "$local_san"
+cat leaf-int.pem int-ca.pem > chain-int.pem
+cat leaf-int.pem other-ca.pem > chain-dn.pem
+make_leaf notca ec ca "wsclient not a CA" "DNS:notca.example"   # CA:FALSE, yet it signs below
+make_leaf leaf-notca ec notca localhost "$local_san"
+cat leaf-notca.pem notca.pem > chain-notca.pem
+# The issuer's name is ca's, the signature is another key's.
+ec_key fake-ca.key
+openssl req -x509 -new -key fake-ca.key -out fake-ca.pem -days 30 -subj "/CN=wsclient test CA" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+make_leaf badsig ec fake-ca localhost "$local_san"
+rm -f int-ca.csr int-ca.ext fake-ca.key fake-ca.pem
+
+# IP addresses are matched against IP SANs only, never DNS names or the CN.
+make_leaf ipsan ec ca 127.0.0.1 "DNS:127.0.0.1,IP:127.0.0.2"
+make_leaf ip6san ec ca "::1" "IP:::1"
+rm -f ./*.srl
+
+# Pins: base64 SHA-256 of the SubjectPublicKeyInfo, as curl --pinnedpubkey takes them.
+for f in server selfsigned; do
+    openssl x509 -in "$f.pem" -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64 > "$f.pin"
+done
+
+for f in server server-rsa wrong ipsan ip6san; do openssl verify -CAfile ca.pem "$f.pem" >/dev/null; done
+openssl verify -CAfile ca.pem -untrusted int-ca.pem leaf-int.pem >/dev/null
 openssl verify -CAfile other-ca.pem untrusted.pem >/dev/null

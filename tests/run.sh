@@ -26,7 +26,7 @@ start_server() {
     pids+=($!)
     local i
     for i in $(seq 1 100); do
-        if grep -q '^PORT ' "$out" 2>/dev/null; then
+        if grep -q '^PORT [0-9][0-9]*$' "$out" 2>/dev/null; then
             export "$var=$(sed -n 's/^PORT //p' "$out" | head -n1)"
             return 0
         fi
@@ -46,6 +46,21 @@ start_server WSC_TEST_V6ONLY_PORT ws_server.py --host ::1
 start_server WSC_TEST_RFC_PORT rfc_server.py --report "$build/autobahn-ws.txt"
 start_server WSC_TEST_RFC_TLS_PORT rfc_server.py --report "$build/autobahn-wss.txt" --tls "$certs/server.pem" "$certs/server.key"
 export WSC_TEST_CERTS="$certs"
+
+# tests/tls_server.py: one process, a listener per TLS version and per
+# certificate case; each port goes to WSC_TLS_<NAME>_PORT.
+tls_listen=()
+for v in 1.0 1.1 1.2 1.3; do tls_listen+=(--listen "V${v/./}" "$certs/server.pem" "$certs/server.key" "$v-$v"); done
+for c in server expired notyet selfsigned chain-int leaf-int chain-notca chain-dn badsig ipsan ip6san; do
+    key=$c; case $c in chain-int|chain-dn) key=leaf-int;; chain-notca) key=leaf-notca;; esac
+    name=$(printf '%s' "$c" | tr 'a-z-' 'A-Z_')
+    tls_listen+=(--listen "$name" "$certs/$c.pem" "$certs/$key.key" any)
+done
+"$py" "$here/tls_server.py" "${tls_listen[@]}" > "$build/server-tls.out" 2> "$build/server-tls.err" &
+pids+=($!)
+for i in $(seq 1 100); do grep -q '^READY' "$build/server-tls.out" 2>/dev/null && break; sleep 0.1; done
+if ! grep -q '^READY' "$build/server-tls.out"; then echo "tls_server.py did not start: $(cat "$build/server-tls.err")" >&2; exit 2; fi
+while read -r _ name port; do export "WSC_TLS_${name}_PORT=$port"; done < <(grep '^PORT ' "$build/server-tls.out")
 
 passed=0; failed=0
 for prog in "$build"/test_*; do

@@ -1,0 +1,669 @@
+/* tls.c - the TLS of a connect, against real TLS servers on loopback:
+   tests/tls_server.py (Python's ssl, that is OpenSSL 3, one listener per TLS
+   version and per certificate case) and tests/ws_server.py (python3-websockets
+   over OpenSSL), both started by tests/run.sh, with certificates made at test
+   time by tests/mkcerts.sh.
+
+   Covered: the version mask against servers restricted to one version each,
+   the negotiated version and cipher, every trust source (system bundle via
+   SSL_CERT_FILE / SSL_CERT_DIR, CA file and directory, PEM in memory,
+   compiled-in anchors made by tools/pem2c), pinning, the insecure mode, each
+   certificate failure by name, the clock hook, the memory modes (with the RAM
+   each one holds, printed), session resumption as the server sees it, and the
+   TLS shutdown both ways. */
+#include <stddef.h>
+
+#ifndef WSCLIENT_NO_HEAP
+/* A counting allocator: the RAM a socket holds in each memory mode. */
+static void *count_malloc(size_t n);
+static void *count_realloc(void *p, size_t n);
+static void count_free(void *p);
+#define WSCLIENT_MALLOC(size, user) ((void)(user), count_malloc(size))
+#define WSCLIENT_REALLOC(ptr, size, user) ((void)(user), count_realloc(ptr, size))
+#define WSCLIENT_FREE(ptr, user) ((void)(user), count_free(ptr))
+#endif
+
+#define WSCLIENT_IMPLEMENTATION
+#include "wsclient.h"
+#include "test.h"
+
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "test_anchors.c" /* made by build/pem2c from build/certs/ca.pem (Makefile) */
+
+#ifndef WSCLIENT_NO_HEAP
+static size_t heap_live, heap_peak;
+
+#define COUNT_HEAD 16 /* keeps the block size; a multiple of max_align_t on the usual targets */
+
+static void *count_malloc(size_t n) {
+    unsigned char *p = (unsigned char *)malloc(n + COUNT_HEAD);
+    if (!p) return NULL;
+    memcpy(p, &n, sizeof n);
+    heap_live += n;
+    if (heap_live > heap_peak) heap_peak = heap_live;
+    return p + COUNT_HEAD;
+}
+
+static void count_free(void *q) {
+    size_t n;
+    unsigned char *p = (unsigned char *)q;
+    if (!p) return;
+    memcpy(&n, p - COUNT_HEAD, sizeof n);
+    heap_live -= n;
+    free(p - COUNT_HEAD);
+}
+
+static void *count_realloc(void *q, size_t n) {
+    unsigned char *p;
+    size_t old = 0;
+    if (!q) return count_malloc(n);
+    memcpy(&old, (unsigned char *)q - COUNT_HEAD, sizeof old);
+    p = (unsigned char *)realloc((unsigned char *)q - COUNT_HEAD, n + COUNT_HEAD);
+    if (!p) return NULL;
+    memcpy(p, &n, sizeof n);
+    heap_live = heap_live - old + n;
+    if (heap_live > heap_peak) heap_peak = heap_live;
+    return p + COUNT_HEAD;
+}
+#endif
+
+static char certs[512];
+static int ws_tls_port; /* tests/ws_server.py over TLS (python3-websockets) */
+
+static int env_port(const char *name) {
+    const char *v = getenv(name);
+    if (!v || !v[0]) { printf("%s is not set: run through tests/run.sh (make test)\n", name); exit(2); }
+    return atoi(v);
+}
+
+static int tls_port(const char *name) {
+    char var[64];
+    snprintf(var, sizeof var, "WSC_TLS_%s_PORT", name);
+    return env_port(var);
+}
+
+static const char *cert(const char *file) {
+    static char path[4][600];
+    static int next;
+    char *p = path[next++ % 4];
+    snprintf(p, sizeof path[0], "%s/%s", certs, file);
+    return p;
+}
+
+static long long now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A file's first line (a pin made by mkcerts.sh), without the newline. */
+static const char *read_line(const char *file, char *out, size_t cap) {
+    FILE *f = fopen(cert(file), "r");
+    out[0] = 0;
+    if (f) {
+        if (fgets(out, (int)cap, f)) out[strcspn(out, "\r\n")] = 0;
+        fclose(f);
+    }
+    return out;
+}
+
+static wsc_config tls_cfg(const char *host, int port, const char *path) {
+    wsc_config c;
+    memset(&c, 0, sizeof c);
+    c.address = host;
+    c.port = port;
+    c.path = path;
+    c.tls = 1;
+    c.timeout_ms = 5000;
+    c.ca_file = cert("ca.pem");
+    return c;
+}
+
+/* Opens, and closes again when it opened: 1 if the connect succeeded. */
+static int try_open(const wsc_config *c) {
+    int ok = wsc_open("t", c);
+    if (ok) wsc_close("t");
+    return ok;
+}
+
+/* Fails with code and every one of the words (NULL-terminated list). */
+static int fails_with(const wsc_config *c, wsc_result code, const char *w1, const char *w2) {
+    int ok = !try_open(c) && wsc_error_code() == code && (!w1 || strstr(wsc_error_info(), w1)) &&
+             (!w2 || strstr(wsc_error_info(), w2));
+    if (!ok) printf("  expected %d with '%s' '%s', got %d: %s\n", (int)code, w1 ? w1 : "", w2 ? w2 : "",
+                    (int)wsc_error_code(), wsc_error_info());
+    return ok;
+}
+
+/* The first message of socket name, NUL-terminated into buf. */
+static int first_message(const char *name, char *buf, size_t cap) {
+    long n = wsc_read(name, buf, cap, 5000, NULL);
+    if (n < 0) { printf("  read on %s: %s\n", name, wsc_error_info()); buf[0] = 0; }
+    return n >= 0;
+}
+
+/* ---- the version mask, against one server per TLS version ---- */
+
+static void mask_range(unsigned mask, unsigned *lo, unsigned *hi) {
+    static const unsigned bits[3] = {WSC_TLS1, WSC_TLS1_1, WSC_TLS1_2};
+    int i;
+    if (mask == 0) mask = WSC_TLS_DEFAULT;
+    *lo = *hi = 0;
+    for (i = 0; i < 3; i++)
+        if (mask & bits[i]) {
+            if (!*lo) *lo = 0x0301u + (unsigned)i;
+            *hi = 0x0301u + (unsigned)i;
+        }
+}
+
+TEST(every_mask_against_every_version) {
+    static const char *const names[4] = {"V10", "V11", "V12", "V13"};
+    static const unsigned versions[4] = {0x0301, 0x0302, 0x0303, 0x0304};
+    int v, ok, bad = 0;
+    unsigned mask, lo, hi;
+    for (v = 0; v < 4; v++) {
+        int port = tls_port(names[v]);
+        for (mask = 0; mask < 64; mask++) {
+            wsc_config c = tls_cfg("localhost", port, "/");
+            wsc_tls_info info;
+            const char *want = NULL;
+            wsc_result want_code = WSC_OK;
+            c.ssl_options = mask;
+            mask_range(mask, &lo, &hi);
+            if (!lo) { want_code = WSC_ERR_TLS_VERSION; want = "allows no version BearSSL implements"; }
+            else if (versions[v] == 0x0304) { want_code = WSC_ERR_TLS; want = "BearSSL has no TLS 1.3"; }
+            else if (versions[v] > hi) { want_code = WSC_ERR_TLS; want = "alert 70 (protocol_version)"; }
+            else if (versions[v] < lo) { want_code = WSC_ERR_TLS; want = "outside the mask"; }
+            ok = wsc_open("v", &c);
+            if (ok) {
+                ok = want_code == WSC_OK && wsc_tls_get_info("v", &info) && info.version == versions[v] &&
+                     strcmp(info.cipher_name, "unknown") != 0;
+                wsc_close("v");
+            } else {
+                ok = want_code != WSC_OK && wsc_error_code() == want_code && strstr(wsc_error_info(), want) != NULL;
+            }
+            if (!ok) {
+                bad++;
+                printf("  mask 0x%02x against %s: %s (wanted %s)\n", mask, names[v], ok ? "" : wsc_error_info(),
+                       want ? want : "a connection");
+            }
+            CHECK(ok);
+        }
+    }
+    CHECKF(bad == 0, "%d of 256 combinations wrong", bad);
+}
+
+TEST(negotiated_version_and_cipher) {
+    wsc_config c = tls_cfg("localhost", tls_port("SERVER"), "/info");
+    wsc_tls_info info;
+    char msg[128];
+    CHECK(wsc_open("i", &c));
+    CHECK(wsc_tls_get_info("i", &info) == 1);
+    CHECK(first_message("i", msg, sizeof msg));
+    printf("  server says '%s'; wsc_tls_get_info: %s 0x%04x %s\n", msg, info.version_name, info.cipher_suite, info.cipher_name);
+    CHECK(info.version == 0x0303 && strcmp(info.version_name, "TLS 1.2") == 0 && strncmp(msg, "TLSv1.2 ", 8) == 0);
+    /* OpenSSL's name and the IANA one describe the same suite */
+    CHECK(strstr(info.cipher_name, "ECDHE_ECDSA") && strstr(msg, "ECDHE-ECDSA") &&
+          (strstr(info.cipher_name, "CHACHA20") != NULL) == (strstr(msg, "CHACHA20") != NULL));
+    wsc_close("i");
+    c = tls_cfg("localhost", tls_port("V10"), "/info");
+    CHECK(wsc_open("i", &c) && wsc_tls_get_info("i", &info) && first_message("i", msg, sizeof msg));
+    printf("  server says '%s'; wsc_tls_get_info: %s 0x%04x %s\n", msg, info.version_name, info.cipher_suite, info.cipher_name);
+    CHECK(info.version == 0x0301 && strcmp(info.version_name, "TLS 1.0") == 0 && strncmp(msg, "TLSv1 ", 6) == 0 &&
+          strstr(info.cipher_name, "_CBC_SHA") != NULL);
+    wsc_close("i");
+    /* not for plain sockets, nor unknown names */
+    CHECK(wsc_connect("p", "127.0.0.1", env_port("WSC_TEST_PLAIN_PORT"), "/", NULL, 5000));
+    CHECK(!wsc_tls_get_info("p", &info) && wsc_error_code() == WSC_ERR_STATE);
+    wsc_close("p");
+    CHECK(!wsc_tls_get_info("nobody", &info) && wsc_error_code() == WSC_ERR_UNKNOWN_SOCKET);
+}
+
+/* ---- certificates: each failure by name ---- */
+
+TEST(certificate_failures_are_named) {
+    wsc_config c;
+    c = tls_cfg("localhost", tls_port("SELFSIGNED"), "/");
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "not trusted", "BearSSL error 62"));
+    c = tls_cfg("localhost", tls_port("EXPIRED"), "/");
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "expired on 2020-02-01 00:00:00 UTC", "BearSSL error 54"));
+    c = tls_cfg("localhost", tls_port("NOTYET"), "/");
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "not valid before 2090-01-01 00:00:00 UTC", "BearSSL error 54"));
+    c = tls_cfg("localhost", tls_port("SERVER"), "/");
+    c.server_name = "wrong.example";
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "host name: it is not for wrong.example", "it is for localhost, 127.0.0.1"));
+    /* the chain */
+    c = tls_cfg("localhost", tls_port("CHAIN_INT"), "/");
+    CHECK(try_open(&c)); /* leaf + intermediate: good */
+    c = tls_cfg("localhost", tls_port("LEAF_INT"), "/");
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "not trusted", "intermediate"));
+    c = tls_cfg("localhost", tls_port("CHAIN_NOTCA"), "/");
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "bad certificate chain", "not a CA"));
+    c = tls_cfg("localhost", tls_port("CHAIN_DN"), "/");
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "bad certificate chain", "issuer"));
+    c = tls_cfg("localhost", tls_port("BADSIG"), "/");
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "bad certificate chain", "signature does not verify"));
+    /* untrusted issuer */
+    c = tls_cfg("localhost", tls_port("SERVER"), "/");
+    c.ca_file = cert("other-ca.pem");
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "not trusted", NULL));
+}
+
+TEST(ip_addresses_match_ip_sans_only) {
+    wsc_config c;
+    c = tls_cfg("127.0.0.1", tls_port("SERVER"), "/");
+    CHECK(try_open(&c));
+    c = tls_cfg("::1", tls_port("SERVER"), "/");
+    CHECK(try_open(&c));
+    c = tls_cfg("127.0.0.1", tls_port("IPSAN"), "/"); /* DNS:127.0.0.1 and CN 127.0.0.1 do not count */
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "no IP address entry for 127.0.0.1", "127.0.0.2"));
+    c = tls_cfg("::1", tls_port("IP6SAN"), "/");
+    CHECK(try_open(&c));
+    c = tls_cfg("127.0.0.1", tls_port("IP6SAN"), "/");
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "no IP address entry for 127.0.0.1", NULL));
+    c = tls_cfg("localhost", tls_port("IP6SAN"), "/");
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "it is not for localhost", NULL));
+    c = tls_cfg("[::1]", tls_port("IP6SAN"), "/");
+    c.server_name = "::1"; /* an IP given as the name to check is an IP too */
+    CHECK(try_open(&c));
+}
+
+static int async_event, async_code;
+static char async_text[256];
+static void record(const wsc_event_data *ev) {
+    if (ev->event == WSC_EVENT_ERROR || ev->event == WSC_EVENT_CLOSE || !async_event) {
+        async_event = ev->event;
+        async_code = ev->code;
+        snprintf(async_text, sizeof async_text, "%.*s", (int)ev->length, ev->message ? ev->message : "");
+    }
+}
+
+static void pump_until_gone(const char *name) {
+    long long end = now_ms() + 5000;
+    while (wsc_exist(name) && now_ms() < end) wsc_pump(50);
+}
+
+TEST(async_sockets_get_the_same_words) {
+    wsc_config c = tls_cfg("localhost", tls_port("EXPIRED"), "/");
+    c.callback = record;
+    async_event = 0;
+    CHECK(wsc_open("a", &c));
+    pump_until_gone("a");
+    CHECK(async_event == WSC_EVENT_ERROR && async_code == WSC_ERR_CERTIFICATE && strstr(async_text, "expired on 2020-02-01"));
+}
+
+/* ---- the clock hook ---- */
+
+static long long hook_time;
+static void *hook_user;
+static long long fake_clock(void *user) { hook_user = user; return hook_time; }
+
+TEST(clock_hook) {
+    int marker;
+    wsc_config c = tls_cfg("localhost", tls_port("SERVER"), "/");
+    c.unix_time = fake_clock;
+    c.user = &marker;
+    c.tls_no_resume = 1; /* each connect checks the certificate */
+    hook_time = (long long)time(NULL) + 40LL * 86400; /* the test certificates last 30 days */
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "the server certificate expired on", NULL));
+    CHECK(hook_user == &marker);
+    hook_time = 1577836800; /* 2020-01-01 */
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "is not valid before", "the time now: 2020-01-01 00:00:00 UTC"));
+    hook_time = (long long)time(NULL);
+    CHECK(try_open(&c));
+    hook_time = -1;
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "knows no time", "BearSSL error 53"));
+    /* and the other way: the expired and the future certificates become valid */
+    c.port = tls_port("EXPIRED");
+    hook_time = 1579046400; /* 2020-01-15 */
+    CHECK(try_open(&c));
+    c.port = tls_port("NOTYET");
+    hook_time = 3802291200LL; /* 2090-06-01 */
+    CHECK(try_open(&c));
+}
+
+/* ---- trust sources ---- */
+
+static void write_file(const char *path, const char *a, const char *b) {
+    FILE *out = fopen(path, "wb");
+    const char *src[2];
+    int i;
+    src[0] = a;
+    src[1] = b;
+    for (i = 0; i < 2 && out; i++) {
+        FILE *in = src[i] ? fopen(src[i], "rb") : NULL;
+        char buf[4096];
+        size_t n;
+        while (in && (n = fread(buf, 1, sizeof buf, in)) > 0) fwrite(buf, 1, n, out);
+        if (in) fclose(in);
+    }
+    if (out) fclose(out);
+}
+
+TEST(trust_sources) {
+    wsc_config c = tls_cfg("localhost", tls_port("SERVER"), "/");
+    char dir[700], other[700], path[1500];
+    size_t len = 0;
+    char *pem;
+    /* compiled-in anchors (tools/pem2c), first in precedence */
+    CHECK(test_anchors_count == 1);
+    c.trust_anchors = test_anchors;
+    c.trust_anchor_count = test_anchors_count;
+    c.ca_file = cert("other-ca.pem");
+    CHECK(try_open(&c));
+    c.trust_anchor_count = 0;
+    CHECK(fails_with(&c, WSC_ERR_ARGUMENT, "trust_anchor_count", NULL));
+    c.trust_anchors = NULL;
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "not trusted", NULL)); /* now ca_file counts */
+    /* PEM in memory, before ca_file */
+    pem = wsc__read_file(wsc__slot_mem(0), cert("ca.pem"), &len);
+    c.ca_pem = pem;
+    c.ca_pem_len = len;
+    CHECK(pem && try_open(&c));
+    c.ca_pem = "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n";
+    c.ca_pem_len = 0;
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "ca_pem", NULL));
+    wsc_free(pem);
+    c.ca_pem = NULL;
+    /* a CA file that changes between connects is read again */
+    snprintf(path, sizeof path, "%s/changing-ca.pem", certs);
+    write_file(path, cert("other-ca.pem"), NULL);
+    c.ca_file = path;
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "not trusted", NULL));
+    write_file(path, cert("other-ca.pem"), cert("ca.pem"));
+    CHECK(try_open(&c));
+    /* a directory: every regular file, links followed, others skipped */
+    snprintf(dir, sizeof dir, "%s/ca-dir", certs);
+    snprintf(other, sizeof other, "%s/other-dir", certs);
+    mkdir(dir, 0755);
+    mkdir(other, 0755);
+    snprintf(path, sizeof path, "%s/ca.pem", dir);
+    write_file(path, cert("ca.pem"), NULL);
+    snprintf(path, sizeof path, "%s/0a1b2c3d.0", dir);
+    unlink(path);
+    CHECK(symlink("ca.pem", path) == 0);
+    snprintf(path, sizeof path, "%s/README", dir);
+    { FILE *f = fopen(path, "w"); if (f) { fputs("not a certificate\n", f); fclose(f); } }
+    snprintf(path, sizeof path, "%s/sub", dir);
+    mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/other.pem", other);
+    write_file(path, cert("other-ca.pem"), NULL);
+    c.ca_file = dir;
+    CHECK(try_open(&c));
+    c.ca_file = other;
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "not trusted", NULL));
+    /* the system's: SSL_CERT_FILE, then SSL_CERT_DIR (a ':' list) */
+    c.ca_file = NULL;
+    setenv("SSL_CERT_FILE", cert("ca.pem"), 1);
+    setenv("SSL_CERT_DIR", other, 1);
+    CHECK(try_open(&c));
+    unsetenv("SSL_CERT_FILE");
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "not trusted", NULL));
+    snprintf(path, sizeof path, "%s:%s", other, dir);
+    setenv("SSL_CERT_DIR", path, 1);
+    CHECK(try_open(&c));
+    snprintf(path, sizeof path, "%s/no-such-dir", certs);
+    setenv("SSL_CERT_DIR", path, 1);
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "cannot read the certificate directories", NULL));
+    unsetenv("SSL_CERT_DIR");
+    setenv("SSL_CERT_FILE", cert("missing.pem"), 1);
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "missing.pem", NULL));
+    setenv("SSL_CERT_FILE", cert("ca.pem"), 1);
+    CHECK(try_open(&c));
+    /* verification stays on unless the insecure mode is chosen */
+    c = tls_cfg("localhost", tls_port("SELFSIGNED"), "/");
+    c.ca_file = NULL;
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "not trusted", NULL));
+    c.dangerous_no_certificate_check = 1;
+    CHECK(try_open(&c));
+}
+
+/* ---- key pinning ---- */
+
+static int b64(int ch) {
+    const char *tab = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", *p = strchr(tab, ch);
+    return ch && p ? (int)(p - tab) : -1;
+}
+
+static void pin_raw(const char *text, unsigned char out[32]) {
+    unsigned acc = 0, bits = 0, k = 0;
+    for (; *text && *text != '='; text++) {
+        acc = (acc << 6) | (unsigned)b64(*text);
+        if ((bits += 6) >= 8) { bits -= 8; if (k < 32) out[k++] = (unsigned char)(acc >> bits); }
+    }
+}
+
+TEST(pinning) {
+    char server_pin[80], self_pin[80], pins[300], want[100];
+    unsigned char raw[64];
+    wsc_config c = tls_cfg("localhost", tls_port("SERVER"), "/");
+    read_line("server.pin", server_pin, sizeof server_pin);
+    read_line("selfsigned.pin", self_pin, sizeof self_pin);
+    CHECK(strlen(server_pin) == 44 && strlen(self_pin) == 44);
+    c.tls_no_resume = 1;
+    snprintf(pins, sizeof pins, "sha256//%s", server_pin);
+    c.pinned_keys = pins;
+    CHECK(try_open(&c));
+    snprintf(pins, sizeof pins, "sha256//%s", self_pin);
+    snprintf(want, sizeof want, "its pin is sha256//%s", server_pin);
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "matches none of the pinned keys", want));
+    snprintf(pins, sizeof pins, "sha256//%s; %s", self_pin, server_pin); /* one of several, prefix optional */
+    CHECK(try_open(&c));
+    c.pinned_keys = NULL;
+    pin_raw(self_pin, raw);
+    pin_raw(server_pin, raw + 32);
+    c.pinned_keys_raw = raw;
+    c.pinned_keys_raw_count = 1;
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "pinned keys", NULL));
+    c.pinned_keys_raw_count = 2;
+    CHECK(try_open(&c));
+    c.pinned_keys_raw = NULL;
+    c.pinned_keys_raw_count = 0;
+    c.pinned_keys = "sha256//tooshort=";
+    CHECK(fails_with(&c, WSC_ERR_ARGUMENT, "tooshort", NULL));
+    /* a pin is on top of the chain check... */
+    c = tls_cfg("localhost", tls_port("SELFSIGNED"), "/");
+    c.tls_no_resume = 1;
+    c.pinned_keys = self_pin;
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "not trusted", NULL));
+    /* ...unless pin_only says a pin alone is enough */
+    c.pin_only = 1;
+    c.ca_file = NULL;
+    CHECK(try_open(&c));
+    c.pinned_keys = server_pin;
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "matches none of the pinned keys", NULL));
+    c.pinned_keys = NULL;
+    CHECK(fails_with(&c, WSC_ERR_ARGUMENT, "pin_only needs", NULL));
+}
+
+/* ---- memory modes ---- */
+
+static int echo_1m(const char *name, int binary) {
+    size_t n = 1u << 20, i;
+    unsigned char *msg = (unsigned char *)malloc(n + 1), *back = (unsigned char *)malloc(n + 1);
+    long k;
+    int ok, got = -1;
+    for (i = 0; i < n; i++) msg[i] = (unsigned char)('a' + (i * 7) % 26);
+    ok = binary ? wsc_write_binary(name, msg, n) : wsc_write_text(name, (const char *)msg, n);
+    k = ok ? wsc_read(name, back, n + 1, 10000, &got) : -2;
+    ok = ok && k == (long)n && got == binary && memcmp(msg, back, n) == 0;
+    if (!ok) printf("  1 MiB echo on %s: got %ld: %s\n", name, k, wsc_error_info());
+    free(msg);
+    free(back);
+    return ok;
+}
+
+TEST(memory_modes) {
+    static const unsigned frags[] = {0, 4096, 2048, 1024, 512};
+    int half, i;
+    wsc_config c;
+    printf("  RAM per socket (wss://, idle after connect; compiled-in anchors):\n");
+    printf("  %-12s %-9s %9s %9s %11s %12s\n", "mode", "fragment", "TLS buf", "TLS state", "socket", "connect peak");
+    for (half = 0; half < 2; half++) {
+        for (i = 0; i < 5; i++) {
+            wsc_tls_info info;
+            size_t socket_bytes = 0, peak = 0;
+            int ok;
+#ifndef WSCLIENT_NO_HEAP
+            size_t before = heap_live;
+#endif
+            c = tls_cfg("localhost", ws_tls_port, "/echo");
+            c.ca_file = NULL;
+            c.trust_anchors = test_anchors;
+            c.trust_anchor_count = test_anchors_count;
+            c.tls_half_duplex = half;
+            c.tls_max_fragment = frags[i];
+            c.tls_no_resume = 1;
+#ifndef WSCLIENT_NO_HEAP
+            heap_peak = heap_live;
+#endif
+            ok = wsc_open("m", &c);
+#ifndef WSCLIENT_NO_HEAP
+            socket_bytes = heap_live - before;
+            peak = heap_peak - before;
+#endif
+            CHECKF(ok, "%s %u: %s", half ? "half" : "full", frags[i], wsc_error_info());
+            if (!ok) continue;
+            CHECK(wsc_tls_get_info("m", &info) && info.half_duplex == half && info.max_fragment == (frags[i] ? frags[i] : 16384));
+            printf("  %-12s %-9u %9lu %9lu %11lu %12lu\n", half ? "half duplex" : "full duplex", info.max_fragment,
+                   (unsigned long)info.buffer_size, (unsigned long)info.context_size, (unsigned long)socket_bytes, (unsigned long)peak);
+            CHECKF(echo_1m("m", 0) && echo_1m("m", 1), "%s %u", half ? "half" : "full", frags[i]);
+            CHECK(wsc_close("m") == 1);
+        }
+    }
+    c = tls_cfg("localhost", ws_tls_port, "/echo");
+    c.tls_max_fragment = 3000;
+    CHECK(fails_with(&c, WSC_ERR_ARGUMENT, "tls_max_fragment", NULL));
+}
+
+/* ---- session resumption, as the server sees it ---- */
+
+static int session_says(const wsc_config *c, const char *want, int want_resumed) {
+    char msg[32];
+    wsc_tls_info info;
+    int ok = wsc_open("s", c) && first_message("s", msg, sizeof msg) && wsc_tls_get_info("s", &info);
+    ok = ok && strcmp(msg, want) == 0 && info.resumed == want_resumed;
+    if (!ok) printf("  wanted '%s' (resumed %d): %s\n", want, want_resumed, wsc_error_info());
+    wsc_close("s");
+    return ok;
+}
+
+TEST(session_resumption) {
+    char pin[80], pins[100];
+    long long t0, full, resumed;
+    int i;
+    wsc_config c = tls_cfg("localhost", tls_port("SERVER"), "/session");
+    wsc_tls_clear_cache();
+    CHECK(session_says(&c, "new", 0));
+    CHECK(session_says(&c, "reused", 1));
+    CHECK(session_says(&c, "reused", 1));
+    c.tls_no_resume = 1; /* the switch, and it leaves the kept session alone */
+    CHECK(session_says(&c, "new", 0));
+    c.tls_no_resume = 0;
+    CHECK(session_says(&c, "reused", 1));
+    wsc_tls_clear_cache();
+    CHECK(session_says(&c, "new", 0));
+    /* another trust source, another session */
+    c.ca_file = NULL;
+    c.trust_anchors = test_anchors;
+    c.trust_anchor_count = test_anchors_count;
+    CHECK(session_says(&c, "new", 0));
+    CHECK(session_says(&c, "reused", 1));
+    /* a resumed handshake sees no certificate: a session made without a pin
+       is not resumed with one, so the pin is checked */
+    read_line("selfsigned.pin", pin, sizeof pin);
+    c.pinned_keys = pin;
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "pinned keys", NULL));
+    /* the insecure mode neither keeps nor uses sessions */
+    c = tls_cfg("localhost", tls_port("SERVER"), "/session");
+    wsc_tls_clear_cache();
+    c.dangerous_no_certificate_check = 1;
+    CHECK(session_says(&c, "new", 0));
+    CHECK(session_says(&c, "new", 0));
+    c.dangerous_no_certificate_check = 0;
+    CHECK(session_says(&c, "new", 0));
+    /* what it saves, printed (make bench measures it properly) */
+    c.path = "/";
+    c.tls_no_resume = 1;
+    t0 = now_ms();
+    for (i = 0; i < 20; i++) CHECK(try_open(&c));
+    full = now_ms() - t0;
+    c.tls_no_resume = 0;
+    t0 = now_ms();
+    for (i = 0; i < 20; i++) CHECK(try_open(&c));
+    resumed = now_ms() - t0;
+    printf("  20 connects (with close handshake): full handshakes %lld ms, resumed %lld ms\n", full, resumed);
+    snprintf(pins, sizeof pins, "%s", pin); /* keep the pin buffer alive to the end */
+}
+
+/* ---- shutdown ---- */
+
+TEST(close_sends_close_notify) {
+    char msg[128];
+    wsc_config c = tls_cfg("localhost", tls_port("SERVER"), "/echo");
+    wsc__socket *s;
+    CHECK(wsc_open("c", &c) && wsc_write("c", "hi") && first_message("c", msg, sizeof msg));
+    CHECK(wsc_close("c") == 1);
+    c.path = "/last-shutdown";
+    CHECK(wsc_open("c", &c) && first_message("c", msg, sizeof msg));
+    CHECKF(strcmp(msg, "clean") == 0, "server saw: %s", msg);
+    wsc_close("c");
+    /* and the check can tell: a TCP close with no close_notify */
+    c.path = "/echo";
+    CHECK(wsc_open("c", &c) && wsc_write("c", "hi") && first_message("c", msg, sizeof msg));
+    s = wsc__g.slots[wsc__find("c")];
+    shutdown(s->fd, SHUT_RDWR);
+    wsc_close("c");
+    c.path = "/last-shutdown";
+    CHECK(wsc_open("c", &c) && first_message("c", msg, sizeof msg));
+    CHECKF(strncmp(msg, "unclean", 7) == 0, "server saw: %s", msg);
+    wsc_close("c");
+}
+
+TEST(truncation_is_an_error_never_a_message) {
+    char msg[8192];
+    wsc_config c = tls_cfg("localhost", tls_port("SERVER"), "/half-frame");
+    CHECK(wsc_open("h", &c));
+    CHECK(wsc_read("h", msg, sizeof msg, 5000, NULL) == -1 && wsc_error_code() == WSC_ERR_CLOSED &&
+          strstr(wsc_error_info(), "without TLS close_notify"));
+    printf("  %s\n", wsc_error_info());
+    CHECK(wsc_read("h", msg, sizeof msg, 0, NULL) == -1); /* nothing was queued */
+    wsc_close("h");
+    c.callback = record;
+    async_event = 0;
+    CHECK(wsc_open("h", &c));
+    pump_until_gone("h");
+    CHECK(async_event == WSC_EVENT_ERROR && async_code == WSC_ERR_CLOSED && strstr(async_text, "close_notify"));
+    /* a clean TLS close in the middle of a message is still no message */
+    c.callback = NULL;
+    c.path = "/half-frame-notify";
+    CHECK(wsc_open("h", &c));
+    CHECK(wsc_read("h", msg, sizeof msg, 5000, NULL) == -1 && wsc_error_code() == WSC_ERR_CLOSED &&
+          strstr(wsc_error_info(), "without a close frame") && !strstr(wsc_error_info(), "close_notify"));
+    wsc_close("h");
+}
+
+int main(void) {
+    const char *dir = getenv("WSC_TEST_CERTS");
+    snprintf(certs, sizeof certs, "%s", dir ? dir : "build/certs");
+    ws_tls_port = env_port("WSC_TEST_TLS_PORT");
+    unsetenv("SSL_CERT_DIR");
+    setenv("SSL_CERT_FILE", cert("ca.pem"), 1);
+    RUN(every_mask_against_every_version);
+    RUN(negotiated_version_and_cipher);
+    RUN(certificate_failures_are_named);
+    RUN(ip_addresses_match_ip_sans_only);
+    RUN(async_sockets_get_the_same_words);
+    RUN(clock_hook);
+    RUN(trust_sources);
+    RUN(pinning);
+    RUN(memory_modes);
+    RUN(session_resumption);
+    RUN(close_sends_close_notify);
+    RUN(truncation_is_an_error_never_a_message);
+    wsc_close_all();
+    wsc_tls_clear_cache();
+    return test_summary("test_tls");
+}
