@@ -22,6 +22,9 @@ start_server() {
     local var=$1; shift
     local out="$build/server-$var.out"
     local script=$1; shift
+    # Empty it first: the redirect below happens in the child, maybe after the
+    # first grep, which must not find the port of a previous run.
+    : > "$out"
     "$py" "$here/$script" "$@" > "$out" 2> "$build/server-$var.err" &
     pids+=($!)
     local i
@@ -56,6 +59,7 @@ for c in server expired notyet selfsigned chain-int leaf-int chain-notca chain-d
     name=$(printf '%s' "$c" | tr 'a-z-' 'A-Z_')
     tls_listen+=(--listen "$name" "$certs/$c.pem" "$certs/$key.key" any)
 done
+: > "$build/server-tls.out"
 "$py" "$here/tls_server.py" "${tls_listen[@]}" > "$build/server-tls.out" 2> "$build/server-tls.err" &
 pids+=($!)
 for i in $(seq 1 100); do grep -q '^READY' "$build/server-tls.out" 2>/dev/null && break; sleep 0.1; done
