@@ -17,7 +17,7 @@ TESTS    = $(patsubst tests/%.c,$(BUILD)/test_%,$(filter-out tests/autobahn_clie
 NOHEAP   = -DWSCLIENT_NO_HEAP
 VARIANTS = $(BUILD)/test_core_noheap $(BUILD)/test_rfc_noheap $(BUILD)/memory_transport_noheap $(BUILD)/test_tls_noheap
 
-.PHONY: all examples tests demo test clean check-deps autobahn_client anchors
+.PHONY: all examples tests demo test clean check-deps autobahn_client anchors FORCE
 
 all: examples
 
@@ -55,9 +55,13 @@ anchors: $(BUILD)/pem2c
 	@test -n "$(PEM)" || { echo "usage: make anchors PEM=cas.pem [OUT=anchors.c] [NAME=wsc_trust_anchors]" >&2; exit 2; }
 	$(BUILD)/pem2c -n $(or $(NAME),wsc_trust_anchors) $(PEM) > $(or $(OUT),anchors.c)
 
-# The TLS tests compile in anchors made by pem2c from the test CA.
-$(BUILD)/certs/ca.pem: tests/mkcerts.sh | check-deps
-	bash tests/mkcerts.sh $(BUILD)/certs && touch $@
+# The TLS tests compile in anchors made by pem2c from the test CA. mkcerts.sh
+# runs every time (it remakes the PKI only when a file is missing or about to
+# expire); the anchors follow when ca.pem changed.
+$(BUILD)/certs/ca.pem: FORCE | check-deps
+	bash tests/mkcerts.sh $(BUILD)/certs
+
+FORCE:
 
 $(BUILD)/test_anchors.c: $(BUILD)/pem2c $(BUILD)/certs/ca.pem
 	$(BUILD)/pem2c -n test_anchors $(BUILD)/certs/ca.pem > $@
