@@ -4,6 +4,9 @@
 #   make examples  build the examples only
 #   make anchors PEM=cas.pem [OUT=anchors.c] [NAME=wsc_trust_anchors]
 #                  turn PEM CA certificates into a C array of trust anchors
+#   make bench     wsclient.h against libwebsockets and the raw TLS/TCP ceilings
+#                  (ROUNDS=n, default 5; tables of medians, see README)
+#   make bench-profile  callgrind and perf profiles of bench_client
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    ?= -std=c99 -Wall -Wextra -pedantic
@@ -17,7 +20,7 @@ TESTS    = $(patsubst tests/%.c,$(BUILD)/test_%,$(filter-out tests/autobahn_clie
 NOHEAP   = -DWSCLIENT_NO_HEAP
 VARIANTS = $(BUILD)/test_core_noheap $(BUILD)/test_rfc_noheap $(BUILD)/memory_transport_noheap $(BUILD)/test_tls_noheap
 
-.PHONY: all examples tests demo test clean check-deps autobahn_client anchors FORCE
+.PHONY: all examples tests demo test clean check-deps autobahn_client anchors FORCE bench bench-build bench-deps bench-profile
 
 all: examples
 
@@ -88,6 +91,41 @@ tests/autobahn_client: tests/autobahn_client.c wsclient.h | check-deps
 
 $(BUILD)/autobahn_client: tests/autobahn_client.c wsclient.h | check-deps $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ $(LDLIBS)
+
+# Benchmarks: sources in bench/, programs in $(BUILD)/bench.
+BENCH   = $(BUILD)/bench
+BENCHES = $(BENCH)/bench_client $(BENCH)/bench_lws $(BENCH)/bench_raw_tls $(BENCH)/bench_raw_tcp $(BENCH)/echo_server
+ROUNDS ?= 5
+PYTHON ?= python3
+
+bench-deps:
+	@bash bench/check-deps.sh
+
+$(BENCH):
+	mkdir -p $(BENCH)
+
+$(BENCH)/bench_client: bench/bench_client.c bench/bench_common.h wsclient.h | bench-deps $(BENCH)
+	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ -lbearssl
+
+$(BENCH)/bench_lws: bench/bench_lws.c bench/bench_common.h | bench-deps $(BENCH)
+	$(CC) $(WARN) $(CFLAGS) $< -o $@ -lwebsockets
+
+$(BENCH)/bench_raw_tls: bench/bench_raw_tls.c bench/bench_common.h | bench-deps $(BENCH)
+	$(CC) $(WARN) $(CFLAGS) $< -o $@ -lbearssl
+
+$(BENCH)/bench_raw_tcp: bench/bench_raw_tcp.c bench/bench_common.h | bench-deps $(BENCH)
+	$(CC) $(WARN) $(CFLAGS) $< -o $@
+
+$(BENCH)/echo_server: bench/echo_server.c | bench-deps $(BENCH)
+	$(CC) $(WARN) $(CFLAGS) $< -o $@ -lssl -lcrypto
+
+bench-build: $(BENCHES)
+
+bench: $(BENCHES)
+	$(PYTHON) bench/run.py --build $(BENCH) --rounds $(ROUNDS)
+
+bench-profile: $(BENCHES)
+	bash bench/profile.sh $(BENCH)
 
 clean:
 	rm -rf $(BUILD)

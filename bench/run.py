@@ -1,0 +1,356 @@
+#!/usr/bin/env python3
+"""make bench: wsclient.h against libwebsockets and the TLS and TCP ceilings.
+
+    python3 bench/run.py --build build/bench [--rounds N] [--quick]
+
+Starts bench/echo_server on loopback, checks every client once (--verify),
+then runs the clients in turns -- wsclient.h, libwebsockets, ceiling -- for
+every case, ROUNDS times over, and prints tables of medians: throughput,
+the ratios of wsclient.h to libwebsockets and to the ceiling measured in the
+same run, peak RSS of each client and RSS with 100 idle connections. The
+ceiling is a raw BearSSL client over TLS (bench_raw_tls) and a raw socket
+over TCP (bench_raw_tcp). Tables go to stdout and to BUILD/results.md; every
+single run to BUILD/results.json. Standard library only.
+"""
+import argparse
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+SIZES = [16, 1024, 65536, 1048576]
+# Messages per run, chosen so that one run of the slowest client stays
+# around a second on a 2-core machine.
+RTT_COUNT = {16: 4000, 1024: 4000, 65536: 800, 1048576: 60}
+STREAM_COUNT = {16: 20000, 1024: 20000, 65536: 1500, 1048576: 96}
+CONNECT_COUNT = {"wss": 150, "ws": 400}
+IDLE_CONNS = 100
+
+
+def size_name(n):
+    if n >= 1 << 20:
+        return "%d MiB" % (n >> 20)
+    if n >= 1 << 10:
+        return "%d KiB" % (n >> 10)
+    return "%d B" % n
+
+
+class Server:
+    def __init__(self, build, certs):
+        self.out_path = os.path.join(build, "echo_server.out")
+        self.out = open(self.out_path, "w")
+        self.proc = subprocess.Popen(
+            [os.path.join(build, "echo_server"), os.path.join(certs, "server.pem"), os.path.join(certs, "server.key")],
+            stdout=self.out, stderr=subprocess.STDOUT)
+        self.ports = {}
+        self.cipher = "?"
+        for _ in range(100):
+            text = open(self.out_path).read()
+            m = re.search(r"^ports (.*)$", text, re.M)
+            c = re.search(r"^cipher (.*)$", text, re.M)
+            if m and c:
+                self.ports = dict(kv.split("=") for kv in m.group(1).split())
+                self.cipher = c.group(1)
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise SystemExit("echo_server did not start:\n" + open(self.out_path).read())
+
+    def cpu_seconds(self):
+        try:
+            f = open("/proc/%d/stat" % self.proc.pid).read().rsplit(")", 1)[1].split()
+            return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            return 0.0
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.out.close()
+
+
+def clients(build, server, transport):
+    """(label, argv prefix) in the order they take turns."""
+    host = "127.0.0.1"
+    ws_url = "%s://%s:%s/" % (transport, host, server.ports[transport])
+    if transport == "wss":
+        ceiling = ("ceiling", [os.path.join(build, "bench_raw_tls"), "--url", "tls://%s:%s" % (host, server.ports["tls"])])
+    else:
+        ceiling = ("ceiling", [os.path.join(build, "bench_raw_tcp"), "--url", "tcp://%s:%s" % (host, server.ports["tcp"])])
+    return [
+        ("wsclient.h", [os.path.join(build, "bench_client"), "--url", ws_url]),
+        ("libwebsockets", [os.path.join(build, "bench_lws"), "--url", ws_url]),
+        ceiling,
+    ]
+
+
+def run_one(argv, server, timeout=300):
+    cpu0, t0 = server.cpu_seconds(), time.monotonic()
+    try:
+        p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
+                           universal_newlines=True)
+    except subprocess.TimeoutExpired:
+        return {"error": "timed out after %d s" % timeout}
+    wall = time.monotonic() - t0
+    cpu = server.cpu_seconds() - cpu0
+    r = {"server_busy": cpu / wall if wall > 0 else 0.0, "argv": argv[1:]}
+    for line in p.stdout.splitlines():
+        kind, _, rest = line.partition(" ")
+        if kind in ("result", "rss", "idle"):
+            for kv in rest.split():
+                k, _, v = kv.partition("=")
+                try:
+                    r[k] = float(v)
+                except ValueError:
+                    r[k] = v
+        elif line.strip() == "resume=unsupported":
+            r["resume_unsupported"] = True
+    if p.returncode != 0 or ("msgs_per_s" not in r and "rss_kb" not in r):
+        r["error"] = (p.stderr.strip() or p.stdout.strip() or "exit %d" % p.returncode).splitlines()[-1]
+    return r
+
+
+def cases(quick):
+    out = []
+    for transport in ("wss", "ws"):
+        for mode in ("rtt", "stream"):
+            for size in SIZES:
+                count = (RTT_COUNT if mode == "rtt" else STREAM_COUNT)[size]
+                if quick:
+                    count = max(4, count // 10)
+                out.append({"transport": transport, "mode": mode, "size": size, "count": count, "resume": 0})
+        count = CONNECT_COUNT[transport] // (10 if quick else 1)
+        out.append({"transport": transport, "mode": "connect", "size": 0, "count": count, "resume": 0})
+        if transport == "wss":
+            out.append({"transport": transport, "mode": "connect", "size": 0, "count": count, "resume": 1})
+    return out
+
+
+def case_key(c):
+    return (c["transport"], c["mode"], c["size"], c["resume"])
+
+
+def argv_for(prefix, c, cafile, extra=()):
+    argv = prefix + ["--cafile", cafile, "--mode", c["mode"], "--size", str(c["size"]), "--count", str(c["count"])]
+    if c["mode"] == "connect":
+        argv += ["--resume", str(c["resume"])]
+    return argv + list(extra)
+
+
+def smoke(build, server, cafile):
+    """Every client, every mode, once, checking every echoed byte."""
+    bad = 0
+    for transport in ("wss", "ws"):
+        for label, prefix in clients(build, server, transport):
+            for mode, size, count in (("rtt", 1000, 20), ("stream", 70000, 20), ("stream", 16, 200), ("connect", 0, 3)):
+                c = {"transport": transport, "mode": mode, "size": size, "count": count, "resume": 0}
+                r = run_one(argv_for(prefix, c, cafile, ["--verify"]), server, timeout=60)
+                if "error" in r:
+                    print("smoke: %s %s %s: %s" % (label, transport, mode, r["error"]), file=sys.stderr)
+                    bad += 1
+    if bad:
+        raise SystemExit("%d smoke runs failed" % bad)
+
+
+def med(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def fmt(v, unit):
+    if v is None:
+        return "-"
+    if unit == "MB/s":
+        return "%.1f" % v if v < 100 else "%.0f" % v
+    return "%.0f" % v
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return "-"
+    return "%.2f" % (a / b)
+
+
+def machine():
+    cpu = "?"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+
+    def version(cmd):
+        try:
+            return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                  universal_newlines=True).stdout.strip().splitlines()[0]
+        except (OSError, IndexError):
+            return "?"
+
+    def deb(pkg):
+        return version(["dpkg-query", "-W", "-f", "${Version}", pkg])
+
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "kernel": platform.release(),
+        "cc": version(["cc", "--version"]),
+        "bearssl": deb("libbearssl-dev"),
+        "libwebsockets": deb("libwebsockets-dev"),
+        "openssl": version(["openssl", "version"]),
+    }
+
+
+def report(results, rounds, server, m, elapsed):
+    lines = []
+    add = lines.append
+    add("Machine: %s, %d cores, Linux %s; %s." % (m["cpu"], m["cores"], m["kernel"], m["cc"]))
+    add("BearSSL %s, libwebsockets %s, %s. Echo server: bench/echo_server (OpenSSL, epoll, one thread)."
+        % (m["bearssl"], m["libwebsockets"], m["openssl"]))
+    add("TLS 1.2, %s for every TLS client. %d rounds, medians; %.0f s in all." % (server.cipher, rounds, elapsed))
+    add("")
+    add("| mode | size | over (ceiling) | unit | wsclient.h | libwebsockets | ceiling | vs libwebsockets | vs ceiling |")
+    add("|---|---|---|---|--:|--:|--:|--:|--:|")
+    busy = []
+    unsupported = set()
+    for key, per_client in results.items():
+        transport, mode, size, resume = key
+        unit = "MB/s" if mode == "stream" else ("connects/s" if mode == "connect" else "msgs/s")
+        field = "MBps" if mode == "stream" else "msgs_per_s"
+        cells, runs_ok = {}, {}
+        for label, runs in per_client.items():
+            ok = [r for r in runs if "error" not in r]
+            busy.append((med([r["server_busy"] for r in ok]) or 0, label, key))
+            if resume and any(r.get("resume_unsupported") for r in ok):
+                cells[label] = "n/a"
+                unsupported.add(label)
+                continue
+            runs_ok[label] = runs
+            cells[label] = fmt(med([r.get(field) for r in ok]), unit)
+
+        def same_round_ratio(other):
+            # ratio within each round (same conditions), then the median
+            if "wsclient.h" not in runs_ok or other not in runs_ok:
+                return "-"
+            rs = [a[field] / b[field] for a, b in zip(runs_ok["wsclient.h"], runs_ok[other])
+                  if "error" not in a and "error" not in b and b.get(field)]
+            return "%.2f" % statistics.median(rs) if rs else "-"
+        over = "%s (%s)" % (transport, "raw BearSSL" if transport == "wss" else "raw TCP")
+        if mode == "connect":
+            mode_name, size_s = "connect" + (" +resume" if resume else ""), "-"
+        else:
+            mode_name, size_s = mode, size_name(size)
+        add("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            mode_name, size_s, over, unit, cells.get("wsclient.h", "-"), cells.get("libwebsockets", "-"),
+            cells.get("ceiling", "-"), same_round_ratio("libwebsockets"), same_round_ratio("ceiling")))
+    add("")
+    if unsupported:
+        add("n/a: %s cannot resume a TLS session (yet); see the plain connect row for its full handshakes."
+            % " and ".join(sorted(unsupported)))
+    worst = max(busy) if busy else (0, "", ())
+    add("Echo server CPU, median per case: at most %.0f%% of wall time (%s, %s)."
+        % (100 * worst[0], worst[1], " ".join(str(x) for x in worst[2][:3])))
+    add("")
+    return lines
+
+
+def memory_report(results, idle):
+    lines = []
+    add = lines.append
+
+    def peak(key, label):
+        runs = [r for r in results.get(key, {}).get(label, []) if "error" not in r]
+        v = med([r.get("max_kb") for r in runs])
+        return "%.0f" % v if v is not None else "-"
+
+    def idle_cell(transport, label):
+        runs = [r for r in idle.get((transport, label), []) if "error" not in r]
+        total, per = med([r.get("rss_kb") for r in runs]), med([r.get("per_conn_kb") for r in runs])
+        return "-" if total is None else "%.0f (%.1f)" % (total, per)
+
+    add("Memory, KiB: peak RSS of the whole client process (VmHWM), and RSS with %d idle connections open" % IDLE_CONNS)
+    add("(in parentheses: growth per connection). Ceiling: raw BearSSL for wss, raw TCP for ws.")
+    add("")
+    add("| client | peak, rtt 16 B wss | peak, stream 1 MiB wss | peak, connect wss | %d idle wss | %d idle ws |" % (IDLE_CONNS, IDLE_CONNS))
+    add("|---|--:|--:|--:|--:|--:|")
+    for label in ("wsclient.h", "libwebsockets", "ceiling"):
+        add("| %s | %s | %s | %s | %s | %s |" % (
+            label, peak(("wss", "rtt", 16, 0), label), peak(("wss", "stream", 1048576, 0), label),
+            peak(("wss", "connect", 0, 0), label), idle_cell("wss", label), idle_cell("ws", label)))
+    add("")
+    return lines
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", default="build/bench")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--quick", action="store_true", help="a tenth of the counts, for a smoke run")
+    ap.add_argument("--only", default="", help="run only cases whose 'transport mode size' contains this")
+    args = ap.parse_args()
+    build = args.build
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    certs = os.path.join(build, "certs")
+    subprocess.run(["bash", os.path.join(root, "tests", "mkcerts.sh"), certs], check=True)
+    cafile = os.path.join(certs, "ca.pem")
+    m = machine()
+    server = Server(build, certs)
+    started = time.monotonic()
+    results, idle, log = {}, {}, []
+    try:
+        print("echo server pid %d, ports %s, %s" % (server.proc.pid, server.ports, server.cipher), flush=True)
+        smoke(build, server, cafile)
+        print("smoke runs: every client echoed every byte", flush=True)
+        todo = [c for c in cases(args.quick)
+                if args.only in "%s %s %d" % (c["transport"], c["mode"], c["size"])]
+        for rnd in range(args.rounds):
+            t = time.monotonic()
+            for c in todo:
+                for label, prefix in clients(build, server, c["transport"]):
+                    r = run_one(argv_for(prefix, c, cafile), server)
+                    r.update({"round": rnd, "client": label, "case": c})
+                    log.append(r)
+                    results.setdefault(case_key(c), {}).setdefault(label, []).append(r)
+                    if "error" in r:
+                        print("  %s %s: %s" % (label, case_key(c), r["error"]), file=sys.stderr, flush=True)
+            for transport in ("wss", "ws"):
+                for label, prefix in clients(build, server, transport):
+                    c = {"transport": transport, "mode": "idle", "size": 0, "count": IDLE_CONNS, "resume": 0}
+                    r = run_one(argv_for(prefix, c, cafile), server)
+                    r.update({"round": rnd, "client": label, "case": c})
+                    log.append(r)
+                    idle.setdefault((transport, label), []).append(r)
+                    if "error" in r:
+                        print("  %s idle %s: %s" % (label, transport, r["error"]), file=sys.stderr, flush=True)
+            print("round %d/%d done in %.0f s" % (rnd + 1, args.rounds, time.monotonic() - t), flush=True)
+    finally:
+        server.stop()
+    elapsed = time.monotonic() - started
+    lines = report(results, args.rounds, server, m, elapsed) + memory_report(results, idle)
+    text = "\n".join(lines)
+    print()
+    print(text)
+    with open(os.path.join(build, "results.md"), "w") as f:
+        f.write(text + "\n")
+    with open(os.path.join(build, "results.json"), "w") as f:
+        json.dump({"machine": m, "cipher": server.cipher, "runs": log}, f, indent=1)
+    errors = sum(1 for r in log if "error" in r)
+    if errors:
+        print("%d runs failed (see above)" % errors, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
