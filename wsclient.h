@@ -761,6 +761,22 @@ static int wsc__close_code_valid(int code) {
     return code >= 3000 && code <= 4999;
 }
 
+/* Room for n more payload bytes and the terminating NUL (n fits under
+   max_message: wsc__rx_begin_frame checked). Growth is at least twofold, so
+   a message in many small fragments is not copied over and over. */
+static int wsc__rx_reserve(wsc__rx *rx, size_t n) {
+    size_t need = rx->msg_len + n + 1, cap;
+    wsc__u8 *m;
+    if (need <= rx->msg_cap) return 1;
+    cap = rx->msg_cap * 2 > need ? rx->msg_cap * 2 : need;
+    if (cap > rx->max_message + 1) cap = rx->max_message + 1;
+    m = (wsc__u8 *)wsc__realloc(rx->mem, rx->msg, cap);
+    if (!m) return 0;
+    rx->msg = m;
+    rx->msg_cap = cap;
+    return 1;
+}
+
 /* Checks a complete frame header and starts its payload. */
 static int wsc__rx_begin_frame(wsc__rx *rx) {
     const wsc__u8 *h = rx->hdr;
@@ -798,6 +814,10 @@ static int wsc__rx_begin_frame(wsc__rx *rx) {
     }
     if (rx->opcode < 8 && len > rx->max_message - rx->msg_len)
         return wsc__rx_fail(rx, 1009, "message larger than WSCLIENT_MAX_MESSAGE (RFC 6455 §7.4.1, 1009)");
+    /* The whole frame's room now: its payload then lands with one copy, not
+       through a chain of reallocations (1 KiB doubling to 64 KiB copied 64 KiB). */
+    if (rx->opcode < 8 && !wsc__rx_reserve(rx, (size_t)len))
+        return wsc__rx_fail(rx, 1011, "out of memory for an incoming message");
     rx->remaining = len;
     rx->in_frame = 1;
     return WSC__RX_MORE;
@@ -805,16 +825,7 @@ static int wsc__rx_begin_frame(wsc__rx *rx) {
 
 /* Appends payload bytes to the data message, validating UTF-8 as they come. */
 static int wsc__rx_data(wsc__rx *rx, const wsc__u8 *p, size_t n) {
-    if (rx->msg_len + n + 1 > rx->msg_cap) {
-        size_t cap = rx->msg_cap ? rx->msg_cap : 1024;
-        wsc__u8 *m;
-        while (cap < rx->msg_len + n + 1) cap *= 2;
-        if (cap > rx->max_message + 1) cap = rx->max_message + 1;
-        m = (wsc__u8 *)wsc__realloc(rx->mem, rx->msg, cap);
-        if (!m) return wsc__rx_fail(rx, 1011, "out of memory for an incoming message");
-        rx->msg = m;
-        rx->msg_cap = cap;
-    }
+    if (!wsc__rx_reserve(rx, n)) return wsc__rx_fail(rx, 1011, "out of memory for an incoming message");
     memcpy(rx->msg + rx->msg_len, p, n);
     rx->msg_len += n;
     if (rx->msg_opcode == WSC__OP_TEXT) {
