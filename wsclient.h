@@ -727,6 +727,8 @@ typedef struct wsc__rx {
     unsigned msg_opcode;
     wsc__u8 *msg;
     size_t msg_len, msg_cap, max_message;
+    wsc__u8 *spare;        /* a read message's buffer, kept for the next one */
+    size_t spare_cap;
     unsigned utf8;
     wsc__u8 ctrl[125];
     size_t ctrl_len;
@@ -744,8 +746,18 @@ static void wsc__rx_init(wsc__rx *rx, size_t max_message, wsc__mem *mem) {
 
 static void wsc__rx_free(wsc__rx *rx) {
     if (rx->msg) wsc__free(rx->mem, rx->msg);
-    rx->msg = NULL;
-    rx->msg_len = rx->msg_cap = 0;
+    if (rx->spare) wsc__free(rx->mem, rx->spare);
+    rx->msg = rx->spare = NULL;
+    rx->msg_len = rx->msg_cap = rx->spare_cap = 0;
+}
+
+/* Takes back the buffer of a message the caller has copied out, for the next
+   message: a fresh malloc per message made glibc hand back and refault the
+   heap's top pages (6 page faults per 64 KiB message). One is kept. */
+static void wsc__rx_recycle(wsc__rx *rx, wsc__u8 *buf, size_t cap) {
+    if (rx->spare) { wsc__free(rx->mem, buf); return; }
+    rx->spare = buf;
+    rx->spare_cap = cap;
 }
 
 static int wsc__rx_fail(wsc__rx *rx, int code, const char *text) {
@@ -776,6 +788,12 @@ static int wsc__close_code_valid(int code) {
 static int wsc__rx_reserve(wsc__rx *rx, size_t n) {
     size_t need = rx->msg_len + n + 1, cap;
     wsc__u8 *m;
+    if (!rx->msg && rx->spare) { /* a new message: start from the spare buffer */
+        rx->msg = rx->spare;
+        rx->msg_cap = rx->spare_cap;
+        rx->spare = NULL;
+        rx->spare_cap = 0;
+    }
     if (need <= rx->msg_cap) return 1;
     cap = rx->msg_cap * 2 > need ? rx->msg_cap * 2 : need;
     if (cap > rx->max_message + 1) cap = rx->max_message + 1;
@@ -1102,7 +1120,7 @@ enum {
 typedef struct wsc__msg {
     struct wsc__msg *next;
     wsc__u8 *data; /* NUL-terminated */
-    size_t len;
+    size_t len, cap;
     int binary;
 } wsc__msg;
 
@@ -3172,6 +3190,7 @@ static int wsc__enqueue_message(wsc__socket *s) {
     wsc__msg *m = (wsc__msg *)wsc__alloc(s->mem, sizeof *m);
     if (!m) return 0;
     m->binary = s->rx.msg_opcode == WSC__OP_BINARY;
+    m->cap = s->rx.msg_cap;
     m->data = wsc__rx_take_message(&s->rx, &m->len);
     m->next = NULL;
     if (s->queue_tail) s->queue_tail->next = m;
@@ -3810,7 +3829,7 @@ WSCLIENT_API long wsc_read(const char *name, void *buf, size_t capacity, int tim
     if (m->len < capacity) ((char *)buf)[m->len] = 0;
     if (binary) *binary = m->binary;
     n = (long)m->len;
-    wsc__free(s->mem, m->data);
+    wsc__rx_recycle(&s->rx, m->data, m->cap);
     wsc__free(s->mem, wsc__dequeue(s));
     return n;
 }
