@@ -44,10 +44,9 @@ static void read_one(const bench_args *a, unsigned char *buf, const unsigned cha
 static void run_transfer(const bench_args *a) {
     unsigned char *payload = bench_payload(a->size), *buf = (unsigned char *)malloc(a->size + 1);
     long sent = 0, got = 0, window = a->mode == BENCH_RTT ? 1 : bench_window(a);
-    double t0, t1;
     if (!buf) { perror("malloc"); exit(1); }
     open_one("b", a);
-    t0 = bench_now();
+    bench_start();
     while (got < a->count) {
         while (sent < a->count && sent - got < window) {
             if (!wsc_write_binary("b", payload, a->size)) die("write");
@@ -56,27 +55,26 @@ static void run_transfer(const bench_args *a) {
         read_one(a, buf, payload);
         got++;
     }
-    t1 = bench_now();
+    bench_stop();
     if (!wsc_close("b")) die("close");
-    bench_result(a, a->count, (double)a->count * (double)a->size, t1 - t0);
+    bench_result(a, a->count, (double)a->count * (double)a->size);
     free(payload);
     free(buf);
 }
 
 static void run_connect(const bench_args *a) {
     long i;
-    double t0, t1;
     if (a->resume) {
         /* The library has no TLS session resumption yet: measure full handshakes. */
         printf("resume=unsupported\n");
     }
-    t0 = bench_now();
+    bench_start();
     for (i = 0; i < a->count; i++) {
         open_one("c", a);
         if (!wsc_close("c")) die("close");
     }
-    t1 = bench_now();
-    bench_result(a, a->count, 0, t1 - t0);
+    bench_stop();
+    bench_result(a, a->count, 0);
 }
 
 static void run_idle(const bench_args *a) {

@@ -6,6 +6,7 @@
        [--resume 0|1] [--window BYTES] [--verify]
    and prints, on success:
        result mode=M msgs=N bytes=B seconds=S msgs_per_s=R MBps=T
+       cpu seconds=C           (user + system CPU of the timed part)
        rss max_kb=K            (peak resident set, VmHWM)
    bytes counts payload one way (what was sent, which is also what came back);
    MBps is bytes / seconds / 10^6. In connect mode msgs counts connects.
@@ -113,6 +114,17 @@ static double bench_now(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+static double bench_cpu(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
+}
+
+/* The timed part: bench_start() before it, bench_stop() after it. */
+static double bench_t0, bench_t1, bench_c0, bench_c1;
+static void bench_start(void) { bench_t0 = bench_now(); bench_c0 = bench_cpu(); }
+static void bench_stop(void) { bench_t1 = bench_now(); bench_c1 = bench_cpu(); }
+
 /* Messages in flight in stream mode: about window_bytes worth, at least 4
    (so that 1 MiB messages still overlap), at most 1024. The same rule in
    every client, so they all pipeline alike. */
@@ -163,10 +175,12 @@ static long bench_rss_kb(void) {
     return resident < 0 ? -1 : resident * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
-static void bench_result(const bench_args *a, long msgs, double bytes, double seconds) {
+static void bench_result(const bench_args *a, long msgs, double bytes) {
+    double seconds = bench_t1 - bench_t0;
     if (seconds <= 0) seconds = 1e-9;
     printf("result mode=%s msgs=%ld bytes=%.0f seconds=%.6f msgs_per_s=%.1f MBps=%.2f\n",
            bench_mode_names[a->mode], msgs, bytes, seconds, (double)msgs / seconds, bytes / seconds / 1e6);
+    printf("cpu seconds=%.6f\n", bench_c1 - bench_c0);
     printf("rss max_kb=%ld\n", bench_peak_kb());
     fflush(stdout);
 }

@@ -23,7 +23,6 @@ static unsigned char *txbuf, *payload, *rxbuf;
 static size_t rx_len;
 static long sent, got, window, established, closed;
 static int closing, failed;
-static double t0, t1;
 
 static void request_close(struct lws *wsi) {
     closing = 1;
@@ -39,7 +38,7 @@ static int on_receive(struct lws *wsi, const void *in, size_t len) {
     rx_len = 0;
     got++;
     if (got == A.count) {
-        t1 = bench_now();
+        bench_stop();
         request_close(wsi);
     } else if (sent < A.count && sent - got < window) {
         lws_callback_on_writable(wsi);
@@ -74,7 +73,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
         established++;
         if (A.mode == BENCH_CONNECT) request_close(wsi);
-        else if (A.mode != BENCH_IDLE) { t0 = bench_now(); lws_callback_on_writable(wsi); }
+        else if (A.mode != BENCH_IDLE) { bench_start(); lws_callback_on_writable(wsi); }
         break;
     case LWS_CALLBACK_CLIENT_WRITEABLE:
         return on_writeable(wsi);
@@ -140,12 +139,13 @@ int main(int argc, char **argv) {
     }
     if (!(ctx = lws_create_context(&info))) { fprintf(stderr, "bench_lws: no context\n"); return 1; }
     if (A.mode == BENCH_CONNECT) {
-        double start = bench_now();
+        bench_start();
         for (i = 0; i < A.count; i++) {
             connect_one();
             SERVICE_UNTIL(closed == i + 1);
         }
-        bench_result(&A, A.count, 0, bench_now() - start);
+        bench_stop();
+        bench_result(&A, A.count, 0);
     } else {
         window = A.mode == BENCH_RTT ? 1 : bench_window(&A);
         txbuf = (unsigned char *)malloc(LWS_PRE + A.size);
@@ -155,7 +155,7 @@ int main(int argc, char **argv) {
         connect_one();
         SERVICE_UNTIL(closed == 1);
         if (got != A.count) { fprintf(stderr, "bench_lws: closed after %ld of %ld echoes\n", got, A.count); return 1; }
-        bench_result(&A, A.count, (double)A.count * (double)A.size, t1 - t0);
+        bench_result(&A, A.count, (double)A.count * (double)A.size);
     }
     lws_context_destroy(ctx);
     return 0;

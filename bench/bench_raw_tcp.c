@@ -34,11 +34,10 @@ static void run_transfer(const bench_args *a) {
     unsigned char *payload = bench_payload(a->size), *rx = (unsigned char *)malloc(a->size);
     long window = a->mode == BENCH_RTT ? 1 : bench_window(a), sent = 0, got = 0;
     size_t tx_off = 0, rx_off = 0;
-    double t0, t1;
     int fd = tcp_connect(a);
     if (!rx) { perror("malloc"); exit(1); }
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
-    t0 = bench_now();
+    bench_start();
     while (got < a->count) {
         struct pollfd p;
         int moved = 0;
@@ -63,9 +62,9 @@ static void run_transfer(const bench_args *a) {
         p.events = POLLIN | (sent < a->count && sent - got < window ? POLLOUT : 0);
         poll(&p, 1, -1);
     }
-    t1 = bench_now();
+    bench_stop();
     close(fd);
-    bench_result(a, a->count, (double)a->count * (double)a->size, t1 - t0);
+    bench_result(a, a->count, (double)a->count * (double)a->size);
     free(payload);
     free(rx);
 }
@@ -73,7 +72,7 @@ static void run_transfer(const bench_args *a) {
 /* connect, then close: we shut down our side and wait for the server's. */
 static void run_connect(const bench_args *a) {
     long i;
-    double t0 = bench_now();
+    bench_start();
     for (i = 0; i < a->count; i++) {
         char b[16];
         int fd = tcp_connect(a);
@@ -81,7 +80,8 @@ static void run_connect(const bench_args *a) {
         while (recv(fd, b, sizeof b, 0) > 0) {}
         close(fd);
     }
-    bench_result(a, a->count, 0, bench_now() - t0);
+    bench_stop();
+    bench_result(a, a->count, 0);
 }
 
 static void run_idle(const bench_args *a) {

@@ -219,11 +219,10 @@ static void run_transfer(const bench_args *a) {
     unsigned char *payload = bench_payload(a->size), *rx = (unsigned char *)malloc(a->size);
     long window = a->mode == BENCH_RTT ? 1 : bench_window(a), sent = 0, got = 0;
     size_t tx_off = 0, rx_off = 0;
-    double t0, t1;
     if (!t || !rx) { perror("malloc"); exit(1); }
     tls_init(t);
     tls_handshake(t, a, 0);
-    t0 = bench_now();
+    bench_start();
     while (got < a->count) {
         unsigned char *buf;
         size_t len, k;
@@ -247,9 +246,9 @@ static void run_transfer(const bench_args *a) {
                               (br_ssl_engine_current_state(eng) & BR_SSL_SENDAPP))))
             tls_fail(t, "connection closed");
     }
-    t1 = bench_now();
+    bench_stop();
     tls_close(t);
-    bench_result(a, a->count, (double)a->count * (double)a->size, t1 - t0);
+    bench_result(a, a->count, (double)a->count * (double)a->size);
     free(payload);
     free(rx);
     free(t);
@@ -258,15 +257,15 @@ static void run_transfer(const bench_args *a) {
 static void run_connect(const bench_args *a) {
     tls_client *t = (tls_client *)malloc(sizeof *t);
     long i;
-    double t0;
     if (!t) { perror("malloc"); exit(1); }
     tls_init(t);
-    t0 = bench_now();
+    bench_start();
     for (i = 0; i < a->count; i++) {
         tls_handshake(t, a, a->resume);
         tls_close(t);
     }
-    bench_result(a, a->count, 0, bench_now() - t0);
+    bench_stop();
+    bench_result(a, a->count, 0);
     free(t);
 }
 

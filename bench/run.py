@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -28,6 +29,7 @@ SIZES = [16, 1024, 65536, 1048576]
 RTT_COUNT = {16: 4000, 1024: 4000, 65536: 800, 1048576: 60}
 STREAM_COUNT = {16: 20000, 1024: 20000, 65536: 1500, 1048576: 96}
 CONNECT_COUNT = {"wss": 150, "ws": 400}
+BUNDLE_CONNECTS = 30  # connects trusting the system CA bundle (slow where it is parsed per connect)
 IDLE_CONNS = 100
 
 
@@ -94,8 +96,13 @@ def clients(build, server, transport):
     ]
 
 
+def children_cpu():
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def run_one(argv, server, timeout=300):
-    cpu0, t0 = server.cpu_seconds(), time.monotonic()
+    cpu0, t0, own0 = server.cpu_seconds(), time.monotonic(), children_cpu()
     try:
         p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
                            universal_newlines=True)
@@ -103,12 +110,15 @@ def run_one(argv, server, timeout=300):
         return {"error": "timed out after %d s" % timeout}
     wall = time.monotonic() - t0
     cpu = server.cpu_seconds() - cpu0
-    r = {"server_busy": cpu / wall if wall > 0 else 0.0, "argv": argv[1:]}
+    # runs are one at a time, so the children's total grew by this client's CPU
+    r = {"server_busy": cpu / wall if wall > 0 else 0.0, "cpu_s": children_cpu() - own0, "argv": argv[1:]}
     for line in p.stdout.splitlines():
         kind, _, rest = line.partition(" ")
-        if kind in ("result", "rss", "idle"):
+        if kind in ("result", "cpu", "rss", "idle"):
             for kv in rest.split():
                 k, _, v = kv.partition("=")
+                if kind == "cpu":
+                    k = "cpu_timed_s"
                 try:
                     r[k] = float(v)
                 except ValueError:
@@ -120,7 +130,7 @@ def run_one(argv, server, timeout=300):
     return r
 
 
-def cases(quick):
+def cases(quick, bundle):
     out = []
     for transport in ("wss", "ws"):
         for mode in ("rtt", "stream"):
@@ -133,28 +143,31 @@ def cases(quick):
         out.append({"transport": transport, "mode": "connect", "size": 0, "count": count, "resume": 0})
         if transport == "wss":
             out.append({"transport": transport, "mode": "connect", "size": 0, "count": count, "resume": 1})
+            if bundle:  # trust anchors as most programs have them: the system's bundle
+                out.append({"transport": transport, "mode": "connect", "size": 0, "count": max(3, BUNDLE_CONNECTS // (10 if quick else 1)),
+                            "resume": 0, "ca": "bundle"})
     return out
 
 
 def case_key(c):
-    return (c["transport"], c["mode"], c["size"], c["resume"])
+    return (c["transport"], c["mode"], c["size"], c["resume"], c.get("ca", "one"))
 
 
-def argv_for(prefix, c, cafile, extra=()):
-    argv = prefix + ["--cafile", cafile, "--mode", c["mode"], "--size", str(c["size"]), "--count", str(c["count"])]
+def argv_for(prefix, c, cafiles, extra=()):
+    argv = prefix + ["--cafile", cafiles[c.get("ca", "one")], "--mode", c["mode"], "--size", str(c["size"]), "--count", str(c["count"])]
     if c["mode"] == "connect":
         argv += ["--resume", str(c["resume"])]
     return argv + list(extra)
 
 
-def smoke(build, server, cafile):
+def smoke(build, server, cafiles):
     """Every client, every mode, once, checking every echoed byte."""
     bad = 0
     for transport in ("wss", "ws"):
         for label, prefix in clients(build, server, transport):
             for mode, size, count in (("rtt", 1000, 20), ("stream", 70000, 20), ("stream", 16, 200), ("connect", 0, 3)):
                 c = {"transport": transport, "mode": mode, "size": size, "count": count, "resume": 0}
-                r = run_one(argv_for(prefix, c, cafile, ["--verify"]), server, timeout=60)
+                r = run_one(argv_for(prefix, c, cafiles, ["--verify"]), server, timeout=60)
                 if "error" in r:
                     print("smoke: %s %s %s: %s" % (label, transport, mode, r["error"]), file=sys.stderr)
                     bad += 1
@@ -212,7 +225,7 @@ def machine():
     }
 
 
-def report(results, rounds, server, m, elapsed):
+def report(results, rounds, server, m, elapsed, bundle_n):
     lines = []
     add = lines.append
     add("Machine: %s, %d cores, Linux %s; %s." % (m["cpu"], m["cores"], m["kernel"], m["cc"]))
@@ -225,7 +238,7 @@ def report(results, rounds, server, m, elapsed):
     busy = []
     unsupported = set()
     for key, per_client in results.items():
-        transport, mode, size, resume = key
+        transport, mode, size, resume, ca = key
         unit = "MB/s" if mode == "stream" else ("connects/s" if mode == "connect" else "msgs/s")
         field = "MBps" if mode == "stream" else "msgs_per_s"
         cells, runs_ok = {}, {}
@@ -249,6 +262,8 @@ def report(results, rounds, server, m, elapsed):
         over = "%s (%s)" % (transport, "raw BearSSL" if transport == "wss" else "raw TCP")
         if mode == "connect":
             mode_name, size_s = "connect" + (" +resume" if resume else ""), "-"
+            if ca == "bundle":
+                mode_name += ", %d-CA bundle" % bundle_n
         else:
             mode_name, size_s = mode, size_name(size)
         add("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
@@ -265,7 +280,45 @@ def report(results, rounds, server, m, elapsed):
     return lines
 
 
-def memory_report(results, idle):
+def cpu_report(results, bundle_n):
+    """CPU time of the client per unit of work: steadier than throughput on a shared machine."""
+    lines = []
+    add = lines.append
+    add("Client CPU time (user + system) in the timed part, per unit of work: lower is better, and")
+    add("steadier than throughput on a shared machine (waiting does not count). Ratios: wsclient.h's")
+    add("CPU over the other's, median of same-round ratios.")
+    add("")
+    add("| mode | size | over | unit | wsclient.h | libwebsockets | ceiling | vs libwebsockets | vs ceiling |")
+    add("|---|---|---|---|--:|--:|--:|--:|--:|")
+    for key, per_client in results.items():
+        transport, mode, size, resume, ca = key
+        if resume:
+            continue
+        def per_unit(r):
+            if "error" in r or not r.get("msgs") or "cpu_timed_s" not in r:
+                return None
+            if mode == "stream":
+                return r["cpu_timed_s"] * 1e6 / (r["bytes"] / 1e6)
+            return r["cpu_timed_s"] * 1e6 / r["msgs"]
+        unit = "us/MB" if mode == "stream" else ("us/connect" if mode == "connect" else "us/msg")
+        cells = {label: med([per_unit(r) for r in runs]) for label, runs in per_client.items()}
+
+        def rr(other):
+            a_runs, b_runs = per_client.get("wsclient.h", []), per_client.get(other, [])
+            rs = [per_unit(a) / per_unit(b) for a, b in zip(a_runs, b_runs) if per_unit(a) and per_unit(b)]
+            return "%.2f" % statistics.median(rs) if rs else "-"
+        mode_name, size_s = (mode, size_name(size)) if mode != "connect" else ("connect", "-")
+        if ca == "bundle":
+            mode_name += ", %d-CA bundle" % bundle_n
+        add("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            mode_name, size_s, transport, unit,
+            *["-" if cells.get(l) is None else "%.0f" % cells[l] for l in ("wsclient.h", "libwebsockets", "ceiling")],
+            rr("libwebsockets"), rr("ceiling")))
+    add("")
+    return lines
+
+
+def memory_report(results, idle, bundle_n):
     lines = []
     add = lines.append
 
@@ -274,22 +327,36 @@ def memory_report(results, idle):
         v = med([r.get("max_kb") for r in runs])
         return "%.0f" % v if v is not None else "-"
 
-    def idle_cell(transport, label):
-        runs = [r for r in idle.get((transport, label), []) if "error" not in r]
+    def idle_cell(key, label):
+        runs = [r for r in idle.get(key + (label,), []) if "error" not in r]
         total, per = med([r.get("rss_kb") for r in runs]), med([r.get("per_conn_kb") for r in runs])
         return "-" if total is None else "%.0f (%.1f)" % (total, per)
 
+    idle_keys = sorted(set(k[:2] for k in idle), key=lambda k: (k[0] != "wss", k[1] != "one"))
+    names = {("wss", "one"): "wss", ("ws", "one"): "ws", ("wss", "bundle"): "wss, %d-CA bundle" % bundle_n}
     add("Memory, KiB: peak RSS of the whole client process (VmHWM), and RSS with %d idle connections open" % IDLE_CONNS)
     add("(in parentheses: growth per connection). Ceiling: raw BearSSL for wss, raw TCP for ws.")
     add("")
-    add("| client | peak, rtt 16 B wss | peak, stream 1 MiB wss | peak, connect wss | %d idle wss | %d idle ws |" % (IDLE_CONNS, IDLE_CONNS))
-    add("|---|--:|--:|--:|--:|--:|")
+    add("| client | peak, rtt 16 B wss | peak, stream 1 MiB wss | peak, connect wss | "
+        + " | ".join("%d idle %s" % (IDLE_CONNS, names.get(k, str(k))) for k in idle_keys) + " |")
+    add("|---|--:|--:|--:|" + "--:|" * len(idle_keys))
     for label in ("wsclient.h", "libwebsockets", "ceiling"):
-        add("| %s | %s | %s | %s | %s | %s |" % (
-            label, peak(("wss", "rtt", 16, 0), label), peak(("wss", "stream", 1048576, 0), label),
-            peak(("wss", "connect", 0, 0), label), idle_cell("wss", label), idle_cell("ws", label)))
+        add("| %s | %s | %s | %s | %s |" % (
+            label, peak(("wss", "rtt", 16, 0, "one"), label), peak(("wss", "stream", 1048576, 0, "one"), label),
+            peak(("wss", "connect", 0, 0, "one"), label), " | ".join(idle_cell(k, label) for k in idle_keys)))
     add("")
     return lines
+
+
+def system_bundle(certs):
+    """The system's CA bundle with the test CA added, or None: what most programs trust."""
+    for path in ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt"):
+        if os.path.isfile(path):
+            out = os.path.join(certs, "bundle.pem")
+            with open(out, "w") as f:
+                f.write(open(path).read() + "\n" + open(os.path.join(certs, "ca.pem")).read())
+            return out, open(out).read().count("BEGIN CERTIFICATE")
+    return None, 0
 
 
 def main():
@@ -303,41 +370,47 @@ def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     certs = os.path.join(build, "certs")
     subprocess.run(["bash", os.path.join(root, "tests", "mkcerts.sh"), certs], check=True)
-    cafile = os.path.join(certs, "ca.pem")
+    cafiles = {"one": os.path.join(certs, "ca.pem")}
+    bundle, bundle_n = system_bundle(certs)
+    if bundle:
+        cafiles["bundle"] = bundle
     m = machine()
     server = Server(build, certs)
     started = time.monotonic()
     results, idle, log = {}, {}, []
     try:
         print("echo server pid %d, ports %s, %s" % (server.proc.pid, server.ports, server.cipher), flush=True)
-        smoke(build, server, cafile)
+        smoke(build, server, cafiles)
         print("smoke runs: every client echoed every byte", flush=True)
-        todo = [c for c in cases(args.quick)
-                if args.only in "%s %s %d" % (c["transport"], c["mode"], c["size"])]
+        todo = [c for c in cases(args.quick, bundle)
+                        if args.only in "%s %s %d %s" % (c["transport"], c["mode"], c["size"], c.get("ca", "one"))]
         for rnd in range(args.rounds):
             t = time.monotonic()
             for c in todo:
                 for label, prefix in clients(build, server, c["transport"]):
-                    r = run_one(argv_for(prefix, c, cafile), server)
+                    r = run_one(argv_for(prefix, c, cafiles), server)
                     r.update({"round": rnd, "client": label, "case": c})
                     log.append(r)
                     results.setdefault(case_key(c), {}).setdefault(label, []).append(r)
                     if "error" in r:
                         print("  %s %s: %s" % (label, case_key(c), r["error"]), file=sys.stderr, flush=True)
-            for transport in ("wss", "ws"):
+            for transport, ca in [("wss", "one"), ("ws", "one")] + ([("wss", "bundle")] if bundle else []):
+                if args.only and args.only not in "%s idle" % transport:
+                    continue
                 for label, prefix in clients(build, server, transport):
-                    c = {"transport": transport, "mode": "idle", "size": 0, "count": IDLE_CONNS, "resume": 0}
-                    r = run_one(argv_for(prefix, c, cafile), server)
+                    c = {"transport": transport, "mode": "idle", "size": 0, "count": IDLE_CONNS, "resume": 0, "ca": ca}
+                    r = run_one(argv_for(prefix, c, cafiles), server)
                     r.update({"round": rnd, "client": label, "case": c})
                     log.append(r)
-                    idle.setdefault((transport, label), []).append(r)
+                    idle.setdefault((transport, ca, label), []).append(r)
                     if "error" in r:
-                        print("  %s idle %s: %s" % (label, transport, r["error"]), file=sys.stderr, flush=True)
+                        print("  %s idle %s %s: %s" % (label, transport, ca, r["error"]), file=sys.stderr, flush=True)
             print("round %d/%d done in %.0f s" % (rnd + 1, args.rounds, time.monotonic() - t), flush=True)
     finally:
         server.stop()
     elapsed = time.monotonic() - started
-    lines = report(results, args.rounds, server, m, elapsed) + memory_report(results, idle)
+    lines = (report(results, args.rounds, server, m, elapsed, bundle_n) + cpu_report(results, bundle_n)
+             + memory_report(results, idle, bundle_n))
     text = "\n".join(lines)
     print()
     print(text)
