@@ -13,6 +13,7 @@ py=/usr/bin/python3
 certs="$build/certs"
 bash "$root/tests/mkcerts.sh" "$certs"
 
+: > "$build/demo-server.out" # empty first: the child truncates it only once it runs
 "$py" "$root/tests/ws_server.py" --tls "$certs/server.pem" "$certs/server.key" > "$build/demo-server.out" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
