@@ -5,7 +5,8 @@
 #   make anchors PEM=cas.pem [OUT=anchors.c] [NAME=wsc_trust_anchors]
 #                  turn PEM CA certificates into a C array of trust anchors
 #   make bench     wsclient.h against libwebsockets and the raw TLS/TCP ceilings
-#                  (ROUNDS=n, default 5; tables of medians, see README)
+#                  (ROUNDS=n, default 5; tables of medians, see README;
+#                  BENCH_ARGS="--update-readme README.md" puts them in the README)
 #   make bench-profile  callgrind and perf profiles of bench_client
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -97,6 +98,7 @@ BENCH   = $(BUILD)/bench
 BENCHES = $(BENCH)/bench_client $(BENCH)/bench_lws $(BENCH)/bench_raw_tls $(BENCH)/bench_raw_tcp $(BENCH)/echo_server
 ROUNDS ?= 5
 PYTHON ?= python3
+BENCH_ARGS ?=
 
 bench-deps:
 	@bash bench/check-deps.sh
@@ -122,7 +124,7 @@ $(BENCH)/echo_server: bench/echo_server.c | bench-deps $(BENCH)
 bench-build: $(BENCHES)
 
 bench: $(BENCHES)
-	$(PYTHON) bench/run.py --build $(BENCH) --rounds $(ROUNDS)
+	$(PYTHON) bench/run.py --build $(BENCH) --rounds $(ROUNDS) $(BENCH_ARGS)
 
 bench-profile: $(BENCHES)
 	bash bench/profile.sh $(BENCH)

@@ -194,6 +194,13 @@ def ratio(a, b):
     return "%.2f" % (a / b)
 
 
+def loadavg():
+    try:
+        return open("/proc/loadavg").read().split()[0]
+    except OSError:
+        return "?"
+
+
 def machine():
     cpu = "?"
     try:
@@ -212,7 +219,7 @@ def machine():
             return "?"
 
     def deb(pkg):
-        return version(["dpkg-query", "-W", "-f", "${Version}", pkg])
+        return version(["dpkg-query", "-W", "-f", "${Version}\\n", pkg])
 
     return {
         "cpu": cpu,
@@ -221,7 +228,8 @@ def machine():
         "cc": version(["cc", "--version"]),
         "bearssl": deb("libbearssl-dev"),
         "libwebsockets": deb("libwebsockets-dev"),
-        "openssl": version(["openssl", "version"]),
+        "openssl": " ".join(version(["openssl", "version"]).split()[:2]),
+        "load_before": loadavg(),
     }
 
 
@@ -232,6 +240,8 @@ def report(results, rounds, server, m, elapsed, bundle_n):
     add("BearSSL %s, libwebsockets %s, %s. Echo server: bench/echo_server (OpenSSL, epoll, one thread)."
         % (m["bearssl"], m["libwebsockets"], m["openssl"]))
     add("TLS 1.2, %s for every TLS client. %d rounds, medians; %.0f s in all." % (server.cipher, rounds, elapsed))
+    add("Load average (1 min) before and after: %s and %s (%d cores; other work on the machine shows as noise)."
+        % (m["load_before"], loadavg(), m["cores"]))
     add("")
     add("| mode | size | over (ceiling) | unit | wsclient.h | libwebsockets | ceiling | vs libwebsockets | vs ceiling |")
     add("|---|---|---|---|--:|--:|--:|--:|--:|")
@@ -359,12 +369,27 @@ def system_bundle(certs):
     return None, 0
 
 
+def update_readme(path, text):
+    begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
+    doc = open(path).read()
+    if begin not in doc or end not in doc:
+        print("%s has no %s ... %s block; not updated" % (path, begin, end), file=sys.stderr)
+        return
+    head, rest = doc.split(begin, 1)
+    tail = rest.split(end, 1)[1]
+    with open(path, "w") as f:
+        f.write(head + begin + "\n" + text + "\n" + end + tail)
+    print("tables written into " + path)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default="build/bench")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--quick", action="store_true", help="a tenth of the counts, for a smoke run")
-    ap.add_argument("--only", default="", help="run only cases whose 'transport mode size' contains this")
+    ap.add_argument("--only", default="", help="run only cases whose 'transport mode size ca' contains this")
+    ap.add_argument("--update-readme", metavar="FILE",
+                    help="put the tables between the bench:begin and bench:end markers of FILE")
     args = ap.parse_args()
     build = args.build
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -416,6 +441,8 @@ def main():
     print(text)
     with open(os.path.join(build, "results.md"), "w") as f:
         f.write(text + "\n")
+    if args.update_readme:
+        update_readme(args.update_readme, text)
     with open(os.path.join(build, "results.json"), "w") as f:
         json.dump({"machine": m, "cipher": server.cipher, "runs": log}, f, indent=1)
     errors = sum(1 for r in log if "error" in r)
