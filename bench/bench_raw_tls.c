@@ -254,18 +254,26 @@ static void run_transfer(const bench_args *a) {
     free(t);
 }
 
+/* A handshake resumed when the server took back the session ID offered. */
 static void run_connect(const bench_args *a) {
     tls_client *t = (tls_client *)malloc(sizeof *t);
-    long i;
+    br_ssl_session_parameters before, after;
+    long i, resumed = 0;
     if (!t) { perror("malloc"); exit(1); }
     tls_init(t);
     bench_start();
     for (i = 0; i < a->count; i++) {
+        br_ssl_engine_get_session_parameters(&t->cc.eng, &before);
         tls_handshake(t, a, a->resume);
+        br_ssl_engine_get_session_parameters(&t->cc.eng, &after);
+        if (i > 0 && a->resume && before.session_id_len > 0 && after.session_id_len == before.session_id_len &&
+            memcmp(before.session_id, after.session_id, before.session_id_len) == 0)
+            resumed++;
         tls_close(t);
     }
     bench_stop();
     bench_result(a, a->count, 0);
+    printf("resumed=%ld\n", resumed);
     free(t);
 }
 

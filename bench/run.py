@@ -125,6 +125,8 @@ def run_one(argv, server, timeout=300):
                     r[k] = v
         elif line.strip() == "resume=unsupported":
             r["resume_unsupported"] = True
+        elif line.startswith("resumed="):
+            r["resumed"] = int(line.split("=", 1)[1])
     if p.returncode != 0 or ("msgs_per_s" not in r and "rss_kb" not in r):
         r["error"] = (p.stderr.strip() or p.stdout.strip() or "exit %d" % p.returncode).splitlines()[-1]
     return r
@@ -280,6 +282,15 @@ def report(results, rounds, server, m, elapsed, bundle_n):
             mode_name, size_s, over, unit, cells.get("wsclient.h", "-"), cells.get("libwebsockets", "-"),
             cells.get("ceiling", "-"), same_round_ratio("libwebsockets"), same_round_ratio("ceiling")))
     add("")
+    for key, per_client in results.items():
+        if key[3]:  # a resume case: say how many connects did resume
+            said = []
+            for label, runs in per_client.items():
+                ok = [r for r in runs if "error" not in r and "resumed" in r]
+                if ok:
+                    said.append("%s %d of %d" % (label, med([r["resumed"] for r in ok]), ok[0]["msgs"]))
+            if said:
+                add("connect +resume, handshakes that resumed (median): " + ", ".join(said) + ".")
     if unsupported:
         add("n/a: %s cannot resume a TLS session (yet); see the plain connect row for its full handshakes."
             % " and ".join(sorted(unsupported)))
