@@ -2584,6 +2584,17 @@ static const char *wsc__tp_error(const wsc_transport *tp, void *conn) {
     return e && e[0] ? e : "the transport reported a failure";
 }
 
+/* Where in its life a connection failed, for the error words. */
+static const char *wsc__stage(const wsc__socket *s) {
+    switch (s->state) {
+    case WSC__CONNECTING: return " while connecting";
+    case WSC__TLS_HANDSHAKE: return " in the TLS handshake";
+    case WSC__UPGRADING: return " in the upgrade (HTTP request and 101 answer)";
+    case WSC__CLOSING: case WSC__SHUTDOWN: return " in the close handshake";
+    default: return "";
+    }
+}
+
 #ifndef WSCLIENT_NO_SOCKETS
 static int wsc__would_block(void) {
     return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
@@ -2599,7 +2610,7 @@ static long wsc__tcp_send(wsc__socket *s, const wsc__u8 *p, size_t n) {
     ssize_t k = send(s->fd, p, n, MSG_NOSIGNAL);
     if (k >= 0) return (long)k;
     if (wsc__would_block()) return 0;
-    wsc__fail(s, WSC_ERR_IO, 0, "send to %s failed: %s", s->host, strerror(errno));
+    wsc__fail(s, WSC_ERR_IO, 0, "send to %s failed%s: %s", s->host, wsc__stage(s), strerror(errno));
     return -1;
 }
 
@@ -2609,7 +2620,7 @@ static long wsc__tcp_recv(wsc__socket *s, wsc__u8 *p, size_t n) {
     if (k > 0) return (long)k;
     if (k == 0) { s->eof = 1; return 0; }
     if (wsc__would_block()) return 0;
-    wsc__fail(s, WSC_ERR_IO, 0, "receive from %s failed: %s", s->host, strerror(errno));
+    wsc__fail(s, WSC_ERR_IO, 0, "receive from %s failed%s: %s", s->host, wsc__stage(s), strerror(errno));
     return -1;
 }
 #endif
@@ -2638,7 +2649,7 @@ static long wsc__io_send(wsc__socket *s, const wsc__u8 *p, size_t n) {
     k = s->tp->send(s->tp->user, s->conn, p, n);
     if (k >= 0 && (size_t)k <= n) return k;
     if (k > 0) wsc__fail(s, WSC_ERR_IO, 0, "transport send claimed %ld bytes of %lu", k, (unsigned long)n);
-    else wsc__fail(s, WSC_ERR_IO, 0, "send to %s failed: %s", s->host, wsc__tp_error(s->tp, s->conn));
+    else wsc__fail(s, WSC_ERR_IO, 0, "send to %s failed%s: %s", s->host, wsc__stage(s), wsc__tp_error(s->tp, s->conn));
     return -1;
 }
 
@@ -2653,7 +2664,7 @@ static long wsc__io_recv(wsc__socket *s, wsc__u8 *p, size_t n) {
     if (k >= 0 && (size_t)k <= n) return k;
     if (k == WSC_IO_EOF) { s->eof = 1; return 0; }
     if (k > 0) wsc__fail(s, WSC_ERR_IO, 0, "transport recv claimed %ld bytes of %lu", k, (unsigned long)n);
-    else wsc__fail(s, WSC_ERR_IO, 0, "receive from %s failed: %s", s->host, wsc__tp_error(s->tp, s->conn));
+    else wsc__fail(s, WSC_ERR_IO, 0, "receive from %s failed%s: %s", s->host, wsc__stage(s), wsc__tp_error(s->tp, s->conn));
     return -1;
 }
 
