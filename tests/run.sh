@@ -48,6 +48,8 @@ start_server WSC_TEST_V4ONLY_PORT ws_server.py --host 127.0.0.1
 start_server WSC_TEST_V6ONLY_PORT ws_server.py --host ::1
 start_server WSC_TEST_RFC_PORT rfc_server.py --report "$build/autobahn-ws.txt"
 start_server WSC_TEST_RFC_TLS_PORT rfc_server.py --report "$build/autobahn-wss.txt" --tls "$certs/server.pem" "$certs/server.key"
+start_server WSC_TEST_FAULT_PORT fault_server.py
+start_server WSC_TEST_FAULT_TLS_PORT fault_server.py --tls "$certs/server.pem" "$certs/server.key"
 export WSC_TEST_CERTS="$certs"
 
 # tests/tls_server.py: one process, a listener per TLS version and per

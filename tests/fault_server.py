@@ -1,0 +1,164 @@
+#!/usr/bin/python3
+"""A loopback server that misbehaves on purpose, for tests/faults.c: real TCP
+where the kernel's behaviour is the point (a peer that stops reading, a
+half-closed stream, a reset). Plain Python sockets and threads, no framework.
+
+usage: fault_server.py [--tls CERT KEY] [--port N]   (prints "PORT n" when listening)
+
+Behaviour by request path (the upgrade request is always read whole first):
+  /stall        never answer the upgrade; read and drop until the client leaves
+  /swallow      answer 101, then read and drop everything: no echo, no close answer
+  /no-read      answer 101, then never read again (the client's writes fill the
+                kernel buffers); the connection is dropped after 60 s at most
+  /half-close   answer 101, send one text message "half", then shut down our
+                sending side (TCP FIN, no close frame) and read and drop
+  /rst-head     send half of a 101 answer, then reset the connection (RST)
+  /rst-frame    answer 101, send half of a frame, then reset the connection
+Anything else gets HTTP 404.
+"""
+import argparse
+import base64
+import hashlib
+import select
+import signal
+import socket
+import ssl
+import struct
+import sys
+import threading
+import time
+
+GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+MAX_HEAD = 16384
+LIFETIME = 60.0  # no connection outlives this many seconds
+
+
+def read_head(conn):
+    """The request head, or None if the client left or sent too much."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        try:
+            chunk = conn.recv(4096)
+        except (OSError, ssl.SSLError):
+            return None
+        if not chunk or len(data) > MAX_HEAD:
+            return None
+        data += chunk
+    return data.split(b"\r\n\r\n", 1)[0].decode("latin-1")
+
+
+def answer_101(head):
+    key = ""
+    for line in head.split("\r\n")[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "sec-websocket-key":
+            key = value.strip()
+    accept = base64.b64encode(hashlib.sha1(key.encode() + GUID).digest()).decode()
+    return ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n" % accept).encode()
+
+
+def text_frame(payload):
+    return bytes([0x81, len(payload)]) + payload
+
+
+def drain(conn, until):
+    """Reads and drops until the client leaves or the deadline."""
+    conn.settimeout(0.5)
+    while time.monotonic() < until:
+        try:
+            if not conn.recv(65536):
+                return
+        except socket.timeout:
+            continue
+        except (OSError, ssl.SSLError):
+            return
+
+
+def reset(conn):
+    """Closes with SO_LINGER 0: the kernel sends RST, not FIN."""
+    raw = socket.socket(fileno=conn.detach()) if isinstance(conn, ssl.SSLSocket) else conn
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    raw.close()
+
+
+def wait_gone(conn, until):
+    """Without reading: waits for the client to hang up (or the deadline)."""
+    p = select.poll()
+    p.register(conn.fileno(), select.POLLRDHUP | select.POLLHUP | select.POLLERR)
+    while time.monotonic() < until:
+        if p.poll(500):
+            return
+
+
+def handle(conn, tls_ctx):
+    until = time.monotonic() + LIFETIME
+    try:
+        if tls_ctx:
+            conn.settimeout(10)
+            conn = tls_ctx.wrap_socket(conn, server_side=True)
+        head = read_head(conn)
+        if head is None:
+            return
+        path = head.split(" ")[1] if head.count(" ") >= 2 else "/"
+        if path == "/stall":
+            drain(conn, until)
+        elif path == "/swallow":
+            conn.sendall(answer_101(head))
+            drain(conn, until)
+        elif path == "/no-read":
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            conn.sendall(answer_101(head))
+            wait_gone(conn, until)
+        elif path == "/half-close":
+            conn.sendall(answer_101(head) + text_frame(b"half"))
+            # shut down the TCP sending side under TLS too: a FIN without close_notify
+            socket.socket.shutdown(conn, socket.SHUT_WR)
+            while time.monotonic() < until:  # drop whatever comes (raw TLS records too)
+                r, _, _ = select.select([conn.fileno()], [], [], 0.5)
+                if r and not socket.socket.recv(conn, 65536):
+                    break
+        elif path == "/rst-head":
+            conn.sendall(answer_101(head)[:20])
+            time.sleep(0.05)
+            reset(conn)
+            conn = None
+        elif path == "/rst-frame":
+            conn.sendall(answer_101(head) + bytes([0x81, 10]) + b"half")
+            time.sleep(0.05)
+            reset(conn)
+            conn = None
+        else:
+            conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+    except (OSError, ssl.SSLError):
+        pass
+    finally:
+        if conn is not None:
+            try:
+                conn.close()
+            except OSError:
+                pass
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    ap.add_argument("--port", type=int, default=0)
+    args = ap.parse_args()
+    ctx = None
+    if args.tls:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls[0], args.tls[1])
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", args.port))
+    srv.listen(128)
+    print("PORT %d" % srv.getsockname()[1], flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    while True:
+        conn, _ = srv.accept()
+        threading.Thread(target=handle, args=(conn, ctx), daemon=True).start()
+
+
+if __name__ == "__main__":
+    main()
