@@ -3240,9 +3240,9 @@ static int wsc__on_frame(wsc__socket *s, int ev) {
         s->state = WSC__SHUTDOWN;
         return 1;
     }
-    default:
-        wsc__fail(s, s->rx.fail_code == 1009 ? WSC_ERR_MESSAGE_TOO_BIG : WSC_ERR_PROTOCOL, s->rx.fail_code,
-                  "%s", s->rx.fail_text);
+    default: /* 1011 is ours: the allocator failed while storing a message */
+        wsc__fail(s, s->rx.fail_code == 1009 ? WSC_ERR_MESSAGE_TOO_BIG : s->rx.fail_code == 1011 ? WSC_ERR_NO_MEMORY : WSC_ERR_PROTOCOL,
+                  s->rx.fail_code, "%s", s->rx.fail_text);
         return 0;
     }
 }
