@@ -1378,7 +1378,7 @@ static char *wsc__read_file(wsc__mem *mem, const char *path, size_t *len) {
     wsc__buf_init(&b, mem);
     for (;;) {
         size_t k;
-        if (!wsc__buf_reserve(&b, 65536)) { wsc__buf_free(&b); fclose(f); return NULL; }
+        if (!wsc__buf_reserve(&b, 65536)) { wsc__buf_free(&b); fclose(f); errno = ENOMEM; return NULL; }
         k = fread(b.data + b.len, 1, 65536, f);
         b.len += k;
         if (k < 65536) break;
@@ -1391,9 +1391,14 @@ static char *wsc__read_file(wsc__mem *mem, const char *path, size_t *len) {
 
 static int wsc__anchors_add_file(wsc__anchors *a, const char *path) {
     size_t len = 0;
-    char *text = wsc__read_file(a->mem, path, &len);
+    char *text;
     int ok;
-    if (!text) return 0;
+    errno = 0;
+    if (!(text = wsc__read_file(a->mem, path, &len))) {
+        a->oom = errno == ENOMEM;
+        return 0;
+    }
+    errno = 0; /* a PEM error below is not the system's: no stale errno in its words */
     ok = wsc__anchors_add_pem(a, text, len);
     wsc__free(a->mem, text);
     return ok;
