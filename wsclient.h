@@ -3043,7 +3043,7 @@ static void *wsc__dns_thread(void *arg) {
     wsc__dns *job = (wsc__dns *)arg;
     wsc__dns_answer a;
     int fd = job->fd[1];
-    a.res = NULL;
+    memset(&a, 0, sizeof a); /* its padding goes through the socket too */
     a.rc = WSCLIENT_GETADDRINFO(job->host, job->port, &job->hints, &a.res);
     send(fd, (const char *)&a, sizeof a, MSG_NOSIGNAL); /* from here on the job is the caller's */
     return NULL;
