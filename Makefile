@@ -20,6 +20,9 @@ TESTS    = $(patsubst tests/%.c,$(BUILD)/test_%,$(filter-out tests/autobahn_clie
 # and the memory transport example without BSD sockets.
 NOHEAP   = -DWSCLIENT_NO_HEAP
 VARIANTS = $(BUILD)/test_core_noheap $(BUILD)/test_rfc_noheap $(BUILD)/memory_transport_noheap $(BUILD)/test_tls_noheap
+# The churn test for valgrind: plain -O1 -g whatever CFLAGS says (valgrind
+# cannot run sanitizer builds).
+VALGRIND = $(BUILD)/churn_valgrind
 
 .PHONY: all examples tests demo test clean check-deps autobahn_client anchors FORCE bench bench-build bench-deps bench-profile
 
@@ -47,6 +50,9 @@ $(BUILD)/test_core_noheap: tests/core.c tests/test.h wsclient.h | check-deps $(B
 
 $(BUILD)/test_rfc_noheap: tests/rfc.c tests/test.h wsclient.h | check-deps $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) $(NOHEAP) -I. -Itests $< -o $@ $(LDLIBS)
+
+$(BUILD)/churn_valgrind: tests/churn.c tests/test.h wsclient.h | check-deps $(BUILD)
+	$(CC) $(WARN) -O1 -g -I. -Itests $< -o $@ $(LDLIBS)
 
 $(BUILD)/test_%: tests/%.c tests/test.h wsclient.h | check-deps $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) -I. -Itests $< -o $@ $(LDLIBS)
@@ -79,7 +85,7 @@ $(BUILD)/test_tls_noheap: tests/tls.c tests/test.h wsclient.h $(BUILD)/test_anch
 demo: examples
 	bash examples/demo.sh $(BUILD)
 
-tests: $(TESTS) $(VARIANTS) $(BUILD)/memory_transport
+tests: $(TESTS) $(VARIANTS) $(VALGRIND) $(BUILD)/memory_transport
 
 test: tests $(BUILD)/autobahn_client
 	bash tests/run.sh $(BUILD)

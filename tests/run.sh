@@ -96,6 +96,26 @@ for prog in "$build"/memory_transport "$build"/memory_transport_noheap; do
     fi
 done
 
+# The churn test again under valgrind, with fewer cycles: no leak (definite or
+# indirect), no invalid access. WSC_NO_VALGRIND=1 skips it (.ci/run sets it
+# for the sanitizer run, which already checks the same things its own way).
+vg_log="$build/churn_valgrind.log"
+if [ -x "$build/churn_valgrind" ] && [ -z "${WSC_NO_VALGRIND:-}" ]; then
+    echo "== churn_valgrind (under valgrind, ${WSC_VALGRIND_CYCLES:-300} cycles)"
+    if ! command -v valgrind >/dev/null 2>&1; then
+        echo "valgrind is not installed (apt-get install -y valgrind): churn under valgrind skipped"
+    elif WSC_CHURN_CYCLES=${WSC_VALGRIND_CYCLES:-300} valgrind --error-exitcode=1 --leak-check=full \
+            --errors-for-leak-kinds=definite,indirect "$build/churn_valgrind" > "$vg_log" 2>&1 &&
+         grep -qE '^test_churn: [0-9]+ passed, 0 failed$' "$vg_log"; then
+        grep -E 'cycles in|test_churn:|in use at exit|ERROR SUMMARY' "$vg_log"
+        passed=$((passed + 1))
+    else
+        cat "$vg_log"
+        echo "churn under valgrind failed" >&2
+        failed=$((failed + 1))
+    fi
+fi
+
 # The Autobahn client protocol, end to end, over ws:// and wss://: every
 # numbered case of tests/rfc_server.py, judged by the server.
 autobahn() { # autobahn LABEL REPORT URL [ARGS...]
