@@ -14,6 +14,8 @@ Behaviour by request path (the upgrade request is always read whole first):
                 sending side (TCP FIN, no close frame) and read and drop
   /rst-head     send half of a 101 answer, then reset the connection (RST)
   /rst-frame    answer 101, send half of a frame, then reset the connection
+  /big-head?size=N   answer 101 with a head of exactly N bytes (padded with
+                an X-Pad header), then echo one text message
 Anything else gets HTTP 404.
 """
 import argparse
@@ -56,6 +58,26 @@ def answer_101(head):
     accept = base64.b64encode(hashlib.sha1(key.encode() + GUID).digest()).decode()
     return ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
             "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n" % accept).encode()
+
+
+def padded_101(head, size):
+    """The 101 answer grown to size bytes by an X-Pad header."""
+    base = answer_101(head)[:-2] + b"X-Pad: \r\n\r\n"
+    return base.replace(b"X-Pad: ", b"X-Pad: " + b"p" * max(0, size - len(base)))
+
+
+def read_frame(conn):
+    """One small client frame's payload, unmasked (None if the client left)."""
+    data = b""
+    while True:
+        if len(data) >= 6 and len(data) >= 6 + (data[1] & 0x7F):
+            n = data[1] & 0x7F
+            mask = data[2:6]
+            return bytes(c ^ mask[i % 4] for i, c in enumerate(data[6:6 + n]))
+        chunk = conn.recv(4096)
+        if not chunk:
+            return None
+        data += chunk
 
 
 def text_frame(payload):
@@ -118,6 +140,12 @@ def handle(conn, tls_ctx):
                 r, _, _ = select.select([conn.fileno()], [], [], 0.5)
                 if r and not socket.socket.recv(conn, 65536):
                     break
+        elif path.startswith("/big-head?size="):
+            conn.sendall(padded_101(head, int(path.split("=", 1)[1])))
+            msg = read_frame(conn)
+            if msg is not None:
+                conn.sendall(text_frame(msg))
+            drain(conn, until)
         elif path == "/rst-head":
             conn.sendall(answer_101(head)[:20])
             time.sleep(0.05)
