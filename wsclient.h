@@ -442,6 +442,12 @@ WSCLIENT_API void wsc_set_allocator_user(void *user);
 #endif
 
 #define WSC__PLAIN_RX 16384 /* receive buffer of a plain TCP socket */
+/* One advance of a socket works at most this long, and one receive pass
+   takes at most this many bytes: a server that never stops sending (a flood
+   of pings, data while we wait for its close) cannot keep a call from its
+   deadline. */
+#define WSC__SLICE_MS 10
+#define WSC__RX_BUDGET (16u * 1024u)
 #define WSC__ERRLEN 256
 
 typedef unsigned char wsc__u8;
@@ -1149,6 +1155,7 @@ typedef struct wsc__socket {
     int fd;
 #endif
     int eof;               /* the peer closed its side of the stream   */
+    int busy;              /* its last advance stopped with work left  */
     wsc__tls *tls;
     char key[25];          /* Sec-WebSocket-Key                         */
     wsc__buf out;          /* bytes waiting for the transport          */
@@ -3255,16 +3262,19 @@ static int wsc__on_frame(wsc__socket *s, int ev) {
 /* Parses what has arrived. Returns 1 if bytes were consumed, 0 if none, -1 failed. */
 static int wsc__receive(wsc__socket *s) {
     int moved = 0;
+    size_t taken = 0;
     for (;;) {
         const wsc__u8 *p;
         size_t n, used;
         int ev;
         if (s->state == WSC__OPEN && s->queued_bytes >= WSCLIENT_MAX_MESSAGE) return moved; /* reader is behind */
+        if (taken >= WSC__RX_BUDGET) return moved; /* more next step, after a look at the clock */
         if (wsc__stream_peek(s, &p, &n) < 0) return -1;
         if (n == 0) break;
-        if (s->close_received) { wsc__stream_consume(s, n); moved = 1; continue; } /* §5.5.1: nothing after close */
+        if (s->close_received) { wsc__stream_consume(s, n); taken += n; moved = 1; continue; } /* §5.5.1: nothing after close */
         ev = wsc__rx_feed(&s->rx, p, n, &used);
         wsc__stream_consume(s, used);
+        taken += used;
         moved = 1;
         if (ev != WSC__RX_MORE && !wsc__on_frame(s, ev)) return -1;
     }
@@ -3315,10 +3325,14 @@ static int wsc__step(wsc__socket *s) {
     }
 }
 
-/* Runs the machine as far as it goes without waiting. */
+/* Runs the machine as far as it goes without waiting, for one time slice
+   at most; s->busy tells the waits that it has more to do at once. */
 static void wsc__advance(wsc__socket *s) {
+    int64_t until = wsc__now_ms() + WSC__SLICE_MS;
     wsc__check_deadlines(s);
-    while (wsc__step(s)) {}
+    s->busy = 0;
+    while (wsc__step(s))
+        if (wsc__now_ms() >= until) { s->busy = !wsc__is_final(s); break; }
 }
 
 static int64_t wsc__socket_deadline(const wsc__socket *s) {
@@ -3344,6 +3358,7 @@ static int wsc__waitset_add(wsc__waitset *w, const wsc__socket *s) {
     int64_t sd = wsc__socket_deadline(s);
     int ev;
     if (sd >= 0 && (w->until < 0 || sd < w->until)) w->until = sd;
+    if (s->busy) return 0; /* bytes already read wait for it: no sleep */
     if (s->state == WSC__WAITING && !(s = wsc__connecting_to(s))) return 0; /* its turn has come */
     if (s->state == WSC__RESOLVING) {
 #ifndef WSCLIENT_NO_SOCKETS

@@ -14,6 +14,10 @@ Behaviour by request path (the upgrade request is always read whole first):
                 sending side (TCP FIN, no close frame) and read and drop
   /rst-head     send half of a 101 answer, then reset the connection (RST)
   /rst-frame    answer 101, send half of a frame, then reset the connection
+  /ping-flood   answer 101, then send empty pings as fast as it can (10 s at most),
+                never reading
+  /data-flood   answer 101, then send 64 KiB binary messages as fast as it can
+                (10 s at most), reading and dropping, never answering a close
   /big-head?size=N   answer 101 with a head of exactly N bytes (padded with
                 an X-Pad header), then echo one text message
 Anything else gets HTTP 404.
@@ -140,6 +144,16 @@ def handle(conn, tls_ctx):
                 r, _, _ = select.select([conn.fileno()], [], [], 0.5)
                 if r and not socket.socket.recv(conn, 65536):
                     break
+        elif path in ("/ping-flood", "/data-flood"):
+            conn.sendall(answer_101(head))
+            if path == "/ping-flood":
+                chunk = b"\x89\x00" * 32768
+            else:
+                chunk = b"\x82\x7f" + struct.pack("!Q", 65536) + b"d" * 65536
+                threading.Thread(target=drain, args=(conn, until), daemon=True).start()
+            stop = time.monotonic() + 10
+            while time.monotonic() < stop:
+                conn.sendall(chunk)
         elif path.startswith("/big-head?size="):
             conn.sendall(padded_101(head, int(path.split("=", 1)[1])))
             msg = read_frame(conn)
