@@ -448,6 +448,10 @@ WSCLIENT_API void wsc_set_allocator_user(void *user);
    deadline. */
 #define WSC__SLICE_MS 10
 #define WSC__RX_BUDGET (16u * 1024u)
+/* Pongs go out at once while less than this waits to be sent; past it only
+   the latest ping is answered once there is room (RFC 6455 §5.5.3), so a
+   ping flood from a server that does not read cannot grow our memory. */
+#define WSC__PONG_ROOM (64u * 1024u)
 #define WSC__ERRLEN 256
 
 typedef unsigned char wsc__u8;
@@ -1168,6 +1172,9 @@ typedef struct wsc__socket {
     int open_pending;      /* async: OPEN event not yet delivered      */
     int final_pending;     /* async: CLOSE or ERROR not yet delivered  */
     int close_received;    /* the peer's close frame arrived           */
+    int pong_pending;      /* a ping waits for room to be answered     */
+    size_t pong_len;
+    wsc__u8 pong[125];     /* the latest such ping's payload           */
     int opened;            /* the upgrade succeeded (even if closed since) */
     int tx_active;         /* a message sent in parts is under way     */
     int tx_binary;
@@ -3223,6 +3230,18 @@ static int wsc__enqueue_message(wsc__socket *s) {
     return 1;
 }
 
+/* Queues the pong of the latest ping if there is room for it (else it
+   waits, and a later ping replaces it). Returns 0 when memory ran out. */
+static int wsc__queue_pong(wsc__socket *s) {
+    if (!s->pong_pending || s->state != WSC__OPEN || wsc__buf_pending(&s->out) >= WSC__PONG_ROOM) return 1;
+    if (!wsc__queue_frame(s, WSC__OP_PONG, 1, s->pong, s->pong_len)) {
+        wsc__fail(s, WSC_ERR_NO_MEMORY, 0, "out of memory for a pong");
+        return 0;
+    }
+    s->pong_pending = 0;
+    return 1;
+}
+
 /* Acts on one parsed frame. Returns 0 when the connection failed. */
 static int wsc__on_frame(wsc__socket *s, int ev) {
     switch (ev) {
@@ -3231,11 +3250,11 @@ static int wsc__on_frame(wsc__socket *s, int ev) {
         if (!wsc__enqueue_message(s)) { wsc__fail(s, WSC_ERR_NO_MEMORY, 1011, "out of memory for an incoming message"); return 0; }
         return 1;
     case WSC__RX_PING: /* RFC 6455 §5.5.2: answer with the same payload */
-        if (s->state == WSC__OPEN && !wsc__queue_frame(s, WSC__OP_PONG, 1, s->rx.ctrl, s->rx.ctrl_len)) {
-            wsc__fail(s, WSC_ERR_NO_MEMORY, 0, "out of memory for a pong");
-            return 0;
-        }
-        return 1;
+        if (s->state != WSC__OPEN) return 1;
+        memcpy(s->pong, s->rx.ctrl, s->rx.ctrl_len);
+        s->pong_len = s->rx.ctrl_len;
+        s->pong_pending = 1;
+        return wsc__queue_pong(s);
     case WSC__RX_PONG:
         return 1; /* unsolicited pongs are allowed and ignored (§5.5.3) */
     case WSC__RX_CLOSE: {
@@ -3289,7 +3308,7 @@ static int wsc__receive(wsc__socket *s) {
 
 static int wsc__transfer_step(wsc__socket *s) {
     int a, b;
-    if ((a = wsc__flush(s)) < 0) return 0;
+    if (!wsc__queue_pong(s) || (a = wsc__flush(s)) < 0) return 0;
     if ((b = wsc__receive(s)) < 0) return 0;
     if (wsc__buf_pending(&s->out) && wsc__flush(s) < 0) return 0; /* pongs just queued */
     return a || b;
