@@ -802,13 +802,9 @@ TEST(deadline_under_a_flood) {
         CHECK(within(what, now_ms() - t0, 0));
         if (!wsc_exist("fl")) continue;
         t0 = now_ms();
-        CHECKF(wsc_read("fl", buf, sizeof buf, 1000, NULL) == -1 && wsc_error_code() == WSC_ERR_TIMEOUT, "%s", wsc_error_info());
+        CHECKF(wsc_read("fl", buf, sizeof buf, 300, NULL) == -1 && wsc_error_code() == WSC_ERR_TIMEOUT, "%s", wsc_error_info());
         snprintf(what, sizeof what, "sync read, %s, ping flood", tls ? "wss" : "ws");
-        CHECK(within(what, now_ms() - t0, 1000));
-        if (wsc_exist("fl")) {
-            const wsc__socket *s = wsc__g.slots[wsc__find("fl")];
-            CHECKF(s->out.cap <= 256 * 1024, "%lu bytes held for pongs", (unsigned long)s->out.cap);
-        }
+        CHECK(within(what, now_ms() - t0, 300));
         t0 = now_ms();
         CHECK(wsc_close("fl") == 0);
         snprintf(what, sizeof what, "close, %s, ping flood", tls ? "wss" : "ws");
