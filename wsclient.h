@@ -1160,6 +1160,8 @@ typedef struct wsc__socket {
 #endif
     int eof;               /* the peer closed its side of the stream   */
     int busy;              /* its last advance stopped with work left  */
+    wsc__u8 first[5];      /* TLS: the server's first bytes, to tell a  */
+    size_t first_len;      /* plain HTTP answer from a TLS failure      */
     wsc__tls *tls;
     char key[25];          /* Sec-WebSocket-Key                         */
     wsc__buf out;          /* bytes waiting for the transport          */
@@ -2696,7 +2698,7 @@ static int wsc__tls_io(wsc__socket *s) {
         int moved = 0;
         size_t len;
         wsc__u8 *buf;
-        long k;
+        long k, i;
         if (st & BR_SSL_CLOSED) {
             int err = br_ssl_engine_last_error(eng);
             if (err != BR_ERR_OK) {
@@ -2704,7 +2706,10 @@ static int wsc__tls_io(wsc__socket *s) {
                 char words[WSC__ERRLEN];
                 wsc__tls_error_words(s, err, &code, words, sizeof words);
                 wsc__tls_failed(s->tls);
-                wsc__fail(s, code, 0, "%s", words);
+                if (s->first_len == 5 && memcmp(s->first, "HTTP/", 5) == 0) /* wss:// to a ws:// server */
+                    wsc__fail(s, WSC_ERR_TLS, 0, "TLS failed: the server answered in plain HTTP, not TLS (a ws:// server? BearSSL error %d)", err);
+                else
+                    wsc__fail(s, code, 0, "%s", words);
                 return -1;
             }
             return 0;
@@ -2717,6 +2722,7 @@ static int wsc__tls_io(wsc__socket *s) {
         if ((st & BR_SSL_RECVREC) && !s->eof) {
             buf = br_ssl_engine_recvrec_buf(eng, &len);
             if ((k = wsc__io_recv(s, buf, len)) < 0) return -1;
+            for (i = 0; i < k && s->first_len < 5; i++) s->first[s->first_len++] = buf[i];
             if (k > 0) { br_ssl_engine_recvrec_ack(eng, (size_t)k); moved = 1; }
         }
         if (!moved) return 0;
