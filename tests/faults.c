@@ -642,6 +642,18 @@ TEST(real_tcp_faults) {
             wsc_close("h");
         } else CHECKF(0, "%s: %s", proto, wsc_error_info());
     }
+    /* the wrong protocol on the other end */
+    c = config(1, plain_port, "/echo", 3000);
+    CHECKF(!wsc_open("w", &c) && wsc_error_code() == WSC_ERR_TLS && has(wsc_error_info(), "plain HTTP", "ws://"),
+           "wss to a ws server: %d %s", wsc_error_code(), wsc_error_info());
+    c.transport = &fault_tp; /* the same, the answer coming one byte at a time */
+    memset(&g_rule, 0, sizeof g_rule);
+    g_rule.rx_chunk = 1;
+    CHECKF(!wsc_open("w", &c) && wsc_error_code() == WSC_ERR_TLS && has(wsc_error_info(), "plain HTTP", "ws://"),
+           "wss to a ws server, 1 byte at a time: %d %s", wsc_error_code(), wsc_error_info());
+    c = config(0, tls_port, "/echo", 3000);
+    CHECKF(!wsc_open("w", &c) && (wsc_error_code() == WSC_ERR_HANDSHAKE || wsc_error_code() == WSC_ERR_IO) &&
+           has(wsc_error_info(), "upgrade", NULL), "ws to a wss server: %d %s", wsc_error_code(), wsc_error_info());
     CHECK(wsc_count() == 0 && ft_live == 0);
 }
 
