@@ -1867,6 +1867,7 @@ typedef struct wsc__x509 {
     wsc__u8 issuers[4][32];          /* SHA-256 of the issuer names of the chain  */
     unsigned nissuers;
     int forged;                      /* an issuer is a trusted CA's name, yet the chain failed */
+    int oom;                         /* a certificate could not be kept: out of memory */
     char names[112];                 /* its subjectAltNames, for error words      */
     char dates[160];                 /* the first validity problem seen           */
 } wsc__x509;
@@ -1897,7 +1898,7 @@ static int wsc__issued_by_anchor(const wsc__x509 *x) {
 static void wsc__x509_start_chain(const br_x509_class **ctx, const char *server_name) {
     wsc__x509 *x = WSC__X509(ctx);
     x->depth = x->nissuers = 0;
-    x->ee_seen = x->ip_ok = x->pin_ok = x->pin_failed = x->forged = 0;
+    x->ee_seen = x->ip_ok = x->pin_ok = x->pin_failed = x->forged = x->oom = 0;
     x->names[0] = x->dates[0] = 0;
     wsc__buf_free(&x->cert);
     x->now = x->unix_time ? x->unix_time(x->user) : (long long)time(NULL);
@@ -1922,7 +1923,10 @@ static void wsc__x509_append(const br_x509_class **ctx, const unsigned char *buf
     wsc__x509 *x = WSC__X509(ctx);
     if (x->cert.cap != (size_t)-1 && (x->depth == 0 || x->mode == WSC__X509_VERIFY)) {
         if (x->cert.len + len > WSC__MAX_CERT) { wsc__buf_free(&x->cert); x->cert.cap = (size_t)-1; }
-        else wsc__buf_sink(&x->cert, buf, len);
+        else {
+            wsc__buf_sink(&x->cert, buf, len);
+            x->oom |= x->cert.cap == (size_t)-1;
+        }
     }
     if (x->mode != WSC__X509_VERIFY) {
         if (x->depth == 0) br_x509_decoder_push(&x->u.decoder, buf, len);
@@ -2708,6 +2712,8 @@ static int wsc__tls_io(wsc__socket *s) {
                 wsc__tls_failed(s->tls);
                 if (s->first_len == 5 && memcmp(s->first, "HTTP/", 5) == 0) /* wss:// to a ws:// server */
                     wsc__fail(s, WSC_ERR_TLS, 0, "TLS failed: the server answered in plain HTTP, not TLS (a ws:// server? BearSSL error %d)", err);
+                else if (s->tls->x509.oom) /* not the certificate's fault */
+                    wsc__fail(s, WSC_ERR_NO_MEMORY, 0, "out of memory checking the server certificate (BearSSL error %d)", err);
                 else
                     wsc__fail(s, code, 0, "%s", words);
                 return -1;
