@@ -2535,7 +2535,7 @@ static int wsc__tls_session(const wsc__socket *s, wsc__tls *t, const wsc_config 
 /* Prepares the BearSSL client for one connection. Returns 0 with the error set. */
 static int wsc__tls_setup(wsc__socket *s, const wsc_config *cfg) {
     wsc__tls *t;
-    unsigned vmin, vmax, frag = cfg->tls_max_fragment ? cfg->tls_max_fragment : 16384;
+    unsigned vmin = 0, vmax = 0, frag = cfg->tls_max_fragment ? cfg->tls_max_fragment : 16384; /* gcc -O1 cannot see them set */
     int half = cfg->tls_half_duplex != 0, resume;
     const char *name = cfg->server_name && cfg->server_name[0] ? cfg->server_name : s->host;
     size_t head = (sizeof *t + 15) & ~(size_t)15, buf_len, i;
