@@ -60,7 +60,7 @@ TEST(name_length) {
 
 TEST(full_table) {
     int i;
-    char name[8];
+    char name[16];
     events = errors = 0;
     for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++) {
         snprintf(name, sizeof name, "t%d", i);
