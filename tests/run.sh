@@ -101,10 +101,10 @@ done
 # for the sanitizer run, which already checks the same things its own way).
 vg_log="$build/churn_valgrind.log"
 if [ -x "$build/churn_valgrind" ] && [ -z "${WSC_NO_VALGRIND:-}" ]; then
-    echo "== churn_valgrind (under valgrind, ${WSC_VALGRIND_CYCLES:-300} cycles)"
+    echo "== churn_valgrind (under valgrind, ${WSC_VALGRIND_CYCLES:-400} cycles)"
     if ! command -v valgrind >/dev/null 2>&1; then
         echo "valgrind is not installed (apt-get install -y valgrind): churn under valgrind skipped"
-    elif WSC_CHURN_CYCLES=${WSC_VALGRIND_CYCLES:-300} valgrind --error-exitcode=1 --leak-check=full \
+    elif WSC_CHURN_CYCLES=${WSC_VALGRIND_CYCLES:-400} valgrind --error-exitcode=1 --leak-check=full \
             --errors-for-leak-kinds=definite,indirect "$build/churn_valgrind" > "$vg_log" 2>&1 &&
          grep -qE '^test_churn: [0-9]+ passed, 0 failed$' "$vg_log"; then
         grep -E 'cycles in|test_churn:|in use at exit|ERROR SUMMARY' "$vg_log"
