@@ -605,6 +605,21 @@ TEST(reset_sweep) {
     CHECK(ft_live == 0 && wsc_count() == 0);
 }
 
+/* A TCP listener on 127.0.0.1 that never accepts: connects succeed, nothing answers. */
+static int silent_listener(int *port) {
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd, (struct sockaddr *)&a, sizeof a);
+    listen(fd, 16);
+    getsockname(fd, (struct sockaddr *)&a, &len);
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
 /* ---- real TCP faults from tests/fault_server.py ---- */
 
 TEST(real_tcp_faults) {
@@ -642,6 +657,17 @@ TEST(real_tcp_faults) {
             wsc_close("h");
         } else CHECKF(0, "%s: %s", proto, wsc_error_info());
     }
+    /* a TCP connect refused under the seam: the transport's words say so */
+    {
+        int port, fd = silent_listener(&port);
+        close(fd);
+        c = config(0, port, "/echo", 3000);
+        c.transport = &fault_tp;
+        memset(&g_rule, 0, sizeof g_rule);
+        CHECKF(!wsc_open("w", &c) && wsc_error_code() == WSC_ERR_IO && has(wsc_error_info(), "TCP connect failed", "refused"),
+               "refused under the seam: %d %s", wsc_error_code(), wsc_error_info());
+        CHECK(ft_live == 0);
+    }
     /* the wrong protocol on the other end */
     c = config(1, plain_port, "/echo", 3000);
     CHECKF(!wsc_open("w", &c) && wsc_error_code() == WSC_ERR_TLS && has(wsc_error_info(), "plain HTTP", "ws://"),
@@ -658,21 +684,6 @@ TEST(real_tcp_faults) {
 }
 
 /* ---- deadlines against stalled servers ---- */
-
-/* A TCP listener on 127.0.0.1 that never accepts: connects succeed, nothing answers. */
-static int silent_listener(int *port) {
-    struct sockaddr_in a;
-    socklen_t len = sizeof a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, (struct sockaddr *)&a, sizeof a);
-    listen(fd, 16);
-    getsockname(fd, (struct sockaddr *)&a, &len);
-    *port = ntohs(a.sin_port);
-    return fd;
-}
 
 TEST(deadline_sync_connect) {
     int port, fd = silent_listener(&port), tls;
