@@ -448,6 +448,7 @@ WSCLIENT_API void wsc_set_allocator_user(void *user);
    deadline. */
 #define WSC__SLICE_MS 10
 #define WSC__RX_BUDGET (16u * 1024u)
+#define WSC__RX_PREALLOC (1024u * 1024u + 16u) /* room taken on a frame header's word */
 /* Pongs go out at once while less than this waits to be sent; past it only
    the latest ping is answered once there is room (RFC 6455 §5.5.3), so a
    ping flood from a server that does not read cannot grow our memory. */
@@ -851,9 +852,10 @@ static int wsc__rx_begin_frame(wsc__rx *rx) {
     }
     if (rx->opcode < 8 && len > rx->max_message - rx->msg_len)
         return wsc__rx_fail(rx, 1009, "message larger than WSCLIENT_MAX_MESSAGE (RFC 6455 §7.4.1, 1009)");
-    /* The whole frame's room now: its payload then lands with one copy, not
-       through a chain of reallocations (1 KiB doubling to 64 KiB copied 64 KiB). */
-    if (rx->opcode < 8 && !wsc__rx_reserve(rx, (size_t)len))
+    /* The frame's room now (up to WSC__RX_PREALLOC: a 10-byte header must not
+       cost 16 MiB at once): its payload then lands with one copy, not through
+       a chain of reallocations (1 KiB doubling to 64 KiB copied 64 KiB). */
+    if (rx->opcode < 8 && !wsc__rx_reserve(rx, (size_t)(len < WSC__RX_PREALLOC ? len : WSC__RX_PREALLOC)))
         return wsc__rx_fail(rx, 1011, "out of memory for an incoming message");
     rx->remaining = len;
     rx->in_frame = 1;
