@@ -1162,6 +1162,12 @@ typedef struct wsc__socket {
 #endif
     int eof;               /* the peer closed its side of the stream   */
     int busy;              /* its last advance stopped with work left  */
+    unsigned dry;          /* WSC_IO_READ / WSC_IO_WRITE would block: no
+                              second try within one advance            */
+    const wsc__u8 *tx_src; /* a sync write's payload, masked straight into
+                              the transport (no copy into out)          */
+    size_t tx_left;
+    wsc__u8 tx_key[4];     /* the mask, turned so tx_key[0] masks *tx_src */
     wsc__u8 first[5];      /* TLS: the server's first bytes, to tell a  */
     size_t first_len;      /* plain HTTP answer from a TLS failure      */
     wsc__tls *tls;
@@ -2670,10 +2676,15 @@ static void wsc__io_close(wsc__socket *s) {
 /* Hands bytes to the connection: how many it took (0: none now), -1: failed. */
 static long wsc__io_send(wsc__socket *s, const wsc__u8 *p, size_t n) {
     long k;
+    if (s->dry & WSC_IO_WRITE) return 0; /* it said "full" in this advance already */
 #ifndef WSCLIENT_NO_SOCKETS
-    if (!s->tp) return wsc__tcp_send(s, p, n);
+    if (!s->tp) {
+        if ((k = wsc__tcp_send(s, p, n)) == 0) s->dry |= WSC_IO_WRITE;
+        return k;
+    }
 #endif
     k = s->tp->send(s->tp->user, s->conn, p, n);
+    if (k == 0) s->dry |= WSC_IO_WRITE;
     if (k >= 0 && (size_t)k <= n) return k;
     if (k > 0) wsc__fail(s, WSC_ERR_IO, 0, "transport send claimed %ld bytes of %lu", k, (unsigned long)n);
     else wsc__fail(s, WSC_ERR_IO, 0, "send to %s failed%s: %s", s->host, wsc__stage(s), wsc__tp_error(s->tp, s->conn));
@@ -2684,10 +2695,15 @@ static long wsc__io_send(wsc__socket *s, const wsc__u8 *p, size_t n) {
    with s->eof set), -1: failed. */
 static long wsc__io_recv(wsc__socket *s, wsc__u8 *p, size_t n) {
     long k;
+    if (s->dry & WSC_IO_READ) return 0; /* it said "nothing" in this advance already */
 #ifndef WSCLIENT_NO_SOCKETS
-    if (!s->tp) return wsc__tcp_recv(s, p, n);
+    if (!s->tp) {
+        if ((k = wsc__tcp_recv(s, p, n)) == 0 && !s->eof) s->dry |= WSC_IO_READ;
+        return k;
+    }
 #endif
     k = s->tp->recv(s->tp->user, s->conn, p, n);
+    if (k == 0) s->dry |= WSC_IO_READ;
     if (k >= 0 && (size_t)k <= n) return k;
     if (k == WSC_IO_EOF) { s->eof = 1; return 0; }
     if (k > 0) wsc__fail(s, WSC_ERR_IO, 0, "transport recv claimed %ld bytes of %lu", k, (unsigned long)n);
@@ -2802,7 +2818,7 @@ static int wsc__interest(const wsc__socket *s) {
         if ((st & BR_SSL_RECVREC) && !s->eof) ev |= WSC_IO_READ;
         return ev;
     }
-    if (wsc__buf_pending(&s->out)) ev |= WSC_IO_WRITE;
+    if (wsc__buf_pending(&s->out) || s->tx_left) ev |= WSC_IO_WRITE;
     if (!s->eof && !(s->state == WSC__OPEN && s->queued_bytes >= WSCLIENT_MAX_MESSAGE)) ev |= WSC_IO_READ;
     return ev;
 }
@@ -2811,10 +2827,31 @@ static int wsc__interest(const wsc__socket *s) {
 /* Outgoing frames                                                          */
 /* ------------------------------------------------------------------------ */
 
+/* Turns a mask key by n bytes: key[0] then masks the byte n further on. */
+static void wsc__key_turn(wsc__u8 key[4], size_t n) {
+    wsc__u8 k[4];
+    int i;
+    for (i = 0; i < 4; i++) k[i] = key[(i + n) & 3];
+    memcpy(key, k, 4);
+}
+
+/* Moves what is left of a sync write's payload into out, masked, so that it
+   no longer needs the caller's memory (the write returns, or another frame
+   must follow it). Returns 0 when memory ran out. */
+static int wsc__tx_spill(wsc__socket *s) {
+    if (!s->tx_left) return 1;
+    if (!wsc__buf_reserve(&s->out, s->tx_left)) return 0;
+    wsc__mask_copy(s->out.data + s->out.len, s->tx_src, s->tx_left, s->tx_key);
+    s->out.len += s->tx_left;
+    s->tx_src = NULL;
+    s->tx_left = 0;
+    return 1;
+}
+
 /* Queues one masked frame. Returns 0 when memory ran out. */
 static int wsc__queue_frame(wsc__socket *s, unsigned opcode, int fin, const void *payload, size_t len) {
     wsc__u8 key[4], *dst;
-    if (!wsc__mask_key(key)) return 0;
+    if (!wsc__tx_spill(s) || !wsc__mask_key(key)) return 0;
     if (!wsc__buf_reserve(&s->out, 14 + len)) return 0;
     dst = s->out.data + s->out.len;
     dst += wsc__frame_header(dst, opcode, fin, len, key);
@@ -2836,18 +2873,71 @@ static int wsc__queue_close(wsc__socket *s, int code, const char *reason) {
     return wsc__queue_frame(s, WSC__OP_CLOSE, 1, p, n);
 }
 
-/* Writes queued bytes to the transport. Returns 1 if any moved, 0 if none, -1 failed. */
+/* Queues a frame whose payload stays in the caller's memory until the
+   transport has it: a sync write waits for that, and its payload is then
+   masked once, straight into the TLS record (or a small chunk over plain
+   TCP), instead of first into out. Small payloads are simply copied. */
+static int wsc__queue_frame_direct(wsc__socket *s, unsigned opcode, int fin, const void *payload, size_t len) {
+    wsc__u8 key[4];
+    if (len < 1024) return wsc__queue_frame(s, opcode, fin, payload, len);
+    if (!wsc__tx_spill(s) || !wsc__mask_key(key) || !wsc__buf_reserve(&s->out, 14)) return 0;
+    s->out.len += wsc__frame_header(s->out.data + s->out.len, opcode, fin, len, key);
+    s->tx_src = (const wsc__u8 *)payload;
+    s->tx_left = len;
+    memcpy(s->tx_key, key, 4);
+    return 1;
+}
+
+/* Masks the next part of a sync write's payload toward the transport: into
+   BearSSL's record buffer, or into out (16 KiB at a time) over plain TCP.
+   Returns 1 if it moved some, 0 if the transport is full, -1 failed. */
+static int wsc__tx_next(wsc__socket *s) {
+    size_t k = s->tx_left < 16384 ? s->tx_left : 16384;
+    wsc__u8 *dst;
+    if (s->tls) {
+        br_ssl_engine_context *eng = &s->tls->cc.eng;
+        if (!(dst = br_ssl_engine_sendapp_buf(eng, &k)) || !k) {
+            if (wsc__tls_io(s) < 0) return -1;
+            if (!(dst = br_ssl_engine_sendapp_buf(eng, &k)) || !k) return 0;
+        }
+        if (k > s->tx_left) k = s->tx_left;
+        wsc__mask_copy(dst, s->tx_src, k, s->tx_key);
+        br_ssl_engine_sendapp_ack(eng, k);
+        if (k == s->tx_left) br_ssl_engine_flush(eng, 0); /* all of it: seal the record now */
+    } else {
+        if (!wsc__buf_reserve(&s->out, k)) {
+            wsc__fail(s, WSC_ERR_NO_MEMORY, 0, "out of memory sending a message");
+            return -1;
+        }
+        wsc__mask_copy(s->out.data + s->out.len, s->tx_src, k, s->tx_key);
+        s->out.len += k;
+    }
+    s->tx_src += k;
+    s->tx_left -= k;
+    wsc__key_turn(s->tx_key, k);
+    if (!s->tx_left) s->tx_src = NULL;
+    if (s->tls && wsc__tls_io(s) < 0) return -1;
+    return 1;
+}
+
+/* Writes queued bytes, then a sync write's payload, to the transport.
+   Returns 1 if any moved, 0 if none, -1 failed. */
 static int wsc__flush(wsc__socket *s) {
     int moved = 0;
-    while (wsc__buf_pending(&s->out) > 0) {
-        long k = wsc__stream_write(s, s->out.data + s->out.off, wsc__buf_pending(&s->out));
-        if (k < 0) return -1;
-        if (k == 0) break;
-        s->out.off += (size_t)k;
+    for (;;) {
+        int r;
+        while (wsc__buf_pending(&s->out) > 0) {
+            long k = wsc__stream_write(s, s->out.data + s->out.off, wsc__buf_pending(&s->out));
+            if (k < 0) return -1;
+            if (k == 0) return moved;
+            s->out.off += (size_t)k;
+            moved = 1;
+        }
+        s->out.off = s->out.len = 0;
+        if (!s->tx_left) return moved;
+        if ((r = wsc__tx_next(s)) <= 0) return r < 0 ? -1 : moved;
         moved = 1;
     }
-    if (s->out.off == s->out.len) s->out.off = s->out.len = 0;
-    return moved;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -2901,7 +2991,7 @@ static void wsc__finish(wsc__socket *s) {
    first error is the one kept. */
 static void wsc__fail(wsc__socket *s, wsc_result code, int close_code, const char *fmt, ...) {
     va_list ap;
-    int was_open = s->state == WSC__OPEN || s->state == WSC__CLOSING;
+    int was_open = s->state == WSC__OPEN || s->state == WSC__CLOSING, in_flight;
     if (wsc__is_final(s)) return;
     s->state = WSC__FAILED;
     s->final_pending = 1;
@@ -2909,10 +2999,13 @@ static void wsc__fail(wsc__socket *s, wsc_result code, int close_code, const cha
     va_start(ap, fmt);
     vsnprintf(s->err, sizeof s->err, fmt, ap);
     va_end(ap);
-    if (was_open && close_code && wsc__io_live(s)) {
-        s->out.len = s->out.off = 0; /* the close frame goes first, alone */
-        if (wsc__queue_close(s, close_code, NULL)) wsc__flush(s);
-    }
+    /* The close frame goes out alone, unless a frame is half on the wire:
+       then the TCP close alone says it. */
+    in_flight = s->out.off > 0 || (s->tx_left && !wsc__buf_pending(&s->out));
+    s->out.len = s->out.off = 0;
+    s->tx_src = NULL;
+    s->tx_left = 0;
+    if (was_open && close_code && !in_flight && wsc__io_live(s) && wsc__queue_close(s, close_code, NULL)) wsc__flush(s);
     wsc__io_close(s);
 }
 
@@ -3364,6 +3457,7 @@ static void wsc__advance(wsc__socket *s) {
     int64_t until = wsc__now_ms() + WSC__SLICE_MS;
     wsc__check_deadlines(s);
     s->busy = 0;
+    s->dry = 0;
     while (wsc__step(s))
         if (wsc__now_ms() >= until) { s->busy = !wsc__is_final(s); break; }
 }
@@ -3778,12 +3872,20 @@ static int wsc__not_open(const wsc__socket *s) {
 static int wsc__send_frame(wsc__socket *s, unsigned opcode, int fin, const void *data, size_t len) {
     int64_t deadline = wsc__now_ms() + s->write_timeout_ms;
     size_t allowed = s->callback ? WSCLIENT_MAX_MESSAGE : 0;
-    if (!wsc__queue_frame(s, opcode, fin, data, len)) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory queuing a message");
+    int queued = s->callback ? wsc__queue_frame(s, opcode, fin, data, len) : wsc__queue_frame_direct(s, opcode, fin, data, len);
+    if (!queued) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory queuing a message");
     for (;;) {
+        int done, late;
         wsc__advance(s);
         if (s->state == WSC__FAILED) return wsc__report(s);
-        if (wsc__buf_pending(&s->out) <= allowed || s->state != WSC__OPEN) return 1;
-        if (wsc__now_ms() >= deadline)
+        done = (wsc__buf_pending(&s->out) <= allowed && !s->tx_left) || s->state != WSC__OPEN;
+        late = !done && wsc__now_ms() >= deadline;
+        if ((done || late) && !wsc__tx_spill(s)) { /* the caller's memory is theirs again */
+            wsc__fail(s, WSC_ERR_NO_MEMORY, 0, "out of memory keeping the rest of a message");
+            return wsc__report(s);
+        }
+        if (done) return 1;
+        if (late)
             return wsc__set_error(WSC_ERR_TIMEOUT, "write on '%s' not finished within %d ms (server not reading); the rest stays queued",
                                   s->name, s->write_timeout_ms);
         wsc__wait(&s, 1, deadline);

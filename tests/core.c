@@ -151,6 +151,39 @@ TEST(address_fallback_across_families) {
     wsc_close("fam");
 }
 
+/* A sync write that runs out of time hands the rest of its message to the
+   library (which sends it later): the caller's buffer is free again at once,
+   and the message still arrives whole. Over wss the payload is masked
+   straight into TLS records, over ws 16 KiB at a time. */
+TEST(write_timeout_keeps_the_rest) {
+    size_t n = WSCLIENT_MAX_MESSAGE < (8u << 20) ? WSCLIENT_MAX_MESSAGE : (8u << 20);
+    int tls;
+    for (tls = 0; tls <= 1; tls++) {
+        unsigned char *msg = pattern(n, 7), *expect = pattern(n, 7), *back;
+        size_t got = 0;
+        wsc_config c;
+        memset(&c, 0, sizeof c);
+        c.address = tls ? "localhost" : "127.0.0.1";
+        c.port = tls ? tls_port : plain_port;
+        c.path = "/echo";
+        c.tls = tls;
+        c.timeout_ms = 5000;
+        c.write_timeout_ms = 1;
+        if (!wsc_open("wt", &c)) { CHECKF(0, "%s", wsc_error_info()); free(msg); free(expect); continue; }
+        /* 8 MiB in 1 ms does not go (a smaller build's limit might) */
+        CHECKF(wsc_write_binary("wt", msg, n) ? n < (8u << 20) : wsc_error_code() == WSC_ERR_TIMEOUT, "%s", wsc_error_info());
+        memset(msg, 0xEE, n); /* the caller's buffer is the caller's again */
+        back = (unsigned char *)wsc_read_alloc("wt", 20000, &got, NULL);
+        CHECKF(back && got == n && memcmp(back, expect, n) == 0, "%s: %lu bytes back: %s", tls ? "wss" : "ws",
+               (unsigned long)got, back ? "differ" : wsc_error_info());
+        wsc_free(back);
+        CHECK(echo_ok("wt", 70000, 1)); /* and the stream goes on framed right */
+        wsc_close("wt");
+        free(msg);
+        free(expect);
+    }
+}
+
 TEST(read_buffer_too_small_keeps_message) {
     char small[10], big[100];
     int binary = -1;
@@ -549,6 +582,7 @@ int main(void) {
     RUN(echo_sizes_over_ws);
     RUN(address_forms);
     RUN(address_fallback_across_families);
+    RUN(write_timeout_keeps_the_rest);
     RUN(read_buffer_too_small_keeps_message);
     RUN(read_waits_as_asked);
     RUN(fragmented_messages_and_ping);
