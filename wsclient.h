@@ -740,6 +740,10 @@ typedef struct wsc__rx {
     size_t msg_len, msg_cap, max_message;
     wsc__u8 *spare;        /* a read message's buffer, kept for the next one */
     size_t spare_cap;
+    wsc__u8 *direct;       /* a waiting reader's buffer: the next message goes
+                              straight into it (one copy, not two)       */
+    size_t direct_cap;
+    int msg_direct;        /* msg is that buffer, not ours               */
     unsigned utf8;
     wsc__u8 ctrl[125];
     size_t ctrl_len;
@@ -756,7 +760,9 @@ static void wsc__rx_init(wsc__rx *rx, size_t max_message, wsc__mem *mem) {
 }
 
 static void wsc__rx_free(wsc__rx *rx) {
-    if (rx->msg) wsc__free(rx->mem, rx->msg);
+    if (rx->msg && !rx->msg_direct) wsc__free(rx->mem, rx->msg);
+    rx->msg_direct = 0;
+    rx->direct = NULL;
     if (rx->spare) wsc__free(rx->mem, rx->spare);
     rx->msg = rx->spare = NULL;
     rx->msg_len = rx->msg_cap = rx->spare_cap = 0;
@@ -796,9 +802,33 @@ static int wsc__close_code_valid(int code) {
 /* Room for n more payload bytes and the terminating NUL (n fits under
    max_message: wsc__rx_begin_frame checked). Growth is at least twofold, so
    a message in many small fragments is not copied over and over. */
+/* Moves a message being assembled in a reader's buffer into one of ours
+   (it outgrew that buffer, or the reader is leaving). Returns 0 on no memory. */
+static int wsc__rx_undirect(wsc__rx *rx, size_t need) {
+    size_t cap = rx->msg_cap * 2 > need ? rx->msg_cap * 2 : need;
+    wsc__u8 *m;
+    if (cap > rx->max_message + 1) cap = rx->max_message + 1;
+    if (!(m = (wsc__u8 *)wsc__alloc(rx->mem, cap))) return 0;
+    memcpy(m, rx->msg, rx->msg_len);
+    rx->msg = m;
+    rx->msg_cap = cap;
+    rx->msg_direct = 0;
+    return 1;
+}
+
 static int wsc__rx_reserve(wsc__rx *rx, size_t n) {
     size_t need = rx->msg_len + n + 1, cap;
     wsc__u8 *m;
+    if (!rx->msg && rx->direct) { /* a new message: the reader's buffer if it fits */
+        if (n <= rx->direct_cap) {
+            rx->msg = rx->direct;
+            rx->msg_cap = rx->direct_cap;
+            rx->msg_direct = 1;
+        }
+        rx->direct = NULL; /* only ever the first message to start */
+    }
+    if (rx->msg_direct) /* no room needed for a NUL there: the length says it all */
+        return rx->msg_len + n <= rx->msg_cap ? 1 : wsc__rx_undirect(rx, need);
     if (!rx->msg && rx->spare) { /* a new message: start from the spare buffer */
         rx->msg = rx->spare;
         rx->msg_cap = rx->spare_cap;
@@ -902,7 +932,7 @@ static int wsc__rx_end_frame(wsc__rx *rx) {
             if (!rx->msg) return wsc__rx_fail(rx, 1011, "out of memory for an incoming message");
             rx->msg_cap = 1;
         }
-        rx->msg[rx->msg_len] = 0;
+        if (rx->msg_len < rx->msg_cap) rx->msg[rx->msg_len] = 0;
         rx->msg_active = 0;
         return WSC__RX_MESSAGE;
     }
@@ -952,6 +982,7 @@ static wsc__u8 *wsc__rx_take_message(wsc__rx *rx, size_t *len) {
     *len = rx->msg_len;
     rx->msg = NULL;
     rx->msg_len = rx->msg_cap = 0;
+    rx->msg_direct = 0;
     return m;
 }
 
@@ -1131,9 +1162,10 @@ enum {
 
 typedef struct wsc__msg {
     struct wsc__msg *next;
-    wsc__u8 *data; /* NUL-terminated */
+    wsc__u8 *data; /* NUL-terminated, but in a reader's buffer filled to the end */
     size_t len, cap;
     int binary;
+    int direct;    /* data is the waiting reader's buffer, not ours */
 } wsc__msg;
 
 typedef struct wsc__tls wsc__tls;
@@ -2767,7 +2799,7 @@ static long wsc__stream_write(wsc__socket *s, const wsc__u8 *p, size_t n) {
         k = n < avail ? n : avail;
         memcpy(buf, p, k);
         br_ssl_engine_sendapp_ack(eng, k);
-        if (k == n) br_ssl_engine_flush(eng, 0); /* all we have: seal the record now */
+        if (k == n && !s->tx_left) br_ssl_engine_flush(eng, 0); /* all we have: seal the record now */
     }
     if (wsc__tls_io(s) < 0) return -1;
     return (long)k;
@@ -2879,7 +2911,7 @@ static int wsc__queue_close(wsc__socket *s, int code, const char *reason) {
    TCP), instead of first into out. Small payloads are simply copied. */
 static int wsc__queue_frame_direct(wsc__socket *s, unsigned opcode, int fin, const void *payload, size_t len) {
     wsc__u8 key[4];
-    if (len < 1024) return wsc__queue_frame(s, opcode, fin, payload, len);
+    if (len < 4096) return wsc__queue_frame(s, opcode, fin, payload, len);
     if (!wsc__tx_spill(s) || !wsc__mask_key(key) || !wsc__buf_reserve(&s->out, 14)) return 0;
     s->out.len += wsc__frame_header(s->out.data + s->out.len, opcode, fin, len, key);
     s->tx_src = (const wsc__u8 *)payload;
@@ -2948,7 +2980,7 @@ static void wsc__free_queue(wsc__socket *s) {
     while (s->queue) {
         wsc__msg *m = s->queue;
         s->queue = m->next;
-        wsc__free(s->mem, m->data);
+        if (!m->direct) wsc__free(s->mem, m->data);
         wsc__free(s->mem, m);
     }
     s->queue_tail = NULL;
@@ -3328,6 +3360,7 @@ static int wsc__enqueue_message(wsc__socket *s) {
     if (!m) return 0;
     m->binary = s->rx.msg_opcode == WSC__OP_BINARY;
     m->cap = s->rx.msg_cap;
+    m->direct = s->rx.msg_direct;
     m->data = wsc__rx_take_message(&s->rx, &m->len);
     m->next = NULL;
     if (s->queue_tail) s->queue_tail->next = m;
@@ -3353,7 +3386,13 @@ static int wsc__queue_pong(wsc__socket *s) {
 static int wsc__on_frame(wsc__socket *s, int ev) {
     switch (ev) {
     case WSC__RX_MESSAGE:
-        if (s->state != WSC__OPEN) { size_t n; wsc__free(s->mem, wsc__rx_take_message(&s->rx, &n)); return 1; }
+        if (s->state != WSC__OPEN) { /* after our close: dropped (RFC 6455 §5.5.1) */
+            int direct = s->rx.msg_direct;
+            size_t n;
+            wsc__u8 *dropped = wsc__rx_take_message(&s->rx, &n);
+            if (!direct) wsc__free(s->mem, dropped);
+            return 1;
+        }
         if (!wsc__enqueue_message(s)) { wsc__fail(s, WSC_ERR_NO_MEMORY, 1011, "out of memory for an incoming message"); return 0; }
         return 1;
     case WSC__RX_PING: /* RFC 6455 §5.5.2: answer with the same payload */
@@ -3948,19 +3987,22 @@ WSCLIENT_API int wsc_write_binary(const char *name, const void *data, size_t len
 }
 
 /* Waits for the next message of a synchronous socket; NULL with the error set. */
-static wsc__msg *wsc__next_message(const char *name, int timeout_ms, wsc__socket **out) {
-    wsc__socket *s;
+/* The reader leaves: its buffer is no longer the library's to fill. */
+static void wsc__reader_leaves(wsc__socket *s) {
+    s->rx.direct = NULL;
+    if (s->rx.msg_direct && !wsc__rx_undirect(&s->rx, s->rx.msg_len + 1))
+        wsc__fail(s, WSC_ERR_NO_MEMORY, 1011, "out of memory keeping a message being received");
+}
+
+static wsc__msg *wsc__wait_message(wsc__socket *s, int timeout_ms, void *buf, size_t capacity) {
     int64_t deadline = wsc__deadline(timeout_ms);
-    wsc__clear_error();
-    if (!(s = wsc__lookup(name))) return NULL;
-    if (s->callback) {
-        wsc__set_error(WSC_ERR_STATE, "socket '%s' delivers its messages to its callback", s->name);
-        return NULL;
-    }
-    *out = s;
     for (;;) {
         if (s->queue) return s->queue;
         if (s->state != WSC__OPEN) { wsc__not_open(s); return NULL; }
+        if (buf && !s->rx.msg && !s->rx.msg_active) { /* the next message to start is the one this reader gets */
+            s->rx.direct = (wsc__u8 *)buf;
+            s->rx.direct_cap = capacity;
+        }
         wsc__advance(s);
         if (s->queue || s->state != WSC__OPEN) continue;
         if (deadline >= 0 && wsc__now_ms() >= deadline) {
@@ -3969,6 +4011,23 @@ static wsc__msg *wsc__next_message(const char *name, int timeout_ms, wsc__socket
         }
         wsc__wait(&s, 1, deadline);
     }
+}
+
+/* Waits for the next message of a synchronous socket; NULL with the error
+   set. With buf, the message may be received straight into it. */
+static wsc__msg *wsc__next_message(const char *name, int timeout_ms, wsc__socket **out, void *buf, size_t capacity) {
+    wsc__socket *s;
+    wsc__msg *m;
+    wsc__clear_error();
+    if (!(s = wsc__lookup(name))) return NULL;
+    if (s->callback) {
+        wsc__set_error(WSC_ERR_STATE, "socket '%s' delivers its messages to its callback", s->name);
+        return NULL;
+    }
+    *out = s;
+    m = wsc__wait_message(s, timeout_ms, buf, capacity);
+    wsc__reader_leaves(s);
+    return m;
 }
 
 /* Takes the first message off the queue; the caller frees it and its data. */
@@ -3985,24 +4044,24 @@ WSCLIENT_API long wsc_read(const char *name, void *buf, size_t capacity, int tim
     wsc__msg *m;
     long n;
     if (!buf && capacity) return wsc__set_error(WSC_ERR_ARGUMENT, "buffer is NULL") - 1;
-    if (!(m = wsc__next_message(name, timeout_ms, &s))) return -1;
+    if (!(m = wsc__next_message(name, timeout_ms, &s, buf, capacity))) return -1;
     if (m->len > capacity || m->len > 0x7fffffffu) {
         wsc__set_error(WSC_ERR_BUFFER_TOO_SMALL, "message of %lu bytes does not fit a buffer of %lu bytes (it stays queued)",
                        (unsigned long)m->len, (unsigned long)capacity);
         return -1;
     }
-    if (m->len) memcpy(buf, m->data, m->len);
+    if (!m->direct && m->len) memcpy(buf, m->data, m->len);
     if (m->len < capacity) ((char *)buf)[m->len] = 0;
     if (binary) *binary = m->binary;
     n = (long)m->len;
-    wsc__rx_recycle(&s->rx, m->data, m->cap);
+    if (!m->direct) wsc__rx_recycle(&s->rx, m->data, m->cap);
     wsc__free(s->mem, wsc__dequeue(s));
     return n;
 }
 
 WSCLIENT_API char *wsc_read_alloc(const char *name, int timeout_ms, size_t *length, int *binary) {
     wsc__socket *s;
-    wsc__msg *m = wsc__next_message(name, timeout_ms, &s);
+    wsc__msg *m = wsc__next_message(name, timeout_ms, &s, NULL, 0);
     char *data;
     if (!m) return NULL;
     data = (char *)m->data; /* handed over as is: no copy */

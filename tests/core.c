@@ -201,6 +201,24 @@ TEST(read_buffer_too_small_keeps_message) {
     wsc_close("r");
 }
 
+/* A message is received straight into the reader's buffer when it fits;
+   one that outgrows it on a later fragment moves to the library's memory and
+   stays queued whole for a bigger buffer. */
+TEST(read_buffer_outgrown_by_a_fragment) {
+    static unsigned char buf[210001];
+    int binary = -1, ok = 1, i;
+    if (!open_plain("of", "/binfrag")) { CHECK(0); return; }
+    /* fragments of 70000: the first fits 100000, the second does not */
+    CHECK(wsc_read("of", buf, 100000, 5000, NULL) == -1 && wsc_error_code() == WSC_ERR_BUFFER_TOO_SMALL &&
+          strstr(wsc_error_info(), "210000"));
+    memset(buf, 0, sizeof buf);
+    CHECK(wsc_read("of", buf, sizeof buf, 5000, &binary) == 210000 && binary == 1);
+    for (i = 0; i < 210000; i++) ok &= buf[i] == (unsigned char)(i % 256);
+    CHECK(ok);
+    CHECK(echo_ok("of", 5000, 0));
+    wsc_close("of");
+}
+
 TEST(read_waits_as_asked) {
     char buf[16];
     long long t0;
@@ -584,6 +602,7 @@ int main(void) {
     RUN(address_fallback_across_families);
     RUN(write_timeout_keeps_the_rest);
     RUN(read_buffer_too_small_keeps_message);
+    RUN(read_buffer_outgrown_by_a_fragment);
     RUN(read_waits_as_asked);
     RUN(fragmented_messages_and_ping);
     RUN(server_close);

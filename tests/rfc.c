@@ -11,10 +11,10 @@
 static int port;
 
 /* The server's verdict on one case this agent ran. */
-static int verdict(const char *name, char *out, size_t cap) {
+static int verdict_of(const char *name, const char *agent, char *out, size_t cap) {
     char path[256];
     long n;
-    snprintf(path, sizeof path, "/result?name=%s&agent=rfc-c", name);
+    snprintf(path, sizeof path, "/result?name=%s&agent=%s", name, agent);
     if (!wsc_connect("verdict", "127.0.0.1", port, path, NULL, 5000)) {
         snprintf(out, cap, "no verdict: %s", wsc_error_info());
         return 0;
@@ -24,6 +24,8 @@ static int verdict(const char *name, char *out, size_t cap) {
     wsc_close("verdict");
     return n > 0 && strncmp(out, "PASS", 4) == 0;
 }
+
+static int verdict(const char *name, char *out, size_t cap) { return verdict_of(name, "rfc-c", out, cap); }
 
 /* Runs a case as the Autobahn client does (echo until the end) and returns
    the error code that ended the reading. */
@@ -107,6 +109,26 @@ TEST(failure_reasons_reach_the_caller) {
     CHECKF(verdict("too_big", v, sizeof v), "%s", v);
     CHECK(run_case("too_big_fragmented", "&max=4194304", err, sizeof err) == WSC_ERR_MESSAGE_TOO_BIG);
     CHECKF(verdict("too_big_fragmented", v, sizeof v), "%s", v);
+}
+
+/* A frame that comes in pieces 50 ms apart, read with 10 ms waits: each read
+   that gives up mid-message leaves what it had to the library (the reader's
+   buffer is its own again), and the message still arrives whole (§5.2). */
+TEST(reads_that_give_up_mid_message) {
+    char buf[64], v[512];
+    long n = -1;
+    int tries = 0;
+    if (!wsc_connect("slow", "127.0.0.1", port, "/runCase?name=slow_frame&agent=rfc-mid", NULL, 5000)) { CHECK(0); return; }
+    while (n < 0 && tries++ < 500) {
+        memset(buf, 'x', sizeof buf);
+        n = wsc_read("slow", buf, sizeof buf, 10, NULL);
+        if (n < 0) CHECK(wsc_error_code() == WSC_ERR_TIMEOUT);
+    }
+    CHECKF(n == 5 && strcmp(buf, "Hello") == 0 && tries > 3, "n %ld after %d tries", n, tries);
+    CHECK(n == 5 && wsc_write_text("slow", buf, 5));
+    while (wsc_read("slow", buf, sizeof buf, 2000, NULL) >= 0) {}
+    wsc_close("slow");
+    CHECKF(verdict_of("slow_frame", "rfc-mid", v, sizeof v), "%s", v);
 }
 
 static int async_code;
@@ -220,6 +242,7 @@ int main(void) {
     port = atoi(p);
     RUN(every_case_by_name);
     RUN(failure_reasons_reach_the_caller);
+    RUN(reads_that_give_up_mid_message);
     RUN(async_failure_is_an_error_event);
     RUN(client_sends_in_parts);
     RUN(handshake_strictness);
