@@ -91,6 +91,7 @@
        WSCLIENT_TLS_SESSIONS     TLS sessions kept for resumption, one per
                                  server (default 8; 0: never resume)
        WSCLIENT_GETADDRINFO(host, port, hints, res)  the resolver (a hook)
+       WSCLIENT_NO_VECTOR        mask with 64-bit words, not gcc/clang vector types
        WSCLIENT_ASSERT(x)        assertion (default assert from <assert.h>)
        WSCLIENT_API              linkage of the public functions (default extern)
        WSCLIENT_STATIC           makes every function static (private to one file)
