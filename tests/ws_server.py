@@ -16,6 +16,8 @@ Prints "PORT n" once it listens. Behaviour by request path:
   /slow-open           answer the upgrade after 3 s
   /send?size=N&type=T  send one message of N bytes (text: 'a'*N, binary: byte i = i % 251), then echo
   /headers             send the request headers, one "Name: value" a line, then echo
+  /late-echo           shrink the receive buffer to 64 KiB, read nothing for 1 s, then echo
+                       (a big client write then blocks for a second, whatever the machine)
 """
 import argparse
 import asyncio
@@ -77,6 +79,12 @@ async def handler(ws, path):
             await ws.send(bytes(i % 251 for i in range(size)))
         else:
             await ws.send("a" * size)
+    elif route == "/late-echo":
+        sock = ws.transport.get_extra_info("socket")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        ws.transport.pause_reading()
+        await asyncio.sleep(1)
+        ws.transport.resume_reading()
     elif route == "/headers":
         await ws.send("\n".join(f"{k}: {v}" for k, v in ws.request_headers.raw_items()))
     await echo(ws)
