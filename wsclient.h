@@ -376,7 +376,8 @@ WSCLIENT_API void wsc_set_allocator_user(void *user);
 
 /* Strict -std=c99 hides POSIX; this works when the implementation is included
    before any system header (else pass -D_POSIX_C_SOURCE=200809L). */
-#if !defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE) && !defined(_DEFAULT_SOURCE) && !defined(_XOPEN_SOURCE)
+#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE) && !defined(_DEFAULT_SOURCE) && \
+    !defined(_XOPEN_SOURCE)
 #define _POSIX_C_SOURCE 200809L
 #endif
 
@@ -388,6 +389,24 @@ WSCLIENT_API void wsc_set_allocator_user(void *user);
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifdef _WIN32
+/* Winsock 2 must come before windows.h; include this file before windows.h
+   (or define WIN32_LEAN_AND_MEAN first) so that it does not pull winsock.h. */
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <io.h> /* access() for the CA bundle paths */
+#ifndef R_OK
+#define R_OK 4
+#endif
+#ifndef WSCLIENT_NO_SOCKETS
+#include <winsock2.h>
+#include <ws2tcpip.h>
+typedef SOCKET wsc__sock;
+#define WSC__NO_SOCK INVALID_SOCKET
+#endif
+#include <windows.h>
+#else
 #include <unistd.h>
 #ifndef WSCLIENT_NO_SOCKETS
 #include <fcntl.h>
@@ -397,9 +416,12 @@ WSCLIENT_API void wsc_set_allocator_user(void *user);
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+typedef int wsc__sock;
+#define WSC__NO_SOCK (-1)
 #if !defined(WSCLIENT_NO_HEAP) && !defined(WSCLIENT_NO_THREADS)
 #define WSC__THREADED_DNS 1 /* host names resolve off the caller's thread */
 #include <pthread.h>
+#endif
 #endif
 #endif
 
@@ -592,10 +614,23 @@ static void wsc__buf_free(wsc__buf *b) {
 /* Time                                                                     */
 /* ------------------------------------------------------------------------ */
 
+/* Milliseconds on a clock that never goes back (not the time of day). */
 static int64_t wsc__now_ms(void) {
+#if defined(WSCLIENT_NOW_MS)
+    return (int64_t)(WSCLIENT_NOW_MS());
+#elif defined(_WIN32)
+    static LARGE_INTEGER freq;
+    LARGE_INTEGER c;
+    if (!freq.QuadPart) QueryPerformanceFrequency(&freq);
+    QueryPerformanceCounter(&c);
+    return (int64_t)(c.QuadPart / freq.QuadPart * 1000 + c.QuadPart % freq.QuadPart * 1000 / freq.QuadPart);
+#elif defined(CLOCK_MONOTONIC)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+#else
+#error "wsclient.h: no monotonic clock on this platform: define WSCLIENT_NOW_MS() (milliseconds, never going back)"
+#endif
 }
 
 /* Milliseconds left until deadline (-1: no deadline), clamped for poll(). */
@@ -1190,7 +1225,7 @@ typedef struct wsc__socket {
     struct addrinfo *addrs, *next_addr;
     const struct addrinfo *addr; /* the address being connected to     */
     wsc__dns *dns;         /* the host name lookup under way           */
-    int fd;
+    wsc__sock fd;
 #endif
     int eof;               /* the peer closed its side of the stream   */
     int busy;              /* its last advance stopped with work left  */
@@ -2661,38 +2696,126 @@ static const char *wsc__stage(const wsc__socket *s) {
 }
 
 #ifndef WSCLIENT_NO_SOCKETS
+/* The few places where Winsock and BSD sockets differ: error numbers and
+   their words, closing, non-blocking mode, and waiting. */
+#ifdef _WIN32
+#define WSC__EINPROGRESS WSAEWOULDBLOCK /* a non-blocking connect under way */
+#define WSC__ECONNREFUSED WSAECONNREFUSED
+#if WSCLIENT_MAX_SOCKETS > FD_SETSIZE
+#error "WSCLIENT_MAX_SOCKETS is over Winsock's FD_SETSIZE: define FD_SETSIZE larger before including this file"
+#endif
+typedef int wsc__ssize;
+static int wsc__sock_errno(void) { return WSAGetLastError(); }
+static int wsc__would_block(void) {
+    int e = WSAGetLastError();
+    return e == WSAEWOULDBLOCK || e == WSAEINTR;
+}
+static void wsc__sock_close(wsc__sock fd) { closesocket(fd); }
+
+/* The system's words for a Winsock error, without the trailing line break. */
+static const char *wsc__sock_strerror(int err) {
+    static char text[160];
+    DWORD n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, (DWORD)err,
+                             0, text, sizeof text, NULL);
+    while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r' || text[n - 1] == ' ' || text[n - 1] == '.')) n--;
+    if (n == 0) return "Winsock error";
+    text[n] = 0;
+    return text;
+}
+
+/* Non-blocking, and not inherited by child processes (FD_CLOEXEC). */
+static void wsc__sock_setup(wsc__sock fd) {
+    u_long on = 1;
+    ioctlsocket(fd, FIONBIO, &on);
+    SetHandleInformation((HANDLE)fd, HANDLE_FLAG_INHERIT, 0);
+}
+
+/* Winsock needs WSAStartup before its first call; once is enough (it is
+   reference counted, and the process end releases it). */
+static int wsc__net_init(void) {
+    static int ready;
+    WSADATA wsa;
+    if (!ready && WSAStartup(MAKEWORD(2, 2), &wsa) == 0) ready = 1;
+    return ready;
+}
+
+/* poll() through select(): WSAPoll misses failed connects before Windows 10
+   2004, where select reports them in the exception set. */
+static int wsc__poll(struct pollfd *p, int n, int timeout_ms) {
+    fd_set r, w, e;
+    struct timeval tv;
+    int i, k;
+    if (n == 0) { /* select() on no socket fails at once: sleep instead */
+        if (timeout_ms > 0) Sleep((DWORD)timeout_ms);
+        return 0;
+    }
+    FD_ZERO(&r);
+    FD_ZERO(&w);
+    FD_ZERO(&e);
+    for (i = 0; i < n; i++) {
+        if (p[i].events & POLLIN) FD_SET(p[i].fd, &r);
+        if (p[i].events & POLLOUT) FD_SET(p[i].fd, &w);
+        FD_SET(p[i].fd, &e);
+    }
+    tv.tv_sec = timeout_ms / 1000;
+    tv.tv_usec = (timeout_ms % 1000) * 1000;
+    k = select(0, &r, &w, &e, timeout_ms < 0 ? NULL : &tv);
+    for (i = 0; i < n; i++)
+        p[i].revents = (short)((k > 0 && FD_ISSET(p[i].fd, &r) ? POLLIN : 0) |
+                               (k > 0 && FD_ISSET(p[i].fd, &w) ? POLLOUT : 0) |
+                               (k > 0 && FD_ISSET(p[i].fd, &e) ? POLLERR : 0));
+    return k;
+}
+#else
+#define WSC__EINPROGRESS EINPROGRESS
+#define WSC__ECONNREFUSED ECONNREFUSED
+typedef ssize_t wsc__ssize;
+static int wsc__sock_errno(void) { return errno; }
 static int wsc__would_block(void) {
     return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
 }
+static void wsc__sock_close(wsc__sock fd) { close(fd); }
+static const char *wsc__sock_strerror(int err) { return strerror(err); }
+static void wsc__sock_setup(wsc__sock fd) {
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+static int wsc__net_init(void) { return 1; }
+static int wsc__poll(struct pollfd *p, int n, int timeout_ms) { return poll(p, (nfds_t)n, timeout_ms); }
+#endif
 
 static void wsc__tcp_close(wsc__socket *s) {
-    if (s->fd >= 0) close(s->fd);
-    s->fd = -1;
+    if (s->fd != WSC__NO_SOCK) wsc__sock_close(s->fd);
+    s->fd = WSC__NO_SOCK;
 }
 
 /* Returns bytes sent (0: the kernel buffer is full), -1: failed. */
 static long wsc__tcp_send(wsc__socket *s, const wsc__u8 *p, size_t n) {
-    ssize_t k = send(s->fd, p, n, MSG_NOSIGNAL);
+    wsc__ssize k;
+    if (n > 0x40000000u) n = 0x40000000u; /* Winsock takes an int */
+    k = send(s->fd, (const char *)p, n, MSG_NOSIGNAL);
     if (k >= 0) return (long)k;
     if (wsc__would_block()) return 0;
-    wsc__fail(s, WSC_ERR_IO, 0, "send to %s failed%s: %s", s->host, wsc__stage(s), strerror(errno));
+    wsc__fail(s, WSC_ERR_IO, 0, "send to %s failed%s: %s", s->host, wsc__stage(s), wsc__sock_strerror(wsc__sock_errno()));
     return -1;
 }
 
 /* Returns bytes received (0: none now, or end of stream with s->eof set), -1: failed. */
 static long wsc__tcp_recv(wsc__socket *s, wsc__u8 *p, size_t n) {
-    ssize_t k = recv(s->fd, p, n, 0);
+    wsc__ssize k;
+    if (n > 0x40000000u) n = 0x40000000u;
+    k = recv(s->fd, (char *)p, n, 0);
     if (k > 0) return (long)k;
     if (k == 0) { s->eof = 1; return 0; }
     if (wsc__would_block()) return 0;
-    wsc__fail(s, WSC_ERR_IO, 0, "receive from %s failed%s: %s", s->host, wsc__stage(s), strerror(errno));
+    wsc__fail(s, WSC_ERR_IO, 0, "receive from %s failed%s: %s", s->host, wsc__stage(s), wsc__sock_strerror(wsc__sock_errno()));
     return -1;
 }
 #endif
 
 static int wsc__io_live(const wsc__socket *s) {
 #ifndef WSCLIENT_NO_SOCKETS
-    if (!s->tp) return s->fd >= 0;
+    if (!s->tp) return s->fd != WSC__NO_SOCK;
 #endif
     return s->conn != NULL;
 }
@@ -3092,20 +3215,19 @@ static int wsc__connect_next(wsc__socket *s) {
         s->next_addr = ai->ai_next;
         s->addr = ai;
         s->fd = socket(ai->ai_family, SOCK_STREAM, 0);
-        if (s->fd < 0) { err = errno; continue; }
-        fcntl(s->fd, F_SETFL, fcntl(s->fd, F_GETFL, 0) | O_NONBLOCK);
-        fcntl(s->fd, F_SETFD, FD_CLOEXEC);
-        setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); /* frames go out whole */
+        if (s->fd == WSC__NO_SOCK) { err = wsc__sock_errno(); continue; }
+        wsc__sock_setup(s->fd);
+        setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one); /* frames go out whole */
 #ifdef SO_NOSIGPIPE
         setsockopt(s->fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
 #endif
-        if (connect(s->fd, ai->ai_addr, ai->ai_addrlen) == 0) { wsc__connected(s); return 1; }
-        if (errno == EINPROGRESS || errno == EINTR) { s->state = WSC__CONNECTING; return 1; }
-        err = errno;
+        if (connect(s->fd, ai->ai_addr, (socklen_t)ai->ai_addrlen) == 0) { wsc__connected(s); return 1; }
+        err = wsc__sock_errno();
+        if (err == WSC__EINPROGRESS || err == EINTR) { s->state = WSC__CONNECTING; return 1; }
         wsc__tcp_close(s);
     }
     wsc__fail(s, WSC_ERR_CONNECT, 0, "cannot connect to %s port %d: %s", s->host, s->port,
-              err == ECONNREFUSED ? "connection refused" : strerror(err));
+              err == WSC__ECONNREFUSED ? "connection refused" : wsc__sock_strerror(err));
     return 0;
 }
 
@@ -3116,13 +3238,13 @@ static int wsc__connect_step(wsc__socket *s) {
     p.fd = s->fd;
     p.events = POLLOUT;
     p.revents = 0;
-    if (poll(&p, 1, 0) <= 0) return 0;
-    if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+    if (wsc__poll(&p, 1, 0) <= 0) return 0;
+    if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, (char *)&err, &len) != 0) err = wsc__sock_errno();
     if (err == 0) { wsc__connected(s); return 1; }
     wsc__tcp_close(s);
     if (s->next_addr) return wsc__connect_next(s);
     wsc__fail(s, WSC_ERR_CONNECT, 0, "cannot connect to %s port %d: %s", s->host, s->port,
-              err == ECONNREFUSED ? "connection refused" : strerror(err));
+              err == WSC__ECONNREFUSED ? "connection refused" : wsc__sock_strerror(err));
     return 0;
 }
 
@@ -3249,6 +3371,10 @@ static int wsc__resolve(wsc__socket *s) {
     wsc__dns_answer a;
     char port[8];
     wsc__u8 ip[16];
+    if (!wsc__net_init()) {
+        wsc__fail(s, WSC_ERR_IO, 0, "the socket layer did not start (WSAStartup failed)");
+        return 0;
+    }
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -3581,7 +3707,7 @@ static void wsc__wait(wsc__socket *const *list, int count, int64_t deadline) {
     }
 #ifndef WSCLIENT_NO_SOCKETS
     if (w.npfd == 0 && timeout < 0) return; /* nothing could ever wake us */
-    poll(w.pfd, (nfds_t)w.npfd, timeout);
+    wsc__poll(w.pfd, w.npfd, timeout);
 #else
     if (timeout < 0) return;
     if (wsc__g.transport) wsc__g.transport->wait(wsc__g.transport->user, w.items, 0, timeout);
@@ -3760,7 +3886,7 @@ static wsc__socket *wsc__socket_new(const char *name, const wsc_config *in, wsc_
     s->mem = mem;
     s->tp = cfg.transport;
 #ifndef WSCLIENT_NO_SOCKETS
-    s->fd = -1;
+    s->fd = WSC__NO_SOCK;
 #endif
     strcpy(s->name, name);
     s->gen = ++wsc__g.next_gen;
