@@ -133,7 +133,11 @@
 
 #ifndef WSCLIENT_API
 #ifdef WSCLIENT_STATIC
+#if defined(__GNUC__) || defined(__clang__)
+#define WSCLIENT_API static __attribute__((unused)) /* a file may use only some */
+#else
 #define WSCLIENT_API static
+#endif
 #else
 #define WSCLIENT_API extern
 #endif
