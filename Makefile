@@ -8,6 +8,9 @@
 #                  (ROUNDS=n, default 5; tables of medians, see README;
 #                  BENCH_ARGS="--update-readme README.md" puts them in the README)
 #   make bench-profile  callgrind and perf profiles of bench_client
+#   make portability  every compiler, standard, configuration and platform
+#                  this machine reaches (tests/portability.sh)
+#   make size      code size of the library part (tests/size.sh)
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    ?= -std=c99 -Wall -Wextra -pedantic
@@ -24,7 +27,7 @@ VARIANTS = $(BUILD)/test_core_noheap $(BUILD)/test_rfc_noheap $(BUILD)/memory_tr
 # cannot run sanitizer builds).
 VALGRIND = $(BUILD)/churn_valgrind
 
-.PHONY: all examples tests demo test clean check-deps autobahn_client anchors FORCE bench bench-build bench-deps bench-profile
+.PHONY: all examples tests demo test clean check-deps autobahn_client anchors FORCE bench bench-build bench-deps bench-profile portability size
 
 all: examples
 
@@ -135,5 +138,11 @@ bench: $(BENCHES)
 bench-profile: $(BENCHES)
 	bash bench/profile.sh $(BENCH)
 
+portability:
+	bash tests/portability.sh $(BUILD)-port
+
+size:
+	bash tests/size.sh $(BUILD)-size
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(BUILD)-port $(BUILD)-size
