@@ -90,6 +90,10 @@
        WSCLIENT_NO_THREADS       resolve host names on the caller's thread
        WSCLIENT_TLS_SESSIONS     TLS sessions kept for resumption, one per
                                  server (default 8; 0: never resume)
+       WSCLIENT_NOW_MS()         a monotonic clock in milliseconds (default:
+                                 clock_gettime(CLOCK_MONOTONIC), or
+                                 QueryPerformanceCounter on Windows); bare
+                                 metal passes its tick counter here
        WSCLIENT_GETADDRINFO(host, port, hints, res)  the resolver (a hook)
        WSCLIENT_ASSERT(x)        assertion (default assert from <assert.h>)
        WSCLIENT_API              linkage of the public functions (default extern)
