@@ -5,7 +5,8 @@
 #
 #   gcc and clang, -std=c99 and -std=c11, -Wall -Wextra -pedantic -Werror,
 #       in every configuration (default, NO_HEAP, NO_SOCKETS, both,
-#       NO_THREADS, STATIC); each program is run once
+#       NO_THREADS, STATIC, and the device one: NO_HEAP + NO_SOCKETS +
+#       NO_STDIO); each program is run once
 #   the header as C++ (g++ and clang++ -std=c++11)
 #   tcc: every configuration, and the unit tests (tests/framing.c) run
 #   WSCLIENT_STATIC in two files linked together
@@ -53,7 +54,7 @@ counted() {
 }
 
 configs=("" "-DWSCLIENT_NO_HEAP" "-DWSCLIENT_NO_SOCKETS" "-DWSCLIENT_NO_HEAP -DWSCLIENT_NO_SOCKETS"
-         "-DWSCLIENT_NO_THREADS" "-DWSCLIENT_STATIC")
+         "-DWSCLIENT_NO_THREADS" "-DWSCLIENT_STATIC" "-DWSCLIENT_NO_HEAP -DWSCLIENT_NO_SOCKETS -DWSCLIENT_NO_STDIO")
 cfgname() { [ -n "$1" ] && echo "${1//-DWSCLIENT_/}" | tr ' ' '+' || echo default; }
 
 # BearSSL's headers alone, for cross compilers that must not see /usr/include.
