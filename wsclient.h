@@ -90,6 +90,11 @@
        WSCLIENT_NO_THREADS       resolve host names on the caller's thread
        WSCLIENT_TLS_SESSIONS     TLS sessions kept for resumption, one per
                                  server (default 8; 0: never resume)
+       WSCLIENT_ENTROPY(buf, len) fills buf with len random bytes from the
+                                 device (a hardware RNG), nonzero on success;
+                                 seeds the generator of masking keys and TLS
+                                 (default: BearSSL's system seeder, which bare
+                                 metal lacks)
        WSCLIENT_NOW_MS()         a monotonic clock in milliseconds (default:
                                  clock_gettime(CLOCK_MONOTONIC), or
                                  QueryPerformanceCounter on Windows); bare
@@ -1308,10 +1313,17 @@ static void wsc__clear_error(void) {
 /* Cryptographic random bytes: HMAC-DRBG seeded once from the system (RFC 6455 §5.3, §4.1). */
 static int wsc__random(void *out, size_t len) {
     if (!wsc__g.rng_ready) {
+#ifdef WSCLIENT_ENTROPY /* the device's source: BearSSL knows none on bare metal */
+        wsc__u8 seed[32];
+        if (!(WSCLIENT_ENTROPY(seed, sizeof seed)))
+            return wsc__set_error(WSC_ERR_IO, "WSCLIENT_ENTROPY gave no random bytes for masking keys");
+        br_hmac_drbg_init(&wsc__g.rng, &br_sha256_vtable, seed, sizeof seed);
+#else
         br_prng_seeder seeder = br_prng_seeder_system(NULL);
         br_hmac_drbg_init(&wsc__g.rng, &br_sha256_vtable, NULL, 0);
         if (!seeder || !seeder(&wsc__g.rng.vtable))
-            return wsc__set_error(WSC_ERR_IO, "no system source of randomness for masking keys");
+            return wsc__set_error(WSC_ERR_IO, "no system source of randomness for masking keys (define WSCLIENT_ENTROPY)");
+#endif
         wsc__g.rng_ready = 1;
     }
     br_hmac_drbg_generate(&wsc__g.rng, out, len);
