@@ -111,6 +111,16 @@ for cc in gcc clang g++; do
     else skip "$cc WSCLIENT_STATIC" "no $cc"; fi
 done
 
+# ---- WSCLIENT_ENTROPY: the device's random source instead of the system's ---
+entropy_run() {
+    gcc -std=c99 $strict -D_POSIX_C_SOURCE=200809L -DWSCLIENT_NO_SOCKETS -DWSCLIENT_NO_HEAP -DWSCLIENT_NO_STDIO \
+        -include tests/port/entropy.h -I. examples/memory_transport.c -o "$B/entropy" -lbearssl &&
+        "$B/entropy" 2>&1 | tee "$B/entropy.log" | tail -n 3 && grep -q 'WSCLIENT_ENTROPY called' "$B/entropy.log" &&
+        grep -q 'memory transport OK' "$B/entropy.log"
+}
+if have gcc; then step "WSCLIENT_ENTROPY hook seeds the generator (memory transport, device configuration)" entropy_run
+else skip "WSCLIENT_ENTROPY" "no gcc"; fi
+
 # ---- BearSSL from Debian's source package, for targets without a binary ---
 bearssl_src() { # prints the unpacked source directory, fetching it once
     local d="$B/bearssl-src"
