@@ -115,6 +115,20 @@
          (inline with WSCLIENT_NO_THREADS or WSCLIENT_NO_HEAP); numeric
          addresses never touch DNS.
 
+   PLATFORMS (make portability builds and runs these; README, Platforms)
+       - Linux and other POSIX systems: link -lbearssl; add -pthread where
+         threads are not in libc (glibc before 2.34, the BSDs) or define
+         WSCLIENT_NO_THREADS. Include the implementation before any system
+         header, or pass -D_POSIX_C_SOURCE=200809L.
+       - Windows (mingw-w64): link -lws2_32 -ladvapi32; include this file
+         before windows.h. WSAStartup is called once for you. Host names
+         resolve inline. No system CA bundle: give ca_file, ca_pem or
+         SSL_CERT_FILE. WSCLIENT_MAX_SOCKETS must not pass FD_SETSIZE.
+       - Bare metal: WSCLIENT_NO_SOCKETS with a wsc_transport, and
+         WSCLIENT_NOW_MS(), WSCLIENT_ENTROPY(); WSCLIENT_NO_HEAP and
+         WSCLIENT_NO_STDIO as needed.
+       - 32-bit and big-endian CPUs need nothing (tested on i386 and s390x).
+
    DEPARTURES FROM THE SEED
        - TLS 1.3, SSL 2 and SSL 3 are not in BearSSL: those bits of the mask are
          ignored, and a mask with nothing else fails with WSC_ERR_TLS_VERSION.
