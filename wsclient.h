@@ -422,6 +422,9 @@ WSCLIENT_API void wsc_set_allocator_user(void *user);
 #ifndef WIN32_LEAN_AND_MEAN
 #define WIN32_LEAN_AND_MEAN
 #endif
+#ifndef NOMINMAX
+#define NOMINMAX /* no min/max macros to break the program's C++ */
+#endif
 #include <io.h> /* access() for the CA bundle paths */
 #ifndef R_OK
 #define R_OK 4
