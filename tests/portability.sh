@@ -210,6 +210,10 @@ if have "$mingw"; then
         step "mingw-w64 (Winsock) -std=c99 $(cfgname "$cfg")" \
             $mingw -std=c99 $strict $cfg -I. -I"$B/bearssl-inc" -c tests/port/compile.c -o "$win/compile.o"
     done
+    if have x86_64-w64-mingw32-g++; then
+        step "mingw-w64 g++ -std=c++11 (Winsock, the header as C++)" \
+            x86_64-w64-mingw32-g++ -x c++ -std=c++11 $strict -I. -I"$B/bearssl-inc" -c tests/port/compile.c -o "$win/compile-cxx.o"
+    fi
     if bearssl_build win64 "$mingw" > "$B/bearssl-win64.log" 2>&1; then
         wlibs=("$B/bearssl-win64/libbearssl.a" -lws2_32 -ladvapi32)
         for ex in sync_echo async_echo; do
