@@ -125,8 +125,7 @@
          resolve inline. No system CA bundle: give ca_file, ca_pem or
          SSL_CERT_FILE. WSCLIENT_MAX_SOCKETS must not pass FD_SETSIZE.
        - Bare metal: WSCLIENT_NO_SOCKETS with a wsc_transport, and
-         WSCLIENT_NOW_MS(), WSCLIENT_ENTROPY(); WSCLIENT_NO_HEAP and
-         WSCLIENT_NO_STDIO as needed.
+         WSCLIENT_NOW_MS(), WSCLIENT_ENTROPY(); WSCLIENT_NO_HEAP as needed.
        - 32-bit and big-endian CPUs need nothing (tested on i386 and s390x).
 
    DEPARTURES FROM THE SEED
@@ -1536,7 +1535,7 @@ static int wsc__anchors_add_file(wsc__anchors *a, const char *path) {
    ca_pem, ca_file, then the system's: SSL_CERT_FILE, SSL_CERT_DIR, the
    usual bundle files of each OS, the usual certificate directories. */
 #include <sys/stat.h> /* CA file stamps */
-#if !defined(_WIN32)
+#if !defined(_WIN32) && (defined(__unix__) || defined(__unix) || defined(__APPLE__)) /* not bare metal */
 #include <dirent.h>   /* SSL_CERT_DIR */
 #define WSC__HAVE_DIRS 1
 #endif
