@@ -5,8 +5,7 @@
 #
 #   gcc and clang, -std=c99 and -std=c11, -Wall -Wextra -pedantic -Werror,
 #       in every configuration (default, NO_HEAP, NO_SOCKETS, both,
-#       NO_THREADS, STATIC, and the device one: NO_HEAP + NO_SOCKETS +
-#       NO_STDIO); each program is run once
+#       NO_THREADS, STATIC); each program is run once
 #   the header as C++ (g++ and clang++ -std=c++11)
 #   tcc: every configuration, and the unit tests (tests/framing.c) run
 #   WSCLIENT_STATIC in two files linked together
@@ -54,7 +53,7 @@ counted() {
 }
 
 configs=("" "-DWSCLIENT_NO_HEAP" "-DWSCLIENT_NO_SOCKETS" "-DWSCLIENT_NO_HEAP -DWSCLIENT_NO_SOCKETS"
-         "-DWSCLIENT_NO_THREADS" "-DWSCLIENT_STATIC" "-DWSCLIENT_NO_HEAP -DWSCLIENT_NO_SOCKETS -DWSCLIENT_NO_STDIO")
+         "-DWSCLIENT_NO_THREADS" "-DWSCLIENT_STATIC")
 cfgname() { [ -n "$1" ] && echo "${1//-DWSCLIENT_/}" | tr ' ' '+' || echo default; }
 
 # BearSSL's headers alone, for cross compilers that must not see /usr/include.
@@ -113,7 +112,7 @@ done
 
 # ---- WSCLIENT_ENTROPY: the device's random source instead of the system's ---
 entropy_run() {
-    gcc -std=c99 $strict -D_POSIX_C_SOURCE=200809L -DWSCLIENT_NO_SOCKETS -DWSCLIENT_NO_HEAP -DWSCLIENT_NO_STDIO \
+    gcc -std=c99 $strict -D_POSIX_C_SOURCE=200809L -DWSCLIENT_NO_SOCKETS -DWSCLIENT_NO_HEAP \
         -include tests/port/entropy.h -I. examples/memory_transport.c -o "$B/entropy" -lbearssl &&
         "$B/entropy" 2>&1 | tee "$B/entropy.log" | tail -n 3 && grep -q 'WSCLIENT_ENTROPY called' "$B/entropy.log" &&
         grep -q 'memory transport OK' "$B/entropy.log"

@@ -21,6 +21,7 @@ B=${1:-build-size}
 mkdir -p "$B"
 B=$(cd "$B" && pwd)
 cd "$root"
+rm -f "$B"/*.elf "$B"/*.o
 limit=${WSC_SIZE_LIMIT:-10240}
 passed=0; failed=0
 
@@ -80,8 +81,6 @@ measure "x86-64 gcc -Os, NO_SOCKETS" info "" -DWSCLIENT_NO_SOCKETS
 measure "Cortex-M4 -Os -mthumb, NO_SOCKETS" limit arm-none-eabi- "${m4[@]}" -DWSCLIENT_NO_SOCKETS $small
 # shellcheck disable=SC2086
 measure "Cortex-M4 -Os -mthumb, NO_SOCKETS + NO_HEAP" limit arm-none-eabi- "${m4[@]}" -DWSCLIENT_NO_SOCKETS -DWSCLIENT_NO_HEAP $small
-# shellcheck disable=SC2086
-measure "Cortex-M4 -Os -mthumb, NO_SOCKETS + NO_HEAP + NO_STDIO" limit arm-none-eabi- "${m4[@]}" -DWSCLIENT_NO_SOCKETS -DWSCLIENT_NO_HEAP -DWSCLIENT_NO_STDIO $small
 m4_elf="$B/m4.elf"; cp "$B/last.elf" "$m4_elf" 2>/dev/null
 
 echo
@@ -99,9 +98,9 @@ if [ -f "$m4_elf" ]; then
     rows=()
     # shellcheck disable=SC2086
     measure "Cortex-M4, smallest build, -fno-inline (attribution only)" info arm-none-eabi- "${m4[@]}" -fno-inline \
-        -DWSCLIENT_NO_SOCKETS -DWSCLIENT_NO_HEAP -DWSCLIENT_NO_STDIO $small > /dev/null
+        -DWSCLIENT_NO_SOCKETS -DWSCLIENT_NO_HEAP $small > /dev/null
     echo
-    echo "Largest functions on the Cortex-M4 (NO_SOCKETS + NO_HEAP + NO_STDIO, -fno-inline), bytes of .text:"
+    echo "Largest functions on the Cortex-M4 (NO_SOCKETS + NO_HEAP, -fno-inline), bytes of .text:"
     "$last_nm" --size-sort -S -t d "$B/last.elf" | awk '$3 ~ /^[tT]$/ && $4 != "main" { printf "  %6d  %s\n", $2, $4 }' |
         sort -rn | head -n 20
 fi
