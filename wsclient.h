@@ -1881,11 +1881,29 @@ static int wsc__x509_time(unsigned tag, const wsc__u8 *p, size_t n, long long *o
     return 1;
 }
 
+/* Seconds since 1970 as a UTC date, by arithmetic: a 32-bit time_t (i386,
+   older ARM) would wrap past 2038, and gmtime/strftime bring some 5 KB of a
+   device's C library with them. Years run from March, so that the leap day
+   ends a year; an era is 400 years (146097 days). */
 static void wsc__format_time(char *out, size_t cap, long long t) {
-    time_t tt = (time_t)t;
-    struct tm *tm = gmtime(&tt);
-    if (tm) strftime(out, cap, "%Y-%m-%d %H:%M:%S UTC", tm);
-    else snprintf(out, cap, "%lld s after 1970", t);
+    long long days = t / 86400, sec = t % 86400, era, y;
+    long doe, yoe, doy, mp, m, d;
+    if (sec < 0) { sec += 86400; days--; }
+    days += 719468; /* from 0000-03-01 */
+    era = (days >= 0 ? days : days - 146096) / 146097;
+    doe = (long)(days - era * 146097);                                 /* [0, 146096] */
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;        /* [0, 399] */
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);                      /* [0, 365] */
+    mp = (5 * doy + 2) / 153;                                           /* March = 0 */
+    d = doy - (153 * mp + 2) / 5 + 1;
+    m = mp < 10 ? mp + 3 : mp - 9;
+    y = yoe + era * 400 + (m <= 2);
+    if (y < 0 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31) { /* beyond what a certificate says */
+        snprintf(out, cap, "%lld s after 1970", t);
+        return;
+    }
+    snprintf(out, cap, "%04d-%02d-%02d %02d:%02d:%02d UTC", (int)y, (int)m, (int)d, (int)(sec / 3600),
+             (int)(sec / 60 % 60), (int)(sec % 60));
 }
 
 /* Words when a certificate is outside its validity at time now, else "". */
