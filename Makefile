@@ -12,6 +12,7 @@
 #                  this machine reaches (tests/portability.sh)
 #   make size      code size of the library part (tests/size.sh)
 CC      ?= cc
+HOSTCC  ?= cc
 CFLAGS  ?= -O2 -g
 WARN    ?= -std=c99 -Wall -Wextra -pedantic
 LDLIBS  ?= -lbearssl
@@ -61,8 +62,10 @@ $(BUILD)/test_%: tests/%.c tests/test.h wsclient.h | check-deps $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) -I. -Itests $< -o $@ $(LDLIBS)
 
 # tools/pem2c: PEM CA certificates -> C array of BearSSL trust anchors.
+# It runs during the build, so it is built for this machine (HOSTCC) even
+# when CC is a cross compiler (make portability's s390x build).
 $(BUILD)/pem2c: tools/pem2c.c wsclient.h | check-deps $(BUILD)
-	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ $(LDLIBS)
+	$(HOSTCC) $(WARN) $(CFLAGS) -I. $< -o $@ -lbearssl
 
 anchors: $(BUILD)/pem2c
 	@test -n "$(PEM)" || { echo "usage: make anchors PEM=cas.pem [OUT=anchors.c] [NAME=wsc_trust_anchors]" >&2; exit 2; }
