@@ -121,9 +121,9 @@
          WSCLIENT_NO_THREADS. Include the implementation before any system
          header, or pass -D_POSIX_C_SOURCE=200809L.
        - Windows (mingw-w64): link -lws2_32 -ladvapi32; include this file
-         before windows.h. WSAStartup is called once for you. Host names
-         resolve inline. No system CA bundle: give ca_file, ca_pem or
-         SSL_CERT_FILE. WSCLIENT_MAX_SOCKETS must not pass FD_SETSIZE.
+         before windows.h. WSAStartup is called once for you. No system CA
+         bundle: give ca_file, ca_pem or SSL_CERT_FILE. WSCLIENT_MAX_SOCKETS
+         must not pass FD_SETSIZE.
        - Bare metal: WSCLIENT_NO_SOCKETS with a wsc_transport, and
          WSCLIENT_NOW_MS(), WSCLIENT_ENTROPY(); WSCLIENT_NO_HEAP as needed.
        - 32-bit and big-endian CPUs need nothing (tested on i386 and s390x).
@@ -433,6 +433,9 @@ WSCLIENT_API void wsc_set_allocator_user(void *user);
 #include <ws2tcpip.h>
 typedef SOCKET wsc__sock;
 #define WSC__NO_SOCK INVALID_SOCKET
+#if !defined(WSCLIENT_NO_HEAP) && !defined(WSCLIENT_NO_THREADS)
+#define WSC__THREADED_DNS 1 /* host names resolve off the caller's thread */
+#endif
 #endif
 #include <windows.h>
 #else
@@ -2777,11 +2780,14 @@ static const char *wsc__sock_strerror(int err) {
     return text;
 }
 
-/* Non-blocking, and not inherited by child processes (FD_CLOEXEC). */
+/* Not inherited by child processes (FD_CLOEXEC). */
+static void wsc__sock_noinherit(wsc__sock fd) { SetHandleInformation((HANDLE)fd, HANDLE_FLAG_INHERIT, 0); }
+
+/* Non-blocking, and not inherited. */
 static void wsc__sock_setup(wsc__sock fd) {
     u_long on = 1;
     ioctlsocket(fd, FIONBIO, &on);
-    SetHandleInformation((HANDLE)fd, HANDLE_FLAG_INHERIT, 0);
+    wsc__sock_noinherit(fd);
 }
 
 /* Winsock needs WSAStartup before its first call; once is enough (it is
@@ -2830,9 +2836,10 @@ static int wsc__would_block(void) {
 }
 static void wsc__sock_close(wsc__sock fd) { close(fd); }
 static const char *wsc__sock_strerror(int err) { return strerror(err); }
+static void wsc__sock_noinherit(wsc__sock fd) { fcntl(fd, F_SETFD, FD_CLOEXEC); }
 static void wsc__sock_setup(wsc__sock fd) {
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
-    fcntl(fd, F_SETFD, FD_CLOEXEC);
+    wsc__sock_noinherit(fd);
 }
 static int wsc__net_init(void) { return 1; }
 static int wsc__poll(struct pollfd *p, int n, int timeout_ms) { return poll(p, (nfds_t)n, timeout_ms); }
@@ -3317,22 +3324,22 @@ typedef struct wsc__dns_answer {
 
 struct wsc__dns {
     struct wsc__dns *next; /* on the orphan list once its socket is gone */
-    int fd[2];             /* datagram pair: the answer arrives on fd[0]  */
+    wsc__sock fd[2];       /* datagram pair: the answer arrives on fd[0]  */
     struct addrinfo hints;
     char port[8];
     char *host;
 };
 
 static void wsc__dns_free(wsc__dns *job) {
-    close(job->fd[0]);
-    close(job->fd[1]);
+    wsc__sock_close(job->fd[0]);
+    wsc__sock_close(job->fd[1]);
     wsc__free(&wsc__g.mem, job->host);
     wsc__free(&wsc__g.mem, job);
 }
 
 /* The answer, if it has come: 1 and *a filled, else 0. */
 static int wsc__dns_answered(wsc__dns *job, wsc__dns_answer *a) {
-    return recv(job->fd[0], (char *)a, sizeof *a, 0) == (ssize_t)sizeof *a; /* fd[0] does not block */
+    return recv(job->fd[0], (char *)a, sizeof *a, 0) == (wsc__ssize)sizeof *a; /* fd[0] does not block */
 }
 
 /* Frees the lookups whose sockets went away, once their threads have answered. */
@@ -3363,50 +3370,96 @@ static void wsc__dns_settle(int timeout_ms) {
         p.fd = wsc__g.dns_orphans->fd[0];
         p.events = POLLIN;
         p.revents = 0;
-        poll(&p, 1, wsc__remaining(deadline));
+        wsc__poll(&p, 1, wsc__remaining(deadline));
         wsc__dns_reap();
     }
 }
 
-static void *wsc__dns_thread(void *arg) {
-    wsc__dns *job = (wsc__dns *)arg;
+static void wsc__dns_run(wsc__dns *job) {
     wsc__dns_answer a;
-    int fd = job->fd[1];
+    wsc__sock fd = job->fd[1];
     memset(&a, 0, sizeof a); /* its padding goes through the socket too */
     a.rc = WSCLIENT_GETADDRINFO(job->host, job->port, &job->hints, &a.res);
     send(fd, (const char *)&a, sizeof a, MSG_NOSIGNAL); /* from here on the job is the caller's */
+}
+
+#ifdef _WIN32
+static DWORD WINAPI wsc__dns_thread(LPVOID arg) {
+    wsc__dns_run((wsc__dns *)arg);
+    return 0;
+}
+
+/* Windows has no socketpair(): two loopback UDP sockets connected to each
+   other (a connected UDP socket takes datagrams from its peer only). */
+static int wsc__dgram_pair(wsc__sock fd[2]) {
+    struct sockaddr_in a[2];
+    int i, len;
+    fd[0] = fd[1] = WSC__NO_SOCK;
+    for (i = 0; i < 2; i++) {
+        memset(&a[i], 0, sizeof a[i]);
+        a[i].sin_family = AF_INET;
+        a[i].sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        len = (int)sizeof a[i];
+        if ((fd[i] = socket(AF_INET, SOCK_DGRAM, 0)) == WSC__NO_SOCK ||
+            bind(fd[i], (struct sockaddr *)&a[i], (int)sizeof a[i]) != 0 ||
+            getsockname(fd[i], (struct sockaddr *)&a[i], &len) != 0)
+            break;
+    }
+    if (i == 2 && connect(fd[0], (struct sockaddr *)&a[1], (int)sizeof a[1]) == 0 &&
+        connect(fd[1], (struct sockaddr *)&a[0], (int)sizeof a[0]) == 0)
+        return 1;
+    for (i = 0; i < 2; i++)
+        if (fd[i] != WSC__NO_SOCK) closesocket(fd[i]);
+    return 0;
+}
+
+/* Starts a thread that ends on its own (nobody joins it). */
+static int wsc__dns_spawn(wsc__dns *job) {
+    HANDLE h = CreateThread(NULL, 0, wsc__dns_thread, job, 0, NULL);
+    if (!h) return 0;
+    CloseHandle(h);
+    return 1;
+}
+#else
+static void *wsc__dns_thread(void *arg) {
+    wsc__dns_run((wsc__dns *)arg);
     return NULL;
 }
+
+static int wsc__dgram_pair(wsc__sock fd[2]) { return socketpair(AF_UNIX, SOCK_DGRAM, 0, fd) == 0; }
+
+static int wsc__dns_spawn(wsc__dns *job) {
+    pthread_attr_t attr;
+    pthread_t tid;
+    int ok = pthread_attr_init(&attr) == 0;
+    ok = ok && pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) == 0 &&
+         pthread_create(&tid, &attr, wsc__dns_thread, job) == 0;
+    pthread_attr_destroy(&attr);
+    return ok;
+}
+#endif
 
 /* Starts the lookup on a thread; 0 when that cannot be done (resolve inline). */
 static int wsc__dns_start(wsc__socket *s, const struct addrinfo *hints, const char *port) {
     wsc__dns *job = (wsc__dns *)wsc__alloc(&wsc__g.mem, sizeof *job);
-    pthread_attr_t attr;
-    pthread_t tid;
-    int ok;
     if (!job) return 0;
     memset(job, 0, sizeof *job);
     job->hints = *hints;
     memcpy(job->port, port, sizeof job->port);
     job->host = wsc__strdup(&wsc__g.mem, s->host, strlen(s->host));
-    if (!job->host || socketpair(AF_UNIX, SOCK_DGRAM, 0, job->fd) != 0) {
+    if (!job->host || !wsc__dgram_pair(job->fd)) {
         if (job->host) wsc__free(&wsc__g.mem, job->host);
         wsc__free(&wsc__g.mem, job);
         return 0;
     }
-    fcntl(job->fd[0], F_SETFL, fcntl(job->fd[0], F_GETFL, 0) | O_NONBLOCK);
-    fcntl(job->fd[0], F_SETFD, FD_CLOEXEC);
-    fcntl(job->fd[1], F_SETFD, FD_CLOEXEC);
-    ok = pthread_attr_init(&attr) == 0;
-    ok = ok && pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) == 0 &&
-         pthread_create(&tid, &attr, wsc__dns_thread, job) == 0;
-    pthread_attr_destroy(&attr);
-    if (!ok) { wsc__dns_free(job); return 0; }
+    wsc__sock_setup(job->fd[0]); /* non-blocking: polled for the answer */
+    wsc__sock_noinherit(job->fd[1]);
+    if (!wsc__dns_spawn(job)) { wsc__dns_free(job); return 0; }
     s->dns = job;
     return 1;
 }
 #else /* lookups inline: no threads, or no heap to give a lookup outliving its socket */
-struct wsc__dns { int fd[2]; };
+struct wsc__dns { wsc__sock fd[2]; };
 typedef struct wsc__dns_answer { int rc; struct addrinfo *res; } wsc__dns_answer;
 static int wsc__dns_answered(wsc__dns *job, wsc__dns_answer *a) { (void)job; (void)a; return 0; }
 static void wsc__dns_free(wsc__dns *job) { (void)job; }
