@@ -219,12 +219,15 @@ if have "$mingw"; then
             step "mingw-w64: examples/$ex.c linked with BearSSL built for Windows" \
                 $mingw -std=c99 $strict -O2 -I. -I"$B/bearssl-src/inc" "examples/$ex.c" -o "$win/$ex.exe" "${wlibs[@]}"
         done
+        step "mingw-w64: tests/port/win_dns.c (the DNS thread on Windows)" \
+            $mingw -std=c99 $strict -O2 -I. -I"$B/bearssl-src/inc" tests/port/win_dns.c -o "$win/win_dns.exe" "${wlibs[@]}"
         step "mingw-w64: examples/memory_transport.c (WSCLIENT_NO_SOCKETS)" \
             $mingw -std=c99 $strict -O2 -DWSCLIENT_NO_SOCKETS -I. -I"$B/bearssl-src/inc" examples/memory_transport.c \
             -o "$win/memory_transport.exe" "$B/bearssl-win64/libbearssl.a" -ladvapi32 -static -lpthread
         if have wine && [ -x /usr/bin/python3 ] && bash tests/mkcerts.sh "$certs" > "$B/mkcerts.log" 2>&1 &&
            start_server WIN_TLS_PORT --tls "$certs/server.pem" "$certs/server.key" &&
-           start_server WIN_BAD_PORT --tls "$certs/untrusted.pem" "$certs/untrusted.key"; then
+           start_server WIN_BAD_PORT --tls "$certs/untrusted.pem" "$certs/untrusted.key" &&
+           start_server WIN_PLAIN_PORT; then
             export WINEPREFIX="$win/wineprefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
             wine_run() { # wine_run EXE ARGS...: output in $out
                 timeout 300 wine "$@" > "$out" 2>&1
@@ -245,6 +248,9 @@ if have "$mingw"; then
             if ! wine_run "$win/sync_echo.exe" 127.0.0.1 1 && grep -q 'connection refused' "$out"; then
                 pass "wine: a refused connect says so (WSAECONNREFUSED)"
             else fail "wine: a refused connect says so" "$out"; fi
+            if wine_run "$win/win_dns.exe" "$WIN_PLAIN_PORT" && grep -q "on the caller's thread: no, opened: 1" "$out"; then
+                pass "wine: a host name resolves on a thread of its own (CreateThread, loopback UDP pair), then ws:// opens"
+            else fail "wine: host name lookup on a thread" "$out"; fi
             if wine_run "$win/memory_transport.exe" && grep -q 'memory transport OK' "$out"; then
                 pass "wine: memory_transport.exe (user transport, no sockets)"
             else fail "wine: memory_transport.exe" "$out"; fi
