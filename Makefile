@@ -8,7 +8,11 @@
 #                  (ROUNDS=n, default 5; tables of medians, see README;
 #                  BENCH_ARGS="--update-readme README.md" puts them in the README)
 #   make bench-profile  callgrind and perf profiles of bench_client
+#   make portability  every compiler, standard, configuration and platform
+#                  this machine reaches (tests/portability.sh)
+#   make size      code size of the library part (tests/size.sh)
 CC      ?= cc
+HOSTCC  ?= cc
 CFLAGS  ?= -O2 -g
 WARN    ?= -std=c99 -Wall -Wextra -pedantic
 LDLIBS  ?= -lbearssl
@@ -24,7 +28,7 @@ VARIANTS = $(BUILD)/test_core_noheap $(BUILD)/test_rfc_noheap $(BUILD)/memory_tr
 # cannot run sanitizer builds).
 VALGRIND = $(BUILD)/churn_valgrind
 
-.PHONY: all examples tests demo test clean check-deps autobahn_client anchors FORCE bench bench-build bench-deps bench-profile
+.PHONY: all examples tests demo test clean check-deps autobahn_client anchors FORCE bench bench-build bench-deps bench-profile portability size
 
 all: examples
 
@@ -58,8 +62,10 @@ $(BUILD)/test_%: tests/%.c tests/test.h wsclient.h | check-deps $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) -I. -Itests $< -o $@ $(LDLIBS)
 
 # tools/pem2c: PEM CA certificates -> C array of BearSSL trust anchors.
+# It runs during the build, so it is built for this machine (HOSTCC) even
+# when CC is a cross compiler (make portability's s390x build).
 $(BUILD)/pem2c: tools/pem2c.c wsclient.h | check-deps $(BUILD)
-	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ $(LDLIBS)
+	$(HOSTCC) $(WARN) $(CFLAGS) -I. $< -o $@ -lbearssl
 
 anchors: $(BUILD)/pem2c
 	@test -n "$(PEM)" || { echo "usage: make anchors PEM=cas.pem [OUT=anchors.c] [NAME=wsc_trust_anchors]" >&2; exit 2; }
@@ -135,5 +141,11 @@ bench: $(BENCHES)
 bench-profile: $(BENCHES)
 	bash bench/profile.sh $(BENCH)
 
+portability:
+	bash tests/portability.sh $(BUILD)-port
+
+size:
+	bash tests/size.sh $(BUILD)-size
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(BUILD)-port $(BUILD)-size

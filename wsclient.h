@@ -90,6 +90,15 @@
        WSCLIENT_NO_THREADS       resolve host names on the caller's thread
        WSCLIENT_TLS_SESSIONS     TLS sessions kept for resumption, one per
                                  server (default 8; 0: never resume)
+       WSCLIENT_ENTROPY(buf, len) fills buf with len random bytes from the
+                                 device (a hardware RNG), nonzero on success;
+                                 seeds the generator of masking keys and TLS
+                                 (default: BearSSL's system seeder, which bare
+                                 metal lacks)
+       WSCLIENT_NOW_MS()         a monotonic clock in milliseconds (default:
+                                 clock_gettime(CLOCK_MONOTONIC), or
+                                 QueryPerformanceCounter on Windows); bare
+                                 metal passes its tick counter here
        WSCLIENT_GETADDRINFO(host, port, hints, res)  the resolver (a hook)
        WSCLIENT_NO_VECTOR        mask with 64-bit words, not gcc/clang vector types
        WSCLIENT_ASSERT(x)        assertion (default assert from <assert.h>)
@@ -106,6 +115,19 @@
          own, so a slow lookup never holds up wsc_pump or other sockets
          (inline with WSCLIENT_NO_THREADS or WSCLIENT_NO_HEAP); numeric
          addresses never touch DNS.
+
+   PLATFORMS (make portability builds and runs these; README, Platforms)
+       - Linux and other POSIX systems: link -lbearssl; add -pthread where
+         threads are not in libc (glibc before 2.34, the BSDs) or define
+         WSCLIENT_NO_THREADS. Include the implementation before any system
+         header, or pass -D_POSIX_C_SOURCE=200809L.
+       - Windows (mingw-w64): link -lws2_32 -ladvapi32; include this file
+         before windows.h. WSAStartup is called once for you. No system CA
+         bundle: give ca_file, ca_pem or SSL_CERT_FILE. WSCLIENT_MAX_SOCKETS
+         must not pass FD_SETSIZE.
+       - Bare metal: WSCLIENT_NO_SOCKETS with a wsc_transport, and
+         WSCLIENT_NOW_MS(), WSCLIENT_ENTROPY(); WSCLIENT_NO_HEAP as needed.
+       - 32-bit and big-endian CPUs need nothing (tested on i386 and s390x).
 
    DEPARTURES FROM THE SEED
        - TLS 1.3, SSL 2 and SSL 3 are not in BearSSL: those bits of the mask are
@@ -134,7 +156,11 @@
 
 #ifndef WSCLIENT_API
 #ifdef WSCLIENT_STATIC
+#if defined(__GNUC__) || defined(__clang__)
+#define WSCLIENT_API static __attribute__((unused)) /* a file may use only some */
+#else
 #define WSCLIENT_API static
+#endif
 #else
 #define WSCLIENT_API extern
 #endif
@@ -377,7 +403,8 @@ WSCLIENT_API void wsc_set_allocator_user(void *user);
 
 /* Strict -std=c99 hides POSIX; this works when the implementation is included
    before any system header (else pass -D_POSIX_C_SOURCE=200809L). */
-#if !defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE) && !defined(_DEFAULT_SOURCE) && !defined(_XOPEN_SOURCE)
+#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE) && !defined(_DEFAULT_SOURCE) && \
+    !defined(_XOPEN_SOURCE)
 #define _POSIX_C_SOURCE 200809L
 #endif
 
@@ -389,6 +416,30 @@ WSCLIENT_API void wsc_set_allocator_user(void *user);
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifdef _WIN32
+/* Winsock 2 must come before windows.h; include this file before windows.h
+   (or define WIN32_LEAN_AND_MEAN first) so that it does not pull winsock.h. */
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#ifndef NOMINMAX
+#define NOMINMAX /* no min/max macros to break the program's C++ */
+#endif
+#include <io.h> /* access() for the CA bundle paths */
+#ifndef R_OK
+#define R_OK 4
+#endif
+#ifndef WSCLIENT_NO_SOCKETS
+#include <winsock2.h>
+#include <ws2tcpip.h>
+typedef SOCKET wsc__sock;
+#define WSC__NO_SOCK INVALID_SOCKET
+#if !defined(WSCLIENT_NO_HEAP) && !defined(WSCLIENT_NO_THREADS)
+#define WSC__THREADED_DNS 1 /* host names resolve off the caller's thread */
+#endif
+#endif
+#include <windows.h>
+#else
 #include <unistd.h>
 #ifndef WSCLIENT_NO_SOCKETS
 #include <fcntl.h>
@@ -398,9 +449,12 @@ WSCLIENT_API void wsc_set_allocator_user(void *user);
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+typedef int wsc__sock;
+#define WSC__NO_SOCK (-1)
 #if !defined(WSCLIENT_NO_HEAP) && !defined(WSCLIENT_NO_THREADS)
 #define WSC__THREADED_DNS 1 /* host names resolve off the caller's thread */
 #include <pthread.h>
+#endif
 #endif
 #endif
 
@@ -593,10 +647,23 @@ static void wsc__buf_free(wsc__buf *b) {
 /* Time                                                                     */
 /* ------------------------------------------------------------------------ */
 
+/* Milliseconds on a clock that never goes back (not the time of day). */
 static int64_t wsc__now_ms(void) {
+#if defined(WSCLIENT_NOW_MS)
+    return (int64_t)(WSCLIENT_NOW_MS());
+#elif defined(_WIN32)
+    static LARGE_INTEGER freq;
+    LARGE_INTEGER c;
+    if (!freq.QuadPart) QueryPerformanceFrequency(&freq);
+    QueryPerformanceCounter(&c);
+    return (int64_t)(c.QuadPart / freq.QuadPart * 1000 + c.QuadPart % freq.QuadPart * 1000 / freq.QuadPart);
+#elif defined(CLOCK_MONOTONIC)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+#else
+#error "wsclient.h: no monotonic clock on this platform: define WSCLIENT_NOW_MS() (milliseconds, never going back)"
+#endif
 }
 
 /* Milliseconds left until deadline (-1: no deadline), clamped for poll(). */
@@ -1206,7 +1273,7 @@ typedef struct wsc__socket {
     struct addrinfo *addrs, *next_addr;
     const struct addrinfo *addr; /* the address being connected to     */
     wsc__dns *dns;         /* the host name lookup under way           */
-    int fd;
+    wsc__sock fd;
 #endif
     int eof;               /* the peer closed its side of the stream   */
     int busy;              /* its last advance stopped with work left  */
@@ -1283,10 +1350,17 @@ static void wsc__clear_error(void) {
 /* Cryptographic random bytes: HMAC-DRBG seeded once from the system (RFC 6455 §5.3, §4.1). */
 static int wsc__random(void *out, size_t len) {
     if (!wsc__g.rng_ready) {
+#ifdef WSCLIENT_ENTROPY /* the device's source: BearSSL knows none on bare metal */
+        wsc__u8 seed[32];
+        if (!(WSCLIENT_ENTROPY(seed, sizeof seed)))
+            return wsc__set_error(WSC_ERR_IO, "WSCLIENT_ENTROPY gave no random bytes for masking keys");
+        br_hmac_drbg_init(&wsc__g.rng, &br_sha256_vtable, seed, sizeof seed);
+#else
         br_prng_seeder seeder = br_prng_seeder_system(NULL);
         br_hmac_drbg_init(&wsc__g.rng, &br_sha256_vtable, NULL, 0);
         if (!seeder || !seeder(&wsc__g.rng.vtable))
-            return wsc__set_error(WSC_ERR_IO, "no system source of randomness for masking keys");
+            return wsc__set_error(WSC_ERR_IO, "no system source of randomness for masking keys (define WSCLIENT_ENTROPY)");
+#endif
         wsc__g.rng_ready = 1;
     }
     br_hmac_drbg_generate(&wsc__g.rng, out, len);
@@ -1497,7 +1571,7 @@ static int wsc__anchors_add_file(wsc__anchors *a, const char *path) {
    ca_pem, ca_file, then the system's: SSL_CERT_FILE, SSL_CERT_DIR, the
    usual bundle files of each OS, the usual certificate directories. */
 #include <sys/stat.h> /* CA file stamps */
-#if !defined(_WIN32)
+#if !defined(_WIN32) && (defined(__unix__) || defined(__unix) || defined(__APPLE__)) /* not bare metal */
 #include <dirent.h>   /* SSL_CERT_DIR */
 #define WSC__HAVE_DIRS 1
 #endif
@@ -1843,11 +1917,29 @@ static int wsc__x509_time(unsigned tag, const wsc__u8 *p, size_t n, long long *o
     return 1;
 }
 
+/* Seconds since 1970 as a UTC date, by arithmetic: a 32-bit time_t (i386,
+   older ARM) would wrap past 2038, and gmtime/strftime bring some 5 KB of a
+   device's C library with them. Years run from March, so that the leap day
+   ends a year; an era is 400 years (146097 days). */
 static void wsc__format_time(char *out, size_t cap, long long t) {
-    time_t tt = (time_t)t;
-    struct tm *tm = gmtime(&tt);
-    if (tm) strftime(out, cap, "%Y-%m-%d %H:%M:%S UTC", tm);
-    else snprintf(out, cap, "%lld s after 1970", t);
+    long long days = t / 86400, sec = t % 86400, era, y;
+    long doe, yoe, doy, mp, m, d;
+    if (sec < 0) { sec += 86400; days--; }
+    days += 719468; /* from 0000-03-01 */
+    era = (days >= 0 ? days : days - 146096) / 146097;
+    doe = (long)(days - era * 146097);                                 /* [0, 146096] */
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;        /* [0, 399] */
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);                      /* [0, 365] */
+    mp = (5 * doy + 2) / 153;                                           /* March = 0 */
+    d = doy - (153 * mp + 2) / 5 + 1;
+    m = mp < 10 ? mp + 3 : mp - 9;
+    y = yoe + era * 400 + (m <= 2);
+    if (y < 0 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31) { /* beyond what a certificate says */
+        snprintf(out, cap, "%lld s after 1970", t);
+        return;
+    }
+    snprintf(out, cap, "%04d-%02d-%02d %02d:%02d:%02d UTC", (int)y, (int)m, (int)d, (int)(sec / 3600),
+             (int)(sec / 60 % 60), (int)(sec % 60));
 }
 
 /* Words when a certificate is outside its validity at time now, else "". */
@@ -2694,38 +2786,130 @@ static const char *wsc__stage(const wsc__socket *s) {
 }
 
 #ifndef WSCLIENT_NO_SOCKETS
+/* The few places where Winsock and BSD sockets differ: error numbers and
+   their words, closing, non-blocking mode, and waiting. */
+#ifdef _WIN32
+#define WSC__EINPROGRESS WSAEWOULDBLOCK /* a non-blocking connect under way */
+#define WSC__ECONNREFUSED WSAECONNREFUSED
+#if WSCLIENT_MAX_SOCKETS > FD_SETSIZE
+#error "WSCLIENT_MAX_SOCKETS is over Winsock's FD_SETSIZE: define FD_SETSIZE larger before including this file"
+#endif
+typedef int wsc__ssize;
+static int wsc__sock_errno(void) { return WSAGetLastError(); }
+static int wsc__would_block(void) {
+    int e = WSAGetLastError();
+    return e == WSAEWOULDBLOCK || e == WSAEINTR;
+}
+static void wsc__sock_close(wsc__sock fd) { closesocket(fd); }
+
+/* The system's words for a Winsock error, without the trailing line break. */
+static const char *wsc__sock_strerror(int err) {
+    static char text[160];
+    DWORD n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, (DWORD)err,
+                             0, text, sizeof text, NULL);
+    while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r' || text[n - 1] == ' ' || text[n - 1] == '.')) n--;
+    if (n == 0) return "Winsock error";
+    text[n] = 0;
+    return text;
+}
+
+/* Not inherited by child processes (FD_CLOEXEC). */
+static void wsc__sock_noinherit(wsc__sock fd) { SetHandleInformation((HANDLE)fd, HANDLE_FLAG_INHERIT, 0); }
+
+/* Non-blocking, and not inherited. */
+static void wsc__sock_setup(wsc__sock fd) {
+    u_long on = 1;
+    ioctlsocket(fd, FIONBIO, &on);
+    wsc__sock_noinherit(fd);
+}
+
+/* Winsock needs WSAStartup before its first call; once is enough (it is
+   reference counted, and the process end releases it). */
+static int wsc__net_init(void) {
+    static int ready;
+    WSADATA wsa;
+    if (!ready && WSAStartup(MAKEWORD(2, 2), &wsa) == 0) ready = 1;
+    return ready;
+}
+
+/* poll() through select(): WSAPoll misses failed connects before Windows 10
+   2004, where select reports them in the exception set. */
+static int wsc__poll(struct pollfd *p, int n, int timeout_ms) {
+    fd_set r, w, e;
+    struct timeval tv;
+    int i, k;
+    if (n == 0) { /* select() on no socket fails at once: sleep instead */
+        if (timeout_ms > 0) Sleep((DWORD)timeout_ms);
+        return 0;
+    }
+    FD_ZERO(&r);
+    FD_ZERO(&w);
+    FD_ZERO(&e);
+    for (i = 0; i < n; i++) {
+        if (p[i].events & POLLIN) FD_SET(p[i].fd, &r);
+        if (p[i].events & POLLOUT) FD_SET(p[i].fd, &w);
+        FD_SET(p[i].fd, &e);
+    }
+    tv.tv_sec = timeout_ms / 1000;
+    tv.tv_usec = (timeout_ms % 1000) * 1000;
+    k = select(0, &r, &w, &e, timeout_ms < 0 ? NULL : &tv);
+    for (i = 0; i < n; i++)
+        p[i].revents = (short)((k > 0 && FD_ISSET(p[i].fd, &r) ? POLLIN : 0) |
+                               (k > 0 && FD_ISSET(p[i].fd, &w) ? POLLOUT : 0) |
+                               (k > 0 && FD_ISSET(p[i].fd, &e) ? POLLERR : 0));
+    return k;
+}
+#else
+#define WSC__EINPROGRESS EINPROGRESS
+#define WSC__ECONNREFUSED ECONNREFUSED
+typedef ssize_t wsc__ssize;
+static int wsc__sock_errno(void) { return errno; }
 static int wsc__would_block(void) {
     return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
 }
+static void wsc__sock_close(wsc__sock fd) { close(fd); }
+static const char *wsc__sock_strerror(int err) { return strerror(err); }
+static void wsc__sock_noinherit(wsc__sock fd) { fcntl(fd, F_SETFD, FD_CLOEXEC); }
+static void wsc__sock_setup(wsc__sock fd) {
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
+    wsc__sock_noinherit(fd);
+}
+static int wsc__net_init(void) { return 1; }
+static int wsc__poll(struct pollfd *p, int n, int timeout_ms) { return poll(p, (nfds_t)n, timeout_ms); }
+#endif
 
 static void wsc__tcp_close(wsc__socket *s) {
-    if (s->fd >= 0) close(s->fd);
-    s->fd = -1;
+    if (s->fd != WSC__NO_SOCK) wsc__sock_close(s->fd);
+    s->fd = WSC__NO_SOCK;
 }
 
 /* Returns bytes sent (0: the kernel buffer is full), -1: failed. */
 static long wsc__tcp_send(wsc__socket *s, const wsc__u8 *p, size_t n) {
-    ssize_t k = send(s->fd, p, n, MSG_NOSIGNAL);
+    wsc__ssize k;
+    if (n > 0x40000000u) n = 0x40000000u; /* Winsock takes an int */
+    k = send(s->fd, (const char *)p, n, MSG_NOSIGNAL);
     if (k >= 0) return (long)k;
     if (wsc__would_block()) return 0;
-    wsc__fail(s, WSC_ERR_IO, 0, "send to %s failed%s: %s", s->host, wsc__stage(s), strerror(errno));
+    wsc__fail(s, WSC_ERR_IO, 0, "send to %s failed%s: %s", s->host, wsc__stage(s), wsc__sock_strerror(wsc__sock_errno()));
     return -1;
 }
 
 /* Returns bytes received (0: none now, or end of stream with s->eof set), -1: failed. */
 static long wsc__tcp_recv(wsc__socket *s, wsc__u8 *p, size_t n) {
-    ssize_t k = recv(s->fd, p, n, 0);
+    wsc__ssize k;
+    if (n > 0x40000000u) n = 0x40000000u;
+    k = recv(s->fd, (char *)p, n, 0);
     if (k > 0) return (long)k;
     if (k == 0) { s->eof = 1; return 0; }
     if (wsc__would_block()) return 0;
-    wsc__fail(s, WSC_ERR_IO, 0, "receive from %s failed%s: %s", s->host, wsc__stage(s), strerror(errno));
+    wsc__fail(s, WSC_ERR_IO, 0, "receive from %s failed%s: %s", s->host, wsc__stage(s), wsc__sock_strerror(wsc__sock_errno()));
     return -1;
 }
 #endif
 
 static int wsc__io_live(const wsc__socket *s) {
 #ifndef WSCLIENT_NO_SOCKETS
-    if (!s->tp) return s->fd >= 0;
+    if (!s->tp) return s->fd != WSC__NO_SOCK;
 #endif
     return s->conn != NULL;
 }
@@ -3125,20 +3309,19 @@ static int wsc__connect_next(wsc__socket *s) {
         s->next_addr = ai->ai_next;
         s->addr = ai;
         s->fd = socket(ai->ai_family, SOCK_STREAM, 0);
-        if (s->fd < 0) { err = errno; continue; }
-        fcntl(s->fd, F_SETFL, fcntl(s->fd, F_GETFL, 0) | O_NONBLOCK);
-        fcntl(s->fd, F_SETFD, FD_CLOEXEC);
-        setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); /* frames go out whole */
+        if (s->fd == WSC__NO_SOCK) { err = wsc__sock_errno(); continue; }
+        wsc__sock_setup(s->fd);
+        setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one); /* frames go out whole */
 #ifdef SO_NOSIGPIPE
         setsockopt(s->fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
 #endif
-        if (connect(s->fd, ai->ai_addr, ai->ai_addrlen) == 0) { wsc__connected(s); return 1; }
-        if (errno == EINPROGRESS || errno == EINTR) { s->state = WSC__CONNECTING; return 1; }
-        err = errno;
+        if (connect(s->fd, ai->ai_addr, (socklen_t)ai->ai_addrlen) == 0) { wsc__connected(s); return 1; }
+        err = wsc__sock_errno();
+        if (err == WSC__EINPROGRESS || err == EINTR) { s->state = WSC__CONNECTING; return 1; }
         wsc__tcp_close(s);
     }
     wsc__fail(s, WSC_ERR_CONNECT, 0, "cannot connect to %s port %d: %s", s->host, s->port,
-              err == ECONNREFUSED ? "connection refused" : strerror(err));
+              err == WSC__ECONNREFUSED ? "connection refused" : wsc__sock_strerror(err));
     return 0;
 }
 
@@ -3149,13 +3332,13 @@ static int wsc__connect_step(wsc__socket *s) {
     p.fd = s->fd;
     p.events = POLLOUT;
     p.revents = 0;
-    if (poll(&p, 1, 0) <= 0) return 0;
-    if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+    if (wsc__poll(&p, 1, 0) <= 0) return 0;
+    if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, (char *)&err, &len) != 0) err = wsc__sock_errno();
     if (err == 0) { wsc__connected(s); return 1; }
     wsc__tcp_close(s);
     if (s->next_addr) return wsc__connect_next(s);
     wsc__fail(s, WSC_ERR_CONNECT, 0, "cannot connect to %s port %d: %s", s->host, s->port,
-              err == ECONNREFUSED ? "connection refused" : strerror(err));
+              err == WSC__ECONNREFUSED ? "connection refused" : wsc__sock_strerror(err));
     return 0;
 }
 
@@ -3174,22 +3357,22 @@ typedef struct wsc__dns_answer {
 
 struct wsc__dns {
     struct wsc__dns *next; /* on the orphan list once its socket is gone */
-    int fd[2];             /* datagram pair: the answer arrives on fd[0]  */
+    wsc__sock fd[2];       /* datagram pair: the answer arrives on fd[0]  */
     struct addrinfo hints;
     char port[8];
     char *host;
 };
 
 static void wsc__dns_free(wsc__dns *job) {
-    close(job->fd[0]);
-    close(job->fd[1]);
+    wsc__sock_close(job->fd[0]);
+    wsc__sock_close(job->fd[1]);
     wsc__free(&wsc__g.mem, job->host);
     wsc__free(&wsc__g.mem, job);
 }
 
 /* The answer, if it has come: 1 and *a filled, else 0. */
 static int wsc__dns_answered(wsc__dns *job, wsc__dns_answer *a) {
-    return recv(job->fd[0], (char *)a, sizeof *a, 0) == (ssize_t)sizeof *a; /* fd[0] does not block */
+    return recv(job->fd[0], (char *)a, sizeof *a, 0) == (wsc__ssize)sizeof *a; /* fd[0] does not block */
 }
 
 /* Frees the lookups whose sockets went away, once their threads have answered. */
@@ -3220,50 +3403,96 @@ static void wsc__dns_settle(int timeout_ms) {
         p.fd = wsc__g.dns_orphans->fd[0];
         p.events = POLLIN;
         p.revents = 0;
-        poll(&p, 1, wsc__remaining(deadline));
+        wsc__poll(&p, 1, wsc__remaining(deadline));
         wsc__dns_reap();
     }
 }
 
-static void *wsc__dns_thread(void *arg) {
-    wsc__dns *job = (wsc__dns *)arg;
+static void wsc__dns_run(wsc__dns *job) {
     wsc__dns_answer a;
-    int fd = job->fd[1];
+    wsc__sock fd = job->fd[1];
     memset(&a, 0, sizeof a); /* its padding goes through the socket too */
     a.rc = WSCLIENT_GETADDRINFO(job->host, job->port, &job->hints, &a.res);
     send(fd, (const char *)&a, sizeof a, MSG_NOSIGNAL); /* from here on the job is the caller's */
+}
+
+#ifdef _WIN32
+static DWORD WINAPI wsc__dns_thread(LPVOID arg) {
+    wsc__dns_run((wsc__dns *)arg);
+    return 0;
+}
+
+/* Windows has no socketpair(): two loopback UDP sockets connected to each
+   other (a connected UDP socket takes datagrams from its peer only). */
+static int wsc__dgram_pair(wsc__sock fd[2]) {
+    struct sockaddr_in a[2];
+    int i, len;
+    fd[0] = fd[1] = WSC__NO_SOCK;
+    for (i = 0; i < 2; i++) {
+        memset(&a[i], 0, sizeof a[i]);
+        a[i].sin_family = AF_INET;
+        a[i].sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        len = (int)sizeof a[i];
+        if ((fd[i] = socket(AF_INET, SOCK_DGRAM, 0)) == WSC__NO_SOCK ||
+            bind(fd[i], (struct sockaddr *)&a[i], (int)sizeof a[i]) != 0 ||
+            getsockname(fd[i], (struct sockaddr *)&a[i], &len) != 0)
+            break;
+    }
+    if (i == 2 && connect(fd[0], (struct sockaddr *)&a[1], (int)sizeof a[1]) == 0 &&
+        connect(fd[1], (struct sockaddr *)&a[0], (int)sizeof a[0]) == 0)
+        return 1;
+    for (i = 0; i < 2; i++)
+        if (fd[i] != WSC__NO_SOCK) closesocket(fd[i]);
+    return 0;
+}
+
+/* Starts a thread that ends on its own (nobody joins it). */
+static int wsc__dns_spawn(wsc__dns *job) {
+    HANDLE h = CreateThread(NULL, 0, wsc__dns_thread, job, 0, NULL);
+    if (!h) return 0;
+    CloseHandle(h);
+    return 1;
+}
+#else
+static void *wsc__dns_thread(void *arg) {
+    wsc__dns_run((wsc__dns *)arg);
     return NULL;
 }
+
+static int wsc__dgram_pair(wsc__sock fd[2]) { return socketpair(AF_UNIX, SOCK_DGRAM, 0, fd) == 0; }
+
+static int wsc__dns_spawn(wsc__dns *job) {
+    pthread_attr_t attr;
+    pthread_t tid;
+    int ok = pthread_attr_init(&attr) == 0;
+    ok = ok && pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) == 0 &&
+         pthread_create(&tid, &attr, wsc__dns_thread, job) == 0;
+    pthread_attr_destroy(&attr);
+    return ok;
+}
+#endif
 
 /* Starts the lookup on a thread; 0 when that cannot be done (resolve inline). */
 static int wsc__dns_start(wsc__socket *s, const struct addrinfo *hints, const char *port) {
     wsc__dns *job = (wsc__dns *)wsc__alloc(&wsc__g.mem, sizeof *job);
-    pthread_attr_t attr;
-    pthread_t tid;
-    int ok;
     if (!job) return 0;
     memset(job, 0, sizeof *job);
     job->hints = *hints;
     memcpy(job->port, port, sizeof job->port);
     job->host = wsc__strdup(&wsc__g.mem, s->host, strlen(s->host));
-    if (!job->host || socketpair(AF_UNIX, SOCK_DGRAM, 0, job->fd) != 0) {
+    if (!job->host || !wsc__dgram_pair(job->fd)) {
         if (job->host) wsc__free(&wsc__g.mem, job->host);
         wsc__free(&wsc__g.mem, job);
         return 0;
     }
-    fcntl(job->fd[0], F_SETFL, fcntl(job->fd[0], F_GETFL, 0) | O_NONBLOCK);
-    fcntl(job->fd[0], F_SETFD, FD_CLOEXEC);
-    fcntl(job->fd[1], F_SETFD, FD_CLOEXEC);
-    ok = pthread_attr_init(&attr) == 0;
-    ok = ok && pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) == 0 &&
-         pthread_create(&tid, &attr, wsc__dns_thread, job) == 0;
-    pthread_attr_destroy(&attr);
-    if (!ok) { wsc__dns_free(job); return 0; }
+    wsc__sock_setup(job->fd[0]); /* non-blocking: polled for the answer */
+    wsc__sock_noinherit(job->fd[1]);
+    if (!wsc__dns_spawn(job)) { wsc__dns_free(job); return 0; }
     s->dns = job;
     return 1;
 }
 #else /* lookups inline: no threads, or no heap to give a lookup outliving its socket */
-struct wsc__dns { int fd[2]; };
+struct wsc__dns { wsc__sock fd[2]; };
 typedef struct wsc__dns_answer { int rc; struct addrinfo *res; } wsc__dns_answer;
 static int wsc__dns_answered(wsc__dns *job, wsc__dns_answer *a) { (void)job; (void)a; return 0; }
 static void wsc__dns_free(wsc__dns *job) { (void)job; }
@@ -3282,6 +3511,10 @@ static int wsc__resolve(wsc__socket *s) {
     wsc__dns_answer a;
     char port[8];
     wsc__u8 ip[16];
+    if (!wsc__net_init()) {
+        wsc__fail(s, WSC_ERR_IO, 0, "the socket layer did not start (WSAStartup failed)");
+        return 0;
+    }
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -3614,7 +3847,7 @@ static void wsc__wait(wsc__socket *const *list, int count, int64_t deadline) {
     }
 #ifndef WSCLIENT_NO_SOCKETS
     if (w.npfd == 0 && timeout < 0) return; /* nothing could ever wake us */
-    poll(w.pfd, (nfds_t)w.npfd, timeout);
+    wsc__poll(w.pfd, w.npfd, timeout);
 #else
     if (timeout < 0) return;
     if (wsc__g.transport) wsc__g.transport->wait(wsc__g.transport->user, w.items, 0, timeout);
@@ -3793,7 +4026,7 @@ static wsc__socket *wsc__socket_new(const char *name, const wsc_config *in, wsc_
     s->mem = mem;
     s->tp = cfg.transport;
 #ifndef WSCLIENT_NO_SOCKETS
-    s->fd = -1;
+    s->fd = WSC__NO_SOCK;
 #endif
     strcpy(s->name, name);
     s->gen = ++wsc__g.next_gen;

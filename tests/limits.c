@@ -108,7 +108,10 @@ TEST(message_size_out) {
         CHECK(!wsc_write_binary("o", big, WSCLIENT_MAX_MESSAGE + 1) && wsc_error_code() == WSC_ERR_MESSAGE_TOO_BIG &&
               strstr(wsc_error_info(), "WSCLIENT_MAX_MESSAGE"));
         CHECK(echo_ok("o", 33)); /* nothing of it went out: the stream is intact */
-        CHECK(wsc_write_part("o", big, WSCLIENT_MAX_MESSAGE, 1, 0) && wsc_write_part("o", big, 1, 1, 1));
+        /* On a slow machine (qemu) the last part's send may already meet the
+           echo of the whole, which fails the connection within that call. */
+        CHECK(wsc_write_part("o", big, WSCLIENT_MAX_MESSAGE, 1, 0) &&
+              (wsc_write_part("o", big, 1, 1, 1) || wsc_error_code() == WSC_ERR_MESSAGE_TOO_BIG));
         CHECK(wsc_read("o", small, sizeof small, 5000, NULL) == -1 && wsc_error_code() == WSC_ERR_MESSAGE_TOO_BIG &&
               strstr(wsc_error_info(), "1009"));
         CHECK(wsc_close("o") == 0 && wsc_count() == 0);

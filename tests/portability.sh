@@ -1,0 +1,272 @@
+#!/usr/bin/env bash
+# make portability: builds wsclient.h on every compiler, standard and
+# platform this machine can reach, and runs what it can run. Each step prints
+# PASS, FAIL or SKIP; the last line is "portability: N passed, N failed".
+#
+#   gcc and clang, -std=c99 and -std=c11, -Wall -Wextra -pedantic -Werror,
+#       in every configuration (default, NO_HEAP, NO_SOCKETS, both,
+#       NO_THREADS, STATIC); each program is run once
+#   the header as C++ (g++ and clang++ -std=c++11)
+#   tcc: every configuration, and the unit tests (tests/framing.c) run
+#   WSCLIENT_STATIC in two files linked together
+#   32-bit x86 (gcc -m32): every test of make test, integration included
+#   big-endian s390x: cross-built, every test run under qemu-s390x
+#   Windows: mingw-w64 builds, and with BearSSL built for Windows from
+#       Debian's source package the examples run under wine against the
+#       loopback wss server
+#
+# Usage: tests/portability.sh [BUILD_DIR]   (default build-port)
+# A step whose compiler or emulator is missing is skipped, or failed when
+# PORTABILITY_STRICT=1 (CI installs everything; see .ci/run).
+set -u
+root=$(cd "$(dirname "$0")/.." && pwd)
+B=${1:-build-port}
+mkdir -p "$B"
+B=$(cd "$B" && pwd)
+cd "$root"
+
+passed=0; failed=0; skipped=0
+strict="-Wall -Wextra -pedantic -Werror"
+out="$B/step.out"
+
+pass() { echo "PASS $1"; passed=$((passed + 1)); }
+fail() { # fail NAME [LOG]
+    echo "FAIL $1"; failed=$((failed + 1))
+    if [ -n "${2:-}" ] && [ -s "$2" ]; then head -n 25 "$2" | sed 's/^/    /'; fi
+}
+skip() { # skip NAME WHY
+    if [ "${PORTABILITY_STRICT:-0}" = 1 ]; then fail "$1 ($2)"
+    else echo "SKIP $1 ($2)"; skipped=$((skipped + 1)); fi
+}
+have() { command -v "$1" >/dev/null 2>&1; }
+# step NAME COMMAND...: PASS when the command exits 0, else FAIL with its output.
+step() {
+    local name=$1; shift
+    if "$@" > "$out" 2>&1; then pass "$name"; else fail "$name" "$out"; fi
+}
+# counted NAME LOG: a run that ends with "N passed, N failed"; PASS when 0 failed.
+counted() {
+    local name=$1 log=$2 line
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n1)
+    if [ -n "$line" ] && [ "${line#* passed, }" = "0 failed" ]; then pass "$name ($line)"
+    else fail "$name (${line:-no summary})" "$log"; grep -E '^FAIL|crashed' "$log" | head -n 20 | sed 's/^/    /'; fi
+}
+
+configs=("" "-DWSCLIENT_NO_HEAP" "-DWSCLIENT_NO_SOCKETS" "-DWSCLIENT_NO_HEAP -DWSCLIENT_NO_SOCKETS"
+         "-DWSCLIENT_NO_THREADS" "-DWSCLIENT_STATIC")
+cfgname() { [ -n "$1" ] && echo "${1//-DWSCLIENT_/}" | tr ' ' '+' || echo default; }
+
+# BearSSL's headers alone, for cross compilers that must not see /usr/include.
+mkdir -p "$B/bearssl-inc"
+ln -sfn /usr/include/bearssl.h "$B/bearssl-inc/bearssl.h"
+ln -sfn /usr/include/bearssl "$B/bearssl-inc/bearssl"
+
+# ---- gcc and clang, C99 and C11, every configuration ----------------------
+compile_run() { # compile_run CC STD CFG: build tests/port/compile.c, run it
+    local cc=$1 std=$2 cfg=$3
+    # shellcheck disable=SC2086
+    $cc -std=$std $strict $cfg -I. tests/port/compile.c -o "$B/compile" -lbearssl && "$B/compile"
+}
+for cc in gcc clang; do
+    for std in c99 c11; do
+        for cfg in "${configs[@]}"; do
+            name="$cc -std=$std $(cfgname "$cfg")"
+            if have "$cc"; then step "$name" compile_run "$cc" "$std" "$cfg"; else skip "$name" "no $cc"; fi
+        done
+    done
+done
+
+# ---- the header as C++ ----------------------------------------------------
+compile_cxx() { # compile_cxx CXX CFG
+    # shellcheck disable=SC2086
+    $1 -x c++ -std=c++11 $strict $2 -I. tests/port/compile.c -o "$B/compile-cxx" -lbearssl && "$B/compile-cxx"
+}
+for cxx in g++ clang++; do
+    for cfg in "" "-DWSCLIENT_NO_HEAP -DWSCLIENT_NO_SOCKETS" "-DWSCLIENT_STATIC"; do
+        name="$cxx -std=c++11 $(cfgname "$cfg")"
+        if have "$cxx"; then step "$name" compile_cxx "$cxx" "$cfg"; else skip "$name" "no $cxx"; fi
+    done
+done
+
+# ---- tcc ---------------------------------------------------------------------
+if have tcc; then
+    for cfg in "${configs[@]}"; do
+        # shellcheck disable=SC2086
+        step "tcc $(cfgname "$cfg")" sh -c "tcc -Wall -Werror $cfg -I. tests/port/compile.c -o '$B/compile-tcc' -lbearssl -lpthread && '$B/compile-tcc'"
+    done
+    step "tcc: tests/framing.c built and run" sh -c \
+        "tcc -I. -Itests tests/framing.c -o '$B/framing-tcc' -lbearssl -lpthread && '$B/framing-tcc'"
+else
+    skip "tcc" "no tcc: apt-get install tcc"
+fi
+
+# ---- WSCLIENT_STATIC in two translation units -----------------------------
+for cc in gcc clang g++; do
+    lang=c; std=c99
+    [ "$cc" = g++ ] && { lang=c++; std=c++11; }
+    if have "$cc"; then
+        step "$cc WSCLIENT_STATIC in two files linked together" sh -c \
+            "$cc -x $lang -std=$std $strict -I. tests/port/static_a.c tests/port/static_b.c -o '$B/static2' -lbearssl && '$B/static2'"
+    else skip "$cc WSCLIENT_STATIC" "no $cc"; fi
+done
+
+# ---- WSCLIENT_ENTROPY: the device's random source instead of the system's ---
+entropy_run() {
+    gcc -std=c99 $strict -D_POSIX_C_SOURCE=200809L -DWSCLIENT_NO_SOCKETS -DWSCLIENT_NO_HEAP \
+        -include tests/port/entropy.h -I. examples/memory_transport.c -o "$B/entropy" -lbearssl &&
+        "$B/entropy" 2>&1 | tee "$B/entropy.log" | tail -n 3 && grep -q 'WSCLIENT_ENTROPY called' "$B/entropy.log" &&
+        grep -q 'memory transport OK' "$B/entropy.log"
+}
+if have gcc; then step "WSCLIENT_ENTROPY hook seeds the generator (memory transport, device configuration)" entropy_run
+else skip "WSCLIENT_ENTROPY" "no gcc"; fi
+
+# ---- BearSSL from Debian's source package, for targets without a binary ---
+bearssl_src() { # prints the unpacked source directory, fetching it once
+    local d="$B/bearssl-src"
+    if [ ! -f "$d/inc/bearssl.h" ]; then
+        rm -rf "$d" "$B/bearssl-fetch"; mkdir -p "$B/bearssl-fetch"
+        (cd "$B/bearssl-fetch" && apt-get source -qq bearssl) > "$B/bearssl-fetch.log" 2>&1 || return 1
+        mv "$(find "$B/bearssl-fetch" -mindepth 1 -maxdepth 1 -type d -name 'bearssl*' | head -n1)" "$d" || return 1
+    fi
+    echo "$d"
+}
+bearssl_build() { # bearssl_build NAME CC: $B/bearssl-NAME/libbearssl.a from the source package
+    local name=$1 cc=$2 src dir f
+    dir="$B/bearssl-$name"
+    [ -f "$dir/libbearssl.a" ] && return 0
+    src=$(bearssl_src) || return 1
+    mkdir -p "$dir/obj"
+    for f in "$src"/src/*/*.c "$src"/src/*.c; do
+        [ -f "$f" ] || continue
+        $cc -Os -I"$src/inc" -I"$src/src" -c "$f" -o "$dir/obj/$(basename "$(dirname "$f")")_$(basename "$f" .c).o" || return 1
+    done
+    "${cc%gcc}ar" rcs "$dir/libbearssl.a" "$dir"/obj/*.o && rm -rf "$dir/obj"
+}
+
+# ---- loopback servers for the emulated runs --------------------------------
+certs="$B/certs"
+servers=()
+stop_servers() { local p; for p in "${servers[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; servers=(); }
+trap stop_servers EXIT
+start_server() { # start_server VAR ARGS...: tests/ws_server.py ARGS, its port in VAR
+    local var=$1 i; shift
+    /usr/bin/python3 tests/ws_server.py "$@" > "$B/server-$var.out" 2>&1 &
+    servers+=($!)
+    for i in $(seq 1 100); do
+        if grep -q '^PORT ' "$B/server-$var.out" 2>/dev/null; then
+            printf -v "$var" '%s' "$(sed -n 's/^PORT //p' "$B/server-$var.out" | head -n1)"; return 0
+        fi
+        sleep 0.1
+    done
+    return 1
+}
+
+# ---- 32-bit x86 ------------------------------------------------------------
+# gcc -m32 wants the multilib C library (libc6-dev-i386, lib32gcc-12-dev) and
+# BearSSL for i386 (libbearssl-dev:i386). Debian's gcc-multilib would add the
+# /usr/include/asm link, but it conflicts with the cross compilers; a private
+# link does the same.
+m32="$B/i386"
+if have gcc && [ -f /usr/lib/i386-linux-gnu/libbearssl.so ] && [ -f /usr/include/x86_64-linux-gnu/gnu/stubs-32.h ]; then
+    mkdir -p "$m32/inc"
+    [ -e /usr/include/asm ] || ln -sfn /usr/include/x86_64-linux-gnu/asm "$m32/inc/asm"
+    step "i386 (gcc -m32): every test program built -Werror" \
+        make -s tests "$m32/autobahn_client" BUILD="$m32" CC="gcc -m32 -isystem $m32/inc" WARN="-std=c99 $strict"
+    # valgrind runs the churn test in the native make test; not here
+    WSC_NO_VALGRIND=1 bash tests/run.sh "$m32" > "$m32/run.log" 2>&1
+    counted "i386: tests/run.sh, unit and loopback integration tests" "$m32/run.log"
+else
+    skip "i386 (gcc -m32)" "needs libc6-dev-i386 lib32gcc-12-dev libbearssl-dev:i386"
+fi
+
+# ---- big-endian: s390x under qemu-user -------------------------------------
+be="$B/s390x"
+if have s390x-linux-gnu-gcc && have qemu-s390x; then
+    if [ -f /usr/lib/s390x-linux-gnu/libbearssl.so ] && [ -e /lib/ld64.so.1 ]; then
+        # Debian's BearSSL for s390x (multiarch): the whole suite, servers included.
+        step "s390x (big-endian): every test program built -Werror" \
+            make -s tests "$be/autobahn_client" BUILD="$be" CC=s390x-linux-gnu-gcc WARN="-std=c99 $strict"
+        step "s390x: tests/framing.c under qemu-s390x" qemu-s390x "$be/test_framing"
+        WSC_NO_VALGRIND=1 WSC_TEST_WRAPPER=qemu-s390x bash tests/run.sh "$be" > "$be/run.log" 2>&1
+        counted "s390x: tests/run.sh under qemu-s390x, unit and loopback integration tests" "$be/run.log"
+    elif bearssl_build s390x s390x-linux-gnu-gcc > "$B/bearssl-s390x.log" 2>&1; then
+        mkdir -p "$be"
+        step "s390x (big-endian): tests/framing.c against BearSSL built from source, under qemu-s390x" sh -c \
+            "s390x-linux-gnu-gcc -std=c99 $strict -O2 -static -I'$B/bearssl-src/inc' -I. -Itests tests/framing.c -o '$be/test_framing' '$B/bearssl-s390x/libbearssl.a' && qemu-s390x '$be/test_framing'"
+    else
+        skip "s390x" "no libbearssl-dev:s390x and no BearSSL source package (deb-src line)"
+    fi
+else
+    skip "s390x (big-endian)" "needs gcc-s390x-linux-gnu qemu-user"
+fi
+
+# ---- Windows: mingw-w64, then wine -----------------------------------------
+mingw=x86_64-w64-mingw32-gcc
+win="$B/win64"
+if have "$mingw"; then
+    mkdir -p "$win"
+    for cfg in "" "-DWSCLIENT_NO_HEAP" "-DWSCLIENT_NO_SOCKETS" "-DWSCLIENT_NO_THREADS" "-DWSCLIENT_STATIC"; do
+        # shellcheck disable=SC2086
+        step "mingw-w64 (Winsock) -std=c99 $(cfgname "$cfg")" \
+            $mingw -std=c99 $strict $cfg -I. -I"$B/bearssl-inc" -c tests/port/compile.c -o "$win/compile.o"
+    done
+    if have x86_64-w64-mingw32-g++; then
+        step "mingw-w64 g++ -std=c++11 (Winsock, the header as C++)" \
+            x86_64-w64-mingw32-g++ -x c++ -std=c++11 $strict -I. -I"$B/bearssl-inc" -c tests/port/compile.c -o "$win/compile-cxx.o"
+    fi
+    if bearssl_build win64 "$mingw" > "$B/bearssl-win64.log" 2>&1; then
+        wlibs=("$B/bearssl-win64/libbearssl.a" -lws2_32 -ladvapi32)
+        for ex in sync_echo async_echo; do
+            step "mingw-w64: examples/$ex.c linked with BearSSL built for Windows" \
+                $mingw -std=c99 $strict -O2 -I. -I"$B/bearssl-src/inc" "examples/$ex.c" -o "$win/$ex.exe" "${wlibs[@]}"
+        done
+        step "mingw-w64: tests/port/win_dns.c (the DNS thread on Windows)" \
+            $mingw -std=c99 $strict -O2 -I. -I"$B/bearssl-src/inc" tests/port/win_dns.c -o "$win/win_dns.exe" "${wlibs[@]}"
+        step "mingw-w64: examples/memory_transport.c (WSCLIENT_NO_SOCKETS)" \
+            $mingw -std=c99 $strict -O2 -DWSCLIENT_NO_SOCKETS -I. -I"$B/bearssl-src/inc" examples/memory_transport.c \
+            -o "$win/memory_transport.exe" "$B/bearssl-win64/libbearssl.a" -ladvapi32 -static -lpthread
+        if have wine && [ -x /usr/bin/python3 ] && bash tests/mkcerts.sh "$certs" > "$B/mkcerts.log" 2>&1 &&
+           start_server WIN_TLS_PORT --tls "$certs/server.pem" "$certs/server.key" &&
+           start_server WIN_BAD_PORT --tls "$certs/untrusted.pem" "$certs/untrusted.key" &&
+           start_server WIN_PLAIN_PORT; then
+            export WINEPREFIX="$win/wineprefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+            wine_run() { # wine_run EXE ARGS...: output in $out
+                timeout 300 wine "$@" > "$out" 2>&1
+            }
+            # The first run makes the wine prefix (tens of seconds).
+            if SSL_CERT_FILE="$certs/ca.pem" wine_run "$win/sync_echo.exe" localhost "$WIN_TLS_PORT" &&
+               grep -q 'Server answered: Hello world!' "$out"; then
+                pass "wine: sync_echo.exe over wss:// to the loopback server (CA from SSL_CERT_FILE)"
+            else fail "wine: sync_echo.exe over wss://" "$out"; fi
+            if SSL_CERT_FILE="$certs/ca.pem" wine_run "$win/async_echo.exe" localhost "$WIN_TLS_PORT" &&
+               grep -q 'Server message' "$out"; then
+                pass "wine: async_echo.exe (wsc_pump, callbacks) over wss://"
+            else fail "wine: async_echo.exe over wss://" "$out"; fi
+            if ! SSL_CERT_FILE="$certs/ca.pem" wine_run "$win/sync_echo.exe" localhost "$WIN_BAD_PORT" &&
+               grep -q 'certificate' "$out"; then
+                pass "wine: an untrusted server certificate is refused"
+            else fail "wine: an untrusted server certificate is refused" "$out"; fi
+            if ! wine_run "$win/sync_echo.exe" 127.0.0.1 1 && grep -q 'connection refused' "$out"; then
+                pass "wine: a refused connect says so (WSAECONNREFUSED)"
+            else fail "wine: a refused connect says so" "$out"; fi
+            if wine_run "$win/win_dns.exe" "$WIN_PLAIN_PORT" && grep -q "on the caller's thread: no, opened: 1" "$out"; then
+                pass "wine: a host name resolves on a thread of its own (CreateThread, loopback UDP pair), then ws:// opens"
+            else fail "wine: host name lookup on a thread" "$out"; fi
+            if wine_run "$win/memory_transport.exe" && grep -q 'memory transport OK' "$out"; then
+                pass "wine: memory_transport.exe (user transport, no sockets)"
+            else fail "wine: memory_transport.exe" "$out"; fi
+            wineserver -k 2>/dev/null || true
+        else
+            skip "wine runs" "needs wine, python3-websockets and openssl"
+        fi
+        stop_servers
+    else
+        skip "mingw-w64 link and wine runs" "no BearSSL for Windows: apt-get source bearssl needs a deb-src line (see $B/bearssl-win64.log)"
+    fi
+else
+    skip "Windows (mingw-w64)" "needs mingw-w64"
+fi
+
+if [ "$skipped" -gt 0 ]; then echo "($skipped steps skipped for want of a tool)"; fi
+echo "portability: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
