@@ -796,7 +796,7 @@ static int wsc__rx_reserve(wsc__rx *rx, size_t n) {
     }
     if (need <= rx->msg_cap) return 1;
     cap = rx->msg_cap * 2 > need ? rx->msg_cap * 2 : need;
-    if (cap > rx->max_message + 1) cap = rx->max_message + 1;
+    if (cap - 1 > rx->max_message) cap = rx->max_message + 1; /* max + 1 wraps to 0 at SIZE_MAX */
     m = (wsc__u8 *)wsc__realloc(rx->mem, rx->msg, cap);
     if (!m) return 0;
     rx->msg = m;
