@@ -1326,6 +1326,17 @@ static void wsc__anchors_add_der(wsc__anchors *a, const wsc__u8 *der, size_t len
     a->n++;
 }
 
+/* Does a PEM object of this name hold a certificate? BearSSL 0.6 leaves the
+   "-----" in the name when the BEGIN line ends with CRLF (files from Windows). */
+static int wsc__pem_is_cert(const char *name) {
+    static const char *const certs[] = {"CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"};
+    size_t n = strlen(name), i;
+    if (n >= 5 && strcmp(name + n - 5, "-----") == 0) n -= 5;
+    for (i = 0; i < sizeof certs / sizeof certs[0]; i++)
+        if (strlen(certs[i]) == n && memcmp(name, certs[i], n) == 0) return 1;
+    return 0;
+}
+
 /* Decodes every CERTIFICATE object of a PEM text. Returns 0 on a PEM error. */
 static int wsc__anchors_add_pem(wsc__anchors *a, const char *pem, size_t len) {
     br_pem_decoder_context pc;
@@ -1345,9 +1356,7 @@ static int wsc__anchors_add_pem(wsc__anchors *a, const char *pem, size_t len) {
         len -= k;
         switch (br_pem_decoder_event(&pc)) {
         case BR_PEM_BEGIN_OBJ:
-            in_cert = strcmp(br_pem_decoder_name(&pc), "CERTIFICATE") == 0 ||
-                      strcmp(br_pem_decoder_name(&pc), "X509 CERTIFICATE") == 0 ||
-                      strcmp(br_pem_decoder_name(&pc), "TRUSTED CERTIFICATE") == 0;
+            in_cert = wsc__pem_is_cert(br_pem_decoder_name(&pc));
             der.len = der.off = 0;
             if (der.cap == (size_t)-1) der.cap = 0;
             br_pem_decoder_setdest(&pc, in_cert ? wsc__buf_sink : NULL, &der);
