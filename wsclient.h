@@ -1032,7 +1032,7 @@ static wsc_result wsc__parse_upgrade(const char *r, size_t n, const char *key, c
                                      wsc__upgrade *u) {
     char expect[29];
     size_t i = 0, line_end;
-    int has_upgrade = 0, has_connection = 0, has_accept = 0, protocols_seen = 0;
+    int has_upgrade = 0, has_connection = 0, has_accept = 0, protocols_seen = 0, ended = 0;
     memset(u, 0, sizeof *u);
     /* status line: HTTP/1.1 101 Reason */
     while (i < n && r[i] != '\r') i++;
@@ -1059,7 +1059,7 @@ static wsc_result wsc__parse_upgrade(const char *r, size_t n, const char *key, c
             return wsc__upgrade_fail(u, WSC_ERR_HANDSHAKE, "server header line not ended by CRLF");
         line_end = i;
         i += 2;
-        if (line_end == s) break; /* blank line: end of head */
+        if (line_end == s) { ended = 1; break; } /* blank line: end of head */
         for (colon = s; colon < line_end && r[colon] != ':'; colon++) {}
         if (colon == line_end || colon == s)
             return wsc__upgrade_fail(u, WSC_ERR_HANDSHAKE, "malformed header line in server answer");
@@ -1092,6 +1092,7 @@ static wsc_result wsc__parse_upgrade(const char *r, size_t n, const char *key, c
                 return wsc__upgrade_fail(u, WSC_ERR_SUBPROTOCOL, "server chose subprotocol '%s' that we did not offer (RFC 6455 §4.1)", u->protocol);
         }
     }
+    if (!ended) return wsc__upgrade_fail(u, WSC_ERR_HANDSHAKE, "server answer head is not ended by a blank line");
     if (!has_upgrade) return wsc__upgrade_fail(u, WSC_ERR_HANDSHAKE, "101 answer lacks 'Upgrade: websocket' (RFC 6455 §4.1)");
     if (!has_connection) return wsc__upgrade_fail(u, WSC_ERR_HANDSHAKE, "101 answer lacks 'Connection: Upgrade' (RFC 6455 §4.1)");
     if (!has_accept) return wsc__upgrade_fail(u, WSC_ERR_HANDSHAKE, "101 answer lacks Sec-WebSocket-Accept (RFC 6455 §4.1)");
