@@ -1080,9 +1080,10 @@ static wsc_result wsc__parse_upgrade(const char *r, size_t n, const char *key, c
                 return wsc__upgrade_fail(u, WSC_ERR_HANDSHAKE, "server chose extension '%.*s' that we did not offer (RFC 6455 §4.1)",
                                          (int)(ve - vs > 60 ? 60 : ve - vs), r + vs);
         } else if (wsc__ieq(r + s, colon - s, "Sec-WebSocket-Protocol")) {
-            /* exactly one header naming exactly one of the offered names */
+            /* exactly one header naming exactly one of the offered names
+               (a NUL would cut the name short in the comparison below) */
             if (++protocols_seen > 1 || ve - vs >= sizeof u->protocol || ve == vs || !offered ||
-                memchr(r + vs, ',', ve - vs) != NULL) {
+                memchr(r + vs, ',', ve - vs) != NULL || memchr(r + vs, 0, ve - vs) != NULL) {
                 return wsc__upgrade_fail(u, WSC_ERR_SUBPROTOCOL, "server chose subprotocol '%.*s' that we did not offer (RFC 6455 §4.1)",
                                          (int)(ve - vs > 60 ? 60 : ve - vs), r + vs);
             }
