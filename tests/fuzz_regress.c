@@ -3,11 +3,10 @@
    tests/fuzz/regressions/<target>/ (each input that once found a bug) goes
    through the same target function, with the same checks. One CHECK per
    file. Usage: test_fuzz_regress [DIR]   (DIR defaults to tests/fuzz) */
-#define WSCLIENT_IMPLEMENTATION
-#include "wsclient.h"
+#define WSC_FUZZ_REPLAY
+#include "fuzz/fuzz.h" /* first: it sets the library's allocator, then includes it */
 #include "test.h"
 
-#define WSC_FUZZ_REPLAY
 #include "fuzz/frame.c"
 #include "fuzz/upgrade.c"
 #include "fuzz/utf8.c"

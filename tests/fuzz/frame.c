@@ -2,7 +2,10 @@
    through the frame parser (wsc__rx_*).
 
    Input: byte 0 picks max_message from frame_limits[]; the low 4 bits of
-   byte 1 give k, then k 16-bit split points; the rest is the stream.
+   byte 1 give k, then k 16-bit split points; bit 4 of byte 1 hands each
+   message's buffer back for the next (wsc__rx_recycle, as wsc_read does);
+   the rest is the stream. The allocator refuses requests over
+   FUZZ_ALLOC_LIMIT (fuzz.h), as malloc may when a header asks for much.
 
    Checks, beyond crashes and leaks:
    - fed whole, split at the k points (with empty feeds there too), and one
@@ -71,10 +74,10 @@ static int frame_close_code_ok(int code) {
 }
 
 /* Records one event of the parser, checking what it hands out. */
-static void frame_record(wsc__rx *rx, int ev, frame_events *out) {
+static void frame_record(wsc__rx *rx, int ev, int recycle, frame_events *out) {
     switch (ev) {
     case WSC__RX_MESSAGE: {
-        size_t len = (size_t)-1;
+        size_t len = (size_t)-1, cap = rx->msg_cap;
         int binary = rx->msg_opcode == WSC__OP_BINARY;
         uint8_t *m = wsc__rx_take_message(rx, &len);
         FUZZ_CHECK(m != NULL);
@@ -83,9 +86,10 @@ static void frame_record(wsc__rx *rx, int ev, frame_events *out) {
         if (!m) return;
         FUZZ_CHECK(m[len] == 0);
         if (!binary) FUZZ_CHECK(fuzz_utf8_ref(m, len, NULL) == FUZZ_UTF8_OK);
-        FUZZ_CHECK(rx->msg == NULL && rx->msg_len == 0);
+        FUZZ_CHECK(rx->msg == NULL && rx->msg_len == 0 && len < cap);
         frame_push(out, ev, 0, binary, m, len);
-        free(m);
+        if (recycle) wsc__rx_recycle(rx, m, cap);
+        else free(m);
         break;
     }
     case WSC__RX_PING: case WSC__RX_PONG:
@@ -100,7 +104,7 @@ static void frame_record(wsc__rx *rx, int ev, frame_events *out) {
         frame_push(out, ev, rx->close_code, 0, rx->ctrl, rx->ctrl_len);
         break;
     case WSC__RX_ERROR:
-        FUZZ_CHECK(rx->fail_code == 1002 || rx->fail_code == 1007 || rx->fail_code == 1009);
+        FUZZ_CHECK(rx->fail_code == 1002 || rx->fail_code == 1007 || rx->fail_code == 1009 || rx->fail_code == 1011);
         FUZZ_CHECK(rx->fail_text != NULL && rx->fail_text[0] != 0);
         frame_push(out, ev, rx->fail_code, 0, NULL, 0);
         break;
@@ -111,7 +115,7 @@ static void frame_record(wsc__rx *rx, int ev, frame_events *out) {
 
 /* Feeds p[0..n) as the engine does (wsc__receive): call again on the rest
    after each event. Returns 1 when the parser failed. */
-static int frame_feed(wsc__rx *rx, const uint8_t *p, size_t n, frame_events *out) {
+static int frame_feed(wsc__rx *rx, const uint8_t *p, size_t n, int recycle, frame_events *out) {
     size_t off = 0;
     for (;;) {
         size_t used = (size_t)-1;
@@ -123,7 +127,7 @@ static int frame_feed(wsc__rx *rx, const uint8_t *p, size_t n, frame_events *out
             FUZZ_CHECK(off == n); /* MORE: everything was taken */
             return 0;
         }
-        frame_record(rx, ev, out);
+        frame_record(rx, ev, recycle, out);
         if (ev == WSC__RX_ERROR) {
             int code = rx->fail_code;
             /* failed for good: nothing more is taken, whatever comes */
@@ -140,10 +144,11 @@ static int frame_feed(wsc__rx *rx, const uint8_t *p, size_t n, frame_events *out
 
 /* Runs the parser over the stream cut at cuts[0..k) (sorted, may repeat:
    a repeat is an empty feed). */
-static void frame_run(const uint8_t *p, size_t n, size_t max, const size_t *cuts, size_t k, frame_events *out) {
+static void frame_run(const uint8_t *p, size_t n, size_t max, int recycle, const size_t *cuts, size_t k,
+                      frame_events *out) {
     wsc__rx rx;
     size_t i, pos = 0;
-    wsc__rx_init(&rx, max);
+    wsc__rx_init(&rx, max, &fuzz_mem);
     for (i = 0; i <= k; i++) {
         size_t end = i < k ? cuts[i] : n;
         /* each piece in its own buffer of exactly its size: ASan sees overreads */
@@ -151,7 +156,7 @@ static void frame_run(const uint8_t *p, size_t n, size_t max, const size_t *cuts
         int failed;
         if (!piece) abort();
         memcpy(piece, p + pos, end - pos);
-        failed = frame_feed(&rx, piece, end - pos, out);
+        failed = frame_feed(&rx, piece, end - pos, recycle, out);
         free(piece);
         pos = end;
         if (failed) break;
@@ -159,19 +164,21 @@ static void frame_run(const uint8_t *p, size_t n, size_t max, const size_t *cuts
     wsc__rx_free(&rx);
 }
 
-static void frame_run_bytewise(const uint8_t *p, size_t n, size_t max, frame_events *out) {
+static void frame_run_bytewise(const uint8_t *p, size_t n, size_t max, int recycle, frame_events *out) {
     wsc__rx rx;
     size_t i;
-    wsc__rx_init(&rx, max);
+    wsc__rx_init(&rx, max, &fuzz_mem);
     for (i = 0; i < n; i++)
-        if (frame_feed(&rx, p + i, 1, out)) break;
+        if (frame_feed(&rx, p + i, 1, recycle, out)) break;
     wsc__rx_free(&rx);
 }
 
 /* ---- the model: RFC 6455 §5 over the whole buffer, no state carried
    between calls. Protocol errors (1002) are looked for before the size
-   limit (1009); a text message fails (1007) at the first byte no
-   continuation can make valid, even before its frame is complete. ---- */
+   limit (1009), then the room for the whole frame is taken at once, which
+   fails (1011) when the allocator refuses it; a text message fails (1007)
+   at the first byte no continuation can make valid, even before its frame
+   is complete. ---- */
 
 static int frame_model_fail(frame_events *out, int code) {
     frame_push(out, WSC__RX_ERROR, code, 0, NULL, 0);
@@ -209,6 +216,7 @@ static void frame_model(const uint8_t *p, size_t n, size_t max, frame_events *ou
         if (op == 0 && !active) { frame_model_fail(out, 1002); break; }
         if ((op == 1 || op == 2) && active) { frame_model_fail(out, 1002); break; }
         if (!control && len > (uint64_t)max - (op == 0 ? mlen : 0)) { frame_model_fail(out, 1009); break; }
+        if (!control && (op == 0 ? mlen : 0) + len + 1 > FUZZ_ALLOC_LIMIT) { frame_model_fail(out, 1011); break; }
         pos += hl;
         avail = n - pos;
         if ((uint64_t)avail > len) avail = (size_t)len;
@@ -254,7 +262,9 @@ static int frame_cmp_size(const void *a, const void *b) {
 FUZZ_ENTRY(fuzz_frame) {
     fuzz_in in = {data, size, 0};
     size_t max = frame_limits[fuzz_u8(&in) % (sizeof frame_limits / sizeof frame_limits[0])];
-    size_t k = fuzz_u8(&in) & 15, cuts[16], n, i;
+    unsigned mode = fuzz_u8(&in);
+    size_t k = mode & 15, cuts[16], n, i;
+    int recycle = (mode & 16) != 0;
     uint16_t raw[16];
     uint8_t *stream;
     frame_events whole = {0, 0, 0}, split = {0, 0, 0}, bytes = {0, 0, 0}, model = {0, 0, 0};
@@ -263,9 +273,9 @@ FUZZ_ENTRY(fuzz_frame) {
     for (i = 0; i < k; i++) cuts[i] = raw[i] % (n + 1);
     qsort(cuts, k, sizeof cuts[0], frame_cmp_size);
 
-    frame_run(stream, n, max, NULL, 0, &whole);
-    frame_run(stream, n, max, cuts, k, &split);
-    frame_run_bytewise(stream, n, max, &bytes);
+    frame_run(stream, n, max, recycle, NULL, 0, &whole);
+    frame_run(stream, n, max, recycle, cuts, k, &split);
+    frame_run_bytewise(stream, n, max, recycle, &bytes);
     frame_model(stream, n, max, &model);
     FUZZ_CHECK(frame_same(&whole, &split));
     FUZZ_CHECK(frame_same(&whole, &bytes));

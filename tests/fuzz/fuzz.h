@@ -13,15 +13,32 @@
 #ifndef WSC_FUZZ_H
 #define WSC_FUZZ_H
 
-#ifndef WSCLIENT_IMPLEMENTATION
-#define WSCLIENT_IMPLEMENTATION
+/* set here as wsclient.h would, since stdlib.h comes first for the allocator */
+#if !defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE) && !defined(_DEFAULT_SOURCE) && !defined(_XOPEN_SOURCE)
+#define _POSIX_C_SOURCE 200809L
 #endif
-#include "wsclient.h" /* first: it sets _POSIX_C_SOURCE before any system header */
-
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The library's allocator: malloc, except that a request over
+   FUZZ_ALLOC_LIMIT fails as a real malloc may. A frame header may ask for
+   any size up to max_message; a target predicts the 1011 this gives. */
+#define FUZZ_ALLOC_LIMIT ((size_t)16 * 1024 * 1024 + 1)
+static void *fuzz_malloc(size_t n) { return n > FUZZ_ALLOC_LIMIT ? NULL : malloc(n); }
+static void *fuzz_realloc(void *p, size_t n) { return n > FUZZ_ALLOC_LIMIT ? NULL : realloc(p, n); }
+#define WSCLIENT_MALLOC(size, user) ((void)(user), fuzz_malloc(size))
+#define WSCLIENT_REALLOC(ptr, size, user) ((void)(user), fuzz_realloc(ptr, size))
+#define WSCLIENT_FREE(ptr, user) ((void)(user), free(ptr))
+
+#ifndef WSCLIENT_IMPLEMENTATION
+#define WSCLIENT_IMPLEMENTATION
+#endif
+#include "wsclient.h"
+
+/* what the targets pass where the library wants its allocator's user pointer */
+static wsc__mem fuzz_mem;
 
 #ifdef WSC_FUZZ_REPLAY
 static int fuzz_failures;

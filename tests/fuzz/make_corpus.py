@@ -56,8 +56,8 @@ def frame(op, payload=b"", fin=True, rsv=0, mask=None, length_form=None):
     return h + payload
 
 
-def frame_seed(stream, limit=LIM_DEFAULT, cuts=()):
-    head = bytes([limit, len(cuts)])
+def frame_seed(stream, limit=LIM_DEFAULT, cuts=(), recycle=False):
+    head = bytes([limit, len(cuts) | (16 if recycle else 0)])
     for c in cuts:
         head += struct.pack(">H", c)
     return head + stream
@@ -93,9 +93,15 @@ def frames():
     write(t, "many", frame_seed(
         frame(1, b"one") + frame(2, b"two") + frame(9) + frame(10, b"x") + frame(1, b"three") +
         frame(8, close_payload(1000)), cuts=(1, 5, 5, 9, 14)))
+    write(t, "many-recycled", frame_seed(
+        frame(1, b"one") + frame(2, b"two" * 100) + frame(1, b"three") + frame(2, b"four", fin=False) +
+        frame(0, b"!"), cuts=(3, 300), recycle=True))
     write(t, "limit-125-ok", frame_seed(frame(2, b"z" * 125), limit=LIM_125))
     write(t, "limit-5-fragments", frame_seed(frame(1, b"abc", fin=False) + frame(0, b"de"), limit=LIM_5))
     write(t, "limit-size-max", frame_seed(frame(2, b"any size") + frame(1, b"a" * 300), limit=LIM_SIZE_MAX))
+    write(t, "header-asks-too-much", frame_seed(bytes([0x82, 127, 0, 0, 0, 0, 0x40, 0, 0, 0]) + b"data",
+                                                limit=LIM_SIZE_MAX))
+    write(t, "header-asks-16mib", frame_seed(bytes([0x82, 127, 0, 0, 0, 0, 1, 0, 0, 0]) + b"data"))
     write(t, "limit-0-empty", frame_seed(frame(1) + frame(2), limit=LIM_0))
     write(t, "limit-1", frame_seed(frame(2, b"1") + frame(1, b"\xc3\xa9"), limit=LIM_1))
     # protocol errors, one of each kind
@@ -216,14 +222,17 @@ def utf8s():
 
 # --------------------------------------------------------------- options
 
-def options_seed(name="s", url="", address="127.0.0.1", path="/", protocols="", server_name="", pem=b"",
-                 flags=0, flags2=0, port=1, mask=0, cap=255):
-    head = bytes([flags, flags2]) + struct.pack(">i", port) + struct.pack(">I", mask) + bytes([cap])
-    fields = [name, url, address, path, protocols, server_name]
+def options_seed(name="s", url="", address="127.0.0.1", path="/", protocols="", server_name="", pins="",
+                 pem=b"", flags=0, flags2=0, port=1, mask=0, frag=0, cap=255):
+    head = bytes([flags, flags2]) + struct.pack(">i", port) + struct.pack(">I", mask) + \
+        struct.pack(">H", frag) + bytes([cap])
+    fields = [name, url, address, path, protocols, server_name, pins]
     return head + b"".join(f.encode() + b"\0" for f in fields) + pem
 
 
 F_URL, F_NO_ADDRESS, F_NO_PATH, F_TLS, F_PROTOCOLS, F_SERVER_NAME, F_INSECURE, F_CA_PEM = 1, 2, 4, 8, 16, 32, 64, 128
+F2_PEM_STRLEN, F2_PINS, F2_PIN_ONLY, F2_HALF_DUPLEX = 1, 16, 32, 64
+PIN = "sha256//" + base64.b64encode(hashlib.sha256(b"a key").digest()).decode()
 
 
 def options():
@@ -258,6 +267,17 @@ def options():
     write(t, "name-empty", options_seed(name=""))
     write(t, "name-long", options_seed(name="n" * 64))
     write(t, "timeouts", options_seed(flags2=2 | 4 | 8))
+    for i, a in enumerate(("::", "::1", "1::", "fe80::1:2", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7::", "::ffff:1.2.3.4",
+                           "1:2:3:4:5:6:1.2.3.4", "0.0.0.0", "255.255.255.255", "01.2.3.4", "1.2.3", "1:2:3:4:5:6:7:8:9",
+                           "::1%lo", "[::1]", "1::2::3", "12345::")):
+        write(t, "ip-%02d" % i, options_seed(address=a, server_name=a))
+    write(t, "pins", options_seed(flags=F_TLS | F_CA_PEM, flags2=F2_PINS, pins=PIN + "; " + PIN[8:-1],
+                                  pem=pem_text(cert_ec("ca", ca=True))))
+    write(t, "pin-only", options_seed(flags=F_TLS, flags2=F2_PINS | F2_PIN_ONLY, pins=PIN))
+    write(t, "pin-bad", options_seed(flags=F_TLS, flags2=F2_PINS | F2_PIN_ONLY, pins="sha256//short"))
+    write(t, "pin-only-no-pins", options_seed(flags=F_TLS, flags2=F2_PIN_ONLY))
+    write(t, "tls-fragment-512-half", options_seed(flags=F_TLS | F_INSECURE, flags2=F2_HALF_DUPLEX, frag=512))
+    write(t, "tls-fragment-bad", options_seed(flags=F_TLS | F_INSECURE, frag=1000))
 
 
 # ----------------------------------------------------- DER certificates

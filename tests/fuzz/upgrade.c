@@ -130,6 +130,7 @@ FUZZ_ENTRY(fuzz_upgrade) {
     wsc_result rc;
 
     memset(&sock, 0, sizeof sock);
+    sock.mem = &fuzz_mem;
     if (offered && (flags & 4)) {
         /* the engine's path: validated and stored as "a, b" */
         if (wsc__set_protocols(&sock, offered)) use_offered = sock.offered;
