@@ -11,6 +11,8 @@
 #   make portability  every compiler, standard, configuration and platform
 #                  this machine reaches (tests/portability.sh)
 #   make size      code size of the library part (tests/size.sh)
+#   make fuzz      run each libFuzzer target of tests/fuzz/ for FUZZ_SECONDS (default 600)
+#   make fuzz-smoke  the same for 30 s each (what CI runs)
 CC      ?= cc
 HOSTCC  ?= cc
 CFLAGS  ?= -O2 -g
@@ -28,7 +30,7 @@ VARIANTS = $(BUILD)/test_core_noheap $(BUILD)/test_rfc_noheap $(BUILD)/memory_tr
 # cannot run sanitizer builds).
 VALGRIND = $(BUILD)/churn_valgrind
 
-.PHONY: all examples tests demo test clean check-deps autobahn_client anchors FORCE bench bench-build bench-deps bench-profile portability size
+.PHONY: all examples tests demo test clean check-deps autobahn_client anchors FORCE bench bench-build bench-deps bench-profile portability size fuzz fuzz-smoke fuzz-build
 
 all: examples
 
@@ -88,6 +90,9 @@ $(BUILD)/test_tls: tests/tls.c tests/test.h wsclient.h $(BUILD)/test_anchors.c |
 $(BUILD)/test_tls_noheap: tests/tls.c tests/test.h wsclient.h $(BUILD)/test_anchors.c | check-deps $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) $(NOHEAP) -DWSCLIENT_MAX_MESSAGE='(2u*1024u*1024u)' -I. -Itests -I$(BUILD) $< -o $@ $(LDLIBS)
 
+# The replay of the fuzz corpora and regressions includes the targets.
+$(BUILD)/test_fuzz_regress: $(wildcard tests/fuzz/*.c tests/fuzz/*.h)
+
 demo: examples
 	bash examples/demo.sh $(BUILD)
 
@@ -146,6 +151,29 @@ portability:
 
 size:
 	bash tests/size.sh $(BUILD)-size
+
+# Fuzzing with libFuzzer (clang and Debian's libclang-rt-14-dev): one target
+# per parser in tests/fuzz/, seeds in tests/fuzz/corpus/<target>/. What a run
+# finds goes to $(FUZZ_OUT); tests/fuzz/run.sh prints "N passed, N failed",
+# one per target, and fails if any target found something.
+FUZZ_CC      ?= clang
+FUZZ_CFLAGS  ?= -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= frame upgrade utf8 options pem san
+FUZZ_OUT     ?= $(BUILD)/fuzz
+FUZZ_BINS     = $(patsubst %,$(FUZZ_OUT)/fuzz_%,$(FUZZ_TARGETS))
+
+$(FUZZ_OUT)/fuzz_%: tests/fuzz/%.c tests/fuzz/fuzz.h wsclient.h | check-deps
+	@mkdir -p $(FUZZ_OUT)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -I. $< -o $@ -lbearssl
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: $(FUZZ_BINS)
+	bash tests/fuzz/run.sh $(FUZZ_OUT) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-smoke:
+	$(MAKE) fuzz FUZZ_SECONDS=30
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-port $(BUILD)-size

@@ -920,7 +920,7 @@ static int wsc__rx_reserve(wsc__rx *rx, size_t n) {
     }
     if (need <= rx->msg_cap) return 1;
     cap = rx->msg_cap * 2 > need ? rx->msg_cap * 2 : need;
-    if (cap > rx->max_message + 1) cap = rx->max_message + 1;
+    if (cap - 1 > rx->max_message) cap = rx->max_message + 1; /* max + 1 wraps to 0 at SIZE_MAX */
     m = (wsc__u8 *)wsc__realloc(rx->mem, rx->msg, cap);
     if (!m) return 0;
     rx->msg = m;
@@ -1158,7 +1158,7 @@ static wsc_result wsc__parse_upgrade(const char *r, size_t n, const char *key, c
                                      wsc__upgrade *u) {
     char expect[29];
     size_t i = 0, line_end;
-    int has_upgrade = 0, has_connection = 0, has_accept = 0, protocols_seen = 0;
+    int has_upgrade = 0, has_connection = 0, has_accept = 0, protocols_seen = 0, ended = 0;
     memset(u, 0, sizeof *u);
     /* status line: HTTP/1.1 101 Reason */
     while (i < n && r[i] != '\r') i++;
@@ -1185,7 +1185,7 @@ static wsc_result wsc__parse_upgrade(const char *r, size_t n, const char *key, c
             return wsc__upgrade_fail(u, WSC_ERR_HANDSHAKE, "server header line not ended by CRLF");
         line_end = i;
         i += 2;
-        if (line_end == s) break; /* blank line: end of head */
+        if (line_end == s) { ended = 1; break; } /* blank line: end of head */
         for (colon = s; colon < line_end && r[colon] != ':'; colon++) {}
         if (colon == line_end || colon == s)
             return wsc__upgrade_fail(u, WSC_ERR_HANDSHAKE, "malformed header line in server answer");
@@ -1206,9 +1206,10 @@ static wsc_result wsc__parse_upgrade(const char *r, size_t n, const char *key, c
                 return wsc__upgrade_fail(u, WSC_ERR_HANDSHAKE, "server chose extension '%.*s' that we did not offer (RFC 6455 §4.1)",
                                          (int)(ve - vs > 60 ? 60 : ve - vs), r + vs);
         } else if (wsc__ieq(r + s, colon - s, "Sec-WebSocket-Protocol")) {
-            /* exactly one header naming exactly one of the offered names */
+            /* exactly one header naming exactly one of the offered names
+               (a NUL would cut the name short in the comparison below) */
             if (++protocols_seen > 1 || ve - vs >= sizeof u->protocol || ve == vs || !offered ||
-                memchr(r + vs, ',', ve - vs) != NULL) {
+                memchr(r + vs, ',', ve - vs) != NULL || memchr(r + vs, 0, ve - vs) != NULL) {
                 return wsc__upgrade_fail(u, WSC_ERR_SUBPROTOCOL, "server chose subprotocol '%.*s' that we did not offer (RFC 6455 §4.1)",
                                          (int)(ve - vs > 60 ? 60 : ve - vs), r + vs);
             }
@@ -1218,6 +1219,7 @@ static wsc_result wsc__parse_upgrade(const char *r, size_t n, const char *key, c
                 return wsc__upgrade_fail(u, WSC_ERR_SUBPROTOCOL, "server chose subprotocol '%s' that we did not offer (RFC 6455 §4.1)", u->protocol);
         }
     }
+    if (!ended) return wsc__upgrade_fail(u, WSC_ERR_HANDSHAKE, "server answer head is not ended by a blank line");
     if (!has_upgrade) return wsc__upgrade_fail(u, WSC_ERR_HANDSHAKE, "101 answer lacks 'Upgrade: websocket' (RFC 6455 §4.1)");
     if (!has_connection) return wsc__upgrade_fail(u, WSC_ERR_HANDSHAKE, "101 answer lacks 'Connection: Upgrade' (RFC 6455 §4.1)");
     if (!has_accept) return wsc__upgrade_fail(u, WSC_ERR_HANDSHAKE, "101 answer lacks Sec-WebSocket-Accept (RFC 6455 §4.1)");
@@ -1489,6 +1491,17 @@ static void wsc__anchors_add_der(wsc__anchors *a, const wsc__u8 *der, size_t len
     a->n++;
 }
 
+/* Does a PEM object of this name hold a certificate? BearSSL 0.6 leaves the
+   "-----" in the name when the BEGIN line ends with CRLF (files from Windows). */
+static int wsc__pem_is_cert(const char *name) {
+    static const char *const certs[] = {"CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"};
+    size_t n = strlen(name), i;
+    if (n >= 5 && strcmp(name + n - 5, "-----") == 0) n -= 5;
+    for (i = 0; i < sizeof certs / sizeof certs[0]; i++)
+        if (strlen(certs[i]) == n && memcmp(name, certs[i], n) == 0) return 1;
+    return 0;
+}
+
 /* Decodes every CERTIFICATE object of a PEM text. Returns 0 on a PEM error. */
 static int wsc__anchors_add_pem(wsc__anchors *a, const char *pem, size_t len) {
     br_pem_decoder_context pc;
@@ -1508,9 +1521,7 @@ static int wsc__anchors_add_pem(wsc__anchors *a, const char *pem, size_t len) {
         len -= k;
         switch (br_pem_decoder_event(&pc)) {
         case BR_PEM_BEGIN_OBJ:
-            in_cert = strcmp(br_pem_decoder_name(&pc), "CERTIFICATE") == 0 ||
-                      strcmp(br_pem_decoder_name(&pc), "X509 CERTIFICATE") == 0 ||
-                      strcmp(br_pem_decoder_name(&pc), "TRUSTED CERTIFICATE") == 0;
+            in_cert = wsc__pem_is_cert(br_pem_decoder_name(&pc));
             der.len = der.off = 0;
             if (der.cap == (size_t)-1) der.cap = 0;
             br_pem_decoder_setdest(&pc, in_cert ? wsc__buf_sink : NULL, &der);
