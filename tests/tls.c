@@ -342,6 +342,107 @@ static void write_file(const char *path, const char *a, const char *b) {
     if (out) fclose(out);
 }
 
+/* Loads PEM text with wsc__anchors_add_pem. Returns the anchor count, -1
+   on a PEM error; *same tells whether the only anchor is ca.pem's. */
+static long pem_load(const char *text, size_t len, const wsc__anchors *ref, int *same) {
+    wsc__anchors a;
+    long n;
+    wsc__anchors_init(&a, wsc__slot_mem(0));
+    n = wsc__anchors_add_pem(&a, text, len) ? (long)a.n : -1;
+    *same = a.n == 1 && a.ta[0].dn.len == ref->ta[0].dn.len &&
+            memcmp(a.ta[0].dn.data, ref->ta[0].dn.data, a.ta[0].dn.len) == 0 &&
+            a.ta[0].pkey.key_type == ref->ta[0].pkey.key_type;
+    wsc__anchors_free(&a);
+    return n;
+}
+
+/* text with every occurrence of from replaced by to (to may be "") */
+static char *pem_edit(const char *text, const char *from, const char *to) {
+    size_t fl = strlen(from), tl = strlen(to), n = 0;
+    const char *p;
+    char *out = (char *)malloc(strlen(text) * (tl + 2) + 64), *o = out;
+    if (!out) return NULL;
+    for (p = text; *p;) {
+        if (strncmp(p, from, fl) == 0) { memcpy(o, to, tl); o += tl; p += fl; n++; }
+        else *o++ = *p++;
+    }
+    *o = 0;
+    return out;
+}
+
+/* RFC 7468 text as files hold it: our own decoder, line by line */
+TEST(pem_decoding) {
+    wsc__anchors ref;
+    size_t len = 0, i;
+    char *pem = wsc__read_file(wsc__slot_mem(0), cert("ca.pem"), &len), *t, *u;
+    const char *b64, *endl;
+    int same = 0;
+    CHECK(pem != NULL);
+    if (!pem) return;
+    wsc__anchors_init(&ref, wsc__slot_mem(0));
+    CHECK(wsc__anchors_add_pem(&ref, pem, len) && ref.n == 1);
+    if (ref.n != 1) return;
+    CHECK(pem_load(pem, len, &ref, &same) == 1 && same);
+    t = pem_edit(pem, "\n", "\r\n"); /* CRLF, as files from Windows */
+    CHECK(t && pem_load(t, strlen(t), &ref, &same) == 1 && same);
+    free(t);
+    t = pem_edit(pem, "=", ""); /* padding left out */
+    CHECK(t && pem_load(t, strlen(t), &ref, &same) == 1 && same);
+    free(t);
+    t = pem_edit(pem, "\n", " \t\n"); /* white space at line ends, and in the base64 */
+    u = t ? pem_edit(t, "M", "\tM ") : NULL;
+    CHECK(u && pem_load(u, strlen(u), &ref, &same) == 1 && same);
+    free(t);
+    free(u);
+    /* one line, and one character a line: groups carried across lines */
+    b64 = strchr(pem, '\n') + 1;
+    endl = strstr(pem, "-----END");
+    t = (char *)malloc(3 * len + 64);
+    u = (char *)malloc(3 * len + 64);
+    if (t && u) {
+        size_t o = 0, w = 0;
+        o += (size_t)sprintf(t, "-----BEGIN CERTIFICATE-----\n");
+        w += (size_t)sprintf(u, "-----BEGIN CERTIFICATE-----\n");
+        for (i = 0; b64 + i < endl; i++) {
+            if (b64[i] == '\n') continue;
+            t[o++] = b64[i];
+            u[w++] = b64[i];
+            u[w++] = '\n';
+        }
+        o += (size_t)sprintf(t + o, "\n%s", endl);
+        w += (size_t)sprintf(u + w, "%s", endl);
+        CHECK(pem_load(t, o, &ref, &same) == 1 && same);
+        CHECK(pem_load(u, w, &ref, &same) == 1 && same);
+    }
+    free(t);
+    free(u);
+    /* text around, and other objects, are passed over */
+    t = (char *)malloc(len + 300);
+    if (t) {
+        int n = sprintf(t, "# a bundle\n-----BEGIN PRIVATE KEY-----\nTUlJ\n-----END PRIVATE KEY-----\n%.*s\ntrailing words\n", (int)len, pem);
+        CHECK(pem_load(t, (size_t)n, &ref, &same) == 1 && same);
+        n = sprintf(t, "-----begin CERTIFICATE-----\n%s", strchr(pem, '\n') + 1); /* BEGIN in any case, as BearSSL */
+        CHECK(pem_load(t, (size_t)n, &ref, &same) == 1 && same);
+        CHECK(pem_load("no PEM here\n", 12, &ref, &same) == 0);
+        /* errors: cut off before END, bad base64, data after padding,
+           a BEGIN line without its closing dashes, bad base64 in another object */
+        CHECK(pem_load(pem, (size_t)(endl - pem), &ref, &same) == -1);
+        n = sprintf(t, "%.*s*%s", (int)(endl - pem - 10), pem, endl - 10);
+        CHECK(pem_load(t, (size_t)n, &ref, &same) == -1);
+        n = sprintf(t, "%.*sAA==AAAA\n%s", (int)(b64 - pem), pem, b64);
+        CHECK(pem_load(t, (size_t)n, &ref, &same) == -1);
+        n = sprintf(t, "-----BEGIN CERTIFICATE\n%s", b64);
+        CHECK(pem_load(t, (size_t)n, &ref, &same) == -1);
+        n = sprintf(t, "-----BEGIN CERTIFICATE----- x\n%s", b64);
+        CHECK(pem_load(t, (size_t)n, &ref, &same) == -1);
+        n = sprintf(t, "-----BEGIN RSA KEY-----\nA\n-----END RSA KEY-----\n%s", pem);
+        CHECK(pem_load(t, (size_t)n, &ref, &same) == -1);
+    }
+    free(t);
+    wsc__anchors_free(&ref);
+    wsc_free(pem);
+}
+
 TEST(trust_sources) {
     wsc_config c = tls_cfg("localhost", tls_port("SERVER"), "/");
     char dir[700], other[700], path[1500];
@@ -689,6 +790,7 @@ int main(void) {
     RUN(ip_addresses_match_ip_sans_only);
     RUN(async_sockets_get_the_same_words);
     RUN(clock_hook);
+    RUN(pem_decoding);
     RUN(trust_sources);
     RUN(ca_cache_lifetimes);
     RUN(pinning);
