@@ -56,7 +56,7 @@ static long pem_check(const char *pem, size_t len) {
             FUZZ_CHECK(t->pkey.key.ec.q != NULL && t->pkey.key.ec.qlen > 0);
         }
     }
-    if (a.n > 0) { /* BearSSL takes "BEGIN" in any case ("-----BeGIN" loads) */
+    if (a.n > 0) { /* "BEGIN" is read in any case, as BearSSL did ("-----BeGIN" loads) */
         static const char begin[] = "-----begin";
         size_t k, j;
         int found = 0;
