@@ -374,14 +374,19 @@ static char *pem_edit(const char *text, const char *from, const char *to) {
 TEST(pem_decoding) {
     wsc__anchors ref;
     size_t len = 0, i;
-    char *pem = wsc__read_file(wsc__slot_mem(0), cert("ca.pem"), &len), *t, *u;
+    char *file = wsc__read_file(wsc__slot_mem(0), cert("ca.pem"), &len), *pem, *t, *u;
     const char *b64, *endl;
     int same = 0;
-    CHECK(pem != NULL);
-    if (!pem) return;
+    CHECK(file != NULL);
+    if (!file) return;
+    pem = (char *)malloc(len + 1); /* the file's bytes, NUL-terminated for the string edits below */
+    if (!pem) { wsc_free(file); return; }
+    memcpy(pem, file, len);
+    pem[len] = 0;
+    wsc_free(file);
     wsc__anchors_init(&ref, wsc__slot_mem(0));
     CHECK(wsc__anchors_add_pem(&ref, pem, len) && ref.n == 1);
-    if (ref.n != 1) return;
+    if (ref.n != 1) { wsc__anchors_free(&ref); free(pem); return; }
     CHECK(pem_load(pem, len, &ref, &same) == 1 && same);
     t = pem_edit(pem, "\n", "\r\n"); /* CRLF, as files from Windows */
     CHECK(t && pem_load(t, strlen(t), &ref, &same) == 1 && same);
@@ -440,7 +445,7 @@ TEST(pem_decoding) {
     }
     free(t);
     wsc__anchors_free(&ref);
-    wsc_free(pem);
+    free(pem);
 }
 
 TEST(trust_sources) {
