@@ -369,7 +369,9 @@ WSCLIENT_API const char *wsc_protocol(const char *name);
 WSCLIENT_API int wsc_change_transmission_mode(const char *name, int mode);
 
 /* Wait up to timeout_ms for activity on every socket and run the callbacks.
-   Returns the number of events delivered, or -1 when called from a callback. */
+   Returns the number of events delivered, or -1 when called from a callback.
+   With WSC_WAIT_FOREVER it returns 0 at once when no socket has a callback
+   (synchronous sockets give no events, so none could ever come). */
 WSCLIENT_API int wsc_pump(int timeout_ms);
 
 WSCLIENT_API const char *wsc_error_info(void);
@@ -4570,6 +4572,14 @@ static int wsc__deliver(int i) {
     return count;
 }
 
+/* Is any socket asynchronous, so that an event may yet come? */
+static int wsc__any_callback(void) {
+    int i;
+    for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++)
+        if (wsc__g.slots[i] && wsc__g.slots[i]->callback) return 1;
+    return 0;
+}
+
 WSCLIENT_API int wsc_pump(int timeout_ms) {
     int64_t deadline = wsc__deadline(timeout_ms);
     int i, total = 0;
@@ -4580,6 +4590,7 @@ WSCLIENT_API int wsc_pump(int timeout_ms) {
             if (wsc__g.slots[i]) wsc__advance(wsc__g.slots[i]);
         for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++) total += wsc__deliver(i);
         if (total > 0 || wsc_count() == 0) break;
+        if (deadline < 0 && !wsc__any_callback()) break; /* waiting forever for nothing */
         if (deadline >= 0 && wsc__now_ms() >= deadline) break;
         wsc__wait(wsc__g.slots, WSCLIENT_MAX_SOCKETS, deadline);
     }

@@ -6,6 +6,7 @@
 #include "test.h"
 
 #include <stdlib.h>
+#include <unistd.h> /* alarm: a pump that hangs ends the test */
 
 static int tls_port, plain_port, wrong_port, untrusted_port, rsa_port, v4only_port, v6only_port;
 static char certs[512];
@@ -583,7 +584,14 @@ TEST(pump_rules) {
     t0 = now_ms();
     CHECK(wsc_pump(150) == 0);  /* a sync socket gives no events but is waited on */
     CHECKF(now_ms() - t0 >= 140 && now_ms() - t0 < 1500, "%lld ms", now_ms() - t0);
-    wsc_close("idle");
+    /* forever, with only sync sockets: no event could come, so no wait
+       (the alarm ends the test binary if it hangs) */
+    alarm(20);
+    t0 = now_ms();
+    CHECK(wsc_pump(WSC_WAIT_FOREVER) == 0);
+    CHECKF(now_ms() - t0 < 1000, "%lld ms", now_ms() - t0);
+    alarm(0);
+    CHECK(wsc_exist("idle") && wsc_close("idle"));
 }
 
 int main(void) {
