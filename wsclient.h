@@ -1283,6 +1283,8 @@ typedef struct wsc__socket {
     int busy;              /* its last advance stopped with work left  */
     unsigned dry;          /* WSC_IO_READ / WSC_IO_WRITE would block: no
                               second try within one advance            */
+    int moved;             /* a byte went through a user transport: a
+                              failure before it is the connect's        */
     const wsc__u8 *tx_src; /* a sync write's payload, masked straight into
                               the transport (no copy into out)          */
     size_t tx_left;
@@ -2992,6 +2994,17 @@ static void wsc__io_close(wsc__socket *s) {
     s->conn = NULL;
 }
 
+/* A user transport failed. Its connect may return before the connection is
+   up (a non-blocking TCP connect), so a failure before any byte went
+   through is reported as the connect's: refused, unreachable. */
+static void wsc__tp_failed(wsc__socket *s, const char *op) {
+    const char *words = wsc__tp_error(s->tp, s->conn);
+    if (!s->moved)
+        wsc__fail(s, WSC_ERR_CONNECT, 0, "cannot connect to %s port %d: %s", s->host, s->port, words);
+    else
+        wsc__fail(s, WSC_ERR_IO, 0, "%s %s failed%s: %s", op, s->host, wsc__stage(s), words);
+}
+
 /* Hands bytes to the connection: how many it took (0: none now), -1: failed. */
 static long wsc__io_send(wsc__socket *s, const wsc__u8 *p, size_t n) {
     long k;
@@ -3004,9 +3017,12 @@ static long wsc__io_send(wsc__socket *s, const wsc__u8 *p, size_t n) {
 #endif
     k = s->tp->send(s->tp->user, s->conn, p, n);
     if (k == 0) s->dry |= WSC_IO_WRITE;
-    if (k >= 0 && (size_t)k <= n) return k;
+    if (k >= 0 && (size_t)k <= n) {
+        s->moved |= k > 0;
+        return k;
+    }
     if (k > 0) wsc__fail(s, WSC_ERR_IO, 0, "transport send claimed %ld bytes of %lu", k, (unsigned long)n);
-    else wsc__fail(s, WSC_ERR_IO, 0, "send to %s failed%s: %s", s->host, wsc__stage(s), wsc__tp_error(s->tp, s->conn));
+    else wsc__tp_failed(s, "send to");
     return -1;
 }
 
@@ -3023,10 +3039,13 @@ static long wsc__io_recv(wsc__socket *s, wsc__u8 *p, size_t n) {
 #endif
     k = s->tp->recv(s->tp->user, s->conn, p, n);
     if (k == 0) s->dry |= WSC_IO_READ;
-    if (k >= 0 && (size_t)k <= n) return k;
+    if (k >= 0 && (size_t)k <= n) {
+        s->moved |= k > 0;
+        return k;
+    }
     if (k == WSC_IO_EOF) { s->eof = 1; return 0; }
     if (k > 0) wsc__fail(s, WSC_ERR_IO, 0, "transport recv claimed %ld bytes of %lu", k, (unsigned long)n);
-    else wsc__fail(s, WSC_ERR_IO, 0, "receive from %s failed%s: %s", s->host, wsc__stage(s), wsc__tp_error(s->tp, s->conn));
+    else wsc__tp_failed(s, "receive from");
     return -1;
 }
 

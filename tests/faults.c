@@ -474,7 +474,7 @@ typedef struct fcase {
 
 static const fcase cases[] = {
     {"connect() refuses", 0, {1, 0, 0, F_NONE, RX, AT_POS, 0, 0}, 0, WSC_ERR_CONNECT, "cannot connect", "refused"},
-    {"ws: reset before the request", 0, R(F_RESET, TX, AT_POS, 0, 0), 0, WSC_ERR_IO, "reset", "upgrade"},
+    {"ws: reset before the request (nothing went through: the connect's)", 0, R(F_RESET, TX, AT_POS, 0, 0), 0, WSC_ERR_CONNECT, "reset", "cannot connect"},
     {"ws: reset inside the request", 0, R(F_RESET, TX, AT_POS, 30, 0), 0, WSC_ERR_IO, "reset", "upgrade"},
     {"ws: reset inside the upgrade answer", 0, R(F_RESET, RX, AT_POS, 20, 0), 0, WSC_ERR_IO, "reset", "upgrade"},
     {"ws: reset inside a frame header", 0, R(F_RESET, RX, AT_HEAD, 1, 0), 1, WSC_ERR_IO, "reset", NULL},
@@ -664,7 +664,7 @@ TEST(real_tcp_faults) {
         c = config(0, port, "/echo", 3000);
         c.transport = &fault_tp;
         memset(&g_rule, 0, sizeof g_rule);
-        CHECKF(!wsc_open("w", &c) && wsc_error_code() == WSC_ERR_IO && has(wsc_error_info(), "TCP connect failed", "refused"),
+        CHECKF(!wsc_open("w", &c) && wsc_error_code() == WSC_ERR_CONNECT && has(wsc_error_info(), "cannot connect", "refused"),
                "refused under the seam: %d %s", wsc_error_code(), wsc_error_info());
         CHECK(ft_live == 0);
     }
