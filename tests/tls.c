@@ -480,6 +480,11 @@ TEST(trust_sources) {
     CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "not trusted", NULL));
     write_file(path, cert("other-ca.pem"), cert("ca.pem"));
     CHECK(try_open(&c));
+    { /* cut off inside its last certificate: an error, not a shorter list */
+        struct stat st;
+        CHECK(stat(path, &st) == 0 && truncate(path, st.st_size - 40) == 0);
+        CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "changing-ca.pem", "not valid PEM"));
+    }
     /* a directory: every regular file, links followed, others skipped */
     snprintf(dir, sizeof dir, "%s/ca-dir", certs);
     snprintf(other, sizeof other, "%s/other-dir", certs);
