@@ -1572,7 +1572,8 @@ static int wsc__pem_is_cert(const char *label, size_t n) {
    a "-----BEGIN label-----" and an "-----END" line; text outside objects
    is ignored). Our own decoder: BearSSL's runs ~1400 instructions a byte,
    50 ms of CPU for Debian's bundle, four times its X.509 decoding. Returns 0
-   on bad armour or base64, and on an object cut off before its END line. */
+   on bad armour or base64, and on an object cut off before its END line;
+   1 when the allocator failed, with a->oom set. */
 static int wsc__anchors_add_pem(wsc__anchors *a, const char *pem, size_t len) {
     const char *end = pem + len;
     wsc__buf der;
@@ -1609,7 +1610,7 @@ static int wsc__anchors_add_pem(wsc__anchors *a, const char *pem, size_t len) {
         }
     }
     wsc__buf_free(&der);
-    return !d.bad && !in_obj;
+    return a->oom || (!d.bad && !in_obj); /* out of memory is not a PEM error: a->oom says it */
 }
 
 /* Reads a whole file; NULL if it cannot be read. */

@@ -34,11 +34,12 @@ static void count_free(void *p);
 
 #ifndef WSCLIENT_NO_HEAP
 static size_t heap_live, heap_peak;
+static size_t heap_limit = (size_t)-1; /* allocations past it fail */
 
 #define COUNT_HEAD 16 /* keeps the block size; a multiple of max_align_t on the usual targets */
 
 static void *count_malloc(size_t n) {
-    unsigned char *p = (unsigned char *)malloc(n + COUNT_HEAD);
+    unsigned char *p = heap_live + n > heap_limit ? NULL : (unsigned char *)malloc(n + COUNT_HEAD);
     if (!p) return NULL;
     memcpy(p, &n, sizeof n);
     heap_live += n;
@@ -60,6 +61,7 @@ static void *count_realloc(void *q, size_t n) {
     size_t old = 0;
     if (!q) return count_malloc(n);
     memcpy(&old, (unsigned char *)q - COUNT_HEAD, sizeof old);
+    if (heap_live - old + n > heap_limit) return NULL;
     p = (unsigned char *)realloc((unsigned char *)q - COUNT_HEAD, n + COUNT_HEAD);
     if (!p) return NULL;
     memcpy(p, &n, sizeof n);
@@ -444,6 +446,18 @@ TEST(pem_decoding) {
         CHECK(pem_load(t, (size_t)n, &ref, &same) == -1);
     }
     free(t);
+#ifndef WSCLIENT_NO_HEAP
+    { /* out of memory mid-object is not a PEM error: ca_pem then says "out of memory" */
+        wsc__anchors a;
+        int ok;
+        wsc__anchors_init(&a, wsc__slot_mem(0));
+        heap_limit = heap_live + 64;
+        ok = wsc__anchors_add_pem(&a, pem, len);
+        heap_limit = (size_t)-1;
+        CHECKF(ok == 1 && a.oom, "ok %d, oom %d", ok, a.oom);
+        wsc__anchors_free(&a);
+    }
+#endif
     wsc__anchors_free(&ref);
     free(pem);
 }
