@@ -2742,12 +2742,13 @@ static int wsc__tls_trust(wsc__tls *t, const wsc_config *cfg, br_sha256_context 
 static int wsc__tls_session(const wsc__socket *s, wsc__tls *t, const wsc_config *cfg, const char *name, br_sha256_context *id) {
 #if WSCLIENT_TLS_SESSIONS > 0
     wsc__session *k;
-    unsigned v[4];
+    unsigned v[5];
     if (cfg->tls_no_resume || t->x509.mode == WSC__X509_INSECURE) return 0;
     v[0] = (unsigned)s->port;
     v[1] = (unsigned)t->x509.mode;
     v[2] = t->vmin;
     v[3] = t->vmax;
+    v[4] = t->frag; /* a resumed session keeps its max_fragment_length (RFC 6066 §4) */
     br_sha256_update(id, name, strlen(name) + 1);
     br_sha256_update(id, s->host, strlen(s->host) + 1);
     br_sha256_update(id, v, sizeof v);

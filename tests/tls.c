@@ -720,6 +720,13 @@ TEST(session_resumption) {
     CHECK(session_says(&c, "new", 0));
     c.tls_no_resume = 0;
     CHECK(session_says(&c, "reused", 1));
+    /* a resumed session keeps the fragment length it was made with (RFC 6066
+       §4): another length is another session, both ways */
+    c.tls_max_fragment = 1024;
+    CHECK(session_says(&c, "new", 0));
+    CHECK(session_says(&c, "reused", 1));
+    c.tls_max_fragment = 0;
+    CHECK(session_says(&c, "reused", 1));
     wsc_tls_clear_cache();
     CHECK(session_says(&c, "new", 0));
     /* another trust source, another session */
