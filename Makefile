@@ -22,10 +22,14 @@ BUILD   ?= build
 
 EXAMPLES = $(BUILD)/sync_echo $(BUILD)/async_echo $(BUILD)/wscat $(BUILD)/memory_transport
 TESTS    = $(patsubst tests/%.c,$(BUILD)/test_%,$(filter-out tests/autobahn_client.c,$(wildcard tests/*.c)))
+# The smallest build (README "Code size"): tests/small.c, the RFC 6455 tests,
+# and the memory transport example without BSD sockets.
+SMALL    = -DWSCLIENT_SMALL
 # The same tests again in the no-heap build (a static arena per socket slot),
 # and the memory transport example without BSD sockets.
 NOHEAP   = -DWSCLIENT_NO_HEAP
-VARIANTS = $(BUILD)/test_core_noheap $(BUILD)/test_rfc_noheap $(BUILD)/memory_transport_noheap $(BUILD)/test_tls_noheap
+VARIANTS = $(BUILD)/test_core_noheap $(BUILD)/test_rfc_noheap $(BUILD)/memory_transport_noheap $(BUILD)/test_tls_noheap \
+           $(BUILD)/test_rfc_small $(BUILD)/memory_transport_small
 # The churn test for valgrind: plain -O1 -g whatever CFLAGS says (valgrind
 # cannot run sanitizer builds).
 VALGRIND = $(BUILD)/churn_valgrind
@@ -57,6 +61,12 @@ $(BUILD)/test_core_noheap: tests/core.c tests/test.h wsclient.h | check-deps $(B
 $(BUILD)/test_rfc_noheap: tests/rfc.c tests/test.h wsclient.h | check-deps $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) $(NOHEAP) -I. -Itests $< -o $@ $(LDLIBS)
 
+$(BUILD)/test_rfc_small: tests/rfc.c tests/test.h wsclient.h | check-deps $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) $(SMALL) -I. -Itests $< -o $@ $(LDLIBS)
+
+$(BUILD)/memory_transport_small: examples/memory_transport.c wsclient.h | check-deps $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) -DWSCLIENT_NO_SOCKETS $(SMALL) -I. $< -o $@ $(LDLIBS)
+
 $(BUILD)/churn_valgrind: tests/churn.c tests/test.h wsclient.h | check-deps $(BUILD)
 	$(CC) $(WARN) -O1 -g -I. -Itests $< -o $@ $(LDLIBS)
 
@@ -86,6 +96,9 @@ $(BUILD)/test_anchors.c: $(BUILD)/pem2c $(BUILD)/certs/ca.pem
 
 $(BUILD)/test_tls: tests/tls.c tests/test.h wsclient.h $(BUILD)/test_anchors.c | check-deps $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) -I. -Itests -I$(BUILD) $< -o $@ $(LDLIBS)
+
+$(BUILD)/test_small: tests/small.c tests/test.h wsclient.h $(BUILD)/test_anchors.c | check-deps $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) $(SMALL) -I. -Itests -I$(BUILD) $< -o $@ $(LDLIBS)
 
 $(BUILD)/test_tls_noheap: tests/tls.c tests/test.h wsclient.h $(BUILD)/test_anchors.c | check-deps $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) $(NOHEAP) -DWSCLIENT_MAX_MESSAGE='(2u*1024u*1024u)' -I. -Itests -I$(BUILD) $< -o $@ $(LDLIBS)

@@ -101,6 +101,13 @@
                                  metal passes its tick counter here
        WSCLIENT_GETADDRINFO(host, port, hints, res)  the resolver (a hook)
        WSCLIENT_NO_VECTOR        mask with 64-bit words, not gcc/clang vector types
+       WSCLIENT_SMALL            the smallest build, for devices (under 10 KB of
+                                 Cortex-M4 code; README "Code size"): TLS trusts
+                                 only compiled-in trust_anchors; ca_file, ca_pem,
+                                 pins, pin_only, the insecure mode and url are
+                                 refused by name (WSC_ERR_ARGUMENT); an IP
+                                 address needs server_name; no session
+                                 resumption; shorter error words; no speed paths
        WSCLIENT_ASSERT(x)        assertion (default assert from <assert.h>)
        WSCLIENT_API              linkage of the public functions (default extern)
        WSCLIENT_STATIC           makes every function static (private to one file)
@@ -481,6 +488,20 @@ typedef int wsc__sock;
 #ifndef WSCLIENT_WRITE_TIMEOUT_MS
 #define WSCLIENT_WRITE_TIMEOUT_MS 10000
 #endif
+/* WSC__FAST: the speed paths (a sync write masked straight into the TLS
+   record, a sync read received straight into the reader's buffer, masking
+   and UTF-8 checks many bytes a turn, masking keys from ChaCha20, buffers
+   kept for the next message, no second recv after an empty one). WSC__WORDS:
+   the words that explain a failure beyond its code and one line (the stage
+   it failed in, the HTTP reason phrase, a wss:// server speaking HTTP). Both
+   are code, not behaviour: the small build goes without them. */
+#ifdef WSCLIENT_SMALL
+#define WSC__FAST 0
+#define WSC__WORDS 0
+#else
+#define WSC__FAST 1
+#define WSC__WORDS 1
+#endif
 #ifdef WSCLIENT_NO_HEAP
 #ifndef WSCLIENT_SOCKET_MEMORY /* one socket's static storage: TLS context, buffers, messages */
 #define WSCLIENT_SOCKET_MEMORY (3u * WSCLIENT_MAX_MESSAGE + WSCLIENT_MAX_HEADER + 48u * 1024u)
@@ -687,35 +708,29 @@ static int64_t wsc__deadline(int timeout_ms) {
 
 #define WSC__UTF8_REJECT 8u
 
+/* States 1..7 wait for a continuation byte in [lo, hi] (narrower after
+   E0, ED, F0, F4: no overlongs, surrogates, or code points past U+10FFFF). */
 static unsigned wsc__utf8_step(unsigned st, wsc__u8 c) {
-    switch (st) {
-    case 0:
-        if (c < 0x80) return 0;
-        if (c < 0xC2) return WSC__UTF8_REJECT; /* continuation or overlong lead */
-        if (c < 0xE0) return 1;
-        if (c == 0xE0) return 4;               /* next byte A0..BF: no overlong */
-        if (c == 0xED) return 5;               /* next byte 80..9F: no surrogates */
-        if (c < 0xF0) return 2;
-        if (c == 0xF0) return 6;               /* next byte 90..BF: no overlong */
-        if (c < 0xF4) return 3;
-        if (c == 0xF4) return 7;               /* next byte 80..8F: <= U+10FFFF */
-        return WSC__UTF8_REJECT;
-    case 1: return (c & 0xC0) == 0x80 ? 0u : WSC__UTF8_REJECT;
-    case 2: return (c & 0xC0) == 0x80 ? 1u : WSC__UTF8_REJECT;
-    case 3: return (c & 0xC0) == 0x80 ? 2u : WSC__UTF8_REJECT;
-    case 4: return (c >= 0xA0 && c <= 0xBF) ? 1u : WSC__UTF8_REJECT;
-    case 5: return (c >= 0x80 && c <= 0x9F) ? 1u : WSC__UTF8_REJECT;
-    case 6: return (c >= 0x90 && c <= 0xBF) ? 2u : WSC__UTF8_REJECT;
-    case 7: return (c >= 0x80 && c <= 0x8F) ? 2u : WSC__UTF8_REJECT;
-    default: return WSC__UTF8_REJECT;
-    }
+    static const wsc__u8 lo[8] = {0, 0x80, 0x80, 0x80, 0xA0, 0x80, 0x90, 0x80};
+    static const wsc__u8 hi[8] = {0, 0xBF, 0xBF, 0xBF, 0xBF, 0x9F, 0xBF, 0x8F};
+    static const wsc__u8 next[8] = {0, 0, 1, 2, 1, 1, 2, 2};
+    if (st >= WSC__UTF8_REJECT) return WSC__UTF8_REJECT;
+    if (st) return c >= lo[st] && c <= hi[st] ? next[st] : WSC__UTF8_REJECT;
+    if (c < 0x80) return 0;
+    if (c < 0xC2 || c > 0xF4) return WSC__UTF8_REJECT; /* continuation, overlong lead, past U+10FFFF */
+    if (c < 0xE0) return 1;
+    if (c == 0xE0) return 4;
+    if (c == 0xED) return 5;
+    if (c < 0xF0) return 2;
+    if (c == 0xF0) return 6;
+    return c < 0xF4 ? 3 : 7;
 }
 
 /* Feeds n bytes; returns the new state (WSC__UTF8_REJECT is sticky). */
 static unsigned wsc__utf8_feed(unsigned st, const wsc__u8 *p, size_t n) {
     size_t i = 0;
     while (i < n && st != WSC__UTF8_REJECT) {
-        if (st == 0) { /* skip ASCII a word at a time */
+        if (WSC__FAST && st == 0) { /* skip ASCII a word at a time */
             while (i + 8 <= n) {
                 uint64_t w;
                 memcpy(&w, p + i, 8);
@@ -741,6 +756,7 @@ static void wsc__mask_copy(wsc__u8 *dst, const wsc__u8 *src, size_t n, const wsc
     memcpy(kb, key, 4);
     memcpy(kb + 4, key, 4);
     memcpy(&k8, kb, 8);
+#if WSC__FAST /* the small build masks a byte at a time, below */
 #if defined(__GNUC__) && !defined(WSCLIENT_NO_VECTOR)
     { /* 32 bytes a turn in 16-byte vector registers (gcc and clang: SSE2, NEON, ...) */
         typedef unsigned long long wsc__v16 __attribute__((vector_size(16)));
@@ -765,7 +781,8 @@ static void wsc__mask_copy(wsc__u8 *dst, const wsc__u8 *src, size_t n, const wsc
         w[3] ^= k8;
         memcpy(dst + i, w, 32);
     }
-    for (; i + 8 <= n; i += 8) {
+#endif
+    for (; WSC__FAST && i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, src + i, 8);
         w ^= k8;
@@ -818,7 +835,7 @@ typedef struct wsc__rx {
     int in_frame;          /* header done, payload pending */
     unsigned opcode;
     int fin;
-    uint64_t remaining;
+    size_t remaining;      /* of the frame's payload (it fits: max_message checked) */
     int msg_active;        /* inside a (possibly fragmented) data message */
     unsigned msg_opcode;
     wsc__u8 *msg;
@@ -845,7 +862,7 @@ static void wsc__rx_init(wsc__rx *rx, size_t max_message, wsc__mem *mem) {
 }
 
 static void wsc__rx_free(wsc__rx *rx) {
-    if (rx->msg && !rx->msg_direct) wsc__free(rx->mem, rx->msg);
+    if (rx->msg && !(WSC__FAST && rx->msg_direct)) wsc__free(rx->mem, rx->msg);
     rx->msg_direct = 0;
     rx->direct = NULL;
     if (rx->spare) wsc__free(rx->mem, rx->spare);
@@ -857,7 +874,7 @@ static void wsc__rx_free(wsc__rx *rx) {
    message: a fresh malloc per message made glibc hand back and refault the
    heap's top pages (6 page faults per 64 KiB message). One is kept. */
 static void wsc__rx_recycle(wsc__rx *rx, wsc__u8 *buf, size_t cap) {
-    if (rx->spare) { wsc__free(rx->mem, buf); return; }
+    if (!WSC__FAST || rx->spare) { wsc__free(rx->mem, buf); return; }
     rx->spare = buf;
     rx->spare_cap = cap;
 }
@@ -884,9 +901,6 @@ static int wsc__close_code_valid(int code) {
     return code >= 3000 && code <= 4999;
 }
 
-/* Room for n more payload bytes and the terminating NUL (n fits under
-   max_message: wsc__rx_begin_frame checked). Growth is at least twofold, so
-   a message in many small fragments is not copied over and over. */
 /* Moves a message being assembled in a reader's buffer into one of ours
    (it outgrew that buffer, or the reader is leaving). Returns 0 on no memory. */
 static int wsc__rx_undirect(wsc__rx *rx, size_t need) {
@@ -901,10 +915,13 @@ static int wsc__rx_undirect(wsc__rx *rx, size_t need) {
     return 1;
 }
 
+/* Room for n more payload bytes and the terminating NUL (n fits under
+   max_message: wsc__rx_begin_frame checked). Growth is at least twofold, so
+   a message in many small fragments is not copied over and over. */
 static int wsc__rx_reserve(wsc__rx *rx, size_t n) {
     size_t need = rx->msg_len + n + 1, cap;
     wsc__u8 *m;
-    if (!rx->msg && rx->direct) { /* a new message: the reader's buffer if it fits */
+    if (WSC__FAST && !rx->msg && rx->direct) { /* a new message: the reader's buffer if it fits */
         if (n <= rx->direct_cap) {
             rx->msg = rx->direct;
             rx->msg_cap = rx->direct_cap;
@@ -912,9 +929,9 @@ static int wsc__rx_reserve(wsc__rx *rx, size_t n) {
         }
         rx->direct = NULL; /* only ever the first message to start */
     }
-    if (rx->msg_direct) /* no room needed for a NUL there: the length says it all */
+    if (WSC__FAST && rx->msg_direct) /* no room needed for a NUL there: the length says it all */
         return rx->msg_len + n <= rx->msg_cap ? 1 : wsc__rx_undirect(rx, need);
-    if (!rx->msg && rx->spare) { /* a new message: start from the spare buffer */
+    if (WSC__FAST && !rx->msg && rx->spare) { /* a new message: start from the spare buffer */
         rx->msg = rx->spare;
         rx->msg_cap = rx->spare_cap;
         rx->spare = NULL;
@@ -970,9 +987,9 @@ static int wsc__rx_begin_frame(wsc__rx *rx) {
     /* The frame's room now (up to WSC__RX_PREALLOC: a 10-byte header must not
        cost 16 MiB at once): its payload then lands with one copy, not through
        a chain of reallocations (1 KiB doubling to 64 KiB copied 64 KiB). */
-    if (rx->opcode < 8 && !wsc__rx_reserve(rx, (size_t)(len < WSC__RX_PREALLOC ? len : WSC__RX_PREALLOC)))
+    if (WSC__FAST && rx->opcode < 8 && !wsc__rx_reserve(rx, (size_t)(len < WSC__RX_PREALLOC ? len : WSC__RX_PREALLOC)))
         return wsc__rx_fail(rx, 1011, "out of memory for an incoming message");
-    rx->remaining = len;
+    rx->remaining = (size_t)len;
     rx->in_frame = 1;
     return WSC__RX_MORE;
 }
@@ -1042,7 +1059,7 @@ static int wsc__rx_feed(wsc__rx *rx, const wsc__u8 *p, size_t n, size_t *used) {
             if (ev != WSC__RX_MORE) break;
         } else if (rx->remaining > 0) {
             size_t take = n - i;
-            if ((uint64_t)take > rx->remaining) take = (size_t)rx->remaining;
+            if (take > rx->remaining) take = rx->remaining;
             if (rx->opcode >= 8) {
                 memcpy(rx->ctrl + rx->ctrl_len, p + i, take);
                 rx->ctrl_len += take;
@@ -1078,17 +1095,13 @@ static wsc__u8 *wsc__rx_take_message(wsc__rx *rx, size_t *len) {
 static void wsc__base64(char *out, const wsc__u8 *in, size_t n) {
     static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     size_t i;
-    for (i = 0; i + 2 < n; i += 3) {
-        uint32_t v = ((uint32_t)in[i] << 16) | ((uint32_t)in[i + 1] << 8) | in[i + 2];
-        *out++ = tab[v >> 18]; *out++ = tab[(v >> 12) & 63];
-        *out++ = tab[(v >> 6) & 63]; *out++ = tab[v & 63];
-    }
-    if (n - i == 1) {
-        uint32_t v = (uint32_t)in[i] << 16;
-        *out++ = tab[v >> 18]; *out++ = tab[(v >> 12) & 63]; *out++ = '='; *out++ = '=';
-    } else if (n - i == 2) {
-        uint32_t v = ((uint32_t)in[i] << 16) | ((uint32_t)in[i + 1] << 8);
-        *out++ = tab[v >> 18]; *out++ = tab[(v >> 12) & 63]; *out++ = tab[(v >> 6) & 63]; *out++ = '=';
+    for (i = 0; i < n; i += 3, out += 4) {
+        size_t left = n - i; /* 1, 2, or 3 and more */
+        uint32_t v = (uint32_t)in[i] << 16 | (left > 1 ? (uint32_t)in[i + 1] << 8 : 0) | (left > 2 ? in[i + 2] : 0);
+        out[0] = tab[v >> 18];
+        out[1] = tab[(v >> 12) & 63];
+        out[2] = left > 1 ? tab[(v >> 6) & 63] : '=';
+        out[3] = left > 2 ? tab[v & 63] : '=';
     }
     *out = 0;
 }
@@ -1115,8 +1128,9 @@ static int wsc__ieq(const char *a, size_t alen, const char *b) {
     return 1;
 }
 
-/* Is token (case-insensitive) in the comma-separated list v[0..n)? */
-static int wsc__has_token(const char *v, size_t n, const char *token, int nocase) {
+/* Is token[0..tlen) in the comma-separated list v[0..n)? With nocase the
+   comparison ignores ASCII case and token must be NUL-terminated. */
+static int wsc__has_token(const char *v, size_t n, const char *token, size_t tlen, int nocase) {
     size_t i = 0;
     while (i < n) {
         size_t s, e;
@@ -1125,11 +1139,7 @@ static int wsc__has_token(const char *v, size_t n, const char *token, int nocase
         while (i < n && v[i] != ',') i++;
         e = i;
         while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t')) e--;
-        if (e > s) {
-            if (nocase ? wsc__ieq(v + s, e - s, token)
-                       : (strlen(token) == e - s && memcmp(v + s, token, e - s) == 0))
-                return 1;
-        }
+        if (e - s == tlen && (nocase ? wsc__ieq(v + s, tlen, token) : memcmp(v + s, token, tlen) == 0)) return 1;
     }
     return 0;
 }
@@ -1173,7 +1183,7 @@ static wsc_result wsc__parse_upgrade(const char *r, size_t n, const char *key, c
         return wsc__upgrade_fail(u, WSC_ERR_HANDSHAKE, "server answer has no valid HTTP/1.1 status line");
     u->status = (r[9] - '0') * 100 + (r[10] - '0') * 10 + (r[11] - '0');
     if (u->status != 101) {
-        int rl = (int)(line_end > 13 ? line_end - 13 : 0);
+        int rl = (int)(WSC__WORDS && line_end > 13 ? line_end - 13 : 0); /* the reason phrase */
         if (rl > 80) rl = 80;
         return wsc__upgrade_fail(u, WSC_ERR_HTTP_STATUS, "server refused the upgrade: HTTP %d%s%.*s",
                                  u->status, rl ? " " : "", rl, r + 13);
@@ -1196,9 +1206,9 @@ static wsc_result wsc__parse_upgrade(const char *r, size_t n, const char *key, c
         ve = line_end;
         while (ve > vs && (r[ve - 1] == ' ' || r[ve - 1] == '\t')) ve--;
         if (wsc__ieq(r + s, colon - s, "Upgrade")) {
-            has_upgrade |= wsc__has_token(r + vs, ve - vs, "websocket", 1);
+            has_upgrade |= wsc__has_token(r + vs, ve - vs, "websocket", 9, 1);
         } else if (wsc__ieq(r + s, colon - s, "Connection")) {
-            has_connection |= wsc__has_token(r + vs, ve - vs, "upgrade", 1);
+            has_connection |= wsc__has_token(r + vs, ve - vs, "upgrade", 7, 1);
         } else if (wsc__ieq(r + s, colon - s, "Sec-WebSocket-Accept")) {
             if (has_accept || ve - vs != 28 || memcmp(r + vs, expect, 28) != 0)
                 return wsc__upgrade_fail(u, WSC_ERR_HANDSHAKE, "Sec-WebSocket-Accept does not match our key (RFC 6455 §4.1)");
@@ -1217,7 +1227,7 @@ static wsc_result wsc__parse_upgrade(const char *r, size_t n, const char *key, c
             }
             memcpy(u->protocol, r + vs, ve - vs);
             u->protocol[ve - vs] = 0;
-            if (!wsc__has_token(offered, strlen(offered), u->protocol, 0))
+            if (!wsc__has_token(offered, strlen(offered), u->protocol, ve - vs, 0))
                 return wsc__upgrade_fail(u, WSC_ERR_SUBPROTOCOL, "server chose subprotocol '%s' that we did not offer (RFC 6455 §4.1)", u->protocol);
         }
     }
@@ -1322,10 +1332,12 @@ typedef struct wsc__lib {
     int in_pump;
     int rng_ready;
     br_hmac_drbg_context rng;
+#ifndef WSCLIENT_SMALL
     wsc__u8 keys[256];     /* keystream for masking keys, used from the back   */
     size_t keys_left;      /* bytes of it not used yet                         */
     wsc__u8 mask_seed[32]; /* the ChaCha20 key of the next refill              */
     unsigned mask_refills; /* refills since the seed last came from the DRBG   */
+#endif
     wsc_result err_code;
     char err[WSC__ERRLEN];
     const wsc_transport *transport; /* default for new sockets; NULL: built-in TCP */
@@ -1373,6 +1385,7 @@ static int wsc__random(void *out, size_t len) {
     return 1;
 }
 
+#ifndef WSCLIENT_SMALL
 /* Refills the masking keys from ChaCha20 with fast key erasure (as OpenBSD's
    arc4random): the first 32 bytes of each keystream block key the next one,
    so no past key can be worked back to. The HMAC-DRBG reseeds it every 4096
@@ -1401,6 +1414,12 @@ static int wsc__mask_key(wsc__u8 key[4]) {
     memcpy(key, wsc__g.keys + wsc__g.keys_left, 4);
     return 1;
 }
+#else
+/* The small build takes each key from the HMAC-DRBG: slower, less code. */
+static int wsc__mask_key(wsc__u8 key[4]) {
+    return wsc__random(key, 4);
+}
+#endif
 
 static char *wsc__strdup(wsc__mem *mem, const char *s, size_t n) {
     char *d = (char *)wsc__alloc(mem, n + 1);
@@ -1412,6 +1431,9 @@ static char *wsc__strdup(wsc__mem *mem, const char *s, size_t n) {
 /* TLS: trust anchors, certificate checks, error words                      */
 /* ------------------------------------------------------------------------ */
 
+/* WSCLIENT_SMALL leaves all of this part out: trust comes only from
+   compiled-in anchors, checked by BearSSL's minimal X.509 engine alone. */
+#ifndef WSCLIENT_SMALL
 typedef struct wsc__anchors {
     br_x509_trust_anchor *ta;
     size_t n, cap;
@@ -2268,6 +2290,8 @@ static const char *wsc__alert_name(int alert) {
     }
 }
 
+#endif /* WSCLIENT_SMALL */
+
 static const char *wsc__version_name(unsigned v) {
     switch (v) {
     case BR_SSL30: return "SSL 3.0";
@@ -2282,56 +2306,59 @@ static const char *wsc__version_name(unsigned v) {
 /* The cipher suites we offer: BearSSL's full client profile in its order of
    preference, less 3DES (64-bit blocks, Sweet32). wsc_tls_info reports the
    chosen one by its IANA name. */
-#define WSC__SUITE(s) {BR_##s, #s}
-static const struct wsc__suite { uint16_t id; const char *name; } wsc__suites[] = {
-    WSC__SUITE(TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256),
-    WSC__SUITE(TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256),
-    WSC__SUITE(TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256),
-    WSC__SUITE(TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256),
-    WSC__SUITE(TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384),
-    WSC__SUITE(TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384),
-    WSC__SUITE(TLS_ECDHE_ECDSA_WITH_AES_128_CCM),
-    WSC__SUITE(TLS_ECDHE_ECDSA_WITH_AES_256_CCM),
-    WSC__SUITE(TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8),
-    WSC__SUITE(TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8),
-    WSC__SUITE(TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256),
-    WSC__SUITE(TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256),
-    WSC__SUITE(TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384),
-    WSC__SUITE(TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384),
-    WSC__SUITE(TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA),
-    WSC__SUITE(TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA),
-    WSC__SUITE(TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA),
-    WSC__SUITE(TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA),
-    WSC__SUITE(TLS_ECDH_ECDSA_WITH_AES_128_GCM_SHA256),
-    WSC__SUITE(TLS_ECDH_RSA_WITH_AES_128_GCM_SHA256),
-    WSC__SUITE(TLS_ECDH_ECDSA_WITH_AES_256_GCM_SHA384),
-    WSC__SUITE(TLS_ECDH_RSA_WITH_AES_256_GCM_SHA384),
-    WSC__SUITE(TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA256),
-    WSC__SUITE(TLS_ECDH_RSA_WITH_AES_128_CBC_SHA256),
-    WSC__SUITE(TLS_ECDH_ECDSA_WITH_AES_256_CBC_SHA384),
-    WSC__SUITE(TLS_ECDH_RSA_WITH_AES_256_CBC_SHA384),
-    WSC__SUITE(TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA),
-    WSC__SUITE(TLS_ECDH_RSA_WITH_AES_128_CBC_SHA),
-    WSC__SUITE(TLS_ECDH_ECDSA_WITH_AES_256_CBC_SHA),
-    WSC__SUITE(TLS_ECDH_RSA_WITH_AES_256_CBC_SHA),
-    WSC__SUITE(TLS_RSA_WITH_AES_128_GCM_SHA256),
-    WSC__SUITE(TLS_RSA_WITH_AES_256_GCM_SHA384),
-    WSC__SUITE(TLS_RSA_WITH_AES_128_CCM),
-    WSC__SUITE(TLS_RSA_WITH_AES_256_CCM),
-    WSC__SUITE(TLS_RSA_WITH_AES_128_CCM_8),
-    WSC__SUITE(TLS_RSA_WITH_AES_256_CCM_8),
-    WSC__SUITE(TLS_RSA_WITH_AES_128_CBC_SHA256),
-    WSC__SUITE(TLS_RSA_WITH_AES_256_CBC_SHA256),
-    WSC__SUITE(TLS_RSA_WITH_AES_128_CBC_SHA),
-    WSC__SUITE(TLS_RSA_WITH_AES_256_CBC_SHA)
-};
-#undef WSC__SUITE
-#define WSC__NSUITES (sizeof wsc__suites / sizeof wsc__suites[0])
+#define WSC__SUITES(X) \
+    X(TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256) \
+    X(TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256) \
+    X(TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256) \
+    X(TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256) \
+    X(TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384) \
+    X(TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) \
+    X(TLS_ECDHE_ECDSA_WITH_AES_128_CCM) \
+    X(TLS_ECDHE_ECDSA_WITH_AES_256_CCM) \
+    X(TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8) \
+    X(TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8) \
+    X(TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256) \
+    X(TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256) \
+    X(TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384) \
+    X(TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384) \
+    X(TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA) \
+    X(TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA) \
+    X(TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA) \
+    X(TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA) \
+    X(TLS_ECDH_ECDSA_WITH_AES_128_GCM_SHA256) \
+    X(TLS_ECDH_RSA_WITH_AES_128_GCM_SHA256) \
+    X(TLS_ECDH_ECDSA_WITH_AES_256_GCM_SHA384) \
+    X(TLS_ECDH_RSA_WITH_AES_256_GCM_SHA384) \
+    X(TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA256) \
+    X(TLS_ECDH_RSA_WITH_AES_128_CBC_SHA256) \
+    X(TLS_ECDH_ECDSA_WITH_AES_256_CBC_SHA384) \
+    X(TLS_ECDH_RSA_WITH_AES_256_CBC_SHA384) \
+    X(TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA) \
+    X(TLS_ECDH_RSA_WITH_AES_128_CBC_SHA) \
+    X(TLS_ECDH_ECDSA_WITH_AES_256_CBC_SHA) \
+    X(TLS_ECDH_RSA_WITH_AES_256_CBC_SHA) \
+    X(TLS_RSA_WITH_AES_128_GCM_SHA256) \
+    X(TLS_RSA_WITH_AES_256_GCM_SHA384) \
+    X(TLS_RSA_WITH_AES_128_CCM) \
+    X(TLS_RSA_WITH_AES_256_CCM) \
+    X(TLS_RSA_WITH_AES_128_CCM_8) \
+    X(TLS_RSA_WITH_AES_256_CCM_8) \
+    X(TLS_RSA_WITH_AES_128_CBC_SHA256) \
+    X(TLS_RSA_WITH_AES_256_CBC_SHA256) \
+    X(TLS_RSA_WITH_AES_128_CBC_SHA) \
+    X(TLS_RSA_WITH_AES_256_CBC_SHA)
+#define WSC__SUITE_ID(s) BR_##s,
+#define WSC__SUITE_NAME(s) #s,
+static const uint16_t wsc__suite_ids[] = {WSC__SUITES(WSC__SUITE_ID)};
+static const char *const wsc__suite_names[] = {WSC__SUITES(WSC__SUITE_NAME)};
+#undef WSC__SUITE_ID
+#undef WSC__SUITE_NAME
+#define WSC__NSUITES (sizeof wsc__suite_ids / sizeof wsc__suite_ids[0])
 
 static const char *wsc__suite_name(unsigned id) {
     size_t i;
     for (i = 0; i < WSC__NSUITES; i++)
-        if (wsc__suites[i].id == id) return wsc__suites[i].name;
+        if (wsc__suite_ids[i] == id) return wsc__suite_names[i];
     return "unknown";
 }
 
@@ -2346,6 +2373,10 @@ static void wsc__wipe(void *p, size_t n) {
    name, address, port, versions, trust source and its stamp, pins), so that
    a resumed connect, which sees no certificate, is only made where a full
    one would have been trusted. Sessions of the insecure mode are never kept. */
+#ifdef WSCLIENT_SMALL /* no session cache in the smallest build */
+#undef WSCLIENT_TLS_SESSIONS
+#define WSCLIENT_TLS_SESSIONS 0
+#endif
 #ifndef WSCLIENT_TLS_SESSIONS
 #define WSCLIENT_TLS_SESSIONS 8
 #endif
@@ -2391,14 +2422,18 @@ static void wsc__session_forget(const wsc__u8 key[32]) {
 
 struct wsc__tls {
     br_ssl_client_context cc;
+#ifdef WSCLIENT_SMALL
+    br_x509_minimal_context x509;
+#else
     wsc__x509 x509;
-    const br_x509_trust_anchor *ta; /* what the chain is checked against   */
-    size_t ta_n;
     wsc__anchors own;               /* anchors this socket read itself      */
 #ifndef WSCLIENT_NO_HEAP
     wsc__ta_set *shared;            /* or anchors of the library's cache   */
 #endif
     wsc__u8 *pins;                  /* x509.npins SHA-256 digests           */
+#endif
+    const br_x509_trust_anchor *ta; /* what the chain is checked against   */
+    size_t ta_n;
     unsigned vmin, vmax;            /* versions the mask allows             */
     unsigned frag;                  /* largest record payload               */
     int half_duplex;
@@ -2412,12 +2447,14 @@ struct wsc__tls {
 
 static void wsc__tls_free(wsc__mem *mem, wsc__tls *t) {
     if (!t) return;
+#ifndef WSCLIENT_SMALL
     wsc__buf_free(&t->x509.cert);
     wsc__anchors_free(&t->own);
 #ifndef WSCLIENT_NO_HEAP
     wsc__ta_release(t->shared);
 #endif
     if (t->pins) wsc__free(mem, t->pins);
+#endif
     wsc__wipe(&t->cc, sizeof t->cc); /* keys and the master secret */
     wsc__free(mem, t);
 }
@@ -2433,18 +2470,21 @@ static void wsc__tls_failed(wsc__tls *t) {
 
 /* The handshake is done: note whether it resumed, and keep the session. */
 static void wsc__tls_established(wsc__tls *t) {
+#if WSCLIENT_TLS_SESSIONS > 0
     br_ssl_session_parameters p;
+#endif
     if (t->established) return;
     t->established = 1;
+#if WSCLIENT_TLS_SESSIONS > 0 /* else nothing was offered, nothing is kept */
     br_ssl_engine_get_session_parameters(&t->cc.eng, &p);
     t->resumed = t->offered_len > 0 && p.session_id_len == t->offered_len &&
                  memcmp(p.session_id, t->offered_id, t->offered_len) == 0;
-#if WSCLIENT_TLS_SESSIONS > 0
     if (t->resumable && p.session_id_len > 0) wsc__session_keep(t->session_key, &p);
-#endif
     wsc__wipe(&p, sizeof p);
+#endif
 }
 
+#ifndef WSCLIENT_SMALL
 static const char *wsc__br_error_text(int err) {
     switch (err) {
     case BR_ERR_X509_NOT_TRUSTED: return "certificate not trusted: unknown issuer, self-signed, or the server did not send its intermediate certificates";
@@ -2548,6 +2588,25 @@ static void wsc__tls_error_words(const wsc__socket *s, int err, wsc_result *code
         snprintf(out, cap, "TLS failed: %.190s (BearSSL error %d)", words, err);
     }
 }
+#else
+/* The words of the small build: the three failures a device meets most, and
+   for the rest BearSSL's number (its headers name each one). */
+static void wsc__tls_error_words(const wsc__socket *s, int err, wsc_result *code, char *out, size_t cap) {
+    const char *what = err >= BR_ERR_SEND_FATAL_ALERT ? "we sent alert" : "server sent alert";
+    (void)s;
+    *code = (err >= 32 && err < 64) || (err >= BR_ERR_RECV_FATAL_ALERT + 42 && err <= BR_ERR_RECV_FATAL_ALERT + 48)
+                ? WSC_ERR_CERTIFICATE : WSC_ERR_TLS;
+    if (err >= BR_ERR_RECV_FATAL_ALERT) {
+        snprintf(out, cap, "TLS failed: %s %d (BearSSL error %d)", what, err & 255, err);
+        return;
+    }
+    what = err == BR_ERR_X509_NOT_TRUSTED ? "certificate check failed: not trusted (unknown issuer, or an intermediate missing)"
+         : err == BR_ERR_X509_EXPIRED ? "certificate check failed: a certificate of the chain is expired or not yet valid"
+         : err == BR_ERR_X509_BAD_SERVER_NAME ? "certificate check failed: the certificate does not match the host name"
+         : *code == WSC_ERR_CERTIFICATE ? "certificate check failed: see bearssl_x509.h" : "failed: see bearssl_ssl.h";
+    snprintf(out, cap, "TLS %s (BearSSL error %d)", what, err);
+}
+#endif
 
 /* Maps the seed's mask to BearSSL's version range. Returns 0 with the error set. */
 static int wsc__tls_versions(unsigned mask, unsigned *vmin, unsigned *vmax) {
@@ -2569,6 +2628,7 @@ static int wsc__tls_versions(unsigned mask, unsigned *vmin, unsigned *vmax) {
     return 1;
 }
 
+#if !defined(WSCLIENT_SMALL) || !defined(WSCLIENT_NO_SOCKETS) /* for the certificate check, and for DNS */
 /* Dotted-quad IPv4 in p[0..n): four decimal parts of 0..255, no leading zeros. */
 static int wsc__parse_ipv4(const char *p, size_t n, wsc__u8 out[4]) {
     const char *end = p + n;
@@ -2639,7 +2699,9 @@ static size_t wsc__parse_ip(const char *host, wsc__u8 out[16]) {
     if (wsc__parse_ipv6(host, out)) return 16;
     return 0;
 }
+#endif
 
+#ifndef WSCLIENT_SMALL
 /* One pin: "sha256//" (optional) and the base64 of 32 bytes. */
 static int wsc__pin_decode(const char *p, size_t n, wsc__u8 out[32]) {
     uint32_t acc = 0;
@@ -2738,6 +2800,76 @@ static int wsc__tls_trust(wsc__tls *t, const wsc_config *cfg, br_sha256_context 
     return 1;
 }
 
+/* Sets up the check of the server's chain: our engine (above) over
+   BearSSL's minimal one. Starts id, the session key, with the trust source.
+   Returns 0 with the error set. */
+static int wsc__tls_chain(wsc__socket *s, wsc__tls *t, const wsc_config *cfg, const char *name, br_sha256_context *id) {
+    wsc__x509 *x = &t->x509;
+    br_sha256_init(id);
+    if (cfg->pin_only && !cfg->pinned_keys && !(cfg->pinned_keys_raw && cfg->pinned_keys_raw_count))
+        return wsc__set_error(WSC_ERR_ARGUMENT, "pin_only needs pinned_keys or pinned_keys_raw");
+    wsc__anchors_init(&t->own, s->mem);
+    wsc__buf_init(&x->cert, s->mem);
+    x->mode = cfg->dangerous_no_certificate_check ? WSC__X509_INSECURE : cfg->pin_only ? WSC__X509_PIN_ONLY : WSC__X509_VERIFY;
+    x->unix_time = cfg->unix_time;
+    x->user = cfg->user;
+    x->ip_len = wsc__parse_ip(name, x->ip);
+    if (x->mode != WSC__X509_INSECURE && !wsc__tls_pins(s->mem, t, cfg)) return 0;
+    if (!wsc__tls_trust(t, cfg, id)) return 0;
+    br_ssl_client_init_full(&t->cc, &x->u.minimal, t->ta, t->ta_n);
+    x->ta = t->ta;
+    x->ta_n = t->ta_n;
+    x->vtable = &wsc__x509_vtable;
+    br_ssl_engine_set_x509(&t->cc.eng, &x->vtable);
+    return 1;
+}
+
+/* An IP address is neither sent as SNI (RFC 6066 §3) nor matched as a DNS name. */
+static const char *wsc__tls_sni(const wsc__tls *t, const char *name) {
+    return t->x509.ip_len ? NULL : name;
+}
+#else
+/* The options the small build cannot honour, refused by name. */
+static const char *wsc__small_refused(const wsc_config *cfg) {
+    if (cfg->ca_file) return "ca_file";
+    if (cfg->ca_pem) return "ca_pem";
+    if (cfg->pinned_keys) return "pinned_keys";
+    if (cfg->pinned_keys_raw) return "pinned_keys_raw";
+    if (cfg->pin_only) return "pin_only";
+    if (cfg->dangerous_no_certificate_check) return "dangerous_no_certificate_check";
+    return NULL;
+}
+
+/* The small build's check: BearSSL's minimal engine against compiled-in
+   anchors, with the time of the clock hook taken once, at the connect. */
+static int wsc__tls_chain(wsc__socket *s, wsc__tls *t, const wsc_config *cfg, const char *name, br_sha256_context *id) {
+    const char *no = wsc__small_refused(cfg);
+    long long now;
+    (void)s; (void)id;
+    if (no) return wsc__set_error(WSC_ERR_ARGUMENT, "%s is not in this build (WSCLIENT_SMALL trusts trust_anchors only)", no);
+    if (!cfg->trust_anchors || !cfg->trust_anchor_count)
+        return wsc__set_error(WSC_ERR_ARGUMENT, "TLS needs trust_anchors and trust_anchor_count (WSCLIENT_SMALL reads no CA files)");
+    /* Only DNS names are checked: the minimal engine would match an IP as one. */
+    if (strchr(name, ':') || name[strspn(name, "0123456789.")] == 0)
+        return wsc__set_error(WSC_ERR_ARGUMENT, "'%.64s' is an IP address: give server_name, a DNS name of its certificate "
+                              "(WSCLIENT_SMALL has no IP address check)", name);
+    t->ta = (const br_x509_trust_anchor *)cfg->trust_anchors;
+    t->ta_n = cfg->trust_anchor_count;
+    br_ssl_client_init_full(&t->cc, &t->x509, t->ta, t->ta_n);
+    if (cfg->unix_time) {
+        if ((now = cfg->unix_time(cfg->user)) < 0)
+            return wsc__set_error(WSC_ERR_CERTIFICATE, "the unix_time hook knows no time, so the certificate dates cannot be checked");
+        br_x509_minimal_set_time(&t->x509, (uint32_t)(now / 86400 + 719528), (uint32_t)(now % 86400));
+    }
+    return 1;
+}
+
+static const char *wsc__tls_sni(const wsc__tls *t, const char *name) {
+    (void)t;
+    return name;
+}
+#endif
+
 /* Finds the session to resume; returns 1 if one was set in the engine. */
 static int wsc__tls_session(const wsc__socket *s, wsc__tls *t, const wsc_config *cfg, const char *name, br_sha256_context *id) {
 #if WSCLIENT_TLS_SESSIONS > 0
@@ -2777,15 +2909,12 @@ static int wsc__tls_setup(wsc__socket *s, const wsc_config *cfg) {
     unsigned vmin = 0, vmax = 0, frag = cfg->tls_max_fragment ? cfg->tls_max_fragment : 16384; /* gcc -O1 cannot see them set */
     int half = cfg->tls_half_duplex != 0, resume;
     const char *name = cfg->server_name && cfg->server_name[0] ? cfg->server_name : s->host;
-    size_t head = (sizeof *t + 15) & ~(size_t)15, buf_len, i;
-    uint16_t suites[WSC__NSUITES];
+    size_t head = (sizeof *t + 15) & ~(size_t)15, buf_len;
     br_sha256_context id;
     wsc__u8 seed[32];
     if (!wsc__tls_versions(cfg->ssl_options, &vmin, &vmax)) return 0;
-    if (frag != 512 && frag != 1024 && frag != 2048 && frag != 4096 && frag != 16384)
+    if ((frag & (frag - 1)) || frag < 512 || frag > 16384 || frag == 8192) /* the lengths of RFC 6066 §4 */
         return wsc__set_error(WSC_ERR_ARGUMENT, "tls_max_fragment %u is not 0, 512, 1024, 2048, 4096 or 16384 (RFC 6066 §4)", frag);
-    if (cfg->pin_only && !cfg->pinned_keys && !(cfg->pinned_keys_raw && cfg->pinned_keys_raw_count))
-        return wsc__set_error(WSC_ERR_ARGUMENT, "pin_only needs pinned_keys or pinned_keys_raw");
     /* Full duplex: an input and an output buffer; half duplex: one for both. */
     buf_len = half ? frag + WSC__TLS_IN_EXTRA : 2 * frag + WSC__TLS_IN_EXTRA + WSC__TLS_OUT_EXTRA;
     t = (wsc__tls *)wsc__alloc(s->mem, head + buf_len);
@@ -2797,25 +2926,11 @@ static int wsc__tls_setup(wsc__socket *s, const wsc_config *cfg) {
     t->half_duplex = half;
     t->vmin = vmin;
     t->vmax = vmax;
-    wsc__anchors_init(&t->own, s->mem);
-    wsc__buf_init(&t->x509.cert, s->mem);
     s->tls = t;
-    t->x509.mode = cfg->dangerous_no_certificate_check ? WSC__X509_INSECURE : cfg->pin_only ? WSC__X509_PIN_ONLY : WSC__X509_VERIFY;
-    t->x509.unix_time = cfg->unix_time;
-    t->x509.user = cfg->user;
-    t->x509.ip_len = wsc__parse_ip(name, t->x509.ip);
-    if (t->x509.mode != WSC__X509_INSECURE && !wsc__tls_pins(s->mem, t, cfg)) return 0;
-    br_sha256_init(&id);
-    if (!wsc__tls_trust(t, cfg, &id)) return 0;
-    br_ssl_client_init_full(&t->cc, &t->x509.u.minimal, t->ta, t->ta_n);
-    t->x509.ta = t->ta;
-    t->x509.ta_n = t->ta_n;
-    for (i = 0; i < WSC__NSUITES; i++) suites[i] = wsc__suites[i].id;
-    br_ssl_engine_set_suites(&t->cc.eng, suites, WSC__NSUITES);
+    if (!wsc__tls_chain(s, t, cfg, name, &id)) return 0; /* starts id; runs br_ssl_client_init_full */
+    br_ssl_engine_set_suites(&t->cc.eng, wsc__suite_ids, WSC__NSUITES);
     br_ssl_engine_set_default_aes_ccm(&t->cc.eng);
     br_ssl_engine_add_flags(&t->cc.eng, BR_OPT_NO_RENEGOTIATION); /* a WebSocket never needs it */
-    t->x509.vtable = &wsc__x509_vtable;
-    br_ssl_engine_set_x509(&t->cc.eng, &t->x509.vtable);
     br_ssl_engine_set_versions(&t->cc.eng, vmin, vmax);
     /* A buffer under 16 KiB of payload makes BearSSL ask for max_fragment_length. */
     if (half) br_ssl_engine_set_buffer(&t->cc.eng, t->iobuf, buf_len, 0);
@@ -2825,8 +2940,7 @@ static int wsc__tls_setup(wsc__socket *s, const wsc_config *cfg) {
     if (!wsc__random(seed, sizeof seed)) return 0;
     br_ssl_engine_inject_entropy(&t->cc.eng, seed, sizeof seed);
     wsc__wipe(seed, sizeof seed);
-    /* An IP address is neither sent as SNI (RFC 6066 §3) nor matched as a DNS name. */
-    if (!br_ssl_client_reset(&t->cc, t->x509.ip_len ? NULL : name, resume))
+    if (!br_ssl_client_reset(&t->cc, wsc__tls_sni(t, name), resume))
         return wsc__set_error(WSC_ERR_TLS, "cannot start TLS (BearSSL error %d)", br_ssl_engine_last_error(&t->cc.eng));
     return 1;
 }
@@ -2850,7 +2964,7 @@ static const char *wsc__tp_error(const wsc_transport *tp, void *conn) {
 
 /* Where in its life a connection failed, for the error words. */
 static const char *wsc__stage(const wsc__socket *s) {
-    switch (s->state) {
+    switch (WSC__WORDS ? s->state : WSC__FAILED) {
     case WSC__CONNECTING: return " while connecting";
     case WSC__TLS_HANDSHAKE: return " in the TLS handshake";
     case WSC__UPGRADING: return " in the upgrade (HTTP request and 101 answer)";
@@ -3007,48 +3121,47 @@ static void wsc__tp_failed(wsc__socket *s, const char *op) {
         wsc__fail(s, WSC_ERR_IO, 0, "%s %s failed%s: %s", op, s->host, wsc__stage(s), words);
 }
 
-/* Hands bytes to the connection: how many it took (0: none now), -1: failed. */
-static long wsc__io_send(wsc__socket *s, const wsc__u8 *p, size_t n) {
-    long k;
-    if (s->dry & WSC_IO_WRITE) return 0; /* it said "full" in this advance already */
-#ifndef WSCLIENT_NO_SOCKETS
-    if (!s->tp) {
-        if ((k = wsc__tcp_send(s, p, n)) == 0) s->dry |= WSC_IO_WRITE;
-        return k;
-    }
-#endif
-    k = s->tp->send(s->tp->user, s->conn, p, n);
-    if (k == 0) s->dry |= WSC_IO_WRITE;
+/* What a user transport's send (dir WSC_IO_WRITE) or recv returned, checked:
+   the bytes moved, 0, or -1 with the socket failed. */
+static long wsc__tp_result(wsc__socket *s, long k, size_t n, int dir) {
+    if (k == 0) s->dry |= dir;
     if (k >= 0 && (size_t)k <= n) {
         s->moved |= k > 0;
         return k;
     }
-    if (k > 0) wsc__fail(s, WSC_ERR_IO, 0, "transport send claimed %ld bytes of %lu", k, (unsigned long)n);
-    else wsc__tp_failed(s, "send to");
+    if (k == WSC_IO_EOF && dir == WSC_IO_READ) { s->eof = 1; return 0; }
+    if (k > 0)
+        wsc__fail(s, WSC_ERR_IO, 0, "transport %s claimed %ld bytes of %lu", dir == WSC_IO_READ ? "recv" : "send", k, (unsigned long)n);
+    else
+        wsc__tp_failed(s, dir == WSC_IO_READ ? "receive from" : "send to");
     return -1;
+}
+
+/* Hands bytes to the connection: how many it took (0: none now), -1: failed. */
+static long wsc__io_send(wsc__socket *s, const wsc__u8 *p, size_t n) {
+    if (WSC__FAST && (s->dry & WSC_IO_WRITE)) return 0; /* it said "full" in this advance already */
+#ifndef WSCLIENT_NO_SOCKETS
+    if (!s->tp) {
+        long k = wsc__tcp_send(s, p, n);
+        if (k == 0) s->dry |= WSC_IO_WRITE;
+        return k;
+    }
+#endif
+    return wsc__tp_result(s, s->tp->send(s->tp->user, s->conn, p, n), n, WSC_IO_WRITE);
 }
 
 /* Takes bytes from the connection: how many (0: none now, or end of stream
    with s->eof set), -1: failed. */
 static long wsc__io_recv(wsc__socket *s, wsc__u8 *p, size_t n) {
-    long k;
-    if (s->dry & WSC_IO_READ) return 0; /* it said "nothing" in this advance already */
+    if (WSC__FAST && (s->dry & WSC_IO_READ)) return 0; /* it said "nothing" in this advance already */
 #ifndef WSCLIENT_NO_SOCKETS
     if (!s->tp) {
-        if ((k = wsc__tcp_recv(s, p, n)) == 0 && !s->eof) s->dry |= WSC_IO_READ;
+        long k = wsc__tcp_recv(s, p, n);
+        if (k == 0 && !s->eof) s->dry |= WSC_IO_READ;
         return k;
     }
 #endif
-    k = s->tp->recv(s->tp->user, s->conn, p, n);
-    if (k == 0) s->dry |= WSC_IO_READ;
-    if (k >= 0 && (size_t)k <= n) {
-        s->moved |= k > 0;
-        return k;
-    }
-    if (k == WSC_IO_EOF) { s->eof = 1; return 0; }
-    if (k > 0) wsc__fail(s, WSC_ERR_IO, 0, "transport recv claimed %ld bytes of %lu", k, (unsigned long)n);
-    else wsc__tp_failed(s, "receive from");
-    return -1;
+    return wsc__tp_result(s, s->tp->recv(s->tp->user, s->conn, p, n), n, WSC_IO_READ);
 }
 
 /* Moves TLS records between the engine and the socket until neither side
@@ -3068,10 +3181,12 @@ static int wsc__tls_io(wsc__socket *s) {
                 char words[WSC__ERRLEN];
                 wsc__tls_error_words(s, err, &code, words, sizeof words);
                 wsc__tls_failed(s->tls);
-                if (s->first_len == 5 && memcmp(s->first, "HTTP/", 5) == 0) /* wss:// to a ws:// server */
+                if (WSC__WORDS && s->first_len == 5 && memcmp(s->first, "HTTP/", 5) == 0) /* wss:// to a ws:// server */
                     wsc__fail(s, WSC_ERR_TLS, 0, "TLS failed: the server answered in plain HTTP, not TLS (a ws:// server? BearSSL error %d)", err);
+#ifndef WSCLIENT_SMALL
                 else if (s->tls->x509.oom) /* not the certificate's fault */
                     wsc__fail(s, WSC_ERR_NO_MEMORY, 0, "out of memory checking the server certificate (BearSSL error %d)", err);
+#endif
                 else
                     wsc__fail(s, code, 0, "%s", words);
                 return -1;
@@ -3086,11 +3201,17 @@ static int wsc__tls_io(wsc__socket *s) {
         if ((st & BR_SSL_RECVREC) && !s->eof) {
             buf = br_ssl_engine_recvrec_buf(eng, &len);
             if ((k = wsc__io_recv(s, buf, len)) < 0) return -1;
-            for (i = 0; i < k && s->first_len < 5; i++) s->first[s->first_len++] = buf[i];
+            for (i = 0; WSC__WORDS && i < k && s->first_len < 5; i++) s->first[s->first_len++] = buf[i];
             if (k > 0) { br_ssl_engine_recvrec_ack(eng, (size_t)k); moved = 1; }
         }
         if (!moved) return 0;
     }
+}
+
+/* Bytes of a sync write's payload still in the caller's memory (never any
+   in the small build, which copies every frame into out). */
+static size_t wsc__tx_pending(const wsc__socket *s) {
+    return WSC__FAST ? s->tx_left : 0;
 }
 
 /* The seam between framing and the wire: framing sees only these three. */
@@ -3107,7 +3228,7 @@ static long wsc__stream_write(wsc__socket *s, const wsc__u8 *p, size_t n) {
         k = n < avail ? n : avail;
         memcpy(buf, p, k);
         br_ssl_engine_sendapp_ack(eng, k);
-        if (k == n && !s->tx_left) br_ssl_engine_flush(eng, 0); /* all we have: seal the record now */
+        if (k == n && !wsc__tx_pending(s)) br_ssl_engine_flush(eng, 0); /* all we have: seal the record now */
     }
     if (wsc__tls_io(s) < 0) return -1;
     return (long)k;
@@ -3158,7 +3279,7 @@ static int wsc__interest(const wsc__socket *s) {
         if ((st & BR_SSL_RECVREC) && !s->eof) ev |= WSC_IO_READ;
         return ev;
     }
-    if (wsc__buf_pending(&s->out) || s->tx_left) ev |= WSC_IO_WRITE;
+    if (wsc__buf_pending(&s->out) || wsc__tx_pending(s)) ev |= WSC_IO_WRITE;
     if (!s->eof && !(s->state == WSC__OPEN && s->queued_bytes >= WSCLIENT_MAX_MESSAGE)) ev |= WSC_IO_READ;
     return ev;
 }
@@ -3179,7 +3300,7 @@ static void wsc__key_turn(wsc__u8 key[4], size_t n) {
    no longer needs the caller's memory (the write returns, or another frame
    must follow it). Returns 0 when memory ran out. */
 static int wsc__tx_spill(wsc__socket *s) {
-    if (!s->tx_left) return 1;
+    if (!wsc__tx_pending(s)) return 1;
     if (!wsc__buf_reserve(&s->out, s->tx_left)) return 0;
     wsc__mask_copy(s->out.data + s->out.len, s->tx_src, s->tx_left, s->tx_key);
     s->out.len += s->tx_left;
@@ -3200,17 +3321,12 @@ static int wsc__queue_frame(wsc__socket *s, unsigned opcode, int fin, const void
     return 1;
 }
 
-static int wsc__queue_close(wsc__socket *s, int code, const char *reason) {
-    wsc__u8 p[125];
-    size_t n = 0, rl = reason ? strlen(reason) : 0;
-    if (code && code != 1005) {
-        if (rl > 123) rl = 123;
-        p[0] = (wsc__u8)(code >> 8);
-        p[1] = (wsc__u8)code;
-        if (rl) memcpy(p + 2, reason, rl);
-        n = 2 + rl;
-    }
-    return wsc__queue_frame(s, WSC__OP_CLOSE, 1, p, n);
+/* Queues a close frame with its code and no reason (1005: no code at all). */
+static int wsc__queue_close(wsc__socket *s, int code) {
+    wsc__u8 p[2];
+    p[0] = (wsc__u8)(code >> 8);
+    p[1] = (wsc__u8)code;
+    return wsc__queue_frame(s, WSC__OP_CLOSE, 1, p, code && code != 1005 ? 2 : 0);
 }
 
 /* Queues a frame whose payload stays in the caller's memory until the
@@ -3219,7 +3335,7 @@ static int wsc__queue_close(wsc__socket *s, int code, const char *reason) {
    TCP), instead of first into out. Small payloads are simply copied. */
 static int wsc__queue_frame_direct(wsc__socket *s, unsigned opcode, int fin, const void *payload, size_t len) {
     wsc__u8 key[4];
-    if (len < 4096) return wsc__queue_frame(s, opcode, fin, payload, len);
+    if (!WSC__FAST || len < 4096) return wsc__queue_frame(s, opcode, fin, payload, len);
     if (!wsc__tx_spill(s) || !wsc__mask_key(key) || !wsc__buf_reserve(&s->out, 14)) return 0;
     s->out.len += wsc__frame_header(s->out.data + s->out.len, opcode, fin, len, key);
     s->tx_src = (const wsc__u8 *)payload;
@@ -3274,7 +3390,7 @@ static int wsc__flush(wsc__socket *s) {
             moved = 1;
         }
         s->out.off = s->out.len = 0;
-        if (!s->tx_left) return moved;
+        if (!wsc__tx_pending(s)) return moved;
         if ((r = wsc__tx_next(s)) <= 0) return r < 0 ? -1 : moved;
         moved = 1;
     }
@@ -3288,7 +3404,7 @@ static void wsc__free_queue(wsc__socket *s) {
     while (s->queue) {
         wsc__msg *m = s->queue;
         s->queue = m->next;
-        if (!m->direct) wsc__free(s->mem, m->data);
+        if (!(WSC__FAST && m->direct)) wsc__free(s->mem, m->data);
         wsc__free(s->mem, m);
     }
     s->queue_tail = NULL;
@@ -3341,11 +3457,11 @@ static void wsc__fail(wsc__socket *s, wsc_result code, int close_code, const cha
     va_end(ap);
     /* The close frame goes out alone, unless a frame is half on the wire:
        then the TCP close alone says it. */
-    in_flight = s->out.off > 0 || (s->tx_left && !wsc__buf_pending(&s->out));
+    in_flight = s->out.off > 0 || (wsc__tx_pending(s) && !wsc__buf_pending(&s->out));
     s->out.len = s->out.off = 0;
     s->tx_src = NULL;
     s->tx_left = 0;
-    if (was_open && close_code && !in_flight && wsc__io_live(s) && wsc__queue_close(s, close_code, NULL)) wsc__flush(s);
+    if (was_open && close_code && !in_flight && wsc__io_live(s) && wsc__queue_close(s, close_code)) wsc__flush(s);
     wsc__io_close(s);
 }
 
@@ -3744,7 +3860,7 @@ static int wsc__on_frame(wsc__socket *s, int ev) {
     switch (ev) {
     case WSC__RX_MESSAGE:
         if (s->state != WSC__OPEN) { /* after our close: dropped (RFC 6455 §5.5.1) */
-            int direct = s->rx.msg_direct;
+            int direct = WSC__FAST && s->rx.msg_direct;
             size_t n;
             wsc__u8 *dropped = wsc__rx_take_message(&s->rx, &n);
             if (!direct) wsc__free(s->mem, dropped);
@@ -3766,7 +3882,7 @@ static int wsc__on_frame(wsc__socket *s, int ev) {
         s->close_code = s->rx.close_code;
         memcpy(s->close_reason, s->rx.ctrl + 2, rl);
         s->close_reason[rl] = 0;
-        if (s->state == WSC__OPEN && !wsc__queue_close(s, s->close_code, NULL)) { /* §5.5.1: echo the code */
+        if (s->state == WSC__OPEN && !wsc__queue_close(s, s->close_code)) { /* §5.5.1: echo the code */
             wsc__fail(s, WSC_ERR_NO_MEMORY, 0, "out of memory for the close frame");
             return 0;
         }
@@ -3803,7 +3919,7 @@ static int wsc__receive(wsc__socket *s) {
     if (wsc__stream_ended(s)) {
         if (s->state == WSC__SHUTDOWN) { wsc__finish(s); return 1; }
         wsc__fail(s, WSC_ERR_CLOSED, 0, "server closed the connection without a close frame (1006)%s",
-                  s->tls && !(br_ssl_engine_current_state(&s->tls->cc.eng) & BR_SSL_CLOSED) ? " and without TLS close_notify" : "");
+                  WSC__WORDS && s->tls && !(br_ssl_engine_current_state(&s->tls->cc.eng) & BR_SSL_CLOSED) ? " and without TLS close_notify" : "");
         return -1;
     }
     return moved;
@@ -3964,6 +4080,7 @@ static wsc__socket *wsc__lookup(const char *name) {
     return wsc__g.slots[i];
 }
 
+#ifndef WSCLIENT_SMALL
 /* Splits "ws[s]://host[:port][/path]" into cfg fields; host and path point into store. */
 static int wsc__parse_url(const char *url, wsc_config *cfg, char *store, size_t cap) {
     const char *p = url, *h, *he;
@@ -4009,6 +4126,7 @@ static int wsc__parse_url(const char *url, wsc_config *cfg, char *store, size_t 
     cfg->port = (int)port;
     return 1;
 }
+#endif
 
 static int wsc__check_text(const char *what, const char *v, int allow_space) {
     for (; *v; v++)
@@ -4017,36 +4135,23 @@ static int wsc__check_text(const char *what, const char *v, int allow_space) {
     return 1;
 }
 
-/* Validates the comma list and stores it as "a, b". Returns 0 with the error set. */
+/* Validates the comma list (tokens, each once: RFC 6455 §4.1) and keeps it
+   as given. Returns 0 with the error set. */
 static int wsc__set_protocols(wsc__socket *s, const char *list) {
-    size_t i = 0, n = strlen(list), outn = 0;
-    char *out = (char *)wsc__alloc(s->mem, 2 * n + 1);
-    if (!out) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory");
-    out[0] = 0;
-    while (i < n) {
-        size_t st, e, k;
+    size_t i = 0, n = strlen(list), st, e, k;
+    if (n == 0) return 1;
+    for (;;) {
         while (i < n && (list[i] == ' ' || list[i] == '\t')) i++;
-        st = i;
-        while (i < n && list[i] != ',') i++;
-        e = i;
-        while (e > st && (list[e - 1] == ' ' || list[e - 1] == '\t')) e--;
-        if (i < n) i++; /* the comma */
-        for (k = st; k < e; k++) if (!wsc__is_tchar((wsc__u8)list[k])) break;
-        if (e == st || k < e) {
-            wsc__free(s->mem, out);
+        for (st = i; i < n && list[i] != ','; i++) {}
+        for (e = i; e > st && (list[e - 1] == ' ' || list[e - 1] == '\t'); e--) {}
+        for (k = st; k < e && wsc__is_tchar((wsc__u8)list[k]); k++) {}
+        if (e == st || k < e)
             return wsc__set_error(WSC_ERR_ARGUMENT, "protocol list '%s' has an empty name or a character not allowed in a token (RFC 6455 §4.1)", list);
-        }
-        out[outn + (outn ? 2 : 0) + (e - st)] = 0;
-        memcpy(out + outn + (outn ? 2 : 0), list + st, e - st);
-        if (wsc__has_token(out, outn, out + outn + (outn ? 2 : 0), 0)) {
-            wsc__free(s->mem, out);
+        if (wsc__has_token(list, st, list + st, e - st, 0))
             return wsc__set_error(WSC_ERR_ARGUMENT, "protocol list '%s' names a protocol twice", list);
-        }
-        if (outn) { memcpy(out + outn, ", ", 2); outn += 2; }
-        outn += e - st;
+        if (i++ == n) break; /* else past the comma */
     }
-    if (outn == 0) { wsc__free(s->mem, out); return 1; }
-    s->offered = out;
+    if (!(s->offered = wsc__strdup(s->mem, list, n))) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory");
     return 1;
 }
 
@@ -4096,11 +4201,15 @@ static int wsc__transport_ok(const wsc_transport *tp) {
 /* Builds a socket from the configuration: every check that can fail at once does. */
 static wsc__socket *wsc__socket_new(const char *name, const wsc_config *in, wsc__mem *mem) {
     wsc_config cfg = *in;
-    char store[2048];
     wsc__socket *s;
     const char *addr, *path;
     size_t alen;
+#ifndef WSCLIENT_SMALL
+    char store[2048];
     if (cfg.url && !wsc__parse_url(cfg.url, &cfg, store, sizeof store)) return NULL;
+#else
+    if (cfg.url) { wsc__set_error(WSC_ERR_ARGUMENT, "url is not in this build (WSCLIENT_SMALL): set address, port, path and tls"); return NULL; }
+#endif
     if (!cfg.address || !cfg.address[0]) { wsc__set_error(WSC_ERR_ARGUMENT, "server address is empty"); return NULL; }
     if (cfg.port < 0 || cfg.port > 65535) { wsc__set_error(WSC_ERR_ARGUMENT, "port %d is out of range", cfg.port); return NULL; }
     addr = cfg.address;
@@ -4137,10 +4246,8 @@ static wsc__socket *wsc__socket_new(const char *name, const wsc_config *in, wsc_
     if (!s->is_tls) {
         s->plain_rx = (wsc__u8 *)wsc__alloc(mem, WSC__PLAIN_RX);
         if (!s->plain_rx) { wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory"); goto fail; }
-    } else {
-        wsc_config tcfg = cfg;
-        tcfg.address = s->host;
-        if (!wsc__tls_setup(s, &tcfg)) goto fail;
+    } else if (!wsc__tls_setup(s, &cfg)) {
+        goto fail;
     }
     if (!wsc__queue_request(s, path)) goto fail;
     s->state = WSC__RESOLVING;
@@ -4274,7 +4381,7 @@ static int wsc__send_frame(wsc__socket *s, unsigned opcode, int fin, const void 
         int done, late;
         wsc__advance(s);
         if (s->state == WSC__FAILED) return wsc__report(s);
-        done = (wsc__buf_pending(&s->out) <= allowed && !s->tx_left) || s->state != WSC__OPEN;
+        done = (wsc__buf_pending(&s->out) <= allowed && !wsc__tx_pending(s)) || s->state != WSC__OPEN;
         late = !done && wsc__now_ms() >= deadline;
         if ((done || late) && !wsc__tx_spill(s)) { /* the caller's memory is theirs again */
             wsc__fail(s, WSC_ERR_NO_MEMORY, 0, "out of memory keeping the rest of a message");
@@ -4343,11 +4450,10 @@ WSCLIENT_API int wsc_write_binary(const char *name, const void *data, size_t len
     return wsc__send(name, WSC__OP_BINARY, data, length);
 }
 
-/* Waits for the next message of a synchronous socket; NULL with the error set. */
 /* The reader leaves: its buffer is no longer the library's to fill. */
 static void wsc__reader_leaves(wsc__socket *s) {
     s->rx.direct = NULL;
-    if (s->rx.msg_direct && !wsc__rx_undirect(&s->rx, s->rx.msg_len + 1))
+    if (WSC__FAST && s->rx.msg_direct && !wsc__rx_undirect(&s->rx, s->rx.msg_len + 1))
         wsc__fail(s, WSC_ERR_NO_MEMORY, 1011, "out of memory keeping a message being received");
 }
 
@@ -4356,7 +4462,7 @@ static wsc__msg *wsc__wait_message(wsc__socket *s, int timeout_ms, void *buf, si
     for (;;) {
         if (s->queue) return s->queue;
         if (s->state != WSC__OPEN) { wsc__not_open(s); return NULL; }
-        if (buf && !s->rx.msg && !s->rx.msg_active) { /* the next message to start is the one this reader gets */
+        if (WSC__FAST && buf && !s->rx.msg && !s->rx.msg_active) { /* the next message to start is the one this reader gets */
             s->rx.direct = (wsc__u8 *)buf;
             s->rx.direct_cap = capacity;
         }
@@ -4407,11 +4513,11 @@ WSCLIENT_API long wsc_read(const char *name, void *buf, size_t capacity, int tim
                        (unsigned long)m->len, (unsigned long)capacity);
         return -1;
     }
-    if (!m->direct && m->len) memcpy(buf, m->data, m->len);
+    if (!(WSC__FAST && m->direct) && m->len) memcpy(buf, m->data, m->len);
     if (m->len < capacity) ((char *)buf)[m->len] = 0;
     if (binary) *binary = m->binary;
     n = (long)m->len;
-    if (!m->direct) wsc__rx_recycle(&s->rx, m->data, m->cap);
+    if (!(WSC__FAST && m->direct)) wsc__rx_recycle(&s->rx, m->data, m->cap);
     wsc__free(s->mem, wsc__dequeue(s));
     return n;
 }
@@ -4451,7 +4557,7 @@ static int wsc__close_slot(int i) {
     wsc__socket *s = wsc__g.slots[i];
     int ok;
     if (s->state == WSC__OPEN) {
-        if (!wsc__queue_close(s, 1000, NULL)) {
+        if (!wsc__queue_close(s, 1000)) {
             wsc__fail(s, WSC_ERR_NO_MEMORY, 0, "out of memory for the close frame");
         } else {
             s->state = WSC__CLOSING;
@@ -4531,7 +4637,7 @@ WSCLIENT_API void wsc_tls_clear_cache(void) {
 #if WSCLIENT_TLS_SESSIONS > 0
     wsc__wipe(wsc__sessions, sizeof wsc__sessions);
 #endif
-#ifndef WSCLIENT_NO_HEAP
+#if !defined(WSCLIENT_NO_HEAP) && !defined(WSCLIENT_SMALL)
     while (wsc__ta_sets) wsc__ta_uncache(&wsc__ta_sets);
 #endif
 }

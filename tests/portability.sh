@@ -53,7 +53,7 @@ counted() {
 }
 
 configs=("" "-DWSCLIENT_NO_HEAP" "-DWSCLIENT_NO_SOCKETS" "-DWSCLIENT_NO_HEAP -DWSCLIENT_NO_SOCKETS"
-         "-DWSCLIENT_NO_THREADS" "-DWSCLIENT_STATIC")
+         "-DWSCLIENT_NO_THREADS" "-DWSCLIENT_STATIC" "-DWSCLIENT_SMALL" "-DWSCLIENT_SMALL -DWSCLIENT_NO_HEAP -DWSCLIENT_NO_SOCKETS")
 cfgname() { [ -n "$1" ] && echo "${1//-DWSCLIENT_/}" | tr ' ' '+' || echo default; }
 
 # BearSSL's headers alone, for cross compilers that must not see /usr/include.
@@ -82,7 +82,7 @@ compile_cxx() { # compile_cxx CXX CFG
     $1 -x c++ -std=c++11 $strict $2 -I. tests/port/compile.c -o "$B/compile-cxx" -lbearssl && "$B/compile-cxx"
 }
 for cxx in g++ clang++; do
-    for cfg in "" "-DWSCLIENT_NO_HEAP -DWSCLIENT_NO_SOCKETS" "-DWSCLIENT_STATIC"; do
+    for cfg in "" "-DWSCLIENT_NO_HEAP -DWSCLIENT_NO_SOCKETS" "-DWSCLIENT_STATIC" "-DWSCLIENT_SMALL -DWSCLIENT_NO_SOCKETS"; do
         name="$cxx -std=c++11 $(cfgname "$cfg")"
         if have "$cxx"; then step "$name" compile_cxx "$cxx" "$cfg"; else skip "$name" "no $cxx"; fi
     done

@@ -87,7 +87,7 @@ for prog in "$build"/test_*; do
     passed=$((passed + p)); failed=$((failed + f))
 done
 # Examples that check themselves (exit 0 when all went well).
-for prog in "$build"/memory_transport "$build"/memory_transport_noheap; do
+for prog in "$build"/memory_transport "$build"/memory_transport_noheap "$build"/memory_transport_small; do
     echo "== $(basename "$prog")"
     if ${WSC_TEST_WRAPPER:-} "$prog" > "$build/$(basename "$prog").log" 2>&1; then
         tail -n1 "$build/$(basename "$prog").log"; passed=$((passed + 1))

@@ -12,7 +12,13 @@ int main(void) {
     wsc_config c = {0};
     char buf[128];
     wsc_set_transport(&transport);
+#ifdef WSCLIENT_SMALL /* it parses no URLs: the seed's address, port and path */
+    c.address = "example.org";
+    c.path = "/chat";
+    c.tls = 1;
+#else
     c.url = "wss://example.org/chat";
+#endif
     if (!wsc_open("s", &c)) return wsc_error_info()[0];
     wsc_write("s", "hello");
     wsc_write_binary("s", buf, 4);
