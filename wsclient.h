@@ -1128,17 +1128,26 @@ static int wsc__ieq(const char *a, size_t alen, const char *b) {
     return 1;
 }
 
+/* The element of the comma-separated list v[0..n) that starts at *i, less
+   the blanks around it: [*s, *e). *i goes past its comma; returns 0 when
+   none follows (it was the last). */
+static int wsc__list_item(const char *v, size_t n, size_t *i, size_t *s, size_t *e) {
+    size_t k = *i;
+    while (k < n && (v[k] == ' ' || v[k] == '\t')) k++;
+    *s = k;
+    while (k < n && v[k] != ',') k++;
+    *e = k;
+    while (*e > *s && (v[*e - 1] == ' ' || v[*e - 1] == '\t')) (*e)--;
+    *i = k + (k < n);
+    return k < n;
+}
+
 /* Is token[0..tlen) in the comma-separated list v[0..n)? With nocase the
    comparison ignores ASCII case and token must be NUL-terminated. */
 static int wsc__has_token(const char *v, size_t n, const char *token, size_t tlen, int nocase) {
-    size_t i = 0;
+    size_t i = 0, s, e;
     while (i < n) {
-        size_t s, e;
-        while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ',')) i++;
-        s = i;
-        while (i < n && v[i] != ',') i++;
-        e = i;
-        while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t')) e--;
+        wsc__list_item(v, n, &i, &s, &e);
         if (e - s == tlen && (nocase ? wsc__ieq(v + s, tlen, token) : memcmp(v + s, token, tlen) == 0)) return 1;
     }
     return 0;
@@ -2484,6 +2493,13 @@ static void wsc__tls_established(wsc__tls *t) {
 #endif
 }
 
+/* The result code of a BearSSL error: the certificate's fault (a failed
+   check, or the server's alert about ours: 42 to 48), else TLS's. */
+static wsc_result wsc__tls_error_code(int err) {
+    int received = err - BR_ERR_RECV_FATAL_ALERT; /* the alert, when in [0, 256) */
+    return (err >= 32 && err < 64) || (received >= 42 && received <= 48) ? WSC_ERR_CERTIFICATE : WSC_ERR_TLS;
+}
+
 #ifndef WSCLIENT_SMALL
 static const char *wsc__br_error_text(int err) {
     switch (err) {
@@ -2560,25 +2576,22 @@ static void wsc__x509_words(const wsc__socket *s, int err, char *out, size_t cap
 static void wsc__tls_error_words(const wsc__socket *s, int err, wsc_result *code, char *out, size_t cap) {
     const wsc__tls *t = s->tls;
     char range[48], words[224];
+    *code = wsc__tls_error_code(err);
     if (t->vmin == t->vmax) snprintf(range, sizeof range, "%s only", wsc__version_name(t->vmin));
     else snprintf(range, sizeof range, "%s to %s", wsc__version_name(t->vmin), wsc__version_name(t->vmax));
     if (err >= BR_ERR_SEND_FATAL_ALERT) {
-        *code = WSC_ERR_TLS;
         snprintf(out, cap, "TLS failed: we sent alert %d (%s) (BearSSL error %d)",
                  err - BR_ERR_SEND_FATAL_ALERT, wsc__alert_name(err - BR_ERR_SEND_FATAL_ALERT), err);
     } else if (err >= BR_ERR_RECV_FATAL_ALERT) {
         int alert = err - BR_ERR_RECV_FATAL_ALERT;
-        *code = (alert >= 42 && alert <= 48) ? WSC_ERR_CERTIFICATE : WSC_ERR_TLS;
         if (alert == 70)
             snprintf(words, sizeof words, ": it supports no TLS version the mask allows (%s; BearSSL has no TLS 1.3)", range);
         else words[0] = 0;
         snprintf(out, cap, "TLS failed: server sent alert %d (%s)%.150s (BearSSL error %d)", alert, wsc__alert_name(alert), words, err);
     } else if (err >= 32 && err < 64) {
-        *code = WSC_ERR_CERTIFICATE;
         wsc__x509_words(s, err, words, sizeof words);
         snprintf(out, cap, "TLS certificate check failed: %.190s (BearSSL error %d)", words, err);
     } else {
-        *code = WSC_ERR_TLS;
         if (err == BR_ERR_UNSUPPORTED_VERSION)
             snprintf(words, sizeof words, "server chose a TLS version outside the mask's %s", range);
         else if (err == BR_ERR_TOO_LARGE && t->frag < 16384)
@@ -2594,8 +2607,7 @@ static void wsc__tls_error_words(const wsc__socket *s, int err, wsc_result *code
 static void wsc__tls_error_words(const wsc__socket *s, int err, wsc_result *code, char *out, size_t cap) {
     const char *what = err >= BR_ERR_SEND_FATAL_ALERT ? "we sent alert" : "server sent alert";
     (void)s;
-    *code = (err >= 32 && err < 64) || (err >= BR_ERR_RECV_FATAL_ALERT + 42 && err <= BR_ERR_RECV_FATAL_ALERT + 48)
-                ? WSC_ERR_CERTIFICATE : WSC_ERR_TLS;
+    *code = wsc__tls_error_code(err);
     if (err >= BR_ERR_RECV_FATAL_ALERT) {
         snprintf(out, cap, "TLS failed: %s %d (BearSSL error %d)", what, err & 255, err);
         return;
@@ -2964,7 +2976,8 @@ static const char *wsc__tp_error(const wsc_transport *tp, void *conn) {
 
 /* Where in its life a connection failed, for the error words. */
 static const char *wsc__stage(const wsc__socket *s) {
-    switch (WSC__WORDS ? s->state : WSC__FAILED) {
+    if (!WSC__WORDS) return "";
+    switch (s->state) {
     case WSC__CONNECTING: return " while connecting";
     case WSC__TLS_HANDSHAKE: return " in the TLS handshake";
     case WSC__UPGRADING: return " in the upgrade (HTTP request and 101 answer)";
@@ -4139,19 +4152,16 @@ static int wsc__check_text(const char *what, const char *v, int allow_space) {
    as given. Returns 0 with the error set. */
 static int wsc__set_protocols(wsc__socket *s, const char *list) {
     size_t i = 0, n = strlen(list), st, e, k;
-    if (n == 0) return 1;
-    for (;;) {
-        while (i < n && (list[i] == ' ' || list[i] == '\t')) i++;
-        for (st = i; i < n && list[i] != ','; i++) {}
-        for (e = i; e > st && (list[e - 1] == ' ' || list[e - 1] == '\t'); e--) {}
+    int more = n > 0;
+    while (more) {
+        more = wsc__list_item(list, n, &i, &st, &e);
         for (k = st; k < e && wsc__is_tchar((wsc__u8)list[k]); k++) {}
         if (e == st || k < e)
             return wsc__set_error(WSC_ERR_ARGUMENT, "protocol list '%s' has an empty name or a character not allowed in a token (RFC 6455 §4.1)", list);
         if (wsc__has_token(list, st, list + st, e - st, 0))
             return wsc__set_error(WSC_ERR_ARGUMENT, "protocol list '%s' names a protocol twice", list);
-        if (i++ == n) break; /* else past the comma */
     }
-    if (!(s->offered = wsc__strdup(s->mem, list, n))) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory");
+    if (n && !(s->offered = wsc__strdup(s->mem, list, n))) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory");
     return 1;
 }
 
