@@ -94,13 +94,13 @@ FORCE:
 $(BUILD)/test_anchors.c: $(BUILD)/pem2c $(BUILD)/certs/ca.pem
 	$(BUILD)/pem2c -n test_anchors $(BUILD)/certs/ca.pem > $@
 
-$(BUILD)/test_tls: tests/tls.c tests/test.h wsclient.h $(BUILD)/test_anchors.c | check-deps $(BUILD)
+$(BUILD)/test_tls: tests/tls.c tests/test.h tests/loopback.h wsclient.h $(BUILD)/test_anchors.c | check-deps $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) -I. -Itests -I$(BUILD) $< -o $@ $(LDLIBS)
 
-$(BUILD)/test_small: tests/small.c tests/test.h wsclient.h $(BUILD)/test_anchors.c | check-deps $(BUILD)
+$(BUILD)/test_small: tests/small.c tests/test.h tests/loopback.h wsclient.h $(BUILD)/test_anchors.c | check-deps $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) $(SMALL) -I. -Itests -I$(BUILD) $< -o $@ $(LDLIBS)
 
-$(BUILD)/test_tls_noheap: tests/tls.c tests/test.h wsclient.h $(BUILD)/test_anchors.c | check-deps $(BUILD)
+$(BUILD)/test_tls_noheap: tests/tls.c tests/test.h tests/loopback.h wsclient.h $(BUILD)/test_anchors.c | check-deps $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) $(NOHEAP) -DWSCLIENT_MAX_MESSAGE='(2u*1024u*1024u)' -I. -Itests -I$(BUILD) $< -o $@ $(LDLIBS)
 
 # The replay of the fuzz corpora and regressions includes the targets.

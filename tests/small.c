@@ -14,40 +14,14 @@
 #define WSCLIENT_IMPLEMENTATION
 #include "wsclient.h"
 #include "test.h"
+#include "loopback.h"
 
 #include <stdlib.h>
 #include <time.h>
 
 #include "test_anchors.c" /* made by build/pem2c from build/certs/ca.pem (Makefile) */
 
-static char certs[512];
 static int ws_tls_port, ws_plain_port; /* tests/ws_server.py over TLS, and plain */
-
-static int env_port(const char *name) {
-    const char *v = getenv(name);
-    if (!v || !v[0]) { printf("%s is not set: run through tests/run.sh (make test)\n", name); exit(2); }
-    return atoi(v);
-}
-
-static int tls_port(const char *name) {
-    char var[64];
-    snprintf(var, sizeof var, "WSC_TLS_%s_PORT", name);
-    return env_port(var);
-}
-
-static const char *cert(const char *file) {
-    static char path[4][600];
-    static int next;
-    char *p = path[next++ % 4];
-    snprintf(p, sizeof path[0], "%s/%s", certs, file);
-    return p;
-}
-
-static long long now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* A TLS config trusting the test CA through compiled-in anchors: the only
    trust source of this build. */
@@ -72,22 +46,6 @@ static wsc_config plain_cfg(void) {
     c.path = "/echo";
     c.timeout_ms = 5000;
     return c;
-}
-
-/* Opens, and closes again when it opened: 1 if the connect succeeded. */
-static int try_open(const wsc_config *c) {
-    int ok = wsc_open("t", c);
-    if (ok) wsc_close("t");
-    return ok;
-}
-
-/* Fails with code and both words (each may be NULL). */
-static int fails_with(const wsc_config *c, wsc_result code, const char *w1, const char *w2) {
-    int ok = !try_open(c) && wsc_error_code() == code && (!w1 || strstr(wsc_error_info(), w1)) &&
-             (!w2 || strstr(wsc_error_info(), w2));
-    if (!ok) printf("  expected %d with '%s' '%s', got %d: %s\n", (int)code, w1 ? w1 : "", w2 ? w2 : "",
-                    (int)wsc_error_code(), wsc_error_info());
-    return ok;
 }
 
 /* A refused option: WSC_ERR_ARGUMENT at once, naming the option and the switch. */
@@ -476,11 +434,6 @@ static void on_event(const wsc_event_data *ev) {
         as.closes++;
         break;
     }
-}
-
-static void pump_until_gone(const char *name) {
-    long long end = now_ms() + 5000;
-    while (wsc_exist(name) && now_ms() < end) wsc_pump(50);
 }
 
 TEST(async_tls) {

@@ -26,6 +26,7 @@ static void count_free(void *p);
 #define WSCLIENT_IMPLEMENTATION
 #include "wsclient.h"
 #include "test.h"
+#include "loopback.h"
 
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -71,34 +72,7 @@ static void *count_realloc(void *q, size_t n) {
 }
 #endif
 
-static char certs[512];
 static int ws_tls_port; /* tests/ws_server.py over TLS (python3-websockets) */
-
-static int env_port(const char *name) {
-    const char *v = getenv(name);
-    if (!v || !v[0]) { printf("%s is not set: run through tests/run.sh (make test)\n", name); exit(2); }
-    return atoi(v);
-}
-
-static int tls_port(const char *name) {
-    char var[64];
-    snprintf(var, sizeof var, "WSC_TLS_%s_PORT", name);
-    return env_port(var);
-}
-
-static const char *cert(const char *file) {
-    static char path[4][600];
-    static int next;
-    char *p = path[next++ % 4];
-    snprintf(p, sizeof path[0], "%s/%s", certs, file);
-    return p;
-}
-
-static long long now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* A file's first line (a pin made by mkcerts.sh), without the newline. */
 static const char *read_line(const char *file, char *out, size_t cap) {
@@ -121,22 +95,6 @@ static wsc_config tls_cfg(const char *host, int port, const char *path) {
     c.timeout_ms = 5000;
     c.ca_file = cert("ca.pem");
     return c;
-}
-
-/* Opens, and closes again when it opened: 1 if the connect succeeded. */
-static int try_open(const wsc_config *c) {
-    int ok = wsc_open("t", c);
-    if (ok) wsc_close("t");
-    return ok;
-}
-
-/* Fails with code and every one of the words (NULL-terminated list). */
-static int fails_with(const wsc_config *c, wsc_result code, const char *w1, const char *w2) {
-    int ok = !try_open(c) && wsc_error_code() == code && (!w1 || strstr(wsc_error_info(), w1)) &&
-             (!w2 || strstr(wsc_error_info(), w2));
-    if (!ok) printf("  expected %d with '%s' '%s', got %d: %s\n", (int)code, w1 ? w1 : "", w2 ? w2 : "",
-                    (int)wsc_error_code(), wsc_error_info());
-    return ok;
 }
 
 /* The first message of socket name, NUL-terminated into buf. */
@@ -280,11 +238,6 @@ static void record(const wsc_event_data *ev) {
         async_code = ev->code;
         snprintf(async_text, sizeof async_text, "%.*s", (int)ev->length, ev->message ? ev->message : "");
     }
-}
-
-static void pump_until_gone(const char *name) {
-    long long end = now_ms() + 5000;
-    while (wsc_exist(name) && now_ms() < end) wsc_pump(50);
 }
 
 TEST(async_sockets_get_the_same_words) {
