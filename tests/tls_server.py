@@ -13,7 +13,8 @@ Paths:
   /session          send "reused" or "new" (did this connection resume a session?), then echo
   /info             send the TLS version and cipher as OpenSSL names them, then echo
   /last-shutdown    send how the previous connection of this listener ended TLS:
-                    "clean" (client sent close_notify) or "unclean: <why>", then echo
+                    "clean" (client sent close_notify) or "unclean: <why>", once
+                    the listener's other connections have ended, then echo
   /half-frame       send half of a 4096-byte binary frame, then close TCP without close_notify
   /half-frame-notify  the same, but end TLS with close_notify before the TCP close
 """
@@ -132,6 +133,11 @@ class Listener:
         self.socks = listen_loopback()
         self.port = self.socks[0].getsockname()[1]
         self.last_shutdown = "none"
+        # Connections being served: /last-shutdown waits for the others to
+        # end, since a client's next connect can reach us before the thread
+        # of its previous one has seen that one's end.
+        self.active = 0
+        self.idle = threading.Condition()
 
     def run(self, sock):
         while True:
@@ -139,6 +145,16 @@ class Listener:
             threading.Thread(target=self.serve, args=(raw,), daemon=True).start()
 
     def serve(self, raw):
+        with self.idle:
+            self.active += 1
+        try:
+            self.serve_one(raw)
+        finally:
+            with self.idle:
+                self.active -= 1
+                self.idle.notify_all()
+
+    def serve_one(self, raw):
         raw.settimeout(10)
         try:
             conn = self.ctx.wrap_socket(raw, server_side=True, suppress_ragged_eofs=False)
@@ -175,6 +191,8 @@ class Listener:
         elif path == "/info":
             peer.send(0x1, f"{conn.version()} {conn.cipher()[0]}".encode())
         elif path == "/last-shutdown":
+            with self.idle:
+                self.idle.wait_for(lambda: self.active == 1, timeout=5)
             peer.send(0x1, self.last_shutdown.encode())
         elif path in ("/half-frame", "/half-frame-notify"):
             conn.sendall(bytes([0x82, 126]) + struct.pack(">H", 4096) + b"x" * 2048)
