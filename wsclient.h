@@ -1717,9 +1717,12 @@ static void wsc__anchors_dedupe(wsc__anchors *a) {
 }
 
 /* Calls fn for every regular file (links followed) in the directories of
-   list, separated by ':' as in SSL_CERT_DIR. Returns 0 if none could be read. */
+   list, separated by ':' as in SSL_CERT_DIR. Returns 0 if none could be read,
+   or if a listing broke off: a partial list of CAs must not pass for the whole
+   (a 32-bit program built without _FILE_OFFSET_BITS=64 gets EOVERFLOW from
+   readdir on file systems with 64-bit directory offsets). */
 static int wsc__each_file(const char *list, void (*fn)(void *ctx, const char *path, const struct stat *st), void *ctx) {
-    int opened = 0;
+    int opened = 0, broken = 0;
 #ifdef WSC__HAVE_DIRS
     while (*list) {
         const char *end = strchr(list, ':');
@@ -1732,12 +1735,15 @@ static int wsc__each_file(const char *list, void (*fn)(void *ctx, const char *pa
             dir[n] = 0;
             if ((d = opendir(dir)) != NULL) {
                 opened = 1;
-                while ((e = readdir(d)) != NULL) {
+                for (;;) {
                     struct stat st;
+                    errno = 0;
+                    if ((e = readdir(d)) == NULL) break;
                     if (e->d_name[0] == '.') continue;
                     snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
                     if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) fn(ctx, path, &st);
                 }
+                broken |= errno != 0;
                 closedir(d);
             }
         }
@@ -1746,7 +1752,7 @@ static int wsc__each_file(const char *list, void (*fn)(void *ctx, const char *pa
 #else
     (void)list; (void)fn; (void)ctx;
 #endif
-    return opened;
+    return opened && !broken;
 }
 
 /* The stamp of a trust source: its path and each file's size, time and
@@ -1797,7 +1803,9 @@ static int wsc__anchors_load(wsc__anchors *a, const char *path, int is_dir) {
     errno = 0;
     ok = wsc__anchors_add_source(a, path, is_dir);
     if (a->oom) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory loading trust anchors");
-    if (!ok && is_dir) return wsc__set_error(WSC_ERR_CERTIFICATE, "cannot read the certificate directories '%s'", path);
+    if (!ok && is_dir)
+        return wsc__set_error(WSC_ERR_CERTIFICATE, "cannot read the certificate directories '%s'%s%s", path,
+                              errno ? ": " : "", errno ? strerror(errno) : "");
     if (!ok)
         return wsc__set_error(WSC_ERR_CERTIFICATE, "cannot read CA file '%s': %s", path, errno ? strerror(errno) : "not valid PEM");
     if (a->n == 0) return wsc__set_error(WSC_ERR_CERTIFICATE, "no usable certificate in '%s'", path);
