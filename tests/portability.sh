@@ -9,7 +9,8 @@
 #   the header as C++ (g++ and clang++ -std=c++11)
 #   tcc: every configuration, and the unit tests (tests/framing.c) run
 #   WSCLIENT_STATIC in two files linked together
-#   32-bit x86 (gcc -m32): every test of make test, integration included
+#   32-bit x86 (gcc -m32): every test of make test, integration included,
+#       natively where the kernel runs 32-bit programs, else under qemu-i386
 #   big-endian s390x: cross-built, every test run under qemu-s390x
 #   Windows: mingw-w64 builds, and with BearSSL built for Windows from
 #       Debian's source package the examples run under wine against the
@@ -165,16 +166,44 @@ start_server() { # start_server VAR ARGS...: tests/ws_server.py ARGS, its port i
 # gcc -m32 wants the multilib C library (libc6-dev-i386, lib32gcc-12-dev) and
 # BearSSL for i386 (libbearssl-dev:i386). Debian's gcc-multilib would add the
 # /usr/include/asm link, but it conflicts with the cross compilers; a private
-# link does the same.
+# link does the same. Some kernels cannot run 32-bit x86 programs at all
+# (no IA32 emulation): there the same programs run under qemu-i386, as s390x
+# does. WSC_I386_RUNNER=qemu forces that way, =native the other. Built with
+# 64-bit file offsets, as a 32-bit program that reads certificate directories
+# should be: without, qemu-i386's readdir fails with EOVERFLOW on ext4.
 m32="$B/i386"
 if have gcc && [ -f /usr/lib/i386-linux-gnu/libbearssl.so ] && [ -f /usr/include/x86_64-linux-gnu/gnu/stubs-32.h ]; then
     mkdir -p "$m32/inc"
     [ -e /usr/include/asm ] || ln -sfn /usr/include/x86_64-linux-gnu/asm "$m32/inc/asm"
     step "i386 (gcc -m32): every test program built -Werror" \
-        make -s tests "$m32/autobahn_client" BUILD="$m32" CC="gcc -m32 -isystem $m32/inc" WARN="-std=c99 $strict"
-    # valgrind runs the churn test in the native make test; not here
-    WSC_NO_VALGRIND=1 bash tests/run.sh "$m32" > "$m32/run.log" 2>&1
-    counted "i386: tests/run.sh, unit and loopback integration tests" "$m32/run.log"
+        make -s tests "$m32/autobahn_client" BUILD="$m32" CC="gcc -m32 -D_FILE_OFFSET_BITS=64 -isystem $m32/inc" WARN="-std=c99 $strict"
+    # A program that does nothing tells whether this kernel runs 32-bit code.
+    i386_runner=${WSC_I386_RUNNER:-} why="forced by WSC_I386_RUNNER=qemu"
+    if [ -z "$i386_runner" ]; then
+        printf 'int main(void) { return 0; }\n' > "$m32/true32.c"
+        i386_runner=qemu why="this kernel cannot run 32-bit x86 programs"
+        if gcc -m32 "$m32/true32.c" -o "$m32/true32" > "$out" 2>&1; then
+            "$m32/true32" 2> /dev/null && i386_runner=native
+        else
+            fail "i386: gcc -m32 links a program that does nothing" "$out"
+        fi
+    fi
+    case $i386_runner in
+    native)
+        echo "i386: this kernel runs 32-bit x86 programs: the tests run natively"
+        WSC_NO_VALGRIND=1 bash tests/run.sh "$m32" > "$m32/run.log" 2>&1
+        counted "i386: tests/run.sh natively, unit and loopback integration tests" "$m32/run.log" ;;
+    qemu)
+        if have qemu-i386; then
+            echo "i386: the tests run under qemu-i386 ($why)"
+            # valgrind runs the churn test in the native make test; not here
+            WSC_NO_VALGRIND=1 WSC_TEST_WRAPPER=qemu-i386 bash tests/run.sh "$m32" > "$m32/run.log" 2>&1
+            counted "i386: tests/run.sh under qemu-i386, unit and loopback integration tests" "$m32/run.log"
+        else
+            skip "i386 runs" "this kernel cannot run 32-bit x86 programs and there is no qemu-i386 (apt-get install qemu-user)"
+        fi ;;
+    *) fail "i386 runs (WSC_I386_RUNNER must be native or qemu, not '$i386_runner')" ;;
+    esac
 else
     skip "i386 (gcc -m32)" "needs libc6-dev-i386 lib32gcc-12-dev libbearssl-dev:i386"
 fi
@@ -182,7 +211,11 @@ fi
 # ---- big-endian: s390x under qemu-user -------------------------------------
 be="$B/s390x"
 if have s390x-linux-gnu-gcc && have qemu-s390x; then
-    if [ -f /usr/lib/s390x-linux-gnu/libbearssl.so ] && [ -e /lib/ld64.so.1 ]; then
+    # The compiler only recommends its C library and kernel headers; without
+    # them it reads the host's /usr/include and fails on asm/errno.h.
+    if [ ! -f /usr/s390x-linux-gnu/include/stdio.h ] || [ ! -f /usr/s390x-linux-gnu/include/asm/errno.h ]; then
+        skip "s390x" "the cross compiler has no C library or kernel headers: apt-get install libc6-dev-s390x-cross linux-libc-dev-s390x-cross"
+    elif [ -f /usr/lib/s390x-linux-gnu/libbearssl.so ] && [ -e /lib/ld64.so.1 ]; then
         # Debian's BearSSL for s390x (multiarch): the whole suite, servers included.
         step "s390x (big-endian): every test program built -Werror" \
             make -s tests "$be/autobahn_client" BUILD="$be" CC=s390x-linux-gnu-gcc WARN="-std=c99 $strict"

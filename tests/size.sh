@@ -44,7 +44,7 @@ measure() {
     local cc="${prefix}gcc" sz="${prefix}size" tag
     tag=$(printf '%s' "$label" | tr -c 'A-Za-z0-9' '_')
     if ! command -v "$cc" >/dev/null 2>&1; then
-        echo "FAIL $label: no $cc"; failed=$((failed + 1)); return
+        echo "FAIL $label: no $cc (apt-get install ${prefix:+gcc-arm-none-eabi libnewlib-arm-none-eabi}${prefix:-gcc})"; failed=$((failed + 1)); return
     fi
     local flags=(-Os -std=c99 -ffunction-sections -fdata-sections -I. -I"$B/bearssl-inc" "$@")
     if ! "$cc" "${flags[@]}" -c tests/port/size_lib.c -o "$B/$tag-lib.o" > "$B/$tag.log" 2>&1 ||
