@@ -22,6 +22,7 @@ Prints "PORT n" once it listens. Behaviour by request path:
 import argparse
 import asyncio
 import http
+import os
 import signal
 import socket
 import ssl
@@ -110,12 +111,27 @@ def bound_socket(family, host, port):
     return s
 
 
+def loopback_ipv6():
+    """False where ::1 cannot be bound (no IPv6 here): then 127.0.0.1 alone."""
+    if os.environ.get("WSC_TEST_NO_IPV6"):
+        return False
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        print("no IPv6 on loopback: listening on 127.0.0.1 alone", file=sys.stderr)
+        return False
+
+
 def listen(host, port):
     """Sockets for host ('both': ::1 and 127.0.0.1 on one port number)."""
     if host == "127.0.0.1":
         return [bound_socket(socket.AF_INET, host, port)]
     if host == "::1":
         return [bound_socket(socket.AF_INET6, host, port)]
+    if not loopback_ipv6():
+        return [bound_socket(socket.AF_INET, "127.0.0.1", port)]
     for _ in range(20):
         v6 = bound_socket(socket.AF_INET6, "::1", port)
         try:
