@@ -34,7 +34,7 @@ VARIANTS = $(BUILD)/test_core_noheap $(BUILD)/test_rfc_noheap $(BUILD)/memory_tr
 # cannot run sanitizer builds).
 VALGRIND = $(BUILD)/churn_valgrind
 
-.PHONY: all examples tests demo test clean check-deps autobahn_client anchors FORCE bench bench-build bench-deps bench-profile portability size fuzz fuzz-smoke fuzz-build
+.PHONY: all examples tests demo test clean check-deps check-fuzz-deps autobahn_client anchors FORCE bench bench-build bench-deps bench-profile portability size fuzz fuzz-smoke fuzz-build
 
 all: examples
 
@@ -42,6 +42,9 @@ examples: $(EXAMPLES)
 
 check-deps:
 	@bash tests/check-deps.sh
+
+check-fuzz-deps:
+	@bash tests/check-deps.sh fuzz
 
 $(BUILD):
 	mkdir -p $(BUILD)
@@ -176,7 +179,7 @@ FUZZ_TARGETS ?= frame upgrade utf8 options pem san
 FUZZ_OUT     ?= $(BUILD)/fuzz
 FUZZ_BINS     = $(patsubst %,$(FUZZ_OUT)/fuzz_%,$(FUZZ_TARGETS))
 
-$(FUZZ_OUT)/fuzz_%: tests/fuzz/%.c tests/fuzz/fuzz.h wsclient.h | check-deps
+$(FUZZ_OUT)/fuzz_%: tests/fuzz/%.c tests/fuzz/fuzz.h wsclient.h | check-fuzz-deps
 	@mkdir -p $(FUZZ_OUT)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -I. $< -o $@ -lbearssl
 
