@@ -302,7 +302,8 @@ typedef struct wsc_config {
     const unsigned char *pinned_keys_raw; /* the same as 32-byte digests      */
     size_t pinned_keys_raw_count;
     int pin_only;            /* 1: a pin match alone is enough: no CA, date or
-                                name check (self-signed servers)                */
+                                name check (self-signed servers); needs at least
+                                one pin, else the connect is refused            */
     long long (*unix_time)(void *user); /* the time for certificate dates, in
                                 seconds since 1970 (devices without a clock);
                                 gets user; < 0: unknown. NULL: the system's     */
@@ -2250,7 +2251,7 @@ static unsigned wsc__x509_end_chain(const br_x509_class **ctx) {
         if (x->ip_len && !x->ee_seen) return BR_ERR_X509_LIMIT_EXCEEDED;
         if (x->ip_len && !x->ip_ok) return BR_ERR_X509_BAD_SERVER_NAME;
     }
-    if (x->npins && !x->pin_ok) {
+    if ((x->npins || x->mode == WSC__X509_PIN_ONLY) && !x->pin_ok) { /* pin_only with no pin fails closed */
         x->pin_failed = 1;
         return x->ee_seen ? BR_ERR_X509_NOT_TRUSTED : BR_ERR_X509_LIMIT_EXCEEDED;
     }
@@ -2740,9 +2741,12 @@ static int wsc__pin_sep(int c) { return c == ';' || c == ',' || c == ' ' || c ==
 /* Reads pinned_keys and pinned_keys_raw. Returns 0 with the error set. */
 static int wsc__tls_pins(wsc__mem *mem, wsc__tls *t, const wsc_config *cfg) {
     const char *p = cfg->pinned_keys ? cfg->pinned_keys : "";
-    size_t raw = cfg->pinned_keys_raw ? cfg->pinned_keys_raw_count : 0, n = 0, i;
+    size_t raw = cfg->pinned_keys_raw_count, n = 0, i;
+    if (raw && !cfg->pinned_keys_raw) return wsc__set_error(WSC_ERR_ARGUMENT, "pinned_keys_raw_count is set but pinned_keys_raw is NULL");
     for (i = 0; p[i]; i++) n += !wsc__pin_sep(p[i]) && (i == 0 || wsc__pin_sep(p[i - 1]));
-    if (n + raw == 0) return 1;
+    /* pin_only trusts a pin match alone: with no pin it would trust any key */
+    if (n + raw == 0)
+        return !cfg->pin_only || wsc__set_error(WSC_ERR_ARGUMENT, "pin_only needs at least one pin in pinned_keys or pinned_keys_raw");
     if (!(t->pins = (wsc__u8 *)wsc__alloc(mem, (n + raw) * 32)))
         return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory for the pinned keys");
     for (n = 0; *p; ) {
@@ -2818,8 +2822,6 @@ static int wsc__tls_trust(wsc__tls *t, const wsc_config *cfg, br_sha256_context 
 static int wsc__tls_chain(wsc__socket *s, wsc__tls *t, const wsc_config *cfg, const char *name, br_sha256_context *id) {
     wsc__x509 *x = &t->x509;
     br_sha256_init(id);
-    if (cfg->pin_only && !cfg->pinned_keys && !(cfg->pinned_keys_raw && cfg->pinned_keys_raw_count))
-        return wsc__set_error(WSC_ERR_ARGUMENT, "pin_only needs pinned_keys or pinned_keys_raw");
     wsc__anchors_init(&t->own, s->mem);
     wsc__buf_init(&x->cert, s->mem);
     x->mode = cfg->dangerous_no_certificate_check ? WSC__X509_INSECURE : cfg->pin_only ? WSC__X509_PIN_ONLY : WSC__X509_VERIFY;

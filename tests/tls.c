@@ -581,6 +581,51 @@ TEST(pinning) {
     CHECK(fails_with(&c, WSC_ERR_ARGUMENT, "pin_only needs", NULL));
 }
 
+/* pin_only trusts a key match alone: without a pin to match it would trust
+   any certificate, so an empty list (an unset variable of a config file) is
+   refused at the connect, and the check fails closed on its own too. */
+TEST(pin_only_needs_a_pin) {
+    static const unsigned char none[32];
+    wsc_config c = tls_cfg("localhost", tls_port("SELFSIGNED"), "/");
+    c.ca_file = NULL;
+    c.tls_no_resume = 1;
+    c.pin_only = 1;
+    c.pinned_keys = "";
+    CHECK(fails_with(&c, WSC_ERR_ARGUMENT, "pin_only needs", NULL));
+    c.pinned_keys = ";";
+    CHECK(fails_with(&c, WSC_ERR_ARGUMENT, "pin_only needs", NULL));
+    c.pinned_keys = " ; , ";
+    CHECK(fails_with(&c, WSC_ERR_ARGUMENT, "pin_only needs", NULL));
+    c.pinned_keys = "";
+    c.pinned_keys_raw = none; /* a pointer and no count is no pin either */
+    CHECK(fails_with(&c, WSC_ERR_ARGUMENT, "pin_only needs", NULL));
+    c.pinned_keys = NULL;
+    CHECK(fails_with(&c, WSC_ERR_ARGUMENT, "pin_only needs", NULL));
+    c.pinned_keys_raw = NULL; /* and a count without digests is an error, not no pins */
+    c.pinned_keys_raw_count = 1;
+    c.pin_only = 0;
+    CHECK(fails_with(&c, WSC_ERR_ARGUMENT, "pinned_keys_raw", NULL));
+    { /* the engine itself: pin_only with no pins refuses the key it sees */
+        wsc__x509 x;
+        size_t len = 0;
+        char *der = wsc__read_file(wsc__slot_mem(WSCLIENT_MAX_SOCKETS - 1), cert("selfsigned.der"), &len);
+        const br_x509_class **ctx = &x.vtable;
+        memset(&x, 0, sizeof x);
+        x.vtable = &wsc__x509_vtable;
+        x.mode = WSC__X509_PIN_ONLY;
+        wsc__buf_init(&x.cert, wsc__slot_mem(WSCLIENT_MAX_SOCKETS - 1));
+        CHECK(der != NULL);
+        if (der) {
+            x.vtable->start_chain(ctx, "localhost");
+            x.vtable->start_cert(ctx, (uint32_t)len);
+            x.vtable->append(ctx, (const unsigned char *)der, len);
+            x.vtable->end_cert(ctx);
+            CHECK(x.vtable->end_chain(ctx) != 0);
+            wsc_free(der);
+        }
+    }
+}
+
 /* ---- memory modes ---- */
 
 static int echo_1m(const char *name, int binary) {
@@ -778,6 +823,7 @@ int main(void) {
     RUN(trust_sources);
     RUN(ca_cache_lifetimes);
     RUN(pinning);
+    RUN(pin_only_needs_a_pin);
     RUN(memory_modes);
     RUN(session_resumption);
     RUN(close_sends_close_notify);
