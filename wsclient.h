@@ -1846,6 +1846,8 @@ typedef struct wsc__ta_set {
     unsigned refs;    /* sockets using it, plus one while in the cache */
     wsc__u8 path[32]; /* SHA-256 of the path                           */
     wsc__u8 stamp[32];/* wsc__stamp of the files when they were read   */
+    wsc__u8 digest[32];/* wsc__anchors_hash of a, made once for session keys */
+    int hashed;
     wsc__anchors a;
 } wsc__ta_set;
 
@@ -2054,16 +2056,19 @@ static void wsc__format_time(char *out, size_t cap, long long t) {
              (int)(sec / 60 % 60), (int)(sec % 60));
 }
 
-/* Words when a certificate is outside its validity at time now, else "". */
-static void wsc__check_validity(const wsc__cert_view *c, long long now, unsigned depth, char *out, size_t cap) {
+/* A certificate's notBefore and notAfter in seconds since 1970. Returns 0 if unreadable. */
+static int wsc__validity(const wsc__cert_view *c, long long *from, long long *until) {
     const wsc__u8 *p = c->validity, *end = c->validity + c->validity_len, *v;
     size_t n;
     unsigned tag;
-    long long from, until;
+    return wsc__der_next(&p, end, &tag, &v, &n) && wsc__x509_time(tag, v, n, from) &&
+           wsc__der_next(&p, end, &tag, &v, &n) && wsc__x509_time(tag, v, n, until);
+}
+
+/* Words when a certificate valid from..until is outside it at time now, else "". */
+static void wsc__check_validity(long long from, long long until, long long now, unsigned depth, char *out, size_t cap) {
     char when[40], at[40];
     const char *who = depth == 0 ? "the server certificate" : "an issuing certificate of the chain";
-    if (!wsc__der_next(&p, end, &tag, &v, &n) || !wsc__x509_time(tag, v, n, &from)) return;
-    if (!wsc__der_next(&p, end, &tag, &v, &n) || !wsc__x509_time(tag, v, n, &until)) return;
     wsc__format_time(at, sizeof at, now);
     if (now < from) {
         wsc__format_time(when, sizeof when, from);
@@ -2119,6 +2124,8 @@ static void wsc__spki_pin(const wsc__cert_view *c, wsc__u8 out[32]) {
    without a CA chain (pin_only, and the explicit insecure mode). */
 enum { WSC__X509_VERIFY, WSC__X509_PIN_ONLY, WSC__X509_INSECURE };
 
+#define WSC__FOREVER 0x7FFFFFFFFFFFFFFFLL /* a validity window without an end */
+
 #define WSC__MAX_CERT 65536 /* no sane certificate is larger */
 
 typedef struct wsc__x509 {
@@ -2135,6 +2142,8 @@ typedef struct wsc__x509 {
     long long (*unix_time)(void *user);
     void *user;
     long long now;                   /* validation time; < 0: unknown             */
+    long long valid_from, valid_until; /* when every certificate of the chain is valid */
+    int undated;                     /* a certificate's dates could not be read   */
     unsigned depth;
     wsc__buf cert;                   /* the certificate being received            */
     int ee_seen, ip_ok, pin_ok, pin_failed; /* the server certificate: read whole, results */
@@ -2177,6 +2186,9 @@ static void wsc__x509_start_chain(const br_x509_class **ctx, const char *server_
     x->depth = x->nissuers = 0;
     x->ee_seen = x->ip_ok = x->pin_ok = x->pin_failed = x->forged = x->oom = 0;
     x->names[0] = x->dates[0] = 0;
+    x->valid_from = -WSC__FOREVER;
+    x->valid_until = WSC__FOREVER;
+    x->undated = 0;
     wsc__buf_free(&x->cert);
     x->now = x->unix_time ? x->unix_time(x->user) : (long long)time(NULL);
     if (x->mode != WSC__X509_VERIFY) return;
@@ -2218,10 +2230,16 @@ static void wsc__x509_end_cert(const br_x509_class **ctx) {
     wsc__x509 *x = WSC__X509(ctx);
     wsc__cert_view c;
     size_t i;
+    long long from, until;
+    int dated = 0;
     if (x->mode == WSC__X509_VERIFY) x->u.minimal.vtable->end_cert(&x->u.minimal.vtable);
     if (x->cert.cap != (size_t)-1 && (x->depth == 0 || x->mode == WSC__X509_VERIFY) &&
         wsc__cert_parse(x->cert.data, x->cert.len, &c)) {
-        if (!x->dates[0] && x->now >= 0) wsc__check_validity(&c, x->now, x->depth, x->dates, sizeof x->dates);
+        if ((dated = wsc__validity(&c, &from, &until)) != 0) { /* the chain's window, for resumption */
+            if (from > x->valid_from) x->valid_from = from;
+            if (until < x->valid_until) x->valid_until = until;
+            if (!x->dates[0] && x->now >= 0) wsc__check_validity(from, until, x->now, x->depth, x->dates, sizeof x->dates);
+        }
         if (x->nissuers < 4) wsc__sha256(c.issuer, c.issuer_len, x->issuers[x->nissuers++]);
         if (x->depth == 0) {
             x->ee_seen = 1;
@@ -2231,6 +2249,7 @@ static void wsc__x509_end_cert(const br_x509_class **ctx) {
             for (i = 0; i < x->npins && !x->pin_ok; i++) x->pin_ok = memcmp(x->pins + 32 * i, x->ee_pin, 32) == 0;
         }
     }
+    x->undated |= !dated;
     x->depth++;
 }
 
@@ -2380,9 +2399,13 @@ static void wsc__wipe(void *p, size_t n) {
 
 /* Session resumption (RFC 5246 §7.3): the library keeps the last session of
    each server, keyed by everything that decided whether to trust it (server
-   name, address, port, versions, trust source and its stamp, pins), so that
-   a resumed connect, which sees no certificate, is only made where a full
-   one would have been trusted. Sessions of the insecure mode are never kept. */
+   name, address, port, versions, the contents of the trust anchors, pins),
+   so that a resumed connect, which sees no certificate, is only made where a
+   full one would have been trusted. The time is the one input a key cannot
+   hold (the same clock hook answers differently later): a session keeps
+   when its chain is valid, and is offered only while the time now, asked as
+   a full handshake would ask it, is inside. Sessions of the insecure mode
+   are never kept. */
 #ifdef WSCLIENT_SMALL /* no session cache in the smallest build */
 #undef WSCLIENT_TLS_SESSIONS
 #define WSCLIENT_TLS_SESSIONS 0
@@ -2394,6 +2417,7 @@ static void wsc__wipe(void *p, size_t n) {
 typedef struct wsc__session {
     wsc__u8 key[32];
     unsigned long used; /* 0: empty; else the time of last use */
+    long long from, until; /* when every certificate of its chain is valid */
     br_ssl_session_parameters p;
 } wsc__session;
 
@@ -2410,7 +2434,7 @@ static wsc__session *wsc__session_find(const wsc__u8 key[32]) {
     return NULL;
 }
 
-static void wsc__session_keep(const wsc__u8 key[32], const br_ssl_session_parameters *p) {
+static void wsc__session_keep(const wsc__u8 key[32], const br_ssl_session_parameters *p, long long from, long long until) {
     wsc__session *k = wsc__session_find(key);
     int i;
     if (!k) { /* an empty slot, else the one used longest ago */
@@ -2420,6 +2444,8 @@ static void wsc__session_keep(const wsc__u8 key[32], const br_ssl_session_parame
     }
     memcpy(k->key, key, 32);
     k->p = *p;
+    k->from = from;
+    k->until = until;
     k->used = ++wsc__session_clock;
 }
 
@@ -2489,7 +2515,9 @@ static void wsc__tls_established(wsc__tls *t) {
     br_ssl_engine_get_session_parameters(&t->cc.eng, &p);
     t->resumed = t->offered_len > 0 && p.session_id_len == t->offered_len &&
                  memcmp(p.session_id, t->offered_id, t->offered_len) == 0;
-    if (t->resumable && p.session_id_len > 0) wsc__session_keep(t->session_key, &p);
+    /* a chain whose dates we could not read cannot be checked again later */
+    if (t->resumable && p.session_id_len > 0 && !(t->x509.mode == WSC__X509_VERIFY && t->x509.undated))
+        wsc__session_keep(t->session_key, &p, t->x509.valid_from, t->x509.valid_until);
     wsc__wipe(&p, sizeof p);
 #endif
 }
@@ -2765,8 +2793,8 @@ static int wsc__tls_pins(wsc__mem *mem, wsc__tls *t, const wsc_config *cfg) {
 }
 
 /* Chooses what the server's chain is checked against (see "Trust sources"
-   above) and adds the choice to id. Returns 0 with the error set. */
-static int wsc__tls_trust(wsc__tls *t, const wsc_config *cfg, br_sha256_context *id) {
+   above). Returns 0 with the error set. */
+static int wsc__tls_trust(wsc__tls *t, const wsc_config *cfg) {
     const char *path;
     int is_dir = 0;
     wsc__u8 stamp[32];
@@ -2776,15 +2804,10 @@ static int wsc__tls_trust(wsc__tls *t, const wsc_config *cfg, br_sha256_context 
         if (!cfg->trust_anchor_count) return wsc__set_error(WSC_ERR_ARGUMENT, "trust_anchors is set but trust_anchor_count is 0");
         t->ta = (const br_x509_trust_anchor *)cfg->trust_anchors;
         t->ta_n = cfg->trust_anchor_count;
-        br_sha256_update(id, "anchors", 7);
-        br_sha256_update(id, &t->ta, sizeof t->ta);
-        br_sha256_update(id, &t->ta_n, sizeof t->ta_n);
         return 1;
     }
     if (cfg->ca_pem) {
         size_t n = cfg->ca_pem_len ? cfg->ca_pem_len : strlen(cfg->ca_pem);
-        br_sha256_update(id, "pem", 3);
-        br_sha256_update(id, cfg->ca_pem, n);
         if (!wsc__anchors_add_pem(&t->own, cfg->ca_pem, n)) return wsc__set_error(WSC_ERR_CERTIFICATE, "ca_pem is not valid PEM");
         if (t->own.oom) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory loading trust anchors");
         if (t->own.n == 0) return wsc__set_error(WSC_ERR_CERTIFICATE, "no usable certificate in ca_pem");
@@ -2803,7 +2826,6 @@ static int wsc__tls_trust(wsc__tls *t, const wsc_config *cfg, br_sha256_context 
         if (is_dir) return wsc__set_error(WSC_ERR_CERTIFICATE, "cannot read the certificate directories '%s'", path);
         return wsc__set_error(WSC_ERR_CERTIFICATE, "cannot read CA file '%s': %s", path, strerror(errno));
     }
-    br_sha256_update(id, stamp, sizeof stamp);
 #ifndef WSCLIENT_NO_HEAP
     if (!(t->shared = wsc__ta_get(path, is_dir, stamp))) return 0;
     t->ta = t->shared->a.ta;
@@ -2817,11 +2839,9 @@ static int wsc__tls_trust(wsc__tls *t, const wsc_config *cfg, br_sha256_context 
 }
 
 /* Sets up the check of the server's chain: our engine (above) over
-   BearSSL's minimal one. Starts id, the session key, with the trust source.
-   Returns 0 with the error set. */
-static int wsc__tls_chain(wsc__socket *s, wsc__tls *t, const wsc_config *cfg, const char *name, br_sha256_context *id) {
+   BearSSL's minimal one. Returns 0 with the error set. */
+static int wsc__tls_chain(wsc__socket *s, wsc__tls *t, const wsc_config *cfg, const char *name) {
     wsc__x509 *x = &t->x509;
-    br_sha256_init(id);
     wsc__anchors_init(&t->own, s->mem);
     wsc__buf_init(&x->cert, s->mem);
     x->mode = cfg->dangerous_no_certificate_check ? WSC__X509_INSECURE : cfg->pin_only ? WSC__X509_PIN_ONLY : WSC__X509_VERIFY;
@@ -2829,7 +2849,7 @@ static int wsc__tls_chain(wsc__socket *s, wsc__tls *t, const wsc_config *cfg, co
     x->user = cfg->user;
     x->ip_len = wsc__parse_ip(name, x->ip);
     if (x->mode != WSC__X509_INSECURE && !wsc__tls_pins(s->mem, t, cfg)) return 0;
-    if (!wsc__tls_trust(t, cfg, id)) return 0;
+    if (!wsc__tls_trust(t, cfg)) return 0;
     br_ssl_client_init_full(&t->cc, &x->u.minimal, t->ta, t->ta_n);
     x->ta = t->ta;
     x->ta_n = t->ta_n;
@@ -2856,10 +2876,10 @@ static const char *wsc__small_refused(const wsc_config *cfg) {
 
 /* The small build's check: BearSSL's minimal engine against compiled-in
    anchors, with the time of the clock hook taken once, at the connect. */
-static int wsc__tls_chain(wsc__socket *s, wsc__tls *t, const wsc_config *cfg, const char *name, br_sha256_context *id) {
+static int wsc__tls_chain(wsc__socket *s, wsc__tls *t, const wsc_config *cfg, const char *name) {
     const char *no = wsc__small_refused(cfg);
     long long now;
-    (void)s; (void)id;
+    (void)s;
     if (no) return wsc__set_error(WSC_ERR_ARGUMENT, "%s is not in this build (WSCLIENT_SMALL trusts trust_anchors only)", no);
     if (!cfg->trust_anchors || !cfg->trust_anchor_count)
         return wsc__set_error(WSC_ERR_ARGUMENT, "TLS needs trust_anchors and trust_anchor_count (WSCLIENT_SMALL reads no CA files)");
@@ -2884,31 +2904,96 @@ static const char *wsc__tls_sni(const wsc__tls *t, const char *name) {
 }
 #endif
 
-/* Finds the session to resume; returns 1 if one was set in the engine. */
-static int wsc__tls_session(const wsc__socket *s, wsc__tls *t, const wsc_config *cfg, const char *name, br_sha256_context *id) {
 #if WSCLIENT_TLS_SESSIONS > 0
-    wsc__session *k;
+/* One length-prefixed part of a hash, so that parts cannot run together. */
+static void wsc__hash_part(br_sha256_context *h, const void *p, size_t n) {
+    br_sha256_update(h, &n, sizeof n);
+    br_sha256_update(h, p, n);
+}
+
+/* SHA-256 of what trust anchors are (name, flags, key), not where they are:
+   part of the session key, so that other anchors are another session. */
+static void wsc__anchors_hash(const br_x509_trust_anchor *ta, size_t n, wsc__u8 out[32]) {
+    br_sha256_context h;
+    size_t i;
+    br_sha256_init(&h);
+    for (i = 0; i < n; i++) {
+        const br_x509_pkey *k = &ta[i].pkey;
+        unsigned v[3];
+        v[0] = ta[i].flags;
+        v[1] = k->key_type;
+        v[2] = k->key_type == BR_KEYTYPE_RSA ? 0 : (unsigned)k->key.ec.curve;
+        br_sha256_update(&h, v, sizeof v);
+        wsc__hash_part(&h, ta[i].dn.data, ta[i].dn.len);
+        if (k->key_type == BR_KEYTYPE_RSA) {
+            wsc__hash_part(&h, k->key.rsa.n, k->key.rsa.nlen);
+            wsc__hash_part(&h, k->key.rsa.e, k->key.rsa.elen);
+        } else {
+            wsc__hash_part(&h, k->key.ec.q, k->key.ec.qlen);
+        }
+    }
+    br_sha256_out(&h, out);
+}
+
+/* The session key: everything that decides whether to trust the server,
+   but the time (see "Session resumption" above). */
+static void wsc__session_key(const wsc__socket *s, wsc__tls *t, const char *name, wsc__u8 key[32]) {
+    br_sha256_context h;
     unsigned v[5];
-    if (cfg->tls_no_resume || t->x509.mode == WSC__X509_INSECURE) return 0;
+    br_sha256_init(&h);
+    if (t->x509.mode == WSC__X509_VERIFY) { /* the anchors' contents, not their address */
+#ifndef WSCLIENT_NO_HEAP
+        if (t->shared) { /* a CA file's anchors, hashed once */
+            if (!t->shared->hashed) wsc__anchors_hash(t->shared->a.ta, t->shared->a.n, t->shared->digest);
+            t->shared->hashed = 1;
+            br_sha256_update(&h, t->shared->digest, 32);
+        } else
+#endif
+        {
+            wsc__u8 d[32];
+            wsc__anchors_hash(t->ta, t->ta_n, d);
+            br_sha256_update(&h, d, 32);
+        }
+    }
     v[0] = (unsigned)s->port;
     v[1] = (unsigned)t->x509.mode;
     v[2] = t->vmin;
     v[3] = t->vmax;
     v[4] = t->frag; /* a resumed session keeps its max_fragment_length (RFC 6066 §4) */
-    br_sha256_update(id, name, strlen(name) + 1);
-    br_sha256_update(id, s->host, strlen(s->host) + 1);
-    br_sha256_update(id, v, sizeof v);
-    br_sha256_update(id, &s->tp, sizeof s->tp);
-    if (t->pins) br_sha256_update(id, t->pins, 32 * t->x509.npins);
-    br_sha256_out(id, t->session_key);
+    br_sha256_update(&h, name, strlen(name) + 1);
+    br_sha256_update(&h, s->host, strlen(s->host) + 1);
+    br_sha256_update(&h, v, sizeof v);
+    br_sha256_update(&h, &s->tp, sizeof s->tp);
+    if (t->pins) br_sha256_update(&h, t->pins, 32 * t->x509.npins);
+    br_sha256_out(&h, key);
+}
+
+/* Would a full handshake find the kept chain in its dates now? The time is
+   asked as the certificate check asks it: the hook, else the system's. */
+static int wsc__session_in_time(const wsc__tls *t, const wsc_config *cfg, const wsc__session *k) {
+    long long now;
+    if (t->x509.mode != WSC__X509_VERIFY) return 1; /* pin_only checks no dates */
+    now = cfg->unix_time ? cfg->unix_time(cfg->user) : (long long)time(NULL);
+    return now >= 0 && now >= k->from && now <= k->until;
+}
+#endif
+
+/* Finds the session to resume; returns 1 if one was set in the engine. */
+static int wsc__tls_session(const wsc__socket *s, wsc__tls *t, const wsc_config *cfg, const char *name) {
+#if WSCLIENT_TLS_SESSIONS > 0
+    wsc__session *k;
+    if (cfg->tls_no_resume || t->x509.mode == WSC__X509_INSECURE) return 0;
+    wsc__session_key(s, t, name, t->session_key);
     t->resumable = 1;
-    if (!(k = wsc__session_find(t->session_key))) return 0;
+    if (!(k = wsc__session_find(t->session_key)) || !wsc__session_in_time(t, cfg, k)) return 0;
+    t->x509.valid_from = k->from; /* kept again with the session if it resumes */
+    t->x509.valid_until = k->until;
     br_ssl_engine_set_session_parameters(&t->cc.eng, &k->p);
     memcpy(t->offered_id, k->p.session_id, k->p.session_id_len);
     t->offered_len = k->p.session_id_len;
     return 1;
 #else
-    (void)s; (void)t; (void)cfg; (void)name; (void)id;
+    (void)s; (void)t; (void)cfg; (void)name;
     return 0;
 #endif
 }
@@ -2924,7 +3009,6 @@ static int wsc__tls_setup(wsc__socket *s, const wsc_config *cfg) {
     int half = cfg->tls_half_duplex != 0, resume;
     const char *name = cfg->server_name && cfg->server_name[0] ? cfg->server_name : s->host;
     size_t head = (sizeof *t + 15) & ~(size_t)15, buf_len;
-    br_sha256_context id;
     wsc__u8 seed[32];
     if (!wsc__tls_versions(cfg->ssl_options, &vmin, &vmax)) return 0;
     if ((frag & (frag - 1)) || frag < 512 || frag > 16384 || frag == 8192) /* the lengths of RFC 6066 §4 */
@@ -2941,7 +3025,7 @@ static int wsc__tls_setup(wsc__socket *s, const wsc_config *cfg) {
     t->vmin = vmin;
     t->vmax = vmax;
     s->tls = t;
-    if (!wsc__tls_chain(s, t, cfg, name, &id)) return 0; /* starts id; runs br_ssl_client_init_full */
+    if (!wsc__tls_chain(s, t, cfg, name)) return 0; /* runs br_ssl_client_init_full */
     br_ssl_engine_set_suites(&t->cc.eng, wsc__suite_ids, WSC__NSUITES);
     br_ssl_engine_set_default_aes_ccm(&t->cc.eng);
     br_ssl_engine_add_flags(&t->cc.eng, BR_OPT_NO_RENEGOTIATION); /* a WebSocket never needs it */
@@ -2950,7 +3034,7 @@ static int wsc__tls_setup(wsc__socket *s, const wsc_config *cfg) {
     if (half) br_ssl_engine_set_buffer(&t->cc.eng, t->iobuf, buf_len, 0);
     else br_ssl_engine_set_buffers_bidi(&t->cc.eng, t->iobuf, frag + WSC__TLS_IN_EXTRA, t->iobuf + frag + WSC__TLS_IN_EXTRA,
                                         frag + WSC__TLS_OUT_EXTRA);
-    resume = wsc__tls_session(s, t, cfg, name, &id);
+    resume = wsc__tls_session(s, t, cfg, name);
     if (!wsc__random(seed, sizeof seed)) return 0;
     br_ssl_engine_inject_entropy(&t->cc.eng, seed, sizeof seed);
     wsc__wipe(seed, sizeof seed);

@@ -727,12 +727,18 @@ TEST(session_resumption) {
     CHECK(session_says(&c, "reused", 1));
     wsc_tls_clear_cache();
     CHECK(session_says(&c, "new", 0));
-    /* another trust source, another session */
+    /* the same CA from another source: the same trust, the same session;
+       other CAs (here one more) are another session */
     c.ca_file = NULL;
     c.trust_anchors = test_anchors;
     c.trust_anchor_count = test_anchors_count;
+    CHECK(session_says(&c, "reused", 1));
+    c.trust_anchors = NULL;
+    c.ca_file = cert("server-chain.pem"); /* server.pem too: a second anchor */
     CHECK(session_says(&c, "new", 0));
     CHECK(session_says(&c, "reused", 1));
+    c.ca_file = NULL;
+    c.trust_anchors = test_anchors;
     /* a resumed handshake sees no certificate: a session made without a pin
        is not resumed with one, so the pin is checked */
     read_line("selfsigned.pin", pin, sizeof pin);
@@ -758,6 +764,60 @@ TEST(session_resumption) {
     resumed = now_ms() - t0;
     printf("  20 connects (with close handshake): full handshakes %lld ms, resumed %lld ms\n", full, resumed);
     snprintf(pins, sizeof pins, "%s", pin); /* keep the pin buffer alive to the end */
+}
+
+/* A resumed handshake sees no certificate, so whatever decides trust must
+   key the session or be checked again: the clock (its answer, not the hook),
+   and the contents of the anchors, not where they are. */
+TEST(resumption_trusts_only_what_a_full_handshake_would) {
+    br_x509_trust_anchor swapped[1];
+    wsc__anchors other;
+    size_t len = 0;
+    char *pem;
+    wsc_config c = tls_cfg("localhost", tls_port("SERVER"), "/session");
+    wsc_tls_clear_cache();
+    /* the clock moves past the certificate's end, or stops knowing the time */
+    c.unix_time = fake_clock;
+    hook_time = (long long)time(NULL);
+    CHECK(session_says(&c, "new", 0));
+    CHECK(session_says(&c, "reused", 1));
+    hook_time = (long long)time(NULL) + 40LL * 86400; /* the test certificates last 30 days */
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "expired on", NULL));
+    hook_time = (long long)time(NULL);
+    CHECK(session_says(&c, "new", 0));
+    CHECK(session_says(&c, "reused", 1));
+    hook_time = -1;
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "knows no time", NULL));
+    hook_time = 1577836800; /* 2020: before the certificate */
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "not valid before", NULL));
+    c.unix_time = NULL;
+    /* compiled-in anchors swapped for another CA's at the same address */
+    wsc__anchors_init(&other, wsc__slot_mem(WSCLIENT_MAX_SOCKETS - 1));
+    pem = wsc__read_file(wsc__slot_mem(WSCLIENT_MAX_SOCKETS - 1), cert("other-ca.pem"), &len);
+    CHECK(pem && wsc__anchors_add_pem(&other, pem, len) && other.n == 1);
+    if (pem) wsc_free(pem);
+    c.ca_file = NULL;
+    swapped[0] = test_anchors[0];
+    c.trust_anchors = swapped;
+    c.trust_anchor_count = 1;
+    CHECK(session_says(&c, "new", 0));
+    CHECK(session_says(&c, "reused", 1));
+    if (other.n == 1) swapped[0] = other.ta[0];
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "not trusted", NULL));
+    swapped[0] = test_anchors[0];
+    CHECK(session_says(&c, "reused", 1)); /* back to the CA it was made with */
+    wsc__anchors_free(&other);
+    /* ca_pem: its contents up to ca_pem_len */
+    c.trust_anchors = NULL;
+    c.trust_anchor_count = 0;
+    pem = wsc__read_file(wsc__slot_mem(WSCLIENT_MAX_SOCKETS - 1), cert("ca.pem"), &len);
+    c.ca_pem = pem;
+    c.ca_pem_len = len;
+    CHECK(pem && session_says(&c, "reused", 1)); /* the same CA as the anchors above */
+    c.ca_pem_len = len / 2; /* the same text, cut: not valid PEM */
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "ca_pem", NULL));
+    if (pem) wsc_free(pem);
+    wsc_tls_clear_cache();
 }
 
 /* ---- shutdown ---- */
@@ -826,6 +886,7 @@ int main(void) {
     RUN(pin_only_needs_a_pin);
     RUN(memory_modes);
     RUN(session_resumption);
+    RUN(resumption_trusts_only_what_a_full_handshake_would);
     RUN(close_sends_close_notify);
     RUN(truncation_is_an_error_never_a_message);
     wsc_close_all();
