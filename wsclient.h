@@ -1929,45 +1929,12 @@ static int wsc__der_next(const wsc__u8 **p, const wsc__u8 *end, unsigned *tag, c
     return 1;
 }
 
-/* Does the certificate carry an iPAddress subjectAltName equal to ip? (RFC 5280 §4.2.1.6) */
-static int wsc__cert_has_ip(const wsc__u8 *der, size_t len, const wsc__u8 *ip, size_t iplen) {
-    static const wsc__u8 san_oid[] = {0x55, 0x1D, 0x11};
-    const wsc__u8 *p = der, *end = der + len, *v;
-    size_t n;
-    unsigned tag;
-    if (!wsc__der_next(&p, end, &tag, &v, &n) || tag != 0x30) return 0; /* Certificate */
-    p = v; end = v + n;
-    if (!wsc__der_next(&p, end, &tag, &v, &n) || tag != 0x30) return 0; /* tbsCertificate */
-    p = v; end = v + n;
-    while (wsc__der_next(&p, end, &tag, &v, &n)) {
-        const wsc__u8 *e, *eend, *x, *xv;
-        size_t xn;
-        if (tag != 0xA3) continue; /* [3] extensions */
-        if (!wsc__der_next(&v, v + n, &tag, &e, &n) || tag != 0x30) return 0;
-        eend = e + n;
-        while (wsc__der_next(&e, eend, &tag, &x, &xn)) { /* Extension */
-            const wsc__u8 *xend = x + xn, *oid;
-            size_t oidn;
-            if (tag != 0x30 || !wsc__der_next(&x, xend, &tag, &oid, &oidn) || tag != 0x06) return 0;
-            if (oidn != sizeof san_oid || memcmp(oid, san_oid, oidn) != 0) continue;
-            if (!wsc__der_next(&x, xend, &tag, &xv, &xn)) return 0;
-            if (tag == 0x01 && !wsc__der_next(&x, xend, &tag, &xv, &xn)) return 0; /* critical */
-            if (tag != 0x04) return 0;
-            x = xv; xend = xv + xn;
-            if (!wsc__der_next(&x, xend, &tag, &xv, &xn) || tag != 0x30) return 0; /* GeneralNames */
-            x = xv; xend = xv + xn;
-            while (wsc__der_next(&x, xend, &tag, &xv, &xn))
-                if (tag == 0x87 && xn == iplen && memcmp(xv, ip, iplen) == 0) return 1;
-            return 0;
-        }
-    }
-    return 0;
-}
-
 /* The parts of a certificate (RFC 5280 §4.1) that the checks below read. */
 typedef struct wsc__cert_view {
     const wsc__u8 *issuer;   /* issuer Name, tag included           */
     size_t issuer_len;
+    const wsc__u8 *subject;  /* contents of the subject Name        */
+    size_t subject_len;
     const wsc__u8 *validity; /* contents of Validity               */
     size_t validity_len;
     const wsc__u8 *spki;     /* SubjectPublicKeyInfo, tag included  */
@@ -1996,6 +1963,8 @@ static int wsc__cert_parse(const wsc__u8 *der, size_t len, wsc__cert_view *c) {
     c->validity = v;
     c->validity_len = n;
     if (!wsc__der_next(&p, end, &tag, &v, &n)) return 0;                   /* subject */
+    c->subject = v;
+    c->subject_len = n;
     start = p;
     if (!wsc__der_next(&p, end, &tag, &v, &n) || tag != 0x30) return 0;   /* subjectPublicKeyInfo */
     c->spki = start;
@@ -2079,33 +2048,88 @@ static void wsc__check_validity(long long from, long long until, long long now, 
     }
 }
 
-/* The DNS and IP names of a certificate's subjectAltName, for error words. */
-static void wsc__cert_names(const wsc__cert_view *c, char *out, size_t cap) {
+/* The contents of a certificate's subjectAltName (GeneralNames, RFC 5280
+   §4.2.1.6) in *names. Returns 0 if it has no such extension. */
+static int wsc__cert_san(const wsc__cert_view *c, const wsc__u8 **names, size_t *len) {
     static const wsc__u8 san_oid[] = {0x55, 0x1D, 0x11};
     const wsc__u8 *p = c->ext, *end = c->ext + c->ext_len, *e, *eend, *v;
+    size_t n;
+    unsigned tag;
+    if (!p || !wsc__der_next(&p, end, &tag, &e, &n) || tag != 0x30) return 0;
+    eend = e + n;
+    while (wsc__der_next(&e, eend, &tag, &v, &n)) { /* Extension */
+        const wsc__u8 *x = v, *xend = v + n, *oid;
+        size_t oidn;
+        if (!wsc__der_next(&x, xend, &tag, &oid, &oidn) || oidn != sizeof san_oid || memcmp(oid, san_oid, oidn) != 0) continue;
+        if (!wsc__der_next(&x, xend, &tag, &v, &n)) return 0;
+        if (tag == 0x01 && !wsc__der_next(&x, xend, &tag, &v, &n)) return 0; /* critical */
+        return tag == 0x04 && wsc__der_next(&v, v + n, &tag, names, len) && tag == 0x30;
+    }
+    return 0;
+}
+
+/* Does the certificate carry an iPAddress subjectAltName equal to ip? (RFC 5280 §4.2.1.6) */
+static int wsc__cert_has_ip(const wsc__u8 *der, size_t len, const wsc__u8 *ip, size_t iplen) {
+    wsc__cert_view c;
+    const wsc__u8 *p, *end, *v;
+    size_t n;
+    unsigned tag;
+    if (!wsc__cert_parse(der, len, &c) || !wsc__cert_san(&c, &p, &n)) return 0;
+    for (end = p + n; wsc__der_next(&p, end, &tag, &v, &n);)
+        if (tag == 0x87 && n == iplen && memcmp(v, ip, iplen) == 0) return 1;
+    return 0;
+}
+
+/* Does a DNS name of a certificate match host name (without empty labels)?
+   Equal but for case, or "*." then the name less its first label, where
+   that rest has two labels or more: no wildcard directly on a top-level
+   domain ("*.com"), as browsers (we have no public-suffix list: "*.co.uk"
+   is matched). BearSSL's matcher takes "*.com" for "example.com". */
+static int wsc__name_match(const wsc__u8 *pattern, size_t n, const char *name) {
+    const char *p = (const char *)pattern, *rest = strchr(name, '.');
+    if (wsc__ieq(p, n, name)) return 1;
+    return n > 2 && p[0] == '*' && p[1] == '.' && memchr(p + 2, '.', n - 2) && rest && wsc__ieq(p + 2, n - 2, rest + 1);
+}
+
+/* Is the certificate for host name? Its subjectAltName dNSNames, or, only
+   when it has no such extension, the common names of its subject (what
+   BearSSL's minimal engine reads, RFC 6125 §6.4.4). */
+static int wsc__cert_has_name(const wsc__cert_view *c, const char *name) {
+    static const wsc__u8 cn_oid[] = {0x55, 0x04, 0x03};
+    const wsc__u8 *p, *end, *v, *q, *qend;
+    size_t n;
+    unsigned tag;
+    if (wsc__cert_san(c, &p, &n)) {
+        for (end = p + n; wsc__der_next(&p, end, &tag, &v, &n);)
+            if (tag == 0x82 && wsc__name_match(v, n, name)) return 1;
+        return 0;
+    }
+    for (p = c->subject, end = p + c->subject_len; wsc__der_next(&p, end, &tag, &q, &n);) /* SET */
+        for (qend = q + n; wsc__der_next(&q, qend, &tag, &v, &n);) { /* AttributeTypeAndValue */
+            const wsc__u8 *a = v, *aend = v + n, *oid;
+            size_t oidn;
+            if (wsc__der_next(&a, aend, &tag, &oid, &oidn) && oidn == sizeof cn_oid && memcmp(oid, cn_oid, oidn) == 0 &&
+                wsc__der_next(&a, aend, &tag, &v, &n) && wsc__name_match(v, n, name))
+                return 1;
+        }
+    return 0;
+}
+
+/* The DNS and IP names of a certificate's subjectAltName, for error words. */
+static void wsc__cert_names(const wsc__cert_view *c, char *out, size_t cap) {
+    const wsc__u8 *x, *xend, *v;
     size_t n, len = 0;
     unsigned tag;
     out[0] = 0;
-    if (!p || !wsc__der_next(&p, end, &tag, &e, &n) || tag != 0x30) return;
-    eend = e + n;
-    while (wsc__der_next(&e, eend, &tag, &v, &n)) { /* Extension */
-        const wsc__u8 *x = v, *xend = v + n, *oid, *g;
-        size_t oidn;
-        if (!wsc__der_next(&x, xend, &tag, &oid, &oidn) || oidn != sizeof san_oid || memcmp(oid, san_oid, oidn) != 0) continue;
-        if (!wsc__der_next(&x, xend, &tag, &v, &n)) return;
-        if (tag == 0x01 && !wsc__der_next(&x, xend, &tag, &v, &n)) return; /* critical */
-        if (tag != 0x04 || !wsc__der_next(&v, v + n, &tag, &g, &n) || tag != 0x30) return;
-        x = g; xend = g + n;
-        while (wsc__der_next(&x, xend, &tag, &v, &n) && len + 48 < cap) {
-            if (tag == 0x82 && n < 40) len += (size_t)snprintf(out + len, cap - len, "%s%.*s", len ? ", " : "", (int)n, (const char *)v);
-            else if (tag == 0x87 && n == 4) len += (size_t)snprintf(out + len, cap - len, "%s%u.%u.%u.%u", len ? ", " : "", v[0], v[1], v[2], v[3]);
-            else if (tag == 0x87 && n == 16) {
-                int i;
-                for (i = 0; i < 16; i += 2)
-                    len += (size_t)snprintf(out + len, cap - len, "%s%x", i ? ":" : len ? ", " : "", (unsigned)(v[i] << 8 | v[i + 1]));
-            }
+    if (!wsc__cert_san(c, &x, &n)) return;
+    for (xend = x + n; wsc__der_next(&x, xend, &tag, &v, &n) && len + 48 < cap;) {
+        if (tag == 0x82 && n < 40) len += (size_t)snprintf(out + len, cap - len, "%s%.*s", len ? ", " : "", (int)n, (const char *)v);
+        else if (tag == 0x87 && n == 4) len += (size_t)snprintf(out + len, cap - len, "%s%u.%u.%u.%u", len ? ", " : "", v[0], v[1], v[2], v[3]);
+        else if (tag == 0x87 && n == 16) {
+            int i;
+            for (i = 0; i < 16; i += 2)
+                len += (size_t)snprintf(out + len, cap - len, "%s%x", i ? ":" : len ? ", " : "", (unsigned)(v[i] << 8 | v[i + 1]));
         }
-        return;
     }
 }
 
@@ -2119,7 +2143,8 @@ static void wsc__spki_pin(const wsc__cert_view *c, wsc__u8 out[32]) {
 }
 
 /* Our X.509 engine: BearSSL's minimal engine plus what it lacks: the check
-   of an IP address against iPAddress SANs, key pinning, a clock hook, words
+   of an IP address against iPAddress SANs, wildcards refused on a top-level
+   domain, key pinning, a clock hook, words
    that say which certificate failed and why, and the two modes that trust
    without a CA chain (pin_only, and the explicit insecure mode). */
 enum { WSC__X509_VERIFY, WSC__X509_PIN_ONLY, WSC__X509_INSECURE };
@@ -2136,7 +2161,8 @@ typedef struct wsc__x509 {
     } u;
     int mode;
     wsc__u8 ip[16];
-    size_t ip_len;                   /* 0: the name check is the minimal engine's */
+    size_t ip_len;                   /* 0: a DNS name, server_name                */
+    const char *server_name;         /* the DNS name checked; NULL: none          */
     const wsc__u8 *pins;             /* npins SHA-256 digests                     */
     size_t npins;
     long long (*unix_time)(void *user);
@@ -2146,7 +2172,7 @@ typedef struct wsc__x509 {
     int undated;                     /* a certificate's dates could not be read   */
     unsigned depth;
     wsc__buf cert;                   /* the certificate being received            */
-    int ee_seen, ip_ok, pin_ok, pin_failed; /* the server certificate: read whole, results */
+    int ee_seen, name_ok, pin_ok, pin_failed; /* the server certificate: read whole, results */
     wsc__u8 ee_pin[32];
     const br_x509_trust_anchor *ta;  /* the anchors, to explain a NOT_TRUSTED     */
     size_t ta_n;
@@ -2184,7 +2210,8 @@ static int wsc__issued_by_anchor(const wsc__x509 *x) {
 static void wsc__x509_start_chain(const br_x509_class **ctx, const char *server_name) {
     wsc__x509 *x = WSC__X509(ctx);
     x->depth = x->nissuers = 0;
-    x->ee_seen = x->ip_ok = x->pin_ok = x->pin_failed = x->forged = x->oom = 0;
+    x->ee_seen = x->name_ok = x->pin_ok = x->pin_failed = x->forged = x->oom = 0;
+    x->server_name = server_name && server_name[0] ? server_name : NULL;
     x->names[0] = x->dates[0] = 0;
     x->valid_from = -WSC__FOREVER;
     x->valid_until = WSC__FOREVER;
@@ -2244,7 +2271,8 @@ static void wsc__x509_end_cert(const br_x509_class **ctx) {
         if (x->depth == 0) {
             x->ee_seen = 1;
             wsc__cert_names(&c, x->names, sizeof x->names);
-            x->ip_ok = x->ip_len && wsc__cert_has_ip(x->cert.data, x->cert.len, x->ip, x->ip_len);
+            x->name_ok = x->ip_len ? wsc__cert_has_ip(x->cert.data, x->cert.len, x->ip, x->ip_len)
+                                   : x->server_name && wsc__cert_has_name(&c, x->server_name);
             wsc__spki_pin(&c, x->ee_pin);
             for (i = 0; i < x->npins && !x->pin_ok; i++) x->pin_ok = memcmp(x->pins + 32 * i, x->ee_pin, 32) == 0;
         }
@@ -2267,8 +2295,9 @@ static unsigned wsc__x509_end_chain(const br_x509_class **ctx) {
             if (err == BR_ERR_X509_NOT_TRUSTED) x->forged = wsc__issued_by_anchor(x);
             return err;
         }
-        if (x->ip_len && !x->ee_seen) return BR_ERR_X509_LIMIT_EXCEEDED;
-        if (x->ip_len && !x->ip_ok) return BR_ERR_X509_BAD_SERVER_NAME;
+        /* the minimal engine checked a DNS name too, with BearSSL's looser wildcards */
+        if ((x->ip_len || x->server_name) && !x->ee_seen) return BR_ERR_X509_LIMIT_EXCEEDED;
+        if ((x->ip_len || x->server_name) && !x->name_ok) return BR_ERR_X509_BAD_SERVER_NAME;
     }
     if ((x->npins || x->mode == WSC__X509_PIN_ONLY) && !x->pin_ok) { /* pin_only with no pin fails closed */
         x->pin_failed = 1;
@@ -2858,6 +2887,23 @@ static int wsc__tls_chain(wsc__socket *s, wsc__tls *t, const wsc_config *cfg, co
     return 1;
 }
 
+/* The name for SNI and the certificate check: the one given (server_name,
+   else the address), less a final dot: the FQDN form "localhost." is
+   resolved as given, and SNI (RFC 6066 §3) and certificates carry no dot.
+   An empty label (".example.com", "a..b") is refused: BearSSL's wildcard
+   would match it. Returns NULL with the error set. */
+static const char *wsc__tls_name(const char *given, char out[256]) {
+    size_t n = strlen(given), i;
+    n -= n > 1 && given[n - 1] == '.';
+    if (n > 255) return wsc__set_error(WSC_ERR_ARGUMENT, "host name '%.64s...' is over 255 characters", given), NULL;
+    for (i = 0; i < n; i++)
+        if (given[i] == '.' && (i == 0 || i == n - 1 || given[i - 1] == '.'))
+            return wsc__set_error(WSC_ERR_ARGUMENT, "host name '%.64s' has an empty label", given), NULL;
+    memcpy(out, given, n);
+    out[n] = 0;
+    return out;
+}
+
 /* An IP address is neither sent as SNI (RFC 6066 §3) nor matched as a DNS name. */
 static const char *wsc__tls_sni(const wsc__tls *t, const char *name) {
     return t->x509.ip_len ? NULL : name;
@@ -3009,8 +3055,14 @@ static int wsc__tls_setup(wsc__socket *s, const wsc_config *cfg) {
     int half = cfg->tls_half_duplex != 0, resume;
     const char *name = cfg->server_name && cfg->server_name[0] ? cfg->server_name : s->host;
     size_t head = (sizeof *t + 15) & ~(size_t)15, buf_len;
+#ifndef WSCLIENT_SMALL
+    char name_buf[256];
+#endif
     wsc__u8 seed[32];
     if (!wsc__tls_versions(cfg->ssl_options, &vmin, &vmax)) return 0;
+#ifndef WSCLIENT_SMALL /* the small build takes the name as is (README "WSCLIENT_SMALL") */
+    if (!(name = wsc__tls_name(name, name_buf))) return 0;
+#endif
     if ((frag & (frag - 1)) || frag < 512 || frag > 16384 || frag == 8192) /* the lengths of RFC 6066 §4 */
         return wsc__set_error(WSC_ERR_ARGUMENT, "tls_max_fragment %u is not 0, 512, 1024, 2048, 4096 or 16384 (RFC 6066 §4)", frag);
     /* Full duplex: an input and an output buffer; half duplex: one for both. */

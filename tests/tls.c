@@ -249,6 +249,54 @@ TEST(async_sockets_get_the_same_words) {
     CHECK(async_event == WSC_EVENT_ERROR && async_code == WSC_ERR_CERTIFICATE && strstr(async_text, "expired on 2020-02-01"));
 }
 
+/* Names: a wildcard covers one label, and never sits directly on a
+   top-level domain; a name with an empty label is refused (BearSSL's
+   matcher took "*.com" for example.com, and ".example.com" for
+   "*.example.com"); the FQDN form with its final dot works. */
+TEST(host_names_and_wildcards) {
+    wsc_config c = tls_cfg("localhost", tls_port("WILD"), "/"); /* DNS:*.com, DNS:*.example.com */
+    char url[128];
+    c.tls_no_resume = 1;
+    c.server_name = "example.com";
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "it is not for example.com", "*.com"));
+    c.server_name = "example.com."; /* the final dot changes nothing */
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "it is not for example.com", NULL));
+    c.server_name = "a.example.com";
+    CHECK(try_open(&c));
+    c.server_name = "A.Example.COM."; /* case and the final dot */
+    CHECK(try_open(&c));
+    c.server_name = "a.b.example.com"; /* one label only */
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "it is not for a.b.example.com", NULL));
+    c.server_name = ".example.com";
+    CHECK(fails_with(&c, WSC_ERR_ARGUMENT, "empty label", NULL));
+    c.server_name = "a..example.com";
+    CHECK(fails_with(&c, WSC_ERR_ARGUMENT, "empty label", NULL));
+    c.server_name = "a.example.com..";
+    CHECK(fails_with(&c, WSC_ERR_ARGUMENT, "empty label", NULL));
+    /* without subjectAltName the CN is the name, by the same rules */
+    c = tls_cfg("localhost", tls_port("CN_ONLY"), "/");
+    c.tls_no_resume = 1;
+    CHECK(try_open(&c));
+    c.server_name = "wrong.example";
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "it is not for wrong.example", NULL));
+    c = tls_cfg("localhost", tls_port("CN_WILD"), "/"); /* CN=*.com */
+    c.tls_no_resume = 1;
+    c.server_name = "example.com";
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "it is not for example.com", NULL));
+    /* the FQDN form: checked and sent as SNI without the dot... */
+    c = tls_cfg("localhost", tls_port("SERVER"), "/");
+    c.tls_no_resume = 1;
+    c.server_name = "localhost.";
+    CHECK(try_open(&c));
+    /* ...and resolved as given: glibc finds "localhost." in no hosts file,
+       a DNS server would; either way the name is never the certificate's fault */
+    snprintf(url, sizeof url, "wss://localhost.:%d/", tls_port("SERVER"));
+    c = tls_cfg(NULL, 0, NULL);
+    c.url = url;
+    c.tls_no_resume = 1;
+    CHECKF(try_open(&c) || wsc_error_code() == WSC_ERR_DNS, "%s", wsc_error_info());
+}
+
 /* ---- the clock hook ---- */
 
 static long long hook_time;
@@ -877,6 +925,7 @@ int main(void) {
     RUN(negotiated_version_and_cipher);
     RUN(certificate_failures_are_named);
     RUN(ip_addresses_match_ip_sans_only);
+    RUN(host_names_and_wildcards);
     RUN(async_sockets_get_the_same_words);
     RUN(clock_hook);
     RUN(pem_decoding);
