@@ -2891,17 +2891,17 @@ static int wsc__tls_chain(wsc__socket *s, wsc__tls *t, const wsc_config *cfg, co
    else the address), less a final dot: the FQDN form "localhost." is
    resolved as given, and SNI (RFC 6066 §3) and certificates carry no dot.
    An empty label (".example.com", "a..b") is refused: BearSSL's wildcard
-   would match it. Returns NULL with the error set. */
-static const char *wsc__tls_name(const char *given, char out[256]) {
+   would match it. Returns 0 with the error set. */
+static int wsc__tls_name(const char *given, char out[256]) {
     size_t n = strlen(given), i;
     n -= n > 1 && given[n - 1] == '.';
-    if (n > 255) return wsc__set_error(WSC_ERR_ARGUMENT, "host name '%.64s...' is over 255 characters", given), NULL;
+    if (n > 255) return wsc__set_error(WSC_ERR_ARGUMENT, "host name '%.64s...' is over 255 characters", given);
     for (i = 0; i < n; i++)
         if (given[i] == '.' && (i == 0 || i == n - 1 || given[i - 1] == '.'))
-            return wsc__set_error(WSC_ERR_ARGUMENT, "host name '%.64s' has an empty label", given), NULL;
+            return wsc__set_error(WSC_ERR_ARGUMENT, "host name '%.64s' has an empty label", given);
     memcpy(out, given, n);
     out[n] = 0;
-    return out;
+    return 1;
 }
 
 /* An IP address is neither sent as SNI (RFC 6066 §3) nor matched as a DNS name. */
@@ -3061,7 +3061,8 @@ static int wsc__tls_setup(wsc__socket *s, const wsc_config *cfg) {
     wsc__u8 seed[32];
     if (!wsc__tls_versions(cfg->ssl_options, &vmin, &vmax)) return 0;
 #ifndef WSCLIENT_SMALL /* the small build takes the name as is (README "WSCLIENT_SMALL") */
-    if (!(name = wsc__tls_name(name, name_buf))) return 0;
+    if (!wsc__tls_name(name, name_buf)) return 0;
+    name = name_buf;
 #endif
     if ((frag & (frag - 1)) || frag < 512 || frag > 16384 || frag == 8192) /* the lengths of RFC 6066 §4 */
         return wsc__set_error(WSC_ERR_ARGUMENT, "tls_max_fragment %u is not 0, 512, 1024, 2048, 4096 or 16384 (RFC 6066 §4)", frag);
