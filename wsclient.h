@@ -1750,31 +1750,53 @@ static int wsc__each_file(const char *list, void (*fn)(void *ctx, const char *pa
     return opened;
 }
 
-/* The stamp of a trust source: its path and each file's size, time and
-   inode, so that a changed CA file is read again. */
+/* The nanoseconds of a file's times, where stat has them (POSIX 2008). */
+#if defined(st_mtime) && (defined(__linux__) || defined(__FreeBSD__))
+#define WSC__NSEC(st, t) ((long long)(st)->st_##t##im.tv_nsec)
+#else
+#define WSC__NSEC(st, t) 0LL
+#endif
+
+typedef struct wsc__stamp_ctx {
+    br_sha256_context h;
+    long long newest; /* the latest change of a file, in seconds since 1970 */
+} wsc__stamp_ctx;
+
+/* The stamp of a trust source: its path and each file's size, times and
+   inode, so that a changed CA file is read again. The change time (ctime)
+   catches a rewrite that keeps the modification time (cp -p, touch -d). */
 static void wsc__stamp_file(void *ctx, const char *path, const struct stat *st) {
-    long long v[4];
+    wsc__stamp_ctx *c = (wsc__stamp_ctx *)ctx;
+    long long v[7];
     v[0] = (long long)st->st_size;
     v[1] = (long long)st->st_mtime;
-    v[2] = (long long)st->st_ino;
-    v[3] = (long long)st->st_dev;
-    br_sha256_update((br_sha256_context *)ctx, path, strlen(path) + 1);
-    br_sha256_update((br_sha256_context *)ctx, v, sizeof v);
+    v[2] = WSC__NSEC(st, mt);
+    v[3] = (long long)st->st_ctime;
+    v[4] = WSC__NSEC(st, ct);
+    v[5] = (long long)st->st_ino;
+    v[6] = (long long)st->st_dev;
+    if (v[1] > c->newest) c->newest = v[1];
+    if (v[3] > c->newest) c->newest = v[3];
+    br_sha256_update(&c->h, path, strlen(path) + 1);
+    br_sha256_update(&c->h, v, sizeof v);
 }
 
-static int wsc__stamp(const char *path, int is_dir, wsc__u8 out[32]) {
-    br_sha256_context h;
+/* Sets *newest to the latest change of its files. */
+static int wsc__stamp(const char *path, int is_dir, wsc__u8 out[32], long long *newest) {
+    wsc__stamp_ctx c;
     struct stat st;
-    br_sha256_init(&h);
-    br_sha256_update(&h, is_dir ? "dir" : "file", is_dir ? 4 : 5);
+    br_sha256_init(&c.h);
+    c.newest = 0;
+    br_sha256_update(&c.h, is_dir ? "dir" : "file", is_dir ? 4 : 5);
     if (is_dir) {
-        br_sha256_update(&h, path, strlen(path) + 1);
-        if (!wsc__each_file(path, wsc__stamp_file, &h)) return 0;
+        br_sha256_update(&c.h, path, strlen(path) + 1);
+        if (!wsc__each_file(path, wsc__stamp_file, &c)) return 0;
     } else {
         if (stat(path, &st) != 0) return 0;
-        wsc__stamp_file(&h, path, &st);
+        wsc__stamp_file(&c, path, &st);
     }
-    br_sha256_out(&h, out);
+    br_sha256_out(&c.h, out);
+    *newest = c.newest;
     return 1;
 }
 
@@ -1848,6 +1870,7 @@ typedef struct wsc__ta_set {
     wsc__u8 stamp[32];/* wsc__stamp of the files when they were read   */
     wsc__u8 digest[32];/* wsc__anchors_hash of a, made once for session keys */
     int hashed;
+    int racy;         /* a file changed as it was read: read it again next time */
     wsc__anchors a;
 } wsc__ta_set;
 
@@ -1868,9 +1891,15 @@ static void wsc__ta_uncache(wsc__ta_set **link) {
     wsc__ta_release(set);
 }
 
+/* A file's times have a granularity (a kernel tick, or seconds, or two on
+   FAT): a change right after a read could leave the same stamp. A set read
+   within this many seconds of its files' last change is read again at the
+   next connect, as git does with "racily clean" files. */
+#define WSC__RACY_SECONDS 3
+
 /* The cached anchors of a CA file or directory list, read again when its
    stamp changed. Returns a reference, or NULL with the error set. */
-static wsc__ta_set *wsc__ta_get(const char *path, int is_dir, const wsc__u8 stamp[32]) {
+static wsc__ta_set *wsc__ta_get(const char *path, int is_dir, const wsc__u8 stamp[32], long long newest) {
     wsc__ta_set **link, *set;
     wsc__u8 id[32];
     int n = 0;
@@ -1881,7 +1910,7 @@ static wsc__ta_set *wsc__ta_get(const char *path, int is_dir, const wsc__u8 stam
     br_sha256_out(&h, id);
     for (link = &wsc__ta_sets; (set = *link) != NULL; link = &set->next) {
         if (memcmp(set->path, id, sizeof id) != 0) continue;
-        if (memcmp(set->stamp, stamp, 32) != 0) { wsc__ta_uncache(link); break; }
+        if (set->racy || memcmp(set->stamp, stamp, 32) != 0) { wsc__ta_uncache(link); break; }
         *link = set->next; /* move to the front */
         set->next = wsc__ta_sets;
         wsc__ta_sets = set;
@@ -1894,6 +1923,7 @@ static wsc__ta_set *wsc__ta_get(const char *path, int is_dir, const wsc__u8 stam
     wsc__anchors_init(&set->a, &wsc__g.mem);
     memcpy(set->path, id, sizeof id);
     memcpy(set->stamp, stamp, 32);
+    set->racy = newest >= (long long)time(NULL) - WSC__RACY_SECONDS;
     set->refs = 1;
     if (!wsc__anchors_load(&set->a, path, is_dir)) {
         wsc__ta_release(set);
@@ -2827,6 +2857,7 @@ static int wsc__tls_trust(wsc__tls *t, const wsc_config *cfg) {
     const char *path;
     int is_dir = 0;
     wsc__u8 stamp[32];
+    long long newest;
     struct stat st;
     if (t->x509.mode != WSC__X509_VERIFY) return 1;
     if (cfg->trust_anchors) {
@@ -2851,12 +2882,12 @@ static int wsc__tls_trust(wsc__tls *t, const wsc_config *cfg) {
         return wsc__set_error(WSC_ERR_CERTIFICATE, "no system CA certificates found (set SSL_CERT_FILE, SSL_CERT_DIR or wsc_config.ca_file)");
     }
     errno = 0;
-    if (!wsc__stamp(path, is_dir, stamp)) {
+    if (!wsc__stamp(path, is_dir, stamp, &newest)) {
         if (is_dir) return wsc__set_error(WSC_ERR_CERTIFICATE, "cannot read the certificate directories '%s'", path);
         return wsc__set_error(WSC_ERR_CERTIFICATE, "cannot read CA file '%s': %s", path, strerror(errno));
     }
 #ifndef WSCLIENT_NO_HEAP
-    if (!(t->shared = wsc__ta_get(path, is_dir, stamp))) return 0;
+    if (!(t->shared = wsc__ta_get(path, is_dir, stamp, newest))) return 0;
     t->ta = t->shared->a.ta;
     t->ta_n = t->shared->a.n;
 #else

@@ -30,6 +30,7 @@ static void count_free(void *p);
 
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <utime.h>
 
 #include "test_anchors.c" /* made by build/pem2c from build/certs/ca.pem (Makefile) */
 
@@ -868,6 +869,50 @@ TEST(resumption_trusts_only_what_a_full_handshake_would) {
     wsc_tls_clear_cache();
 }
 
+/* Writes a PEM file padded with text after it to size bytes, in place
+   (same inode). */
+static void write_padded(const char *path, const char *pem, long size) {
+    FILE *in = fopen(pem, "rb"), *out = fopen(path, "r+b");
+    char buf[8192];
+    size_t n = in ? fread(buf, 1, sizeof buf, in) : 0;
+    if (!out) out = fopen(path, "wb");
+    if (out) {
+        fwrite(buf, 1, n, out);
+        for (; (long)n < size; n++) fputc((long)n + 1 == size ? '\n' : '#', out);
+        fclose(out);
+    }
+    if (in) fclose(in);
+}
+
+/* A CA file rewritten in place with the same size, inode and modification
+   second (an editor, a config tool, cp -p) is read again, and its session
+   is not the old one's: the stamp has the nanoseconds and the change time,
+   and a file changed moments before it was read is read again next time. */
+TEST(ca_file_rewritten_in_place) {
+    char path[800];
+    struct stat st0, st1;
+    struct utimbuf same;
+    wsc_config c = tls_cfg("localhost", tls_port("SERVER"), "/session");
+    snprintf(path, sizeof path, "%s/rewritten-ca.pem", certs);
+    unlink(path);
+    write_padded(path, cert("other-ca.pem"), 2000);
+    CHECK(stat(path, &st0) == 0 && st0.st_size == 2000);
+    c.ca_file = path;
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "not trusted", NULL));
+    write_padded(path, cert("ca.pem"), 2000);
+    same.actime = st0.st_atime;
+    same.modtime = st0.st_mtime;
+    CHECK(utime(path, &same) == 0 && stat(path, &st1) == 0);
+    CHECK(st1.st_size == st0.st_size && st1.st_ino == st0.st_ino && st1.st_mtime == st0.st_mtime);
+    CHECK(session_says(&c, "new", 0));
+    CHECK(session_says(&c, "reused", 1));
+    /* and back: the session made with ca.pem is not resumed under other-ca */
+    write_padded(path, cert("other-ca.pem"), 2000);
+    CHECK(utime(path, &same) == 0);
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "not trusted", NULL));
+    unlink(path);
+}
+
 /* ---- shutdown ---- */
 
 TEST(close_sends_close_notify) {
@@ -931,6 +976,7 @@ int main(void) {
     RUN(pem_decoding);
     RUN(trust_sources);
     RUN(ca_cache_lifetimes);
+    RUN(ca_file_rewritten_in_place);
     RUN(pinning);
     RUN(pin_only_needs_a_pin);
     RUN(memory_modes);
