@@ -106,8 +106,10 @@
                                  only compiled-in trust_anchors; ca_file, ca_pem,
                                  pins, pin_only, the insecure mode and url are
                                  refused by name (WSC_ERR_ARGUMENT); an IP
-                                 address needs server_name; no session
-                                 resumption; shorter error words; no speed paths
+                                 address needs server_name; host names are
+                                 matched by BearSSL's rules alone ("*.com"
+                                 matches example.com); no session resumption;
+                                 shorter error words; no speed paths
        WSCLIENT_ASSERT(x)        assertion (default assert from <assert.h>)
        WSCLIENT_API              linkage of the public functions (default extern)
        WSCLIENT_STATIC           makes every function static (private to one file)
