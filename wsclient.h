@@ -106,8 +106,10 @@
                                  only compiled-in trust_anchors; ca_file, ca_pem,
                                  pins, pin_only, the insecure mode and url are
                                  refused by name (WSC_ERR_ARGUMENT); an IP
-                                 address needs server_name; no session
-                                 resumption; shorter error words; no speed paths
+                                 address needs server_name; host names are
+                                 matched by BearSSL's rules alone ("*.com"
+                                 matches example.com); no session resumption;
+                                 shorter error words; no speed paths
        WSCLIENT_ASSERT(x)        assertion (default assert from <assert.h>)
        WSCLIENT_API              linkage of the public functions (default extern)
        WSCLIENT_STATIC           makes every function static (private to one file)
@@ -302,7 +304,8 @@ typedef struct wsc_config {
     const unsigned char *pinned_keys_raw; /* the same as 32-byte digests      */
     size_t pinned_keys_raw_count;
     int pin_only;            /* 1: a pin match alone is enough: no CA, date or
-                                name check (self-signed servers)                */
+                                name check (self-signed servers); needs at least
+                                one pin, else the connect is refused            */
     long long (*unix_time)(void *user); /* the time for certificate dates, in
                                 seconds since 1970 (devices without a clock);
                                 gets user; < 0: unknown. NULL: the system's     */
@@ -1755,31 +1758,53 @@ static int wsc__each_file(const char *list, void (*fn)(void *ctx, const char *pa
     return opened && !broken;
 }
 
-/* The stamp of a trust source: its path and each file's size, time and
-   inode, so that a changed CA file is read again. */
+/* The nanoseconds of a file's times, where stat has them (POSIX 2008). */
+#if defined(st_mtime) && (defined(__linux__) || defined(__FreeBSD__))
+#define WSC__NSEC(st, t) ((long long)(st)->st_##t##im.tv_nsec)
+#else
+#define WSC__NSEC(st, t) 0LL
+#endif
+
+typedef struct wsc__stamp_ctx {
+    br_sha256_context h;
+    long long newest; /* the latest change of a file, in seconds since 1970 */
+} wsc__stamp_ctx;
+
+/* The stamp of a trust source: its path and each file's size, times and
+   inode, so that a changed CA file is read again. The change time (ctime)
+   catches a rewrite that keeps the modification time (cp -p, touch -d). */
 static void wsc__stamp_file(void *ctx, const char *path, const struct stat *st) {
-    long long v[4];
+    wsc__stamp_ctx *c = (wsc__stamp_ctx *)ctx;
+    long long v[7];
     v[0] = (long long)st->st_size;
     v[1] = (long long)st->st_mtime;
-    v[2] = (long long)st->st_ino;
-    v[3] = (long long)st->st_dev;
-    br_sha256_update((br_sha256_context *)ctx, path, strlen(path) + 1);
-    br_sha256_update((br_sha256_context *)ctx, v, sizeof v);
+    v[2] = WSC__NSEC(st, mt);
+    v[3] = (long long)st->st_ctime;
+    v[4] = WSC__NSEC(st, ct);
+    v[5] = (long long)st->st_ino;
+    v[6] = (long long)st->st_dev;
+    if (v[1] > c->newest) c->newest = v[1];
+    if (v[3] > c->newest) c->newest = v[3];
+    br_sha256_update(&c->h, path, strlen(path) + 1);
+    br_sha256_update(&c->h, v, sizeof v);
 }
 
-static int wsc__stamp(const char *path, int is_dir, wsc__u8 out[32]) {
-    br_sha256_context h;
+/* Sets *newest to the latest change of its files. */
+static int wsc__stamp(const char *path, int is_dir, wsc__u8 out[32], long long *newest) {
+    wsc__stamp_ctx c;
     struct stat st;
-    br_sha256_init(&h);
-    br_sha256_update(&h, is_dir ? "dir" : "file", is_dir ? 4 : 5);
+    br_sha256_init(&c.h);
+    c.newest = 0;
+    br_sha256_update(&c.h, is_dir ? "dir" : "file", is_dir ? 4 : 5);
     if (is_dir) {
-        br_sha256_update(&h, path, strlen(path) + 1);
-        if (!wsc__each_file(path, wsc__stamp_file, &h)) return 0;
+        br_sha256_update(&c.h, path, strlen(path) + 1);
+        if (!wsc__each_file(path, wsc__stamp_file, &c)) return 0;
     } else {
         if (stat(path, &st) != 0) return 0;
-        wsc__stamp_file(&h, path, &st);
+        wsc__stamp_file(&c, path, &st);
     }
-    br_sha256_out(&h, out);
+    br_sha256_out(&c.h, out);
+    *newest = c.newest;
     return 1;
 }
 
@@ -1853,6 +1878,9 @@ typedef struct wsc__ta_set {
     unsigned refs;    /* sockets using it, plus one while in the cache */
     wsc__u8 path[32]; /* SHA-256 of the path                           */
     wsc__u8 stamp[32];/* wsc__stamp of the files when they were read   */
+    wsc__u8 digest[32];/* wsc__anchors_hash of a, made once for session keys */
+    int hashed;
+    int racy;         /* a file changed as it was read: read it again next time */
     wsc__anchors a;
 } wsc__ta_set;
 
@@ -1873,9 +1901,15 @@ static void wsc__ta_uncache(wsc__ta_set **link) {
     wsc__ta_release(set);
 }
 
+/* A file's times have a granularity (a kernel tick, or seconds, or two on
+   FAT): a change right after a read could leave the same stamp. A set read
+   within this many seconds of its files' last change is read again at the
+   next connect, as git does with "racily clean" files. */
+#define WSC__RACY_SECONDS 3
+
 /* The cached anchors of a CA file or directory list, read again when its
    stamp changed. Returns a reference, or NULL with the error set. */
-static wsc__ta_set *wsc__ta_get(const char *path, int is_dir, const wsc__u8 stamp[32]) {
+static wsc__ta_set *wsc__ta_get(const char *path, int is_dir, const wsc__u8 stamp[32], long long newest) {
     wsc__ta_set **link, *set;
     wsc__u8 id[32];
     int n = 0;
@@ -1886,7 +1920,7 @@ static wsc__ta_set *wsc__ta_get(const char *path, int is_dir, const wsc__u8 stam
     br_sha256_out(&h, id);
     for (link = &wsc__ta_sets; (set = *link) != NULL; link = &set->next) {
         if (memcmp(set->path, id, sizeof id) != 0) continue;
-        if (memcmp(set->stamp, stamp, 32) != 0) { wsc__ta_uncache(link); break; }
+        if (set->racy || memcmp(set->stamp, stamp, 32) != 0) { wsc__ta_uncache(link); break; }
         *link = set->next; /* move to the front */
         set->next = wsc__ta_sets;
         wsc__ta_sets = set;
@@ -1899,6 +1933,7 @@ static wsc__ta_set *wsc__ta_get(const char *path, int is_dir, const wsc__u8 stam
     wsc__anchors_init(&set->a, &wsc__g.mem);
     memcpy(set->path, id, sizeof id);
     memcpy(set->stamp, stamp, 32);
+    set->racy = newest >= (long long)time(NULL) - WSC__RACY_SECONDS;
     set->refs = 1;
     if (!wsc__anchors_load(&set->a, path, is_dir)) {
         wsc__ta_release(set);
@@ -1934,45 +1969,12 @@ static int wsc__der_next(const wsc__u8 **p, const wsc__u8 *end, unsigned *tag, c
     return 1;
 }
 
-/* Does the certificate carry an iPAddress subjectAltName equal to ip? (RFC 5280 §4.2.1.6) */
-static int wsc__cert_has_ip(const wsc__u8 *der, size_t len, const wsc__u8 *ip, size_t iplen) {
-    static const wsc__u8 san_oid[] = {0x55, 0x1D, 0x11};
-    const wsc__u8 *p = der, *end = der + len, *v;
-    size_t n;
-    unsigned tag;
-    if (!wsc__der_next(&p, end, &tag, &v, &n) || tag != 0x30) return 0; /* Certificate */
-    p = v; end = v + n;
-    if (!wsc__der_next(&p, end, &tag, &v, &n) || tag != 0x30) return 0; /* tbsCertificate */
-    p = v; end = v + n;
-    while (wsc__der_next(&p, end, &tag, &v, &n)) {
-        const wsc__u8 *e, *eend, *x, *xv;
-        size_t xn;
-        if (tag != 0xA3) continue; /* [3] extensions */
-        if (!wsc__der_next(&v, v + n, &tag, &e, &n) || tag != 0x30) return 0;
-        eend = e + n;
-        while (wsc__der_next(&e, eend, &tag, &x, &xn)) { /* Extension */
-            const wsc__u8 *xend = x + xn, *oid;
-            size_t oidn;
-            if (tag != 0x30 || !wsc__der_next(&x, xend, &tag, &oid, &oidn) || tag != 0x06) return 0;
-            if (oidn != sizeof san_oid || memcmp(oid, san_oid, oidn) != 0) continue;
-            if (!wsc__der_next(&x, xend, &tag, &xv, &xn)) return 0;
-            if (tag == 0x01 && !wsc__der_next(&x, xend, &tag, &xv, &xn)) return 0; /* critical */
-            if (tag != 0x04) return 0;
-            x = xv; xend = xv + xn;
-            if (!wsc__der_next(&x, xend, &tag, &xv, &xn) || tag != 0x30) return 0; /* GeneralNames */
-            x = xv; xend = xv + xn;
-            while (wsc__der_next(&x, xend, &tag, &xv, &xn))
-                if (tag == 0x87 && xn == iplen && memcmp(xv, ip, iplen) == 0) return 1;
-            return 0;
-        }
-    }
-    return 0;
-}
-
 /* The parts of a certificate (RFC 5280 §4.1) that the checks below read. */
 typedef struct wsc__cert_view {
     const wsc__u8 *issuer;   /* issuer Name, tag included           */
     size_t issuer_len;
+    const wsc__u8 *subject;  /* contents of the subject Name        */
+    size_t subject_len;
     const wsc__u8 *validity; /* contents of Validity               */
     size_t validity_len;
     const wsc__u8 *spki;     /* SubjectPublicKeyInfo, tag included  */
@@ -2001,6 +2003,8 @@ static int wsc__cert_parse(const wsc__u8 *der, size_t len, wsc__cert_view *c) {
     c->validity = v;
     c->validity_len = n;
     if (!wsc__der_next(&p, end, &tag, &v, &n)) return 0;                   /* subject */
+    c->subject = v;
+    c->subject_len = n;
     start = p;
     if (!wsc__der_next(&p, end, &tag, &v, &n) || tag != 0x30) return 0;   /* subjectPublicKeyInfo */
     c->spki = start;
@@ -2061,16 +2065,19 @@ static void wsc__format_time(char *out, size_t cap, long long t) {
              (int)(sec / 60 % 60), (int)(sec % 60));
 }
 
-/* Words when a certificate is outside its validity at time now, else "". */
-static void wsc__check_validity(const wsc__cert_view *c, long long now, unsigned depth, char *out, size_t cap) {
+/* A certificate's notBefore and notAfter in seconds since 1970. Returns 0 if unreadable. */
+static int wsc__validity(const wsc__cert_view *c, long long *from, long long *until) {
     const wsc__u8 *p = c->validity, *end = c->validity + c->validity_len, *v;
     size_t n;
     unsigned tag;
-    long long from, until;
+    return wsc__der_next(&p, end, &tag, &v, &n) && wsc__x509_time(tag, v, n, from) &&
+           wsc__der_next(&p, end, &tag, &v, &n) && wsc__x509_time(tag, v, n, until);
+}
+
+/* Words when a certificate valid from..until is outside it at time now, else "". */
+static void wsc__check_validity(long long from, long long until, long long now, unsigned depth, char *out, size_t cap) {
     char when[40], at[40];
     const char *who = depth == 0 ? "the server certificate" : "an issuing certificate of the chain";
-    if (!wsc__der_next(&p, end, &tag, &v, &n) || !wsc__x509_time(tag, v, n, &from)) return;
-    if (!wsc__der_next(&p, end, &tag, &v, &n) || !wsc__x509_time(tag, v, n, &until)) return;
     wsc__format_time(at, sizeof at, now);
     if (now < from) {
         wsc__format_time(when, sizeof when, from);
@@ -2081,33 +2088,88 @@ static void wsc__check_validity(const wsc__cert_view *c, long long now, unsigned
     }
 }
 
-/* The DNS and IP names of a certificate's subjectAltName, for error words. */
-static void wsc__cert_names(const wsc__cert_view *c, char *out, size_t cap) {
+/* The contents of a certificate's subjectAltName (GeneralNames, RFC 5280
+   §4.2.1.6) in *names. Returns 0 if it has no such extension. */
+static int wsc__cert_san(const wsc__cert_view *c, const wsc__u8 **names, size_t *len) {
     static const wsc__u8 san_oid[] = {0x55, 0x1D, 0x11};
     const wsc__u8 *p = c->ext, *end = c->ext + c->ext_len, *e, *eend, *v;
+    size_t n;
+    unsigned tag;
+    if (!p || !wsc__der_next(&p, end, &tag, &e, &n) || tag != 0x30) return 0;
+    eend = e + n;
+    while (wsc__der_next(&e, eend, &tag, &v, &n)) { /* Extension */
+        const wsc__u8 *x = v, *xend = v + n, *oid;
+        size_t oidn;
+        if (!wsc__der_next(&x, xend, &tag, &oid, &oidn) || oidn != sizeof san_oid || memcmp(oid, san_oid, oidn) != 0) continue;
+        if (!wsc__der_next(&x, xend, &tag, &v, &n)) return 0;
+        if (tag == 0x01 && !wsc__der_next(&x, xend, &tag, &v, &n)) return 0; /* critical */
+        return tag == 0x04 && wsc__der_next(&v, v + n, &tag, names, len) && tag == 0x30;
+    }
+    return 0;
+}
+
+/* Does the certificate carry an iPAddress subjectAltName equal to ip? (RFC 5280 §4.2.1.6) */
+static int wsc__cert_has_ip(const wsc__u8 *der, size_t len, const wsc__u8 *ip, size_t iplen) {
+    wsc__cert_view c;
+    const wsc__u8 *p, *end, *v;
+    size_t n;
+    unsigned tag;
+    if (!wsc__cert_parse(der, len, &c) || !wsc__cert_san(&c, &p, &n)) return 0;
+    for (end = p + n; wsc__der_next(&p, end, &tag, &v, &n);)
+        if (tag == 0x87 && n == iplen && memcmp(v, ip, iplen) == 0) return 1;
+    return 0;
+}
+
+/* Does a DNS name of a certificate match host name (without empty labels)?
+   Equal but for case, or "*." then the name less its first label, where
+   that rest has two labels or more: no wildcard directly on a top-level
+   domain ("*.com"), as browsers (we have no public-suffix list: "*.co.uk"
+   is matched). BearSSL's matcher takes "*.com" for "example.com". */
+static int wsc__name_match(const wsc__u8 *pattern, size_t n, const char *name) {
+    const char *p = (const char *)pattern, *rest = strchr(name, '.');
+    if (wsc__ieq(p, n, name)) return 1;
+    return n > 2 && p[0] == '*' && p[1] == '.' && memchr(p + 2, '.', n - 2) && rest && wsc__ieq(p + 2, n - 2, rest + 1);
+}
+
+/* Is the certificate for host name? Its subjectAltName dNSNames, or, only
+   when it has no such extension, the common names of its subject (what
+   BearSSL's minimal engine reads, RFC 6125 §6.4.4). */
+static int wsc__cert_has_name(const wsc__cert_view *c, const char *name) {
+    static const wsc__u8 cn_oid[] = {0x55, 0x04, 0x03};
+    const wsc__u8 *p, *end, *v, *q, *qend;
+    size_t n;
+    unsigned tag;
+    if (wsc__cert_san(c, &p, &n)) {
+        for (end = p + n; wsc__der_next(&p, end, &tag, &v, &n);)
+            if (tag == 0x82 && wsc__name_match(v, n, name)) return 1;
+        return 0;
+    }
+    for (p = c->subject, end = p + c->subject_len; wsc__der_next(&p, end, &tag, &q, &n);) /* SET */
+        for (qend = q + n; wsc__der_next(&q, qend, &tag, &v, &n);) { /* AttributeTypeAndValue */
+            const wsc__u8 *a = v, *aend = v + n, *oid;
+            size_t oidn;
+            if (wsc__der_next(&a, aend, &tag, &oid, &oidn) && oidn == sizeof cn_oid && memcmp(oid, cn_oid, oidn) == 0 &&
+                wsc__der_next(&a, aend, &tag, &v, &n) && wsc__name_match(v, n, name))
+                return 1;
+        }
+    return 0;
+}
+
+/* The DNS and IP names of a certificate's subjectAltName, for error words. */
+static void wsc__cert_names(const wsc__cert_view *c, char *out, size_t cap) {
+    const wsc__u8 *x, *xend, *v;
     size_t n, len = 0;
     unsigned tag;
     out[0] = 0;
-    if (!p || !wsc__der_next(&p, end, &tag, &e, &n) || tag != 0x30) return;
-    eend = e + n;
-    while (wsc__der_next(&e, eend, &tag, &v, &n)) { /* Extension */
-        const wsc__u8 *x = v, *xend = v + n, *oid, *g;
-        size_t oidn;
-        if (!wsc__der_next(&x, xend, &tag, &oid, &oidn) || oidn != sizeof san_oid || memcmp(oid, san_oid, oidn) != 0) continue;
-        if (!wsc__der_next(&x, xend, &tag, &v, &n)) return;
-        if (tag == 0x01 && !wsc__der_next(&x, xend, &tag, &v, &n)) return; /* critical */
-        if (tag != 0x04 || !wsc__der_next(&v, v + n, &tag, &g, &n) || tag != 0x30) return;
-        x = g; xend = g + n;
-        while (wsc__der_next(&x, xend, &tag, &v, &n) && len + 48 < cap) {
-            if (tag == 0x82 && n < 40) len += (size_t)snprintf(out + len, cap - len, "%s%.*s", len ? ", " : "", (int)n, (const char *)v);
-            else if (tag == 0x87 && n == 4) len += (size_t)snprintf(out + len, cap - len, "%s%u.%u.%u.%u", len ? ", " : "", v[0], v[1], v[2], v[3]);
-            else if (tag == 0x87 && n == 16) {
-                int i;
-                for (i = 0; i < 16; i += 2)
-                    len += (size_t)snprintf(out + len, cap - len, "%s%x", i ? ":" : len ? ", " : "", (unsigned)(v[i] << 8 | v[i + 1]));
-            }
+    if (!wsc__cert_san(c, &x, &n)) return;
+    for (xend = x + n; wsc__der_next(&x, xend, &tag, &v, &n) && len + 48 < cap;) {
+        if (tag == 0x82 && n < 40) len += (size_t)snprintf(out + len, cap - len, "%s%.*s", len ? ", " : "", (int)n, (const char *)v);
+        else if (tag == 0x87 && n == 4) len += (size_t)snprintf(out + len, cap - len, "%s%u.%u.%u.%u", len ? ", " : "", v[0], v[1], v[2], v[3]);
+        else if (tag == 0x87 && n == 16) {
+            int i;
+            for (i = 0; i < 16; i += 2)
+                len += (size_t)snprintf(out + len, cap - len, "%s%x", i ? ":" : len ? ", " : "", (unsigned)(v[i] << 8 | v[i + 1]));
         }
-        return;
     }
 }
 
@@ -2121,10 +2183,13 @@ static void wsc__spki_pin(const wsc__cert_view *c, wsc__u8 out[32]) {
 }
 
 /* Our X.509 engine: BearSSL's minimal engine plus what it lacks: the check
-   of an IP address against iPAddress SANs, key pinning, a clock hook, words
+   of an IP address against iPAddress SANs, wildcards refused on a top-level
+   domain, key pinning, a clock hook, words
    that say which certificate failed and why, and the two modes that trust
    without a CA chain (pin_only, and the explicit insecure mode). */
 enum { WSC__X509_VERIFY, WSC__X509_PIN_ONLY, WSC__X509_INSECURE };
+
+#define WSC__FOREVER 0x7FFFFFFFFFFFFFFFLL /* a validity window without an end */
 
 #define WSC__MAX_CERT 65536 /* no sane certificate is larger */
 
@@ -2136,15 +2201,18 @@ typedef struct wsc__x509 {
     } u;
     int mode;
     wsc__u8 ip[16];
-    size_t ip_len;                   /* 0: the name check is the minimal engine's */
+    size_t ip_len;                   /* 0: a DNS name, server_name                */
+    const char *server_name;         /* the DNS name checked; NULL: none          */
     const wsc__u8 *pins;             /* npins SHA-256 digests                     */
     size_t npins;
     long long (*unix_time)(void *user);
     void *user;
     long long now;                   /* validation time; < 0: unknown             */
+    long long valid_from, valid_until; /* when every certificate of the chain is valid */
+    int undated;                     /* a certificate's dates could not be read   */
     unsigned depth;
     wsc__buf cert;                   /* the certificate being received            */
-    int ee_seen, ip_ok, pin_ok, pin_failed; /* the server certificate: read whole, results */
+    int ee_seen, name_ok, pin_ok, pin_failed; /* the server certificate: read whole, results */
     wsc__u8 ee_pin[32];
     const br_x509_trust_anchor *ta;  /* the anchors, to explain a NOT_TRUSTED     */
     size_t ta_n;
@@ -2182,8 +2250,12 @@ static int wsc__issued_by_anchor(const wsc__x509 *x) {
 static void wsc__x509_start_chain(const br_x509_class **ctx, const char *server_name) {
     wsc__x509 *x = WSC__X509(ctx);
     x->depth = x->nissuers = 0;
-    x->ee_seen = x->ip_ok = x->pin_ok = x->pin_failed = x->forged = x->oom = 0;
+    x->ee_seen = x->name_ok = x->pin_ok = x->pin_failed = x->forged = x->oom = 0;
+    x->server_name = server_name && server_name[0] ? server_name : NULL;
     x->names[0] = x->dates[0] = 0;
+    x->valid_from = -WSC__FOREVER;
+    x->valid_until = WSC__FOREVER;
+    x->undated = 0;
     wsc__buf_free(&x->cert);
     x->now = x->unix_time ? x->unix_time(x->user) : (long long)time(NULL);
     if (x->mode != WSC__X509_VERIFY) return;
@@ -2225,19 +2297,27 @@ static void wsc__x509_end_cert(const br_x509_class **ctx) {
     wsc__x509 *x = WSC__X509(ctx);
     wsc__cert_view c;
     size_t i;
+    long long from, until;
+    int dated = 0;
     if (x->mode == WSC__X509_VERIFY) x->u.minimal.vtable->end_cert(&x->u.minimal.vtable);
     if (x->cert.cap != (size_t)-1 && (x->depth == 0 || x->mode == WSC__X509_VERIFY) &&
         wsc__cert_parse(x->cert.data, x->cert.len, &c)) {
-        if (!x->dates[0] && x->now >= 0) wsc__check_validity(&c, x->now, x->depth, x->dates, sizeof x->dates);
+        if ((dated = wsc__validity(&c, &from, &until)) != 0) { /* the chain's window, for resumption */
+            if (from > x->valid_from) x->valid_from = from;
+            if (until < x->valid_until) x->valid_until = until;
+            if (!x->dates[0] && x->now >= 0) wsc__check_validity(from, until, x->now, x->depth, x->dates, sizeof x->dates);
+        }
         if (x->nissuers < 4) wsc__sha256(c.issuer, c.issuer_len, x->issuers[x->nissuers++]);
         if (x->depth == 0) {
             x->ee_seen = 1;
             wsc__cert_names(&c, x->names, sizeof x->names);
-            x->ip_ok = x->ip_len && wsc__cert_has_ip(x->cert.data, x->cert.len, x->ip, x->ip_len);
+            x->name_ok = x->ip_len ? wsc__cert_has_ip(x->cert.data, x->cert.len, x->ip, x->ip_len)
+                                   : x->server_name && wsc__cert_has_name(&c, x->server_name);
             wsc__spki_pin(&c, x->ee_pin);
             for (i = 0; i < x->npins && !x->pin_ok; i++) x->pin_ok = memcmp(x->pins + 32 * i, x->ee_pin, 32) == 0;
         }
     }
+    x->undated |= !dated;
     x->depth++;
 }
 
@@ -2255,10 +2335,11 @@ static unsigned wsc__x509_end_chain(const br_x509_class **ctx) {
             if (err == BR_ERR_X509_NOT_TRUSTED) x->forged = wsc__issued_by_anchor(x);
             return err;
         }
-        if (x->ip_len && !x->ee_seen) return BR_ERR_X509_LIMIT_EXCEEDED;
-        if (x->ip_len && !x->ip_ok) return BR_ERR_X509_BAD_SERVER_NAME;
+        /* the minimal engine checked a DNS name too, with BearSSL's looser wildcards */
+        if ((x->ip_len || x->server_name) && !x->ee_seen) return BR_ERR_X509_LIMIT_EXCEEDED;
+        if ((x->ip_len || x->server_name) && !x->name_ok) return BR_ERR_X509_BAD_SERVER_NAME;
     }
-    if (x->npins && !x->pin_ok) {
+    if ((x->npins || x->mode == WSC__X509_PIN_ONLY) && !x->pin_ok) { /* pin_only with no pin fails closed */
         x->pin_failed = 1;
         return x->ee_seen ? BR_ERR_X509_NOT_TRUSTED : BR_ERR_X509_LIMIT_EXCEEDED;
     }
@@ -2387,9 +2468,13 @@ static void wsc__wipe(void *p, size_t n) {
 
 /* Session resumption (RFC 5246 §7.3): the library keeps the last session of
    each server, keyed by everything that decided whether to trust it (server
-   name, address, port, versions, trust source and its stamp, pins), so that
-   a resumed connect, which sees no certificate, is only made where a full
-   one would have been trusted. Sessions of the insecure mode are never kept. */
+   name, address, port, versions, the contents of the trust anchors, pins),
+   so that a resumed connect, which sees no certificate, is only made where a
+   full one would have been trusted. The time is the one input a key cannot
+   hold (the same clock hook answers differently later): a session keeps
+   when its chain is valid, and is offered only while the time now, asked as
+   a full handshake would ask it, is inside. Sessions of the insecure mode
+   are never kept. */
 #ifdef WSCLIENT_SMALL /* no session cache in the smallest build */
 #undef WSCLIENT_TLS_SESSIONS
 #define WSCLIENT_TLS_SESSIONS 0
@@ -2401,6 +2486,7 @@ static void wsc__wipe(void *p, size_t n) {
 typedef struct wsc__session {
     wsc__u8 key[32];
     unsigned long used; /* 0: empty; else the time of last use */
+    long long from, until; /* when every certificate of its chain is valid */
     br_ssl_session_parameters p;
 } wsc__session;
 
@@ -2417,7 +2503,7 @@ static wsc__session *wsc__session_find(const wsc__u8 key[32]) {
     return NULL;
 }
 
-static void wsc__session_keep(const wsc__u8 key[32], const br_ssl_session_parameters *p) {
+static void wsc__session_keep(const wsc__u8 key[32], const br_ssl_session_parameters *p, long long from, long long until) {
     wsc__session *k = wsc__session_find(key);
     int i;
     if (!k) { /* an empty slot, else the one used longest ago */
@@ -2427,6 +2513,8 @@ static void wsc__session_keep(const wsc__u8 key[32], const br_ssl_session_parame
     }
     memcpy(k->key, key, 32);
     k->p = *p;
+    k->from = from;
+    k->until = until;
     k->used = ++wsc__session_clock;
 }
 
@@ -2496,7 +2584,9 @@ static void wsc__tls_established(wsc__tls *t) {
     br_ssl_engine_get_session_parameters(&t->cc.eng, &p);
     t->resumed = t->offered_len > 0 && p.session_id_len == t->offered_len &&
                  memcmp(p.session_id, t->offered_id, t->offered_len) == 0;
-    if (t->resumable && p.session_id_len > 0) wsc__session_keep(t->session_key, &p);
+    /* a chain whose dates we could not read cannot be checked again later */
+    if (t->resumable && p.session_id_len > 0 && !(t->x509.mode == WSC__X509_VERIFY && t->x509.undated))
+        wsc__session_keep(t->session_key, &p, t->x509.valid_from, t->x509.valid_until);
     wsc__wipe(&p, sizeof p);
 #endif
 }
@@ -2748,9 +2838,12 @@ static int wsc__pin_sep(int c) { return c == ';' || c == ',' || c == ' ' || c ==
 /* Reads pinned_keys and pinned_keys_raw. Returns 0 with the error set. */
 static int wsc__tls_pins(wsc__mem *mem, wsc__tls *t, const wsc_config *cfg) {
     const char *p = cfg->pinned_keys ? cfg->pinned_keys : "";
-    size_t raw = cfg->pinned_keys_raw ? cfg->pinned_keys_raw_count : 0, n = 0, i;
+    size_t raw = cfg->pinned_keys_raw_count, n = 0, i;
+    if (raw && !cfg->pinned_keys_raw) return wsc__set_error(WSC_ERR_ARGUMENT, "pinned_keys_raw_count is set but pinned_keys_raw is NULL");
     for (i = 0; p[i]; i++) n += !wsc__pin_sep(p[i]) && (i == 0 || wsc__pin_sep(p[i - 1]));
-    if (n + raw == 0) return 1;
+    /* pin_only trusts a pin match alone: with no pin it would trust any key */
+    if (n + raw == 0)
+        return !cfg->pin_only || wsc__set_error(WSC_ERR_ARGUMENT, "pin_only needs at least one pin in pinned_keys or pinned_keys_raw");
     if (!(t->pins = (wsc__u8 *)wsc__alloc(mem, (n + raw) * 32)))
         return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory for the pinned keys");
     for (n = 0; *p; ) {
@@ -2769,26 +2862,22 @@ static int wsc__tls_pins(wsc__mem *mem, wsc__tls *t, const wsc_config *cfg) {
 }
 
 /* Chooses what the server's chain is checked against (see "Trust sources"
-   above) and adds the choice to id. Returns 0 with the error set. */
-static int wsc__tls_trust(wsc__tls *t, const wsc_config *cfg, br_sha256_context *id) {
+   above). Returns 0 with the error set. */
+static int wsc__tls_trust(wsc__tls *t, const wsc_config *cfg) {
     const char *path;
     int is_dir = 0;
     wsc__u8 stamp[32];
+    long long newest;
     struct stat st;
     if (t->x509.mode != WSC__X509_VERIFY) return 1;
     if (cfg->trust_anchors) {
         if (!cfg->trust_anchor_count) return wsc__set_error(WSC_ERR_ARGUMENT, "trust_anchors is set but trust_anchor_count is 0");
         t->ta = (const br_x509_trust_anchor *)cfg->trust_anchors;
         t->ta_n = cfg->trust_anchor_count;
-        br_sha256_update(id, "anchors", 7);
-        br_sha256_update(id, &t->ta, sizeof t->ta);
-        br_sha256_update(id, &t->ta_n, sizeof t->ta_n);
         return 1;
     }
     if (cfg->ca_pem) {
         size_t n = cfg->ca_pem_len ? cfg->ca_pem_len : strlen(cfg->ca_pem);
-        br_sha256_update(id, "pem", 3);
-        br_sha256_update(id, cfg->ca_pem, n);
         if (!wsc__anchors_add_pem(&t->own, cfg->ca_pem, n)) return wsc__set_error(WSC_ERR_CERTIFICATE, "ca_pem is not valid PEM");
         if (t->own.oom) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory loading trust anchors");
         if (t->own.n == 0) return wsc__set_error(WSC_ERR_CERTIFICATE, "no usable certificate in ca_pem");
@@ -2803,13 +2892,12 @@ static int wsc__tls_trust(wsc__tls *t, const wsc_config *cfg, br_sha256_context 
         return wsc__set_error(WSC_ERR_CERTIFICATE, "no system CA certificates found (set SSL_CERT_FILE, SSL_CERT_DIR or wsc_config.ca_file)");
     }
     errno = 0;
-    if (!wsc__stamp(path, is_dir, stamp)) {
+    if (!wsc__stamp(path, is_dir, stamp, &newest)) {
         if (is_dir) return wsc__set_error(WSC_ERR_CERTIFICATE, "cannot read the certificate directories '%s'", path);
         return wsc__set_error(WSC_ERR_CERTIFICATE, "cannot read CA file '%s': %s", path, strerror(errno));
     }
-    br_sha256_update(id, stamp, sizeof stamp);
 #ifndef WSCLIENT_NO_HEAP
-    if (!(t->shared = wsc__ta_get(path, is_dir, stamp))) return 0;
+    if (!(t->shared = wsc__ta_get(path, is_dir, stamp, newest))) return 0;
     t->ta = t->shared->a.ta;
     t->ta_n = t->shared->a.n;
 #else
@@ -2821,13 +2909,9 @@ static int wsc__tls_trust(wsc__tls *t, const wsc_config *cfg, br_sha256_context 
 }
 
 /* Sets up the check of the server's chain: our engine (above) over
-   BearSSL's minimal one. Starts id, the session key, with the trust source.
-   Returns 0 with the error set. */
-static int wsc__tls_chain(wsc__socket *s, wsc__tls *t, const wsc_config *cfg, const char *name, br_sha256_context *id) {
+   BearSSL's minimal one. Returns 0 with the error set. */
+static int wsc__tls_chain(wsc__socket *s, wsc__tls *t, const wsc_config *cfg, const char *name) {
     wsc__x509 *x = &t->x509;
-    br_sha256_init(id);
-    if (cfg->pin_only && !cfg->pinned_keys && !(cfg->pinned_keys_raw && cfg->pinned_keys_raw_count))
-        return wsc__set_error(WSC_ERR_ARGUMENT, "pin_only needs pinned_keys or pinned_keys_raw");
     wsc__anchors_init(&t->own, s->mem);
     wsc__buf_init(&x->cert, s->mem);
     x->mode = cfg->dangerous_no_certificate_check ? WSC__X509_INSECURE : cfg->pin_only ? WSC__X509_PIN_ONLY : WSC__X509_VERIFY;
@@ -2835,12 +2919,29 @@ static int wsc__tls_chain(wsc__socket *s, wsc__tls *t, const wsc_config *cfg, co
     x->user = cfg->user;
     x->ip_len = wsc__parse_ip(name, x->ip);
     if (x->mode != WSC__X509_INSECURE && !wsc__tls_pins(s->mem, t, cfg)) return 0;
-    if (!wsc__tls_trust(t, cfg, id)) return 0;
+    if (!wsc__tls_trust(t, cfg)) return 0;
     br_ssl_client_init_full(&t->cc, &x->u.minimal, t->ta, t->ta_n);
     x->ta = t->ta;
     x->ta_n = t->ta_n;
     x->vtable = &wsc__x509_vtable;
     br_ssl_engine_set_x509(&t->cc.eng, &x->vtable);
+    return 1;
+}
+
+/* The name for SNI and the certificate check: the one given (server_name,
+   else the address), less a final dot: the FQDN form "localhost." is
+   resolved as given, and SNI (RFC 6066 §3) and certificates carry no dot.
+   An empty label (".example.com", "a..b") is refused: BearSSL's wildcard
+   would match it. Returns 0 with the error set. */
+static int wsc__tls_name(const char *given, char out[256]) {
+    size_t n = strlen(given), i;
+    n -= n > 1 && given[n - 1] == '.';
+    if (n > 255) return wsc__set_error(WSC_ERR_ARGUMENT, "host name '%.64s...' is over 255 characters", given);
+    for (i = 0; i < n; i++)
+        if (given[i] == '.' && (i == 0 || i == n - 1 || given[i - 1] == '.'))
+            return wsc__set_error(WSC_ERR_ARGUMENT, "host name '%.64s' has an empty label", given);
+    memcpy(out, given, n);
+    out[n] = 0;
     return 1;
 }
 
@@ -2862,10 +2963,10 @@ static const char *wsc__small_refused(const wsc_config *cfg) {
 
 /* The small build's check: BearSSL's minimal engine against compiled-in
    anchors, with the time of the clock hook taken once, at the connect. */
-static int wsc__tls_chain(wsc__socket *s, wsc__tls *t, const wsc_config *cfg, const char *name, br_sha256_context *id) {
+static int wsc__tls_chain(wsc__socket *s, wsc__tls *t, const wsc_config *cfg, const char *name) {
     const char *no = wsc__small_refused(cfg);
     long long now;
-    (void)s; (void)id;
+    (void)s;
     if (no) return wsc__set_error(WSC_ERR_ARGUMENT, "%s is not in this build (WSCLIENT_SMALL trusts trust_anchors only)", no);
     if (!cfg->trust_anchors || !cfg->trust_anchor_count)
         return wsc__set_error(WSC_ERR_ARGUMENT, "TLS needs trust_anchors and trust_anchor_count (WSCLIENT_SMALL reads no CA files)");
@@ -2890,31 +2991,96 @@ static const char *wsc__tls_sni(const wsc__tls *t, const char *name) {
 }
 #endif
 
-/* Finds the session to resume; returns 1 if one was set in the engine. */
-static int wsc__tls_session(const wsc__socket *s, wsc__tls *t, const wsc_config *cfg, const char *name, br_sha256_context *id) {
 #if WSCLIENT_TLS_SESSIONS > 0
-    wsc__session *k;
+/* One length-prefixed part of a hash, so that parts cannot run together. */
+static void wsc__hash_part(br_sha256_context *h, const void *p, size_t n) {
+    br_sha256_update(h, &n, sizeof n);
+    br_sha256_update(h, p, n);
+}
+
+/* SHA-256 of what trust anchors are (name, flags, key), not where they are:
+   part of the session key, so that other anchors are another session. */
+static void wsc__anchors_hash(const br_x509_trust_anchor *ta, size_t n, wsc__u8 out[32]) {
+    br_sha256_context h;
+    size_t i;
+    br_sha256_init(&h);
+    for (i = 0; i < n; i++) {
+        const br_x509_pkey *k = &ta[i].pkey;
+        unsigned v[3];
+        v[0] = ta[i].flags;
+        v[1] = k->key_type;
+        v[2] = k->key_type == BR_KEYTYPE_RSA ? 0 : (unsigned)k->key.ec.curve;
+        br_sha256_update(&h, v, sizeof v);
+        wsc__hash_part(&h, ta[i].dn.data, ta[i].dn.len);
+        if (k->key_type == BR_KEYTYPE_RSA) {
+            wsc__hash_part(&h, k->key.rsa.n, k->key.rsa.nlen);
+            wsc__hash_part(&h, k->key.rsa.e, k->key.rsa.elen);
+        } else {
+            wsc__hash_part(&h, k->key.ec.q, k->key.ec.qlen);
+        }
+    }
+    br_sha256_out(&h, out);
+}
+
+/* The session key: everything that decides whether to trust the server,
+   but the time (see "Session resumption" above). */
+static void wsc__session_key(const wsc__socket *s, wsc__tls *t, const char *name, wsc__u8 key[32]) {
+    br_sha256_context h;
     unsigned v[5];
-    if (cfg->tls_no_resume || t->x509.mode == WSC__X509_INSECURE) return 0;
+    br_sha256_init(&h);
+    if (t->x509.mode == WSC__X509_VERIFY) { /* the anchors' contents, not their address */
+#ifndef WSCLIENT_NO_HEAP
+        if (t->shared) { /* a CA file's anchors, hashed once */
+            if (!t->shared->hashed) wsc__anchors_hash(t->shared->a.ta, t->shared->a.n, t->shared->digest);
+            t->shared->hashed = 1;
+            br_sha256_update(&h, t->shared->digest, 32);
+        } else
+#endif
+        {
+            wsc__u8 d[32];
+            wsc__anchors_hash(t->ta, t->ta_n, d);
+            br_sha256_update(&h, d, 32);
+        }
+    }
     v[0] = (unsigned)s->port;
     v[1] = (unsigned)t->x509.mode;
     v[2] = t->vmin;
     v[3] = t->vmax;
     v[4] = t->frag; /* a resumed session keeps its max_fragment_length (RFC 6066 §4) */
-    br_sha256_update(id, name, strlen(name) + 1);
-    br_sha256_update(id, s->host, strlen(s->host) + 1);
-    br_sha256_update(id, v, sizeof v);
-    br_sha256_update(id, &s->tp, sizeof s->tp);
-    if (t->pins) br_sha256_update(id, t->pins, 32 * t->x509.npins);
-    br_sha256_out(id, t->session_key);
+    br_sha256_update(&h, name, strlen(name) + 1);
+    br_sha256_update(&h, s->host, strlen(s->host) + 1);
+    br_sha256_update(&h, v, sizeof v);
+    br_sha256_update(&h, &s->tp, sizeof s->tp);
+    if (t->pins) br_sha256_update(&h, t->pins, 32 * t->x509.npins);
+    br_sha256_out(&h, key);
+}
+
+/* Would a full handshake find the kept chain in its dates now? The time is
+   asked as the certificate check asks it: the hook, else the system's. */
+static int wsc__session_in_time(const wsc__tls *t, const wsc_config *cfg, const wsc__session *k) {
+    long long now;
+    if (t->x509.mode != WSC__X509_VERIFY) return 1; /* pin_only checks no dates */
+    now = cfg->unix_time ? cfg->unix_time(cfg->user) : (long long)time(NULL);
+    return now >= 0 && now >= k->from && now <= k->until;
+}
+#endif
+
+/* Finds the session to resume; returns 1 if one was set in the engine. */
+static int wsc__tls_session(const wsc__socket *s, wsc__tls *t, const wsc_config *cfg, const char *name) {
+#if WSCLIENT_TLS_SESSIONS > 0
+    wsc__session *k;
+    if (cfg->tls_no_resume || t->x509.mode == WSC__X509_INSECURE) return 0;
+    wsc__session_key(s, t, name, t->session_key);
     t->resumable = 1;
-    if (!(k = wsc__session_find(t->session_key))) return 0;
+    if (!(k = wsc__session_find(t->session_key)) || !wsc__session_in_time(t, cfg, k)) return 0;
+    t->x509.valid_from = k->from; /* kept again with the session if it resumes */
+    t->x509.valid_until = k->until;
     br_ssl_engine_set_session_parameters(&t->cc.eng, &k->p);
     memcpy(t->offered_id, k->p.session_id, k->p.session_id_len);
     t->offered_len = k->p.session_id_len;
     return 1;
 #else
-    (void)s; (void)t; (void)cfg; (void)name; (void)id;
+    (void)s; (void)t; (void)cfg; (void)name;
     return 0;
 #endif
 }
@@ -2930,9 +3096,15 @@ static int wsc__tls_setup(wsc__socket *s, const wsc_config *cfg) {
     int half = cfg->tls_half_duplex != 0, resume;
     const char *name = cfg->server_name && cfg->server_name[0] ? cfg->server_name : s->host;
     size_t head = (sizeof *t + 15) & ~(size_t)15, buf_len;
-    br_sha256_context id;
+#ifndef WSCLIENT_SMALL
+    char name_buf[256];
+#endif
     wsc__u8 seed[32];
     if (!wsc__tls_versions(cfg->ssl_options, &vmin, &vmax)) return 0;
+#ifndef WSCLIENT_SMALL /* the small build takes the name as is (README "WSCLIENT_SMALL") */
+    if (!wsc__tls_name(name, name_buf)) return 0;
+    name = name_buf;
+#endif
     if ((frag & (frag - 1)) || frag < 512 || frag > 16384 || frag == 8192) /* the lengths of RFC 6066 §4 */
         return wsc__set_error(WSC_ERR_ARGUMENT, "tls_max_fragment %u is not 0, 512, 1024, 2048, 4096 or 16384 (RFC 6066 §4)", frag);
     /* Full duplex: an input and an output buffer; half duplex: one for both. */
@@ -2947,7 +3119,7 @@ static int wsc__tls_setup(wsc__socket *s, const wsc_config *cfg) {
     t->vmin = vmin;
     t->vmax = vmax;
     s->tls = t;
-    if (!wsc__tls_chain(s, t, cfg, name, &id)) return 0; /* starts id; runs br_ssl_client_init_full */
+    if (!wsc__tls_chain(s, t, cfg, name)) return 0; /* runs br_ssl_client_init_full */
     br_ssl_engine_set_suites(&t->cc.eng, wsc__suite_ids, WSC__NSUITES);
     br_ssl_engine_set_default_aes_ccm(&t->cc.eng);
     br_ssl_engine_add_flags(&t->cc.eng, BR_OPT_NO_RENEGOTIATION); /* a WebSocket never needs it */
@@ -2956,7 +3128,7 @@ static int wsc__tls_setup(wsc__socket *s, const wsc_config *cfg) {
     if (half) br_ssl_engine_set_buffer(&t->cc.eng, t->iobuf, buf_len, 0);
     else br_ssl_engine_set_buffers_bidi(&t->cc.eng, t->iobuf, frag + WSC__TLS_IN_EXTRA, t->iobuf + frag + WSC__TLS_IN_EXTRA,
                                         frag + WSC__TLS_OUT_EXTRA);
-    resume = wsc__tls_session(s, t, cfg, name, &id);
+    resume = wsc__tls_session(s, t, cfg, name);
     if (!wsc__random(seed, sizeof seed)) return 0;
     br_ssl_engine_inject_entropy(&t->cc.eng, seed, sizeof seed);
     wsc__wipe(seed, sizeof seed);

@@ -18,6 +18,10 @@
 #   badsig.pem/key        leaf naming ca as issuer but signed by another key
 #   ipsan.pem/key         leaf with DNS:127.0.0.1 and IP:127.0.0.2 only (no IP SAN 127.0.0.1)
 #   ip6san.pem/key        leaf with IP:::1 only
+#   wild.pem/key          leaf with DNS:*.com and DNS:*.example.com only (a wildcard on a TLD, and a good one)
+#   cn-only.pem/key       leaf with CN=localhost and no subjectAltName (the CN is then the name)
+#   cn-wild.pem/key       leaf with CN=*.com and no subjectAltName
+#   selfsigned.der        selfsigned.pem in DER
 #   *.pin                 the sha256// pin (base64 SHA-256 of the SubjectPublicKeyInfo) of server, selfsigned
 set -euo pipefail
 dir=${1:?usage: mkcerts.sh DIR}
@@ -25,7 +29,7 @@ mkdir -p "$dir"
 cd "$dir"
 outputs="ca.pem server.pem server-rsa.pem server-chain.pem wrong.pem other-ca.pem untrusted.pem expired.pem
          notyet.pem selfsigned.pem chain-int.pem chain-notca.pem chain-dn.pem badsig.pem ipsan.pem ip6san.pem
-         server.pin selfsigned.pin"
+         wild.pem cn-only.pem cn-wild.pem selfsigned.der server.pin selfsigned.pin"
 all=1
 for f in $outputs; do [ -s "$f" ] || all=0; done
 if [ $all = 1 ] && openssl x509 -checkend 86400 -noout -in server.pem >/dev/null 2>&1; then exit 0; fi
@@ -44,8 +48,8 @@ make_ca() {
 make_leaf() {
     "$2_key" "$1.key"
     openssl req -new -key "$1.key" -out "$1.csr" -subj "/CN=$4" 2>/dev/null
-    printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=%s\n' \
-        "$5" > "$1.ext"
+    printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n' > "$1.ext"
+    if [ -n "$5" ]; then printf 'subjectAltName=%s\n' "$5" >> "$1.ext"; fi
     openssl x509 -req -in "$1.csr" -CA "$3.pem" -CAkey "$3.key" -CAcreateserial -out "$1.pem" \
         -days 30 -extfile "$1.ext" 2>/dev/null
     rm -f "$1.csr" "$1.ext"
@@ -116,13 +120,20 @@ rm -f int-ca.csr int-ca.ext fake-ca.key fake-ca.pem
 # IP addresses are matched against IP SANs only, never DNS names or the CN.
 make_leaf ipsan ec ca 127.0.0.1 "DNS:127.0.0.1,IP:127.0.0.2"
 make_leaf ip6san ec ca "::1" "IP:::1"
+
+# Wildcards: one on a top-level domain (refused), one under it (good); and
+# names in the CN alone, which count when there is no subjectAltName.
+make_leaf wild ec ca "wsclient wildcard" "DNS:*.com,DNS:*.example.com"
+make_leaf cn-only ec ca localhost ""
+make_leaf cn-wild ec ca "*.com" ""
 rm -f ./*.srl
+openssl x509 -in selfsigned.pem -outform der -out selfsigned.der
 
 # Pins: base64 SHA-256 of the SubjectPublicKeyInfo, as curl --pinnedpubkey takes them.
 for f in server selfsigned; do
     openssl x509 -in "$f.pem" -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64 > "$f.pin"
 done
 
-for f in server server-rsa wrong ipsan ip6san; do openssl verify -CAfile ca.pem "$f.pem" >/dev/null; done
+for f in server server-rsa wrong ipsan ip6san wild cn-only cn-wild; do openssl verify -CAfile ca.pem "$f.pem" >/dev/null; done
 openssl verify -CAfile ca.pem -untrusted int-ca.pem leaf-int.pem >/dev/null
 openssl verify -CAfile other-ca.pem untrusted.pem >/dev/null

@@ -68,7 +68,7 @@ export WSC_TEST_CERTS="$certs"
 # certificate case; each port goes to WSC_TLS_<NAME>_PORT.
 tls_listen=()
 for v in 1.0 1.1 1.2 1.3; do tls_listen+=(--listen "V${v/./}" "$certs/server.pem" "$certs/server.key" "$v-$v"); done
-for c in server expired notyet selfsigned chain-int leaf-int chain-notca chain-dn badsig ipsan ip6san; do
+for c in server expired notyet selfsigned chain-int leaf-int chain-notca chain-dn badsig ipsan ip6san wild cn-only cn-wild; do
     key=$c; case $c in chain-int|chain-dn) key=leaf-int;; chain-notca) key=leaf-notca;; esac
     name=$(printf '%s' "$c" | tr 'a-z-' 'A-Z_')
     tls_listen+=(--listen "$name" "$certs/$c.pem" "$certs/$key.key" any)

@@ -281,6 +281,24 @@ TEST(certificate_failures) {
     CHECKF(try_open(&c), "%s", wsc_error_info());
 }
 
+/* The small build matches names with BearSSL's own rules, as README
+   "WSCLIENT_SMALL" says: a wildcard covers one label, but it also takes
+   "*.com" for example.com and ".example.com" for "*.example.com", and the
+   FQDN form with its final dot does not match. The full build refuses the
+   first two and takes the third (tests/tls.c host_names_and_wildcards). */
+TEST(names_are_bearssl_s) {
+    wsc_config c = tls_cfg("localhost", tls_port("WILD"), "/"); /* DNS:*.com, DNS:*.example.com */
+    c.server_name = "a.example.com";
+    CHECKF(try_open(&c), "%s", wsc_error_info());
+    c.server_name = "a.b.example.com";
+    CHECK(cert_fails(&c, "does not match the host name", 56));
+    c.server_name = "example.com"; /* the documented limit */
+    CHECK(try_open(&c));
+    c = tls_cfg("localhost", tls_port("SERVER"), "/");
+    c.server_name = "localhost.";
+    CHECK(cert_fails(&c, "does not match the host name", 56));
+}
+
 TEST(version_failures) {
     wsc_config c = tls_cfg("localhost", tls_port("V10"), "/");
     wsc_tls_info info;
@@ -494,6 +512,7 @@ int main(void) {
     RUN(ip_literals_need_server_name);
     RUN(no_session_resumption);
     RUN(certificate_failures);
+    RUN(names_are_bearssl_s);
     RUN(version_failures);
     RUN(clock_hook);
     RUN(masking_every_length);

@@ -30,6 +30,7 @@ static void count_free(void *p);
 
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <utime.h>
 
 #include "test_anchors.c" /* made by build/pem2c from build/certs/ca.pem (Makefile) */
 
@@ -247,6 +248,54 @@ TEST(async_sockets_get_the_same_words) {
     CHECK(wsc_open("a", &c));
     pump_until_gone("a");
     CHECK(async_event == WSC_EVENT_ERROR && async_code == WSC_ERR_CERTIFICATE && strstr(async_text, "expired on 2020-02-01"));
+}
+
+/* Names: a wildcard covers one label, and never sits directly on a
+   top-level domain; a name with an empty label is refused (BearSSL's
+   matcher took "*.com" for example.com, and ".example.com" for
+   "*.example.com"); the FQDN form with its final dot works. */
+TEST(host_names_and_wildcards) {
+    wsc_config c = tls_cfg("localhost", tls_port("WILD"), "/"); /* DNS:*.com, DNS:*.example.com */
+    char url[128];
+    c.tls_no_resume = 1;
+    c.server_name = "example.com";
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "it is not for example.com", "*.com"));
+    c.server_name = "example.com."; /* the final dot changes nothing */
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "it is not for example.com", NULL));
+    c.server_name = "a.example.com";
+    CHECK(try_open(&c));
+    c.server_name = "A.Example.COM."; /* case and the final dot */
+    CHECK(try_open(&c));
+    c.server_name = "a.b.example.com"; /* one label only */
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "it is not for a.b.example.com", NULL));
+    c.server_name = ".example.com";
+    CHECK(fails_with(&c, WSC_ERR_ARGUMENT, "empty label", NULL));
+    c.server_name = "a..example.com";
+    CHECK(fails_with(&c, WSC_ERR_ARGUMENT, "empty label", NULL));
+    c.server_name = "a.example.com..";
+    CHECK(fails_with(&c, WSC_ERR_ARGUMENT, "empty label", NULL));
+    /* without subjectAltName the CN is the name, by the same rules */
+    c = tls_cfg("localhost", tls_port("CN_ONLY"), "/");
+    c.tls_no_resume = 1;
+    CHECK(try_open(&c));
+    c.server_name = "wrong.example";
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "it is not for wrong.example", NULL));
+    c = tls_cfg("localhost", tls_port("CN_WILD"), "/"); /* CN=*.com */
+    c.tls_no_resume = 1;
+    c.server_name = "example.com";
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "it is not for example.com", NULL));
+    /* the FQDN form: checked and sent as SNI without the dot... */
+    c = tls_cfg("localhost", tls_port("SERVER"), "/");
+    c.tls_no_resume = 1;
+    c.server_name = "localhost.";
+    CHECK(try_open(&c));
+    /* ...and resolved as given: glibc finds "localhost." in no hosts file,
+       a DNS server would; either way the name is never the certificate's fault */
+    snprintf(url, sizeof url, "wss://localhost.:%d/", tls_port("SERVER"));
+    c = tls_cfg(NULL, 0, NULL);
+    c.url = url;
+    c.tls_no_resume = 1;
+    CHECKF(try_open(&c) || wsc_error_code() == WSC_ERR_DNS, "%s", wsc_error_info());
 }
 
 /* ---- the clock hook ---- */
@@ -581,6 +630,51 @@ TEST(pinning) {
     CHECK(fails_with(&c, WSC_ERR_ARGUMENT, "pin_only needs", NULL));
 }
 
+/* pin_only trusts a key match alone: without a pin to match it would trust
+   any certificate, so an empty list (an unset variable of a config file) is
+   refused at the connect, and the check fails closed on its own too. */
+TEST(pin_only_needs_a_pin) {
+    static const unsigned char none[32];
+    wsc_config c = tls_cfg("localhost", tls_port("SELFSIGNED"), "/");
+    c.ca_file = NULL;
+    c.tls_no_resume = 1;
+    c.pin_only = 1;
+    c.pinned_keys = "";
+    CHECK(fails_with(&c, WSC_ERR_ARGUMENT, "pin_only needs", NULL));
+    c.pinned_keys = ";";
+    CHECK(fails_with(&c, WSC_ERR_ARGUMENT, "pin_only needs", NULL));
+    c.pinned_keys = " ; , ";
+    CHECK(fails_with(&c, WSC_ERR_ARGUMENT, "pin_only needs", NULL));
+    c.pinned_keys = "";
+    c.pinned_keys_raw = none; /* a pointer and no count is no pin either */
+    CHECK(fails_with(&c, WSC_ERR_ARGUMENT, "pin_only needs", NULL));
+    c.pinned_keys = NULL;
+    CHECK(fails_with(&c, WSC_ERR_ARGUMENT, "pin_only needs", NULL));
+    c.pinned_keys_raw = NULL; /* and a count without digests is an error, not no pins */
+    c.pinned_keys_raw_count = 1;
+    c.pin_only = 0;
+    CHECK(fails_with(&c, WSC_ERR_ARGUMENT, "pinned_keys_raw", NULL));
+    { /* the engine itself: pin_only with no pins refuses the key it sees */
+        wsc__x509 x;
+        size_t len = 0;
+        char *der = wsc__read_file(wsc__slot_mem(WSCLIENT_MAX_SOCKETS - 1), cert("selfsigned.der"), &len);
+        const br_x509_class **ctx = &x.vtable;
+        memset(&x, 0, sizeof x);
+        x.vtable = &wsc__x509_vtable;
+        x.mode = WSC__X509_PIN_ONLY;
+        wsc__buf_init(&x.cert, wsc__slot_mem(WSCLIENT_MAX_SOCKETS - 1));
+        CHECK(der != NULL);
+        if (der) {
+            x.vtable->start_chain(ctx, "localhost");
+            x.vtable->start_cert(ctx, (uint32_t)len);
+            x.vtable->append(ctx, (const unsigned char *)der, len);
+            x.vtable->end_cert(ctx);
+            CHECK(x.vtable->end_chain(ctx) != 0);
+            wsc_free(der);
+        }
+    }
+}
+
 /* ---- memory modes ---- */
 
 static int echo_1m(const char *name, int binary) {
@@ -682,12 +776,18 @@ TEST(session_resumption) {
     CHECK(session_says(&c, "reused", 1));
     wsc_tls_clear_cache();
     CHECK(session_says(&c, "new", 0));
-    /* another trust source, another session */
+    /* the same CA from another source: the same trust, the same session;
+       other CAs (here one more) are another session */
     c.ca_file = NULL;
     c.trust_anchors = test_anchors;
     c.trust_anchor_count = test_anchors_count;
+    CHECK(session_says(&c, "reused", 1));
+    c.trust_anchors = NULL;
+    c.ca_file = cert("server-chain.pem"); /* server.pem too: a second anchor */
     CHECK(session_says(&c, "new", 0));
     CHECK(session_says(&c, "reused", 1));
+    c.ca_file = NULL;
+    c.trust_anchors = test_anchors;
     /* a resumed handshake sees no certificate: a session made without a pin
        is not resumed with one, so the pin is checked */
     read_line("selfsigned.pin", pin, sizeof pin);
@@ -713,6 +813,104 @@ TEST(session_resumption) {
     resumed = now_ms() - t0;
     printf("  20 connects (with close handshake): full handshakes %lld ms, resumed %lld ms\n", full, resumed);
     snprintf(pins, sizeof pins, "%s", pin); /* keep the pin buffer alive to the end */
+}
+
+/* A resumed handshake sees no certificate, so whatever decides trust must
+   key the session or be checked again: the clock (its answer, not the hook),
+   and the contents of the anchors, not where they are. */
+TEST(resumption_trusts_only_what_a_full_handshake_would) {
+    br_x509_trust_anchor swapped[1];
+    wsc__anchors other;
+    size_t len = 0;
+    char *pem;
+    wsc_config c = tls_cfg("localhost", tls_port("SERVER"), "/session");
+    wsc_tls_clear_cache();
+    /* the clock moves past the certificate's end, or stops knowing the time */
+    c.unix_time = fake_clock;
+    hook_time = (long long)time(NULL);
+    CHECK(session_says(&c, "new", 0));
+    CHECK(session_says(&c, "reused", 1));
+    hook_time = (long long)time(NULL) + 40LL * 86400; /* the test certificates last 30 days */
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "expired on", NULL));
+    hook_time = (long long)time(NULL);
+    CHECK(session_says(&c, "new", 0));
+    CHECK(session_says(&c, "reused", 1));
+    hook_time = -1;
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "knows no time", NULL));
+    hook_time = 1577836800; /* 2020: before the certificate */
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "not valid before", NULL));
+    c.unix_time = NULL;
+    /* compiled-in anchors swapped for another CA's at the same address */
+    wsc__anchors_init(&other, wsc__slot_mem(WSCLIENT_MAX_SOCKETS - 1));
+    pem = wsc__read_file(wsc__slot_mem(WSCLIENT_MAX_SOCKETS - 1), cert("other-ca.pem"), &len);
+    CHECK(pem && wsc__anchors_add_pem(&other, pem, len) && other.n == 1);
+    if (pem) wsc_free(pem);
+    c.ca_file = NULL;
+    swapped[0] = test_anchors[0];
+    c.trust_anchors = swapped;
+    c.trust_anchor_count = 1;
+    CHECK(session_says(&c, "new", 0));
+    CHECK(session_says(&c, "reused", 1));
+    if (other.n == 1) swapped[0] = other.ta[0];
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "not trusted", NULL));
+    swapped[0] = test_anchors[0];
+    CHECK(session_says(&c, "reused", 1)); /* back to the CA it was made with */
+    wsc__anchors_free(&other);
+    /* ca_pem: its contents up to ca_pem_len */
+    c.trust_anchors = NULL;
+    c.trust_anchor_count = 0;
+    pem = wsc__read_file(wsc__slot_mem(WSCLIENT_MAX_SOCKETS - 1), cert("ca.pem"), &len);
+    c.ca_pem = pem;
+    c.ca_pem_len = len;
+    CHECK(pem && session_says(&c, "reused", 1)); /* the same CA as the anchors above */
+    c.ca_pem_len = len / 2; /* the same text, cut: not valid PEM */
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "ca_pem", NULL));
+    if (pem) wsc_free(pem);
+    wsc_tls_clear_cache();
+}
+
+/* Writes a PEM file padded with text after it to size bytes, in place
+   (same inode). */
+static void write_padded(const char *path, const char *pem, long size) {
+    FILE *in = fopen(pem, "rb"), *out = fopen(path, "r+b");
+    char buf[8192];
+    size_t n = in ? fread(buf, 1, sizeof buf, in) : 0;
+    if (!out) out = fopen(path, "wb");
+    if (out) {
+        fwrite(buf, 1, n, out);
+        for (; (long)n < size; n++) fputc((long)n + 1 == size ? '\n' : '#', out);
+        fclose(out);
+    }
+    if (in) fclose(in);
+}
+
+/* A CA file rewritten in place with the same size, inode and modification
+   second (an editor, a config tool, cp -p) is read again, and its session
+   is not the old one's: the stamp has the nanoseconds and the change time,
+   and a file changed moments before it was read is read again next time. */
+TEST(ca_file_rewritten_in_place) {
+    char path[800];
+    struct stat st0, st1;
+    struct utimbuf same;
+    wsc_config c = tls_cfg("localhost", tls_port("SERVER"), "/session");
+    snprintf(path, sizeof path, "%s/rewritten-ca.pem", certs);
+    unlink(path);
+    write_padded(path, cert("other-ca.pem"), 2000);
+    CHECK(stat(path, &st0) == 0 && st0.st_size == 2000);
+    c.ca_file = path;
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "not trusted", NULL));
+    write_padded(path, cert("ca.pem"), 2000);
+    same.actime = st0.st_atime;
+    same.modtime = st0.st_mtime;
+    CHECK(utime(path, &same) == 0 && stat(path, &st1) == 0);
+    CHECK(st1.st_size == st0.st_size && st1.st_ino == st0.st_ino && st1.st_mtime == st0.st_mtime);
+    CHECK(session_says(&c, "new", 0));
+    CHECK(session_says(&c, "reused", 1));
+    /* and back: the session made with ca.pem is not resumed under other-ca */
+    write_padded(path, cert("other-ca.pem"), 2000);
+    CHECK(utime(path, &same) == 0);
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "not trusted", NULL));
+    unlink(path);
 }
 
 /* ---- shutdown ---- */
@@ -772,14 +970,18 @@ int main(void) {
     RUN(negotiated_version_and_cipher);
     RUN(certificate_failures_are_named);
     RUN(ip_addresses_match_ip_sans_only);
+    RUN(host_names_and_wildcards);
     RUN(async_sockets_get_the_same_words);
     RUN(clock_hook);
     RUN(pem_decoding);
     RUN(trust_sources);
     RUN(ca_cache_lifetimes);
+    RUN(ca_file_rewritten_in_place);
     RUN(pinning);
+    RUN(pin_only_needs_a_pin);
     RUN(memory_modes);
     RUN(session_resumption);
+    RUN(resumption_trusts_only_what_a_full_handshake_would);
     RUN(close_sends_close_notify);
     RUN(truncation_is_an_error_never_a_message);
     wsc_close_all();
