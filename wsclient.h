@@ -887,11 +887,15 @@ static void wsc__rx_init(wsc__rx *rx, size_t max_message, wsc__mem *mem) {
 
 static void wsc__rx_free(wsc__rx *rx) {
     if (rx->msg && !(WSC__FAST && rx->msg_direct)) wsc__free(rx->mem, rx->msg);
-    rx->msg_direct = 0;
-    rx->direct = NULL;
-    if (rx->spare) wsc__free(rx->mem, rx->spare);
-    rx->msg = rx->spare = NULL;
-    rx->msg_len = rx->msg_cap = rx->spare_cap = 0;
+    if (WSC__FAST) { /* the small build has no reader's buffer and no spare */
+        rx->msg_direct = 0;
+        rx->direct = NULL;
+        if (rx->spare) wsc__free(rx->mem, rx->spare);
+        rx->spare = NULL;
+        rx->spare_cap = 0;
+    }
+    rx->msg = NULL;
+    rx->msg_len = rx->msg_cap = 0;
 }
 
 /* Takes back the buffer of a message the caller has copied out, for the next
@@ -1108,7 +1112,7 @@ static wsc__u8 *wsc__rx_take_message(wsc__rx *rx, size_t *len) {
     *len = rx->msg_len;
     rx->msg = NULL;
     rx->msg_len = rx->msg_cap = 0;
-    rx->msg_direct = 0;
+    if (WSC__FAST) rx->msg_direct = 0;
     return m;
 }
 
@@ -3161,7 +3165,7 @@ static void wsc__tp_failed(wsc__socket *s, const char *op) {
 /* What a user transport's send (dir WSC_IO_WRITE) or recv returned, checked:
    the bytes moved, 0, or -1 with the socket failed. */
 static long wsc__tp_result(wsc__socket *s, long k, size_t n, int dir) {
-    if (k == 0) s->dry |= dir;
+    if (WSC__FAST && k == 0) s->dry |= dir; /* only the speed paths look */
     if (k >= 0 && (size_t)k <= n) {
         s->moved |= k > 0;
         return k;
@@ -3878,7 +3882,7 @@ static int wsc__enqueue_message(wsc__socket *s) {
     if (!m) return 0;
     m->binary = s->rx.msg_opcode == WSC__OP_BINARY;
     m->cap = s->rx.msg_cap;
-    m->direct = s->rx.msg_direct;
+    m->direct = WSC__FAST && s->rx.msg_direct;
     m->data = wsc__rx_take_message(&s->rx, &m->len);
     m->next = NULL;
     if (s->queue_tail) s->queue_tail->next = m;
@@ -4014,7 +4018,7 @@ static void wsc__advance(wsc__socket *s) {
     int64_t until = wsc__now_ms() + WSC__SLICE_MS;
     wsc__check_deadlines(s);
     s->busy = 0;
-    s->dry = 0;
+    if (WSC__FAST) s->dry = 0;
     while (wsc__step(s))
         if (wsc__now_ms() >= until) { s->busy = !wsc__is_final(s); break; }
 }
