@@ -28,7 +28,8 @@ SMALL    = -DWSCLIENT_SMALL
 # The same tests again in the no-heap build (a static arena per socket slot),
 # and the memory transport example without BSD sockets.
 NOHEAP   = -DWSCLIENT_NO_HEAP
-VARIANTS = $(BUILD)/test_core_noheap $(BUILD)/test_rfc_noheap $(BUILD)/memory_transport_noheap $(BUILD)/test_tls_noheap \
+VARIANTS = $(BUILD)/test_memory_noheap $(BUILD)/test_memory_small $(BUILD)/socket_memory_odd.refused \
+           $(BUILD)/test_core_noheap $(BUILD)/test_rfc_noheap $(BUILD)/memory_transport_noheap $(BUILD)/test_tls_noheap \
            $(BUILD)/test_rfc_small $(BUILD)/memory_transport_small
 # The churn test for valgrind: plain -O1 -g whatever CFLAGS says (valgrind
 # cannot run sanitizer builds).
@@ -63,6 +64,20 @@ $(BUILD)/test_core_noheap: tests/core.c tests/test.h wsclient.h | check-deps $(B
 
 $(BUILD)/test_rfc_noheap: tests/rfc.c tests/test.h wsclient.h | check-deps $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) $(NOHEAP) -I. -Itests $< -o $@ $(LDLIBS)
+
+$(BUILD)/test_memory_noheap: tests/memory.c tests/test.h wsclient.h | check-deps $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) $(NOHEAP) -I. -Itests $< -o $@ $(LDLIBS)
+
+$(BUILD)/test_memory_small: tests/memory.c tests/test.h wsclient.h | check-deps $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) $(SMALL) -I. -Itests $< -o $@ $(LDLIBS)
+
+# An odd WSCLIENT_SOCKET_MEMORY must not compile: the low bit of an arena
+# block's size is its in-use flag. The error has to name the macro.
+$(BUILD)/socket_memory_odd.refused: examples/memory_transport.c wsclient.h | check-deps $(BUILD)
+	@if $(CC) $(WARN) -DWSCLIENT_NO_SOCKETS $(NOHEAP) -DWSCLIENT_SOCKET_MEMORY=100001 -I. -fsyntax-only $< 2> $@.err; then \
+	    echo "FAIL an odd WSCLIENT_SOCKET_MEMORY compiled" >&2; exit 1; fi
+	@grep -q 'WSCLIENT_SOCKET_MEMORY' $@.err || { cat $@.err >&2; echo "FAIL no error naming WSCLIENT_SOCKET_MEMORY" >&2; exit 1; }
+	@touch $@
 
 $(BUILD)/test_rfc_small: tests/rfc.c tests/test.h wsclient.h | check-deps $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) $(SMALL) -I. -Itests $< -o $@ $(LDLIBS)

@@ -84,7 +84,8 @@
                                  pointer given to wsc_set_allocator_user()
        WSCLIENT_NO_HEAP          no allocator at all: each socket slot owns a
                                  static arena of WSCLIENT_SOCKET_MEMORY bytes
-                                 (default 3 * WSCLIENT_MAX_MESSAGE + 56 KiB)
+                                 (default 3 * WSCLIENT_MAX_MESSAGE + 56 KiB;
+                                 an odd size is refused: best a multiple of 16)
        WSCLIENT_NO_SOCKETS       leave out the BSD socket code: every socket
                                  uses a wsc_transport (wsc_set_transport)
        WSCLIENT_NO_THREADS       resolve host names on the caller's thread
@@ -224,10 +225,13 @@ typedef enum wsc_result {
     WSC_ERR_CLOSED,          /* the connection is closed or closing            */
     WSC_ERR_NOT_OPEN,        /* the socket is still connecting                 */
     WSC_ERR_STATE,           /* the call does not fit this socket              */
-    WSC_ERR_IO               /* the operating system reported a socket error  */
+    WSC_ERR_IO,              /* the operating system reported a socket error  */
+    WSC_ERR_QUEUE_FULL       /* WSCLIENT_MAX_MESSAGE bytes wait to go out: the
+                                write was refused whole (nothing queued)        */
 } wsc_result;
 
-/* What a callback receives. Pointers are valid during the callback only. */
+/* What a callback receives. Its pointers are valid until the callback
+   returns, even when it closes the socket or opens one under the same name. */
 typedef struct wsc_event_data {
     const char *name;    /* the socket's name                                   */
     int event;           /* WSC_EVENT_*                                         */
@@ -347,7 +351,18 @@ WSCLIENT_API int wsc_connect_async(const char *name, wsc_callback callback, cons
 /* Any option: synchronous when config->callback is NULL, asynchronous otherwise. */
 WSCLIENT_API int wsc_open(const char *name, const wsc_config *config);
 
-/* Send one message. Returns 1 once it is handed to the transport, 0 on failure. */
+/* Send one message. A synchronous socket returns 1 once the transport has
+   every byte, an asynchronous one once the message is queued (wsc_pump
+   sends it); 0 on failure. Two failures say what became of the message:
+     WSC_ERR_TIMEOUT     write_timeout_ms ran out (the server is not reading):
+                         the message stays queued and WILL be sent, whole and
+                         in order, while the socket lives. Do not write it
+                         again: it would go twice.
+     WSC_ERR_QUEUE_FULL  what earlier writes left to go out, with this
+                         message, would pass WSCLIENT_MAX_MESSAGE (a message
+                         alone may be that large): refused at once, nothing
+                         of it queued; it may be written again later.
+   Any other failure queued nothing of it either. */
 WSCLIENT_API int wsc_write(const char *name, const char *text);
 WSCLIENT_API int wsc_write_text(const char *name, const char *text, size_t length);
 WSCLIENT_API int wsc_write_binary(const char *name, const void *data, size_t length);
@@ -507,7 +522,9 @@ typedef int wsc__sock;
 #endif
 #ifdef WSCLIENT_NO_HEAP
 #ifndef WSCLIENT_SOCKET_MEMORY /* one socket's static storage: TLS context, buffers, messages */
-#define WSCLIENT_SOCKET_MEMORY (3u * WSCLIENT_MAX_MESSAGE + WSCLIENT_MAX_HEADER + 48u * 1024u)
+#define WSCLIENT_SOCKET_MEMORY ((3u * WSCLIENT_MAX_MESSAGE + WSCLIENT_MAX_HEADER + 48u * 1024u + 15u) / 16u * 16u)
+#elif (WSCLIENT_SOCKET_MEMORY) % 2
+#error "wsclient.h: WSCLIENT_SOCKET_MEMORY must be even (best a multiple of 16): the low bit of an arena block's size marks it in use"
 #endif
 #elif !defined(WSCLIENT_MALLOC) || !defined(WSCLIENT_REALLOC) || !defined(WSCLIENT_FREE)
 #define WSCLIENT_MALLOC(size, user) ((void)(user), malloc(size))
@@ -559,11 +576,12 @@ typedef struct wsc__mem {
 
 static size_t wsc__round(size_t n) { return (n + WSC__ALIGN - 1) & ~(size_t)(WSC__ALIGN - 1); }
 
-/* Merges the free blocks that follow the free block at p; returns its size. */
+/* Merges the free blocks that follow the free block at p; returns its size.
+   A block of 0 bytes (a broken header) ends the walk: no loop without progress. */
 static size_t wsc__arena_merge(wsc__mem *m, wsc__u8 *p) {
     wsc__u8 *end = m->base + m->size;
-    size_t sz = WSC__BLOCK(p) & ~(size_t)1;
-    while (p + sz < end && !(WSC__BLOCK(p + sz) & 1)) sz += WSC__BLOCK(p + sz);
+    size_t sz = WSC__BLOCK(p) & ~(size_t)1, next;
+    while (p + sz < end && (next = WSC__BLOCK(p + sz)) != 0 && !(next & 1)) sz += next;
     WSC__BLOCK(p) = sz;
     return sz;
 }
@@ -582,9 +600,15 @@ static void *wsc__arena_alloc(wsc__mem *m, size_t n) {
     wsc__u8 *p = m->base, *end = m->base + m->size;
     size_t need = wsc__round(n) + WSC__ALIGN;
     if (n > m->size) return NULL;
-    if (!m->ready) { WSC__BLOCK(p) = m->size; m->ready = 1; }
+    if (!m->ready) { /* whole blocks only: an odd size would read as "in use" */
+        m->size &= ~(size_t)(WSC__ALIGN - 1);
+        end = m->base + m->size;
+        WSC__BLOCK(p) = m->size;
+        m->ready = 1;
+    }
     while (p < end) {
         size_t sz = WSC__BLOCK(p);
+        if (sz < 2) return NULL; /* a block of 0 bytes: fail, never loop on it */
         if (!(sz & 1) && (sz = wsc__arena_merge(m, p)) >= need) return wsc__arena_take(p, sz, need);
         p += sz & ~(size_t)1;
     }
@@ -866,11 +890,15 @@ static void wsc__rx_init(wsc__rx *rx, size_t max_message, wsc__mem *mem) {
 
 static void wsc__rx_free(wsc__rx *rx) {
     if (rx->msg && !(WSC__FAST && rx->msg_direct)) wsc__free(rx->mem, rx->msg);
-    rx->msg_direct = 0;
-    rx->direct = NULL;
-    if (rx->spare) wsc__free(rx->mem, rx->spare);
-    rx->msg = rx->spare = NULL;
-    rx->msg_len = rx->msg_cap = rx->spare_cap = 0;
+    if (WSC__FAST) { /* the small build has no reader's buffer and no spare */
+        rx->msg_direct = 0;
+        rx->direct = NULL;
+        if (rx->spare) wsc__free(rx->mem, rx->spare);
+        rx->spare = NULL;
+        rx->spare_cap = 0;
+    }
+    rx->msg = NULL;
+    rx->msg_len = rx->msg_cap = 0;
 }
 
 /* Takes back the buffer of a message the caller has copied out, for the next
@@ -1087,7 +1115,7 @@ static wsc__u8 *wsc__rx_take_message(wsc__rx *rx, size_t *len) {
     *len = rx->msg_len;
     rx->msg = NULL;
     rx->msg_len = rx->msg_cap = 0;
-    rx->msg_direct = 0;
+    if (WSC__FAST) rx->msg_direct = 0;
     return m;
 }
 
@@ -1321,7 +1349,7 @@ typedef struct wsc__socket {
     size_t plain_off, plain_len;
     wsc__rx rx;
     wsc__msg *queue, *queue_tail;
-    size_t queued_bytes;
+    size_t queued_bytes;   /* what the queue holds: buffers and bookkeeping */
     int open_pending;      /* async: OPEN event not yet delivered      */
     int final_pending;     /* async: CLOSE or ERROR not yet delivered  */
     int close_received;    /* the peer's close frame arrived           */
@@ -3317,7 +3345,7 @@ static void wsc__tp_failed(wsc__socket *s, const char *op) {
 /* What a user transport's send (dir WSC_IO_WRITE) or recv returned, checked:
    the bytes moved, 0, or -1 with the socket failed. */
 static long wsc__tp_result(wsc__socket *s, long k, size_t n, int dir) {
-    if (k == 0) s->dry |= dir;
+    if (WSC__FAST && k == 0) s->dry |= dir; /* only the speed paths look */
     if (k >= 0 && (size_t)k <= n) {
         s->moved |= k > 0;
         return k;
@@ -3525,10 +3553,11 @@ static int wsc__queue_close(wsc__socket *s, int code) {
 /* Queues a frame whose payload stays in the caller's memory until the
    transport has it: a sync write waits for that, and its payload is then
    masked once, straight into the TLS record (or a small chunk over plain
-   TCP), instead of first into out. Small payloads are simply copied. */
+   TCP), instead of first into out. Small payloads, and those of an async
+   write (which does not wait), are simply copied. */
 static int wsc__queue_frame_direct(wsc__socket *s, unsigned opcode, int fin, const void *payload, size_t len) {
     wsc__u8 key[4];
-    if (!WSC__FAST || len < 4096) return wsc__queue_frame(s, opcode, fin, payload, len);
+    if (!WSC__FAST || len < 4096 || s->callback) return wsc__queue_frame(s, opcode, fin, payload, len);
     if (!wsc__tx_spill(s) || !wsc__mask_key(key) || !wsc__buf_reserve(&s->out, 14)) return 0;
     s->out.len += wsc__frame_header(s->out.data + s->out.len, opcode, fin, len, key);
     s->tx_src = (const wsc__u8 *)payload;
@@ -4021,18 +4050,25 @@ static int wsc__upgrade_step(wsc__socket *s) {
     return 1;
 }
 
+/* What a queued message holds: its buffer and its record, each with an
+   allocator's header and padding. Payload bytes alone made empty messages
+   free, and a reader that is behind could then queue gigabytes of them. */
+static size_t wsc__msg_cost(const wsc__msg *m) {
+    return m->cap + sizeof *m + 64u;
+}
+
 static int wsc__enqueue_message(wsc__socket *s) {
     wsc__msg *m = (wsc__msg *)wsc__alloc(s->mem, sizeof *m);
     if (!m) return 0;
     m->binary = s->rx.msg_opcode == WSC__OP_BINARY;
     m->cap = s->rx.msg_cap;
-    m->direct = s->rx.msg_direct;
+    m->direct = WSC__FAST && s->rx.msg_direct;
     m->data = wsc__rx_take_message(&s->rx, &m->len);
     m->next = NULL;
     if (s->queue_tail) s->queue_tail->next = m;
     else s->queue = m;
     s->queue_tail = m;
-    s->queued_bytes += m->len;
+    s->queued_bytes += wsc__msg_cost(m);
     return 1;
 }
 
@@ -4162,7 +4198,7 @@ static void wsc__advance(wsc__socket *s) {
     int64_t until = wsc__now_ms() + WSC__SLICE_MS;
     wsc__check_deadlines(s);
     s->busy = 0;
-    s->dry = 0;
+    if (WSC__FAST) s->dry = 0;
     while (wsc__step(s))
         if (wsc__now_ms() >= until) { s->busy = !wsc__is_final(s); break; }
 }
@@ -4561,26 +4597,32 @@ static int wsc__not_open(const wsc__socket *s) {
 
 /* Queues one frame of an open socket and moves it out. A synchronous write
    returns once the transport has every byte; an asynchronous one lets
-   wsc_pump finish unless too much is waiting. */
+   wsc_pump finish unless too much is waiting. What earlier writes left to go
+   out (a write that timed out, pongs), with this frame, may not pass
+   WSCLIENT_MAX_MESSAGE (a frame alone may be that large): past it the write
+   is refused at once and whole. */
 static int wsc__send_frame(wsc__socket *s, unsigned opcode, int fin, const void *data, size_t len) {
     int64_t deadline = wsc__now_ms() + s->write_timeout_ms;
-    size_t allowed = s->callback ? WSCLIENT_MAX_MESSAGE : 0;
-    int queued = s->callback ? wsc__queue_frame(s, opcode, fin, data, len) : wsc__queue_frame_direct(s, opcode, fin, data, len);
-    if (!queued) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory queuing a message");
+    size_t waiting = wsc__buf_pending(&s->out) + wsc__tx_pending(s);
+    if (waiting && waiting + len + 14 > WSCLIENT_MAX_MESSAGE) /* no overflow: both are in memory */
+        return wsc__set_error(WSC_ERR_QUEUE_FULL, "write on '%s' refused: %lu bytes of earlier writes wait to go out (server "
+                              "not reading), and this message would pass WSCLIENT_MAX_MESSAGE; nothing of it was queued",
+                              s->name, (unsigned long)waiting);
+    if (!wsc__queue_frame_direct(s, opcode, fin, data, len)) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory queuing a message");
     for (;;) {
         int done, late;
         wsc__advance(s);
         if (s->state == WSC__FAILED) return wsc__report(s);
-        done = (wsc__buf_pending(&s->out) <= allowed && !wsc__tx_pending(s)) || s->state != WSC__OPEN;
+        done = (wsc__buf_pending(&s->out) <= (s->callback ? WSCLIENT_MAX_MESSAGE : 0) && !wsc__tx_pending(s)) || s->state != WSC__OPEN;
         late = !done && wsc__now_ms() >= deadline;
         if ((done || late) && !wsc__tx_spill(s)) { /* the caller's memory is theirs again */
             wsc__fail(s, WSC_ERR_NO_MEMORY, 0, "out of memory keeping the rest of a message");
             return wsc__report(s);
         }
         if (done) return 1;
-        if (late)
-            return wsc__set_error(WSC_ERR_TIMEOUT, "write on '%s' not finished within %d ms (server not reading); the rest stays queued",
-                                  s->name, s->write_timeout_ms);
+        if (late) /* it will go out, so a retry would send it twice */
+            return wsc__set_error(WSC_ERR_TIMEOUT, "write on '%s' not finished within %d ms (server not reading); the message "
+                                  "stays queued and will be sent: do not write it again", s->name, s->write_timeout_ms);
         wsc__wait(&s, 1, deadline);
     }
 }
@@ -4608,9 +4650,13 @@ static int wsc__send(const char *name, unsigned opcode, const void *data, size_t
     return wsc__send_frame(s, opcode, 1, data, len);
 }
 
+/* The state of the message moves only with a part that was queued (one that
+   timed out was: it will go), so a write refused before leaves nothing
+   behind (RFC 6455 §5.4: its retry starts the message, not continues it). */
 WSCLIENT_API int wsc_write_part(const char *name, const void *data, size_t length, int binary, int last) {
     wsc__socket *s = wsc__writable(name, data, length);
     unsigned opcode = WSC__OP_CONT, utf8;
+    int ok;
     if (!s) return 0;
     if (!s->tx_active) opcode = binary ? WSC__OP_BINARY : WSC__OP_TEXT;
     else if ((binary != 0) != s->tx_binary)
@@ -4621,10 +4667,13 @@ WSCLIENT_API int wsc_write_part(const char *name, const void *data, size_t lengt
         if (utf8 == WSC__UTF8_REJECT || (last && utf8 != 0))
             return wsc__set_error(WSC_ERR_ARGUMENT, "text part is not valid UTF-8 (nothing of it was sent)");
     }
-    s->tx_active = !last;
-    s->tx_binary = binary != 0;
-    s->tx_utf8 = utf8;
-    return wsc__send_frame(s, opcode, last != 0, data, length);
+    ok = wsc__send_frame(s, opcode, last != 0, data, length);
+    if (ok || wsc__g.err_code == WSC_ERR_TIMEOUT) {
+        s->tx_active = !last;
+        s->tx_binary = binary != 0;
+        s->tx_utf8 = utf8;
+    }
+    return ok;
 }
 
 WSCLIENT_API int wsc_write(const char *name, const char *text) {
@@ -4688,7 +4737,7 @@ static wsc__msg *wsc__dequeue(wsc__socket *s) {
     wsc__msg *m = s->queue;
     s->queue = m->next;
     if (!s->queue) s->queue_tail = NULL;
-    s->queued_bytes -= m->len;
+    s->queued_bytes -= wsc__msg_cost(m);
     return m;
 }
 
@@ -4849,24 +4898,28 @@ static void wsc__call(wsc__socket *s, int event, const char *msg, size_t len, in
     s->callback(&ev);
 }
 
-/* Delivers the pending events of slot i; a callback may free or reuse the slot. */
+/* Delivers the pending events of slot i; a callback may free or reuse the
+   slot. Each callback gets a copy of the socket (name, subprotocol, user,
+   close and error words): a callback that closes it, and maybe opens a new
+   one under the same name, frees s, yet the event's pointers stay valid. */
 static int wsc__deliver(int i) {
-    wsc__socket *s = wsc__g.slots[i];
+    wsc__socket *s = wsc__g.slots[i], keep;
     unsigned gen;
     int count = 0;
     if (!s || !s->callback) return 0;
+    keep = *s;
     gen = s->gen;
 #define WSC__STILL_THERE (wsc__g.slots[i] && wsc__g.slots[i]->gen == gen)
     if (s->open_pending) {
         s->open_pending = 0;
-        wsc__call(s, WSC_EVENT_OPEN, s->protocol, strlen(s->protocol), 0, 0);
+        wsc__call(&keep, WSC_EVENT_OPEN, keep.protocol, strlen(keep.protocol), 0, 0);
         count++;
         if (!WSC__STILL_THERE) return count;
     }
     while (s->queue) {
         wsc__mem *mem = s->mem; /* the callback may free s */
         wsc__msg *m = wsc__dequeue(s);
-        wsc__call(s, WSC_EVENT_MESSAGE, (const char *)m->data, m->len, m->binary, 0);
+        wsc__call(&keep, WSC_EVENT_MESSAGE, (const char *)m->data, m->len, m->binary, 0);
         wsc__free(mem, m->data);
         wsc__free(mem, m);
         count++;
@@ -4876,14 +4929,14 @@ static int wsc__deliver(int i) {
     if (s->final_pending && wsc__is_final(s)) {
         /* The socket goes before its last event, so that the callback finds
            the name and the slot's memory free again. */
-        wsc__socket last = *s; /* name, callback, user, close and error words */
+        keep = *s;
         wsc__g.slots[i] = NULL;
-        last.tls = NULL; /* nothing below may reach into freed memory */
+        keep.tls = NULL; /* nothing below may reach into freed memory */
         wsc__socket_free(s);
-        if (last.state == WSC__CLOSED)
-            wsc__call(&last, WSC_EVENT_CLOSE, last.close_reason, strlen(last.close_reason), 0, last.close_code ? last.close_code : 1005);
+        if (keep.state == WSC__CLOSED)
+            wsc__call(&keep, WSC_EVENT_CLOSE, keep.close_reason, strlen(keep.close_reason), 0, keep.close_code ? keep.close_code : 1005);
         else
-            wsc__call(&last, WSC_EVENT_ERROR, last.err, strlen(last.err), 0, (int)last.err_code);
+            wsc__call(&keep, WSC_EVENT_ERROR, keep.err, strlen(keep.err), 0, (int)keep.err_code);
         count++;
     }
     return count;

@@ -20,6 +20,8 @@ Behaviour by request path (the upgrade request is always read whole first):
                 (10 s at most), reading and dropping, never answering a close
   /big-head?size=N   answer 101 with a head of exactly N bytes (padded with
                 an X-Pad header), then echo one text message
+  /flood?size=S&n=N  answer 101, send N binary messages of S bytes (S < 126), then
+                a text message "end", then read and drop until the client leaves
 Anything else gets HTTP 404.
 """
 import argparse
@@ -161,6 +163,15 @@ def handle(conn, tls_ctx):
             msg = read_frame(conn)
             if msg is not None:
                 conn.sendall(text_frame(msg))
+            drain(conn, until)
+        elif path.startswith("/flood?"):
+            query = dict(kv.split("=", 1) for kv in path.split("?", 1)[1].split("&"))
+            size, n = int(query["size"]), int(query["n"])
+            conn.sendall(answer_101(head))
+            frame = bytes([0x82, size]) + b"f" * size
+            for _ in range(0, n, 4096):
+                conn.sendall(frame * min(4096, n - _))
+            conn.sendall(text_frame(b"end"))
             drain(conn, until)
         elif path == "/rst-head":
             conn.sendall(answer_101(head)[:20])

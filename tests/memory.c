@@ -1,0 +1,370 @@
+/* memory.c - what a socket may hold, and for how long what it hands out
+   stays valid. Built three ways (make tests): with the heap through a
+   counting allocator, WSCLIENT_NO_HEAP (test_memory_noheap) and
+   WSCLIENT_SMALL (test_memory_small); WSCLIENT_MAX_MESSAGE is 64 KiB here.
+
+     - a reader that is behind: a server floods empty or 1-byte messages;
+       the queue must stop at its bound whatever the message size (the
+       bookkeeping of a message counts, not only its payload), and nothing is
+       lost;
+     - a server that takes nothing: writes that time out stay queued and are
+       sent once; past the bound, writes are refused whole (WSC_ERR_QUEUE_FULL);
+     - a callback that closes its socket and opens it again under ev->name:
+       ev->name and ev->message stay valid for the whole callback;
+     - wsc_write_part that met an allocation failure leaves nothing behind:
+       the retry starts the message (RFC 6455 §5.4), it does not continue it;
+     - the arena of WSCLIENT_NO_HEAP never loops on a zero-sized block. */
+#define _POSIX_C_SOURCE 200809L /* the implementation comes after system headers here */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+
+#define WSCLIENT_MAX_MESSAGE (64u * 1024u)
+
+#ifndef WSCLIENT_NO_HEAP
+/* Live bytes, each block counted with 16 bytes of allocator overhead. */
+typedef struct counting_alloc {
+    size_t live, peak;
+    int fail_next; /* the next malloc or realloc fails */
+} counting_alloc;
+
+static counting_alloc ca;
+
+#define HDR 16u
+
+static void *test_malloc(size_t size) {
+    unsigned char *p;
+    if (ca.fail_next) { ca.fail_next = 0; return NULL; }
+    if (!(p = (unsigned char *)malloc(size + HDR))) return NULL;
+    memcpy(p, &size, sizeof size);
+    ca.live += size + HDR;
+    if (ca.live > ca.peak) ca.peak = ca.live;
+    return p + HDR;
+}
+
+static void test_free(void *ptr) {
+    size_t size;
+    if (!ptr) return;
+    memcpy(&size, (unsigned char *)ptr - HDR, sizeof size);
+    ca.live -= size + HDR;
+    free((unsigned char *)ptr - HDR);
+}
+
+static void *test_realloc(void *ptr, size_t size) {
+    size_t old;
+    void *q;
+    if (!ptr) return test_malloc(size);
+    if (ca.fail_next) { ca.fail_next = 0; return NULL; }
+    if (!(q = test_malloc(size))) return NULL;
+    memcpy(&old, (unsigned char *)ptr - HDR, sizeof old);
+    memcpy(q, ptr, old < size ? old : size);
+    test_free(ptr);
+    return q;
+}
+
+#define WSCLIENT_MALLOC(size, user) ((void)(user), test_malloc(size))
+#define WSCLIENT_REALLOC(ptr, size, user) ((void)(user), test_realloc(ptr, size))
+#define WSCLIENT_FREE(ptr, user) ((void)(user), test_free(ptr))
+#endif
+
+#define WSCLIENT_IMPLEMENTATION
+#include "wsclient.h"
+#include "test.h"
+
+static int plain_port, fault_port;
+
+static int env_port(const char *name) {
+    const char *v = getenv(name);
+    if (!v) { printf("%s is not set: run through tests/run.sh (make test)\n", name); exit(2); }
+    return atoi(v);
+}
+
+static long long now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- a reader that is behind ---- */
+
+/* A sync socket whose reader does not read while the server sends n
+   messages of size bytes: wsc_pump still moves it. Then every message is
+   read, in order, the last one "end". */
+static void flood(size_t size, int n) {
+    char path[64], buf[16];
+    long long end;
+    int got = 0, binary = -1, lost = 0;
+    long k;
+    snprintf(path, sizeof path, "/flood?size=%u&n=%d", (unsigned)size, n);
+    if (!wsc_connect("fl", "127.0.0.1", fault_port, path, NULL, 5000)) { CHECKF(0, "%s", wsc_error_info()); return; }
+#ifndef WSCLIENT_NO_HEAP
+    ca.peak = ca.live;
+#endif
+    for (end = now_ms() + 1500; now_ms() < end;) wsc_pump(20);
+#ifndef WSCLIENT_NO_HEAP
+    /* The queue stops at WSCLIENT_MAX_MESSAGE; with one message past it, the
+       socket, its buffers and the 16 KiB receive buffer: under 3 times. */
+    CHECKF(ca.peak <= 3 * WSCLIENT_MAX_MESSAGE, "messages of %u bytes: %lu bytes held at the peak",
+           (unsigned)size, (unsigned long)ca.peak);
+#endif
+    while ((k = wsc_read("fl", buf, sizeof buf, 5000, &binary)) >= 0 && binary) {
+        lost += (size_t)k != size;
+        got++;
+    }
+    CHECKF(got == n && !lost && k == 3 && strcmp(buf, "end") == 0, "messages of %u bytes: %d of %d read, then %ld: %s",
+           (unsigned)size, got, n, k, k < 0 ? wsc_error_info() : buf);
+    wsc_close("fl");
+}
+
+TEST(empty_messages_are_bounded) { flood(0, 200000); }
+
+TEST(tiny_messages_are_bounded) { flood(1, 200000); }
+
+/* ---- a server that takes nothing ---- */
+
+/* Real TCP, except that send takes nothing while stalled is set. */
+static int stalled;
+
+static void *stall_connect(void *user, const char *host, int port) {
+    struct sockaddr_in a;
+    int fd = socket(AF_INET, SOCK_STREAM, 0), *conn;
+    (void)user;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons((unsigned short)port);
+    inet_pton(AF_INET, host, &a.sin_addr);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) { if (fd >= 0) close(fd); return NULL; }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    conn = (int *)malloc(sizeof *conn);
+    *conn = fd;
+    return conn;
+}
+
+static long stall_send(void *user, void *conn, const void *data, size_t len) {
+    long k;
+    (void)user;
+    if (stalled) return WSC_IO_AGAIN;
+    k = (long)send(*(int *)conn, data, len, MSG_NOSIGNAL);
+    return k >= 0 ? k : WSC_IO_AGAIN;
+}
+
+static long stall_recv(void *user, void *conn, void *buf, size_t len) {
+    long k = (long)recv(*(int *)conn, buf, len, 0);
+    (void)user;
+    if (k > 0) return k;
+    return k == 0 ? WSC_IO_EOF : WSC_IO_AGAIN;
+}
+
+static int stall_wait(void *user, wsc_io_wait *items, int count, int timeout_ms) {
+    struct pollfd p[8];
+    int i;
+    (void)user;
+    for (i = 0; i < count && i < 8; i++) {
+        p[i].fd = *(int *)items[i].conn;
+        p[i].events = (short)(((items[i].events & WSC_IO_READ) ? POLLIN : 0) |
+                              ((items[i].events & WSC_IO_WRITE) && !stalled ? POLLOUT : 0));
+    }
+    return poll(p, (nfds_t)i, timeout_ms);
+}
+
+static void stall_close(void *user, void *conn) {
+    (void)user;
+    close(*(int *)conn);
+    free(conn);
+}
+
+static const wsc_transport stall_tp = {NULL, stall_connect, stall_send, stall_recv, stall_wait, stall_close, NULL};
+
+static int async_opened;
+static void on_async(const wsc_event_data *ev) { async_opened |= ev->event == WSC_EVENT_OPEN; }
+
+/* What waits to go out on a socket: bytes queued and a sync write's rest. */
+static size_t waiting_out(const char *name) {
+    wsc__socket *s = wsc__g.slots[wsc__find(name)];
+    return wsc__buf_pending(&s->out) + wsc__tx_pending(s);
+}
+
+/* Ten writes of 40 KiB each to a socket that sends nothing: the first is
+   queued (a sync one times out, an async one returns at once), the rest are
+   refused whole once the bound is held. Then the transport moves again: the
+   queued message arrives once, and nothing else does. */
+TEST(timed_out_writes_are_bounded) {
+    static unsigned char msg[40000];
+    int async;
+    for (async = 0; async <= 1; async++) {
+        wsc_config c;
+        int i, ok, timeouts = 0, refused = 0, other = 0, binary = -1;
+        long k;
+        long long end;
+        memset(&c, 0, sizeof c);
+        c.address = "127.0.0.1";
+        c.port = plain_port;
+        c.path = "/echo";
+        c.timeout_ms = 5000;
+        c.write_timeout_ms = 100;
+        c.transport = &stall_tp;
+        c.callback = async ? on_async : NULL;
+        stalled = 0;
+        async_opened = 0;
+        if (!wsc_open("st", &c)) { CHECKF(0, "%s", wsc_error_info()); continue; }
+        for (end = now_ms() + 5000; async && !async_opened && now_ms() < end;) wsc_pump(50);
+        stalled = 1;
+        for (i = 0; i < 10; i++) {
+            memset(msg, 'A' + i, sizeof msg);
+            ok = wsc_write_binary("st", msg, sizeof msg);
+            if (i == 0) { CHECKF(async ? ok : !ok && wsc_error_code() == WSC_ERR_TIMEOUT, "%s", wsc_error_info()); continue; }
+            if (ok) other++;
+            else if (wsc_error_code() == WSC_ERR_TIMEOUT) timeouts++;
+            else if (wsc_error_code() == WSC_ERR_QUEUE_FULL && strstr(wsc_error_info(), "WSCLIENT_MAX_MESSAGE")) refused++;
+            else { other++; printf("  write %d: %d %s\n", i, wsc_error_code(), wsc_error_info()); }
+        }
+        CHECKF(refused == 9, "%s: %d refused, %d timed out, %d other", async ? "async" : "sync", refused, timeouts, other);
+        CHECKF(waiting_out("st") <= WSCLIENT_MAX_MESSAGE + 14, "%lu bytes wait to go out", (unsigned long)waiting_out("st"));
+#ifndef WSCLIENT_NO_HEAP
+        CHECKF(ca.live <= 3 * WSCLIENT_MAX_MESSAGE, "%lu bytes live", (unsigned long)ca.live);
+#endif
+        stalled = 0; /* the queued message goes out once, in one piece */
+        if (async) {
+            for (end = now_ms() + 2000; waiting_out("st") && now_ms() < end;) wsc_pump(20);
+            CHECK(waiting_out("st") == 0);
+            wsc_close("st");
+            continue;
+        }
+        memset(msg, 0, sizeof msg);
+        k = wsc_read("st", msg, sizeof msg, 5000, &binary);
+        CHECKF(k == (long)sizeof msg && binary == 1 && msg[0] == 'A' && msg[sizeof msg - 1] == 'A', "%ld: %s", k,
+               wsc_error_info());
+        CHECK(wsc_read("st", msg, sizeof msg, 300, NULL) == -1 && wsc_error_code() == WSC_ERR_TIMEOUT);
+        CHECK(wsc_close("st") == 1);
+    }
+}
+
+/* ---- a callback that closes and reopens its socket ---- */
+
+static int reopen_step, reopen_bad, reopen_done;
+static wsc_config reopen_cfg;
+
+static int same(const wsc_event_data *ev, const char *message) {
+    return strcmp(ev->name, "again") == 0 && strcmp(ev->message, message) == 0 && ev->length == strlen(message);
+}
+
+static void on_reopen(const wsc_event_data *ev) {
+    if (ev->event == WSC_EVENT_OPEN && reopen_step == 0) { /* close and reopen inside OPEN */
+        reopen_step = 1;
+        wsc_close(ev->name);
+        if (!wsc_open(ev->name, &reopen_cfg)) reopen_bad |= 1;
+        if (!same(ev, "chat")) reopen_bad |= 2;
+    } else if (ev->event == WSC_EVENT_OPEN && reopen_step == 1) {
+        reopen_step = 2;
+        if (!wsc_write(ev->name, "a message")) reopen_bad |= 4;
+    } else if (ev->event == WSC_EVENT_MESSAGE && reopen_step == 2) { /* and inside MESSAGE */
+        reopen_step = 3;
+        wsc_close(ev->name);
+        if (!wsc_open(ev->name, &reopen_cfg)) reopen_bad |= 8;
+        if (!same(ev, "a message")) reopen_bad |= 16;
+    } else if (ev->event == WSC_EVENT_OPEN && reopen_step == 3) {
+        reopen_done = 1;
+        wsc_close(ev->name);
+        if (strcmp(ev->name, "again") != 0) reopen_bad |= 32;
+    } else {
+        reopen_bad |= 64;
+        printf("  unexpected event %d at step %d: %s\n", ev->event, reopen_step, ev->message);
+    }
+}
+
+TEST(event_pointers_outlive_a_close_in_the_callback) {
+    long long end = now_ms() + 5000;
+    memset(&reopen_cfg, 0, sizeof reopen_cfg);
+    reopen_cfg.address = "127.0.0.1";
+    reopen_cfg.port = plain_port;
+    reopen_cfg.path = "/echo";
+    reopen_cfg.protocols = "chat";
+    reopen_cfg.callback = on_reopen;
+    if (!wsc_open("again", &reopen_cfg)) { CHECKF(0, "%s", wsc_error_info()); return; }
+    while (!reopen_done && wsc_count() > 0 && now_ms() < end) wsc_pump(50);
+    CHECKF(reopen_done && reopen_bad == 0, "step %d, failures %#x", reopen_step, (unsigned)reopen_bad);
+    CHECK(wsc_count() == 0);
+    wsc_close_all();
+}
+
+/* ---- a write in parts that met an allocation failure ---- */
+
+#ifndef WSCLIENT_NO_HEAP
+TEST(write_part_failure_leaves_no_state) {
+    static char part[3000]; /* more than the socket's output buffer holds yet: it must grow */
+    char back[2 * sizeof part + 1];
+    long k;
+    memset(part, 'p', sizeof part);
+    if (!wsc_connect("wp", "127.0.0.1", plain_port, "/echo", NULL, 5000)) { CHECKF(0, "%s", wsc_error_info()); return; }
+    ca.fail_next = 1;
+    CHECKF(!wsc_write_part("wp", part, sizeof part, 0, 0) && wsc_error_code() == WSC_ERR_NO_MEMORY, "%s", wsc_error_info());
+    ca.fail_next = 0;
+    /* a whole message may go now: no message in parts is under way */
+    CHECKF(wsc_write("wp", "whole"), "%s", wsc_error_info());
+    CHECK(wsc_read("wp", back, sizeof back, 5000, NULL) == 5 && strcmp(back, "whole") == 0);
+    CHECKF(wsc_write_part("wp", part, sizeof part, 0, 0) && wsc_write_part("wp", part, sizeof part, 0, 1), "%s", wsc_error_info());
+    k = wsc_read("wp", back, sizeof back, 5000, NULL);
+    CHECKF(k == (long)(2 * sizeof part), "%ld: %s", k, wsc_error_info());
+    CHECK(wsc_close("wp") == 1);
+}
+#endif
+
+/* ---- the arena of WSCLIENT_NO_HEAP ---- */
+
+#ifdef WSCLIENT_NO_HEAP
+/* An arena whose size is odd (the low bit of a block size marks it in use)
+   and one whose first block says 0 bytes: allocations fail or succeed, and
+   return. SIGALRM ends a test that loops. */
+TEST(arena_never_loops) {
+    static union { double d; unsigned char b[4096 + 64]; } store;
+    wsc__mem m;
+    void *p, *q;
+    alarm(10);
+    memset(&store, 0, sizeof store);
+    memset(&m, 0, sizeof m);
+    m.base = store.b;
+    m.size = 4097;
+    p = wsc__arena_alloc(&m, 100);
+    q = wsc__arena_alloc(&m, 100);
+    CHECK(p && q && p != q);
+    CHECK(wsc__arena_alloc(&m, 5000) == NULL);
+    wsc__arena_free(p);
+    CHECK((p = wsc__arena_realloc(&m, q, 2000)) != NULL);
+    wsc__arena_free(p);
+    memset(&m, 0, sizeof m);
+    m.base = store.b;
+    m.size = 4096;
+    m.ready = 1;
+    memset(store.b, 0, 16); /* a block of 0 bytes: a broken header */
+    CHECK(wsc__arena_alloc(&m, 10) == NULL);
+    alarm(0);
+}
+#endif
+
+int main(void) {
+    plain_port = env_port("WSC_TEST_PLAIN_PORT");
+    fault_port = env_port("WSC_TEST_FAULT_PORT");
+    RUN(empty_messages_are_bounded);
+    RUN(tiny_messages_are_bounded);
+    RUN(timed_out_writes_are_bounded);
+    RUN(event_pointers_outlive_a_close_in_the_callback);
+#ifndef WSCLIENT_NO_HEAP
+    RUN(write_part_failure_leaves_no_state);
+#else
+    RUN(arena_never_loops);
+#endif
+    wsc_close_all();
+#ifdef WSCLIENT_NO_HEAP
+    return test_summary("test_memory_noheap");
+#elif defined(WSCLIENT_SMALL)
+    return test_summary("test_memory_small");
+#else
+    return test_summary("test_memory");
+#endif
+}
