@@ -702,6 +702,12 @@ static int64_t wsc__deadline(int timeout_ms) {
     return timeout_ms < 0 ? -1 : wsc__now_ms() + timeout_ms;
 }
 
+/* Has a slice of work begun at start ((unsigned)wsc__now_ms()) run out?
+   Unsigned: the difference stays right when the clock wraps. */
+static int wsc__slice_over(unsigned start) {
+    return (unsigned)wsc__now_ms() - start >= WSC__SLICE_MS;
+}
+
 /* ------------------------------------------------------------------------ */
 /* UTF-8 validation (RFC 3629), incremental: state 0 = between characters   */
 /* ------------------------------------------------------------------------ */
@@ -1300,6 +1306,7 @@ typedef struct wsc__socket {
 #endif
     int eof;               /* the peer closed its side of the stream   */
     int busy;              /* its last advance stopped with work left  */
+    unsigned slice;        /* when its present advance began (ms)       */
     unsigned dry;          /* WSC_IO_READ / WSC_IO_WRITE would block: no
                               second try within one advance            */
     int moved;             /* a byte went through a user transport: a
@@ -3178,7 +3185,9 @@ static long wsc__io_recv(wsc__socket *s, wsc__u8 *p, size_t n) {
 }
 
 /* Moves TLS records between the engine and the socket until neither side
-   can move. Returns -1 when the connection failed (error set). */
+   can move, or the advance's slice is over: bytes that move need not carry
+   anything (BearSSL takes any number of empty records), so only the clock
+   bounds this loop. Returns -1 when the connection failed (error set). */
 static int wsc__tls_io(wsc__socket *s) {
     br_ssl_engine_context *eng = &s->tls->cc.eng;
     for (;;) {
@@ -3217,7 +3226,7 @@ static int wsc__tls_io(wsc__socket *s) {
             for (i = 0; WSC__WORDS && i < k && s->first_len < 5; i++) s->first[s->first_len++] = buf[i];
             if (k > 0) { br_ssl_engine_recvrec_ack(eng, (size_t)k); moved = 1; }
         }
-        if (!moved) return 0;
+        if (!moved || wsc__slice_over(s->slice)) return 0; /* the rest at the next advance */
     }
 }
 
@@ -3979,12 +3988,12 @@ static int wsc__step(wsc__socket *s) {
 /* Runs the machine as far as it goes without waiting, for one time slice
    at most; s->busy tells the waits that it has more to do at once. */
 static void wsc__advance(wsc__socket *s) {
-    int64_t until = wsc__now_ms() + WSC__SLICE_MS;
+    s->slice = (unsigned)wsc__now_ms();
     wsc__check_deadlines(s);
     s->busy = 0;
     s->dry = 0;
     while (wsc__step(s))
-        if (wsc__now_ms() >= until) { s->busy = !wsc__is_final(s); break; }
+        if (wsc__slice_over(s->slice)) { s->busy = 1; break; } /* (a final socket is never waited on) */
 }
 
 static int64_t wsc__socket_deadline(const wsc__socket *s) {
