@@ -4678,11 +4678,14 @@ static void wsc__call(wsc__socket *s, int event, const char *msg, size_t len, in
     s->callback(&ev);
 }
 
-/* Delivers the pending events of slot i; a callback may free or reuse the slot. */
+/* Delivers the pending events of slot i, for one time slice at most: a
+   callback's write moves the socket, which may queue more without end. A
+   callback may free or reuse the slot. */
 static int wsc__deliver(int i) {
     wsc__socket *s = wsc__g.slots[i];
     unsigned gen;
     int count = 0;
+    unsigned start = (unsigned)wsc__now_ms();
     if (!s || !s->callback) return 0;
     gen = s->gen;
 #define WSC__STILL_THERE (wsc__g.slots[i] && wsc__g.slots[i]->gen == gen)
@@ -4694,6 +4697,7 @@ static int wsc__deliver(int i) {
     }
     while (s->queue) {
         wsc__mem *mem = s->mem; /* the callback may free s */
+        if (wsc__slice_over(start)) return count; /* the rest (and the last event) next time */
         wsc__msg *m = wsc__dequeue(s);
         wsc__call(s, WSC_EVENT_MESSAGE, (const char *)m->data, m->len, m->binary, 0);
         wsc__free(mem, m->data);

@@ -266,12 +266,64 @@ TEST(empty_tls_records_keep_every_bound) {
     CHECK(wsc_count() == 0);
 }
 
+/* ---- a pump whose callbacks write to servers that never stop sending ---- */
+
+static long replies[2];
+static int opened[2];
+
+/* Request/reply: every message gets an answer, from inside the callback. */
+static void reply(const wsc_event_data *ev) {
+    int i = ev->name[1] - '0';
+    if (ev->event == WSC_EVENT_OPEN) opened[i] = 1;
+    if (ev->event == WSC_EVENT_MESSAGE && wsc_write(ev->name, "ack")) replies[i]++;
+}
+
+/* A write in a callback moves its socket, which reads and queues more; the
+   pump still returns at its bound, and every socket gets its turn. */
+TEST(pump_returns_while_callbacks_write) {
+    long long t0, took, longest = 0;
+    int i, round;
+    for (i = 0; i < 2; i++) {
+        wsc_config c;
+        char name[3] = {'f', (char)('0' + i), 0};
+        memset(&c, 0, sizeof c);
+        c.address = "127.0.0.1";
+        c.port = fault_port;
+        c.path = "/chatter";
+        c.timeout_ms = 3000;
+        c.close_timeout_ms = 300;
+        c.callback = reply;
+        replies[i] = opened[i] = 0;
+        CHECKF(wsc_open(name, &c), "%s", wsc_error_info());
+    }
+    t0 = now_ms();
+    while (!(opened[0] && opened[1]) && wsc_count() == 2 && now_ms() - t0 < 3000) wsc_pump(100);
+    CHECK(opened[0] && opened[1]);
+    for (round = 0; round < 5 && wsc_count() == 2; round++) {
+        long before[2];
+        before[0] = replies[0];
+        before[1] = replies[1];
+        t0 = now_ms();
+        wsc_pump(100);
+        took = now_ms() - t0;
+        if (took > longest) longest = took;
+        CHECKF(replies[0] > before[0] && replies[1] > before[1], "round %d: %ld and %ld messages", round,
+               replies[0] - before[0], replies[1] - before[1]);
+    }
+    CHECK(within("wsc_pump(100), callbacks write, 2 flooding servers", longest, 100));
+    printf("  %ld and %ld messages answered\n", replies[0], replies[1]);
+    wsc_close("f0");
+    wsc_close("f1");
+    CHECK(wsc_count() == 0);
+}
+
 int main(void) {
     const char *dir = getenv("WSC_TEST_CERTS");
     snprintf(certs, sizeof certs, "%s", dir ? dir : "build/certs");
     fault_port = env_port("WSC_TEST_FAULT_PORT");
     v4only_port = env_port("WSC_TEST_V4ONLY_PORT");
     RUN(empty_tls_records_keep_every_bound);
+    RUN(pump_returns_while_callbacks_write);
     wsc_close_all();
     (void)tls_port; /* loopback.h helpers this program does not need */
     (void)fails_with;
