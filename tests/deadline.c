@@ -14,6 +14,7 @@
 #include "test.h"
 #include "loopback.h"
 
+#include <poll.h>
 #include <unistd.h>
 
 #define SLACK_MS 1500 /* generous: the machine is shared */
@@ -317,6 +318,100 @@ TEST(pump_returns_while_callbacks_write) {
     CHECK(wsc_count() == 0);
 }
 
+/* ---- a connect whose first address never answers ---- */
+
+/* A listener on 127.0.0.1 whose accept queue is full: Linux drops the SYNs
+   of further connects (tcp_abort_on_overflow 0), which then neither succeed
+   nor fail, as with a host that silently drops packets. */
+static int black_hole(int *port, int *filler) {
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+    struct pollfd p;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd, (struct sockaddr *)&a, sizeof a);
+    listen(fd, 0); /* room for one connection, never accepted */
+    getsockname(fd, (struct sockaddr *)&a, &len);
+    *port = ntohs(a.sin_port);
+    *filler = socket(AF_INET, SOCK_STREAM, 0);
+    connect(*filler, (struct sockaddr *)&a, sizeof a); /* fills the queue */
+    p.fd = *filler;
+    p.events = POLLOUT;
+    poll(&p, 1, 1000);
+    return fd;
+}
+
+/* 127.0.0.1 at each port in turn, as one resolver answer. */
+static struct addrinfo *addresses(const int *ports, int n) {
+    struct addrinfo hints, *head = NULL, **tail = &head;
+    int i;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+    for (i = 0; i < n; i++) {
+        char port[8];
+        snprintf(port, sizeof port, "%d", ports[i]);
+        if (getaddrinfo("127.0.0.1", port, &hints, tail) != 0) break;
+        while (*tail) tail = &(*tail)->ai_next; /* glibc frees the chain node by node */
+    }
+    return head;
+}
+
+/* Connects name to the addresses as if the resolver had answered them. */
+static int open_addresses(const char *name, const int *ports, int n, int timeout_ms) {
+    wsc_config c;
+    wsc__socket *s;
+    memset(&c, 0, sizeof c);
+    c.address = "eyeballs.test";
+    c.port = ports[n - 1];
+    c.path = "/echo";
+    c.timeout_ms = timeout_ms;
+    if (!(s = wsc__socket_new(name, &c, wsc__slot_mem(wsc__free_slot())))) return 0;
+    s->addrs = s->next_addr = addresses(ports, n);
+    s->state = WSC__WAITING; /* resolved */
+    return wsc__start(wsc__free_slot(), s);
+}
+
+/* RFC 8305: the next address gets its attempt after a short delay while the
+   first keeps running; the connect does not wait out its whole bound on an
+   address that never answers. */
+TEST(connect_tries_the_next_address) {
+    int hole[3], filler[3], fd[3], i, ports[4];
+    long long t0, took;
+    char buf[8];
+    for (i = 0; i < 3; i++) fd[i] = black_hole(&hole[i], &filler[i]);
+    ports[0] = hole[0];
+    ports[1] = v4only_port;
+    t0 = now_ms();
+    CHECKF(open_addresses("he", ports, 2, 5000), "%s", wsc_error_info());
+    took = now_ms() - t0;
+    printf("  open, first address silent, second answers: %lld ms\n", took);
+    CHECKF(took < 250 + SLACK_MS, "%lld ms", took);
+    CHECK(wsc_write("he", "hi") && wsc_read("he", buf, sizeof buf, 2000, NULL) == 2);
+    wsc_close("he");
+    /* three silent addresses before the one that answers */
+    for (i = 0; i < 3; i++) ports[i] = hole[i];
+    ports[3] = v4only_port;
+    t0 = now_ms();
+    CHECKF(open_addresses("he", ports, 4, 5000), "%s", wsc_error_info());
+    took = now_ms() - t0;
+    printf("  open, three addresses silent, the fourth answers: %lld ms\n", took);
+    CHECKF(took < 750 + SLACK_MS, "%lld ms", took);
+    wsc_close("he");
+    /* none answers: the bound holds, and it says where it stopped */
+    t0 = now_ms();
+    CHECKF(!open_addresses("he", hole, 3, 1000) && wsc_error_code() == WSC_ERR_TIMEOUT && strstr(wsc_error_info(), "connecting"),
+           "%s", wsc_error_info());
+    CHECK(within("open, every address silent", now_ms() - t0, 1000));
+    CHECK(wsc_count() == 0);
+    for (i = 0; i < 3; i++) {
+        close(filler[i]);
+        close(fd[i]);
+    }
+}
+
 int main(void) {
     const char *dir = getenv("WSC_TEST_CERTS");
     snprintf(certs, sizeof certs, "%s", dir ? dir : "build/certs");
@@ -324,6 +419,7 @@ int main(void) {
     v4only_port = env_port("WSC_TEST_V4ONLY_PORT");
     RUN(empty_tls_records_keep_every_bound);
     RUN(pump_returns_while_callbacks_write);
+    RUN(connect_tries_the_next_address);
     wsc_close_all();
     (void)tls_port; /* loopback.h helpers this program does not need */
     (void)fails_with;
