@@ -122,6 +122,12 @@
          own, so a slow lookup never holds up wsc_pump or other sockets
          (inline with WSCLIENT_NO_THREADS or WSCLIENT_NO_HEAP); numeric
          addresses never touch DNS.
+       - A host's addresses are raced (RFC 8305): the next one starts 250 ms
+         after the previous one (at once when it fails), the first to
+         connect wins; one that drops packets costs 250 ms, not the bound.
+       - wsc_pump runs each socket's callbacks for 10 ms at most per call,
+         so callbacks that write to a server that keeps sending cannot
+         hold it.
 
    PLATFORMS (make portability builds and runs these; README, Platforms)
        - Linux and other POSIX systems: link -lbearssl; add -pthread where
@@ -375,7 +381,8 @@ WSCLIENT_API const char *wsc_protocol(const char *name);
 /* SocketChangeTransmissionMode has no effect on a WebSocket: one call is one message. */
 WSCLIENT_API int wsc_change_transmission_mode(const char *name, int mode);
 
-/* Wait up to timeout_ms for activity on every socket and run the callbacks.
+/* Wait up to timeout_ms for activity on every socket and run the callbacks
+   (each socket's for 10 ms at most: the rest come in the next call).
    Returns the number of events delivered, or -1 when called from a callback.
    With WSC_WAIT_FOREVER it returns 0 at once when no socket has a callback
    (synchronous sockets give no events, so none could ever come). */
