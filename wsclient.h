@@ -125,6 +125,12 @@
          own, so a slow lookup never holds up wsc_pump or other sockets
          (inline with WSCLIENT_NO_THREADS or WSCLIENT_NO_HEAP); numeric
          addresses never touch DNS.
+       - A host's addresses are raced (RFC 8305): the next one starts 250 ms
+         after the previous one (at once when it fails), the first to
+         connect wins; one that drops packets costs 250 ms, not the bound.
+       - wsc_pump runs each socket's callbacks for 10 ms at most per call,
+         so callbacks that write to a server that keeps sending cannot
+         hold it.
 
    PLATFORMS (make portability builds and runs these; README, Platforms)
        - Linux and other POSIX systems: link -lbearssl; add -pthread where
@@ -393,7 +399,8 @@ WSCLIENT_API const char *wsc_protocol(const char *name);
 /* SocketChangeTransmissionMode has no effect on a WebSocket: one call is one message. */
 WSCLIENT_API int wsc_change_transmission_mode(const char *name, int mode);
 
-/* Wait up to timeout_ms for activity on every socket and run the callbacks.
+/* Wait up to timeout_ms for activity on every socket and run the callbacks
+   (each socket's for 10 ms at most: the rest come in the next call).
    Returns the number of events delivered, or -1 when called from a callback.
    With WSC_WAIT_FOREVER it returns 0 at once when no socket has a callback
    (synchronous sockets give no events, so none could ever come). */
@@ -545,6 +552,11 @@ typedef int wsc__sock;
    of pings, data while we wait for its close) cannot keep a call from its
    deadline. */
 #define WSC__SLICE_MS 10
+/* RFC 8305 §5 (Happy Eyeballs): the next address gets its connect attempt
+   after this "Connection Attempt Delay" (or at once when one fails), while
+   up to WSC__RACE older attempts keep running; the first to connect wins. */
+#define WSC__ATTEMPT_DELAY_MS 250
+#define WSC__RACE 3
 #define WSC__RX_BUDGET (16u * 1024u)
 #define WSC__RX_PREALLOC (1024u * 1024u + 16u) /* room taken on a frame header's word */
 /* Pongs go out at once while less than this waits to be sent; past it only
@@ -727,6 +739,12 @@ static int wsc__remaining(int64_t deadline) {
 
 static int64_t wsc__deadline(int timeout_ms) {
     return timeout_ms < 0 ? -1 : wsc__now_ms() + timeout_ms;
+}
+
+/* Has a slice of work begun at start ((unsigned)wsc__now_ms()) run out?
+   Unsigned: the difference stays right when the clock wraps. */
+static int wsc__slice_over(unsigned start) {
+    return (unsigned)wsc__now_ms() - start >= WSC__SLICE_MS;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1326,11 +1344,16 @@ typedef struct wsc__socket {
 #ifndef WSCLIENT_NO_SOCKETS
     struct addrinfo *addrs, *next_addr;
     const struct addrinfo *addr; /* the address being connected to     */
+    wsc__sock race[WSC__RACE];   /* older connect attempts still running */
+    const struct addrinfo *race_addr[WSC__RACE];
+    int nrace;
+    int64_t next_try;      /* when the next address starts, if none connected */
     wsc__dns *dns;         /* the host name lookup under way           */
     wsc__sock fd;
 #endif
     int eof;               /* the peer closed its side of the stream   */
     int busy;              /* its last advance stopped with work left  */
+    unsigned slice;        /* when its present advance began (ms)       */
     unsigned dry;          /* WSC_IO_READ / WSC_IO_WRITE would block: no
                               second try within one advance            */
     int moved;             /* a byte went through a user transport: a
@@ -3325,7 +3348,11 @@ static int wsc__io_live(const wsc__socket *s) {
 
 static void wsc__io_close(wsc__socket *s) {
 #ifndef WSCLIENT_NO_SOCKETS
-    if (!s->tp) { wsc__tcp_close(s); return; }
+    if (!s->tp) {
+        while (s->nrace) wsc__sock_close(s->race[--s->nrace]);
+        wsc__tcp_close(s);
+        return;
+    }
 #endif
     if (s->conn) s->tp->close(s->tp->user, s->conn);
     s->conn = NULL;
@@ -3386,7 +3413,9 @@ static long wsc__io_recv(wsc__socket *s, wsc__u8 *p, size_t n) {
 }
 
 /* Moves TLS records between the engine and the socket until neither side
-   can move. Returns -1 when the connection failed (error set). */
+   can move, or the advance's slice is over: bytes that move need not carry
+   anything (BearSSL takes any number of empty records), so only the clock
+   bounds this loop. Returns -1 when the connection failed (error set). */
 static int wsc__tls_io(wsc__socket *s) {
     br_ssl_engine_context *eng = &s->tls->cc.eng;
     for (;;) {
@@ -3425,7 +3454,7 @@ static int wsc__tls_io(wsc__socket *s) {
             for (i = 0; WSC__WORDS && i < k && s->first_len < 5; i++) s->first[s->first_len++] = buf[i];
             if (k > 0) { br_ssl_engine_recvrec_ack(eng, (size_t)k); moved = 1; }
         }
-        if (!moved) return 0;
+        if (!moved || wsc__slice_over(s->slice)) return 0; /* the rest at the next advance */
     }
 }
 
@@ -3729,14 +3758,64 @@ static wsc__socket *wsc__connecting_to(const wsc__socket *s) {
 }
 
 #ifndef WSCLIENT_NO_SOCKETS
-/* Starts a non-blocking connect to the next address; 1 when one is under way. */
+/* Moves the attempt under way into the race, to keep it running while the
+   next address starts; the oldest is dropped when WSC__RACE are running. */
+static void wsc__race_keep(wsc__socket *s) {
+    if (s->fd == WSC__NO_SOCK) return;
+    if (s->nrace == WSC__RACE) {
+        wsc__sock_close(s->race[0]);
+        memmove(s->race, s->race + 1, sizeof s->race[0] * (WSC__RACE - 1));
+        memmove(s->race_addr, s->race_addr + 1, sizeof s->race_addr[0] * (WSC__RACE - 1));
+        s->nrace--;
+    }
+    s->race[s->nrace] = s->fd;
+    s->race_addr[s->nrace++] = s->addr;
+    s->fd = WSC__NO_SOCK;
+}
+
+/* Takes attempt i out of the race: i == s->nrace is the newest (s->fd). */
+static wsc__sock wsc__race_take(wsc__socket *s, int i, const struct addrinfo **addr) {
+    wsc__sock fd = s->fd;
+    *addr = s->addr;
+    if (i == s->nrace) { s->fd = WSC__NO_SOCK; return fd; }
+    fd = s->race[i];
+    *addr = s->race_addr[i];
+    s->nrace--;
+    memmove(s->race + i, s->race + i + 1, sizeof s->race[0] * (size_t)(s->nrace - i));
+    memmove(s->race_addr + i, s->race_addr + i + 1, sizeof s->race_addr[0] * (size_t)(s->nrace - i));
+    return fd;
+}
+
+/* The attempt fd to addr connected: it is the connection, the others end. */
+static void wsc__race_won(wsc__socket *s, wsc__sock fd, const struct addrinfo *addr) {
+    while (s->nrace) wsc__sock_close(s->race[--s->nrace]);
+    if (s->fd != fd) wsc__tcp_close(s);
+    s->fd = fd;
+    s->addr = addr;
+    wsc__connected(s);
+}
+
+static void wsc__connect_failed(wsc__socket *s, int err) {
+    wsc__fail(s, WSC_ERR_CONNECT, 0, "cannot connect to %s port %d: %s", s->host, s->port,
+              err == WSC__ECONNREFUSED ? "connection refused" : wsc__sock_strerror(err));
+}
+
+/* Starts a non-blocking connect to the next address, keeping the attempts
+   under way running; 1 when one is under way. */
 static int wsc__connect_next(wsc__socket *s) {
     int err = 0, one = 1;
     while (s->next_addr) {
         struct addrinfo *ai = s->next_addr;
-        if (wsc__connecting_to(s)) { s->state = WSC__WAITING; return 0; }
+        if (wsc__connecting_to(s)) { /* RFC 6455 §4.1: its turn comes later */
+            s->next_try = wsc__now_ms() + WSC__ATTEMPT_DELAY_MS;
+            if (s->nrace || s->fd != WSC__NO_SOCK) return 0;
+            s->state = WSC__WAITING;
+            return 0;
+        }
         s->next_addr = ai->ai_next;
+        wsc__race_keep(s);
         s->addr = ai;
+        s->next_try = wsc__now_ms() + WSC__ATTEMPT_DELAY_MS;
         s->fd = socket(ai->ai_family, SOCK_STREAM, 0);
         if (s->fd == WSC__NO_SOCK) { err = wsc__sock_errno(); continue; }
         wsc__sock_setup(s->fd);
@@ -3744,30 +3823,42 @@ static int wsc__connect_next(wsc__socket *s) {
 #ifdef SO_NOSIGPIPE
         setsockopt(s->fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
 #endif
-        if (connect(s->fd, ai->ai_addr, (socklen_t)ai->ai_addrlen) == 0) { wsc__connected(s); return 1; }
+        if (connect(s->fd, ai->ai_addr, (socklen_t)ai->ai_addrlen) == 0) { wsc__race_won(s, s->fd, ai); return 1; }
         err = wsc__sock_errno();
         if (err == WSC__EINPROGRESS || err == EINTR) { s->state = WSC__CONNECTING; return 1; }
         wsc__tcp_close(s);
     }
-    wsc__fail(s, WSC_ERR_CONNECT, 0, "cannot connect to %s port %d: %s", s->host, s->port,
-              err == WSC__ECONNREFUSED ? "connection refused" : wsc__sock_strerror(err));
+    if (s->nrace) return 0; /* older attempts still run */
+    wsc__connect_failed(s, err);
     return 0;
 }
 
+/* Looks at every attempt under way: the first connected one wins; a failed
+   one ends, and the next address starts at once, as it does when the
+   attempt delay has passed. */
 static int wsc__connect_step(wsc__socket *s) {
-    struct pollfd p;
-    int err = 0;
-    socklen_t len = sizeof err;
-    p.fd = s->fd;
-    p.events = POLLOUT;
-    p.revents = 0;
-    if (wsc__poll(&p, 1, 0) <= 0) return 0;
-    if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, (char *)&err, &len) != 0) err = wsc__sock_errno();
-    if (err == 0) { wsc__connected(s); return 1; }
-    wsc__tcp_close(s);
-    if (s->next_addr) return wsc__connect_next(s);
-    wsc__fail(s, WSC_ERR_CONNECT, 0, "cannot connect to %s port %d: %s", s->host, s->port,
-              err == WSC__ECONNREFUSED ? "connection refused" : wsc__sock_strerror(err));
+    struct pollfd p[WSC__RACE + 1];
+    int i, n = s->nrace + 1, err = 0;
+    for (i = 0; i < n; i++) {
+        p[i].fd = i < s->nrace ? s->race[i] : s->fd;
+        p[i].events = POLLOUT;
+        p[i].revents = 0;
+    }
+    if (s->fd == WSC__NO_SOCK) n--; /* the newest failed: only older ones run */
+    if (wsc__poll(p, n, 0) > 0) {
+        for (i = n - 1; i >= 0; i--) { /* from the end: taking i leaves the others' places */
+            const struct addrinfo *ai;
+            socklen_t len = sizeof err;
+            wsc__sock fd;
+            if (!p[i].revents) continue;
+            if (getsockopt(p[i].fd, SOL_SOCKET, SO_ERROR, (char *)&err, &len) != 0) err = wsc__sock_errno();
+            fd = wsc__race_take(s, i, &ai);
+            if (err == 0) { wsc__race_won(s, fd, ai); return 1; }
+            wsc__sock_close(fd);
+        }
+    }
+    if (s->next_addr && (s->fd == WSC__NO_SOCK || wsc__now_ms() >= s->next_try)) return wsc__connect_next(s);
+    if (s->fd == WSC__NO_SOCK && !s->nrace) wsc__connect_failed(s, err);
     return 0;
 }
 
@@ -4195,12 +4286,12 @@ static int wsc__step(wsc__socket *s) {
 /* Runs the machine as far as it goes without waiting, for one time slice
    at most; s->busy tells the waits that it has more to do at once. */
 static void wsc__advance(wsc__socket *s) {
-    int64_t until = wsc__now_ms() + WSC__SLICE_MS;
+    s->slice = (unsigned)wsc__now_ms();
     wsc__check_deadlines(s);
     s->busy = 0;
     if (WSC__FAST) s->dry = 0;
     while (wsc__step(s))
-        if (wsc__now_ms() >= until) { s->busy = !wsc__is_final(s); break; }
+        if (wsc__slice_over(s->slice)) { s->busy = 1; break; } /* (a final socket is never waited on) */
 }
 
 static int64_t wsc__socket_deadline(const wsc__socket *s) {
@@ -4213,13 +4304,30 @@ static int64_t wsc__socket_deadline(const wsc__socket *s) {
    own wait() for its connections. */
 typedef struct wsc__waitset {
 #ifndef WSCLIENT_NO_SOCKETS
-    struct pollfd pfd[WSCLIENT_MAX_SOCKETS];
+    struct pollfd pfd[WSCLIENT_MAX_SOCKETS * (WSC__RACE + 1)];
 #endif
     wsc_io_wait items[WSCLIENT_MAX_SOCKETS];
     const wsc_transport *tps[WSCLIENT_MAX_SOCKETS];
     int npfd, nitems;
     int64_t until;
 } wsc__waitset;
+
+#ifndef WSCLIENT_NO_SOCKETS
+/* A connect race waits for any of its attempts, and for the time the next
+   address is due. */
+static int wsc__waitset_race(wsc__waitset *w, const wsc__socket *s) {
+    int i;
+    if (s->next_addr && (w->until < 0 || s->next_try < w->until)) w->until = s->next_try;
+    for (i = 0; i <= s->nrace; i++) {
+        wsc__sock fd = i < s->nrace ? s->race[i] : s->fd;
+        if (fd == WSC__NO_SOCK) continue;
+        w->pfd[w->npfd].fd = fd;
+        w->pfd[w->npfd].events = POLLOUT;
+        w->pfd[w->npfd++].revents = 0;
+    }
+    return 1;
+}
+#endif
 
 /* Adds what s waits for; 0 when s can move now (no wait at all). */
 static int wsc__waitset_add(wsc__waitset *w, const wsc__socket *s) {
@@ -4239,6 +4347,9 @@ static int wsc__waitset_add(wsc__waitset *w, const wsc__socket *s) {
 #endif
         return 0;
     }
+#ifndef WSCLIENT_NO_SOCKETS
+    if (s->state == WSC__CONNECTING) return wsc__waitset_race(w, s);
+#endif
     if (!(ev = wsc__interest(s))) return 1;
 #ifndef WSCLIENT_NO_SOCKETS
     if (!s->tp) {
@@ -4898,14 +5009,17 @@ static void wsc__call(wsc__socket *s, int event, const char *msg, size_t len, in
     s->callback(&ev);
 }
 
-/* Delivers the pending events of slot i; a callback may free or reuse the
-   slot. Each callback gets a copy of the socket (name, subprotocol, user,
-   close and error words): a callback that closes it, and maybe opens a new
-   one under the same name, frees s, yet the event's pointers stay valid. */
+/* Delivers the pending events of slot i, for one time slice at most: a
+   callback's write moves the socket, which may queue more without end. A
+   callback may free or reuse the slot. Each callback gets a copy of the
+   socket (name, subprotocol, user, close and error words): a callback that
+   closes it, and maybe opens a new one under the same name, frees s, yet the
+   event's pointers stay valid. */
 static int wsc__deliver(int i) {
     wsc__socket *s = wsc__g.slots[i], keep;
     unsigned gen;
     int count = 0;
+    unsigned start = (unsigned)wsc__now_ms();
     if (!s || !s->callback) return 0;
     keep = *s;
     gen = s->gen;
@@ -4918,7 +5032,9 @@ static int wsc__deliver(int i) {
     }
     while (s->queue) {
         wsc__mem *mem = s->mem; /* the callback may free s */
-        wsc__msg *m = wsc__dequeue(s);
+        wsc__msg *m;
+        if (wsc__slice_over(start)) return count; /* the rest (and the last event) next time */
+        m = wsc__dequeue(s);
         wsc__call(&keep, WSC_EVENT_MESSAGE, (const char *)m->data, m->len, m->binary, 0);
         wsc__free(mem, m->data);
         wsc__free(mem, m);

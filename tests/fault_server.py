@@ -18,6 +18,8 @@ Behaviour by request path (the upgrade request is always read whole first):
                 never reading
   /data-flood   answer 101, then send 64 KiB binary messages as fast as it can
                 (10 s at most), reading and dropping, never answering a close
+  /chatter      answer 101, then send 1-byte text messages as fast as it can
+                (10 s at most), reading and dropping, never answering a close
   /big-head?size=N   answer 101 with a head of exactly N bytes (padded with
                 an X-Pad header), then echo one text message
   /flood?size=S&n=N  answer 101, send N binary messages of S bytes (S < 126), then
@@ -146,12 +148,15 @@ def handle(conn, tls_ctx):
                 r, _, _ = select.select([conn.fileno()], [], [], 0.5)
                 if r and not socket.socket.recv(conn, 65536):
                     break
-        elif path in ("/ping-flood", "/data-flood"):
+        elif path in ("/ping-flood", "/data-flood", "/chatter"):
             if path == "/ping-flood":
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # the pongs soon back up
             conn.sendall(answer_101(head))
             if path == "/ping-flood":
                 chunk = b"\x89\x00" * 32768
+            elif path == "/chatter":
+                chunk = b"\x81\x01c" * 21845
+                threading.Thread(target=drain, args=(conn, until), daemon=True).start()
             else:
                 chunk = b"\x82\x7f" + struct.pack("!Q", 65536) + b"d" * 65536
                 threading.Thread(target=drain, args=(conn, until), daemon=True).start()

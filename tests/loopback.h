@@ -1,4 +1,4 @@
-/* loopback.h - what the TLS test programs (tests/tls.c, tests/small.c) share
+/* loopback.h - what the TLS test programs (tests/tls.c, small.c, deadline.c) share
    to reach the servers tests/run.sh starts on loopback: their ports from the
    environment, the certificates mkcerts.sh made, a clock, and the checks of
    a connect that must succeed or fail. Include after wsclient.h and test.h. */
