@@ -5021,6 +5021,7 @@ static int wsc__deliver(int i) {
     int count = 0;
     unsigned start = (unsigned)wsc__now_ms();
     if (!s || !s->callback) return 0;
+    if (WSC__FAST && !s->open_pending && !s->queue && !s->final_pending) return 0; /* no copy for nothing */
     keep = *s;
     gen = s->gen;
 #define WSC__STILL_THERE (wsc__g.slots[i] && wsc__g.slots[i]->gen == gen)
