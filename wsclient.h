@@ -139,8 +139,9 @@
          header, or pass -D_POSIX_C_SOURCE=200809L.
        - Windows (mingw-w64): link -lws2_32 -ladvapi32; include this file
          before windows.h. WSAStartup is called once for you. No system CA
-         bundle: give ca_file, ca_pem or SSL_CERT_FILE. WSCLIENT_MAX_SOCKETS
-         must not pass FD_SETSIZE.
+         bundle: give ca_file, ca_pem or SSL_CERT_FILE. 4 times
+         WSCLIENT_MAX_SOCKETS must not pass FD_SETSIZE (64 unless defined
+         larger first; a connect races up to 4 addresses).
        - Bare metal: WSCLIENT_NO_SOCKETS with a wsc_transport, and
          WSCLIENT_NOW_MS(), WSCLIENT_ENTROPY(); WSCLIENT_NO_HEAP as needed.
        - 32-bit and big-endian CPUs need nothing (tested on i386 and s390x).
@@ -3223,8 +3224,10 @@ static const char *wsc__stage(const wsc__socket *s) {
 #ifdef _WIN32
 #define WSC__EINPROGRESS WSAEWOULDBLOCK /* a non-blocking connect under way */
 #define WSC__ECONNREFUSED WSAECONNREFUSED
-#if WSCLIENT_MAX_SOCKETS > FD_SETSIZE
-#error "WSCLIENT_MAX_SOCKETS is over Winsock's FD_SETSIZE: define FD_SETSIZE larger before including this file"
+/* One wait may watch every attempt of every socket's connect race: Winsock's
+   FD_SET quietly drops what passes FD_SETSIZE, and the wait would miss it. */
+#if WSCLIENT_MAX_SOCKETS * (WSC__RACE + 1) > FD_SETSIZE
+#error "WSCLIENT_MAX_SOCKETS times 4 (a connect races up to 4 addresses) is over Winsock's FD_SETSIZE: define FD_SETSIZE larger before including this file"
 #endif
 typedef int wsc__ssize;
 static int wsc__sock_errno(void) { return WSAGetLastError(); }

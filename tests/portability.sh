@@ -243,6 +243,10 @@ if have "$mingw"; then
         step "mingw-w64 (Winsock) -std=c99 $(cfgname "$cfg")" \
             $mingw -std=c99 $strict $cfg -I. -I"$B/bearssl-inc" -c tests/port/compile.c -o "$win/compile.o"
     done
+    # Winsock's FD_SET drops what passes FD_SETSIZE (64): 16 sockets racing 4
+    # addresses each fill it, so 17 must not build.
+    step "mingw-w64: WSCLIENT_MAX_SOCKETS=17 is refused (4 x 17 descriptors pass FD_SETSIZE)" sh -c \
+        "! $mingw -std=c99 -DWSCLIENT_MAX_SOCKETS=17 -I. -I'$B/bearssl-inc' -c tests/port/compile.c -o '$win/fdset.o' 2> '$win/fdset.log' && grep -q FD_SETSIZE '$win/fdset.log'"
     if have x86_64-w64-mingw32-g++; then
         step "mingw-w64 g++ -std=c++11 (Winsock, the header as C++)" \
             x86_64-w64-mingw32-g++ -x c++ -std=c++11 $strict -I. -I"$B/bearssl-inc" -c tests/port/compile.c -o "$win/compile-cxx.o"
