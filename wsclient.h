@@ -3457,7 +3457,10 @@ static int wsc__tls_io(wsc__socket *s) {
             for (i = 0; WSC__WORDS && i < k && s->first_len < 5; i++) s->first[s->first_len++] = buf[i];
             if (k > 0) { br_ssl_engine_recvrec_ack(eng, (size_t)k); moved = 1; }
         }
-        if (!moved || wsc__slice_over(s->slice)) return 0; /* the rest at the next advance */
+        if (!moved) return 0;
+        /* the rest at the next advance, but a failure now: the caller would
+           take a closed engine for the server closing the connection */
+        if (wsc__slice_over(s->slice) && !(br_ssl_engine_current_state(eng) & BR_SSL_CLOSED)) return 0;
     }
 }
 
