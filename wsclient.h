@@ -2144,15 +2144,19 @@ static void wsc__check_validity(long long from, long long until, long long now, 
    §4.2.1.6) in *names. Returns 0 if it has no such extension. */
 static int wsc__cert_san(const wsc__cert_view *c, const wsc__u8 **names, size_t *len) {
     static const wsc__u8 san_oid[] = {0x55, 0x1D, 0x11};
-    const wsc__u8 *p = c->ext, *end = c->ext + c->ext_len, *e, *eend, *v;
+    const wsc__u8 *p = c->ext, *end, *e, *eend, *v;
     size_t n;
     unsigned tag;
-    if (!p || !wsc__der_next(&p, end, &tag, &e, &n) || tag != 0x30) return 0;
+    if (!p) return 0; /* no extensions (a v1 certificate): NULL + 0 is undefined */
+    end = p + c->ext_len;
+    if (!wsc__der_next(&p, end, &tag, &e, &n) || tag != 0x30) return 0;
     eend = e + n;
     while (wsc__der_next(&e, eend, &tag, &v, &n)) { /* Extension */
         const wsc__u8 *x = v, *xend = v + n, *oid;
         size_t oidn;
-        if (!wsc__der_next(&x, xend, &tag, &oid, &oidn) || oidn != sizeof san_oid || memcmp(oid, san_oid, oidn) != 0) continue;
+        if (tag != 0x30 || !wsc__der_next(&x, xend, &tag, &oid, &oidn) || tag != 0x06 || oidn != sizeof san_oid ||
+            memcmp(oid, san_oid, oidn) != 0)
+            continue;
         if (!wsc__der_next(&x, xend, &tag, &v, &n)) return 0;
         if (tag == 0x01 && !wsc__der_next(&x, xend, &tag, &v, &n)) return 0; /* critical */
         return tag == 0x04 && wsc__der_next(&v, v + n, &tag, names, len) && tag == 0x30;
@@ -2200,8 +2204,8 @@ static int wsc__cert_has_name(const wsc__cert_view *c, const char *name) {
         for (qend = q + n; wsc__der_next(&q, qend, &tag, &v, &n);) { /* AttributeTypeAndValue */
             const wsc__u8 *a = v, *aend = v + n, *oid;
             size_t oidn;
-            if (wsc__der_next(&a, aend, &tag, &oid, &oidn) && oidn == sizeof cn_oid && memcmp(oid, cn_oid, oidn) == 0 &&
-                wsc__der_next(&a, aend, &tag, &v, &n) && wsc__name_match(v, n, name))
+            if (tag == 0x30 && wsc__der_next(&a, aend, &tag, &oid, &oidn) && tag == 0x06 && oidn == sizeof cn_oid &&
+                memcmp(oid, cn_oid, oidn) == 0 && wsc__der_next(&a, aend, &tag, &v, &n) && wsc__name_match(v, n, name))
                 return 1;
         }
     return 0;

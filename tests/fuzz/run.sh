@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs libFuzzer targets one after the other (the machine's cores are shared),
-# each for SECONDS, starting from its seeds in tests/fuzz/corpus/<target>/.
+# each for SECONDS, starting from its seeds in tests/fuzz/corpus/<target>/
+# and the inputs of tests/fuzz/regressions/<target>/.
 # Usage: tests/fuzz/run.sh OUT SECONDS TARGET...   (the Makefile builds OUT/fuzz_<target>)
 #   OUT/corpus/<target>/    what the run adds to the corpus (kept between runs)
 #   OUT/findings/<target>/  crashing or failing inputs, named by libFuzzer
@@ -21,10 +22,13 @@ for t in "$@"; do
     mkdir -p "$out/corpus/$t" "$out/findings/$t"
     dict=()
     [ -f "$here/$t.dict" ] && dict=(-dict="$here/$t.dict")
+    # inputs that once found a bug are read first too, so a run fails at once on them
+    regress=()
+    [ -d "$here/regressions/$t" ] && regress=("$here/regressions/$t")
     echo "== fuzz_$t for ${seconds}s"
     "$bin" -max_total_time="$seconds" -timeout=10 -max_len=4096 -use_value_profile=1 \
         -print_final_stats=1 -artifact_prefix="$out/findings/$t/" "${dict[@]}" ${FUZZ_FLAGS:-} \
-        "$out/corpus/$t" "$here/corpus/$t" > "$log" 2>&1
+        "$out/corpus/$t" "$here/corpus/$t" "${regress[@]}" > "$log" 2>&1
     rc=$?
     # the last status line: "#N DONE cov: C ft: F corp: K/S ..."
     last=$(grep -E '^#[0-9]+' "$log" | tail -n1)
