@@ -9,7 +9,9 @@
    Checks: no read outside the certificate; a match means the certificate
    holds the subjectAltName OID and, after it, an iPAddress (tag [7],
    primitive) of that length with those bytes; the answer does not depend
-   on bytes behind the outer SEQUENCE. */
+   on bytes behind the outer SEQUENCE. The same certificate also goes
+   through the host-name walk (wsc__cert_has_name: dNSNames, else the
+   subject's common names). */
 #include "fuzz.h"
 
 static const uint8_t *san_find(const uint8_t *hay, size_t n, const uint8_t *needle, size_t k) {
@@ -17,6 +19,16 @@ static const uint8_t *san_find(const uint8_t *hay, size_t n, const uint8_t *need
     for (i = 0; k <= n && i <= n - k; i++)
         if (memcmp(hay + i, needle, k) == 0) return hay + i;
     return NULL;
+}
+
+/* Is the ASCII word (lower case) in hay, whatever the case of its letters? */
+static int san_has_word(const uint8_t *hay, size_t n, const char *word) {
+    size_t i, j, k = strlen(word);
+    for (i = 0; k <= n && i <= n - k; i++) {
+        for (j = 0; j < k && (hay[i + j] | 0x20) == (uint8_t)word[j]; j++) {}
+        if (j == k) return 1;
+    }
+    return 0;
 }
 
 FUZZ_ENTRY(fuzz_san) {
@@ -37,6 +49,16 @@ FUZZ_ENTRY(fuzz_san) {
         memcpy(want + 2, ip, iplen);
         FUZZ_CHECK(oid != NULL);
         if (oid) FUZZ_CHECK(san_find(oid, n - (size_t)(oid - der), want, iplen + 2) != NULL);
+    }
+    /* the host-name walk over the same bytes: subjectAltName dNSNames, or the
+       subject's common names; no read outside, and a name match needs the name */
+    {
+        wsc__cert_view c;
+        if (wsc__cert_parse(der, n, &c)) {
+            int named = wsc__cert_has_name(&c, "fuzz.example");
+            FUZZ_CHECK(named == 0 || named == 1);
+            if (named) FUZZ_CHECK(san_has_word(der, n, "example")); /* names match whatever their case */
+        }
     }
     /* once the outer TLV fits, trailing bytes change nothing */
     longer = (uint8_t *)malloc(n + 7);
