@@ -46,6 +46,8 @@
        WebSocketClientConnectSSL, async -> wsc_connect_ssl_async(name, callback, address, port, path, protocols, ssl_options)
        WebSocketClientConnect (plain)   -> wsc_connect, wsc_connect_async
        every option, or a ws:// / wss:// URL -> wsc_open(name, &config)
+       request headers -> wsc_config.headers, origin, user_agent; credentials
+                        in the URL (wss://user:password@host/) go as Basic
        SocketWrite   -> wsc_write (text, NUL-terminated), wsc_write_text, wsc_write_binary,
                         wsc_write_part (one message in several frames)
        SocketRead    -> wsc_read (one whole message into a buffer), wsc_read_alloc
