@@ -30,7 +30,7 @@ SMALL    = -DWSCLIENT_SMALL
 NOHEAP   = -DWSCLIENT_NO_HEAP
 VARIANTS = $(BUILD)/test_memory_noheap $(BUILD)/test_memory_small $(BUILD)/socket_memory_odd.refused \
            $(BUILD)/test_core_noheap $(BUILD)/test_rfc_noheap $(BUILD)/memory_transport_noheap $(BUILD)/test_tls_noheap \
-           $(BUILD)/test_rfc_small $(BUILD)/memory_transport_small
+           $(BUILD)/test_rfc_small $(BUILD)/memory_transport_small $(BUILD)/test_headers_noheap $(BUILD)/test_headers_small
 # The churn test for valgrind: plain -O1 -g whatever CFLAGS says (valgrind
 # cannot run sanitizer builds).
 VALGRIND = $(BUILD)/churn_valgrind
@@ -84,6 +84,14 @@ $(BUILD)/test_rfc_small: tests/rfc.c tests/test.h wsclient.h | check-deps $(BUIL
 
 $(BUILD)/memory_transport_small: examples/memory_transport.c wsclient.h | check-deps $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) -DWSCLIENT_NO_SOCKETS $(SMALL) -I. $< -o $@ $(LDLIBS)
+
+# The request's headers live in the socket's memory: its arena in the no-heap
+# build. The small build keeps the headers (devices need them), not the URL.
+$(BUILD)/test_headers_noheap: tests/headers.c tests/test.h tests/loopback.h wsclient.h | check-deps $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) $(NOHEAP) -DWSCLIENT_MAX_MESSAGE=65536 -I. -Itests $< -o $@ $(LDLIBS)
+
+$(BUILD)/test_headers_small: tests/headers.c tests/test.h tests/loopback.h wsclient.h | check-deps $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) $(SMALL) -I. -Itests $< -o $@ $(LDLIBS)
 
 $(BUILD)/churn_valgrind: tests/churn.c tests/test.h wsclient.h | check-deps $(BUILD)
 	$(CC) $(WARN) -O1 -g -I. -Itests $< -o $@ $(LDLIBS)

@@ -46,6 +46,8 @@
        WebSocketClientConnectSSL, async -> wsc_connect_ssl_async(name, callback, address, port, path, protocols, ssl_options)
        WebSocketClientConnect (plain)   -> wsc_connect, wsc_connect_async
        every option, or a ws:// / wss:// URL -> wsc_open(name, &config)
+       request headers -> wsc_config.headers, origin, user_agent; credentials
+                        in the URL (wss://user:password@host/) go as Basic
        SocketWrite   -> wsc_write (text, NUL-terminated), wsc_write_text, wsc_write_binary,
                         wsc_write_part (one message in several frames)
        SocketRead    -> wsc_read (one whole message into a buffer), wsc_read_alloc
@@ -76,6 +78,8 @@
        WSCLIENT_MAX_MESSAGE      largest message sent or received (default 16 MiB);
                                  a larger incoming one fails the connection with 1009
        WSCLIENT_MAX_HEADER       largest HTTP upgrade response (default 8192)
+       WSCLIENT_MAX_HEADERS      most extra request headers (default 32)
+       WSCLIENT_MAX_REQUEST      largest HTTP upgrade request (default 8192)
        WSCLIENT_DEFAULT_TIMEOUT_MS  connect bound when timeout_ms is 0 (default 10000)
        WSCLIENT_CLOSE_TIMEOUT_MS wait for the close handshake (default 2000)
        WSCLIENT_WRITE_TIMEOUT_MS bound on a write waiting for the socket (default 10000)
@@ -84,7 +88,7 @@
                                  pointer given to wsc_set_allocator_user()
        WSCLIENT_NO_HEAP          no allocator at all: each socket slot owns a
                                  static arena of WSCLIENT_SOCKET_MEMORY bytes
-                                 (default 3 * WSCLIENT_MAX_MESSAGE + 56 KiB;
+                                 (default 3 * WSCLIENT_MAX_MESSAGE + 64 KiB;
                                  an odd size is refused: best a multiple of 16)
        WSCLIENT_NO_SOCKETS       leave out the BSD socket code: every socket
                                  uses a wsc_transport (wsc_set_transport)
@@ -286,6 +290,13 @@ typedef struct wsc_transport {
     const char *(*error)(void *user, void *conn);
 } wsc_transport;
 
+/* One extra header of the upgrade request: "name: value" (wsc_config.headers). */
+typedef struct wsc_header {
+    const char *name;  /* an RFC 9110 token, e.g. "Authorization"                */
+    const char *value; /* no CR, LF or other control character (HTAB is fine),
+                          no white space at either end                          */
+} wsc_header;
+
 /* Every connect option. Zero means "the default", so new fields never break callers. */
 typedef struct wsc_config {
     const char *url;         /* "ws://host:port/path" or "wss://...": sets the
@@ -328,6 +339,14 @@ typedef struct wsc_config {
     int close_timeout_ms;    /* 0: WSCLIENT_CLOSE_TIMEOUT_MS                     */
     const wsc_transport *transport; /* NULL: the one set by wsc_set_transport,
                                 else the built-in TCP                           */
+    /* The upgrade request, more (README "Request headers") */
+    const wsc_header *headers; /* extra request headers, sent in this
+                                order; checked: RFC 9110 token names, no control
+                                character in values, none the library sets     */
+    size_t header_count;     /* at most WSCLIENT_MAX_HEADERS                    */
+    const char *origin;      /* the Origin header, NULL or "": none              */
+    const char *user_agent;  /* NULL: "wsclient.h/" WSCLIENT_VERSION_STRING;
+                                "": no User-Agent header                        */
 } wsc_config;
 
 /* What a TLS socket negotiated, and the memory its TLS part holds. */
@@ -505,6 +524,12 @@ typedef int wsc__sock;
 #ifndef WSCLIENT_MAX_HEADER
 #define WSCLIENT_MAX_HEADER 8192
 #endif
+#ifndef WSCLIENT_MAX_HEADERS
+#define WSCLIENT_MAX_HEADERS 32
+#endif
+#ifndef WSCLIENT_MAX_REQUEST
+#define WSCLIENT_MAX_REQUEST 8192
+#endif
 #ifndef WSCLIENT_DEFAULT_TIMEOUT_MS
 #define WSCLIENT_DEFAULT_TIMEOUT_MS 10000
 #endif
@@ -530,7 +555,7 @@ typedef int wsc__sock;
 #endif
 #ifdef WSCLIENT_NO_HEAP
 #ifndef WSCLIENT_SOCKET_MEMORY /* one socket's static storage: TLS context, buffers, messages */
-#define WSCLIENT_SOCKET_MEMORY ((3u * WSCLIENT_MAX_MESSAGE + WSCLIENT_MAX_HEADER + 48u * 1024u + 15u) / 16u * 16u)
+#define WSCLIENT_SOCKET_MEMORY ((3u * WSCLIENT_MAX_MESSAGE + WSCLIENT_MAX_HEADER + WSCLIENT_MAX_REQUEST + 48u * 1024u + 15u) / 16u * 16u)
 #elif (WSCLIENT_SOCKET_MEMORY) % 2
 #error "wsclient.h: WSCLIENT_SOCKET_MEMORY must be even (best a multiple of 16): the low bit of an arena block's size marks it in use"
 #endif
@@ -1367,6 +1392,11 @@ typedef struct wsc__socket {
     size_t first_len;      /* plain HTTP answer from a TLS failure      */
     wsc__tls *tls;
     char key[25];          /* Sec-WebSocket-Key                         */
+    wsc__buf req;          /* the request's own header lines, kept to build
+                              it again: "Name: value\r\n" each, behind a \1
+                              for a credential (wsc__add_header)         */
+    int drop_credentials;  /* a redirect went to another origin: leave out
+                              Authorization, Cookie and the URL's credentials */
     wsc__buf out;          /* bytes waiting for the transport          */
     wsc__buf head;         /* HTTP response head being received        */
     wsc__u8 *plain_rx;     /* plain TCP: receive buffer                */
@@ -3683,6 +3713,7 @@ static void wsc__socket_free(wsc__socket *s) {
 #endif
     wsc__tls_free(mem, s->tls);
     wsc__buf_free(&s->out);
+    wsc__buf_free(&s->req);
     wsc__buf_free(&s->head);
     wsc__rx_free(&s->rx);
     wsc__free_queue(s);
@@ -4431,14 +4462,65 @@ static wsc__socket *wsc__lookup(const char *name) {
 }
 
 #ifndef WSCLIENT_SMALL
-/* Splits "ws[s]://host[:port][/path]" into cfg fields; host and path point into store. */
-static int wsc__parse_url(const char *url, wsc_config *cfg, char *store, size_t cap) {
-    const char *p = url, *h, *he;
-    size_t hl;
+#define WSC__URL_MAX 2048 /* a URL's host, path and credentials, decoded */
+
+/* Percent-decodes n bytes of a URL's user information onto the end of
+   *out (RFC 3986 §2.1). A control character is refused, decoded or not (RFC
+   7617 §2), and so is ':' in the user name (it would end it). No error
+   shows the text: it may be the password. */
+static int wsc__userinfo_part(char **out, const char *p, size_t n, int colon_ok) {
+    size_t i;
+    for (i = 0; i < n; i++) {
+        int c = (wsc__u8)p[i], hi, lo;
+        if (c == '%') {
+            hi = i + 2 < n ? wsc__hex(p[i + 1]) : -1;
+            lo = hi >= 0 ? wsc__hex(p[i + 2]) : -1;
+            if (lo < 0) return wsc__set_error(WSC_ERR_ARGUMENT, "URL user information has a bad %%-escape (RFC 3986 §2.1)");
+            c = hi * 16 + lo;
+            i += 2;
+        }
+        if (c < 32 || c == 127 || (c == ':' && !colon_ok))
+            return wsc__set_error(WSC_ERR_ARGUMENT, "URL user information has a control character, or ':' in the user name "
+                                  "(RFC 7617 §2)");
+        *(*out)++ = (char)c;
+    }
+    return 1;
+}
+
+/* "user[:password]" of a URL, decoded, as "user:password" in out (room for n + 2). */
+static int wsc__userinfo(char *out, const char *p, size_t n) {
+    const char *colon = (const char *)memchr(p, ':', n);
+    size_t un = colon ? (size_t)(colon - p) : n;
+    if (!wsc__userinfo_part(&out, p, un, 0)) return 0;
+    *out++ = ':';
+    if (colon && !wsc__userinfo_part(&out, colon + 1, n - un - 1, 1)) return 0;
+    *out = 0;
+    return 1;
+}
+
+/* Splits "ws[s]://[user[:password]@]host[:port][/path]" into cfg fields;
+   host, path and the decoded "user:password" (*cred, NULL when the URL has
+   none) point into store. */
+static int wsc__parse_url(const char *url, wsc_config *cfg, char *store, size_t cap, const char **cred) {
+    const char *p = url, *h, *he, *at = NULL;
+    size_t hl, al;
     long port = 0;
+    *cred = NULL;
     if (strncmp(p, "wss://", 6) == 0 || strncmp(p, "WSS://", 6) == 0) { cfg->tls = 1; p += 6; }
     else if (strncmp(p, "ws://", 5) == 0 || strncmp(p, "WS://", 5) == 0) { cfg->tls = 0; p += 5; }
     else return wsc__set_error(WSC_ERR_ARGUMENT, "URL must start with ws:// or wss://");
+    for (h = p; *h && *h != '/' && *h != '?' && *h != '#'; h++)
+        if (*h == '@') at = h; /* the last one, as browsers do: "u:p@ss@host" */
+    al = at ? (size_t)(at - p) : 0;
+    if (al + 2 > cap) return wsc__set_error(WSC_ERR_ARGUMENT, "URL too long");
+    if (al) { /* userinfo (RFC 3986 §3.2.1): sent as Basic credentials */
+        if (!wsc__userinfo(store, p, al)) return 0;
+        *cred = store;
+        hl = strlen(store) + 1;
+        store += hl;
+        cap -= hl;
+    }
+    if (at) p = at + 1;
     if (*p == '[') {
         h = ++p;
         while (*p && *p != ']') p++;
@@ -4446,10 +4528,7 @@ static int wsc__parse_url(const char *url, wsc_config *cfg, char *store, size_t 
         he = p++;
     } else {
         h = p;
-        while (*p && *p != ':' && *p != '/' && *p != '?' && *p != '#') {
-            if (*p == '@') return wsc__set_error(WSC_ERR_ARGUMENT, "URL user information is not supported");
-            p++;
-        }
+        while (*p && *p != ':' && *p != '/' && *p != '?' && *p != '#') p++;
         he = p;
     }
     if (he == h) return wsc__set_error(WSC_ERR_ARGUMENT, "URL has no host");
@@ -4502,31 +4581,109 @@ static int wsc__set_protocols(wsc__socket *s, const char *list) {
     return 1;
 }
 
-/* Queues the opening handshake (RFC 6455 §4.1). */
+/* Header names the request may not take from the caller: those the library
+   sets (RFC 6455 §4.1; Origin and User-Agent have fields of their own), and
+   those that would give the GET a body (RFC 9112 §6). Past WSC__CREDENTIALS,
+   the ones left out when a redirect goes to another origin. */
+static const char *const wsc__header_names[] = {
+    "Host", "Upgrade", "Connection", "Sec-WebSocket-Key", "Sec-WebSocket-Version", "Sec-WebSocket-Protocol",
+    "Sec-WebSocket-Extensions", "Origin", "User-Agent", "Content-Length", "Transfer-Encoding",
+    "Authorization", "Proxy-Authorization", "Cookie"};
+#define WSC__CREDENTIALS 11 /* wsc__header_names[11] is Authorization */
+#define WSC__HEADER_NAMES 14
+
+/* Appends "name: value\r\n" (a credential's line behind a \1) to the
+   socket's header lines, once the value is checked: no control character
+   but HTAB, no white space at either end (RFC 9110 §5.5; a CR or LF would
+   let it add headers of its own). The error names the header, never shows
+   the value (it may be a secret). The lines stay under WSCLIENT_MAX_REQUEST. */
+static int wsc__add_header(wsc__socket *s, const char *name, const char *value, int credential) {
+    size_t v = strlen(value), i = 0, room = strlen(name) + v + 6;
+    while (i < v && ((wsc__u8)value[i] >= 32 || value[i] == '\t') && value[i] != 127) i++;
+    if (i < v || (v && ((wsc__u8)value[0] <= ' ' || (wsc__u8)value[v - 1] <= ' ')))
+        return wsc__set_error(WSC_ERR_ARGUMENT, "request header '%.64s': its value has a control character, "
+                              "or white space at an end (RFC 9110 §5.5)", name);
+    if (s->req.len + room > WSCLIENT_MAX_REQUEST)
+        return wsc__set_error(WSC_ERR_ARGUMENT, "request headers are over WSCLIENT_MAX_REQUEST (%d bytes)", WSCLIENT_MAX_REQUEST);
+    if (!wsc__buf_reserve(&s->req, room)) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory");
+    s->req.len += (size_t)sprintf((char *)s->req.data + s->req.len, "%s%s: %s\r\n", credential ? "\1" : "", name, value);
+    return 1;
+}
+
+/* The socket's own header lines, kept for the life of the socket: Origin,
+   User-Agent, the caller's headers in their order (each name a token, RFC
+   9110 §5.1, and none of wsc__header_names before the credentials), Basic
+   credentials from the URL (RFC 7617: base64 of "user:password"). */
+static int wsc__set_headers(wsc__socket *s, const wsc_config *cfg, const char *cred) {
+    size_t i, n;
+    int k;
+    if (cfg->header_count > WSCLIENT_MAX_HEADERS)
+        return wsc__set_error(WSC_ERR_ARGUMENT, "%lu request headers: over WSCLIENT_MAX_HEADERS (%d)",
+                              (unsigned long)cfg->header_count, WSCLIENT_MAX_HEADERS);
+    if (cfg->header_count && !cfg->headers) return wsc__set_error(WSC_ERR_ARGUMENT, "header_count is set but headers is NULL");
+    if (cfg->origin && cfg->origin[0] && !wsc__add_header(s, "Origin", cfg->origin, 0)) return 0;
+    if ((!cfg->user_agent || cfg->user_agent[0]) &&
+        !wsc__add_header(s, "User-Agent", cfg->user_agent ? cfg->user_agent : "wsclient.h/" WSCLIENT_VERSION_STRING, 0))
+        return 0;
+    for (i = 0; i < cfg->header_count; i++) {
+        const char *name = cfg->headers[i].name;
+        if (!name || !cfg->headers[i].value) return wsc__set_error(WSC_ERR_ARGUMENT, "request header %lu has a NULL name or value", (unsigned long)i);
+        for (n = 0; wsc__is_tchar((wsc__u8)name[n]); n++) {}
+        if (!n || name[n]) return wsc__set_error(WSC_ERR_ARGUMENT, "request header name '%.64s' is not a token (RFC 9110 §5.1)", name);
+        for (k = 0; k < WSC__HEADER_NAMES && !wsc__ieq(name, n, wsc__header_names[k]); k++) {}
+        if (k < WSC__CREDENTIALS)
+            return wsc__set_error(WSC_ERR_ARGUMENT, "request header '%s' is the library's own (RFC 6455 §4.1; Origin and "
+                                  "User-Agent: wsc_config.origin and user_agent)", name);
+        if (k == WSC__CREDENTIALS && cred)
+            return wsc__set_error(WSC_ERR_ARGUMENT, "an Authorization header and credentials in the URL: give one, not both");
+        if (!wsc__add_header(s, name, cfg->headers[i].value, k < WSC__HEADER_NAMES)) return 0;
+    }
+#ifndef WSCLIENT_SMALL
+    if (cred) {
+        char value[6 + (WSC__URL_MAX / 3 + 1) * 4 + 1] = "Basic ";
+        wsc__base64(value + 6, (const wsc__u8 *)cred, strlen(cred));
+        return wsc__add_header(s, "Authorization", value, 1);
+    }
+#endif
+    return 1;
+}
+
+/* Queues the opening handshake (RFC 6455 §4.1), built from what the socket
+   keeps (so that a redirect can build it again): the header lines of
+   wsc__set_headers, less the credentials when drop_credentials is set. */
 static int wsc__queue_request(wsc__socket *s, const char *path) {
     wsc__u8 nonce[16];
     int v6 = strchr(s->host, ':') != NULL, default_port = s->port == (s->tls ? 443 : 80);
-    char port[8] = "";
-    size_t cap;
-    int n;
+    char port[8] = "", *req;
+    const char *p = (const char *)s->req.data, *end = p + s->req.len, *e;
+    size_t cap, len;
     if (!wsc__random(nonce, sizeof nonce)) return 0;
     wsc__base64(s->key, nonce, sizeof nonce);
     if (!default_port) snprintf(port, sizeof port, ":%d", s->port);
-    cap = strlen(path) + strlen(s->host) + (s->offered ? strlen(s->offered) : 0) + 256;
+    cap = strlen(path) + strlen(s->host) + (s->offered ? strlen(s->offered) : 0) + s->req.len + 256;
     if (!wsc__buf_reserve(&s->out, cap)) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory");
-    n = snprintf((char *)s->out.data + s->out.len, cap,
-                 "GET %s%s HTTP/1.1\r\n"
-                 "Host: %s%s%s%s\r\n"
-                 "Upgrade: websocket\r\n"
-                 "Connection: Upgrade\r\n"
-                 "Sec-WebSocket-Key: %s\r\n"
-                 "Sec-WebSocket-Version: 13\r\n"
-                 "%s%s%s"
-                 "User-Agent: wsclient.h/" WSCLIENT_VERSION_STRING "\r\n"
-                 "\r\n",
-                 path[0] == '/' ? "" : "/", path, v6 ? "[" : "", s->host, v6 ? "]" : "", port, s->key,
-                 s->offered ? "Sec-WebSocket-Protocol: " : "", s->offered ? s->offered : "", s->offered ? "\r\n" : "");
-    s->out.len += (size_t)n;
+    req = (char *)s->out.data + s->out.len;
+    len = (size_t)snprintf(req, cap,
+                           "GET %s%s HTTP/1.1\r\n"
+                           "Host: %s%s%s%s\r\n"
+                           "Upgrade: websocket\r\n"
+                           "Connection: Upgrade\r\n"
+                           "Sec-WebSocket-Key: %s\r\n"
+                           "Sec-WebSocket-Version: 13\r\n"
+                           "%s%s%s",
+                           path[0] == '/' ? "" : "/", path, v6 ? "[" : "", s->host, v6 ? "]" : "", port, s->key,
+                           s->offered ? "Sec-WebSocket-Protocol: " : "", s->offered ? s->offered : "", s->offered ? "\r\n" : "");
+    for (; p < end; p = e) {
+        e = (const char *)memchr(p, '\n', (size_t)(end - p)) + 1;
+        if (*p == 1 && (p++, s->drop_credentials)) continue;
+        memcpy(req + len, p, (size_t)(e - p));
+        len += (size_t)(e - p);
+    }
+    memcpy(req + len, "\r\n", 2);
+    if ((len += 2) > WSCLIENT_MAX_REQUEST)
+        return wsc__set_error(WSC_ERR_ARGUMENT, "the upgrade request is %lu bytes, over WSCLIENT_MAX_REQUEST (%d bytes)",
+                              (unsigned long)len, WSCLIENT_MAX_REQUEST);
+    s->out.len += len;
     return 1;
 }
 
@@ -4552,9 +4709,11 @@ static wsc__socket *wsc__socket_new(const char *name, const wsc_config *in, wsc_
     const char *addr, *path;
     size_t alen;
 #ifndef WSCLIENT_SMALL
-    char store[2048];
-    if (cfg.url && !wsc__parse_url(cfg.url, &cfg, store, sizeof store)) return NULL;
+    char store[WSC__URL_MAX];
+    const char *cred = NULL;
+    if (cfg.url && !wsc__parse_url(cfg.url, &cfg, store, sizeof store, &cred)) return NULL;
 #else
+    const char *cred = NULL; /* no URL, so no credentials from one */
     if (cfg.url) { wsc__set_error(WSC_ERR_ARGUMENT, "url is not in this build (WSCLIENT_SMALL): set address, port, path and tls"); return NULL; }
 #endif
     if (!cfg.address || !cfg.address[0]) { wsc__set_error(WSC_ERR_ARGUMENT, "server address is empty"); return NULL; }
@@ -4586,10 +4745,12 @@ static wsc__socket *wsc__socket_new(const char *name, const wsc_config *in, wsc_
     s->connect_deadline = wsc__now_ms() + (cfg.timeout_ms > 0 ? cfg.timeout_ms : WSCLIENT_DEFAULT_TIMEOUT_MS);
     wsc__rx_init(&s->rx, WSCLIENT_MAX_MESSAGE, mem);
     wsc__buf_init(&s->out, mem);
+    wsc__buf_init(&s->req, mem);
     wsc__buf_init(&s->head, mem);
     s->host = wsc__strdup(mem, addr, alen);
     if (!s->host) { wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory"); goto fail; }
     if (cfg.protocols && !wsc__set_protocols(s, cfg.protocols)) goto fail;
+    if (!wsc__set_headers(s, &cfg, cred)) goto fail;
     if (!s->is_tls) {
         s->plain_rx = (wsc__u8 *)wsc__alloc(mem, WSC__PLAIN_RX);
         if (!s->plain_rx) { wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory"); goto fail; }

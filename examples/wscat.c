@@ -7,6 +7,11 @@
      --timeout-ms N       bound on the connect (default 10000)
      --linger-ms N        after end of input, wait this long for more messages (default 1000)
      --insecure           accept ANY server certificate (no trust, date or name check)
+     -H "Name: value"     an extra header of the upgrade request (repeatable,
+                          at most WSCLIENT_MAX_HEADERS)
+     --origin URL         send Origin: URL
+     --user-agent TEXT    the User-Agent header ("" sends none)
+   Credentials in the URL (wss://user:password@host/) go as Basic auth.
    Each line of stdin is sent as one text message; each message received is
    printed on its own line (binary ones as "<binary: N bytes>"). */
 #define WSCLIENT_IMPLEMENTATION
@@ -68,7 +73,8 @@ static unsigned parse_tls(const char *list) {
 
 static int usage(void) {
     fprintf(stderr, "usage: wscat [--cafile F] [--tls LIST] [--protocols P] [--timeout-ms N] "
-                    "[--linger-ms N] [--insecure] ws[s]://host[:port][/path]\n");
+                    "[--linger-ms N] [--insecure] [-H \"Name: value\"]... [--origin URL] [--user-agent TEXT] "
+                    "ws[s]://[user:password@]host[:port][/path]\n");
     return 2;
 }
 
@@ -86,8 +92,20 @@ static void send_lines(char *buf, size_t *len) {
     *len -= start;
 }
 
+/* -H "Name: value": the name and the value, the blanks after the colon dropped. */
+static int parse_header(char *arg, wsc_header *h) {
+    char *colon = strchr(arg, ':');
+    if (!colon) { fprintf(stderr, "-H '%s': want \"Name: value\"\n", arg); return 0; }
+    *colon++ = 0;
+    while (*colon == ' ' || *colon == '\t') colon++;
+    h->name = arg;
+    h->value = colon;
+    return 1;
+}
+
 int main(int argc, char **argv) {
     wsc_config cfg;
+    static wsc_header headers[WSCLIENT_MAX_HEADERS];
     static char line[65536];
     size_t len = 0;
     int i, input_done = 0, linger_ms = 1000;
@@ -101,6 +119,16 @@ int main(int argc, char **argv) {
         else if (strcmp(a, "--timeout-ms") == 0 && has_value) cfg.timeout_ms = atoi(argv[++i]);
         else if (strcmp(a, "--linger-ms") == 0 && has_value) linger_ms = atoi(argv[++i]);
         else if (strcmp(a, "--insecure") == 0) cfg.dangerous_no_certificate_check = 1;
+        else if (strcmp(a, "--origin") == 0 && has_value) cfg.origin = argv[++i];
+        else if (strcmp(a, "--user-agent") == 0 && has_value) cfg.user_agent = argv[++i];
+        else if (strcmp(a, "-H") == 0 && has_value) {
+            if (cfg.header_count == WSCLIENT_MAX_HEADERS) {
+                fprintf(stderr, "more than %d -H headers (WSCLIENT_MAX_HEADERS)\n", WSCLIENT_MAX_HEADERS);
+                return 2;
+            }
+            if (!parse_header(argv[++i], &headers[cfg.header_count++])) return 2;
+            cfg.headers = headers;
+        }
         else if (a[0] == '-' || cfg.url) return usage();
         else cfg.url = a;
     }

@@ -348,10 +348,12 @@ TEST(handshake_answer) {
     CHECK(upgrade("no colon here\r\n", S101, NULL, &u) == WSC_ERR_HANDSHAKE);
 }
 
+static const char *cred; /* the URL's credentials, decoded */
+
 static int url(const char *text, wsc_config *c) {
     static char store[512];
     memset(c, 0, sizeof *c);
-    return wsc__parse_url(text, c, store, sizeof store);
+    return wsc__parse_url(text, c, store, sizeof store, &cred);
 }
 
 TEST(url_parsing) {
@@ -366,7 +368,14 @@ TEST(url_parsing) {
     CHECK(!url("ws://h:0", &c));
     CHECK(!url("ws://h:65536", &c));
     CHECK(!url("ws://h:abc", &c));
-    CHECK(!url("ws://u@h", &c));
+    CHECK(url("ws://h/p", &c) && !cred);
+    CHECK(url("ws://u@h", &c) && strcmp(cred, "u:") == 0 && strcmp(c.address, "h") == 0);
+    CHECK(url("ws://u:p%40ss:w@[::1]:9/a@b?c@d", &c) && strcmp(cred, "u:p@ss:w") == 0 && strcmp(c.address, "::1") == 0 &&
+          c.port == 9 && strcmp(c.path, "/a@b?c@d") == 0);
+    CHECK(url("ws://h?x@y", &c) && !cred && strcmp(c.address, "h") == 0);
+    CHECK(url("ws://@h", &c) && !cred);
+    CHECK(!url("ws://u:%G0@h", &c) && strstr(wsc_error_info(), "%-escape"));
+    CHECK(!url("ws://u@", &c) && strstr(wsc_error_info(), "no host"));
     CHECK(!url("ws://h/p#frag", &c) && strstr(wsc_error_info(), "fragment"));
     CHECK(!url("ws://[::1", &c));
 }

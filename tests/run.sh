@@ -25,7 +25,9 @@ start_server() {
     # Empty it first: the redirect below happens in the child, maybe after the
     # first grep, which must not find the port of a previous run.
     : > "$out"
-    "$py" "$here/$script" "$@" > "$out" 2> "$build/server-$var.err" &
+    local run=("$py")
+    case $script in *.js) run=(env "NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}" node);; esac
+    "${run[@]}" "$here/$script" "$@" > "$out" 2> "$build/server-$var.err" &
     pids+=($!)
     local i
     for i in $(seq 1 100); do
@@ -63,6 +65,14 @@ start_server WSC_TEST_RFC_TLS_PORT rfc_server.py --report "$build/autobahn-wss.t
 start_server WSC_TEST_FAULT_PORT fault_server.py
 start_server WSC_TEST_FAULT_TLS_PORT fault_server.py --tls "$certs/server.pem" "$certs/server.key"
 export WSC_TEST_CERTS="$certs"
+# node's ws (Debian's nodejs and node-ws) for tests/headers.c; without them
+# WSC_TEST_NODE_PORT stays unset and those checks print SKIP lines.
+if command -v node >/dev/null 2>&1 && NODE_PATH=/usr/share/nodejs node -e "require('ws')" 2>/dev/null; then
+    start_server WSC_TEST_NODE_PORT node_server.js
+    start_server WSC_TEST_NODE_TLS_PORT node_server.js --tls "$certs/server.pem" "$certs/server.key"
+else
+    echo "node or its ws module is missing (apt-get install -y nodejs node-ws): the node checks are skipped"
+fi
 
 # tests/tls_server.py: one process, a listener per TLS version and per
 # certificate case; each port goes to WSC_TLS_<NAME>_PORT.

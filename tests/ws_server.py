@@ -16,6 +16,8 @@ Prints "PORT n" once it listens. Behaviour by request path:
   /slow-open           answer the upgrade after 3 s
   /send?size=N&type=T  send one message of N bytes (text: 'a'*N, binary: byte i = i % 251), then echo
   /headers             send the request headers, one "Name: value" a line, then echo
+  /auth                the same, but only for "Authorization: Bearer s3cret-token":
+                       any other request is refused with HTTP 401
   /late-echo           shrink the receive buffer to 64 KiB, read nothing for 1 s, then echo
                        (a big client write then blocks for a second, whatever the machine)
 """
@@ -86,8 +88,10 @@ async def handler(ws, path):
         ws.transport.pause_reading()
         await asyncio.sleep(1)
         ws.transport.resume_reading()
-    elif route == "/headers":
-        await ws.send("\n".join(f"{k}: {v}" for k, v in ws.request_headers.raw_items()))
+    elif route in ("/headers", "/auth"):
+        text = "\n".join(f"{k}: {v}" for k, v in ws.request_headers.raw_items())
+        # bytes past ASCII (obs-text) came in as surrogates: send them as they were
+        await ws.send(text.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
     await echo(ws)
 
 
@@ -95,6 +99,8 @@ async def process_request(path, headers):
     route = urllib.parse.urlsplit(path).path
     if route == "/404":
         return (http.HTTPStatus.NOT_FOUND, [("Content-Type", "text/plain")], b"not found\n")
+    if route == "/auth" and headers.get_all("Authorization") != ["Bearer s3cret-token"]:
+        return (http.HTTPStatus.UNAUTHORIZED, [("WWW-Authenticate", "Bearer")], b"who are you?\n")
     if route == "/slow-open":
         await asyncio.sleep(3)
     return None

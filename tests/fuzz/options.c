@@ -15,7 +15,8 @@
    Checks: wsc_open fails with an error set, or succeeds with the socket in
    the table, and wsc_close frees it; the table is empty after each run; a
    parsed URL has a non-empty host, a port in range and a path that starts
-   with '/' or is empty; parsing into a store of any size either fails or
+   with '/' or is empty; credentials from the URL are "user:password" with
+   no control character (and the first ':' the user name's end); parsing into a store of any size either fails or
    gives the same fields as into a large one (ASan watches the store's end);
    wsc__set_protocols takes a protocol list exactly when it is empty or made
    of distinct non-empty tokens split by commas with blanks around them
@@ -35,11 +36,12 @@ static void options_event(const wsc_event_data *ev) {
 static void options_check_url(const char *url, size_t cap) {
     wsc_config big, small;
     char big_store[4096], *store = (char *)malloc(cap ? cap : 1);
+    const char *big_cred, *small_cred, *p;
     int ok_big, ok_small;
     if (!store) abort();
     memset(&big, 0, sizeof big);
     memset(&small, 0, sizeof small);
-    ok_big = wsc__parse_url(url, &big, big_store, sizeof big_store);
+    ok_big = wsc__parse_url(url, &big, big_store, sizeof big_store, &big_cred);
     if (!ok_big) FUZZ_CHECK(wsc_error_code() == WSC_ERR_ARGUMENT && wsc_error_info()[0] != 0);
     if (ok_big) {
         FUZZ_CHECK(big.address && big.address[0] != 0);
@@ -48,13 +50,16 @@ static void options_check_url(const char *url, size_t cap) {
         FUZZ_CHECK(strchr(big.path, '#') == NULL);
         FUZZ_CHECK(big.tls == 0 || big.tls == 1);
         FUZZ_CHECK(big.address + strlen(big.address) < big.path); /* host, then path, in the store */
+        FUZZ_CHECK(!big_cred || strchr(big_cred, ':'));
+        for (p = big_cred; p && *p; p++) FUZZ_CHECK((unsigned char)*p >= 32 && *p != 127);
     }
-    ok_small = wsc__parse_url(url, &small, store, cap);
+    ok_small = wsc__parse_url(url, &small, store, cap, &small_cred);
     if (ok_small) {
         FUZZ_CHECK(ok_big);
         if (ok_big) {
             FUZZ_CHECK(strcmp(small.address, big.address) == 0 && strcmp(small.path, big.path) == 0);
             FUZZ_CHECK(small.port == big.port && small.tls == big.tls);
+            FUZZ_CHECK(!small_cred == !big_cred && (!small_cred || strcmp(small_cred, big_cred) == 0));
             FUZZ_CHECK((size_t)(small.path + strlen(small.path) - store) < cap);
         }
     }
