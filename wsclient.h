@@ -437,6 +437,17 @@ WSCLIENT_API int wsc_abort(const char *name);
    socket's close comes in its WSC_EVENT_CLOSE (code) or WSC_EVENT_ERROR (a
    connection that ended without a close frame). */
 WSCLIENT_API int wsc_close_status(const char *name, int *code, char *reason, size_t capacity);
+
+/* A duration written for people, as WinDev takes "1 s" or "10 ms", into
+   milliseconds: a number and a unit, several from the largest unit down
+   ("1 min 30 s", "1h 2min", "2 s 500 ms"). Units, in any case: h, min,
+   s or sec, ms; a space between number and unit is optional. A bare number
+   is milliseconds (WinDev's integer timeout). Refused, with
+   WSC_ERR_ARGUMENT and words: empty text, a sign, fractions ("1.5 s": write
+   "1 s 500 ms"), other units ("1 m" could be minutes), a unit twice or out of
+   order ("30 s 1 min"), anything trailing, and a total past INT_MAX ms
+   (about 24.8 days). Returns 1 with *ms set, else 0 and *ms untouched. */
+WSCLIENT_API int wsc_duration_ms(const char *text, int *ms);
 WSCLIENT_API int wsc_exist(const char *name);
 WSCLIENT_API int wsc_count(void);
 /* The subprotocol the server chose ("" for none), or NULL for an unknown name. */
@@ -5236,6 +5247,51 @@ WSCLIENT_API int wsc_pump(int timeout_ms) {
     }
     wsc__g.in_pump = 0;
     return total;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Durations for people: "1 min 30 s" (WinDev's readable timeouts)          */
+/* ------------------------------------------------------------------------ */
+
+static int wsc__duration_refused(const char *text, const char *why) {
+    return wsc__set_error(WSC_ERR_ARGUMENT, "duration '%.40s' refused: %s", text, why);
+}
+
+static int wsc__is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+static const char *wsc__skip_blanks(const char *p) {
+    while (*p == ' ' || *p == '\t') p++;
+    return p;
+}
+
+WSCLIENT_API int wsc_duration_ms(const char *text, int *ms) {
+    /* From the largest unit down; rank orders them ("s" and "sec" are one). */
+    static const struct { const char *name; int rank; long long ms; } units[] = {
+        {"h", 0, 3600000}, {"min", 1, 60000}, {"s", 2, 1000}, {"sec", 2, 1000}, {"ms", 3, 1}};
+    const char *p, *word;
+    long long total = 0, n;
+    int last = -1, u;
+    wsc__clear_error();
+    if (!text || !ms) return wsc__set_error(WSC_ERR_ARGUMENT, "duration text or ms is NULL");
+    p = wsc__skip_blanks(text);
+    if (!*p) return wsc__duration_refused(text, "it is empty");
+    while (*p) {
+        if (*p < '0' || *p > '9') return wsc__duration_refused(text, "a number must come first, without a sign");
+        for (n = 0; *p >= '0' && *p <= '9'; p++)
+            if ((n = n * 10 + (*p - '0')) > 0x7fffffff) return wsc__duration_refused(text, "it passes INT_MAX milliseconds");
+        if (*p == '.' || *p == ',') return wsc__duration_refused(text, "no fractions: write 1 s 500 ms, or 1500 ms");
+        word = p = wsc__skip_blanks(p);
+        while (wsc__is_letter(*p)) p++;
+        if (p == word && !*p && last < 0) { total = n; break; } /* a bare number: milliseconds, as WinDev's integer */
+        for (u = 0; u < 5 && !wsc__ieq(word, (size_t)(p - word), units[u].name); u++) {}
+        if (u == 5) return wsc__duration_refused(text, "a unit must follow each number: h, min, s or sec, ms");
+        if (units[u].rank <= last) return wsc__duration_refused(text, "each unit once, from the largest down (1 min 30 s)");
+        last = units[u].rank;
+        if ((total += n * units[u].ms) > 0x7fffffff) return wsc__duration_refused(text, "it passes INT_MAX milliseconds");
+        p = wsc__skip_blanks(p);
+    }
+    *ms = (int)total;
+    return 1;
 }
 
 WSCLIENT_API const char *wsc_error_info(void) { return wsc__g.err; }

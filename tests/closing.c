@@ -2,7 +2,7 @@
    the caller's choosing (what the server receives is read back from
    tests/ws_server.py's /close-report), the codes and reasons RFC 6455 §7.4
    refuses, an abort that never waits, the server's close code and reason
-   read by function.
+   read by function; and durations written for people (wsc_duration_ms).
    Against the python3-websockets servers and tests/fault_server.py that
    tests/run.sh starts on loopback, over ws:// and wss://. */
 #define WSCLIENT_IMPLEMENTATION
@@ -303,6 +303,55 @@ TEST(async_close_without_code) {
     CHECKF(ev_last == WSC_EVENT_CLOSE && ev_code == 1005, "event %d code %d", ev_last, ev_code);
 }
 
+/* ---- durations ---- */
+
+TEST(durations) {
+    static const struct { const char *text; int ms; } good[] = {
+        {"10 ms", 10}, {"10ms", 10}, {"1 s", 1000}, {"1s", 1000}, {"1 sec", 1000}, {"2 SEC", 2000}, {"1 S", 1000},
+        {"1 min", 60000}, {"1 MIN", 60000}, {"1 h", 3600000}, {"1 min 30 s", 90000}, {"1h 2min", 3720000},
+        {"1 h 2 min 3 s 4 ms", 3723004}, {"2 s 500 ms", 2500}, {"1min30s", 90000}, {"  7 s  ", 7000},
+        {"\t5\tms", 5}, {"0", 0}, {"0 s", 0}, {"10", 10}, {" 250 ", 250}, {"007 ms", 7},
+        {"2147483647", 2147483647}, {"2147483647 ms", 2147483647}, {"2147483 s 647 ms", 2147483647},
+        {"596 h", 2145600000}, {"35791 min 23 s 647 ms", 2147483647}};
+    static const char *const bad[] = {
+        "", "   ", "s", "ms", "-1 s", "+1 s", "- 5", "1.5 s", "1,5 s", ".5 s", "1 m", "1 sec 2 s", "1 s 1 s",
+        "30 s 1 min", "1 ms 1 s", "1 min 30", "10 10", "10 s junk", "10 s,", "1 hour", "1 seconds", "1 us",
+        "1 \xc2\xb5s", "0x10", "1e3", "2147483648", "2147483648 ms", "2147483 s 648 ms", "597 h",
+        "99999999999999999999999", "1 h 99999999999 ms", "1 s;", "ms 5", "1\ns"};
+    size_t i;
+    for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+        int ms = -1;
+        CHECKF(wsc_duration_ms(good[i].text, &ms) == 1 && ms == good[i].ms, "'%s': %d, expected %d (%s)", good[i].text, ms,
+               good[i].ms, wsc_error_info());
+    }
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int ms = -7;
+        CHECKF(wsc_duration_ms(bad[i], &ms) == 0 && ms == -7 && wsc_error_code() == WSC_ERR_ARGUMENT &&
+               strstr(wsc_error_info(), "duration"), "'%s' accepted as %d", bad[i], ms);
+    }
+    {
+        int ms = 0;
+        CHECK(!wsc_duration_ms(NULL, &ms) && wsc_error_code() == WSC_ERR_ARGUMENT);
+        CHECK(!wsc_duration_ms("1 s", NULL) && wsc_error_code() == WSC_ERR_ARGUMENT);
+        CHECK(!wsc_duration_ms("1.5 s", &ms) && strstr(wsc_error_info(), "fraction"));
+        CHECK(!wsc_duration_ms("2147483648", &ms) && strstr(wsc_error_info(), "INT_MAX"));
+        CHECK(!wsc_duration_ms("30 s 1 min", &ms) && strstr(wsc_error_info(), "largest"));
+    }
+    {   /* no reading past the string: every prefix of a long text, each in its own exact-size block */
+        static const char text[] = "1 h 2 min 3 sec 4 ms";
+        size_t n;
+        for (n = 0; n <= sizeof text - 1; n++) {
+            char *copy = (char *)malloc(n + 1);
+            int ms;
+            memcpy(copy, text, n);
+            copy[n] = 0;
+            (void)wsc_duration_ms(copy, &ms);
+            free(copy);
+        }
+        CHECK(1);
+    }
+}
+
 int main(void) {
     const char *dir = getenv("WSC_TEST_CERTS");
     snprintf(certs, sizeof certs, "%s", dir ? dir : "build/certs");
@@ -312,6 +361,7 @@ int main(void) {
     fault_tls_port = env_port("WSC_TEST_FAULT_TLS_PORT");
     (void)fails_with; /* loopback.h's, of no use here */
     (void)tls_port;
+    RUN(durations);
     RUN(close_with_code_and_reason_ws);
     RUN(close_with_code_and_reason_wss);
     RUN(close_with_async_ws);
