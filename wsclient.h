@@ -49,12 +49,17 @@
        SocketWrite   -> wsc_write (text, NUL-terminated), wsc_write_text, wsc_write_binary,
                         wsc_write_part (one message in several frames)
        SocketRead    -> wsc_read (one whole message into a buffer), wsc_read_alloc
-       SocketClose   -> wsc_close (close handshake with a bounded wait, frees the name)
+       SocketClose   -> wsc_close (close handshake with a bounded wait, frees the name),
+                        wsc_close_with (your close code and reason), wsc_abort
+                        (drop at once, no handshake), wsc_close_status (the
+                        server's close code and reason)
        SocketExist   -> wsc_exist
        SocketChangeTransmissionMode -> wsc_change_transmission_mode (accepted, no effect)
        ErrorInfo     -> wsc_error_info (text), wsc_error_code (WSC_ERR_*)
        event loop    -> wsc_pump(timeout_ms): waits on every socket, runs callbacks
-       also          -> wsc_protocol (chosen subprotocol), wsc_count, wsc_close_all
+       also          -> wsc_protocol (chosen subprotocol), wsc_count, wsc_close_all,
+                        wsc_duration_ms ("1 min 30 s" -> 90000, as WinDev's
+                        readable timeouts)
        transport     -> wsc_set_transport / wsc_config.transport: your own
                         connect, send, recv, wait, close (lwIP, a pipe, a
                         modem); see examples/memory_transport.c
