@@ -51,12 +51,17 @@
        SocketWrite   -> wsc_write (text, NUL-terminated), wsc_write_text, wsc_write_binary,
                         wsc_write_part (one message in several frames)
        SocketRead    -> wsc_read (one whole message into a buffer), wsc_read_alloc
-       SocketClose   -> wsc_close (close handshake with a bounded wait, frees the name)
+       SocketClose   -> wsc_close (close handshake with a bounded wait, frees the name),
+                        wsc_close_with (your close code and reason), wsc_abort
+                        (drop at once, no handshake), wsc_close_status (the
+                        server's close code and reason)
        SocketExist   -> wsc_exist
        SocketChangeTransmissionMode -> wsc_change_transmission_mode (accepted, no effect)
        ErrorInfo     -> wsc_error_info (text), wsc_error_code (WSC_ERR_*)
        event loop    -> wsc_pump(timeout_ms): waits on every socket, runs callbacks
-       also          -> wsc_protocol (chosen subprotocol), wsc_count, wsc_close_all
+       also          -> wsc_protocol (chosen subprotocol), wsc_count, wsc_close_all,
+                        wsc_duration_ms ("1 min 30 s" -> 90000, as WinDev's
+                        readable timeouts)
        transport     -> wsc_set_transport / wsc_config.transport: your own
                         connect, send, recv, wait, close (lwIP, a pipe, a
                         modem); see examples/memory_transport.c
@@ -412,6 +417,61 @@ WSCLIENT_API void wsc_free(void *p);
    when the handshake completed cleanly, 0 otherwise; the socket is gone either way. */
 WSCLIENT_API int wsc_close(const char *name);
 WSCLIENT_API void wsc_close_all(void);
+
+/* Close with a status code and reason of your choosing (RFC 6455 §7.4).
+   code: 1000-1003, 1007-1011 (1010: the server lacks an extension the
+   client needs) or 3000-4999. Refused: 0-999 and 5000 up (not close codes),
+   1004 and 1016-2999 (reserved), 1005, 1006 and 1015 (they only report a
+   close that had no code, no close frame, a failed TLS handshake: never
+   sent), 1012-1014 (registered for servers: restart, try again later, bad
+   gateway). reason: NULL or "" for none, else valid UTF-8 of at most
+   WSC_CLOSE_REASON_MAX (123) bytes, the 125 of a control frame less the
+   code's 2. A refusal fails with WSC_ERR_ARGUMENT and touches nothing: the
+   socket stays open and usable.
+   Synchronous socket: as wsc_close (the handshake bounded by
+   close_timeout_ms, then the name is freed; 1 when it completed cleanly);
+   wsc_close_status then reads the server's answer.
+   Asynchronous socket: queues the close frame and returns 1; wsc_pump sends
+   it and delivers WSC_EVENT_CLOSE with the server's answer code (or
+   WSC_EVENT_ERROR: no answer within close_timeout_ms). On an asynchronous
+   socket that is not open (connecting, closing) it fails with
+   WSC_ERR_NOT_OPEN or WSC_ERR_CLOSED and changes nothing. */
+#define WSC_CLOSE_REASON_MAX 123
+WSCLIENT_API int wsc_close_with(const char *name, int code, const char *reason);
+/* Drops the connection at once, without the close handshake, and frees the
+   name; returns 1 (0: unknown name). Never waits: no close frame, no TLS
+   close_notify, only the transport's close (the kernel sends FIN, or RST
+   when received bytes were left unread). What waited to be sent (a write
+   that timed out, queued messages of an asynchronous socket) is dropped,
+   and an asynchronous socket gets no further event. */
+WSCLIENT_API int wsc_abort(const char *name);
+/* How the connection of a socket ended: *code is the server's close code
+   (1005: its close frame had none), or 1006 when the connection ended
+   without a close frame from the server (dropped, reset, failed, no answer
+   to ours); reason gets the server's close reason ("" for none), up to
+   WSC_CLOSE_REASON_MAX bytes and a NUL. code or reason may be NULL. Returns
+   1; 0 with WSC_ERR_STATE while the connection is up and the server has not
+   closed it (*code 0), WSC_ERR_BUFFER_TOO_SMALL when the reason does not fit
+   capacity (*code is set), or WSC_ERR_UNKNOWN_SOCKET. Looks at what arrived
+   first, without waiting. A synchronous socket keeps its name after the
+   server closed it, until wsc_close. After wsc_close, wsc_close_with or
+   wsc_abort freed the name, the status of that socket stays readable under
+   its name (the server's answer to our close) until the next of those calls
+   or a new socket of that name; not in WSCLIENT_SMALL. An asynchronous
+   socket's close comes in its WSC_EVENT_CLOSE (code) or WSC_EVENT_ERROR (a
+   connection that ended without a close frame). */
+WSCLIENT_API int wsc_close_status(const char *name, int *code, char *reason, size_t capacity);
+
+/* A duration written for people, as WinDev takes "1 s" or "10 ms", into
+   milliseconds: a number and a unit, several from the largest unit down
+   ("1 min 30 s", "1h 2min", "2 s 500 ms"). Units, in any case: h, min,
+   s or sec, ms; a space between number and unit is optional. A bare number
+   is milliseconds (WinDev's integer timeout). Refused, with
+   WSC_ERR_ARGUMENT and words: empty text, a sign, fractions ("1.5 s": write
+   "1 s 500 ms"), other units ("1 m" could be minutes), a unit twice or out of
+   order ("30 s 1 min"), anything trailing, and a total past INT_MAX ms
+   (about 24.8 days). Returns 1 with *ms set, else 0 and *ms untouched. */
+WSCLIENT_API int wsc_duration_ms(const char *text, int *ms);
 WSCLIENT_API int wsc_exist(const char *name);
 WSCLIENT_API int wsc_count(void);
 /* The subprotocol the server chose ("" for none), or NULL for an unknown name. */
@@ -1436,6 +1496,13 @@ typedef struct wsc__lib {
     char err[WSC__ERRLEN];
     const wsc_transport *transport; /* default for new sockets; NULL: built-in TCP */
     wsc__dns *dns_orphans;          /* lookups whose sockets are gone            */
+#ifndef WSCLIENT_SMALL
+    /* The close status of the socket wsc_close, wsc_close_with or wsc_abort
+       freed last, for wsc_close_status (last_name "": none). */
+    char last_name[WSCLIENT_MAX_NAME + 1];
+    int last_code;
+    char last_reason[WSC_CLOSE_REASON_MAX + 1];
+#endif
 #ifdef WSCLIENT_NO_HEAP
     wsc__mem arenas[WSCLIENT_MAX_SOCKETS];
 #else
@@ -4821,6 +4888,9 @@ WSCLIENT_API int wsc_open(const char *name, const wsc_config *config) {
     if (strlen(name) > WSCLIENT_MAX_NAME)
         return wsc__set_error(WSC_ERR_NAME_TOO_LONG, "socket name longer than %d bytes (raise WSCLIENT_MAX_NAME)", WSCLIENT_MAX_NAME);
     if (wsc__find(name) >= 0) return wsc__set_error(WSC_ERR_NAME_IN_USE, "a socket named '%s' exists already", name);
+#ifndef WSCLIENT_SMALL
+    if (strcmp(wsc__g.last_name, name) == 0) wsc__g.last_name[0] = 0; /* its status is the new socket's now */
+#endif
     if ((slot = wsc__free_slot()) < 0)
         return wsc__set_error(WSC_ERR_TABLE_FULL, "socket table full: %d sockets open (raise WSCLIENT_MAX_SOCKETS)", WSCLIENT_MAX_SOCKETS);
 #ifndef WSCLIENT_NO_SOCKETS
@@ -5073,6 +5143,26 @@ WSCLIENT_API void wsc_set_allocator_user(void *user) {
 
 WSCLIENT_API void wsc_set_transport(const wsc_transport *transport) { wsc__g.transport = transport; }
 
+/* How the connection of s ended (wsc_close_status): the server's close code
+   (1005: none in its frame), 1006 when it ended without the server's close
+   frame (RFC 6455 §7.1.5), 0 while neither. */
+static int wsc__close_status(const wsc__socket *s) {
+    if (s->close_received) return s->close_code;
+    return wsc__is_final(s) || s->eof ? 1006 : 0;
+}
+
+/* Frees the socket of slot i, keeping its close status for wsc_close_status. */
+static void wsc__drop_slot(int i) {
+    wsc__socket *s = wsc__g.slots[i];
+#ifndef WSCLIENT_SMALL
+    memcpy(wsc__g.last_name, s->name, sizeof s->name);
+    wsc__g.last_code = wsc__close_status(s) ? wsc__close_status(s) : 1006; /* wsc_abort of a live one */
+    memcpy(wsc__g.last_reason, s->close_reason, sizeof s->close_reason);
+#endif
+    wsc__g.slots[i] = NULL;
+    wsc__socket_free(s);
+}
+
 /* Closes and frees slot i; returns 1 when the close handshake completed. */
 static int wsc__close_slot(int i) {
     wsc__socket *s = wsc__g.slots[i];
@@ -5095,8 +5185,7 @@ static int wsc__close_slot(int i) {
     }
     ok = s->state == WSC__CLOSED;
     if (!ok) wsc__report(s);
-    wsc__g.slots[i] = NULL;
-    wsc__socket_free(s);
+    wsc__drop_slot(i);
     return ok;
 }
 
@@ -5113,6 +5202,76 @@ WSCLIENT_API void wsc_close_all(void) {
 #ifndef WSCLIENT_NO_SOCKETS
     wsc__dns_settle(WSCLIENT_CLOSE_TIMEOUT_MS);
 #endif
+}
+
+/* Why a client may not send close code c, or NULL when it may (RFC 6455 §7.4). */
+static const char *wsc__close_refusal(int c) {
+    if ((c >= 1000 && c <= 1003) || (c >= 1007 && c <= 1011) || (c >= 3000 && c <= 4999)) return NULL;
+    if (c == 1005 || c == 1006 || c == 1015)
+        return "it only reports a close without a code, without a close frame, or a failed TLS handshake, and is never sent (RFC 6455 §7.4.1)";
+    if (c >= 1012 && c <= 1014) return "IANA registers it for servers (restart, try again later, bad gateway)";
+    if (c == 1004 || (c > 1015 && c < 3000)) return "it is reserved (RFC 6455 §7.4.1, §7.4.2)";
+    return "close codes run from 1000 to 4999 (RFC 6455 §7.4.2)";
+}
+
+WSCLIENT_API int wsc_close_with(const char *name, int code, const char *reason) {
+    wsc__socket *s;
+    wsc__u8 p[2 + WSC_CLOSE_REASON_MAX];
+    size_t n = reason ? strlen(reason) : 0;
+    const char *why = wsc__close_refusal(code);
+    wsc__clear_error();
+    if (!(s = wsc__lookup(name))) return 0;
+    if (why) return wsc__set_error(WSC_ERR_ARGUMENT, "close code %d refused: %s; send 1000-1003, 1007-1011 or 3000-4999", code, why);
+    if (n > WSC_CLOSE_REASON_MAX)
+        return wsc__set_error(WSC_ERR_ARGUMENT, "close reason of %lu bytes refused: at most %d fit a close frame (RFC 6455 §5.5)",
+                              (unsigned long)n, WSC_CLOSE_REASON_MAX);
+    if (wsc__utf8_feed(0, (const wsc__u8 *)reason, n) != 0)
+        return wsc__set_error(WSC_ERR_ARGUMENT, "close reason refused: it is not valid UTF-8 (RFC 6455 §5.5.1)");
+    if (s->callback && s->state != WSC__OPEN) return wsc__not_open(s);
+    if (s->state == WSC__OPEN) {
+        p[0] = (wsc__u8)(code >> 8);
+        p[1] = (wsc__u8)code;
+        if (n) memcpy(p + 2, reason, n);
+        if (!wsc__queue_frame(s, WSC__OP_CLOSE, 1, p, n + 2))
+            return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory for the close frame of '%s'", s->name);
+        s->state = WSC__CLOSING;
+        s->close_deadline = wsc__now_ms() + s->close_timeout_ms;
+    }
+    return s->callback ? 1 : wsc__close_slot(wsc__find(name));
+}
+
+WSCLIENT_API int wsc_abort(const char *name) {
+    wsc__clear_error();
+    if (!wsc__lookup(name)) return 0;
+    wsc__drop_slot(wsc__find(name));
+    return 1;
+}
+
+WSCLIENT_API int wsc_close_status(const char *name, int *code, char *reason, size_t capacity) {
+    wsc__socket *s = NULL;
+    const char *why;
+    int c;
+    wsc__clear_error();
+    if (code) *code = 0;
+#ifndef WSCLIENT_SMALL
+    if (name && name[0] && wsc__find(name) < 0 && strcmp(name, wsc__g.last_name) == 0) {
+        c = wsc__g.last_code;
+        why = wsc__g.last_reason;
+    } else
+#endif
+    {
+        if (!(s = wsc__lookup(name))) return 0;
+        if (!wsc__is_final(s)) wsc__advance(s); /* what arrived, without waiting */
+        c = wsc__close_status(s);
+        why = s->close_reason;
+        if (!c) return wsc__set_error(WSC_ERR_STATE, "socket '%s' is not closed: the connection is up and the server sent no close frame", s->name);
+    }
+    if (code) *code = c;
+    if (reason && strlen(why) >= capacity)
+        return wsc__set_error(WSC_ERR_BUFFER_TOO_SMALL, "close reason of %lu bytes does not fit %lu (WSC_CLOSE_REASON_MAX + 1 always do)",
+                              (unsigned long)strlen(why), (unsigned long)capacity);
+    if (reason) memcpy(reason, why, strlen(why) + 1);
+    return 1;
 }
 
 WSCLIENT_API int wsc_exist(const char *name) {
@@ -5254,6 +5413,51 @@ WSCLIENT_API int wsc_pump(int timeout_ms) {
     }
     wsc__g.in_pump = 0;
     return total;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Durations for people: "1 min 30 s" (WinDev's readable timeouts)          */
+/* ------------------------------------------------------------------------ */
+
+static int wsc__duration_refused(const char *text, const char *why) {
+    return wsc__set_error(WSC_ERR_ARGUMENT, "duration '%.40s' refused: %s", text, why);
+}
+
+static int wsc__is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+static const char *wsc__skip_blanks(const char *p) {
+    while (*p == ' ' || *p == '\t') p++;
+    return p;
+}
+
+WSCLIENT_API int wsc_duration_ms(const char *text, int *ms) {
+    /* From the largest unit down; rank orders them ("s" and "sec" are one). */
+    static const struct { const char *name; int rank; long long ms; } units[] = {
+        {"h", 0, 3600000}, {"min", 1, 60000}, {"s", 2, 1000}, {"sec", 2, 1000}, {"ms", 3, 1}};
+    const char *p, *word;
+    long long total = 0, n;
+    int last = -1, u;
+    wsc__clear_error();
+    if (!text || !ms) return wsc__set_error(WSC_ERR_ARGUMENT, "duration text or ms is NULL");
+    p = wsc__skip_blanks(text);
+    if (!*p) return wsc__duration_refused(text, "it is empty");
+    while (*p) {
+        if (*p < '0' || *p > '9') return wsc__duration_refused(text, "a number must come first, without a sign");
+        for (n = 0; *p >= '0' && *p <= '9'; p++)
+            if ((n = n * 10 + (*p - '0')) > 0x7fffffff) return wsc__duration_refused(text, "it passes INT_MAX milliseconds");
+        if (*p == '.' || *p == ',') return wsc__duration_refused(text, "no fractions: write 1 s 500 ms, or 1500 ms");
+        word = p = wsc__skip_blanks(p);
+        while (wsc__is_letter(*p)) p++;
+        if (p == word && !*p && last < 0) { total = n; break; } /* a bare number: milliseconds, as WinDev's integer */
+        for (u = 0; u < 5 && !wsc__ieq(word, (size_t)(p - word), units[u].name); u++) {}
+        if (u == 5) return wsc__duration_refused(text, "a unit must follow each number: h, min, s or sec, ms");
+        if (units[u].rank <= last) return wsc__duration_refused(text, "each unit once, from the largest down (1 min 30 s)");
+        last = units[u].rank;
+        if ((total += n * units[u].ms) > 0x7fffffff) return wsc__duration_refused(text, "it passes INT_MAX milliseconds");
+        p = wsc__skip_blanks(p);
+    }
+    *ms = (int)total;
+    return 1;
 }
 
 WSCLIENT_API const char *wsc_error_info(void) { return wsc__g.err; }

@@ -4,8 +4,15 @@
      --cafile FILE        trust the CAs in FILE instead of the system bundle
      --tls LIST           allowed versions: tls1,tls1_1,tls1_2,tls1_3 (default tls1,tls1_1,tls1_2)
      --protocols LIST     subprotocols to offer, comma-separated
-     --timeout-ms N       bound on the connect (default 10000)
-     --linger-ms N        after end of input, wait this long for more messages (default 1000)
+     --timeout TEXT       bound on the connect (default 10 s): milliseconds, or a
+                          duration such as "1 min 30 s", "2s", "500 ms" (units h,
+                          min, s or sec, ms); --timeout-ms N is the same
+     --linger TEXT        after end of input, wait this long for more messages
+                          (default 1 s); a duration as for --timeout; --linger-ms N
+     --close-code N       when input ends, close with this code (default 1000):
+                          1000-1003, 1007-1011 or 3000-4999; another is refused
+                          then: the error is printed and wscat exits with 1
+     --close-reason TEXT  the reason sent with --close-code (UTF-8, at most 123 bytes)
      --insecure           accept ANY server certificate (no trust, date or name check)
      -H "Name: value"     an extra header of the upgrade request (repeatable,
                           at most WSCLIENT_MAX_HEADERS)
@@ -13,7 +20,10 @@
      --user-agent TEXT    the User-Agent header ("" sends none)
    Credentials in the URL (wss://user:password@host/) go as Basic auth.
    Each line of stdin is sent as one text message; each message received is
-   printed on its own line (binary ones as "<binary: N bytes>"). */
+   printed on its own line (binary ones as "<binary: N bytes>"). When input
+   ends and the server stays quiet for the linger time, wscat closes; the
+   server's answer is printed as "closed: CODE REASON". Exit status 0, or 1
+   when the connection failed or the close was refused, 2 for bad options. */
 #define WSCLIENT_IMPLEMENTATION
 #include "wsclient.h"
 
@@ -46,8 +56,8 @@ static void on_event(const wsc_event_data *ev) {
         else printf("%s\n", ev->message);
         fflush(stdout);
         break;
-    case WSC_EVENT_CLOSE:
-        fprintf(stderr, "closed by server: %d %s\n", ev->code, ev->message);
+    case WSC_EVENT_CLOSE: /* the server's close, or its answer to ours */
+        fprintf(stderr, "closed: %d %s\n", ev->code, ev->message);
         closed = 1;
         break;
     case WSC_EVENT_ERROR:
@@ -72,10 +82,20 @@ static unsigned parse_tls(const char *list) {
 }
 
 static int usage(void) {
-    fprintf(stderr, "usage: wscat [--cafile F] [--tls LIST] [--protocols P] [--timeout-ms N] "
-                    "[--linger-ms N] [--insecure] [-H \"Name: value\"]... [--origin URL] [--user-agent TEXT] "
-                    "ws[s]://[user:password@]host[:port][/path]\n");
+    fprintf(stderr, "usage: wscat [--cafile F] [--tls LIST] [--protocols P] [--timeout TEXT] [--linger TEXT] "
+                    "[--close-code N [--close-reason TEXT]] [--insecure] [-H \"Name: value\"]... [--origin URL] "
+                    "[--user-agent TEXT] ws[s]://[user:password@]host[:port][/path]\n");
     return 2;
+}
+
+/* A duration option: milliseconds or "1 min 30 s" (wsc_duration_ms). */
+static int parse_duration(const char *opt, const char *text) {
+    int ms;
+    if (!wsc_duration_ms(text, &ms)) {
+        fprintf(stderr, "%s: %s\n", opt, wsc_error_info());
+        exit(2);
+    }
+    return ms;
 }
 
 /* Sends every complete line in buf[0..*len), keeps the partial rest. */
@@ -108,7 +128,8 @@ int main(int argc, char **argv) {
     static wsc_header headers[WSCLIENT_MAX_HEADERS];
     static char line[65536];
     size_t len = 0;
-    int i, input_done = 0, linger_ms = 1000;
+    int i, input_done = 0, linger_ms = 1000, close_code = 1000;
+    const char *close_reason = NULL;
     memset(&cfg, 0, sizeof cfg);
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -116,8 +137,12 @@ int main(int argc, char **argv) {
         if (strcmp(a, "--cafile") == 0 && has_value) cfg.ca_file = argv[++i];
         else if (strcmp(a, "--tls") == 0 && has_value) cfg.ssl_options = parse_tls(argv[++i]);
         else if (strcmp(a, "--protocols") == 0 && has_value) cfg.protocols = argv[++i];
-        else if (strcmp(a, "--timeout-ms") == 0 && has_value) cfg.timeout_ms = atoi(argv[++i]);
-        else if (strcmp(a, "--linger-ms") == 0 && has_value) linger_ms = atoi(argv[++i]);
+        else if ((strcmp(a, "--timeout") == 0 || strcmp(a, "--timeout-ms") == 0) && has_value)
+            cfg.timeout_ms = parse_duration(a, argv[++i]);
+        else if ((strcmp(a, "--linger") == 0 || strcmp(a, "--linger-ms") == 0) && has_value)
+            linger_ms = parse_duration(a, argv[++i]);
+        else if (strcmp(a, "--close-code") == 0 && has_value) close_code = atoi(argv[++i]);
+        else if (strcmp(a, "--close-reason") == 0 && has_value) close_reason = argv[++i];
         else if (strcmp(a, "--insecure") == 0) cfg.dangerous_no_certificate_check = 1;
         else if (strcmp(a, "--origin") == 0 && has_value) cfg.origin = argv[++i];
         else if (strcmp(a, "--user-agent") == 0 && has_value) cfg.user_agent = argv[++i];
@@ -159,8 +184,13 @@ int main(int argc, char **argv) {
         }
         wsc_pump(input_done ? 50 : 10);
         if (input_done && !closed && now_ms() - last_activity_ms >= linger_ms) {
-            wsc_close("wscat");
-            break;
+            /* asynchronous: the close frame is queued, its answer comes as an event */
+            if (!wsc_close_with("wscat", close_code, close_reason)) {
+                fprintf(stderr, "error: %s\n", wsc_error_info());
+                wsc_abort("wscat");
+                return 1;
+            }
+            while (!closed) wsc_pump(100); /* the close handshake is bounded */
         }
     }
     return failed;

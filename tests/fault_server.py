@@ -20,6 +20,8 @@ Behaviour by request path (the upgrade request is always read whole first):
                 (10 s at most), reading and dropping, never answering a close
   /chatter      answer 101, then send 1-byte text messages as fast as it can
                 (10 s at most), reading and dropping, never answering a close
+  /close-empty  answer 101, then send a close frame without a code (the client
+                reads 1005), read the client's answer, then close
   /big-head?size=N   answer 101 with a head of exactly N bytes (padded with
                 an X-Pad header), then echo one text message
   /flood?size=S&n=N  answer 101, send N binary messages of S bytes (S < 126), then
@@ -163,6 +165,9 @@ def handle(conn, tls_ctx):
             stop = time.monotonic() + 10
             while time.monotonic() < stop:
                 conn.sendall(chunk)
+        elif path == "/close-empty":
+            conn.sendall(answer_101(head) + bytes([0x88, 0]))
+            read_frame(conn)
         elif path.startswith("/big-head?size="):
             conn.sendall(padded_101(head, int(path.split("=", 1)[1])))
             msg = read_frame(conn)

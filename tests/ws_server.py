@@ -18,6 +18,10 @@ Prints "PORT n" once it listens. Behaviour by request path:
   /headers             send the request headers, one "Name: value" a line, then echo
   /auth                the same, but only for "Authorization: Bearer s3cret-token":
                        any other request is refused with HTTP 401
+  /close-report?id=K   echo; when the connection ends, keep the close code and reason
+                       the server received (1005: none, 1006: no close frame) under K
+  /close-read?id=K     send what /close-report kept under K as "CODE REASON" (waits
+                       up to 3 s for it; "0 none" if nothing came), then echo
   /late-echo           shrink the receive buffer to 64 KiB, read nothing for 1 s, then echo
                        (a big client write then blocks for a second, whatever the machine)
 """
@@ -39,6 +43,8 @@ VERSIONS = {
     "1.2": ssl.TLSVersion.TLSv1_2,
     "1.3": ssl.TLSVersion.TLSv1_3,
 }
+
+REPORTS = {}  # /close-report: key -> (code, reason) the server received
 
 
 async def echo(ws):
@@ -82,6 +88,22 @@ async def handler(ws, path):
             await ws.send(bytes(i % 251 for i in range(size)))
         else:
             await ws.send("a" * size)
+    elif route == "/close-report":
+        try:
+            await echo(ws)
+        except websockets.ConnectionClosed:
+            pass
+        await ws.wait_closed()
+        REPORTS[query.get("id", [""])[0]] = (ws.close_code, ws.close_reason)
+        return
+    elif route == "/close-read":
+        key = query.get("id", [""])[0]
+        for _ in range(60):
+            if key in REPORTS:
+                break
+            await asyncio.sleep(0.05)
+        code, reason = REPORTS.pop(key, (0, "none"))
+        await ws.send(f"{code} {reason}")
     elif route == "/late-echo":
         sock = ws.transport.get_extra_info("socket")
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
