@@ -34,6 +34,16 @@ static const char *test_current = "";
 /* tests/run.sh sets WSC_TEST_NO_IPV6 where ::1 cannot be bound. */
 #define SKIP_WITHOUT_IPV6() (getenv("WSC_TEST_NO_IPV6") && *getenv("WSC_TEST_NO_IPV6") ? SKIP("no IPv6 on loopback here") : 0)
 
+/* How many times slower than a native run this one may be: tests/portability.sh
+   sets WSC_TEST_SLOW under an emulator (qemu runs the client many times slower,
+   the servers not). Bounds of checks that are about correctness, not about
+   speed, are multiplied by it; deadline checks keep theirs. */
+static int test_slow(void) {
+    const char *v = getenv("WSC_TEST_SLOW");
+    int k = v ? atoi(v) : 1;
+    return k > 1 ? k : 1;
+}
+
 static int test_summary(const char *prog) {
     if (test_skipped) printf("%s: %d checks skipped (see the SKIP lines)\n", prog, test_skipped);
     printf("%s: %d passed, %d failed\n", prog, test_passed, test_failed);

@@ -22,8 +22,8 @@ Prints "PORT n" once it listens. Behaviour by request path:
                        the server received (1005: none, 1006: no close frame) under K
   /close-read?id=K     send what /close-report kept under K as "CODE REASON" (waits
                        up to 3 s for it; "0 none" if nothing came), then echo
-  /late-echo           shrink the receive buffer to 64 KiB, read nothing for 1 s, then echo
-                       (a big client write then blocks for a second, whatever the machine)
+  /late-echo?pause=S   shrink the receive buffer to 64 KiB, read nothing for S s (default
+                       1), then echo (a big client write then blocks, whatever the machine)
 """
 import argparse
 import asyncio
@@ -108,7 +108,7 @@ async def handler(ws, path):
         sock = ws.transport.get_extra_info("socket")
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
         ws.transport.pause_reading()
-        await asyncio.sleep(1)
+        await asyncio.sleep(float(query.get("pause", ["1"])[0]))
         ws.transport.resume_reading()
     elif route in ("/headers", "/auth"):
         text = "\n".join(f"{k}: {v}" for k, v in ws.request_headers.raw_items())
