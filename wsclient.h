@@ -424,6 +424,9 @@ WSCLIENT_API wsc_result wsc_error_code(void);
    the return of its CLOSE or ERROR callback); an async socket may ask from
    its OPEN event on. */
 WSCLIENT_API const char *wsc_header(const char *name, const char *header, int index);
+/* Every header of that answer in turn: the name of the index-th header line
+   (0-based), its value in *value; NULL past the last one. */
+WSCLIENT_API const char *wsc_header_at(const char *name, int index, const char **value);
 /* A refused upgrade (a status other than 101), kept with the last error: after
    a failed synchronous connect, or during the WSC_EVENT_ERROR event of an
    asynchronous one (ev->http_status says the same), until the next call that
@@ -1363,6 +1366,18 @@ static size_t wsc__head_compact(char *r, size_t n) {
     }
     r[o++] = 0;
     return o;
+}
+
+/* The name of the index-th header line of a compacted head, its value in
+   *value; NULL past the last. */
+static const char *wsc__head_at(const char *h, int index, const char **value) {
+    if (!h || index < 0) return NULL;
+    for (h += strlen(h) + 1; *h; h += strlen(h) + 1) {
+        *value = h + strlen(h) + 1;
+        if (index-- == 0) return h;
+        h = *value;
+    }
+    return NULL;
 }
 
 /* The index-th value of header name in a compacted head, or NULL. */
@@ -3866,7 +3881,9 @@ static void wsc__refusal_words(const wsc__socket *s, int at_deadline, char *out,
     if (s->body_total >= 0 && (long long)got < s->body_total && got < s->body_want)
         snprintf(out + strlen(out), cap - strlen(out), " (%lu of its %lld bytes came before %s)", (unsigned long)got,
                  s->body_total, at_deadline ? "the connect deadline" : "the server closed");
-    else if (got && got == s->body_want && (s->body_total < 0 || (long long)got < s->body_total))
+    else if (got && got == s->body_want && (long long)got < s->body_total)
+        snprintf(out + strlen(out), cap - strlen(out), " (cut: the first %lu of its %lld bytes)", (unsigned long)got, s->body_total);
+    else if (got && got == s->body_want && s->body_total < 0)
         snprintf(out + strlen(out), cap - strlen(out), " (cut after %lu bytes)", (unsigned long)got);
 }
 
@@ -5561,6 +5578,21 @@ WSCLIENT_API const char *wsc_header(const char *name, const char *header, int in
     return s && s->opened ? wsc__head_find((const char *)s->head.data, header, index) : NULL;
 #else
     (void)name, (void)header, (void)index;
+    return NULL;
+#endif
+}
+
+WSCLIENT_API const char *wsc_header_at(const char *name, int index, const char **value) {
+    const char *none = NULL;
+    if (!value) value = &none;
+    *value = NULL;
+#ifndef WSCLIENT_SMALL
+    {
+        wsc__socket *s = wsc__lookup(name);
+        return s && s->opened ? wsc__head_at((const char *)s->head.data, index, value) : NULL;
+    }
+#else
+    (void)name, (void)index;
     return NULL;
 #endif
 }

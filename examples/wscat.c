@@ -7,6 +7,12 @@
      --timeout-ms N       bound on the connect (default 10000)
      --linger-ms N        after end of input, wait this long for more messages (default 1000)
      --insecure           accept ANY server certificate (no trust, date or name check)
+     --max-redirects N    follow up to N redirects (301, 302, 303, 307, 308; at most 10;
+                          default 0: a redirect is a refusal)
+     --show-headers       print the headers of the server's 101 answer to stderr
+   A refused upgrade (401, 429, a redirect not followed ...) prints the error,
+   the HTTP status and the WWW-Authenticate, Retry-After and Location headers
+   to stderr, and wscat exits with 1.
    Each line of stdin is sent as one text message; each message received is
    printed on its own line (binary ones as "<binary: N bytes>"). */
 #define WSCLIENT_IMPLEMENTATION
@@ -19,13 +25,47 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failed, closed, opened;
+static int failed, closed, opened, show_headers;
 static long long last_activity_ms;
 
 static long long now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Prints text from the server with every byte but printable ASCII as \xHH. */
+static void print_escaped(const char *s) {
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 0x20 && c < 0x7F && c != '\\') fputc(c, stderr);
+        else fprintf(stderr, "\\x%02X", c);
+    }
+}
+
+static void print_header(const char *name, const char *value) {
+    print_escaped(name);
+    fputs(": ", stderr);
+    print_escaped(value);
+    fputc('\n', stderr);
+}
+
+/* The answer's headers, during the OPEN event. */
+static void show_answer(const char *name) {
+    const char *h, *v;
+    int i;
+    for (i = 0; (h = wsc_header_at(name, i, &v)) != NULL; i++) print_header(h, v);
+}
+
+/* What a refused upgrade said: its status and the headers that say what to do. */
+static void show_refusal(void) {
+    static const char *const names[] = {"WWW-Authenticate", "Retry-After", "Location"};
+    const char *v;
+    int i, k;
+    if (!wsc_error_http_status()) return;
+    fprintf(stderr, "HTTP %d\n", wsc_error_http_status());
+    for (i = 0; i < 3; i++)
+        for (k = 0; (v = wsc_error_header(names[i], k)) != NULL; k++) print_header(names[i], v);
 }
 
 static void on_event(const wsc_event_data *ev) {
@@ -35,6 +75,7 @@ static void on_event(const wsc_event_data *ev) {
         opened = 1;
         if (ev->length) fprintf(stderr, "connected (subprotocol %s)\n", ev->message);
         else fprintf(stderr, "connected\n");
+        if (show_headers) show_answer(ev->name);
         break;
     case WSC_EVENT_MESSAGE:
         if (ev->binary) printf("<binary: %lu bytes>\n", (unsigned long)ev->length);
@@ -47,6 +88,7 @@ static void on_event(const wsc_event_data *ev) {
         break;
     case WSC_EVENT_ERROR:
         fprintf(stderr, "error: %s\n", ev->message);
+        show_refusal();
         failed = closed = 1;
         break;
     }
@@ -68,7 +110,7 @@ static unsigned parse_tls(const char *list) {
 
 static int usage(void) {
     fprintf(stderr, "usage: wscat [--cafile F] [--tls LIST] [--protocols P] [--timeout-ms N] "
-                    "[--linger-ms N] [--insecure] ws[s]://host[:port][/path]\n");
+                    "[--linger-ms N] [--insecure] [--max-redirects N] [--show-headers] ws[s]://host[:port][/path]\n");
     return 2;
 }
 
@@ -101,6 +143,8 @@ int main(int argc, char **argv) {
         else if (strcmp(a, "--timeout-ms") == 0 && has_value) cfg.timeout_ms = atoi(argv[++i]);
         else if (strcmp(a, "--linger-ms") == 0 && has_value) linger_ms = atoi(argv[++i]);
         else if (strcmp(a, "--insecure") == 0) cfg.dangerous_no_certificate_check = 1;
+        else if (strcmp(a, "--max-redirects") == 0 && has_value) cfg.max_redirects = atoi(argv[++i]);
+        else if (strcmp(a, "--show-headers") == 0) show_headers = 1;
         else if (a[0] == '-' || cfg.url) return usage();
         else cfg.url = a;
     }

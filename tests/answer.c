@@ -67,7 +67,7 @@ static const wsc_transport user_tp = {NULL, ut_connect, ut_send, ut_recv, ut_wai
 
 /* What one connect came to, whichever way it ran. */
 typedef struct result {
-    int opened, code, status, ev_status, elapsed_ms;
+    int opened, code, status, ev_status, elapsed_ms, lines, cookies_seen, upgrade_seen;
     char words[1024], first[256], cookie[2][128], custom[128], nothird[8];
     char www[256], retry[64], location[512], body[300];
     size_t body_len;
@@ -88,10 +88,15 @@ static void copy(char *dst, size_t cap, const char *src) {
 }
 
 static void keep_open_headers(const char *name) {
+    const char *h, *v;
     copy(R.cookie[0], sizeof R.cookie[0], wsc_header(name, "set-cookie", 0));
     copy(R.cookie[1], sizeof R.cookie[1], wsc_header(name, "SET-COOKIE", 1));
     copy(R.nothird, sizeof R.nothird, wsc_header(name, "Set-Cookie", 2));
     copy(R.custom, sizeof R.custom, wsc_header(name, "X-Custom", 0));
+    for (R.lines = 0; (h = wsc_header_at(name, R.lines, &v)) != NULL; R.lines++) {
+        R.cookies_seen += strcmp(h, "Set-Cookie") == 0;
+        R.upgrade_seen += strcmp(h, "Upgrade") == 0 && strcmp(v, "websocket") == 0;
+    }
 }
 
 static void keep_refusal(void) {
@@ -196,6 +201,7 @@ TEST(headers_of_the_101) {
         CHECKM(strcmp(R.cookie[1], "b=2") == 0);
         CHECKM(strcmp(R.nothird, "(none)") == 0);
         CHECKM(strcmp(R.custom, "hello there") == 0); /* trimmed */
+        CHECKM(R.cookies_seen == 2 && R.upgrade_seen == 1 && R.lines >= 6);
         CHECKM(strstr(R.first, "/cookies") != NULL);
     }
     CHECK(wsc_header("no such socket", "Set-Cookie", 0) == NULL);
@@ -227,7 +233,7 @@ TEST(refusal_body_cut_with_a_mark) {
         run(url("ws://127.0.0.1:%d/big-body", plain_a), 0, 5000);
         CHECKM(refused_with(403));
         CHECKM(R.body_len == 256 && memcmp(R.body, "0123456789012", 13) == 0);
-        CHECKM(strstr(R.words, "...") != NULL && strstr(R.words, "(cut after 256 bytes)") != NULL);
+        CHECKM(strstr(R.words, "...") != NULL && strstr(R.words, "(cut: the first 256 of its 1000 bytes)") != NULL);
     }
 }
 
