@@ -61,6 +61,10 @@
        TLS           -> wsc_tls_get_info (version, cipher suite, resumed,
                         memory), wsc_tls_clear_cache; wsc_config: trust
                         anchors, pins, clock hook, buffer size (README "TLS")
+       the answer    -> wsc_header, wsc_header_at (the 101's headers);
+                        wsc_error_http_status, wsc_error_header,
+                        wsc_error_body, ev->http_status (a refused upgrade);
+                        wsc_config.max_redirects (README "Redirects")
 
    Optional parameters are 0 / NULL for the seed's default: port 443 (80 for
    plain), path "/", no subprotocol, TLS mask WSC_TLS1 | WSC_TLS1_1 | WSC_TLS1_2.
@@ -110,7 +114,9 @@
                                  address needs server_name; host names are
                                  matched by BearSSL's rules alone ("*.com"
                                  matches example.com); no session resumption;
-                                 shorter error words; no speed paths
+                                 shorter error words; no speed paths; of
+                                 the server's answer only a refusal's
+                                 status (wsc_error_http_status); no redirects
        WSCLIENT_ASSERT(x)        assertion (default assert from <assert.h>)
        WSCLIENT_API              linkage of the public functions (default extern)
        WSCLIENT_STATIC           makes every function static (private to one file)
