@@ -1251,7 +1251,26 @@ typedef struct wsc__upgrade {
     int status;                 /* HTTP status code                */
     char protocol[128];         /* chosen subprotocol, "" for none */
     char error[WSC__ERRLEN];
+    char shown[WSC__WORDS ? 256 : 1]; /* a value of the server's, as the words show it */
 } wsc__upgrade;
+
+#ifndef WSCLIENT_SMALL
+static void wsc__escape(char *out, size_t cap, const char *p, size_t n, size_t limit);
+#endif
+
+/* A value the server sent, for error words: at most 60 bytes, escaped (the
+   small build shows none: escaping is code it goes without). */
+static const char *wsc__shown(char *out, const char *p, size_t n) {
+#ifndef WSCLIENT_SMALL
+    out[0] = 0;
+    wsc__escape(out, 256, p, n, 60);
+    return out;
+#else
+    (void)p, (void)n;
+    out[0] = 0;
+    return "?";
+#endif
+}
 
 static wsc_result wsc__upgrade_fail(wsc__upgrade *u, wsc_result code, const char *fmt, ...) {
     va_list ap;
@@ -1312,20 +1331,21 @@ static wsc_result wsc__parse_upgrade(const char *r, size_t n, const char *key, c
             has_accept = 1;
         } else if (wsc__ieq(r + s, colon - s, "Sec-WebSocket-Extensions")) {
             if (ve > vs)
-                return wsc__upgrade_fail(u, WSC_ERR_HANDSHAKE, "server chose extension '%.*s' that we did not offer (RFC 6455 §4.1)",
-                                         (int)(ve - vs > 60 ? 60 : ve - vs), r + vs);
+                return wsc__upgrade_fail(u, WSC_ERR_HANDSHAKE, "server chose extension '%s' that we did not offer (RFC 6455 §4.1)",
+                                         wsc__shown(u->shown, r + vs, ve - vs));
         } else if (wsc__ieq(r + s, colon - s, "Sec-WebSocket-Protocol")) {
             /* exactly one header naming exactly one of the offered names
                (a NUL would cut the name short in the comparison below) */
             if (++protocols_seen > 1 || ve - vs >= sizeof u->protocol || ve == vs || !offered ||
                 memchr(r + vs, ',', ve - vs) != NULL || memchr(r + vs, 0, ve - vs) != NULL) {
-                return wsc__upgrade_fail(u, WSC_ERR_SUBPROTOCOL, "server chose subprotocol '%.*s' that we did not offer (RFC 6455 §4.1)",
-                                         (int)(ve - vs > 60 ? 60 : ve - vs), r + vs);
+                return wsc__upgrade_fail(u, WSC_ERR_SUBPROTOCOL, "server chose subprotocol '%s' that we did not offer (RFC 6455 §4.1)",
+                                         wsc__shown(u->shown, r + vs, ve - vs));
             }
             memcpy(u->protocol, r + vs, ve - vs);
             u->protocol[ve - vs] = 0;
             if (!wsc__has_token(offered, strlen(offered), u->protocol, ve - vs, 0))
-                return wsc__upgrade_fail(u, WSC_ERR_SUBPROTOCOL, "server chose subprotocol '%s' that we did not offer (RFC 6455 §4.1)", u->protocol);
+                return wsc__upgrade_fail(u, WSC_ERR_SUBPROTOCOL, "server chose subprotocol '%s' that we did not offer (RFC 6455 §4.1)",
+                                         wsc__shown(u->shown, r + vs, ve - vs));
         }
     }
     if (!ended) return wsc__upgrade_fail(u, WSC_ERR_HANDSHAKE, "server answer head is not ended by a blank line");
@@ -2352,8 +2372,11 @@ static void wsc__cert_names(const wsc__cert_view *c, char *out, size_t cap) {
     out[0] = 0;
     if (!wsc__cert_san(c, &x, &n)) return;
     for (xend = x + n; wsc__der_next(&x, xend, &tag, &v, &n) && len + 48 < cap;) {
-        if (tag == 0x82 && n < 40) len += (size_t)snprintf(out + len, cap - len, "%s%.*s", len ? ", " : "", (int)n, (const char *)v);
-        else if (tag == 0x87 && n == 4) len += (size_t)snprintf(out + len, cap - len, "%s%u.%u.%u.%u", len ? ", " : "", v[0], v[1], v[2], v[3]);
+        if (tag == 0x82 && n < 40) { /* the certificate's bytes: escaped */
+            snprintf(out + len, cap - len, "%s", len ? ", " : "");
+            wsc__escape(out, cap, (const char *)v, n, 40);
+            len = strlen(out);
+        } else if (tag == 0x87 && n == 4) len += (size_t)snprintf(out + len, cap - len, "%s%u.%u.%u.%u", len ? ", " : "", v[0], v[1], v[2], v[3]);
         else if (tag == 0x87 && n == 16) {
             int i;
             for (i = 0; i < 16; i += 2)

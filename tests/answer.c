@@ -186,9 +186,12 @@ static int refused_with(int status) {
            (R.ev_status == -1 || R.ev_status == status) && strstr(R.words, want) != NULL;
 }
 
+/* No control byte, and no byte over 0x7F but the UTF-8 of the words' own "§". */
 static int printable(const char *s) {
     for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7F) return 0;
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7F ||
+            ((unsigned char)*s >= 0x80 && !((unsigned char)s[0] == 0xC2 && (unsigned char)s[1] == 0xA7 && s++)))
+            return 0;
     return 1;
 }
 
@@ -260,6 +263,22 @@ TEST(refusal_hostile_bytes) {
         CHECKM(strcmp(R.www, "Basic  ]0;pwned realm=\"x\"") == 0); /* by function: control bytes as spaces */
         CHECKM(R.body_len == 14 && memcmp(R.body, "b\0\x1b[2J", 6) == 0); /* the body as sent */
     }
+}
+
+/* The server's bytes reach no error words raw: a subprotocol or extension
+   it chose with escape sequences in it. */
+TEST(hostile_101_words_escaped) {
+    wsc_config c;
+    memset(&c, 0, sizeof c);
+    c.address = "127.0.0.1";
+    c.port = fault;
+    c.protocols = "chat";
+    c.path = "/hostile-protocol";
+    CHECK(!wsc_open("h", &c) && wsc_error_code() == WSC_ERR_SUBPROTOCOL);
+    CHECKF(printable(wsc_error_info()) && strstr(wsc_error_info(), "\\x1B[31mchat"), "%s", wsc_error_info());
+    c.path = "/hostile-extension";
+    CHECK(!wsc_open("h", &c) && wsc_error_code() == WSC_ERR_HANDSHAKE);
+    CHECKF(printable(wsc_error_info()) && strstr(wsc_error_info(), "\\x1B]0;x\\x07deflate"), "%s", wsc_error_info());
 }
 
 TEST(redirect_off_is_a_refusal) {
@@ -367,6 +386,7 @@ int main(void) {
     RUN(refusal_body_cut_with_a_mark);
     RUN(refusal_body_that_never_comes);
     RUN(refusal_hostile_bytes);
+    RUN(hostile_101_words_escaped);
     RUN(redirect_off_is_a_refusal);
     RUN(redirect_forms);
     RUN(redirect_errors);
