@@ -68,6 +68,10 @@
        TLS           -> wsc_tls_get_info (version, cipher suite, resumed,
                         memory), wsc_tls_clear_cache; wsc_config: trust
                         anchors, pins, clock hook, buffer size (README "TLS")
+       the answer    -> wsc_header, wsc_header_at (the 101's headers);
+                        wsc_error_http_status, wsc_error_header,
+                        wsc_error_body, ev->http_status (a refused upgrade);
+                        wsc_config.max_redirects (README "Redirects")
 
    Optional parameters are 0 / NULL for the seed's default: port 443 (80 for
    plain), path "/", no subprotocol, TLS mask WSC_TLS1 | WSC_TLS1_1 | WSC_TLS1_2.
@@ -119,7 +123,9 @@
                                  address needs server_name; host names are
                                  matched by BearSSL's rules alone ("*.com"
                                  matches example.com); no session resumption;
-                                 shorter error words; no speed paths
+                                 shorter error words; no speed paths; of
+                                 the server's answer only a refusal's
+                                 status (wsc_error_http_status); no redirects
        WSCLIENT_ASSERT(x)        assertion (default assert from <assert.h>)
        WSCLIENT_API              linkage of the public functions (default extern)
        WSCLIENT_STATIC           makes every function static (private to one file)
@@ -257,6 +263,8 @@ typedef struct wsc_event_data {
     int binary;          /* MESSAGE: 1 for a binary message, 0 for text         */
     int code;            /* CLOSE: close code (1005 when none); ERROR: WSC_ERR_* */
     void *user;          /* wsc_config.user                                     */
+    int http_status;     /* ERROR: the HTTP status of a refused upgrade (401,
+                            302 ...), 0 when the failure was not a refusal      */
 } wsc_event_data;
 
 typedef void (*wsc_callback)(const wsc_event_data *ev);
@@ -352,6 +360,10 @@ typedef struct wsc_config {
     const char *origin;      /* the Origin header, NULL or "": none              */
     const char *user_agent;  /* NULL: "wsclient.h/" WSCLIENT_VERSION_STRING;
                                 "": no User-Agent header                        */
+    int max_redirects;       /* 0: a 3xx answer is a refusal, as in WinDev; n:
+                                follow up to n redirects (at most 10; README
+                                "Redirects"), all within timeout_ms. Ignored
+                                by WSCLIENT_SMALL                               */
 } wsc_config;
 
 /* What a TLS socket negotiated, and the memory its TLS part holds. */
@@ -488,6 +500,29 @@ WSCLIENT_API int wsc_pump(int timeout_ms);
 
 WSCLIENT_API const char *wsc_error_info(void);
 WSCLIENT_API wsc_result wsc_error_code(void);
+
+/* The server's answer to the upgrade (README "The server's answer").
+   wsc_header: the index-th value (0-based) of a header of the 101 answer of
+   an open socket (all values of a repeated one, Set-Cookie), by name in any
+   case, trimmed, NUL-terminated, control bytes as spaces. NULL when absent or
+   for an unknown name. Valid as long as the socket lives (until wsc_close, or
+   the return of its CLOSE or ERROR callback); an async socket may ask from
+   its OPEN event on. */
+WSCLIENT_API const char *wsc_header(const char *name, const char *header, int index);
+/* Every header of that answer in turn: the name of the index-th header line
+   (0-based), its value in *value; NULL past the last one. */
+WSCLIENT_API const char *wsc_header_at(const char *name, int index, const char **value);
+/* A refused upgrade (a status other than 101), kept with the last error: after
+   a failed synchronous connect, or during the WSC_EVENT_ERROR event of an
+   asynchronous one (ev->http_status says the same), until the next call that
+   sets the error. wsc_error_http_status: the status, 0 when the last failure
+   was not a refusal. wsc_error_header: a header of the refusal as wsc_header
+   reads it (WWW-Authenticate, Retry-After, Location first: up to 2 KiB of
+   headers are kept). wsc_error_body: the first bytes of its body (at most
+   256, NUL-terminated, as sent), their count in *length; NULL when none. */
+WSCLIENT_API int wsc_error_http_status(void);
+WSCLIENT_API const char *wsc_error_header(const char *header, int index);
+WSCLIENT_API const char *wsc_error_body(size_t *length);
 
 /* What the TLS handshake of a socket negotiated. Returns 1 once it is done;
    0 for an unknown name, a plain socket, or a handshake not yet done (the
@@ -649,7 +684,10 @@ typedef int wsc__sock;
    the latest ping is answered once there is room (RFC 6455 §5.5.3), so a
    ping flood from a server that does not read cannot grow our memory. */
 #define WSC__PONG_ROOM (64u * 1024u)
-#define WSC__ERRLEN 256
+#define WSC__ERRLEN (WSC__WORDS ? 512 : 256) /* room for a refusal's headers and body excerpt */
+#define WSC__BODY_MAX 256     /* bytes of a refusal's body kept (README "Refusals") */
+#define WSC__REFUSAL_KEEP 2048 /* bytes of a refusal's headers kept with the last error */
+#define WSC__MAX_REDIRECTS 10 /* wsc_config.max_redirects above it counts as it */
 
 typedef unsigned char wsc__u8;
 
@@ -1298,7 +1336,26 @@ typedef struct wsc__upgrade {
     int status;                 /* HTTP status code                */
     char protocol[128];         /* chosen subprotocol, "" for none */
     char error[WSC__ERRLEN];
+    char shown[WSC__WORDS ? 256 : 1]; /* a value of the server's, as the words show it */
 } wsc__upgrade;
+
+#ifndef WSCLIENT_SMALL
+static void wsc__escape(char *out, size_t cap, const char *p, size_t n, size_t limit);
+#endif
+
+/* A value the server sent, for error words: at most 60 bytes, escaped (the
+   small build shows none: escaping is code it goes without). */
+static const char *wsc__shown(char *out, const char *p, size_t n) {
+#ifndef WSCLIENT_SMALL
+    out[0] = 0;
+    wsc__escape(out, 256, p, n, 60);
+    return out;
+#else
+    (void)p, (void)n;
+    out[0] = 0;
+    return "?";
+#endif
+}
 
 static wsc_result wsc__upgrade_fail(wsc__upgrade *u, wsc_result code, const char *fmt, ...) {
     va_list ap;
@@ -1359,20 +1416,21 @@ static wsc_result wsc__parse_upgrade(const char *r, size_t n, const char *key, c
             has_accept = 1;
         } else if (wsc__ieq(r + s, colon - s, "Sec-WebSocket-Extensions")) {
             if (ve > vs)
-                return wsc__upgrade_fail(u, WSC_ERR_HANDSHAKE, "server chose extension '%.*s' that we did not offer (RFC 6455 §4.1)",
-                                         (int)(ve - vs > 60 ? 60 : ve - vs), r + vs);
+                return wsc__upgrade_fail(u, WSC_ERR_HANDSHAKE, "server chose extension '%s' that we did not offer (RFC 6455 §4.1)",
+                                         wsc__shown(u->shown, r + vs, ve - vs));
         } else if (wsc__ieq(r + s, colon - s, "Sec-WebSocket-Protocol")) {
             /* exactly one header naming exactly one of the offered names
                (a NUL would cut the name short in the comparison below) */
             if (++protocols_seen > 1 || ve - vs >= sizeof u->protocol || ve == vs || !offered ||
                 memchr(r + vs, ',', ve - vs) != NULL || memchr(r + vs, 0, ve - vs) != NULL) {
-                return wsc__upgrade_fail(u, WSC_ERR_SUBPROTOCOL, "server chose subprotocol '%.*s' that we did not offer (RFC 6455 §4.1)",
-                                         (int)(ve - vs > 60 ? 60 : ve - vs), r + vs);
+                return wsc__upgrade_fail(u, WSC_ERR_SUBPROTOCOL, "server chose subprotocol '%s' that we did not offer (RFC 6455 §4.1)",
+                                         wsc__shown(u->shown, r + vs, ve - vs));
             }
             memcpy(u->protocol, r + vs, ve - vs);
             u->protocol[ve - vs] = 0;
             if (!wsc__has_token(offered, strlen(offered), u->protocol, ve - vs, 0))
-                return wsc__upgrade_fail(u, WSC_ERR_SUBPROTOCOL, "server chose subprotocol '%s' that we did not offer (RFC 6455 §4.1)", u->protocol);
+                return wsc__upgrade_fail(u, WSC_ERR_SUBPROTOCOL, "server chose subprotocol '%s' that we did not offer (RFC 6455 §4.1)",
+                                         wsc__shown(u->shown, r + vs, ve - vs));
         }
     }
     if (!ended) return wsc__upgrade_fail(u, WSC_ERR_HANDSHAKE, "server answer head is not ended by a blank line");
@@ -1383,6 +1441,81 @@ static wsc_result wsc__parse_upgrade(const char *r, size_t n, const char *key, c
         return wsc__upgrade_fail(u, WSC_ERR_SUBPROTOCOL, "server accepted none of the subprotocols '%s'", offered);
     return WSC_OK;
 }
+
+#ifndef WSCLIENT_SMALL
+/* Puts n bytes of src at dst + o, NUL-terminated, control bytes as spaces
+   (RFC 9110 §5.5 asks it of CR, LF and NUL in a value; a NUL would also cut
+   an entry short). Returns where the next one goes. */
+static size_t wsc__head_put(char *dst, size_t o, const char *src, size_t n) {
+    size_t k;
+    memmove(dst + o, src, n);
+    for (k = o; k < o + n; k++)
+        if ((wsc__u8)dst[k] < 0x20 || dst[k] == 0x7F) dst[k] = ' ';
+    dst[o + n] = 0;
+    return o + n + 1;
+}
+
+/* Rewrites a response head that ends in a blank line, in place, into what
+   wsc_header reads: the status line, then the name and the trimmed value of
+   each header line, each NUL-terminated, then an empty name. A line without
+   a name and colon is left out. Returns the new length (never more). */
+static size_t wsc__head_compact(char *r, size_t n) {
+    size_t i = 0, o = 0, s, e, colon, vs;
+    while (i < n) {
+        for (s = i; i < n && r[i] != '\r' && r[i] != '\n'; i++) {}
+        e = i;
+        i += i < n && r[i] == '\r';
+        i += i < n && r[i] == '\n';
+        if (e == s) break; /* the blank line */
+        if (o == 0) { o = wsc__head_put(r, 0, r, e); continue; } /* the status line */
+        for (colon = s; colon < e && r[colon] != ':'; colon++) {}
+        if (colon == e || colon == s) continue;
+        for (vs = colon + 1; vs < e && ((wsc__u8)r[vs] <= 0x20 || r[vs] == 0x7F); vs++) {} /* blanks, and what */
+        while (e > vs && ((wsc__u8)r[e - 1] <= 0x20 || r[e - 1] == 0x7F)) e--;            /* becomes a blank */
+        o = wsc__head_put(r, o, r + s, colon - s);
+        o = wsc__head_put(r, o, r + vs, e - vs);
+    }
+    r[o++] = 0;
+    return o;
+}
+
+/* The name of the index-th header line of a compacted head, its value in
+   *value; NULL past the last. */
+static const char *wsc__head_at(const char *h, int index, const char **value) {
+    if (!h || index < 0) return NULL;
+    for (h += strlen(h) + 1; *h; h += strlen(h) + 1) {
+        *value = h + strlen(h) + 1;
+        if (index-- == 0) return h;
+        h = *value;
+    }
+    return NULL;
+}
+
+/* The index-th value of header name in a compacted head, or NULL. */
+static const char *wsc__head_find(const char *h, const char *name, int index) {
+    if (!h || !name || index < 0) return NULL;
+    for (h += strlen(h) + 1; *h; h += strlen(h) + 1) {
+        const char *v = h + strlen(h) + 1;
+        if (wsc__ieq(h, strlen(h), name) && index-- == 0) return v;
+        h = v;
+    }
+    return NULL;
+}
+
+/* Appends p[0..n) to the string out (room cap), at most limit bytes of it,
+   every byte but printable ASCII as \xHH: a hostile server's bytes never
+   reach a terminal raw. "..." marks a cut. */
+static void wsc__escape(char *out, size_t cap, const char *p, size_t n, size_t limit) {
+    size_t o = strlen(out), i;
+    for (i = 0; i < n && i < limit && o + 8 < cap; i++) {
+        wsc__u8 c = (wsc__u8)p[i];
+        if (c >= 0x20 && c < 0x7F && c != '\\') out[o++] = (char)c;
+        else o += (size_t)sprintf(out + o, "\\x%02X", c);
+    }
+    if (i < n && o + 4 <= cap) { memcpy(out + o, "...", 3); o += 3; }
+    out[o] = 0;
+}
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Library state: the socket table, the random generator, the last error    */
@@ -1476,6 +1609,17 @@ typedef struct wsc__socket {
     unsigned tx_utf8;      /* UTF-8 state across the parts of a text message */
     int close_code;
     char close_reason[124];
+    int drop_credentials;  /* a redirect went to another origin: leave out Authorization, Cookie and the URL's credentials */
+#ifndef WSCLIENT_SMALL     /* head: the 101 answer (compacted), or a refusal's, then its body */
+    int http_status;       /* the status of a refused upgrade, else 0  */
+    int refused;           /* a refusal's head is in: its body is being read */
+    size_t body_at, body_want; /* where the body starts in head; bytes wanted */
+    long long body_total;  /* its Content-Length, -1: not given          */
+    char *path;            /* the request path (with max_redirects)      */
+    int max_redirects, hops;
+    uint32_t visited[WSC__MAX_REDIRECTS + 1]; /* hashes of the URLs asked */
+    wsc_config cfg;        /* the TLS options, for a redirect's new TLS setup */
+#endif
     wsc_result err_code;
     char err[WSC__ERRLEN];
 } wsc__socket;
@@ -1494,6 +1638,12 @@ typedef struct wsc__lib {
 #endif
     wsc_result err_code;
     char err[WSC__ERRLEN];
+#ifndef WSCLIENT_SMALL
+    int http_status;                /* the last error's refused upgrade, else 0  */
+    char refusal[WSC__REFUSAL_KEEP]; /* its head, compacted (wsc__head_compact) */
+    char refusal_body[WSC__BODY_MAX + 1];
+    size_t refusal_body_len;
+#endif
     const wsc_transport *transport; /* default for new sockets; NULL: built-in TCP */
     wsc__dns *dns_orphans;          /* lookups whose sockets are gone            */
 #ifndef WSCLIENT_SMALL
@@ -1524,6 +1674,9 @@ static int wsc__set_error(wsc_result code, const char *fmt, ...) {
 static void wsc__clear_error(void) {
     wsc__g.err_code = WSC_OK;
     wsc__g.err[0] = 0;
+#ifndef WSCLIENT_SMALL
+    wsc__g.http_status = 0;
+#endif
 }
 
 /* Cryptographic random bytes: HMAC-DRBG seeded once from the system (RFC 6455 §5.3, §4.1). */
@@ -2316,8 +2469,11 @@ static void wsc__cert_names(const wsc__cert_view *c, char *out, size_t cap) {
     out[0] = 0;
     if (!wsc__cert_san(c, &x, &n)) return;
     for (xend = x + n; wsc__der_next(&x, xend, &tag, &v, &n) && len + 48 < cap;) {
-        if (tag == 0x82 && n < 40) len += (size_t)snprintf(out + len, cap - len, "%s%.*s", len ? ", " : "", (int)n, (const char *)v);
-        else if (tag == 0x87 && n == 4) len += (size_t)snprintf(out + len, cap - len, "%s%u.%u.%u.%u", len ? ", " : "", v[0], v[1], v[2], v[3]);
+        if (tag == 0x82 && n < 40) { /* the certificate's bytes: escaped */
+            snprintf(out + len, cap - len, "%s", len ? ", " : "");
+            wsc__escape(out, cap, (const char *)v, n, 40);
+            len = strlen(out);
+        } else if (tag == 0x87 && n == 4) len += (size_t)snprintf(out + len, cap - len, "%s%u.%u.%u.%u", len ? ", " : "", v[0], v[1], v[2], v[3]);
         else if (tag == 0x87 && n == 16) {
             int i;
             for (i = 0; i < 16; i += 2)
@@ -3787,6 +3943,9 @@ static void wsc__socket_free(wsc__socket *s) {
     if (s->plain_rx) wsc__free(mem, s->plain_rx);
     if (s->host) wsc__free(mem, s->host);
     if (s->offered) wsc__free(mem, s->offered);
+#ifndef WSCLIENT_SMALL
+    if (s->path) wsc__free(mem, s->path);
+#endif
     wsc__free(mem, s);
 }
 
@@ -3824,12 +3983,65 @@ static void wsc__fail(wsc__socket *s, wsc_result code, int close_code, const cha
     wsc__io_close(s);
 }
 
+#ifndef WSCLIENT_SMALL
+static const char *const wsc__refusal_names[] = {"WWW-Authenticate", "Retry-After", "Location"};
+
+/* The words of a refused upgrade: status, reason, the headers that say what
+   to do (RFC 9110 §11.6.1, §10.2.3, §10.2.2), and the start of the body,
+   each bounded and escaped. */
+static void wsc__refusal_words(const wsc__socket *s, int at_deadline, char *out, size_t cap) {
+    const char *h = (const char *)s->head.data, *v;
+    size_t got = s->head.len - s->body_at, n;
+    int i, k;
+    snprintf(out, cap, "server refused the upgrade: HTTP %d", s->http_status);
+    if ((n = strlen(h)) > 13) { strcat(out, " "); wsc__escape(out, cap, h + 13, n - 13, 80); }
+    for (i = 0; i < 3; i++)
+        for (k = 0; (v = wsc__head_find(h, wsc__refusal_names[i], k)) != NULL; k++) {
+            snprintf(out + strlen(out), cap - strlen(out), "; %s: ", wsc__refusal_names[i]);
+            wsc__escape(out, cap, v, strlen(v), 120);
+        }
+    if (got) {
+        snprintf(out + strlen(out), cap - strlen(out), "; body: \"");
+        wsc__escape(out, cap, h + s->body_at, got, 100);
+        snprintf(out + strlen(out), cap - strlen(out), "\"");
+    }
+    if (s->body_total >= 0 && (long long)got < s->body_total && got < s->body_want)
+        snprintf(out + strlen(out), cap - strlen(out), " (%lu of its %lld bytes came before %s)", (unsigned long)got,
+                 s->body_total, at_deadline ? "the connect deadline" : "the server closed");
+    else if (got && got == s->body_want && (long long)got < s->body_total)
+        snprintf(out + strlen(out), cap - strlen(out), " (cut: the first %lu of its %lld bytes)", (unsigned long)got, s->body_total);
+    else if (got && got == s->body_want && s->body_total < 0)
+        snprintf(out + strlen(out), cap - strlen(out), " (cut after %lu bytes)", (unsigned long)got);
+}
+
+/* Ends a refused upgrade: the refusal is the error, even when reading its
+   body failed or the connect deadline came first. */
+static void wsc__refused(wsc__socket *s, int at_deadline) {
+    char words[WSC__ERRLEN];
+    wsc__refusal_words(s, at_deadline, words, sizeof words);
+    s->refused = 0;
+    if (wsc__is_final(s)) s->state = WSC__UPGRADING; /* a failed read ended the body */
+    wsc__fail(s, WSC_ERR_HTTP_STATUS, 0, "%s", words);
+}
+#endif
+
 static void wsc__check_deadlines(wsc__socket *s) {
     int64_t now = wsc__now_ms();
+#ifndef WSCLIENT_SMALL
     static const char *const stage[] = {"resolving the address", "waiting for another connection to the same server",
                                         "connecting", "in the TLS handshake", "waiting for the upgrade answer"};
+#endif
+#ifndef WSCLIENT_SMALL
+    if (s->refused && now >= s->connect_deadline) wsc__refused(s, 1); /* the status came: it is what to report */
+    else
+#endif
     if (s->state <= WSC__UPGRADING && now >= s->connect_deadline)
-        wsc__fail(s, WSC_ERR_TIMEOUT, 0, "connect to %s port %d timed out %s", s->host, s->port, stage[s->state]);
+#ifndef WSCLIENT_SMALL
+        wsc__fail(s, WSC_ERR_TIMEOUT, 0, "connect to %s port %d timed out %s%s", s->host, s->port, stage[s->state],
+                  s->hops ? " (after a redirect)" : "");
+#else /* without the stage: shorter words (README "WSCLIENT_SMALL") */
+        wsc__fail(s, WSC_ERR_TIMEOUT, 0, "connect to %s port %d timed out", s->host, s->port);
+#endif
     else if (s->state == WSC__CLOSING && now >= s->close_deadline)
         wsc__fail(s, WSC_ERR_TIMEOUT, 0, "server did not answer our close frame within %d ms", s->close_timeout_ms);
     else if (s->state == WSC__SHUTDOWN && now >= s->close_deadline)
@@ -4208,6 +4420,63 @@ static int wsc__tls_step(wsc__socket *s) {
     return 0;
 }
 
+#ifndef WSCLIENT_SMALL
+static int wsc__redirect(wsc__socket *s);
+
+/* Reads a refusal's body into head behind it, up to body_want bytes or the
+   end of the stream; the connect deadline ends it too (wsc__check_deadlines). */
+static int wsc__body_step(wsc__socket *s) {
+    const wsc__u8 *p;
+    size_t n = 0, got = s->head.len - s->body_at;
+    if (got < s->body_want) {
+        if (wsc__stream_peek(s, &p, &n) < 0) { wsc__refused(s, 0); return 0; }
+        if (n > s->body_want - got) n = s->body_want - got;
+        if (n && !wsc__buf_reserve(&s->head, n)) { s->body_want = got; n = 0; } /* no memory: what came is enough */
+        if (n) memcpy(s->head.data + s->head.len, p, n);
+        s->head.len += n;
+        wsc__stream_consume(s, n);
+        if (got + n < s->body_want && !wsc__stream_ended(s)) return n > 0;
+    }
+    wsc__refused(s, 0);
+    return 0;
+}
+
+/* A refusal's head is in: follow it when it is a redirect we may follow,
+   else read (a bounded start of) its body: its Content-Length, or up to the
+   end of the stream when none (RFC 9112 §6.3). */
+static int wsc__refusal_start(wsc__socket *s) {
+    const char *h, *cl;
+    int st = s->http_status;
+    s->head.len = wsc__head_compact((char *)s->head.data, s->head.len);
+    h = (const char *)s->head.data;
+    if (s->max_redirects && (st == 301 || st == 302 || st == 303 || st == 307 || st == 308) &&
+        wsc__head_find(h, "Location", 0))
+        return wsc__redirect(s);
+    s->refused = 1;
+    s->body_at = s->head.len;
+    s->body_total = -1;
+    s->body_want = WSC__BODY_MAX;
+    if ((cl = wsc__head_find(h, "Content-Length", 0)) != NULL) {
+        s->body_total = 0;
+        for (; *cl >= '0' && *cl <= '9' && s->body_total < 1000000000000LL; cl++) s->body_total = s->body_total * 10 + (*cl - '0');
+        if (s->body_total < (long long)s->body_want) s->body_want = (size_t)s->body_total;
+    } else if (wsc__head_find(h, "Transfer-Encoding", 0) || st < 200 || st == 204 || st == 304) {
+        s->body_want = 0; /* chunked (not decoded here), or no body at all */
+    }
+    return wsc__body_step(s);
+}
+
+/* Keeps the 101 answer's head for wsc_header, compacted. */
+static void wsc__head_keep(wsc__socket *s) {
+    wsc__u8 *p;
+    s->head.len = wsc__head_compact((char *)s->head.data, s->head.len);
+    if ((p = (wsc__u8 *)wsc__realloc(s->mem, s->head.data, s->head.len)) != NULL) {
+        s->head.data = p;
+        s->head.cap = s->head.len;
+    }
+}
+#endif
+
 /* Collects the HTTP answer head byte by byte up to the blank line, so that
    frames sent right behind it stay in the stream for the frame parser. */
 static int wsc__upgrade_step(wsc__socket *s) {
@@ -4216,6 +4485,9 @@ static int wsc__upgrade_step(wsc__socket *s) {
     int moved;
     wsc__upgrade u;
     wsc_result rc;
+#ifndef WSCLIENT_SMALL
+    if (s->refused) return wsc__body_step(s);
+#endif
     if ((moved = wsc__flush(s)) < 0 || wsc__stream_peek(s, &p, &n) < 0) return 0;
     while (i < n) {
         const wsc__u8 *h;
@@ -4240,8 +4512,18 @@ static int wsc__upgrade_step(wsc__socket *s) {
         return moved || i > 0;
     }
     rc = wsc__parse_upgrade((const char *)s->head.data, s->head.len, s->key, s->offered, &u);
+#ifndef WSCLIENT_SMALL
+    if (rc == WSC_ERR_HTTP_STATUS) {
+        s->http_status = u.status;
+        return wsc__refusal_start(s);
+    }
+#else
     wsc__buf_free(&s->head);
+#endif
     if (rc != WSC_OK) { wsc__fail(s, rc, 0, "%s", u.error); return 0; }
+#ifndef WSCLIENT_SMALL
+    wsc__head_keep(s);
+#endif
     memcpy(s->protocol, u.protocol, sizeof s->protocol);
     s->state = WSC__OPEN;
     s->opened = 1;
@@ -4754,6 +5036,163 @@ static int wsc__queue_request(wsc__socket *s, const char *path) {
     return 1;
 }
 
+#ifndef WSCLIENT_SMALL
+/* ------------------------------------------------------------------------ */
+/* Redirects (wsc_config.max_redirects): RFC 9110 §15.4, RFC 3986 §5        */
+/* ------------------------------------------------------------------------ */
+
+/* FNV-1a of a URL in one form (scheme, host in lower case, port, path), to
+   tell a redirect loop. */
+static uint32_t wsc__url_hash(int tls, const char *host, int port, const char *path) {
+    uint32_t h = 2166136261u ^ (uint32_t)tls ^ ((uint32_t)port << 1);
+    for (; *host; host++) h = (h ^ (uint32_t)wsc__lower((wsc__u8)*host)) * 16777619u;
+    h = (h ^ ' ') * 16777619u;
+    for (; *path; path++) h = (h ^ (wsc__u8)*path) * 16777619u;
+    return h;
+}
+
+/* RFC 3986 §5.2.4: takes the "." and ".." segments out of a path that starts
+   with '/', in place, up to its query. */
+static void wsc__dot_segments(char *p) {
+    char *in = p, *out = p, *stop = p + strcspn(p, "?");
+    if (*p != '/') return;
+    while (in < stop) {
+        char *seg = in + 1, *e = seg;
+        while (e < stop && *e != '/') e++;
+        if ((e - seg == 1 && seg[0] == '.') || (e - seg == 2 && seg[0] == '.' && seg[1] == '.')) {
+            if (e - seg == 2) while (out > p && *--out != '/') {}
+            if (e == stop) *out++ = '/';
+        } else {
+            memmove(out, in, (size_t)(e - in));
+            out += e - in;
+        }
+        in = e;
+    }
+    memmove(out, stop, strlen(stop) + 1);
+}
+
+/* The ws:// or wss:// URL a Location leads to, resolved against the URL of
+   the request (RFC 9110 §10.2.2, RFC 3986 §5.2): absolute (ws, wss, and http,
+   https as servers send them), "//host/path", "/path", "?query", "path".
+   The fragment goes. Returns NULL, or why it cannot be followed. */
+static const char *wsc__location(const wsc__socket *s, const char *loc, char *out, size_t cap) {
+    static const char *const from[] = {"ws://", "wss://", "http://", "https://"};
+    const char *scheme = s->is_tls ? "wss" : "ws", *q;
+    size_t n = strcspn(loc, "#"), i, k;
+    int v6 = strchr(s->host, ':') != NULL;
+    if (n == 0) return "the Location is empty";
+    if (n + strlen(s->host) + strlen(s->path) + 16 > cap) return "the Location is too long";
+    for (i = 0; i < n; i++)
+        if ((wsc__u8)loc[i] <= 0x20 || loc[i] == 0x7F) return "the Location has a space or control character";
+    for (k = 0; k < 4; k++) {
+        size_t fl = strlen(from[k]);
+        if (n >= fl && wsc__ieq(loc, fl, from[k])) { /* http(s) becomes ws(s) */
+            sprintf(out, "%s://%.*s", k & 1 ? "wss" : "ws", (int)(n - fl), loc + fl);
+            return NULL;
+        }
+    }
+    for (i = 0; i < n && loc[i] != ':' && loc[i] != '/' && loc[i] != '?'; i++) {}
+    if (i < n && loc[i] == ':') return "only ws, wss, http and https Locations are followed";
+    if (n >= 2 && loc[0] == '/' && loc[1] == '/') { sprintf(out, "%s:%.*s", scheme, (int)n, loc); return NULL; }
+    k = (size_t)sprintf(out, "%s://%s%s%s:%d", scheme, v6 ? "[" : "", s->host, v6 ? "]" : "", s->port);
+    q = s->path + strcspn(s->path, "?");
+    if (loc[0] == '?') {
+        sprintf(out + k, "%.*s%.*s", (int)(q - s->path), s->path, (int)n, loc);
+    } else if (loc[0] == '/') {
+        sprintf(out + k, "%.*s", (int)n, loc);
+    } else { /* merged with the directory of the request's path (§5.2.3) */
+        while (q > s->path && q[-1] != '/') q--;
+        sprintf(out + k, "%.*s%.*s", (int)(q - s->path), s->path, (int)n, loc);
+    }
+    wsc__dot_segments(out + k);
+    return NULL;
+}
+
+/* Starts the connection over to another URL: new address lookup, TCP, TLS
+   (SNI and certificate name of the new host), request. The connect deadline
+   stays: every hop shares the one timeout. Returns 0 with the error set. */
+static int wsc__hop(wsc__socket *s, const wsc_config *c) {
+    char *host = wsc__strdup(s->mem, c->address, strlen(c->address)), *path = wsc__strdup(s->mem, c->path, strlen(c->path));
+    if (!host || !path) {
+        if (host) wsc__free(s->mem, host);
+        if (path) wsc__free(s->mem, path);
+        return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory for a redirect");
+    }
+    wsc__io_close(s);
+#ifndef WSCLIENT_NO_SOCKETS
+    if (s->addrs) freeaddrinfo(s->addrs);
+    s->addrs = s->next_addr = NULL;
+    s->addr = NULL;
+#endif
+    if (!wsc__ieq(host, strlen(host), s->host)) s->cfg.server_name = NULL; /* it named the first host */
+    wsc__tls_free(s->mem, s->tls);
+    s->tls = NULL;
+    wsc__free(s->mem, s->host);
+    wsc__free(s->mem, s->path);
+    s->host = host;
+    s->path = path;
+    s->is_tls = c->tls;
+    s->port = c->port ? c->port : (c->tls ? 443 : 80);
+    s->eof = s->moved = 0;
+    s->dry = 0;
+    s->plain_off = s->plain_len = s->first_len = 0;
+    s->http_status = 0;
+    wsc__buf_free(&s->head);
+    s->out.len = s->out.off = 0;
+    s->state = WSC__RESOLVING;
+    if (s->is_tls) {
+        s->cfg.tls = 1;
+        if (!wsc__tls_setup(s, &s->cfg)) return 0;
+    } else if (!s->plain_rx && !(s->plain_rx = (wsc__u8 *)wsc__alloc(s->mem, WSC__PLAIN_RX))) {
+        return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory");
+    }
+    return wsc__queue_request(s, s->path);
+}
+
+/* Follows the Location of a 3xx answer (RFC 9110 §15.4), or fails saying why
+   not: a Location we cannot resolve, wss:// to ws://, a loop, too many hops. */
+static int wsc__redirect(wsc__socket *s) {
+    char url[2048], store[2048], why[WSC__ERRLEN], msg[WSC__ERRLEN], saved[WSC__ERRLEN];
+    const char *loc = wsc__head_find((const char *)s->head.data, "Location", 0), *bad;
+    wsc_result saved_code = wsc__g.err_code, code = WSC_ERR_HTTP_STATUS;
+    wsc_config c = s->cfg;
+    uint32_t h;
+    int i, ok = 0;
+    memcpy(saved, wsc__g.err, sizeof saved); /* a failure here is the socket's, not a call's */
+    snprintf(msg, sizeof msg, "server redirected the upgrade (HTTP %d) to '", s->http_status);
+    wsc__escape(msg, sizeof msg, loc, strlen(loc), 160);
+    why[0] = 0;
+    if ((bad = wsc__location(s, loc, url, sizeof url)) != NULL) {
+        snprintf(why, sizeof why, "%s", bad);
+    } else if (!wsc__parse_url(url, &c, store, sizeof store)) {
+        snprintf(why, sizeof why, "%s", wsc__g.err);
+    } else if (s->is_tls && !c.tls) {
+        snprintf(why, sizeof why, "it goes from wss:// to ws://, which would drop TLS");
+    } else {
+        h = wsc__url_hash(c.tls, c.address, c.port ? c.port : (c.tls ? 443 : 80), c.path[0] ? c.path : "/");
+        for (i = 0; i <= s->hops && s->visited[i] != h; i++) {}
+        if (i <= s->hops) {
+            snprintf(why, sizeof why, "redirect loop: hop %d leads back to a URL asked before", s->hops + 1);
+        } else if (s->hops >= s->max_redirects) {
+            snprintf(why, sizeof why, "too many redirects: hop %d is over max_redirects (%d)", s->hops + 1, s->max_redirects);
+        } else {
+            s->visited[++s->hops] = h;
+            if (c.tls != s->is_tls || (c.port ? c.port : (c.tls ? 443 : 80)) != s->port ||
+                !wsc__ieq(c.address, strlen(c.address), s->host))
+                s->drop_credentials = 1;
+            if (!c.path[0]) c.path = "/";
+            ok = wsc__hop(s, &c); /* loc is gone from here on */
+            code = wsc__g.err_code;
+            snprintf(why, sizeof why, "%s", wsc__g.err);
+        }
+    }
+    if (!ok) wsc__fail(s, code, 0, "%s': not followed: %s", msg, why);
+    wsc__g.err_code = saved_code;
+    memcpy(wsc__g.err, saved, sizeof saved);
+    return ok;
+}
+#endif
+
 /* A transport given by the caller must have every function. */
 static int wsc__transport_ok(const wsc_transport *tp) {
     if (!tp) {
@@ -4824,6 +5263,15 @@ static wsc__socket *wsc__socket_new(const char *name, const wsc_config *in, wsc_
     } else if (!wsc__tls_setup(s, &cfg)) {
         goto fail;
     }
+#ifndef WSCLIENT_SMALL /* the small build ignores max_redirects: it parses no URL */
+    if (cfg.max_redirects < 0) { wsc__set_error(WSC_ERR_ARGUMENT, "max_redirects %d is negative", cfg.max_redirects); goto fail; }
+    if ((s->max_redirects = cfg.max_redirects > WSC__MAX_REDIRECTS ? WSC__MAX_REDIRECTS : cfg.max_redirects) > 0) {
+        if (!(s->path = wsc__strdup(mem, path, strlen(path)))) { wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory"); goto fail; }
+        s->cfg = cfg;
+        s->cfg.url = s->cfg.address = s->cfg.path = NULL; /* they may point into store */
+        s->visited[0] = wsc__url_hash(s->is_tls, s->host, s->port, path);
+    }
+#endif
     if (!wsc__queue_request(s, path)) goto fail;
     s->state = WSC__RESOLVING;
     return s;
@@ -4836,8 +5284,41 @@ fail:
 /* Public API                                                               */
 /* ------------------------------------------------------------------------ */
 
+/* Keeps a socket's refused upgrade with the last error (wsc_error_http_status,
+   wsc_error_header, wsc_error_body): the status line, the headers that say
+   what to do first, then others while they fit, and the start of the body. */
+static void wsc__keep_refusal(const wsc__socket *s) {
+#ifndef WSCLIENT_SMALL
+    const char *h = (const char *)s->head.data, *e;
+    size_t o, n, room = sizeof wsc__g.refusal - 1;
+    int pass, i, key;
+    wsc__g.refusal_body_len = 0;
+    if (!(wsc__g.http_status = s->http_status) || !h) return;
+    n = strlen(h) < 127 ? strlen(h) : 127;
+    memcpy(wsc__g.refusal, h, n);
+    wsc__g.refusal[n] = 0;
+    o = n + 1;
+    for (pass = 0; pass < 2; pass++)
+        for (e = h + strlen(h) + 1; *e; e += n) {
+            n = strlen(e) + 1;
+            n += strlen(e + n) + 1;
+            for (key = 0, i = 0; i < 3; i++) key |= wsc__ieq(e, strlen(e), wsc__refusal_names[i]);
+            if (key == !pass && o + n <= room) { memcpy(wsc__g.refusal + o, e, n); o += n; }
+        }
+    wsc__g.refusal[o] = 0;
+    if (s->refused || s->body_at) { /* its body came, in part or whole */
+        wsc__g.refusal_body_len = s->head.len - s->body_at;
+        memcpy(wsc__g.refusal_body, h + s->body_at, wsc__g.refusal_body_len);
+        wsc__g.refusal_body[wsc__g.refusal_body_len] = 0;
+    }
+#else
+    (void)s;
+#endif
+}
+
 /* Copies a socket's error into the caller-visible one. */
 static int wsc__report(const wsc__socket *s) {
+    wsc__keep_refusal(s);
     return wsc__set_error(s->err_code, "%s", s->err);
 }
 
@@ -5327,6 +5808,13 @@ WSCLIENT_API int wsc_change_transmission_mode(const char *name, int mode) {
     return wsc__lookup(name) != NULL;
 }
 
+#ifdef WSCLIENT_SMALL
+/* The status of a refusal from its words, "server refused the upgrade: HTTP 401". */
+static int wsc__small_status(int code, const char *words) {
+    return code == WSC_ERR_HTTP_STATUS ? atoi(words + 33) : 0;
+}
+#endif
+
 static void wsc__call(wsc__socket *s, int event, const char *msg, size_t len, int binary, int code) {
     wsc_event_data ev;
     ev.name = s->name;
@@ -5336,6 +5824,11 @@ static void wsc__call(wsc__socket *s, int event, const char *msg, size_t len, in
     ev.binary = binary;
     ev.code = code;
     ev.user = s->user;
+#ifndef WSCLIENT_SMALL
+    ev.http_status = s->http_status;
+#else /* the small build keeps no status: wsc_error_http_status() has it */
+    ev.http_status = 0;
+#endif
     s->callback(&ev);
 }
 
@@ -5379,6 +5872,7 @@ static int wsc__deliver(int i) {
         keep = *s;
         wsc__g.slots[i] = NULL;
         keep.tls = NULL; /* nothing below may reach into freed memory */
+        wsc__keep_refusal(s); /* for wsc_error_header() in its ERROR event */
         wsc__socket_free(s);
         if (keep.state == WSC__CLOSED)
             wsc__call(&keep, WSC_EVENT_CLOSE, keep.close_reason, strlen(keep.close_reason), 0, keep.close_code ? keep.close_code : 1005);
@@ -5463,6 +5957,59 @@ WSCLIENT_API int wsc_duration_ms(const char *text, int *ms) {
 WSCLIENT_API const char *wsc_error_info(void) { return wsc__g.err; }
 
 WSCLIENT_API wsc_result wsc_error_code(void) { return wsc__g.err_code; }
+
+WSCLIENT_API int wsc_error_http_status(void) {
+#ifndef WSCLIENT_SMALL
+    return wsc__g.http_status;
+#else
+    return wsc__small_status(wsc__g.err_code, wsc__g.err);
+#endif
+}
+
+WSCLIENT_API const char *wsc_header(const char *name, const char *header, int index) {
+#ifndef WSCLIENT_SMALL
+    wsc__socket *s = wsc__lookup(name);
+    return s && s->opened ? wsc__head_find((const char *)s->head.data, header, index) : NULL;
+#else
+    (void)name, (void)header, (void)index;
+    return NULL;
+#endif
+}
+
+WSCLIENT_API const char *wsc_header_at(const char *name, int index, const char **value) {
+    const char *none = NULL;
+    if (!value) value = &none;
+    *value = NULL;
+#ifndef WSCLIENT_SMALL
+    {
+        wsc__socket *s = wsc__lookup(name);
+        return s && s->opened ? wsc__head_at((const char *)s->head.data, index, value) : NULL;
+    }
+#else
+    (void)name, (void)index;
+    return NULL;
+#endif
+}
+
+WSCLIENT_API const char *wsc_error_header(const char *header, int index) {
+#ifndef WSCLIENT_SMALL
+    return wsc__g.http_status ? wsc__head_find(wsc__g.refusal, header, index) : NULL;
+#else
+    (void)header, (void)index;
+    return NULL;
+#endif
+}
+
+WSCLIENT_API const char *wsc_error_body(size_t *length) {
+#ifndef WSCLIENT_SMALL
+    size_t n = wsc__g.http_status ? wsc__g.refusal_body_len : 0;
+    if (length) *length = n;
+    return n ? wsc__g.refusal_body : NULL;
+#else
+    if (length) *length = 0;
+    return NULL;
+#endif
+}
 
 #endif /* WSCLIENT_IMPLEMENTATION_DONE */
 #endif /* WSCLIENT_IMPLEMENTATION */

@@ -19,6 +19,12 @@
      --origin URL         send Origin: URL
      --user-agent TEXT    the User-Agent header ("" sends none)
    Credentials in the URL (wss://user:password@host/) go as Basic auth.
+     --max-redirects N    follow up to N redirects (301, 302, 303, 307, 308; at most 10;
+                          default 0: a redirect is a refusal)
+     --show-headers       print the headers of the server's 101 answer to stderr
+   A refused upgrade (401, 429, a redirect not followed ...) prints the error,
+   the HTTP status and the WWW-Authenticate, Retry-After and Location headers
+   to stderr, and wscat exits with 1.
    Each line of stdin is sent as one text message; each message received is
    printed on its own line (binary ones as "<binary: N bytes>"). When input
    ends and the server stays quiet for the linger time, wscat closes; the
@@ -34,13 +40,47 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failed, closed, opened;
+static int failed, closed, opened, show_headers;
 static long long last_activity_ms;
 
 static long long now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Prints text from the server with every byte but printable ASCII as \xHH. */
+static void print_escaped(const char *s) {
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 0x20 && c < 0x7F && c != '\\') fputc(c, stderr);
+        else fprintf(stderr, "\\x%02X", c);
+    }
+}
+
+static void print_header(const char *name, const char *value) {
+    print_escaped(name);
+    fputs(": ", stderr);
+    print_escaped(value);
+    fputc('\n', stderr);
+}
+
+/* The answer's headers, during the OPEN event. */
+static void show_answer(const char *name) {
+    const char *h, *v;
+    int i;
+    for (i = 0; (h = wsc_header_at(name, i, &v)) != NULL; i++) print_header(h, v);
+}
+
+/* What a refused upgrade said: its status and the headers that say what to do. */
+static void show_refusal(void) {
+    static const char *const names[] = {"WWW-Authenticate", "Retry-After", "Location"};
+    const char *v;
+    int i, k;
+    if (!wsc_error_http_status()) return;
+    fprintf(stderr, "HTTP %d\n", wsc_error_http_status());
+    for (i = 0; i < 3; i++)
+        for (k = 0; (v = wsc_error_header(names[i], k)) != NULL; k++) print_header(names[i], v);
 }
 
 static void on_event(const wsc_event_data *ev) {
@@ -50,6 +90,7 @@ static void on_event(const wsc_event_data *ev) {
         opened = 1;
         if (ev->length) fprintf(stderr, "connected (subprotocol %s)\n", ev->message);
         else fprintf(stderr, "connected\n");
+        if (show_headers) show_answer(ev->name);
         break;
     case WSC_EVENT_MESSAGE:
         if (ev->binary) printf("<binary: %lu bytes>\n", (unsigned long)ev->length);
@@ -62,6 +103,7 @@ static void on_event(const wsc_event_data *ev) {
         break;
     case WSC_EVENT_ERROR:
         fprintf(stderr, "error: %s\n", ev->message);
+        show_refusal();
         failed = closed = 1;
         break;
     }
@@ -84,7 +126,7 @@ static unsigned parse_tls(const char *list) {
 static int usage(void) {
     fprintf(stderr, "usage: wscat [--cafile F] [--tls LIST] [--protocols P] [--timeout TEXT] [--linger TEXT] "
                     "[--close-code N [--close-reason TEXT]] [--insecure] [-H \"Name: value\"]... [--origin URL] "
-                    "[--user-agent TEXT] ws[s]://[user:password@]host[:port][/path]\n");
+                    "[--user-agent TEXT] [--max-redirects N] [--show-headers] ws[s]://[user:password@]host[:port][/path]\n");
     return 2;
 }
 
@@ -96,6 +138,17 @@ static int parse_duration(const char *opt, const char *text) {
         exit(2);
     }
     return ms;
+}
+
+/* A whole decimal number, or exit 2 naming the option (atoi reads "x" as 0). */
+static int parse_number(const char *opt, const char *text) {
+    char *end;
+    long v = strtol(text, &end, 10);
+    if (end == text || *end || v < -100000 || v > 100000) {
+        fprintf(stderr, "%s: '%s' is not a number\n", opt, text);
+        exit(2);
+    }
+    return (int)v;
 }
 
 /* Sends every complete line in buf[0..*len), keeps the partial rest. */
@@ -141,7 +194,7 @@ int main(int argc, char **argv) {
             cfg.timeout_ms = parse_duration(a, argv[++i]);
         else if ((strcmp(a, "--linger") == 0 || strcmp(a, "--linger-ms") == 0) && has_value)
             linger_ms = parse_duration(a, argv[++i]);
-        else if (strcmp(a, "--close-code") == 0 && has_value) close_code = atoi(argv[++i]);
+        else if (strcmp(a, "--close-code") == 0 && has_value) close_code = parse_number(a, argv[++i]);
         else if (strcmp(a, "--close-reason") == 0 && has_value) close_reason = argv[++i];
         else if (strcmp(a, "--insecure") == 0) cfg.dangerous_no_certificate_check = 1;
         else if (strcmp(a, "--origin") == 0 && has_value) cfg.origin = argv[++i];
@@ -154,6 +207,8 @@ int main(int argc, char **argv) {
             if (!parse_header(argv[++i], &headers[cfg.header_count++])) return 2;
             cfg.headers = headers;
         }
+        else if (strcmp(a, "--max-redirects") == 0 && has_value) cfg.max_redirects = parse_number(a, argv[++i]);
+        else if (strcmp(a, "--show-headers") == 0) show_headers = 1;
         else if (a[0] == '-' || cfg.url) return usage();
         else cfg.url = a;
     }

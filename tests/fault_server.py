@@ -26,6 +26,12 @@ Behaviour by request path (the upgrade request is always read whole first):
                 an X-Pad header), then echo one text message
   /flood?size=S&n=N  answer 101, send N binary messages of S bytes (S < 126), then
                 a text message "end", then read and drop until the client leaves
+  /hostile      refuse with 400, control bytes, escape sequences and bytes over 0x7F
+                in the reason, a WWW-Authenticate header and the 14-byte body
+  /hostile-protocol   answer 101 choosing the subprotocol "\x1b[31mchat" (escape bytes)
+  /hostile-extension  answer 101 choosing the extension "\x1b]0;x\x07deflate"
+  /stall-body   refuse with 503, Retry-After: 30 and Content-Length: 1000, send 10
+                bytes of the body, then read and drop until the client leaves
 Anything else gets HTTP 404.
 """
 import argparse
@@ -182,6 +188,19 @@ def handle(conn, tls_ctx):
             for _ in range(0, n, 4096):
                 conn.sendall(frame * min(4096, n - _))
             conn.sendall(text_frame(b"end"))
+            drain(conn, until)
+        elif path == "/hostile":
+            conn.sendall(b"HTTP/1.1 400 Bad\x1b[31mRequest\xff\r\n"
+                         b"WWW-Authenticate: Basic \x1b]0;pwned\x07realm=\"x\"\x01\r\n"
+                         b"Content-Length: 14\r\n\r\nb\x00\x1b[2J\xff\xfe\r\nend!")
+            drain(conn, until)
+        elif path in ("/hostile-protocol", "/hostile-extension"):
+            name = b"Protocol: \x1b[31mchat" if path == "/hostile-protocol" else b"Extensions: \x1b]0;x\x07deflate"
+            conn.sendall(answer_101(head)[:-2] + b"Sec-WebSocket-" + name + b"\r\n\r\n")
+            drain(conn, until)
+        elif path == "/stall-body":
+            conn.sendall(b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 30\r\n"
+                         b"Content-Length: 1000\r\n\r\n0123456789")
             drain(conn, until)
         elif path == "/rst-head":
             conn.sendall(answer_101(head)[:20])

@@ -74,6 +74,15 @@ else
     echo "node or its ws module is missing (apt-get install -y nodejs node-ws): the node checks are skipped"
 fi
 
+# tests/answer_server.py: refusals and redirects (tests/answer.c), four
+# listeners; each port goes to WSC_ANSWER_<NAME>_PORT.
+: > "$build/server-answer.out"
+"$py" "$here/answer_server.py" "$certs/server.pem" "$certs/server.key" > "$build/server-answer.out" 2> "$build/server-answer.err" &
+pids+=($!)
+for i in $(seq 1 100); do grep -q '^READY' "$build/server-answer.out" 2>/dev/null && break; sleep 0.1; done
+if ! grep -q '^READY' "$build/server-answer.out"; then echo "answer_server.py did not start: $(cat "$build/server-answer.err")" >&2; exit 2; fi
+while read -r _ name port; do export "WSC_ANSWER_${name}_PORT=$port"; done < <(grep '^PORT ' "$build/server-answer.out")
+
 # tests/tls_server.py: one process, a listener per TLS version and per
 # certificate case; each port goes to WSC_TLS_<NAME>_PORT.
 tls_listen=()

@@ -198,6 +198,22 @@ TEST(plain_sockets_ignore_the_trust_fields) {
     CHECK(open_echo_close(&c, "plain with every trust field"));
 }
 
+/* ---- The server's answer: a refusal's status alone, redirects ignored ---- */
+
+TEST(refusal_status_alone) {
+    wsc_config c = plain_cfg();
+    c.path = "/404";
+    c.max_redirects = 3; /* ignored: the small build follows no redirect */
+    CHECK(!wsc_open("r", &c) && wsc_error_code() == WSC_ERR_HTTP_STATUS);
+    CHECKF(wsc_error_http_status() == 404, "%d: %s", wsc_error_http_status(), wsc_error_info());
+    CHECK(wsc_error_header("Content-Type", 0) == NULL && wsc_error_body(NULL) == NULL);
+    CHECK(!wsc_exist("x"));
+    c.path = "/";
+    CHECK(wsc_open("r", &c));
+    CHECK(wsc_error_http_status() == 0 && wsc_header("r", "Upgrade", 0) == NULL);
+    wsc_close("r");
+}
+
 /* ---- URLs: this build parses none; the seed's address, port and path ---- */
 
 TEST(urls_are_refused) {
@@ -509,6 +525,7 @@ int main(void) {
     RUN(no_anchors_no_trust);
     RUN(plain_sockets_ignore_the_trust_fields);
     RUN(urls_are_refused);
+    RUN(refusal_status_alone);
     RUN(ip_literals_need_server_name);
     RUN(no_session_resumption);
     RUN(certificate_failures);
