@@ -68,7 +68,7 @@
        TLS           -> wsc_tls_get_info (version, cipher suite, resumed,
                         memory), wsc_tls_clear_cache; wsc_config: trust
                         anchors, pins, clock hook, buffer size (README "TLS")
-       the answer    -> wsc_header, wsc_header_at (the 101's headers);
+       the answer    -> wsc_response_header, wsc_response_header_at (the 101's headers);
                         wsc_error_http_status, wsc_error_header,
                         wsc_error_body, ev->http_status (a refused upgrade);
                         wsc_config.max_redirects (README "Redirects")
@@ -502,16 +502,16 @@ WSCLIENT_API const char *wsc_error_info(void);
 WSCLIENT_API wsc_result wsc_error_code(void);
 
 /* The server's answer to the upgrade (README "The server's answer").
-   wsc_header: the index-th value (0-based) of a header of the 101 answer of
+   wsc_response_header: the index-th value (0-based) of a header of the 101 answer of
    an open socket (all values of a repeated one, Set-Cookie), by name in any
    case, trimmed, NUL-terminated, control bytes as spaces. NULL when absent or
    for an unknown name. Valid as long as the socket lives (until wsc_close, or
    the return of its CLOSE or ERROR callback); an async socket may ask from
    its OPEN event on. */
-WSCLIENT_API const char *wsc_header(const char *name, const char *header, int index);
+WSCLIENT_API const char *wsc_response_header(const char *name, const char *header, int index);
 /* Every header of that answer in turn: the name of the index-th header line
    (0-based), its value in *value; NULL past the last one. */
-WSCLIENT_API const char *wsc_header_at(const char *name, int index, const char **value);
+WSCLIENT_API const char *wsc_response_header_at(const char *name, int index, const char **value);
 /* A refused upgrade (a status other than 101), kept with the last error: after
    a failed synchronous connect, or during the WSC_EVENT_ERROR event of an
    asynchronous one (ev->http_status says the same), until the next call that
@@ -1456,7 +1456,7 @@ static size_t wsc__head_put(char *dst, size_t o, const char *src, size_t n) {
 }
 
 /* Rewrites a response head that ends in a blank line, in place, into what
-   wsc_header reads: the status line, then the name and the trimmed value of
+   wsc_response_header reads: the status line, then the name and the trimmed value of
    each header line, each NUL-terminated, then an empty name. A line without
    a name and colon is left out. Returns the new length (never more). */
 static size_t wsc__head_compact(char *r, size_t n) {
@@ -1609,7 +1609,6 @@ typedef struct wsc__socket {
     unsigned tx_utf8;      /* UTF-8 state across the parts of a text message */
     int close_code;
     char close_reason[124];
-    int drop_credentials;  /* a redirect went to another origin: leave out Authorization, Cookie and the URL's credentials */
 #ifndef WSCLIENT_SMALL     /* head: the 101 answer (compacted), or a refusal's, then its body */
     int http_status;       /* the status of a refused upgrade, else 0  */
     int refused;           /* a refusal's head is in: its body is being read */
@@ -4466,7 +4465,7 @@ static int wsc__refusal_start(wsc__socket *s) {
     return wsc__body_step(s);
 }
 
-/* Keeps the 101 answer's head for wsc_header, compacted. */
+/* Keeps the 101 answer's head for wsc_response_header, compacted. */
 static void wsc__head_keep(wsc__socket *s) {
     wsc__u8 *p;
     s->head.len = wsc__head_compact((char *)s->head.data, s->head.len);
@@ -5153,7 +5152,7 @@ static int wsc__hop(wsc__socket *s, const wsc_config *c) {
    not: a Location we cannot resolve, wss:// to ws://, a loop, too many hops. */
 static int wsc__redirect(wsc__socket *s) {
     char url[2048], store[2048], why[WSC__ERRLEN], msg[WSC__ERRLEN], saved[WSC__ERRLEN];
-    const char *loc = wsc__head_find((const char *)s->head.data, "Location", 0), *bad;
+    const char *loc = wsc__head_find((const char *)s->head.data, "Location", 0), *bad, *cred = NULL;
     wsc_result saved_code = wsc__g.err_code, code = WSC_ERR_HTTP_STATUS;
     wsc_config c = s->cfg;
     uint32_t h;
@@ -5164,8 +5163,10 @@ static int wsc__redirect(wsc__socket *s) {
     why[0] = 0;
     if ((bad = wsc__location(s, loc, url, sizeof url)) != NULL) {
         snprintf(why, sizeof why, "%s", bad);
-    } else if (!wsc__parse_url(url, &c, store, sizeof store)) {
+    } else if (!wsc__parse_url(url, &c, store, sizeof store, &cred)) {
         snprintf(why, sizeof why, "%s", wsc__g.err);
+    } else if (cred) { /* wsc__location refuses them already: never send a server's credentials */
+        snprintf(why, sizeof why, "it carries user information");
     } else if (s->is_tls && !c.tls) {
         snprintf(why, sizeof why, "it goes from wss:// to ws://, which would drop TLS");
     } else {
@@ -5966,7 +5967,7 @@ WSCLIENT_API int wsc_error_http_status(void) {
 #endif
 }
 
-WSCLIENT_API const char *wsc_header(const char *name, const char *header, int index) {
+WSCLIENT_API const char *wsc_response_header(const char *name, const char *header, int index) {
 #ifndef WSCLIENT_SMALL
     wsc__socket *s = wsc__lookup(name);
     return s && s->opened ? wsc__head_find((const char *)s->head.data, header, index) : NULL;
@@ -5976,7 +5977,7 @@ WSCLIENT_API const char *wsc_header(const char *name, const char *header, int in
 #endif
 }
 
-WSCLIENT_API const char *wsc_header_at(const char *name, int index, const char **value) {
+WSCLIENT_API const char *wsc_response_header_at(const char *name, int index, const char **value) {
     const char *none = NULL;
     if (!value) value = &none;
     *value = NULL;

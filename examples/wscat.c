@@ -69,7 +69,7 @@ static void print_header(const char *name, const char *value) {
 static void show_answer(const char *name) {
     const char *h, *v;
     int i;
-    for (i = 0; (h = wsc_header_at(name, i, &v)) != NULL; i++) print_header(h, v);
+    for (i = 0; (h = wsc_response_header_at(name, i, &v)) != NULL; i++) print_header(h, v);
 }
 
 /* What a refused upgrade said: its status and the headers that say what to do. */

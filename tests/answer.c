@@ -1,5 +1,5 @@
 /* answer.c - the server's answer to the upgrade: the 101's headers
-   (wsc_header), a refusal's status, headers and body (wsc_error_http_status,
+   (wsc_response_header), a refusal's status, headers and body (wsc_error_http_status,
    wsc_error_header, wsc_error_body, the error words, ev->http_status), and
    redirects (wsc_config.max_redirects). Every case runs four ways: sync and
    async, over the built-in TCP and over a user transport, against
@@ -89,11 +89,11 @@ static void copy(char *dst, size_t cap, const char *src) {
 
 static void keep_open_headers(const char *name) {
     const char *h, *v;
-    copy(R.cookie[0], sizeof R.cookie[0], wsc_header(name, "set-cookie", 0));
-    copy(R.cookie[1], sizeof R.cookie[1], wsc_header(name, "SET-COOKIE", 1));
-    copy(R.nothird, sizeof R.nothird, wsc_header(name, "Set-Cookie", 2));
-    copy(R.custom, sizeof R.custom, wsc_header(name, "X-Custom", 0));
-    for (R.lines = 0; (h = wsc_header_at(name, R.lines, &v)) != NULL; R.lines++) {
+    copy(R.cookie[0], sizeof R.cookie[0], wsc_response_header(name, "set-cookie", 0));
+    copy(R.cookie[1], sizeof R.cookie[1], wsc_response_header(name, "SET-COOKIE", 1));
+    copy(R.nothird, sizeof R.nothird, wsc_response_header(name, "Set-Cookie", 2));
+    copy(R.custom, sizeof R.custom, wsc_response_header(name, "X-Custom", 0));
+    for (R.lines = 0; (h = wsc_response_header_at(name, R.lines, &v)) != NULL; R.lines++) {
         R.cookies_seen += strcmp(h, "Set-Cookie") == 0;
         R.upgrade_seen += strcmp(h, "Upgrade") == 0 && strcmp(v, "websocket") == 0;
     }
@@ -207,7 +207,7 @@ TEST(headers_of_the_101) {
         CHECKM(R.cookies_seen == 2 && R.upgrade_seen == 1 && R.lines >= 6);
         CHECKM(strstr(R.first, "/cookies") != NULL);
     }
-    CHECK(wsc_header("no such socket", "Set-Cookie", 0) == NULL);
+    CHECK(wsc_response_header("no such socket", "Set-Cookie", 0) == NULL);
 }
 
 TEST(refusal_401_429) {

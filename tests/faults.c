@@ -385,7 +385,7 @@ static int has(const char *text, const char *a, const char *b) {
    certificate's fault, not "the server closed the connection": seen under
    qemu-i386, where checking the chain alone takes more than a slice. */
 static int slow_code;
-static char slow_words[300];
+static char slow_words[WSC__ERRLEN + 8];
 static void on_slow_event(const wsc_event_data *ev) {
     if (ev->event != WSC_EVENT_ERROR) return;
     slow_code = ev->code;

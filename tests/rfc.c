@@ -92,7 +92,7 @@ static const rfc_case cases[] = {
 TEST(every_case_by_name) {
     size_t i;
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char err[256], v[512];
+        char err[WSC__ERRLEN], v[WSC__ERRLEN + 16];
         wsc_result code = run_case(cases[i].name, "", err, sizeof err);
         CHECKF(code == cases[i].ends_with, "%s: ended with %d (%s), expected %d", cases[i].name, code, err, cases[i].ends_with);
         CHECKF(verdict(cases[i].name, v, sizeof v), "%s", v);
@@ -100,7 +100,7 @@ TEST(every_case_by_name) {
 }
 
 TEST(failure_reasons_reach_the_caller) {
-    char err[256], v[512];
+    char err[WSC__ERRLEN], v[WSC__ERRLEN + 16];
     CHECK(run_case("reserved_bits_1", "", err, sizeof err) == WSC_ERR_PROTOCOL && strstr(err, "reserved bits") && strstr(err, "5.2"));
     CHECK(run_case("utf8_invalid", "", err, sizeof err) == WSC_ERR_PROTOCOL && strstr(err, "UTF-8") && strstr(err, "8.1"));
     CHECK(run_case("masked_server_frame", "", err, sizeof err) == WSC_ERR_PROTOCOL && strstr(err, "masked"));

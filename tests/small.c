@@ -210,7 +210,7 @@ TEST(refusal_status_alone) {
     CHECK(!wsc_exist("x"));
     c.path = "/";
     CHECK(wsc_open("r", &c));
-    CHECK(wsc_error_http_status() == 0 && wsc_header("r", "Upgrade", 0) == NULL);
+    CHECK(wsc_error_http_status() == 0 && wsc_response_header("r", "Upgrade", 0) == NULL);
     wsc_close("r");
 }
 

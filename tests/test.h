@@ -38,7 +38,7 @@ static const char *test_current = "";
    sets WSC_TEST_SLOW under an emulator (qemu runs the client many times slower,
    the servers not). Bounds of checks that are about correctness, not about
    speed, are multiplied by it; deadline checks keep theirs. */
-static int test_slow(void) {
+static inline int test_slow(void) {
     const char *v = getenv("WSC_TEST_SLOW");
     int k = v ? atoi(v) : 1;
     return k > 1 ? k : 1;
