@@ -68,13 +68,15 @@ static const wsc_transport user_tp = {NULL, ut_connect, ut_send, ut_recv, ut_wai
 /* What one connect came to, whichever way it ran. */
 typedef struct result {
     int opened, code, status, ev_status, elapsed_ms, lines, cookies_seen, upgrade_seen;
-    char words[1024], first[256], cookie[2][128], custom[128], nothird[8];
+    char words[1024], first[1024], cookie[2][128], custom[128], nothird[8];
     char www[256], retry[64], location[512], body[300];
     size_t body_len;
 } result;
 
 static result R;
 static int mode_async, mode_user;
+static const wsc_header *run_headers; /* extra request headers of run() */
+static size_t run_header_count;
 static const char *mode_name(void) {
     static const char *const n[] = {"sync", "async", "sync, user transport", "async, user transport"};
     return n[mode_async + 2 * mode_user];
@@ -135,6 +137,8 @@ static void run(const char *url, int max_redirects, int timeout_ms) {
     c.url = url;
     c.max_redirects = max_redirects;
     c.timeout_ms = timeout_ms;
+    c.headers = run_headers;
+    c.header_count = run_header_count;
     c.ca_file = cert("ca.pem");
     c.transport = mode_user ? &user_tp : NULL;
     if (mode_async) {
@@ -363,6 +367,39 @@ TEST(redirect_hops_share_one_timeout) {
     }
 }
 
+/* A redirect to another origin (scheme, host or port) must not carry the
+   caller's credentials there: Authorization, Cookie and the URL's Basic
+   credentials are left out; other headers go on. To the same origin they stay. */
+TEST(redirect_keeps_credentials_to_its_origin_only) {
+    static const wsc_header secret[] = {{"Authorization", "Bearer s3cret"}, {"Cookie", "session=42"}, {"X-Keep", "yes"}};
+    static const wsc_header keep[] = {{"X-Keep", "yes"}};
+    EACH_MODE {
+        run_headers = secret;
+        run_header_count = 3;
+        run(url("ws://127.0.0.1:%d/redirect?status=302&to=/headers", plain_a), 3, 5000);
+        CHECKM(R.opened && strstr(R.first, "Authorization: Bearer s3cret") && strstr(R.first, "Cookie: session=42") &&
+               strstr(R.first, "X-Keep: yes"));
+        run(url("ws://127.0.0.1:%d/redirect?status=307&to=ws://127.0.0.1:%d/headers", plain_a, plain_b), 3, 5000);
+        CHECKM(R.opened && !strstr(R.first, "s3cret") && !strstr(R.first, "session=42") && strstr(R.first, "X-Keep: yes"));
+        run(url("ws://127.0.0.1:%d/redirect?status=308&to=ws://localhost:%d/headers", plain_a, plain_a), 3, 5000);
+        CHECKM(R.opened && !strstr(R.first, "s3cret") && !strstr(R.first, "session=42") && strstr(R.first, "X-Keep: yes"));
+        run(url("ws://127.0.0.1:%d/redirect?status=302&to=wss://127.0.0.1:%d/headers", plain_a, tls_a), 3, 5000);
+        CHECKM(!strstr(R.first, "s3cret") && !strstr(R.first, "session=42"));
+        /* once another origin was seen, back to the first one: still left out */
+        run(url("ws://127.0.0.1:%d/redirect?status=302&to=ws://127.0.0.1:%d/redirect%%3Fstatus%%3D302%%26to%%3Dws://127.0.0.1:%d/headers",
+                plain_a, plain_b, plain_a), 3, 5000);
+        CHECKM(R.opened && !strstr(R.first, "s3cret") && strstr(R.first, "X-Keep: yes"));
+        run_headers = keep;
+        run_header_count = 1;
+        run(url("ws://user:pa%%3Ass@127.0.0.1:%d/redirect?status=302&to=/headers", plain_a), 3, 5000);
+        CHECKM(R.opened && strstr(R.first, "Authorization: Basic dXNlcjpwYTpzcw==")); /* user:pa:ss */
+        run(url("ws://user:pa%%3Ass@127.0.0.1:%d/redirect?status=302&to=ws://127.0.0.1:%d/headers", plain_a, plain_b), 3, 5000);
+        CHECKM(R.opened && !strstr(R.first, "Authorization") && strstr(R.first, "X-Keep: yes"));
+        run_headers = NULL;
+        run_header_count = 0;
+    }
+}
+
 TEST(max_redirects_negative) {
     wsc_config c;
     memset(&c, 0, sizeof c);
@@ -392,6 +429,7 @@ int main(void) {
     RUN(redirect_errors);
     RUN(redirect_to_another_host_checks_its_name);
     RUN(redirect_hops_share_one_timeout);
+    RUN(redirect_keeps_credentials_to_its_origin_only);
     RUN(max_redirects_negative);
     return test_summary("test_answer");
 }

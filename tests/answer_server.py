@@ -15,6 +15,7 @@ Behaviour by request path (any listener):
   .../redirect?status=N&to=URL   answer N with Location: URL (URL as given, %-decoded)
   /loop-a, /loop-b       302 to the other one on the other plain listener (a loop)
   /chain?n=K             K > 0: 302 with the relative Location "chain?n=K-1"
+  /headers               accept, send the request's header lines ("Name: value" each), then echo
   anything else          accept, send "<port> <path>", then echo
 """
 import asyncio
@@ -65,7 +66,10 @@ def serve(port_name, ctx, sock):
         return route(path, PORTS[port_name])
 
     async def handler(ws, path):
-        await ws.send("%d %s" % (PORTS[port_name], path))
+        if urllib.parse.urlsplit(path).path == "/headers":
+            await ws.send("\n".join("%s: %s" % kv for kv in ws.request_headers.raw_items()))
+        else:
+            await ws.send("%d %s" % (PORTS[port_name], path))
         async for message in ws:
             await ws.send(message)
 
