@@ -3006,15 +3006,26 @@ static const char *wsc__tls_sni(const wsc__tls *t, const char *name) {
     return t->x509.ip_len ? NULL : name;
 }
 #else
-/* The options the small build cannot honour, refused by name. */
+/* The options the small build cannot honour, refused by name: the pointers
+   by a table (less code than a test each), then the flags. */
 static const char *wsc__small_refused(const wsc_config *cfg) {
-    if (cfg->ca_file) return "ca_file";
-    if (cfg->ca_pem) return "ca_pem";
-    if (cfg->pinned_keys) return "pinned_keys";
-    if (cfg->pinned_keys_raw) return "pinned_keys_raw";
+#define WSC__REFUSE(X) X(ca_file) X(ca_pem) X(pinned_keys) X(pinned_keys_raw)
+#define WSC__REFUSE_AT(f) (unsigned short)offsetof(wsc_config, f),
+#define WSC__REFUSE_NAME(f) #f,
+    static const unsigned short at[] = {WSC__REFUSE(WSC__REFUSE_AT)};
+    static const char *const names[] = {WSC__REFUSE(WSC__REFUSE_NAME)};
+    const void *p;
+    size_t i;
+    for (i = 0; i < sizeof at / sizeof at[0]; i++) {
+        memcpy(&p, (const char *)cfg + at[i], sizeof p); /* each a pointer */
+        if (p) return names[i];
+    }
     if (cfg->pin_only) return "pin_only";
     if (cfg->dangerous_no_certificate_check) return "dangerous_no_certificate_check";
     return NULL;
+#undef WSC__REFUSE
+#undef WSC__REFUSE_AT
+#undef WSC__REFUSE_NAME
 }
 
 /* The small build's check: BearSSL's minimal engine against compiled-in
