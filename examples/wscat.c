@@ -2,6 +2,8 @@
    Build: cc -O2 -I.. wscat.c -o wscat -lbearssl
    Usage: wscat [options] ws[s]://host[:port][/path]
      --cafile FILE        trust the CAs in FILE instead of the system bundle
+     --cert FILE          our client certificate (PEM, leaf first; may hold the key too)
+     --key FILE           its private key (PEM, RSA or EC, not encrypted)
      --tls LIST           allowed versions: tls1,tls1_1,tls1_2,tls1_3 (default tls1,tls1_1,tls1_2)
      --protocols LIST     subprotocols to offer, comma-separated
      --timeout-ms N       bound on the connect (default 10000)
@@ -67,7 +69,7 @@ static unsigned parse_tls(const char *list) {
 }
 
 static int usage(void) {
-    fprintf(stderr, "usage: wscat [--cafile F] [--tls LIST] [--protocols P] [--timeout-ms N] "
+    fprintf(stderr, "usage: wscat [--cafile F] [--cert F] [--key F] [--tls LIST] [--protocols P] [--timeout-ms N] "
                     "[--linger-ms N] [--insecure] ws[s]://host[:port][/path]\n");
     return 2;
 }
@@ -96,6 +98,8 @@ int main(int argc, char **argv) {
         const char *a = argv[i];
         int has_value = i + 1 < argc;
         if (strcmp(a, "--cafile") == 0 && has_value) cfg.ca_file = argv[++i];
+        else if (strcmp(a, "--cert") == 0 && has_value) cfg.client_cert_file = argv[++i];
+        else if (strcmp(a, "--key") == 0 && has_value) cfg.client_key_file = argv[++i];
         else if (strcmp(a, "--tls") == 0 && has_value) cfg.ssl_options = parse_tls(argv[++i]);
         else if (strcmp(a, "--protocols") == 0 && has_value) cfg.protocols = argv[++i];
         else if (strcmp(a, "--timeout-ms") == 0 && has_value) cfg.timeout_ms = atoi(argv[++i]);

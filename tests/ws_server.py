@@ -2,7 +2,10 @@
 """A loopback WebSocket server for the tests and the demo, built on Debian's
 python3-websockets (an independent implementation, not ours).
 
-usage: ws_server.py [--tls CERT KEY] [--tls-min V] [--tls-max V] [--port N] [--host 127.0.0.1|::1|both]
+usage: ws_server.py [--tls CERT KEY] [--tls-min V] [--tls-max V] [--client-ca PEM]
+                    [--port N] [--host 127.0.0.1|::1|both]
+
+--client-ca requires a client certificate issued by that CA (mutual TLS);
 
 Prints "PORT n" once it listens. Behaviour by request path:
   / and /echo          echo every message with its type
@@ -16,6 +19,7 @@ Prints "PORT n" once it listens. Behaviour by request path:
   /slow-open           answer the upgrade after 3 s
   /send?size=N&type=T  send one message of N bytes (text: 'a'*N, binary: byte i = i % 251), then echo
   /headers             send the request headers, one "Name: value" a line, then echo
+  /peer                send "<client certificate CN or none> <new|reused> <ALPN protocol or none>", then echo
   /late-echo           shrink the receive buffer to 64 KiB, read nothing for 1 s, then echo
                        (a big client write then blocks for a second, whatever the machine)
 """
@@ -86,6 +90,12 @@ async def handler(ws, path):
         ws.transport.pause_reading()
         await asyncio.sleep(1)
         ws.transport.resume_reading()
+    elif route == "/peer":
+        tls = ws.transport.get_extra_info("ssl_object")
+        peer = tls.getpeercert() if tls else None
+        cn = dict(x[0] for x in peer["subject"]).get("commonName", "?") if peer else "none"
+        reused = "reused" if tls and tls.session_reused else "new"
+        await ws.send(f"{cn} {reused} {(tls and tls.selected_alpn_protocol()) or 'none'}")
     elif route == "/headers":
         await ws.send("\n".join(f"{k}: {v}" for k, v in ws.request_headers.raw_items()))
     await echo(ws)
@@ -148,6 +158,7 @@ async def main():
     ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     ap.add_argument("--tls-min", choices=VERSIONS)
     ap.add_argument("--tls-max", choices=VERSIONS)
+    ap.add_argument("--client-ca")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--host", default="both", choices=["127.0.0.1", "::1", "both"])
     ap.add_argument("--verbose", action="store_true")
@@ -166,6 +177,9 @@ async def main():
             ctx.maximum_version = VERSIONS[args.tls_max]
         if args.tls_min in ("1.0", "1.1") or args.tls_max in ("1.0", "1.1"):
             ctx.set_ciphers("DEFAULT:@SECLEVEL=0")  # let old versions negotiate
+        if args.client_ca:
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            ctx.load_verify_locations(args.client_ca)
 
     sockets = listen(args.host, args.port)
     servers = []
