@@ -59,7 +59,7 @@
                         connect, send, recv, wait, close (lwIP, a pipe, a
                         modem); see examples/memory_transport.c
        TLS           -> wsc_tls_get_info (version, cipher suite, resumed,
-                        memory), wsc_tls_clear_cache; wsc_config: trust
+                        memory, ALPN), wsc_tls_clear_cache; wsc_config: trust
                         anchors, pins, clock hook, buffer size, a client
                         certificate (README "TLS")
 
@@ -109,7 +109,7 @@
                                  compiled-in client_chain; ca_file, ca_pem,
                                  pins, pin_only, the insecure mode, client
                                  certificates from PEM and url are refused by
-                                 name (WSC_ERR_ARGUMENT); an IP
+                                 name (WSC_ERR_ARGUMENT); no ALPN; an IP
                                  address needs server_name; host names are
                                  matched by BearSSL's rules alone ("*.com"
                                  matches example.com); no session resumption;
@@ -361,6 +361,8 @@ typedef struct wsc_tls_info {
     int half_duplex;         /* 1: one buffer for both directions               */
     size_t buffer_size;      /* bytes of the TLS I/O buffer                      */
     size_t context_size;     /* bytes of the BearSSL contexts and TLS state      */
+    const char *alpn;        /* the protocol the server chose by ALPN (RFC 7301):
+                                "http/1.1", or "" when it chose none            */
     int client_cert;         /* 1: the server asked for our certificate and got it */
 } wsc_tls_info;
 
@@ -2334,6 +2336,7 @@ typedef struct wsc__x509 {
     unsigned nissuers;
     int forged;                      /* an issuer is a trusted CA's name, yet the chain failed */
     int oom;                         /* a certificate could not be kept: out of memory */
+    int chain_seen;                  /* the server's Certificate message came     */
     char names[112];                 /* its subjectAltNames, for error words      */
     char dates[160];                 /* the first validity problem seen           */
 } wsc__x509;
@@ -2365,6 +2368,7 @@ static void wsc__x509_start_chain(const br_x509_class **ctx, const char *server_
     wsc__x509 *x = WSC__X509(ctx);
     x->depth = x->nissuers = 0;
     x->ee_seen = x->name_ok = x->pin_ok = x->pin_failed = x->forged = x->oom = 0;
+    x->chain_seen = 1;
     x->server_name = server_name && server_name[0] ? server_name : NULL;
     x->names[0] = x->dates[0] = 0;
     x->valid_from = -WSC__FOREVER;
@@ -2499,6 +2503,7 @@ static const char *wsc__alert_name(int alert) {
     case 110: return "unsupported_extension";
     case 112: return "unrecognized_name";
     case 116: return "certificate_required";
+    case 120: return "no_application_protocol";
     default: return "unknown alert";
     }
 }
@@ -3049,6 +3054,17 @@ static int wsc__client_words(const wsc__tls *t, int alert, wsc_result *code, cha
     return 1;
 }
 
+/* Did the handshake fail between the ServerHello's random and the server's
+   certificate? That is where BearSSL refuses an ALPN name we did not offer,
+   as an "unexpected" message (BR_OPT_FAIL_ON_ALPN_MISMATCH). */
+static int wsc__in_server_hello(const wsc__tls *t) {
+    size_t i;
+    if (t->x509.chain_seen) return 0;
+    for (i = 0; i < sizeof t->cc.eng.server_random; i++)
+        if (t->cc.eng.server_random[i]) return 1;
+    return 0;
+}
+
 /* The socket's error words and code from a BearSSL engine error code; the
    number is kept at the end of the words. */
 static void wsc__tls_error_words(const wsc__socket *s, int err, wsc_result *code, char *out, size_t cap) {
@@ -3072,6 +3088,9 @@ static void wsc__tls_error_words(const wsc__socket *s, int err, wsc_result *code
     } else {
         if (err == BR_ERR_UNSUPPORTED_VERSION)
             snprintf(words, sizeof words, "server chose a TLS version outside the mask's %s", range);
+        else if (err == BR_ERR_UNEXPECTED && wsc__in_server_hello(t))
+            snprintf(words, sizeof words, "the server selected a protocol by ALPN that we did not offer (we offer "
+                     "http/1.1 only; RFC 7301 §3.2), or sent an unexpected message after its ServerHello");
         else if (err == BR_ERR_TOO_LARGE && t->frag < 16384)
             snprintf(words, sizeof words, "server sent a TLS record over %u bytes: it ignored max_fragment_length "
                      "(raise tls_max_fragment, or 0)", t->frag);
@@ -3553,6 +3572,10 @@ static int wsc__tls_client(wsc__socket *s, wsc__tls *t, const wsc_config *cfg) {
 }
 #endif
 
+#ifndef WSCLIENT_SMALL
+static const char *wsc__alpn[1] = {"http/1.1"}; /* what a WebSocket upgrade speaks */
+#endif
+
 /* BearSSL's largest record overheads: what a buffer needs on top of the payload. */
 #define WSC__TLS_IN_EXTRA (BR_SSL_BUFSIZE_INPUT - 16384)
 #define WSC__TLS_OUT_EXTRA (BR_SSL_BUFSIZE_OUTPUT - 16384)
@@ -3591,7 +3614,14 @@ static int wsc__tls_setup(wsc__socket *s, const wsc_config *cfg) {
     if (!wsc__tls_client(s, t, cfg)) return 0;
     br_ssl_engine_set_suites(&t->cc.eng, wsc__suite_ids, WSC__NSUITES);
     br_ssl_engine_set_default_aes_ccm(&t->cc.eng);
+#ifdef WSCLIENT_SMALL
     br_ssl_engine_add_flags(&t->cc.eng, BR_OPT_NO_RENEGOTIATION); /* a WebSocket never needs it */
+#else
+    /* ALPN (RFC 7301): some TLS front ends route by it; a server that picks
+       a protocol we did not offer is refused */
+    br_ssl_engine_set_protocol_names(&t->cc.eng, wsc__alpn, 1);
+    br_ssl_engine_add_flags(&t->cc.eng, BR_OPT_NO_RENEGOTIATION | BR_OPT_FAIL_ON_ALPN_MISMATCH);
+#endif
     br_ssl_engine_set_versions(&t->cc.eng, vmin, vmax);
     /* A buffer under 16 KiB of payload makes BearSSL ask for max_fragment_length. */
     if (half) br_ssl_engine_set_buffer(&t->cc.eng, t->iobuf, buf_len, 0);
@@ -5428,8 +5458,10 @@ WSCLIENT_API int wsc_tls_get_info(const char *name, wsc_tls_info *info) {
     info->cipher_name = wsc__suite_name(p.cipher_suite);
     info->resumed = t->resumed;
 #ifndef WSCLIENT_SMALL
+    info->alpn = br_ssl_engine_get_selected_protocol(&t->cc.eng);
     info->client_cert = t->client.asked && t->client.inner;
 #endif
+    if (!info->alpn) info->alpn = "";
     wsc__wipe(&p, sizeof p);
     return 1;
 }

@@ -1,7 +1,8 @@
-/* mtls.c - TLS client certificates (mutual TLS), against real
+/* mtls.c - TLS client certificates (mutual TLS) and ALPN, against real
    OpenSSL servers on loopback started by tests/run.sh: tests/ws_server.py
    (python3-websockets over Python's ssl) requiring a certificate of the
-   test client CA (WSC_TEST_MTLS_PORT), and
+   test client CA (WSC_TEST_MTLS_PORT) or selecting a protocol by ALPN
+   (WSC_TEST_ALPN_PORT: http/1.1, WSC_TEST_ALPN_H2_PORT: h2 only), and
    openssl s_server -Verify 1 -verify_return_error (WSC_TEST_SSERVER_PORT),
    with certificates made at test time by tests/mkcerts.sh and compiled-in
    identities made by tools/pem2c -c (build/test_client_certs.c).
@@ -13,12 +14,19 @@
    alert), a key that is not the certificate's, key types BearSSL cannot
    sign with, an encrypted key, a certificate without its key and the
    reverse, unreadable files and PEM; sync and async; resumption never
-   crossing identities. Built three ways: the
+   crossing identities; ALPN offered and reported. Built three ways: the
    default, WSCLIENT_NO_HEAP and WSCLIENT_SMALL (compiled-in identities only). */
 #define WSCLIENT_IMPLEMENTATION
 #include "wsclient.h"
 #include "test.h"
 #include "loopback.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "test_anchors.c"      /* the server CA (Makefile: pem2c) */
 #include "test_client_certs.c" /* test_client_rsa_*, test_client_chain_* (Makefile: pem2c -c) */
@@ -243,6 +251,85 @@ TEST(openssl_s_server_requires_a_certificate) {
     CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "server requires a client certificate", "alert"));
 }
 
+/* ALPN: http/1.1 is offered; the choice shows in wsc_tls_get_info. */
+static int alpn_is(int port, const char *peer, const char *want) {
+    wsc_config c = mtls_cfg(port, "/peer");
+    wsc_tls_info info;
+    char got[128];
+    long n = -1;
+    int ok = 0;
+    if (wsc_open("a", &c) && (n = wsc_read("a", got, sizeof got, 5000, NULL)) >= 0 && wsc_tls_get_info("a", &info))
+        ok = strcmp(got, peer) == 0 && strcmp(info.alpn, want) == 0;
+    if (!ok) printf("  port %d: wanted '%s' / '%s': %s\n", port, peer, want, n >= 0 ? got : wsc_error_info());
+    wsc_close("a");
+    return ok;
+}
+
+/* A TCP transport to 127.0.0.1 that turns "http/1.1" into "http/1.0" in
+   what comes in: the ALPN answer of a TLS 1.2 ServerHello is in clear, so
+   the server seems to select a protocol we did not offer. */
+static void *mitm_connect(void *user, const char *host, int port) {
+    struct sockaddr_in a;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    (void)user;
+    (void)host;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons((unsigned short)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0) return (void *)(intptr_t)(fd + 1);
+    if (fd >= 0) close(fd);
+    return NULL;
+}
+
+static long mitm_send(void *user, void *conn, const void *data, size_t len) {
+    long k = (long)send((int)(intptr_t)conn - 1, data, len, MSG_NOSIGNAL);
+    (void)user;
+    return k < 0 ? WSC_IO_ERROR : k;
+}
+
+static long mitm_recv(void *user, void *conn, void *buf, size_t len) {
+    struct pollfd p;
+    unsigned char *b = (unsigned char *)buf;
+    long k, i;
+    (void)user;
+    p.fd = (int)(intptr_t)conn - 1;
+    p.events = POLLIN;
+    if (poll(&p, 1, 0) <= 0) return WSC_IO_AGAIN;
+    if ((k = (long)recv(p.fd, buf, len, 0)) <= 0) return k == 0 ? WSC_IO_EOF : WSC_IO_ERROR;
+    for (i = 0; i + 8 <= k; i++)
+        if (memcmp(b + i, "http/1.1", 8) == 0) b[i + 7] = '0';
+    return k;
+}
+
+static int mitm_wait(void *user, wsc_io_wait *items, int count, int timeout_ms) {
+    struct pollfd p[4];
+    int i;
+    (void)user;
+    for (i = 0; i < count && i < 4; i++) {
+        p[i].fd = (int)(intptr_t)items[i].conn - 1;
+        p[i].events = (short)((items[i].events & WSC_IO_READ ? POLLIN : 0) | (items[i].events & WSC_IO_WRITE ? POLLOUT : 0));
+    }
+    return poll(p, (nfds_t)i, timeout_ms);
+}
+
+static void mitm_close(void *user, void *conn) {
+    (void)user;
+    close((int)(intptr_t)conn - 1);
+}
+
+TEST(alpn) {
+    static const wsc_transport mitm = {NULL, mitm_connect, mitm_send, mitm_recv, mitm_wait, mitm_close, NULL};
+    wsc_config c = mtls_cfg(env_port("WSC_TEST_ALPN_PORT"), "/peer");
+    CHECK(alpn_is(env_port("WSC_TEST_ALPN_PORT"), "none new http/1.1", "http/1.1"));
+    CHECK(alpn_is(env_port("WSC_TEST_TLS_PORT"), "none new none", ""));     /* a server without ALPN */
+    CHECK(alpn_is(env_port("WSC_TEST_ALPN_H2_PORT"), "none new none", "")); /* no protocol in common */
+    c.transport = &mitm; /* the server "selects" http/1.0 */
+    CHECK(fails_with(&c, WSC_ERR_TLS, "ALPN", "http/1.1"));
+    printf("  %s\n", wsc_error_info());
+    c.port = env_port("WSC_TEST_TLS_PORT"); /* the same transport, no ALPN answer: nothing to rewrite */
+    CHECK(try_open(&c));
+}
 #endif
 
 static int async_event, async_code;
@@ -316,6 +403,7 @@ int main(void) {
     RUN(bad_identities_are_refused_at_connect);
     RUN(resumption_does_not_cross_identities);
     RUN(openssl_s_server_requires_a_certificate);
+    RUN(alpn);
 #else
     RUN(small_build_takes_compiled_in_identities_only);
 #endif

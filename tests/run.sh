@@ -55,8 +55,10 @@ start_server WSC_TEST_PLAIN_PORT ws_server.py
 start_server WSC_TEST_WRONG_PORT ws_server.py --tls "$certs/wrong.pem" "$certs/wrong.key"
 start_server WSC_TEST_UNTRUSTED_PORT ws_server.py --tls "$certs/untrusted.pem" "$certs/untrusted.key"
 start_server WSC_TEST_RSA_PORT ws_server.py --tls "$certs/server-rsa.pem" "$certs/server-rsa.key"
-# Mutual TLS: a client certificate of client-ca is required.
+# Mutual TLS: a client certificate of client-ca is required; and ALPN.
 start_server WSC_TEST_MTLS_PORT ws_server.py --tls "$certs/server.pem" "$certs/server.key" --client-ca "$certs/client-ca.pem"
+start_server WSC_TEST_ALPN_PORT ws_server.py --tls "$certs/server.pem" "$certs/server.key" --alpn http/1.1
+start_server WSC_TEST_ALPN_H2_PORT ws_server.py --tls "$certs/server.pem" "$certs/server.key" --alpn h2
 start_server WSC_TEST_V4ONLY_PORT ws_server.py --host 127.0.0.1
 if [ -n "${WSC_TEST_NO_IPV6:-}" ]; then export WSC_TEST_V6ONLY_PORT=0 # its checks are skipped
 else start_server WSC_TEST_V6ONLY_PORT ws_server.py --host ::1; fi

@@ -2,10 +2,11 @@
 """A loopback WebSocket server for the tests and the demo, built on Debian's
 python3-websockets (an independent implementation, not ours).
 
-usage: ws_server.py [--tls CERT KEY] [--tls-min V] [--tls-max V] [--client-ca PEM]
+usage: ws_server.py [--tls CERT KEY] [--tls-min V] [--tls-max V] [--client-ca PEM] [--alpn NAME,...]
                     [--port N] [--host 127.0.0.1|::1|both]
 
 --client-ca requires a client certificate issued by that CA (mutual TLS);
+--alpn selects one of these protocols by ALPN when the client offers it.
 
 Prints "PORT n" once it listens. Behaviour by request path:
   / and /echo          echo every message with its type
@@ -159,6 +160,7 @@ async def main():
     ap.add_argument("--tls-min", choices=VERSIONS)
     ap.add_argument("--tls-max", choices=VERSIONS)
     ap.add_argument("--client-ca")
+    ap.add_argument("--alpn")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--host", default="both", choices=["127.0.0.1", "::1", "both"])
     ap.add_argument("--verbose", action="store_true")
@@ -180,6 +182,8 @@ async def main():
         if args.client_ca:
             ctx.verify_mode = ssl.CERT_REQUIRED
             ctx.load_verify_locations(args.client_ca)
+        if args.alpn:
+            ctx.set_alpn_protocols(args.alpn.split(","))
 
     sockets = listen(args.host, args.port)
     servers = []
