@@ -363,7 +363,8 @@ typedef struct wsc_tls_info {
     size_t context_size;     /* bytes of the BearSSL contexts and TLS state      */
     const char *alpn;        /* the protocol the server chose by ALPN (RFC 7301):
                                 "http/1.1", or "" when it chose none            */
-    int client_cert;         /* 1: the server asked for our certificate and got it */
+    int client_cert;         /* 1: the server asked for our certificate in this
+                                handshake and got it (0 when resumed)          */
 } wsc_tls_info;
 
 /* Synchronous connects: return 1 once the socket is open, 0 on failure (see wsc_error_info). */
