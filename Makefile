@@ -4,6 +4,8 @@
 #   make examples  build the examples only
 #   make anchors PEM=cas.pem [OUT=anchors.c] [NAME=wsc_trust_anchors]
 #                  turn PEM CA certificates into a C array of trust anchors
+#   make client-cert CERT=chain.pem [KEY=key.pem] [OUT=client_cert.c] [NAME=wsc_client]
+#                  turn a client certificate chain and its key into C arrays
 #   make bench     wsclient.h against libwebsockets and the raw TLS/TCP ceilings
 #                  (ROUNDS=n, default 5; tables of medians, see README;
 #                  BENCH_ARGS="--update-readme README.md" puts them in the README)
@@ -30,12 +32,13 @@ SMALL    = -DWSCLIENT_SMALL
 NOHEAP   = -DWSCLIENT_NO_HEAP
 VARIANTS = $(BUILD)/test_memory_noheap $(BUILD)/test_memory_small $(BUILD)/socket_memory_odd.refused \
            $(BUILD)/test_core_noheap $(BUILD)/test_rfc_noheap $(BUILD)/memory_transport_noheap $(BUILD)/test_tls_noheap \
-           $(BUILD)/test_rfc_small $(BUILD)/memory_transport_small $(BUILD)/test_headers_noheap $(BUILD)/test_headers_small
+           $(BUILD)/test_rfc_small $(BUILD)/memory_transport_small $(BUILD)/test_headers_noheap $(BUILD)/test_headers_small \
+           $(BUILD)/test_mtls_noheap $(BUILD)/test_mtls_small
 # The churn test for valgrind: plain -O1 -g whatever CFLAGS says (valgrind
 # cannot run sanitizer builds).
 VALGRIND = $(BUILD)/churn_valgrind
 
-.PHONY: all examples tests demo test clean check-deps check-fuzz-deps autobahn_client anchors FORCE bench bench-build bench-deps bench-profile portability size fuzz fuzz-smoke fuzz-build
+.PHONY: all examples tests demo test clean check-deps check-fuzz-deps autobahn_client anchors client-cert FORCE bench bench-build bench-deps bench-profile portability size fuzz fuzz-smoke fuzz-build
 
 all: examples
 
@@ -109,6 +112,10 @@ anchors: $(BUILD)/pem2c
 	@test -n "$(PEM)" || { echo "usage: make anchors PEM=cas.pem [OUT=anchors.c] [NAME=wsc_trust_anchors]" >&2; exit 2; }
 	$(BUILD)/pem2c -n $(or $(NAME),wsc_trust_anchors) $(PEM) > $(or $(OUT),anchors.c)
 
+client-cert: $(BUILD)/pem2c
+	@test -n "$(CERT)" || { echo "usage: make client-cert CERT=chain.pem [KEY=key.pem] [OUT=client_cert.c] [NAME=wsc_client]" >&2; exit 2; }
+	$(BUILD)/pem2c -c -n $(or $(NAME),wsc_client) $(CERT) $(KEY) > $(or $(OUT),client_cert.c)
+
 # The TLS tests compile in anchors made by pem2c from the test CA. mkcerts.sh
 # runs every time (it remakes the PKI only when a file is missing or about to
 # expire); the anchors follow when ca.pem changed.
@@ -122,6 +129,22 @@ $(BUILD)/test_anchors.c: $(BUILD)/pem2c $(BUILD)/certs/ca.pem
 
 $(BUILD)/test_tls: tests/tls.c tests/test.h tests/loopback.h wsclient.h $(BUILD)/test_anchors.c | check-deps $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) -I. -Itests -I$(BUILD) $< -o $@ $(LDLIBS)
+
+# tests/mtls.c compiles in client identities made by pem2c -c (an RSA leaf,
+# and an EC leaf with its intermediate), as make client-cert makes them.
+$(BUILD)/test_client_certs.c: $(BUILD)/pem2c $(BUILD)/certs/ca.pem
+	$(BUILD)/pem2c -c -n test_client_rsa $(BUILD)/certs/client-rsa.pem $(BUILD)/certs/client-rsa.key > $@.tmp
+	$(BUILD)/pem2c -c -n test_client_chain $(BUILD)/certs/client-chain.pem $(BUILD)/certs/client-chain.key >> $@.tmp
+	mv $@.tmp $@
+
+$(BUILD)/test_mtls: tests/mtls.c tests/test.h tests/loopback.h wsclient.h $(BUILD)/test_anchors.c $(BUILD)/test_client_certs.c | check-deps $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) -I. -Itests -I$(BUILD) $< -o $@ $(LDLIBS)
+
+$(BUILD)/test_mtls_noheap: tests/mtls.c tests/test.h tests/loopback.h wsclient.h $(BUILD)/test_anchors.c $(BUILD)/test_client_certs.c | check-deps $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) $(NOHEAP) -DWSCLIENT_MAX_MESSAGE=65536 -I. -Itests -I$(BUILD) $< -o $@ $(LDLIBS)
+
+$(BUILD)/test_mtls_small: tests/mtls.c tests/test.h tests/loopback.h wsclient.h $(BUILD)/test_anchors.c $(BUILD)/test_client_certs.c | check-deps $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) $(SMALL) -I. -Itests -I$(BUILD) $< -o $@ $(LDLIBS)
 
 $(BUILD)/test_small: tests/small.c tests/test.h tests/loopback.h wsclient.h $(BUILD)/test_anchors.c | check-deps $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) $(SMALL) -I. -Itests -I$(BUILD) $< -o $@ $(LDLIBS)

@@ -66,8 +66,9 @@
                         connect, send, recv, wait, close (lwIP, a pipe, a
                         modem); see examples/memory_transport.c
        TLS           -> wsc_tls_get_info (version, cipher suite, resumed,
-                        memory), wsc_tls_clear_cache; wsc_config: trust
-                        anchors, pins, clock hook, buffer size (README "TLS")
+                        memory, ALPN), wsc_tls_clear_cache; wsc_config: trust
+                        anchors, pins, clock hook, buffer size, a client
+                        certificate (README "TLS")
        the answer    -> wsc_response_header, wsc_response_header_at (the 101's headers);
                         wsc_error_http_status, wsc_error_header,
                         wsc_error_body, ev->http_status (a refused upgrade);
@@ -117,9 +118,11 @@
        WSCLIENT_NO_VECTOR        mask with 64-bit words, not gcc/clang vector types
        WSCLIENT_SMALL            the smallest build, for devices (under 10 KB of
                                  Cortex-M4 code; README "Code size"): TLS trusts
-                                 only compiled-in trust_anchors; ca_file, ca_pem,
-                                 pins, pin_only, the insecure mode and url are
-                                 refused by name (WSC_ERR_ARGUMENT); an IP
+                                 only compiled-in trust_anchors and sends only a
+                                 compiled-in client_chain; ca_file, ca_pem,
+                                 pins, pin_only, the insecure mode, client
+                                 certificates from PEM and url are refused by
+                                 name (WSC_ERR_ARGUMENT); no ALPN; an IP
                                  address needs server_name; host names are
                                  matched by BearSSL's rules alone ("*.com"
                                  matches example.com); no session resumption;
@@ -348,6 +351,23 @@ typedef struct wsc_config {
                                 buffer, the server is asked for max_fragment_length */
     int tls_half_duplex;     /* 1: one TLS buffer for both directions (less RAM) */
     int tls_no_resume;       /* 1: neither resume nor keep a TLS session        */
+    /* TLS client certificate, for servers that demand one (mutual TLS; README
+       "Client certificates"): a chain, leaf first, and its RSA or EC key. */
+    const char *client_cert_pem; /* PEM text of the chain (may hold the key too) */
+    size_t client_cert_pem_len; /* 0: strlen(client_cert_pem)                   */
+    const char *client_key_pem; /* PEM text of the private key (PKCS#8, or RSA /
+                                EC PRIVATE KEY; not encrypted)                  */
+    size_t client_key_pem_len; /* 0: strlen(client_key_pem)                     */
+    const char *client_cert_file; /* the chain from a PEM file (client_cert_pem
+                                takes precedence)                               */
+    const char *client_key_file; /* the key from a PEM file (client_key_pem takes
+                                precedence)                                     */
+    const void *client_chain; /* const br_x509_certificate[]: the chain compiled
+                                in (make client-cert); takes precedence         */
+    size_t client_chain_count;
+    const void *client_key;  /* with client_chain: const br_rsa_private_key * or
+                                const br_ec_private_key *, as client_key_type   */
+    int client_key_type;     /* BR_KEYTYPE_RSA or BR_KEYTYPE_EC                  */
     int write_timeout_ms;    /* 0: WSCLIENT_WRITE_TIMEOUT_MS                     */
     int close_timeout_ms;    /* 0: WSCLIENT_CLOSE_TIMEOUT_MS                     */
     const wsc_transport *transport; /* NULL: the one set by wsc_set_transport,
@@ -377,6 +397,10 @@ typedef struct wsc_tls_info {
     int half_duplex;         /* 1: one buffer for both directions               */
     size_t buffer_size;      /* bytes of the TLS I/O buffer                      */
     size_t context_size;     /* bytes of the BearSSL contexts and TLS state      */
+    const char *alpn;        /* the protocol the server chose by ALPN (RFC 7301):
+                                "http/1.1", or "" when it chose none            */
+    int client_cert;         /* 1: the server asked for our certificate in this
+                                handshake and got it (0 when resumed)          */
 } wsc_tls_info;
 
 /* Synchronous connects: return 1 once the socket is open, 0 on failure (see wsc_error_info). */
@@ -822,6 +846,12 @@ static size_t wsc__buf_pending(const wsc__buf *b) { return b->len - b->off; }
 static void wsc__buf_init(wsc__buf *b, wsc__mem *mem) {
     memset(b, 0, sizeof *b);
     b->mem = mem;
+}
+
+/* Clears memory that held secrets, in a way the compiler keeps. */
+static void wsc__wipe(void *p, size_t n) {
+    volatile wsc__u8 *v = (volatile wsc__u8 *)p;
+    while (n--) *v++ = 0;
 }
 
 static void wsc__buf_free(wsc__buf *b) {
@@ -1903,18 +1933,29 @@ static int wsc__pem_is_cert(const char *label, size_t n) {
     return 0;
 }
 
-/* Decodes every CERTIFICATE object of a PEM text (RFC 7468: base64 between
-   a "-----BEGIN label-----" and an "-----END" line; text outside objects
-   is ignored). Our own decoder: BearSSL's runs ~1400 instructions a byte,
-   50 ms of CPU for Debian's bundle, four times its X.509 decoding. Returns 0
-   on bad armour or base64, and on an object cut off before its END line;
-   1 when the allocator failed, with a->oom set. */
-static int wsc__anchors_add_pem(wsc__anchors *a, const char *pem, size_t len) {
+/* What a PEM reader keeps of each object: kind() names the kind of a label
+   (0: drop the object), take() gets each kept object's DER. */
+typedef struct wsc__pem_reader {
+    int (*kind)(const char *label, size_t n);
+    int secret;  /* the kind whose bytes are a secret: held in one block, wiped */
+    void (*take)(void *ctx, int kind, const wsc__u8 *der, size_t len);
+    void *ctx;
+    int *oom;
+    wsc__mem *mem;
+} wsc__pem_reader;
+
+/* Decodes the objects of a PEM text (RFC 7468: base64 between a "-----BEGIN
+   label-----" and an "-----END" line; text outside objects is ignored). Our
+   own decoder: BearSSL's runs ~1400 instructions a byte, 50 ms of CPU for
+   Debian's bundle, four times its X.509 decoding. Returns 0 on bad armour or
+   base64, and on an object cut off before its END line; 1 when the
+   allocator failed, with *r->oom set. */
+static int wsc__pem_read(const wsc__pem_reader *r, const char *pem, size_t len) {
     const char *end = pem + len;
     wsc__buf der;
     wsc__b64 d;
-    int in_obj = 0, in_cert = 0;
-    wsc__buf_init(&der, a->mem);
+    int in_obj = 0, kind = 0;
+    wsc__buf_init(&der, r->mem);
     memset(&d, 0, sizeof d);
     while (pem < end) {
         const char *nl = (const char *)memchr(pem, '\n', (size_t)(end - pem)), *line = pem;
@@ -1925,27 +1966,47 @@ static int wsc__anchors_add_pem(wsc__anchors *a, const char *pem, size_t len) {
                 long label = wsc__pem_label(line + 11, n - 11);
                 if (label < 0) { d.bad = 1; break; }
                 in_obj = 1;
-                in_cert = wsc__pem_is_cert(line + 11, (size_t)label);
+                kind = r->kind(line + 11, (size_t)label);
                 der.len = der.off = 0;
                 memset(&d, 0, sizeof d);
+                /* room for all of it now: no realloc leaves a copy of a key behind */
+                if (kind && kind == r->secret && !wsc__buf_reserve(&der, (size_t)(end - pem) / 4 * 3 + 3)) { *r->oom = 1; break; }
             }
         } else if (wsc__pem_armour(line, n, "END")) {
             if (d.k) { /* padding left out */
-                if (!wsc__buf_reserve(&der, 3)) { a->oom = 1; break; }
+                if (!wsc__buf_reserve(&der, 3)) { *r->oom = 1; break; }
                 wsc__b64_group(&d, &der);
             }
             if (d.bad) break;
-            if (in_cert) wsc__anchors_add_der(a, der.data, der.len);
+            if (kind) r->take(r->ctx, kind, der.data, der.len);
             in_obj = 0;
         } else { /* other objects are checked too, then dropped */
-            if (!in_cert) der.len = 0;
-            if (!wsc__buf_reserve(&der, n / 4 * 3 + 3)) { a->oom = 1; break; }
+            if (!kind) der.len = 0;
+            if (!wsc__buf_reserve(&der, n / 4 * 3 + 3)) { *r->oom = 1; break; }
             wsc__b64_line(&d, line, n, &der);
             if (d.bad) break;
         }
     }
+    if (der.data) wsc__wipe(der.data, der.cap); /* it may have held a private key */
     wsc__buf_free(&der);
-    return a->oom || (!d.bad && !in_obj); /* out of memory is not a PEM error: a->oom says it */
+    return *r->oom || (!d.bad && !in_obj); /* out of memory is not a PEM error: *oom says it */
+}
+
+static void wsc__anchors_take(void *ctx, int kind, const wsc__u8 *der, size_t len) {
+    (void)kind;
+    wsc__anchors_add_der((wsc__anchors *)ctx, der, len);
+}
+
+/* Adds every CERTIFICATE object of a PEM text as a trust anchor. */
+static int wsc__anchors_add_pem(wsc__anchors *a, const char *pem, size_t len) {
+    wsc__pem_reader r;
+    r.kind = wsc__pem_is_cert;
+    r.secret = 0;
+    r.take = wsc__anchors_take;
+    r.ctx = a;
+    r.oom = &a->oom;
+    r.mem = a->mem;
+    return wsc__pem_read(&r, pem, len);
 }
 
 /* Reads a whole file; NULL if it cannot be read. */
@@ -2528,6 +2589,7 @@ typedef struct wsc__x509 {
     unsigned nissuers;
     int forged;                      /* an issuer is a trusted CA's name, yet the chain failed */
     int oom;                         /* a certificate could not be kept: out of memory */
+    int chain_seen;                  /* the server's Certificate message came     */
     char names[112];                 /* its subjectAltNames, for error words      */
     char dates[160];                 /* the first validity problem seen           */
 } wsc__x509;
@@ -2559,6 +2621,7 @@ static void wsc__x509_start_chain(const br_x509_class **ctx, const char *server_
     wsc__x509 *x = WSC__X509(ctx);
     x->depth = x->nissuers = 0;
     x->ee_seen = x->name_ok = x->pin_ok = x->pin_failed = x->forged = x->oom = 0;
+    x->chain_seen = 1;
     x->server_name = server_name && server_name[0] ? server_name : NULL;
     x->names[0] = x->dates[0] = 0;
     x->valid_from = -WSC__FOREVER;
@@ -2688,10 +2751,14 @@ static const char *wsc__alert_name(int alert) {
     case 70: return "protocol_version";
     case 71: return "insufficient_security";
     case 80: return "internal_error";
+    case 86: return "inappropriate_fallback";
     case 90: return "user_canceled";
+    case 100: return "no_renegotiation";
     case 109: return "missing_extension";
     case 110: return "unsupported_extension";
     case 112: return "unrecognized_name";
+    case 116: return "certificate_required";
+    case 120: return "no_application_protocol";
     default: return "unknown alert";
     }
 }
@@ -2768,12 +2835,6 @@ static const char *wsc__suite_name(unsigned id) {
     return "unknown";
 }
 
-/* Clears memory that held secrets, in a way the compiler keeps. */
-static void wsc__wipe(void *p, size_t n) {
-    volatile wsc__u8 *v = (volatile wsc__u8 *)p;
-    while (n--) *v++ = 0;
-}
-
 /* Session resumption (RFC 5246 §7.3): the library keeps the last session of
    each server, keyed by everything that decided whether to trust it (server
    name, address, port, versions, the contents of the trust anchors, pins),
@@ -2833,6 +2894,258 @@ static void wsc__session_forget(const wsc__u8 key[32]) {
 }
 #endif
 
+/* ------------------------------------------------------------------------ */
+/* TLS: the client certificate (mutual TLS)                                 */
+/* ------------------------------------------------------------------------ */
+
+/* Sets the chain and key in the engine; the key type decides the signing. */
+static void wsc__client_set(br_ssl_client_context *cc, const br_x509_certificate *chain, size_t n, const void *key, int type) {
+    if (type == BR_KEYTYPE_RSA)
+        br_ssl_client_set_single_rsa(cc, chain, n, (const br_rsa_private_key *)key, br_rsa_pkcs1_sign_get_default());
+    else /* ECDSA only: a static ECDH key is for servers of the 1990s */
+        br_ssl_client_set_single_ec(cc, chain, n, (const br_ec_private_key *)key, BR_KEYTYPE_SIGN, BR_KEYTYPE_EC,
+                                    br_ec_get_default(), br_ecdsa_sign_asn1_get_default());
+}
+
+#ifndef WSCLIENT_SMALL
+/* The client identity of a connection, and our client-authentication class
+   over BearSSL's: it notes that the server asked (a CertificateRequest), so
+   that a refusal can be told from other failures, then lets BearSSL's
+   answer, or answers with no certificate when there is none. */
+typedef struct wsc__client {
+    const br_ssl_client_certificate_class *vtable;
+    const br_ssl_client_certificate_class **inner; /* BearSSL's; NULL: none to send */
+    int asked;                       /* the server sent a CertificateRequest      */
+    const br_x509_certificate *chain; /* leaf first: ours (read) or the caller's */
+    size_t n;
+    int key_type;                    /* 0: no key                                 */
+    const void *key;                 /* &own_key, or the caller's                 */
+    union { br_rsa_private_key rsa; br_ec_private_key ec; } own_key;
+    wsc__u8 *key_mem;                /* the key's bytes (wiped when freed)        */
+    size_t key_len;
+    br_x509_certificate *own;        /* the chain read from PEM                   */
+    size_t cap;
+    int keys, encrypted, key_err, oom; /* what reading found                      */
+    wsc__u8 id[32];                  /* SHA-256 of the leaf: keys the sessions    */
+    wsc__mem *mem;
+} wsc__client;
+
+#define WSC__CLIENT(ctx) ((wsc__client *)(void *)(ctx))
+
+static void wsc__auth_start_names(const br_ssl_client_certificate_class **ctx) {
+    wsc__client *c = WSC__CLIENT(ctx);
+    c->asked = 1;
+    if (c->inner) (*c->inner)->start_name_list(c->inner);
+}
+
+static void wsc__auth_start_name(const br_ssl_client_certificate_class **ctx, size_t len) {
+    wsc__client *c = WSC__CLIENT(ctx);
+    if (c->inner) (*c->inner)->start_name(c->inner, len);
+}
+
+static void wsc__auth_append_name(const br_ssl_client_certificate_class **ctx, const unsigned char *data, size_t len) {
+    wsc__client *c = WSC__CLIENT(ctx);
+    if (c->inner) (*c->inner)->append_name(c->inner, data, len);
+}
+
+static void wsc__auth_end_name(const br_ssl_client_certificate_class **ctx) {
+    wsc__client *c = WSC__CLIENT(ctx);
+    if (c->inner) (*c->inner)->end_name(c->inner);
+}
+
+static void wsc__auth_end_names(const br_ssl_client_certificate_class **ctx) {
+    wsc__client *c = WSC__CLIENT(ctx);
+    if (c->inner) (*c->inner)->end_name_list(c->inner);
+}
+
+static void wsc__auth_choose(const br_ssl_client_certificate_class **ctx, const br_ssl_client_context *cc,
+                             uint32_t auth_types, br_ssl_client_certificate *choices) {
+    wsc__client *c = WSC__CLIENT(ctx);
+    if (c->inner) (*c->inner)->choose(c->inner, cc, auth_types, choices);
+    else memset(choices, 0, sizeof *choices); /* an empty Certificate message */
+}
+
+static uint32_t wsc__auth_do_keyx(const br_ssl_client_certificate_class **ctx, unsigned char *data, size_t *len) {
+    wsc__client *c = WSC__CLIENT(ctx);
+    return (*c->inner)->do_keyx(c->inner, data, len);
+}
+
+static size_t wsc__auth_do_sign(const br_ssl_client_certificate_class **ctx, int hash_id, size_t hv_len,
+                                unsigned char *data, size_t len) {
+    wsc__client *c = WSC__CLIENT(ctx);
+    return (*c->inner)->do_sign(c->inner, hash_id, hv_len, data, len);
+}
+
+static const br_ssl_client_certificate_class wsc__auth_vtable = {
+    sizeof(wsc__client), wsc__auth_start_names, wsc__auth_start_name, wsc__auth_append_name,
+    wsc__auth_end_name, wsc__auth_end_names, wsc__auth_choose, wsc__auth_do_keyx, wsc__auth_do_sign
+};
+
+static void wsc__client_free(wsc__client *c) {
+    size_t i;
+    for (i = 0; c->own && i < c->n; i++) wsc__free(c->mem, c->own[i].data);
+    if (c->own) wsc__free(c->mem, c->own);
+    if (c->key_mem) { wsc__wipe(c->key_mem, c->key_len); wsc__free(c->mem, c->key_mem); }
+    wsc__wipe(&c->own_key, sizeof c->own_key);
+    c->own = NULL;
+    c->key_mem = NULL;
+}
+
+enum { WSC__PEM_CERT = 1, WSC__PEM_KEY, WSC__PEM_ENCRYPTED };
+
+static int wsc__pem_client_kind(const char *label, size_t n) {
+    static const char *const keys[] = {"PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY"};
+    size_t i;
+    if (wsc__pem_is_cert(label, n)) return WSC__PEM_CERT;
+    for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (strlen(keys[i]) == n && memcmp(label, keys[i], n) == 0) return WSC__PEM_KEY;
+    return n == 21 && memcmp(label, "ENCRYPTED PRIVATE KEY", n) == 0 ? WSC__PEM_ENCRYPTED : 0;
+}
+
+/* Keeps a copy of a decoded private key in one block of c->mem. */
+static void wsc__client_keep_key(wsc__client *c, const br_skey_decoder_context *dc) {
+    const br_rsa_private_key *r = br_skey_decoder_get_rsa(dc);
+    const br_ec_private_key *e = br_skey_decoder_get_ec(dc);
+    wsc__u8 *m;
+    size_t len = r ? r->plen + r->qlen + r->dplen + r->dqlen + r->iqlen : e->xlen;
+    if (!(m = (wsc__u8 *)wsc__alloc(c->mem, len))) { c->oom = 1; return; }
+    c->key_mem = m;
+    c->key_len = len;
+    c->key = &c->own_key;
+    if (r) {
+        c->key_type = BR_KEYTYPE_RSA;
+        c->own_key.rsa = *r;
+        memcpy(m, r->p, r->plen); c->own_key.rsa.p = m; m += r->plen;
+        memcpy(m, r->q, r->qlen); c->own_key.rsa.q = m; m += r->qlen;
+        memcpy(m, r->dp, r->dplen); c->own_key.rsa.dp = m; m += r->dplen;
+        memcpy(m, r->dq, r->dqlen); c->own_key.rsa.dq = m; m += r->dqlen;
+        memcpy(m, r->iq, r->iqlen); c->own_key.rsa.iq = m;
+    } else {
+        c->key_type = BR_KEYTYPE_EC;
+        c->own_key.ec = *e;
+        memcpy(m, e->x, e->xlen);
+        c->own_key.ec.x = m;
+    }
+}
+
+static void wsc__client_take(void *ctx, int kind, const wsc__u8 *der, size_t len) {
+    wsc__client *c = (wsc__client *)ctx;
+    if (kind == WSC__PEM_ENCRYPTED) { c->encrypted = 1; return; }
+    if (kind == WSC__PEM_KEY) {
+        br_skey_decoder_context dc;
+        if (c->keys++ || c->oom) return; /* a second key is refused by the caller */
+        br_skey_decoder_init(&dc);
+        br_skey_decoder_push(&dc, der, len);
+        if ((c->key_err = br_skey_decoder_last_error(&dc)) == 0 && !br_skey_decoder_key_type(&dc))
+            c->key_err = BR_ERR_X509_TRUNCATED;
+        if (!c->key_err) wsc__client_keep_key(c, &dc);
+        wsc__wipe(&dc, sizeof dc);
+        return;
+    }
+    if (c->oom) return;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 4;
+        br_x509_certificate *t = (br_x509_certificate *)wsc__realloc(c->mem, c->own, cap * sizeof *t);
+        if (!t) { c->oom = 1; return; }
+        c->own = t;
+        c->cap = cap;
+    }
+    if (!(c->own[c->n].data = (unsigned char *)wsc__alloc(c->mem, len ? len : 1))) { c->oom = 1; return; }
+    memcpy(c->own[c->n].data, der, len);
+    c->own[c->n++].data_len = len;
+    c->chain = c->own;
+}
+
+/* Reads PEM text, or the file path when text is NULL, into c. what names it
+   in the words. Returns 0 with the error set. */
+static int wsc__client_read(wsc__client *c, const char *text, size_t len, const char *path, const char *what) {
+    wsc__pem_reader r;
+    char *file = NULL;
+    int ok;
+    if (!text) {
+        errno = 0;
+        if (!(file = wsc__read_file(c->mem, path, &len)))
+            return errno == ENOMEM ? wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory reading %s '%s'", what, path)
+                                   : wsc__set_error(WSC_ERR_CERTIFICATE, "cannot read %s '%s': %s", what, path, strerror(errno));
+        text = file;
+    }
+    r.kind = wsc__pem_client_kind;
+    r.secret = WSC__PEM_KEY;
+    r.take = wsc__client_take;
+    r.ctx = c;
+    r.oom = &c->oom;
+    r.mem = c->mem;
+    ok = wsc__pem_read(&r, text, len);
+    if (file) { wsc__wipe(file, len); wsc__free(c->mem, file); }
+    if (c->oom) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory reading %s", what);
+    if (!ok) return wsc__set_error(WSC_ERR_CERTIFICATE, "%s is not valid PEM", what);
+    if (c->keys > 1) return wsc__set_error(WSC_ERR_CERTIFICATE, "%s holds more than one private key", what);
+    if (c->key_err)
+        return wsc__set_error(WSC_ERR_CERTIFICATE, "the private key in %s is of a type BearSSL cannot use (it signs with "
+                              "RSA and ECDSA keys only; not Ed25519, DSA, ...) or is malformed (BearSSL error %d)", what, c->key_err);
+    if (c->encrypted && !c->key_type)
+        return wsc__set_error(WSC_ERR_CERTIFICATE, "the private key in %s is encrypted: decrypt it first "
+                              "(openssl pkey -in KEY -out PLAIN.key)", what);
+    return 1;
+}
+
+/* Strips leading zero bytes of a big-endian integer. */
+static const wsc__u8 *wsc__unsigned(const wsc__u8 *p, size_t *n) {
+    while (*n > 0 && *p == 0) { p++; (*n)--; }
+    return p;
+}
+
+/* Is the key usable, and the private half of the leaf's public key? NULL if
+   so, else the words. */
+static const char *wsc__client_mismatch(const br_x509_certificate *leaf, int type, const void *key, char *buf, size_t cap) {
+    br_x509_decoder_context dc;
+    const br_x509_pkey *pk;
+    wsc__u8 v[BR_EC_KBUF_PUB_MAX_SIZE > 512 ? BR_EC_KBUF_PUB_MAX_SIZE : 512];
+    const wsc__u8 *a, *b;
+    size_t an, bn;
+    br_x509_decoder_init(&dc, 0, 0);
+    br_x509_decoder_push(&dc, leaf->data, leaf->data_len);
+    if (!(pk = br_x509_decoder_get_pkey(&dc))) {
+        snprintf(buf, cap, "the client certificate cannot be decoded, or its key type is not RSA or EC (BearSSL error %d)",
+                 br_x509_decoder_last_error(&dc));
+        return buf;
+    }
+    if (type != BR_KEYTYPE_RSA && type != BR_KEYTYPE_EC) return "client_key_type is not BR_KEYTYPE_RSA or BR_KEYTYPE_EC";
+    if ((int)pk->key_type != type) {
+        snprintf(buf, cap, "the private key is %s but the client certificate's key is %s: they do not belong together",
+                 type == BR_KEYTYPE_RSA ? "RSA" : "EC", pk->key_type == BR_KEYTYPE_RSA ? "RSA" : "EC");
+        return buf;
+    }
+    if (type == BR_KEYTYPE_RSA) {
+        const br_rsa_private_key *sk = (const br_rsa_private_key *)key;
+        if (sk->n_bitlen > 4096 || sk->n_bitlen < 1024) { /* 4096: BearSSL's largest (BR_MAX_RSA_SIZE) */
+            snprintf(buf, cap, "the client RSA key has %u bits: 1024 to 4096 are taken (BearSSL signs with 4096 at most, "
+                     "and less than 1024 no server accepts)", (unsigned)sk->n_bitlen);
+            return buf;
+        }
+        /* the modulus p * q is the key: the exponents follow from it */
+        an = br_rsa_compute_modulus_get_default()(v, sk);
+        a = wsc__unsigned(v, &an);
+        bn = pk->key.rsa.nlen;
+        b = wsc__unsigned(pk->key.rsa.n, &bn);
+        if (an == 0 || an != bn || memcmp(a, b, an) != 0)
+            return "the client private key does not match the client certificate (another RSA key)";
+    } else {
+        const br_ec_private_key *sk = (const br_ec_private_key *)key;
+        br_ec_public_key pub;
+        if (sk->curve != BR_EC_secp256r1 && sk->curve != BR_EC_secp384r1 && sk->curve != BR_EC_secp521r1) {
+            snprintf(buf, cap, "the client EC key is on curve %d: BearSSL signs with P-256, P-384 and P-521 only", sk->curve);
+            return buf;
+        }
+        if (!br_ec_compute_pub(br_ec_get_default(), &pub, v, sk) || pub.curve != pk->key.ec.curve ||
+            pub.qlen != pk->key.ec.qlen || memcmp(pub.q, pk->key.ec.q, pub.qlen) != 0)
+            return "the client private key does not match the client certificate (another EC key)";
+    }
+    return NULL;
+}
+
+#endif
+
 struct wsc__tls {
     br_ssl_client_context cc;
 #ifdef WSCLIENT_SMALL
@@ -2844,6 +3157,7 @@ struct wsc__tls {
     wsc__ta_set *shared;            /* or anchors of the library's cache   */
 #endif
     wsc__u8 *pins;                  /* x509.npins SHA-256 digests           */
+    wsc__client client;             /* our certificate, if any              */
 #endif
     const br_x509_trust_anchor *ta; /* what the chain is checked against   */
     size_t ta_n;
@@ -2867,6 +3181,7 @@ static void wsc__tls_free(wsc__mem *mem, wsc__tls *t) {
     wsc__ta_release(t->shared);
 #endif
     if (t->pins) wsc__free(mem, t->pins);
+    wsc__client_free(&t->client);
 #endif
     wsc__wipe(&t->cc, sizeof t->cc); /* keys and the master secret */
     wsc__free(mem, t);
@@ -2977,6 +3292,34 @@ static void wsc__x509_words(const wsc__socket *s, int err, char *out, size_t cap
     }
 }
 
+/* Words for an alert the server sent after it asked for our certificate:
+   it wants one we do not have, or refused ours. 1 if they apply. */
+static int wsc__client_words(const wsc__tls *t, int alert, wsc_result *code, char *out, size_t cap) {
+    const wsc__client *c = &t->client;
+    if (!c->asked || t->established) return 0;
+    if (!c->inner && (alert == 40 || (alert >= 42 && alert <= 49) || alert == 116)) {
+        snprintf(out, cap, ": the server requires a client certificate (set client_cert_pem, client_cert_file or client_chain)");
+    } else if (c->inner && (alert == 40 || (alert >= 42 && alert <= 49) || alert == 51 || alert == 116)) {
+        snprintf(out, cap, ": the server refused our client certificate%s", alert == 48 ? " (it does not trust its issuer)"
+                 : alert == 45 ? " (expired, or not yet valid)" : "");
+    } else {
+        return 0;
+    }
+    *code = WSC_ERR_CERTIFICATE;
+    return 1;
+}
+
+/* Did the handshake fail between the ServerHello's random and the server's
+   certificate? That is where BearSSL refuses an ALPN name we did not offer,
+   as an "unexpected" message (BR_OPT_FAIL_ON_ALPN_MISMATCH). */
+static int wsc__in_server_hello(const wsc__tls *t) {
+    size_t i;
+    if (t->x509.chain_seen) return 0;
+    for (i = 0; i < sizeof t->cc.eng.server_random; i++)
+        if (t->cc.eng.server_random[i]) return 1;
+    return 0;
+}
+
 /* The socket's error words and code from a BearSSL engine error code; the
    number is kept at the end of the words. */
 static void wsc__tls_error_words(const wsc__socket *s, int err, wsc_result *code, char *out, size_t cap) {
@@ -2992,7 +3335,7 @@ static void wsc__tls_error_words(const wsc__socket *s, int err, wsc_result *code
         int alert = err - BR_ERR_RECV_FATAL_ALERT;
         if (alert == 70)
             snprintf(words, sizeof words, ": it supports no TLS version the mask allows (%s; BearSSL has no TLS 1.3)", range);
-        else words[0] = 0;
+        else if (!wsc__client_words(t, alert, code, words, sizeof words)) words[0] = 0;
         snprintf(out, cap, "TLS failed: server sent alert %d (%s)%.150s (BearSSL error %d)", alert, wsc__alert_name(alert), words, err);
     } else if (err >= 32 && err < 64) {
         wsc__x509_words(s, err, words, sizeof words);
@@ -3000,6 +3343,9 @@ static void wsc__tls_error_words(const wsc__socket *s, int err, wsc_result *code
     } else {
         if (err == BR_ERR_UNSUPPORTED_VERSION)
             snprintf(words, sizeof words, "server chose a TLS version outside the mask's %s", range);
+        else if (err == BR_ERR_UNEXPECTED && wsc__in_server_hello(t))
+            snprintf(words, sizeof words, "the server selected a protocol by ALPN that we did not offer (we offer "
+                     "http/1.1 only; RFC 7301 §3.2), or sent an unexpected message after its ServerHello");
         else if (err == BR_ERR_TOO_LARGE && t->frag < 16384)
             snprintf(words, sizeof words, "server sent a TLS record over %u bytes: it ignored max_fragment_length "
                      "(raise tls_max_fragment, or 0)", t->frag);
@@ -3258,15 +3604,27 @@ static const char *wsc__tls_sni(const wsc__tls *t, const char *name) {
     return t->x509.ip_len ? NULL : name;
 }
 #else
-/* The options the small build cannot honour, refused by name. */
+/* The options the small build cannot honour, refused by name: the pointers
+   by a table (less code than a test each), then the flags. */
 static const char *wsc__small_refused(const wsc_config *cfg) {
-    if (cfg->ca_file) return "ca_file";
-    if (cfg->ca_pem) return "ca_pem";
-    if (cfg->pinned_keys) return "pinned_keys";
-    if (cfg->pinned_keys_raw) return "pinned_keys_raw";
+#define WSC__REFUSE(X) X(ca_file) X(ca_pem) X(pinned_keys) X(pinned_keys_raw) X(client_cert_pem) X(client_cert_file) \
+                       X(client_key_pem) X(client_key_file)
+#define WSC__REFUSE_AT(f) (unsigned short)offsetof(wsc_config, f),
+#define WSC__REFUSE_NAME(f) #f,
+    static const unsigned short at[] = {WSC__REFUSE(WSC__REFUSE_AT)};
+    static const char *const names[] = {WSC__REFUSE(WSC__REFUSE_NAME)};
+    const void *p;
+    size_t i;
+    for (i = 0; i < sizeof at / sizeof at[0]; i++) {
+        memcpy(&p, (const char *)cfg + at[i], sizeof p); /* each a pointer */
+        if (p) return names[i];
+    }
     if (cfg->pin_only) return "pin_only";
     if (cfg->dangerous_no_certificate_check) return "dangerous_no_certificate_check";
     return NULL;
+#undef WSC__REFUSE
+#undef WSC__REFUSE_AT
+#undef WSC__REFUSE_NAME
 }
 
 /* The small build's check: BearSSL's minimal engine against compiled-in
@@ -3275,7 +3633,8 @@ static int wsc__tls_chain(wsc__socket *s, wsc__tls *t, const wsc_config *cfg, co
     const char *no = wsc__small_refused(cfg);
     long long now;
     (void)s;
-    if (no) return wsc__set_error(WSC_ERR_ARGUMENT, "%s is not in this build (WSCLIENT_SMALL trusts trust_anchors only)", no);
+    if (no) return wsc__set_error(WSC_ERR_ARGUMENT, "%s is not in this build (WSCLIENT_SMALL takes trust_anchors and "
+                                  "client_chain, compiled in)", no);
     if (!cfg->trust_anchors || !cfg->trust_anchor_count)
         return wsc__set_error(WSC_ERR_ARGUMENT, "TLS needs trust_anchors and trust_anchor_count (WSCLIENT_SMALL reads no CA files)");
     /* Only DNS names are checked: the minimal engine would match an IP as one. */
@@ -3360,6 +3719,7 @@ static void wsc__session_key(const wsc__socket *s, wsc__tls *t, const char *name
     br_sha256_update(&h, v, sizeof v);
     br_sha256_update(&h, &s->tp, sizeof s->tp);
     if (t->pins) br_sha256_update(&h, t->pins, 32 * t->x509.npins);
+    br_sha256_update(&h, t->client.id, 32); /* our identity: the server keeps it with the session */
     br_sha256_out(&h, key);
 }
 
@@ -3392,6 +3752,84 @@ static int wsc__tls_session(const wsc__socket *s, wsc__tls *t, const wsc_config 
     return 0;
 #endif
 }
+
+#ifndef WSCLIENT_SMALL
+/* Reads the client identity of the config into c (c->mem set, the rest
+   zero) and checks that its key is the leaf's. Returns 0 with the error
+   set; 1 also when the config has none (c->n is then 0). */
+static int wsc__client_load(wsc__client *c, const wsc_config *cfg) {
+    const char *why;
+    char buf[160];
+    size_t n;
+    int has_cert = cfg->client_chain || cfg->client_cert_pem || cfg->client_cert_file;
+    if (!has_cert && (cfg->client_key || cfg->client_key_pem || cfg->client_key_file))
+        return wsc__set_error(WSC_ERR_ARGUMENT, "a client key without its certificate: set client_cert_pem, client_cert_file "
+                              "or client_chain too");
+    if (!has_cert) return 1;
+    if (cfg->client_chain) {
+        if (!cfg->client_chain_count) return wsc__set_error(WSC_ERR_ARGUMENT, "client_chain is set but client_chain_count is 0");
+        if (!cfg->client_key)
+            return wsc__set_error(WSC_ERR_ARGUMENT, "client_chain needs client_key and client_key_type (make client-cert "
+                                  "writes all of them)");
+        c->chain = (const br_x509_certificate *)cfg->client_chain;
+        c->n = cfg->client_chain_count;
+        c->key = cfg->client_key;
+        c->key_type = cfg->client_key_type;
+    } else {
+        const char *what = cfg->client_cert_pem ? "client_cert_pem" : "client_cert_file";
+        n = cfg->client_cert_pem_len ? cfg->client_cert_pem_len : cfg->client_cert_pem ? strlen(cfg->client_cert_pem) : 0;
+        if (!wsc__client_read(c, cfg->client_cert_pem, n, cfg->client_cert_file, what)) return 0;
+        if (!c->n) return wsc__set_error(WSC_ERR_CERTIFICATE, "no certificate in %s", what);
+        if (cfg->client_key_pem || cfg->client_key_file) { /* the key given apart wins over one in the chain's PEM */
+            size_t certs = c->n;
+            what = cfg->client_key_pem ? "client_key_pem" : "client_key_file";
+            if (c->key_mem) { wsc__wipe(c->key_mem, c->key_len); wsc__free(c->mem, c->key_mem); c->key_mem = NULL; }
+            c->key_type = c->keys = 0;
+            n = cfg->client_key_pem_len ? cfg->client_key_pem_len : cfg->client_key_pem ? strlen(cfg->client_key_pem) : 0;
+            if (!wsc__client_read(c, cfg->client_key_pem, n, cfg->client_key_file, what)) return 0;
+            while (c->n > certs) wsc__free(c->mem, c->own[--c->n].data); /* the key's file may hold the chain too */
+        }
+        if (!c->key_type)
+            return wsc__set_error(WSC_ERR_ARGUMENT, "a client certificate without its private key: set client_key_pem or "
+                                  "client_key_file (or put the key in the certificate's PEM)");
+    }
+    if ((why = wsc__client_mismatch(&c->chain[0], c->key_type, c->key, buf, sizeof buf)) != NULL)
+        return wsc__set_error(WSC_ERR_CERTIFICATE, "client certificate refused before connecting: %s", why);
+    wsc__sha256(c->chain[0].data, c->chain[0].data_len, c->id);
+    return 1;
+}
+
+/* Sets the client identity of the config in the engine; with none, our
+   class still answers a CertificateRequest (with no certificate) and notes
+   that it came. Returns 0 with the error set. */
+static int wsc__tls_client(wsc__socket *s, wsc__tls *t, const wsc_config *cfg) {
+    wsc__client *c = &t->client;
+    c->mem = s->mem;
+    c->vtable = &wsc__auth_vtable;
+    br_ssl_client_set_client_certificate(&t->cc, &c->vtable);
+    if (!wsc__client_load(c, cfg)) return 0;
+    if (!c->n) return 1;
+    wsc__client_set(&t->cc, c->chain, c->n, c->key, c->key_type);
+    c->inner = t->cc.client_auth_vtable; /* BearSSL's, now behind ours */
+    br_ssl_client_set_client_certificate(&t->cc, &c->vtable);
+    return 1;
+}
+
+#else
+/* The small build's client identity: compiled in, as made by make
+   client-cert (which checked that the key is the leaf's). */
+static int wsc__tls_client(wsc__socket *s, wsc__tls *t, const wsc_config *cfg) {
+    (void)s;
+    if (cfg->client_chain && cfg->client_key)
+        wsc__client_set(&t->cc, (const br_x509_certificate *)cfg->client_chain, cfg->client_chain_count, cfg->client_key,
+                        cfg->client_key_type);
+    return 1;
+}
+#endif
+
+#ifndef WSCLIENT_SMALL
+static const char *wsc__alpn[1] = {"http/1.1"}; /* what a WebSocket upgrade speaks */
+#endif
 
 /* BearSSL's largest record overheads: what a buffer needs on top of the payload. */
 #define WSC__TLS_IN_EXTRA (BR_SSL_BUFSIZE_INPUT - 16384)
@@ -3428,9 +3866,17 @@ static int wsc__tls_setup(wsc__socket *s, const wsc_config *cfg) {
     t->vmax = vmax;
     s->tls = t;
     if (!wsc__tls_chain(s, t, cfg, name)) return 0; /* runs br_ssl_client_init_full */
+    if (!wsc__tls_client(s, t, cfg)) return 0;
     br_ssl_engine_set_suites(&t->cc.eng, wsc__suite_ids, WSC__NSUITES);
     br_ssl_engine_set_default_aes_ccm(&t->cc.eng);
+#ifdef WSCLIENT_SMALL
     br_ssl_engine_add_flags(&t->cc.eng, BR_OPT_NO_RENEGOTIATION); /* a WebSocket never needs it */
+#else
+    /* ALPN (RFC 7301): some TLS front ends route by it; a server that picks
+       a protocol we did not offer is refused */
+    br_ssl_engine_set_protocol_names(&t->cc.eng, wsc__alpn, 1);
+    br_ssl_engine_add_flags(&t->cc.eng, BR_OPT_NO_RENEGOTIATION | BR_OPT_FAIL_ON_ALPN_MISMATCH);
+#endif
     br_ssl_engine_set_versions(&t->cc.eng, vmin, vmax);
     /* A buffer under 16 KiB of payload makes BearSSL ask for max_fragment_length. */
     if (half) br_ssl_engine_set_buffer(&t->cc.eng, t->iobuf, buf_len, 0);
@@ -3671,6 +4117,29 @@ static long wsc__io_recv(wsc__socket *s, wsc__u8 *p, size_t n) {
     return wsc__tp_result(s, s->tp->recv(s->tp->user, s->conn, p, n), n, WSC_IO_READ);
 }
 
+#ifdef WSCLIENT_SMALL
+#define wsc__tls_hangup(s) (-1)
+#else
+/* The connection failed in the handshake with no alert to say why, after
+   the server asked for our certificate (Python's asyncio servers close so
+   when they refuse one): the words say what that means. Returns -1. */
+static int wsc__tls_hangup(wsc__socket *s) {
+    const wsc__client *c = &s->tls->client;
+    char io[WSC__ERRLEN];
+    if (s->tls->established || s->state != WSC__FAILED) return -1;
+    snprintf(io, sizeof io, "%s", s->err);
+    if (!c->asked) return -1;
+    s->err_code = WSC_ERR_CERTIFICATE;
+    if (!c->inner)
+        snprintf(s->err, sizeof s->err, "the server requires a client certificate: it asked for one, and ended the "
+                 "connection when none came (set client_cert_pem, client_cert_file or client_chain) (%.90s)", io);
+    else
+        snprintf(s->err, sizeof s->err, "the server refused our client certificate: it ended the connection when it got "
+                 "it, with no TLS alert to say why (not issued by a CA it trusts? expired?) (%.90s)", io);
+    return -1;
+}
+#endif
+
 /* Moves TLS records between the engine and the socket until neither side
    can move, or the advance's slice is over: bytes that move need not carry
    anything (BearSSL takes any number of empty records), so only the clock
@@ -3704,12 +4173,12 @@ static int wsc__tls_io(wsc__socket *s) {
         }
         if (st & BR_SSL_SENDREC) {
             buf = br_ssl_engine_sendrec_buf(eng, &len);
-            if ((k = wsc__io_send(s, buf, len)) < 0) return -1;
+            if ((k = wsc__io_send(s, buf, len)) < 0) return wsc__tls_hangup(s);
             if (k > 0) { br_ssl_engine_sendrec_ack(eng, (size_t)k); moved = 1; }
         }
         if ((st & BR_SSL_RECVREC) && !s->eof) {
             buf = br_ssl_engine_recvrec_buf(eng, &len);
-            if ((k = wsc__io_recv(s, buf, len)) < 0) return -1;
+            if ((k = wsc__io_recv(s, buf, len)) < 0) return wsc__tls_hangup(s);
             for (i = 0; WSC__WORDS && i < k && s->first_len < 5; i++) s->first[s->first_len++] = buf[i];
             if (k > 0) { br_ssl_engine_recvrec_ack(eng, (size_t)k); moved = 1; }
         }
@@ -4414,8 +4883,10 @@ static int wsc__tls_step(wsc__socket *s) {
     if (wsc__tls_io(s) < 0) return 0;
     st = br_ssl_engine_current_state(&s->tls->cc.eng);
     if (st & BR_SSL_SENDAPP) { wsc__tls_established(s->tls); s->state = WSC__UPGRADING; return 1; }
-    if (s->eof || (st & BR_SSL_CLOSED))
+    if (s->eof || (st & BR_SSL_CLOSED)) {
         wsc__fail(s, WSC_ERR_TLS, 0, "server closed the connection during the TLS handshake");
+        (void)wsc__tls_hangup(s);
+    }
     return 0;
 }
 
@@ -5791,6 +6262,11 @@ WSCLIENT_API int wsc_tls_get_info(const char *name, wsc_tls_info *info) {
     info->cipher_suite = p.cipher_suite;
     info->cipher_name = wsc__suite_name(p.cipher_suite);
     info->resumed = t->resumed;
+#ifndef WSCLIENT_SMALL
+    info->alpn = br_ssl_engine_get_selected_protocol(&t->cc.eng);
+    info->client_cert = t->client.asked && t->client.inner;
+#endif
+    if (!info->alpn) info->alpn = "";
     wsc__wipe(&p, sizeof p);
     return 1;
 }

@@ -2,6 +2,8 @@
    Build: cc -O2 -I.. wscat.c -o wscat -lbearssl
    Usage: wscat [options] ws[s]://host[:port][/path]
      --cafile FILE        trust the CAs in FILE instead of the system bundle
+     --cert FILE          our client certificate (PEM, leaf first; may hold the key too)
+     --key FILE           its private key (PEM, RSA or EC, not encrypted)
      --tls LIST           allowed versions: tls1,tls1_1,tls1_2,tls1_3 (default tls1,tls1_1,tls1_2)
      --protocols LIST     subprotocols to offer, comma-separated
      --timeout TEXT       bound on the connect (default 10 s): milliseconds, or a
@@ -124,9 +126,10 @@ static unsigned parse_tls(const char *list) {
 }
 
 static int usage(void) {
-    fprintf(stderr, "usage: wscat [--cafile F] [--tls LIST] [--protocols P] [--timeout TEXT] [--linger TEXT] "
-                    "[--close-code N [--close-reason TEXT]] [--insecure] [-H \"Name: value\"]... [--origin URL] "
-                    "[--user-agent TEXT] [--max-redirects N] [--show-headers] ws[s]://[user:password@]host[:port][/path]\n");
+    fprintf(stderr, "usage: wscat [--cafile F] [--cert F] [--key F] [--tls LIST] [--protocols P] [--timeout TEXT] "
+                    "[--linger TEXT] [--close-code N [--close-reason TEXT]] [--insecure] [-H \"Name: value\"]... "
+                    "[--origin URL] [--user-agent TEXT] [--max-redirects N] [--show-headers] "
+                    "ws[s]://[user:password@]host[:port][/path]\n");
     return 2;
 }
 
@@ -188,6 +191,8 @@ int main(int argc, char **argv) {
         const char *a = argv[i];
         int has_value = i + 1 < argc;
         if (strcmp(a, "--cafile") == 0 && has_value) cfg.ca_file = argv[++i];
+        else if (strcmp(a, "--cert") == 0 && has_value) cfg.client_cert_file = argv[++i];
+        else if (strcmp(a, "--key") == 0 && has_value) cfg.client_key_file = argv[++i];
         else if (strcmp(a, "--tls") == 0 && has_value) cfg.ssl_options = parse_tls(argv[++i]);
         else if (strcmp(a, "--protocols") == 0 && has_value) cfg.protocols = argv[++i];
         else if ((strcmp(a, "--timeout") == 0 || strcmp(a, "--timeout-ms") == 0) && has_value)

@@ -22,6 +22,17 @@
 #   cn-only.pem/key       leaf with CN=localhost and no subjectAltName (the CN is then the name)
 #   cn-wild.pem/key       leaf with CN=*.com and no subjectAltName
 #   selfsigned.der        selfsigned.pem in DER
+#   client-ca.pem/key     the CA the mutual-TLS servers trust for client certificates
+#   client-rsa.pem/key    client leaf (clientAuth), RSA 2048, signed by client-ca
+#   client-ec.pem/key     the same with an ECDSA P-256 key
+#   client-both.pem       client-ec.key + client-ec.pem in one file (key first)
+#   client-int-ca.pem     intermediate CA under client-ca
+#   client-chain.pem/key  leaf signed by client-int-ca, + client-int-ca.pem (a chain of 2)
+#   client-expired.pem/key  client leaf signed by client-ca, expired in 2020
+#   client-untrusted.pem/key  client leaf signed by other-ca
+#   client-other.key      an EC P-256 key that is not client-ec's (a mismatch)
+#   client-ed25519.pem/key  client leaf with an Ed25519 key (BearSSL cannot sign with it)
+#   client-enc.key        client-ec.key encrypted (PKCS#8, password "x")
 #   *.pin                 the sha256// pin (base64 SHA-256 of the SubjectPublicKeyInfo) of server, selfsigned
 set -euo pipefail
 dir=${1:?usage: mkcerts.sh DIR}
@@ -29,7 +40,9 @@ mkdir -p "$dir"
 cd "$dir"
 outputs="ca.pem server.pem server-rsa.pem server-chain.pem wrong.pem other-ca.pem untrusted.pem expired.pem
          notyet.pem selfsigned.pem chain-int.pem chain-notca.pem chain-dn.pem badsig.pem ipsan.pem ip6san.pem
-         wild.pem cn-only.pem cn-wild.pem selfsigned.der server.pin selfsigned.pin"
+         wild.pem cn-only.pem cn-wild.pem selfsigned.der server.pin selfsigned.pin
+         client-ca.pem client-rsa.pem client-ec.pem client-both.pem client-chain.pem client-expired.pem
+         client-untrusted.pem client-other.key client-ed25519.pem client-enc.key"
 all=1
 for f in $outputs; do [ -s "$f" ] || all=0; done
 if [ $all = 1 ] && openssl x509 -checkend 86400 -noout -in server.pem >/dev/null 2>&1; then exit 0; fi
@@ -44,11 +57,13 @@ make_ca() {
         -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
 }
 
-# make_leaf NAME KEYKIND CA CN SAN
+ed25519_key() { openssl genpkey -algorithm ED25519 -out "$1" 2>/dev/null; }
+
+# make_leaf NAME KEYKIND CA CN SAN [EKU]
 make_leaf() {
     "$2_key" "$1.key"
     openssl req -new -key "$1.key" -out "$1.csr" -subj "/CN=$4" 2>/dev/null
-    printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n' > "$1.ext"
+    printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=%s\n' "${6:-serverAuth}" > "$1.ext"
     if [ -n "$5" ]; then printf 'subjectAltName=%s\n' "$5" >> "$1.ext"; fi
     openssl x509 -req -in "$1.csr" -CA "$3.pem" -CAkey "$3.key" -CAcreateserial -out "$1.pem" \
         -days 30 -extfile "$1.ext" 2>/dev/null
@@ -64,30 +79,21 @@ make_leaf wrong ec ca wrong.example "DNS:wrong.example"
 make_leaf untrusted ec other-ca localhost "$local_san"
 cat server.pem ca.pem > server-chain.pem
 
+# ca_db EKU [EXTRA]: a fresh ca-db/ for openssl ca, which takes explicit start
+# and end dates: its leaves get extendedKeyUsage EKU and the line EXTRA.
+ca_db() {
+    rm -rf ca-db && mkdir ca-db && : > ca-db/index.txt && echo 1000 > ca-db/serial
+    printf '%s\n' "[ ca ]" "default_ca = test" "[ test ]" "database = ca-db/index.txt" "unique_subject = no" \
+        "serial = ca-db/serial" "new_certs_dir = ca-db" "default_md = sha256" "policy = any" "copy_extensions = none" \
+        "[ any ]" "commonName = supplied" "[ leaf ]" "basicConstraints = CA:FALSE" "extendedKeyUsage = $1" "${2:-}" > ca-db/ca.cnf
+}
+
 # Leaves with fixed dates: openssl ca takes explicit start and end dates.
 ec_key expired.key
 openssl req -new -key expired.key -out expired.csr -subj "/CN=localhost" 2>/dev/null
 ec_key notyet.key
 openssl req -new -key notyet.key -out notyet.csr -subj "/CN=localhost" 2>/dev/null
-rm -rf ca-db && mkdir ca-db && : > ca-db/index.txt && echo 1000 > ca-db/serial
-cat > ca-db/ca.cnf <<CNF
-[ ca ]
-default_ca = test
-[ test ]
-database = ca-db/index.txt
-unique_subject = no
-serial = ca-db/serial
-new_certs_dir = ca-db
-default_md = sha256
-policy = any
-copy_extensions = none
-[ any ]
-commonName = supplied
-[ leaf ]
-basicConstraints = CA:FALSE
-extendedKeyUsage = serverAuth
-subjectAltName = $local_san
-CNF
+ca_db serverAuth "subjectAltName = $local_san"
 openssl ca -batch -config ca-db/ca.cnf -cert ca.pem -keyfile ca.key -in expired.csr -out expired.pem \
     -startdate 20200101000000Z -enddate 20200201000000Z -extensions leaf -notext 2>/dev/null
 openssl ca -batch -config ca-db/ca.cnf -cert ca.pem -keyfile ca.key -in notyet.csr -out notyet.pem \
@@ -126,6 +132,30 @@ make_leaf ip6san ec ca "::1" "IP:::1"
 make_leaf wild ec ca "wsclient wildcard" "DNS:*.com,DNS:*.example.com"
 make_leaf cn-only ec ca localhost ""
 make_leaf cn-wild ec ca "*.com" ""
+# Client certificates (mutual TLS), under their own CA.
+make_ca client-ca "wsclient client CA"
+make_leaf client-rsa rsa client-ca client-rsa "" clientAuth
+make_leaf client-ec ec client-ca client-ec "" clientAuth
+cat client-ec.key client-ec.pem > client-both.pem
+ec_key client-int-ca.key
+openssl req -new -key client-int-ca.key -out client-int-ca.csr -subj "/CN=wsclient client intermediate CA" 2>/dev/null
+printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n' > client-int-ca.ext
+openssl x509 -req -in client-int-ca.csr -CA client-ca.pem -CAkey client-ca.key -CAcreateserial -out client-int-ca.pem \
+    -days 30 -extfile client-int-ca.ext 2>/dev/null
+make_leaf client-leaf-int ec client-int-ca client-chain "" clientAuth
+cat client-leaf-int.pem client-int-ca.pem > client-chain.pem
+mv client-leaf-int.key client-chain.key
+make_leaf client-untrusted ec other-ca client-untrusted "" clientAuth
+make_leaf client-ed25519 ed25519 client-ca client-ed25519 "" clientAuth
+ec_key client-other.key
+openssl pkcs8 -topk8 -in client-ec.key -out client-enc.key -passout pass:x 2>/dev/null
+ec_key client-expired.key
+openssl req -new -key client-expired.key -out client-expired.csr -subj "/CN=client-expired" 2>/dev/null
+ca_db clientAuth
+openssl ca -batch -config ca-db/ca.cnf -cert client-ca.pem -keyfile client-ca.key -in client-expired.csr \
+    -out client-expired.pem -startdate 20200101000000Z -enddate 20200201000000Z -extensions leaf -notext 2>/dev/null
+rm -rf ca-db client-expired.csr client-int-ca.csr client-int-ca.ext client-leaf-int.pem
+
 rm -f ./*.srl
 openssl x509 -in selfsigned.pem -outform der -out selfsigned.der
 
@@ -137,3 +167,5 @@ done
 for f in server server-rsa wrong ipsan ip6san wild cn-only cn-wild; do openssl verify -CAfile ca.pem "$f.pem" >/dev/null; done
 openssl verify -CAfile ca.pem -untrusted int-ca.pem leaf-int.pem >/dev/null
 openssl verify -CAfile other-ca.pem untrusted.pem >/dev/null
+for f in client-rsa client-ec client-ed25519; do openssl verify -CAfile client-ca.pem "$f.pem" >/dev/null; done
+openssl verify -CAfile client-ca.pem -untrusted client-chain.pem client-chain.pem >/dev/null

@@ -57,6 +57,10 @@ start_server WSC_TEST_PLAIN_PORT ws_server.py
 start_server WSC_TEST_WRONG_PORT ws_server.py --tls "$certs/wrong.pem" "$certs/wrong.key"
 start_server WSC_TEST_UNTRUSTED_PORT ws_server.py --tls "$certs/untrusted.pem" "$certs/untrusted.key"
 start_server WSC_TEST_RSA_PORT ws_server.py --tls "$certs/server-rsa.pem" "$certs/server-rsa.key"
+# Mutual TLS: a client certificate of client-ca is required; and ALPN.
+start_server WSC_TEST_MTLS_PORT ws_server.py --tls "$certs/server.pem" "$certs/server.key" --client-ca "$certs/client-ca.pem"
+start_server WSC_TEST_ALPN_PORT ws_server.py --tls "$certs/server.pem" "$certs/server.key" --alpn http/1.1
+start_server WSC_TEST_ALPN_H2_PORT ws_server.py --tls "$certs/server.pem" "$certs/server.key" --alpn h2
 start_server WSC_TEST_V4ONLY_PORT ws_server.py --host 127.0.0.1
 if [ -n "${WSC_TEST_NO_IPV6:-}" ]; then export WSC_TEST_V6ONLY_PORT=0 # its checks are skipped
 else start_server WSC_TEST_V6ONLY_PORT ws_server.py --host ::1; fi
@@ -98,6 +102,18 @@ pids+=($!)
 for i in $(seq 1 100); do grep -q '^READY' "$build/server-tls.out" 2>/dev/null && break; sleep 0.1; done
 if ! grep -q '^READY' "$build/server-tls.out"; then echo "tls_server.py did not start: $(cat "$build/server-tls.err")" >&2; exit 2; fi
 while read -r _ name port; do export "WSC_TLS_${name}_PORT=$port"; done < <(grep '^PORT ' "$build/server-tls.out")
+
+# openssl s_server demanding a client certificate of client-ca (-Verify 1
+# -verify_return_error): a TLS-level check of the mutual TLS against OpenSSL's
+# own server (it answers HTTP, not WebSocket).
+: > "$build/server-sserver.out"
+openssl s_server -accept 127.0.0.1:0 -cert "$certs/server.pem" -key "$certs/server.key" -www -Verify 1 \
+    -verify_return_error -CAfile "$certs/client-ca.pem" > "$build/server-sserver.out" 2> "$build/server-sserver.err" &
+pids+=($!)
+for i in $(seq 1 100); do grep -q '^ACCEPT' "$build/server-sserver.out" 2>/dev/null && break; sleep 0.1; done
+if grep -q '^ACCEPT' "$build/server-sserver.out"; then
+    export WSC_TEST_SSERVER_PORT="$(sed -n 's/^ACCEPT .*:\([0-9][0-9]*\)$/\1/p' "$build/server-sserver.out" | head -n1)"
+else echo "openssl s_server did not start: $(cat "$build/server-sserver.err")" >&2; exit 2; fi
 
 passed=0; failed=0; skipped=0
 for prog in "$build"/test_*; do

@@ -2,7 +2,11 @@
 """A loopback WebSocket server for the tests and the demo, built on Debian's
 python3-websockets (an independent implementation, not ours).
 
-usage: ws_server.py [--tls CERT KEY] [--tls-min V] [--tls-max V] [--port N] [--host 127.0.0.1|::1|both]
+usage: ws_server.py [--tls CERT KEY] [--tls-min V] [--tls-max V] [--client-ca PEM] [--alpn NAME,...]
+                    [--port N] [--host 127.0.0.1|::1|both]
+
+--client-ca requires a client certificate issued by that CA (mutual TLS);
+--alpn selects one of these protocols by ALPN when the client offers it.
 
 Prints "PORT n" once it listens. Behaviour by request path:
   / and /echo          echo every message with its type
@@ -24,6 +28,7 @@ Prints "PORT n" once it listens. Behaviour by request path:
                        up to 3 s for it; "0 none" if nothing came), then echo
   /late-echo?pause=S   shrink the receive buffer to 64 KiB, read nothing for S s (default
                        1), then echo (a big client write then blocks, whatever the machine)
+  /peer                send "<client certificate CN or none> <new|reused> <ALPN protocol or none>", then echo
 """
 import argparse
 import asyncio
@@ -110,6 +115,12 @@ async def handler(ws, path):
         ws.transport.pause_reading()
         await asyncio.sleep(float(query.get("pause", ["1"])[0]))
         ws.transport.resume_reading()
+    elif route == "/peer":
+        tls = ws.transport.get_extra_info("ssl_object")
+        peer = tls.getpeercert() if tls else None
+        cn = dict(x[0] for x in peer["subject"]).get("commonName", "?") if peer else "none"
+        reused = "reused" if tls and tls.session_reused else "new"
+        await ws.send(f"{cn} {reused} {(tls and tls.selected_alpn_protocol()) or 'none'}")
     elif route in ("/headers", "/auth"):
         text = "\n".join(f"{k}: {v}" for k, v in ws.request_headers.raw_items())
         # bytes past ASCII (obs-text) came in as surrogates: send them as they were
@@ -176,6 +187,8 @@ async def main():
     ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     ap.add_argument("--tls-min", choices=VERSIONS)
     ap.add_argument("--tls-max", choices=VERSIONS)
+    ap.add_argument("--client-ca")
+    ap.add_argument("--alpn")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--host", default="both", choices=["127.0.0.1", "::1", "both"])
     ap.add_argument("--verbose", action="store_true")
@@ -194,6 +207,11 @@ async def main():
             ctx.maximum_version = VERSIONS[args.tls_max]
         if args.tls_min in ("1.0", "1.1") or args.tls_max in ("1.0", "1.1"):
             ctx.set_ciphers("DEFAULT:@SECLEVEL=0")  # let old versions negotiate
+        if args.client_ca:
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            ctx.load_verify_locations(args.client_ca)
+        if args.alpn:
+            ctx.set_alpn_protocols(args.alpn.split(","))
 
     sockets = listen(args.host, args.port)
     servers = []
