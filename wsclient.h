@@ -4435,6 +4435,13 @@ static void wsc__fail(wsc__socket *s, wsc_result code, int close_code, const cha
     va_list ap;
     int was_open = s->state == WSC__OPEN || s->state == WSC__CLOSING, in_flight;
     if (wsc__is_final(s)) return;
+    /* Both close frames have crossed (ours has left): the connection is
+       closed cleanly (RFC 6455 §7.1.4) whatever the transport does next, a
+       reset from a server that did not wait for our TCP close among them. */
+    if (s->state == WSC__SHUTDOWN && code == WSC_ERR_IO && !wsc__buf_pending(&s->out)) {
+        wsc__finish(s);
+        return;
+    }
     s->state = WSC__FAILED;
     s->final_pending = 1;
     s->err_code = code;

@@ -303,6 +303,25 @@ TEST(async_close_without_code) {
     CHECKF(ev_last == WSC_EVENT_CLOSE && ev_code == 1005, "event %d code %d", ev_last, ev_code);
 }
 
+/* A server that resets the connection once the close frames have crossed (it
+   read ours): the close handshake is done, so the close is clean whatever TCP
+   does after; the sync close returns 1, the async socket gets CLOSE, not ERROR.
+   (python's ssl servers drop connections this way now and then.) */
+static void reset_after_the_close_handshake(int tls) {
+    int port = tls ? fault_tls_port : fault_port, code = 0;
+    long long end;
+    if (!open_on("rc", port, tls, "/close-reset", NULL, 0)) { CHECK(0); return; }
+    CHECK(status_when_closed("rc", &code, NULL, 0) == 1 && code == 1000);
+    CHECKF(wsc_close("rc") == 1, "%s: %s", tls ? "wss" : "ws", wsc_error_info());
+    ev_last = ev_code = 0;
+    if (!open_on("rc", port, tls, "/close-reset", quiet_event, 0)) { CHECK(0); return; }
+    for (end = now_ms() + 5000; wsc_exist("rc") && now_ms() < end;) wsc_pump(50);
+    CHECKF(ev_last == WSC_EVENT_CLOSE && ev_code == 1000, "%s: event %d code %d", tls ? "wss" : "ws", ev_last, ev_code);
+}
+
+TEST(reset_after_the_close_handshake_ws) { reset_after_the_close_handshake(0); }
+TEST(reset_after_the_close_handshake_wss) { reset_after_the_close_handshake(1); }
+
 /* ---- durations ---- */
 
 TEST(durations) {
@@ -374,6 +393,8 @@ int main(void) {
     RUN(server_close_status_ws);
     RUN(server_close_status_wss);
     RUN(async_close_without_code);
+    RUN(reset_after_the_close_handshake_ws);
+    RUN(reset_after_the_close_handshake_wss);
     wsc_close_all();
     return test_summary("test_closing");
 }

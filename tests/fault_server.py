@@ -22,6 +22,8 @@ Behaviour by request path (the upgrade request is always read whole first):
                 (10 s at most), reading and dropping, never answering a close
   /close-empty  answer 101, then send a close frame without a code (the client
                 reads 1005), read the client's answer, then close
+  /close-reset  answer 101, then send a close frame (1000), read the client's
+                answer, then reset the connection (RST, no FIN, no close_notify)
   /big-head?size=N   answer 101 with a head of exactly N bytes (padded with
                 an X-Pad header), then echo one text message
   /flood?size=S&n=N  answer 101, send N binary messages of S bytes (S < 126), then
@@ -174,6 +176,12 @@ def handle(conn, tls_ctx):
         elif path == "/close-empty":
             conn.sendall(answer_101(head) + bytes([0x88, 0]))
             read_frame(conn)
+        elif path == "/close-reset":
+            conn.sendall(answer_101(head) + bytes([0x88, 2, 0x03, 0xE8]))  # close 1000
+            read_frame(conn)  # the client's close: the handshake is done
+            time.sleep(0.2)
+            reset(conn)
+            conn = None
         elif path.startswith("/big-head?size="):
             conn.sendall(padded_101(head, int(path.split("=", 1)[1])))
             msg = read_frame(conn)
