@@ -954,9 +954,48 @@ static void wsc__rx_recycle(wsc__rx *rx, wsc__u8 *buf, size_t cap) {
     rx->spare_cap = cap;
 }
 
-static int wsc__rx_fail(wsc__rx *rx, int code, const char *text) {
-    rx->fail_code = code;
-    rx->fail_text = text;
+/* Why the parser failed the connection: what the steps of wsc__rx_feed
+   return, and it alone turns into WSC__RX_ERROR with wsc__rx_errors[]'s
+   close code and words (data: one place, not both at each check). */
+enum {
+    WSC__RXF_RSV = WSC__RX_ERROR + 1,
+    WSC__RXF_MASKED,
+    WSC__RXF_LEN_MSB,
+    WSC__RXF_CTRL_FRAGMENTED,
+    WSC__RXF_CTRL_LONG,
+    WSC__RXF_CONT_ALONE,
+    WSC__RXF_DATA_INSIDE,
+    WSC__RXF_OPCODE,
+    WSC__RXF_CLOSE_1BYTE,
+    WSC__RXF_CLOSE_CODE,
+    WSC__RXF_TEXT_UTF8,
+    WSC__RXF_REASON_UTF8,
+    WSC__RXF_TEXT_CUT,
+    WSC__RXF_TOO_BIG,
+    WSC__RXF_NO_MEMORY
+};
+
+static const struct { short code; const char *text; } wsc__rx_errors[] = {
+    {1002, "server set reserved bits without an extension (RFC 6455 §5.2)"},
+    {1002, "server sent a masked frame (RFC 6455 §5.1)"},
+    {1002, "frame length has its most significant bit set (RFC 6455 §5.2)"},
+    {1002, "server fragmented a control frame (RFC 6455 §5.5)"},
+    {1002, "server sent a control frame over 125 bytes (RFC 6455 §5.5)"},
+    {1002, "continuation frame without a message to continue (RFC 6455 §5.4)"},
+    {1002, "new data frame inside a fragmented message (RFC 6455 §5.4)"},
+    {1002, "server used a reserved opcode (RFC 6455 §5.2)"},
+    {1002, "close frame with a 1-byte payload (RFC 6455 §5.5.1)"},
+    {1002, "close frame with an invalid status code (RFC 6455 §7.4)"},
+    {1007, "server sent a text message that is not UTF-8 (RFC 6455 §8.1)"},
+    {1007, "close reason is not UTF-8 (RFC 6455 §5.5.1)"},
+    {1007, "text message ends inside a UTF-8 sequence (RFC 6455 §8.1)"},
+    {1009, "message larger than WSCLIENT_MAX_MESSAGE (RFC 6455 §7.4.1, 1009)"},
+    {1011, "out of memory for an incoming message"}
+};
+
+static int wsc__rx_fail(wsc__rx *rx, int why) {
+    rx->fail_code = wsc__rx_errors[why - WSC__RXF_RSV].code;
+    rx->fail_text = wsc__rx_errors[why - WSC__RXF_RSV].text;
     return WSC__RX_ERROR;
 }
 
@@ -1030,40 +1069,40 @@ static int wsc__rx_begin_frame(wsc__rx *rx) {
     int i;
     rx->fin = (h[0] & 0x80) != 0;
     rx->opcode = h[0] & 0x0F;
-    if (h[0] & 0x70) return wsc__rx_fail(rx, 1002, "server set reserved bits without an extension (RFC 6455 §5.2)");
-    if (h[1] & 0x80) return wsc__rx_fail(rx, 1002, "server sent a masked frame (RFC 6455 §5.1)");
+    if (h[0] & 0x70) return WSC__RXF_RSV;
+    if (h[1] & 0x80) return WSC__RXF_MASKED;
     if (len7 == 126) len = ((uint64_t)h[2] << 8) | h[3];
     if (len7 == 127) {
         len = 0;
         for (i = 0; i < 8; i++) len = (len << 8) | h[2 + i];
-        if (len >> 63) return wsc__rx_fail(rx, 1002, "frame length has its most significant bit set (RFC 6455 §5.2)");
+        if (len >> 63) return WSC__RXF_LEN_MSB;
     }
     switch (rx->opcode) {
     case WSC__OP_CLOSE: case WSC__OP_PING: case WSC__OP_PONG:
-        if (!rx->fin) return wsc__rx_fail(rx, 1002, "server fragmented a control frame (RFC 6455 §5.5)");
-        if (len > 125) return wsc__rx_fail(rx, 1002, "server sent a control frame over 125 bytes (RFC 6455 §5.5)");
+        if (!rx->fin) return WSC__RXF_CTRL_FRAGMENTED;
+        if (len > 125) return WSC__RXF_CTRL_LONG;
         rx->ctrl_len = 0;
         break;
     case WSC__OP_CONT:
-        if (!rx->msg_active) return wsc__rx_fail(rx, 1002, "continuation frame without a message to continue (RFC 6455 §5.4)");
+        if (!rx->msg_active) return WSC__RXF_CONT_ALONE;
         break;
     case WSC__OP_TEXT: case WSC__OP_BINARY:
-        if (rx->msg_active) return wsc__rx_fail(rx, 1002, "new data frame inside a fragmented message (RFC 6455 §5.4)");
+        if (rx->msg_active) return WSC__RXF_DATA_INSIDE;
         rx->msg_active = 1;
         rx->msg_opcode = rx->opcode;
         rx->msg_len = 0;
         rx->utf8 = 0;
         break;
     default:
-        return wsc__rx_fail(rx, 1002, "server used a reserved opcode (RFC 6455 §5.2)");
+        return WSC__RXF_OPCODE;
     }
     if (rx->opcode < 8 && len > rx->max_message - rx->msg_len)
-        return wsc__rx_fail(rx, 1009, "message larger than WSCLIENT_MAX_MESSAGE (RFC 6455 §7.4.1, 1009)");
+        return WSC__RXF_TOO_BIG;
     /* The frame's room now (up to WSC__RX_PREALLOC: a 10-byte header must not
        cost 16 MiB at once): its payload then lands with one copy, not through
        a chain of reallocations (1 KiB doubling to 64 KiB copied 64 KiB). */
     if (WSC__FAST && rx->opcode < 8 && !wsc__rx_reserve(rx, (size_t)(len < WSC__RX_PREALLOC ? len : WSC__RX_PREALLOC)))
-        return wsc__rx_fail(rx, 1011, "out of memory for an incoming message");
+        return WSC__RXF_NO_MEMORY;
     rx->remaining = (size_t)len;
     rx->in_frame = 1;
     return WSC__RX_MORE;
@@ -1071,13 +1110,13 @@ static int wsc__rx_begin_frame(wsc__rx *rx) {
 
 /* Appends payload bytes to the data message, validating UTF-8 as they come. */
 static int wsc__rx_data(wsc__rx *rx, const wsc__u8 *p, size_t n) {
-    if (!wsc__rx_reserve(rx, n)) return wsc__rx_fail(rx, 1011, "out of memory for an incoming message");
+    if (!wsc__rx_reserve(rx, n)) return WSC__RXF_NO_MEMORY;
     memcpy(rx->msg + rx->msg_len, p, n);
     rx->msg_len += n;
     if (rx->msg_opcode == WSC__OP_TEXT) {
         rx->utf8 = wsc__utf8_feed(rx->utf8, p, n);
         if (rx->utf8 == WSC__UTF8_REJECT)
-            return wsc__rx_fail(rx, 1007, "server sent a text message that is not UTF-8 (RFC 6455 §8.1)");
+            return WSC__RXF_TEXT_UTF8;
     }
     return WSC__RX_MORE;
 }
@@ -1090,23 +1129,23 @@ static int wsc__rx_end_frame(wsc__rx *rx) {
     case WSC__OP_PING: return WSC__RX_PING;
     case WSC__OP_PONG: return WSC__RX_PONG;
     case WSC__OP_CLOSE:
-        if (rx->ctrl_len == 1) return wsc__rx_fail(rx, 1002, "close frame with a 1-byte payload (RFC 6455 §5.5.1)");
+        if (rx->ctrl_len == 1) return WSC__RXF_CLOSE_1BYTE;
         rx->close_code = 1005;
         if (rx->ctrl_len >= 2) {
             rx->close_code = (rx->ctrl[0] << 8) | rx->ctrl[1];
             if (!wsc__close_code_valid(rx->close_code))
-                return wsc__rx_fail(rx, 1002, "close frame with an invalid status code (RFC 6455 §7.4)");
+                return WSC__RXF_CLOSE_CODE;
             if (wsc__utf8_feed(0, rx->ctrl + 2, rx->ctrl_len - 2) != 0)
-                return wsc__rx_fail(rx, 1007, "close reason is not UTF-8 (RFC 6455 §5.5.1)");
+                return WSC__RXF_REASON_UTF8;
         }
         return WSC__RX_CLOSE;
     default:
         if (!rx->fin) return WSC__RX_MORE;
         if (rx->msg_opcode == WSC__OP_TEXT && rx->utf8 != 0)
-            return wsc__rx_fail(rx, 1007, "text message ends inside a UTF-8 sequence (RFC 6455 §8.1)");
+            return WSC__RXF_TEXT_CUT;
         if (!rx->msg) { /* empty message: still hand out a valid buffer */
             rx->msg = (wsc__u8 *)wsc__alloc(rx->mem, 1);
-            if (!rx->msg) return wsc__rx_fail(rx, 1011, "out of memory for an incoming message");
+            if (!rx->msg) return WSC__RXF_NO_MEMORY;
             rx->msg_cap = 1;
         }
         if (rx->msg_len < rx->msg_cap) rx->msg[rx->msg_len] = 0;
@@ -1150,7 +1189,7 @@ static int wsc__rx_feed(wsc__rx *rx, const wsc__u8 *p, size_t n, size_t *used) {
         }
     }
     *used = i;
-    return ev;
+    return ev > WSC__RX_ERROR ? wsc__rx_fail(rx, ev) : ev;
 }
 
 /* Hands the finished message to the caller, who frees it with wsc__free. */
