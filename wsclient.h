@@ -4743,57 +4743,62 @@ static int wsc__transport_ok(const wsc_transport *tp) {
 
 /* Builds a socket from the configuration: every check that can fail at once does. */
 static wsc__socket *wsc__socket_new(const char *name, const wsc_config *in, wsc__mem *mem) {
-    wsc_config cfg = *in;
+    const wsc_config *cfg = in; /* a copy only where a URL fills in fields */
+    const wsc_transport *tp = in->transport ? in->transport : wsc__g.transport;
     wsc__socket *s;
     const char *addr, *path;
     size_t alen;
 #ifndef WSCLIENT_SMALL
+    wsc_config parsed;
     char store[WSC__URL_MAX];
     const char *cred = NULL;
-    if (cfg.url && !wsc__parse_url(cfg.url, &cfg, store, sizeof store, &cred)) return NULL;
+    if (in->url) {
+        parsed = *in;
+        if (!wsc__parse_url(in->url, &parsed, store, sizeof store, &cred)) return NULL;
+        cfg = &parsed;
+    }
 #else
     const char *cred = NULL; /* no URL, so no credentials from one */
-    if (cfg.url) { wsc__set_error(WSC_ERR_ARGUMENT, "url is not in this build (WSCLIENT_SMALL): set address, port, path and tls"); return NULL; }
+    if (in->url) { wsc__set_error(WSC_ERR_ARGUMENT, "url is not in this build (WSCLIENT_SMALL): set address, port, path and tls"); return NULL; }
 #endif
-    if (!cfg.address || !cfg.address[0]) { wsc__set_error(WSC_ERR_ARGUMENT, "server address is empty"); return NULL; }
-    if (cfg.port < 0 || cfg.port > 65535) { wsc__set_error(WSC_ERR_ARGUMENT, "port %d is out of range", cfg.port); return NULL; }
-    addr = cfg.address;
+    if (!cfg->address || !cfg->address[0]) { wsc__set_error(WSC_ERR_ARGUMENT, "server address is empty"); return NULL; }
+    if (cfg->port < 0 || cfg->port > 65535) { wsc__set_error(WSC_ERR_ARGUMENT, "port %d is out of range", cfg->port); return NULL; }
+    addr = cfg->address;
     alen = strlen(addr);
     if (addr[0] == '[' && alen > 2 && addr[alen - 1] == ']') { addr++; alen -= 2; }
-    path = cfg.path && cfg.path[0] ? cfg.path : "/";
+    path = cfg->path && cfg->path[0] ? cfg->path : "/";
     if (!wsc__check_text("server address", addr, 0) || !wsc__check_text("path", path, 0)) return NULL;
     if (strchr(path, '#')) { wsc__set_error(WSC_ERR_ARGUMENT, "path must not have a fragment (RFC 6455 §3)"); return NULL; }
-    if (!cfg.transport) cfg.transport = wsc__g.transport;
-    if (!wsc__transport_ok(cfg.transport)) return NULL;
+    if (!wsc__transport_ok(tp)) return NULL;
     s = (wsc__socket *)wsc__alloc(mem, sizeof *s);
     if (!s) { wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory for a socket"); return NULL; }
     memset(s, 0, sizeof *s);
     s->mem = mem;
-    s->tp = cfg.transport;
+    s->tp = tp;
 #ifndef WSCLIENT_NO_SOCKETS
     s->fd = WSC__NO_SOCK;
 #endif
     strcpy(s->name, name);
     s->gen = ++wsc__g.next_gen;
-    s->callback = cfg.callback;
-    s->user = cfg.user;
-    s->is_tls = cfg.tls != 0;
-    s->port = cfg.port ? cfg.port : (cfg.tls ? 443 : 80);
-    s->write_timeout_ms = cfg.write_timeout_ms > 0 ? cfg.write_timeout_ms : WSCLIENT_WRITE_TIMEOUT_MS;
-    s->close_timeout_ms = cfg.close_timeout_ms > 0 ? cfg.close_timeout_ms : WSCLIENT_CLOSE_TIMEOUT_MS;
-    s->connect_deadline = wsc__now_ms() + (cfg.timeout_ms > 0 ? cfg.timeout_ms : WSCLIENT_DEFAULT_TIMEOUT_MS);
+    s->callback = cfg->callback;
+    s->user = cfg->user;
+    s->is_tls = cfg->tls != 0;
+    s->port = cfg->port ? cfg->port : (cfg->tls ? 443 : 80);
+    s->write_timeout_ms = cfg->write_timeout_ms > 0 ? cfg->write_timeout_ms : WSCLIENT_WRITE_TIMEOUT_MS;
+    s->close_timeout_ms = cfg->close_timeout_ms > 0 ? cfg->close_timeout_ms : WSCLIENT_CLOSE_TIMEOUT_MS;
+    s->connect_deadline = wsc__now_ms() + (cfg->timeout_ms > 0 ? cfg->timeout_ms : WSCLIENT_DEFAULT_TIMEOUT_MS);
     wsc__rx_init(&s->rx, WSCLIENT_MAX_MESSAGE, mem);
     wsc__buf_init(&s->out, mem);
     wsc__buf_init(&s->req, mem);
     wsc__buf_init(&s->head, mem);
     s->host = wsc__strdup(mem, addr, alen);
     if (!s->host) { wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory"); goto fail; }
-    if (cfg.protocols && !wsc__set_protocols(s, cfg.protocols)) goto fail;
-    if (!wsc__set_headers(s, &cfg, cred)) goto fail;
+    if (cfg->protocols && !wsc__set_protocols(s, cfg->protocols)) goto fail;
+    if (!wsc__set_headers(s, cfg, cred)) goto fail;
     if (!s->is_tls) {
         s->plain_rx = (wsc__u8 *)wsc__alloc(mem, WSC__PLAIN_RX);
         if (!s->plain_rx) { wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory"); goto fail; }
-    } else if (!wsc__tls_setup(s, &cfg)) {
+    } else if (!wsc__tls_setup(s, cfg)) {
         goto fail;
     }
     if (!wsc__queue_request(s, path)) goto fail;
