@@ -1163,11 +1163,9 @@ static int wsc__rx_feed(wsc__rx *rx, const wsc__u8 *p, size_t n, size_t *used) {
     if (rx->fail_code) { *used = 0; return WSC__RX_ERROR; }
     while (i < n || (rx->in_frame && rx->remaining == 0)) {
         if (!rx->in_frame) {
-            unsigned need = rx->hdr_len < 2 ? 2 : wsc__rx_header_size(rx->hdr);
-            while (rx->hdr_len < need && i < n) {
+            unsigned need; /* the first two bytes tell the header's length */
+            while ((need = rx->hdr_len < 2 ? 2 : wsc__rx_header_size(rx->hdr)) > rx->hdr_len && i < n)
                 rx->hdr[rx->hdr_len++] = p[i++];
-                if (rx->hdr_len == 2) need = wsc__rx_header_size(rx->hdr);
-            }
             if (rx->hdr_len < need) break;
             ev = wsc__rx_begin_frame(rx);
             if (ev != WSC__RX_MORE) break;
