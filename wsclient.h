@@ -4790,8 +4790,8 @@ static wsc__socket *wsc__socket_new(const char *name, const wsc_config *in, wsc_
     s->write_timeout_ms = cfg->write_timeout_ms > 0 ? cfg->write_timeout_ms : WSCLIENT_WRITE_TIMEOUT_MS;
     s->close_timeout_ms = cfg->close_timeout_ms > 0 ? cfg->close_timeout_ms : WSCLIENT_CLOSE_TIMEOUT_MS;
     s->connect_deadline = wsc__now_ms() + (cfg->timeout_ms > 0 ? cfg->timeout_ms : WSCLIENT_DEFAULT_TIMEOUT_MS);
-    s->rx.max_message = WSCLIENT_MAX_MESSAGE; /* all else of the parser and the buffers is zero already */
-    s->rx.mem = s->out.mem = s->req.mem = s->head.mem = mem;
+    wsc__rx_init(&s->rx, WSCLIENT_MAX_MESSAGE, mem);
+    s->out.mem = s->req.mem = s->head.mem = mem; /* the buffers are zero already */
     s->host = wsc__strdup(mem, addr, alen);
     if (!s->host) { wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory"); goto fail; }
     if (cfg->protocols && !wsc__set_protocols(s, cfg->protocols)) goto fail;
