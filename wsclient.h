@@ -3754,9 +3754,9 @@ static void wsc__socket_free(wsc__socket *s) {
     if (s->dns) wsc__dns_abandon(s->dns); /* its thread may still be at work */
 #endif
     wsc__tls_free(mem, s->tls);
-    wsc__buf_free(&s->out);
-    wsc__buf_free(&s->req);
-    wsc__buf_free(&s->head);
+    if (s->out.data) wsc__free(mem, s->out.data); /* going: no wsc__buf_free to reset them */
+    if (s->req.data) wsc__free(mem, s->req.data);
+    if (s->head.data) wsc__free(mem, s->head.data);
     wsc__rx_free(&s->rx);
     wsc__free_queue(s);
     if (s->plain_rx) wsc__free(mem, s->plain_rx);
