@@ -4467,7 +4467,11 @@ static void wsc__wait(wsc__socket *const *list, int count, int64_t deadline) {
     for (i = 0; i < count; i++)
         if (list[i] && !wsc__is_final(list[i]) && !wsc__waitset_add(&w, list[i])) return;
     timeout = wsc__remaining(w.until);
+#ifndef WSCLIENT_NO_SOCKETS
     single = w.nitems == 0 || w.npfd == 0;
+#else
+    single = 1; /* no built-in sockets: only the transports' own waits */
+#endif
     for (i = 1; single && i < w.nitems; i++) single = w.tps[i] == w.tps[0];
     if (single && w.nitems > 0) { wsc__waitset_user(&w, w.tps[0], timeout); return; }
     if (!single) { /* several kinds of wait: look at each, then sleep a slice */
