@@ -3603,8 +3603,7 @@ static int wsc__stream_ended(wsc__socket *s) {
 /* What this socket waits for in its present state: WSC_IO_READ, WSC_IO_WRITE. */
 static int wsc__interest(const wsc__socket *s) {
     int ev = 0;
-    if (!wsc__io_live(s)) return 0;
-    if (s->state == WSC__CONNECTING) return WSC_IO_WRITE;
+    if (!wsc__io_live(s)) return 0; /* (a connect race is wsc__waitset_race's) */
     if (s->tls) {
         unsigned st = br_ssl_engine_current_state(&s->tls->cc.eng);
         if (st & BR_SSL_SENDREC) ev |= WSC_IO_WRITE;
