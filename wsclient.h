@@ -875,7 +875,8 @@ static size_t wsc__frame_header(wsc__u8 *h, unsigned opcode, int fin, uint64_t l
         h[n++] = (wsc__u8)len;
     } else {
         h[n++] = 0x80 | 127;
-        for (i = 7; i >= 0; i--) h[n++] = (wsc__u8)(len >> (8 * i));
+        for (i = 9; i >= 2; i--, len >>= 8) h[i] = (wsc__u8)len; /* big-endian, from the end */
+        n = 10;
     }
     memcpy(h + n, key, 4);
     return n + 4;
