@@ -5022,8 +5022,9 @@ WSCLIENT_API int wsc_write_binary(const char *name, const void *data, size_t len
 
 /* The reader leaves: its buffer is no longer the library's to fill. */
 static void wsc__reader_leaves(wsc__socket *s) {
+    if (!WSC__FAST) return; /* the small build never lends it to the parser */
     s->rx.direct = NULL;
-    if (WSC__FAST && s->rx.msg_direct && !wsc__rx_undirect(&s->rx, s->rx.msg_len + 1))
+    if (s->rx.msg_direct && !wsc__rx_undirect(&s->rx, s->rx.msg_len + 1))
         wsc__fail(s, WSC_ERR_NO_MEMORY, 1011, "out of memory keeping a message being received");
 }
 
