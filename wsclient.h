@@ -1207,14 +1207,11 @@ static wsc__u8 *wsc__rx_take_message(wsc__rx *rx, size_t *len) {
 
 static void wsc__base64(char *out, const wsc__u8 *in, size_t n) {
     static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t i;
-    for (i = 0; i < n; i += 3, out += 4) {
-        size_t left = n - i; /* 1, 2, or 3 and more */
+    size_t i, k;
+    for (i = 0; i < n; i += 3) {
+        size_t left = n - i; /* 1, 2, or 3 and more: left + 1 characters, then '=' */
         uint32_t v = (uint32_t)in[i] << 16 | (left > 1 ? (uint32_t)in[i + 1] << 8 : 0) | (left > 2 ? in[i + 2] : 0);
-        out[0] = tab[v >> 18];
-        out[1] = tab[(v >> 12) & 63];
-        out[2] = left > 1 ? tab[(v >> 6) & 63] : '=';
-        out[3] = left > 2 ? tab[v & 63] : '=';
+        for (k = 0; k < 4; k++) *out++ = k > left ? '=' : tab[(v >> (18 - 6 * k)) & 63];
     }
     *out = 0;
 }
