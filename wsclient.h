@@ -902,11 +902,10 @@ enum {
 };
 
 typedef struct wsc__rx {
-    wsc__u8 hdr[14];
+    int fin;
     unsigned hdr_len;
     int in_frame;          /* header done, payload pending */
     unsigned opcode;
-    int fin;
     size_t remaining;      /* of the frame's payload (it fits: max_message checked) */
     int msg_active;        /* inside a (possibly fragmented) data message */
     unsigned msg_opcode;
@@ -919,12 +918,13 @@ typedef struct wsc__rx {
     size_t direct_cap;
     int msg_direct;        /* msg is that buffer, not ours               */
     unsigned utf8;
-    wsc__u8 ctrl[125];
     size_t ctrl_len;
     int close_code;
     int fail_code;
     const char *fail_text;
     wsc__mem *mem;
+    wsc__u8 hdr[14];       /* the arrays last (see wsc__socket) */
+    wsc__u8 ctrl[125];
 } wsc__rx;
 
 static void wsc__rx_init(wsc__rx *rx, size_t max_message, wsc__mem *mem) {
