@@ -4649,7 +4649,7 @@ static int wsc__add_header(wsc__socket *s, const char *name, const char *value, 
     if (s->req.len + room > WSCLIENT_MAX_REQUEST)
         return wsc__set_error(WSC_ERR_ARGUMENT, "request headers are over WSCLIENT_MAX_REQUEST (%d bytes)", WSCLIENT_MAX_REQUEST);
     if (!wsc__buf_reserve(&s->req, room)) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory");
-    s->req.len += (size_t)sprintf((char *)s->req.data + s->req.len, "%s%s: %s\r\n", credential ? "\1" : "", name, value);
+    s->req.len += (size_t)snprintf((char *)s->req.data + s->req.len, room, "%s%s: %s\r\n", credential ? "\1" : "", name, value);
     return 1;
 }
 
