@@ -1460,11 +1460,13 @@ typedef struct wsc__socket {
     char err[WSC__ERRLEN];
 } wsc__socket;
 
-typedef struct wsc__lib {
+typedef struct wsc__lib { /* the error before the generator: nearer, shorter code (see wsc__socket) */
     wsc__socket *slots[WSCLIENT_MAX_SOCKETS];
     unsigned next_gen;
     int in_pump;
     int rng_ready;
+    wsc_result err_code;
+    char err[WSC__ERRLEN];
     br_hmac_drbg_context rng;
 #ifndef WSCLIENT_SMALL
     wsc__u8 keys[256];     /* keystream for masking keys, used from the back   */
@@ -1472,8 +1474,6 @@ typedef struct wsc__lib {
     wsc__u8 mask_seed[32]; /* the ChaCha20 key of the next refill              */
     unsigned mask_refills; /* refills since the seed last came from the DRBG   */
 #endif
-    wsc_result err_code;
-    char err[WSC__ERRLEN];
     const wsc_transport *transport; /* default for new sockets; NULL: built-in TCP */
     wsc__dns *dns_orphans;          /* lookups whose sockets are gone            */
 #ifdef WSCLIENT_NO_HEAP
