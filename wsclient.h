@@ -1392,13 +1392,17 @@ typedef struct wsc__dns wsc__dns;
    a field in the first 124 bytes with a 2-byte load or store, and a field
    past that with a 4-byte one (the order saved 200 bytes of the small build). */
 typedef struct wsc__socket {
+    int moved;             /* a byte went through a user transport: a
+                              failure before it is the connect's        */
+    wsc__buf req;          /* the request's own header lines, kept to build
+                              it again: "Name: value\r\n" each, behind a \1
+                              for a credential (wsc__add_header)         */
+    size_t queued_bytes;   /* what the queue holds: buffers and bookkeeping */
     wsc__buf out;          /* bytes waiting for the transport          */
     wsc__msg *queue, *queue_tail;
     wsc__tls *tls;
     wsc__u8 *plain_rx;     /* plain TCP: receive buffer                */
-    wsc__buf req;          /* the request's own header lines, kept to build
-                              it again: "Name: value\r\n" each, behind a \1
-                              for a credential (wsc__add_header)         */
+    int open_pending;      /* async: OPEN event not yet delivered      */
     unsigned gen;          /* tells a reused slot from the one a callback saw */
     int state;
     wsc_callback callback;
@@ -1406,8 +1410,6 @@ typedef struct wsc__socket {
     char *host;            /* address as given, without IPv6 brackets */
     char *offered;         /* the subprotocols we offered, or NULL    */
     int port, is_tls;
-    int write_timeout_ms, close_timeout_ms;
-    int64_t connect_deadline, close_deadline;
     wsc__mem *mem;         /* where its memory comes from              */
     const wsc_transport *tp; /* NULL: the built-in TCP                 */
     void *conn;            /* the user transport's connection          */
@@ -1424,10 +1426,11 @@ typedef struct wsc__socket {
     int eof;               /* the peer closed its side of the stream   */
     int busy;              /* its last advance stopped with work left  */
     unsigned slice;        /* when its present advance began (ms)       */
+    size_t plain_off, plain_len;
+    int write_timeout_ms, close_timeout_ms;
+    int64_t connect_deadline, close_deadline;
     unsigned dry;          /* WSC_IO_READ / WSC_IO_WRITE would block: no
                               second try within one advance            */
-    int moved;             /* a byte went through a user transport: a
-                              failure before it is the connect's        */
     const wsc__u8 *tx_src; /* a sync write's payload, masked straight into
                               the transport (no copy into out)          */
     size_t tx_left;
@@ -1435,10 +1438,7 @@ typedef struct wsc__socket {
     int drop_credentials;  /* a redirect went to another origin: leave out
                               Authorization, Cookie and the URL's credentials */
     wsc__buf head;         /* HTTP response head being received        */
-    size_t plain_off, plain_len;
     wsc__rx rx;
-    size_t queued_bytes;   /* what the queue holds: buffers and bookkeeping */
-    int open_pending;      /* async: OPEN event not yet delivered      */
     int final_pending;     /* async: CLOSE or ERROR not yet delivered  */
     int close_received;    /* the peer's close frame arrived           */
     int pong_pending;      /* a ping waits for room to be answered     */
