@@ -1390,7 +1390,8 @@ typedef struct wsc__dns wsc__dns;
 
 /* The fields used most come first and the arrays last: Thumb code reaches
    a field in the first 124 bytes with a 2-byte load or store, and a field
-   past that with a 4-byte one (the order saved 200 bytes of the small build). */
+   past that with a 4-byte one. The order (the first fields placed by
+   measuring) saved 240 bytes of the small build. */
 typedef struct wsc__socket {
     int moved;             /* a byte went through a user transport: a
                               failure before it is the connect's        */
