@@ -1003,7 +1003,8 @@ static size_t wsc__frame_header(wsc__u8 *h, unsigned opcode, int fin, uint64_t l
         h[n++] = (wsc__u8)len;
     } else {
         h[n++] = 0x80 | 127;
-        for (i = 7; i >= 0; i--) h[n++] = (wsc__u8)(len >> (8 * i));
+        for (i = 9; i >= 2; i--, len >>= 8) h[i] = (wsc__u8)len; /* big-endian, from the end */
+        n = 10;
     }
     memcpy(h + n, key, 4);
     return n + 4;
@@ -1029,11 +1030,10 @@ enum {
 };
 
 typedef struct wsc__rx {
-    wsc__u8 hdr[14];
+    int fin;
     unsigned hdr_len;
     int in_frame;          /* header done, payload pending */
     unsigned opcode;
-    int fin;
     size_t remaining;      /* of the frame's payload (it fits: max_message checked) */
     int msg_active;        /* inside a (possibly fragmented) data message */
     unsigned msg_opcode;
@@ -1046,12 +1046,13 @@ typedef struct wsc__rx {
     size_t direct_cap;
     int msg_direct;        /* msg is that buffer, not ours               */
     unsigned utf8;
-    wsc__u8 ctrl[125];
     size_t ctrl_len;
     int close_code;
     int fail_code;
     const char *fail_text;
     wsc__mem *mem;
+    wsc__u8 hdr[14];       /* the arrays last (see wsc__socket) */
+    wsc__u8 ctrl[125];
 } wsc__rx;
 
 static void wsc__rx_init(wsc__rx *rx, size_t max_message, wsc__mem *mem) {
@@ -1082,9 +1083,48 @@ static void wsc__rx_recycle(wsc__rx *rx, wsc__u8 *buf, size_t cap) {
     rx->spare_cap = cap;
 }
 
-static int wsc__rx_fail(wsc__rx *rx, int code, const char *text) {
-    rx->fail_code = code;
-    rx->fail_text = text;
+/* Why the parser failed the connection: what the steps of wsc__rx_feed
+   return, and it alone turns into WSC__RX_ERROR with wsc__rx_errors[]'s
+   close code and words (data: one place, not both at each check). */
+enum {
+    WSC__RXF_RSV = WSC__RX_ERROR + 1,
+    WSC__RXF_MASKED,
+    WSC__RXF_LEN_MSB,
+    WSC__RXF_CTRL_FRAGMENTED,
+    WSC__RXF_CTRL_LONG,
+    WSC__RXF_CONT_ALONE,
+    WSC__RXF_DATA_INSIDE,
+    WSC__RXF_OPCODE,
+    WSC__RXF_CLOSE_1BYTE,
+    WSC__RXF_CLOSE_CODE,
+    WSC__RXF_TEXT_UTF8,
+    WSC__RXF_REASON_UTF8,
+    WSC__RXF_TEXT_CUT,
+    WSC__RXF_TOO_BIG,
+    WSC__RXF_NO_MEMORY
+};
+
+static const struct { short code; const char *text; } wsc__rx_errors[] = {
+    {1002, "server set reserved bits without an extension (RFC 6455 §5.2)"},
+    {1002, "server sent a masked frame (RFC 6455 §5.1)"},
+    {1002, "frame length has its most significant bit set (RFC 6455 §5.2)"},
+    {1002, "server fragmented a control frame (RFC 6455 §5.5)"},
+    {1002, "server sent a control frame over 125 bytes (RFC 6455 §5.5)"},
+    {1002, "continuation frame without a message to continue (RFC 6455 §5.4)"},
+    {1002, "new data frame inside a fragmented message (RFC 6455 §5.4)"},
+    {1002, "server used a reserved opcode (RFC 6455 §5.2)"},
+    {1002, "close frame with a 1-byte payload (RFC 6455 §5.5.1)"},
+    {1002, "close frame with an invalid status code (RFC 6455 §7.4)"},
+    {1007, "server sent a text message that is not UTF-8 (RFC 6455 §8.1)"},
+    {1007, "close reason is not UTF-8 (RFC 6455 §5.5.1)"},
+    {1007, "text message ends inside a UTF-8 sequence (RFC 6455 §8.1)"},
+    {1009, "message larger than WSCLIENT_MAX_MESSAGE (RFC 6455 §7.4.1, 1009)"},
+    {1011, "out of memory for an incoming message"}
+};
+
+static int wsc__rx_fail(wsc__rx *rx, int why) {
+    rx->fail_code = wsc__rx_errors[why - WSC__RXF_RSV].code;
+    rx->fail_text = wsc__rx_errors[why - WSC__RXF_RSV].text;
     return WSC__RX_ERROR;
 }
 
@@ -1158,40 +1198,40 @@ static int wsc__rx_begin_frame(wsc__rx *rx) {
     int i;
     rx->fin = (h[0] & 0x80) != 0;
     rx->opcode = h[0] & 0x0F;
-    if (h[0] & 0x70) return wsc__rx_fail(rx, 1002, "server set reserved bits without an extension (RFC 6455 §5.2)");
-    if (h[1] & 0x80) return wsc__rx_fail(rx, 1002, "server sent a masked frame (RFC 6455 §5.1)");
+    if (h[0] & 0x70) return WSC__RXF_RSV;
+    if (h[1] & 0x80) return WSC__RXF_MASKED;
     if (len7 == 126) len = ((uint64_t)h[2] << 8) | h[3];
     if (len7 == 127) {
         len = 0;
         for (i = 0; i < 8; i++) len = (len << 8) | h[2 + i];
-        if (len >> 63) return wsc__rx_fail(rx, 1002, "frame length has its most significant bit set (RFC 6455 §5.2)");
+        if (len >> 63) return WSC__RXF_LEN_MSB;
     }
     switch (rx->opcode) {
     case WSC__OP_CLOSE: case WSC__OP_PING: case WSC__OP_PONG:
-        if (!rx->fin) return wsc__rx_fail(rx, 1002, "server fragmented a control frame (RFC 6455 §5.5)");
-        if (len > 125) return wsc__rx_fail(rx, 1002, "server sent a control frame over 125 bytes (RFC 6455 §5.5)");
+        if (!rx->fin) return WSC__RXF_CTRL_FRAGMENTED;
+        if (len > 125) return WSC__RXF_CTRL_LONG;
         rx->ctrl_len = 0;
         break;
     case WSC__OP_CONT:
-        if (!rx->msg_active) return wsc__rx_fail(rx, 1002, "continuation frame without a message to continue (RFC 6455 §5.4)");
+        if (!rx->msg_active) return WSC__RXF_CONT_ALONE;
         break;
     case WSC__OP_TEXT: case WSC__OP_BINARY:
-        if (rx->msg_active) return wsc__rx_fail(rx, 1002, "new data frame inside a fragmented message (RFC 6455 §5.4)");
+        if (rx->msg_active) return WSC__RXF_DATA_INSIDE;
         rx->msg_active = 1;
         rx->msg_opcode = rx->opcode;
         rx->msg_len = 0;
         rx->utf8 = 0;
         break;
     default:
-        return wsc__rx_fail(rx, 1002, "server used a reserved opcode (RFC 6455 §5.2)");
+        return WSC__RXF_OPCODE;
     }
     if (rx->opcode < 8 && len > rx->max_message - rx->msg_len)
-        return wsc__rx_fail(rx, 1009, "message larger than WSCLIENT_MAX_MESSAGE (RFC 6455 §7.4.1, 1009)");
+        return WSC__RXF_TOO_BIG;
     /* The frame's room now (up to WSC__RX_PREALLOC: a 10-byte header must not
        cost 16 MiB at once): its payload then lands with one copy, not through
        a chain of reallocations (1 KiB doubling to 64 KiB copied 64 KiB). */
     if (WSC__FAST && rx->opcode < 8 && !wsc__rx_reserve(rx, (size_t)(len < WSC__RX_PREALLOC ? len : WSC__RX_PREALLOC)))
-        return wsc__rx_fail(rx, 1011, "out of memory for an incoming message");
+        return WSC__RXF_NO_MEMORY;
     rx->remaining = (size_t)len;
     rx->in_frame = 1;
     return WSC__RX_MORE;
@@ -1199,13 +1239,13 @@ static int wsc__rx_begin_frame(wsc__rx *rx) {
 
 /* Appends payload bytes to the data message, validating UTF-8 as they come. */
 static int wsc__rx_data(wsc__rx *rx, const wsc__u8 *p, size_t n) {
-    if (!wsc__rx_reserve(rx, n)) return wsc__rx_fail(rx, 1011, "out of memory for an incoming message");
+    if (!wsc__rx_reserve(rx, n)) return WSC__RXF_NO_MEMORY;
     memcpy(rx->msg + rx->msg_len, p, n);
     rx->msg_len += n;
     if (rx->msg_opcode == WSC__OP_TEXT) {
         rx->utf8 = wsc__utf8_feed(rx->utf8, p, n);
         if (rx->utf8 == WSC__UTF8_REJECT)
-            return wsc__rx_fail(rx, 1007, "server sent a text message that is not UTF-8 (RFC 6455 §8.1)");
+            return WSC__RXF_TEXT_UTF8;
     }
     return WSC__RX_MORE;
 }
@@ -1218,23 +1258,23 @@ static int wsc__rx_end_frame(wsc__rx *rx) {
     case WSC__OP_PING: return WSC__RX_PING;
     case WSC__OP_PONG: return WSC__RX_PONG;
     case WSC__OP_CLOSE:
-        if (rx->ctrl_len == 1) return wsc__rx_fail(rx, 1002, "close frame with a 1-byte payload (RFC 6455 §5.5.1)");
+        if (rx->ctrl_len == 1) return WSC__RXF_CLOSE_1BYTE;
         rx->close_code = 1005;
         if (rx->ctrl_len >= 2) {
             rx->close_code = (rx->ctrl[0] << 8) | rx->ctrl[1];
             if (!wsc__close_code_valid(rx->close_code))
-                return wsc__rx_fail(rx, 1002, "close frame with an invalid status code (RFC 6455 §7.4)");
+                return WSC__RXF_CLOSE_CODE;
             if (wsc__utf8_feed(0, rx->ctrl + 2, rx->ctrl_len - 2) != 0)
-                return wsc__rx_fail(rx, 1007, "close reason is not UTF-8 (RFC 6455 §5.5.1)");
+                return WSC__RXF_REASON_UTF8;
         }
         return WSC__RX_CLOSE;
     default:
         if (!rx->fin) return WSC__RX_MORE;
         if (rx->msg_opcode == WSC__OP_TEXT && rx->utf8 != 0)
-            return wsc__rx_fail(rx, 1007, "text message ends inside a UTF-8 sequence (RFC 6455 §8.1)");
+            return WSC__RXF_TEXT_CUT;
         if (!rx->msg) { /* empty message: still hand out a valid buffer */
             rx->msg = (wsc__u8 *)wsc__alloc(rx->mem, 1);
-            if (!rx->msg) return wsc__rx_fail(rx, 1011, "out of memory for an incoming message");
+            if (!rx->msg) return WSC__RXF_NO_MEMORY;
             rx->msg_cap = 1;
         }
         if (rx->msg_len < rx->msg_cap) rx->msg[rx->msg_len] = 0;
@@ -1252,11 +1292,9 @@ static int wsc__rx_feed(wsc__rx *rx, const wsc__u8 *p, size_t n, size_t *used) {
     if (rx->fail_code) { *used = 0; return WSC__RX_ERROR; }
     while (i < n || (rx->in_frame && rx->remaining == 0)) {
         if (!rx->in_frame) {
-            unsigned need = rx->hdr_len < 2 ? 2 : wsc__rx_header_size(rx->hdr);
-            while (rx->hdr_len < need && i < n) {
+            unsigned need; /* the first two bytes tell the header's length */
+            while ((need = rx->hdr_len < 2 ? 2 : wsc__rx_header_size(rx->hdr)) > rx->hdr_len && i < n)
                 rx->hdr[rx->hdr_len++] = p[i++];
-                if (rx->hdr_len == 2) need = wsc__rx_header_size(rx->hdr);
-            }
             if (rx->hdr_len < need) break;
             ev = wsc__rx_begin_frame(rx);
             if (ev != WSC__RX_MORE) break;
@@ -1278,7 +1316,7 @@ static int wsc__rx_feed(wsc__rx *rx, const wsc__u8 *p, size_t n, size_t *used) {
         }
     }
     *used = i;
-    return ev;
+    return ev > WSC__RX_ERROR ? wsc__rx_fail(rx, ev) : ev;
 }
 
 /* Hands the finished message to the caller, who frees it with wsc__free. */
@@ -1297,14 +1335,11 @@ static wsc__u8 *wsc__rx_take_message(wsc__rx *rx, size_t *len) {
 
 static void wsc__base64(char *out, const wsc__u8 *in, size_t n) {
     static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t i;
-    for (i = 0; i < n; i += 3, out += 4) {
-        size_t left = n - i; /* 1, 2, or 3 and more */
+    size_t i, k;
+    for (i = 0; i < n; i += 3) {
+        size_t left = n - i; /* 1, 2, or 3 and more: left + 1 characters, then '=' */
         uint32_t v = (uint32_t)in[i] << 16 | (left > 1 ? (uint32_t)in[i + 1] << 8 : 0) | (left > 2 ? in[i + 2] : 0);
-        out[0] = tab[v >> 18];
-        out[1] = tab[(v >> 12) & 63];
-        out[2] = left > 1 ? tab[(v >> 6) & 63] : '=';
-        out[3] = left > 2 ? tab[v & 63] : '=';
+        for (k = 0; k < 4; k++) *out++ = k > left ? '=' : tab[(v >> (18 - 6 * k)) & 63];
     }
     *out = 0;
 }
@@ -1358,8 +1393,9 @@ static int wsc__has_token(const char *v, size_t n, const char *token, size_t tle
 
 /* RFC 7230 token characters, as RFC 6455 §4.1 asks of subprotocol names. */
 static int wsc__is_tchar(int c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+    /* a bit per ASCII character: 0-9 a-z A-Z and !#$%&'*+-.^_`|~ */
+    static const wsc__u8 bits[16] = {0x00, 0x00, 0x00, 0x00, 0xFA, 0x6C, 0xFF, 0x03, 0xFE, 0xFF, 0xFF, 0xC7, 0xFF, 0xFF, 0xFF, 0x57};
+    return c < 128 && (bits[c >> 3] >> (c & 7)) & 1;
 }
 
 typedef struct wsc__upgrade {
@@ -1575,18 +1611,29 @@ typedef struct wsc__msg {
 typedef struct wsc__tls wsc__tls;
 typedef struct wsc__dns wsc__dns;
 
+/* The fields used most come first and the arrays last: Thumb code reaches
+   a field in the first 124 bytes with a 2-byte load or store, and a field
+   past that with a 4-byte one. The order (the first fields placed by
+   measuring) saved 240 bytes of the small build. */
 typedef struct wsc__socket {
-    char name[WSCLIENT_MAX_NAME + 1];
+    int moved;             /* a byte went through a user transport: a
+                              failure before it is the connect's        */
+    wsc__buf req;          /* the request's own header lines, kept to build
+                              it again: "Name: value\r\n" each, behind a \1
+                              for a credential (wsc__add_header)         */
+    size_t queued_bytes;   /* what the queue holds: buffers and bookkeeping */
+    wsc__buf out;          /* bytes waiting for the transport          */
+    wsc__msg *queue, *queue_tail;
+    wsc__tls *tls;
+    wsc__u8 *plain_rx;     /* plain TCP: receive buffer                */
+    int open_pending;      /* async: OPEN event not yet delivered      */
     unsigned gen;          /* tells a reused slot from the one a callback saw */
     int state;
     wsc_callback callback;
     void *user;
     char *host;            /* address as given, without IPv6 brackets */
     char *offered;         /* the subprotocols we offered, or NULL    */
-    char protocol[128];    /* the one the server chose                */
     int port, is_tls;
-    int write_timeout_ms, close_timeout_ms;
-    int64_t connect_deadline, close_deadline;
     wsc__mem *mem;         /* where its memory comes from              */
     const wsc_transport *tp; /* NULL: the built-in TCP                 */
     void *conn;            /* the user transport's connection          */
@@ -1603,42 +1650,28 @@ typedef struct wsc__socket {
     int eof;               /* the peer closed its side of the stream   */
     int busy;              /* its last advance stopped with work left  */
     unsigned slice;        /* when its present advance began (ms)       */
+    size_t plain_off, plain_len;
+    int write_timeout_ms, close_timeout_ms;
+    int64_t connect_deadline, close_deadline;
     unsigned dry;          /* WSC_IO_READ / WSC_IO_WRITE would block: no
                               second try within one advance            */
-    int moved;             /* a byte went through a user transport: a
-                              failure before it is the connect's        */
     const wsc__u8 *tx_src; /* a sync write's payload, masked straight into
                               the transport (no copy into out)          */
     size_t tx_left;
-    wsc__u8 tx_key[4];     /* the mask, turned so tx_key[0] masks *tx_src */
-    wsc__u8 first[5];      /* TLS: the server's first bytes, to tell a  */
-    size_t first_len;      /* plain HTTP answer from a TLS failure      */
-    wsc__tls *tls;
-    char key[25];          /* Sec-WebSocket-Key                         */
-    wsc__buf req;          /* the request's own header lines, kept to build
-                              it again: "Name: value\r\n" each, behind a \1
-                              for a credential (wsc__add_header)         */
+    size_t first_len;      /* bytes in first[]                          */
     int drop_credentials;  /* a redirect went to another origin: leave out
                               Authorization, Cookie and the URL's credentials */
-    wsc__buf out;          /* bytes waiting for the transport          */
     wsc__buf head;         /* HTTP response head being received        */
-    wsc__u8 *plain_rx;     /* plain TCP: receive buffer                */
-    size_t plain_off, plain_len;
     wsc__rx rx;
-    wsc__msg *queue, *queue_tail;
-    size_t queued_bytes;   /* what the queue holds: buffers and bookkeeping */
-    int open_pending;      /* async: OPEN event not yet delivered      */
     int final_pending;     /* async: CLOSE or ERROR not yet delivered  */
     int close_received;    /* the peer's close frame arrived           */
     int pong_pending;      /* a ping waits for room to be answered     */
     size_t pong_len;
-    wsc__u8 pong[125];     /* the latest such ping's payload           */
     int opened;            /* the upgrade succeeded (even if closed since) */
     int tx_active;         /* a message sent in parts is under way     */
     int tx_binary;
     unsigned tx_utf8;      /* UTF-8 state across the parts of a text message */
     int close_code;
-    char close_reason[124];
 #ifndef WSCLIENT_SMALL     /* head: the 101 answer (compacted), or a refusal's, then its body */
     int http_status;       /* the status of a refused upgrade, else 0  */
     int refused;           /* a refusal's head is in: its body is being read */
@@ -1650,14 +1683,24 @@ typedef struct wsc__socket {
     wsc_config cfg;        /* the TLS options, for a redirect's new TLS setup */
 #endif
     wsc_result err_code;
+    char name[WSCLIENT_MAX_NAME + 1];
+    char protocol[128];    /* the one the server chose                */
+    wsc__u8 tx_key[4];     /* the mask, turned so tx_key[0] masks *tx_src */
+    wsc__u8 first[5];      /* TLS: the server's first bytes, to tell a
+                              plain HTTP answer from a TLS failure      */
+    char key[25];          /* Sec-WebSocket-Key                         */
+    wsc__u8 pong[125];     /* the latest such ping's payload           */
+    char close_reason[124];
     char err[WSC__ERRLEN];
 } wsc__socket;
 
-typedef struct wsc__lib {
+typedef struct wsc__lib { /* the error before the generator: nearer, shorter code (see wsc__socket) */
     wsc__socket *slots[WSCLIENT_MAX_SOCKETS];
     unsigned next_gen;
     int in_pump;
     int rng_ready;
+    wsc_result err_code;
+    char err[WSC__ERRLEN];
     br_hmac_drbg_context rng;
 #ifndef WSCLIENT_SMALL
     wsc__u8 keys[256];     /* keystream for masking keys, used from the back   */
@@ -1665,8 +1708,6 @@ typedef struct wsc__lib {
     wsc__u8 mask_seed[32]; /* the ChaCha20 key of the next refill              */
     unsigned mask_refills; /* refills since the seed last came from the DRBG   */
 #endif
-    wsc_result err_code;
-    char err[WSC__ERRLEN];
 #ifndef WSCLIENT_SMALL
     int http_status;                /* the last error's refused upgrade, else 0  */
     char refusal[WSC__REFUSAL_KEEP]; /* its head, compacted (wsc__head_compact) */
@@ -4252,8 +4293,7 @@ static int wsc__stream_ended(wsc__socket *s) {
 /* What this socket waits for in its present state: WSC_IO_READ, WSC_IO_WRITE. */
 static int wsc__interest(const wsc__socket *s) {
     int ev = 0;
-    if (!wsc__io_live(s)) return 0;
-    if (s->state == WSC__CONNECTING) return WSC_IO_WRITE;
+    if (!wsc__io_live(s)) return 0; /* (a connect race is wsc__waitset_race's) */
     if (s->tls) {
         unsigned st = br_ssl_engine_current_state(&s->tls->cc.eng);
         if (st & BR_SSL_SENDREC) ev |= WSC_IO_WRITE;
@@ -4403,9 +4443,9 @@ static void wsc__socket_free(wsc__socket *s) {
     if (s->dns) wsc__dns_abandon(s->dns); /* its thread may still be at work */
 #endif
     wsc__tls_free(mem, s->tls);
-    wsc__buf_free(&s->out);
-    wsc__buf_free(&s->req);
-    wsc__buf_free(&s->head);
+    if (s->out.data) wsc__free(mem, s->out.data); /* going: no wsc__buf_free to reset them */
+    if (s->req.data) wsc__free(mem, s->req.data);
+    if (s->head.data) wsc__free(mem, s->head.data);
     wsc__rx_free(&s->rx);
     wsc__free_queue(s);
     if (s->plain_rx) wsc__free(mem, s->plain_rx);
@@ -5251,7 +5291,11 @@ static void wsc__wait(wsc__socket *const *list, int count, int64_t deadline) {
     for (i = 0; i < count; i++)
         if (list[i] && !wsc__is_final(list[i]) && !wsc__waitset_add(&w, list[i])) return;
     timeout = wsc__remaining(w.until);
+#ifndef WSCLIENT_NO_SOCKETS
     single = w.nitems == 0 || w.npfd == 0;
+#else
+    single = 1; /* no built-in sockets: only the transports' own waits */
+#endif
     for (i = 1; single && i < w.nitems; i++) single = w.tps[i] == w.tps[0];
     if (single && w.nitems > 0) { wsc__waitset_user(&w, w.tps[0], timeout); return; }
     if (!single) { /* several kinds of wait: look at each, then sleep a slice */
@@ -5432,7 +5476,7 @@ static int wsc__add_header(wsc__socket *s, const char *name, const char *value, 
     if (s->req.len + room > WSCLIENT_MAX_REQUEST)
         return wsc__set_error(WSC_ERR_ARGUMENT, "request headers are over WSCLIENT_MAX_REQUEST (%d bytes)", WSCLIENT_MAX_REQUEST);
     if (!wsc__buf_reserve(&s->req, room)) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory");
-    s->req.len += (size_t)sprintf((char *)s->req.data + s->req.len, "%s%s: %s\r\n", credential ? "\1" : "", name, value);
+    s->req.len += (size_t)snprintf((char *)s->req.data + s->req.len, room, "%s%s: %s\r\n", credential ? "\1" : "", name, value);
     return 1;
 }
 
@@ -5689,64 +5733,67 @@ static int wsc__transport_ok(const wsc_transport *tp) {
 
 /* Builds a socket from the configuration: every check that can fail at once does. */
 static wsc__socket *wsc__socket_new(const char *name, const wsc_config *in, wsc__mem *mem) {
-    wsc_config cfg = *in;
+    const wsc_config *cfg = in; /* a copy only where a URL fills in fields */
+    const wsc_transport *tp = in->transport ? in->transport : wsc__g.transport;
     wsc__socket *s;
     const char *addr, *path;
     size_t alen;
 #ifndef WSCLIENT_SMALL
+    wsc_config parsed;
     char store[WSC__URL_MAX];
     const char *cred = NULL;
-    if (cfg.url && !wsc__parse_url(cfg.url, &cfg, store, sizeof store, &cred)) return NULL;
+    if (in->url) {
+        parsed = *in;
+        if (!wsc__parse_url(in->url, &parsed, store, sizeof store, &cred)) return NULL;
+        cfg = &parsed;
+    }
 #else
     const char *cred = NULL; /* no URL, so no credentials from one */
-    if (cfg.url) { wsc__set_error(WSC_ERR_ARGUMENT, "url is not in this build (WSCLIENT_SMALL): set address, port, path and tls"); return NULL; }
+    if (in->url) { wsc__set_error(WSC_ERR_ARGUMENT, "url is not in this build (WSCLIENT_SMALL): set address, port, path and tls"); return NULL; }
 #endif
-    if (!cfg.address || !cfg.address[0]) { wsc__set_error(WSC_ERR_ARGUMENT, "server address is empty"); return NULL; }
-    if (cfg.port < 0 || cfg.port > 65535) { wsc__set_error(WSC_ERR_ARGUMENT, "port %d is out of range", cfg.port); return NULL; }
-    addr = cfg.address;
+    if (!cfg->address || !cfg->address[0]) { wsc__set_error(WSC_ERR_ARGUMENT, "server address is empty"); return NULL; }
+    if (cfg->port < 0 || cfg->port > 65535) { wsc__set_error(WSC_ERR_ARGUMENT, "port %d is out of range", cfg->port); return NULL; }
+    addr = cfg->address;
     alen = strlen(addr);
     if (addr[0] == '[' && alen > 2 && addr[alen - 1] == ']') { addr++; alen -= 2; }
-    path = cfg.path && cfg.path[0] ? cfg.path : "/";
+    path = cfg->path && cfg->path[0] ? cfg->path : "/";
     if (!wsc__check_text("server address", addr, 0) || !wsc__check_text("path", path, 0)) return NULL;
     if (strchr(path, '#')) { wsc__set_error(WSC_ERR_ARGUMENT, "path must not have a fragment (RFC 6455 §3)"); return NULL; }
-    if (!cfg.transport) cfg.transport = wsc__g.transport;
-    if (!wsc__transport_ok(cfg.transport)) return NULL;
+    if (!wsc__transport_ok(tp)) return NULL;
     s = (wsc__socket *)wsc__alloc(mem, sizeof *s);
     if (!s) { wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory for a socket"); return NULL; }
     memset(s, 0, sizeof *s);
     s->mem = mem;
-    s->tp = cfg.transport;
+    s->tp = tp;
 #ifndef WSCLIENT_NO_SOCKETS
     s->fd = WSC__NO_SOCK;
 #endif
     strcpy(s->name, name);
     s->gen = ++wsc__g.next_gen;
-    s->callback = cfg.callback;
-    s->user = cfg.user;
-    s->is_tls = cfg.tls != 0;
-    s->port = cfg.port ? cfg.port : (cfg.tls ? 443 : 80);
-    s->write_timeout_ms = cfg.write_timeout_ms > 0 ? cfg.write_timeout_ms : WSCLIENT_WRITE_TIMEOUT_MS;
-    s->close_timeout_ms = cfg.close_timeout_ms > 0 ? cfg.close_timeout_ms : WSCLIENT_CLOSE_TIMEOUT_MS;
-    s->connect_deadline = wsc__now_ms() + (cfg.timeout_ms > 0 ? cfg.timeout_ms : WSCLIENT_DEFAULT_TIMEOUT_MS);
+    s->callback = cfg->callback;
+    s->user = cfg->user;
+    s->is_tls = cfg->tls != 0;
+    s->port = cfg->port ? cfg->port : (cfg->tls ? 443 : 80);
+    s->write_timeout_ms = cfg->write_timeout_ms > 0 ? cfg->write_timeout_ms : WSCLIENT_WRITE_TIMEOUT_MS;
+    s->close_timeout_ms = cfg->close_timeout_ms > 0 ? cfg->close_timeout_ms : WSCLIENT_CLOSE_TIMEOUT_MS;
+    s->connect_deadline = wsc__now_ms() + (cfg->timeout_ms > 0 ? cfg->timeout_ms : WSCLIENT_DEFAULT_TIMEOUT_MS);
     wsc__rx_init(&s->rx, WSCLIENT_MAX_MESSAGE, mem);
-    wsc__buf_init(&s->out, mem);
-    wsc__buf_init(&s->req, mem);
-    wsc__buf_init(&s->head, mem);
+    s->out.mem = s->req.mem = s->head.mem = mem; /* the buffers are zero already */
     s->host = wsc__strdup(mem, addr, alen);
     if (!s->host) { wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory"); goto fail; }
-    if (cfg.protocols && !wsc__set_protocols(s, cfg.protocols)) goto fail;
-    if (!wsc__set_headers(s, &cfg, cred)) goto fail;
+    if (cfg->protocols && !wsc__set_protocols(s, cfg->protocols)) goto fail;
+    if (!wsc__set_headers(s, cfg, cred)) goto fail;
     if (!s->is_tls) {
         s->plain_rx = (wsc__u8 *)wsc__alloc(mem, WSC__PLAIN_RX);
         if (!s->plain_rx) { wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory"); goto fail; }
-    } else if (!wsc__tls_setup(s, &cfg)) {
+    } else if (!wsc__tls_setup(s, cfg)) {
         goto fail;
     }
 #ifndef WSCLIENT_SMALL /* the small build ignores max_redirects: it parses no URL */
-    if (cfg.max_redirects < 0) { wsc__set_error(WSC_ERR_ARGUMENT, "max_redirects %d is negative", cfg.max_redirects); goto fail; }
-    if ((s->max_redirects = cfg.max_redirects > WSC__MAX_REDIRECTS ? WSC__MAX_REDIRECTS : cfg.max_redirects) > 0) {
+    if (cfg->max_redirects < 0) { wsc__set_error(WSC_ERR_ARGUMENT, "max_redirects %d is negative", cfg->max_redirects); goto fail; }
+    if ((s->max_redirects = cfg->max_redirects > WSC__MAX_REDIRECTS ? WSC__MAX_REDIRECTS : cfg->max_redirects) > 0) {
         if (!(s->path = wsc__strdup(mem, path, strlen(path)))) { wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory"); goto fail; }
-        s->cfg = cfg;
+        s->cfg = *cfg;
         s->cfg.url = s->cfg.address = s->cfg.path = NULL; /* they may point into store */
         s->visited[0] = wsc__url_hash(s->is_tls, s->host, s->port, path);
     }
@@ -6003,8 +6050,9 @@ WSCLIENT_API int wsc_write_binary(const char *name, const void *data, size_t len
 
 /* The reader leaves: its buffer is no longer the library's to fill. */
 static void wsc__reader_leaves(wsc__socket *s) {
+    if (!WSC__FAST) return; /* the small build never lends it to the parser */
     s->rx.direct = NULL;
-    if (WSC__FAST && s->rx.msg_direct && !wsc__rx_undirect(&s->rx, s->rx.msg_len + 1))
+    if (s->rx.msg_direct && !wsc__rx_undirect(&s->rx, s->rx.msg_len + 1))
         wsc__fail(s, WSC_ERR_NO_MEMORY, 1011, "out of memory keeping a message being received");
 }
 
