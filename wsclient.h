@@ -72,6 +72,8 @@
                         wsc_error_http_status, wsc_error_header,
                         wsc_error_body, ev->http_status (a refused upgrade);
                         wsc_config.max_redirects (README "Redirects")
+       proxies       -> wsc_config.proxy, or https_proxy / http_proxy /
+                        no_proxy as curl (README "Proxies")
 
    Optional parameters are 0 / NULL for the seed's default: port 443 (80 for
    plain), path "/", no subprotocol, TLS mask WSC_TLS1 | WSC_TLS1_1 | WSC_TLS1_2.
@@ -118,8 +120,8 @@
        WSCLIENT_SMALL            the smallest build, for devices (under 10 KB of
                                  Cortex-M4 code; README "Code size"): TLS trusts
                                  only compiled-in trust_anchors; ca_file, ca_pem,
-                                 pins, pin_only, the insecure mode and url are
-                                 refused by name (WSC_ERR_ARGUMENT); an IP
+                                 pins, pin_only, the insecure mode, url and
+                                 proxy are refused by name (WSC_ERR_ARGUMENT); an IP
                                  address needs server_name; host names are
                                  matched by BearSSL's rules alone ("*.com"
                                  matches example.com); no session resumption;
