@@ -73,6 +73,8 @@
                         wsc_error_http_status, wsc_error_header,
                         wsc_error_body, ev->http_status (a refused upgrade);
                         wsc_config.max_redirects (README "Redirects")
+       proxies       -> wsc_config.proxy, or https_proxy / http_proxy /
+                        no_proxy as curl (README "Proxies")
 
    Optional parameters are 0 / NULL for the seed's default: port 443 (80 for
    plain), path "/", no subprotocol, TLS mask WSC_TLS1 | WSC_TLS1_1 | WSC_TLS1_2.
@@ -121,7 +123,7 @@
                                  only compiled-in trust_anchors and sends only a
                                  compiled-in client_chain; ca_file, ca_pem,
                                  pins, pin_only, the insecure mode, client
-                                 certificates from PEM and url are refused by
+                                 certificates from PEM, url and proxy are refused by
                                  name (WSC_ERR_ARGUMENT); no ALPN; an IP
                                  address needs server_name; host names are
                                  matched by BearSSL's rules alone ("*.com"
@@ -384,6 +386,14 @@ typedef struct wsc_config {
                                 follow up to n redirects (at most 10; README
                                 "Redirects"), all within timeout_ms. Ignored
                                 by WSCLIENT_SMALL                               */
+    const char *proxy;       /* "http://[user:password@]host[:port]" (port 1080
+                                when none, as curl): the built-in TCP goes
+                                through the proxy's CONNECT tunnel; TLS still
+                                runs end to end with the server. NULL: from the
+                                environment, as curl (https_proxy, http_proxy,
+                                all_proxy, no_proxy; README "Proxies"); "": no
+                                proxy, environment ignored. A user transport
+                                never uses one. Refused by WSCLIENT_SMALL     */
 } wsc_config;
 
 /* What a TLS socket negotiated, and the memory its TLS part holds. */
@@ -671,6 +681,11 @@ typedef int wsc__sock;
 #else
 #define WSC__FAST 1
 #define WSC__WORDS 1
+#endif
+/* WSC__PROXY: the HTTP CONNECT proxy of the built-in TCP (README
+   "Proxies"); neither the small build nor a build without sockets has it. */
+#if !defined(WSCLIENT_SMALL) && !defined(WSCLIENT_NO_SOCKETS)
+#define WSC__PROXY 1
 #endif
 #ifdef WSCLIENT_NO_HEAP
 #ifndef WSCLIENT_SOCKET_MEMORY /* one socket's static storage: TLS context, buffers, messages */
@@ -1591,6 +1606,7 @@ enum {
     WSC__RESOLVING,   /* address not yet resolved                      */
     WSC__WAITING,     /* another socket is connecting to the same host (§4.1) */
     WSC__CONNECTING,  /* non-blocking TCP connect in progress          */
+    WSC__PROXYING,    /* connected to the proxy: opening its tunnel     */
     WSC__TLS_HANDSHAKE,
     WSC__UPGRADING,   /* HTTP request out, waiting for the 101 answer  */
     WSC__OPEN,
@@ -1610,6 +1626,18 @@ typedef struct wsc__msg {
 
 typedef struct wsc__tls wsc__tls;
 typedef struct wsc__dns wsc__dns;
+#ifdef WSC__PROXY
+/* A proxy the connect goes through (README "Proxies"): the TCP connect goes
+   to it, then the tunnel opens with CONNECT (RFC 9110 §9.3.6). */
+typedef struct wsc__proxy {
+    int port;
+    char host[256];   /* without IPv6 brackets */
+    char cred[520];   /* "user:password", decoded; "" when none */
+    char what[300];   /* "proxy host:port" for error words: never the credentials */
+    char req[1400];   /* the CONNECT request */
+    size_t req_len, req_off;
+} wsc__proxy;
+#endif
 
 /* The fields used most come first and the arrays last: Thumb code reaches
    a field in the first 124 bytes with a 2-byte load or store, and a field
@@ -1646,6 +1674,9 @@ typedef struct wsc__socket {
     int64_t next_try;      /* when the next address starts, if none connected */
     wsc__dns *dns;         /* the host name lookup under way           */
     wsc__sock fd;
+#endif
+#ifdef WSC__PROXY
+    struct wsc__proxy *proxy; /* the proxy the connect goes through, or NULL */
 #endif
     int eof;               /* the peer closed its side of the stream   */
     int busy;              /* its last advance stopped with work left  */
@@ -3939,6 +3970,11 @@ static int wsc__tls_setup(wsc__socket *s, const wsc_config *cfg) {
 
 static void wsc__fail(wsc__socket *s, wsc_result code, int close_code, const char *fmt, ...);
 static void wsc__advance(wsc__socket *s);
+#ifdef WSC__PROXY
+static void wsc__proxy_start(wsc__socket *s);
+static int wsc__proxy_step(wsc__socket *s);
+static int wsc__proxy_interest(const wsc__socket *s);
+#endif
 #ifndef WSCLIENT_NO_SOCKETS
 static void wsc__dns_abandon(wsc__dns *job);
 #endif
@@ -3954,6 +3990,7 @@ static const char *wsc__stage(const wsc__socket *s) {
     if (!WSC__WORDS) return "";
     switch (s->state) {
     case WSC__CONNECTING: return " while connecting";
+    case WSC__PROXYING: return " in the proxy's CONNECT";
     case WSC__TLS_HANDSHAKE: return " in the TLS handshake";
     case WSC__UPGRADING: return " in the upgrade (HTTP request and 101 answer)";
     case WSC__CLOSING: case WSC__SHUTDOWN: return " in the close handshake";
@@ -4294,6 +4331,9 @@ static int wsc__stream_ended(wsc__socket *s) {
 static int wsc__interest(const wsc__socket *s) {
     int ev = 0;
     if (!wsc__io_live(s)) return 0; /* (a connect race is wsc__waitset_race's) */
+#ifdef WSC__PROXY
+    if (s->state == WSC__PROXYING) return wsc__proxy_interest(s);
+#endif
     if (s->tls) {
         unsigned st = br_ssl_engine_current_state(&s->tls->cc.eng);
         if (st & BR_SSL_SENDREC) ev |= WSC_IO_WRITE;
@@ -4450,6 +4490,12 @@ static void wsc__socket_free(wsc__socket *s) {
     wsc__free_queue(s);
     if (s->plain_rx) wsc__free(mem, s->plain_rx);
     if (s->host) wsc__free(mem, s->host);
+#ifdef WSC__PROXY
+    if (s->proxy) {
+        wsc__wipe(s->proxy, sizeof *s->proxy); /* the credentials */
+        wsc__free(mem, s->proxy);
+    }
+#endif
     if (s->offered) wsc__free(mem, s->offered);
 #ifndef WSCLIENT_SMALL
     if (s->path) wsc__free(mem, s->path);
@@ -4544,10 +4590,17 @@ static void wsc__check_deadlines(wsc__socket *s) {
     int64_t now = wsc__now_ms();
 #ifndef WSCLIENT_SMALL
     static const char *const stage[] = {"resolving the address", "waiting for another connection to the same server",
-                                        "connecting", "in the TLS handshake", "waiting for the upgrade answer"};
+                                        "connecting", "waiting for the proxy's answer to CONNECT", "in the TLS handshake",
+                                        "waiting for the upgrade answer"};
 #endif
 #ifndef WSCLIENT_SMALL
     if (s->refused && now >= s->connect_deadline) wsc__refused(s, 1); /* the status came: it is what to report */
+    else
+#endif
+#ifdef WSC__PROXY
+    if (s->proxy && s->state <= WSC__PROXYING && now >= s->connect_deadline)
+        wsc__fail(s, WSC_ERR_TIMEOUT, 0, "connect to %s port %d through %s timed out %s%s", s->host, s->port, s->proxy->what,
+                  stage[s->state], s->hops ? " (after a redirect)" : "");
     else
 #endif
     if (s->state <= WSC__UPGRADING && now >= s->connect_deadline)
@@ -4564,6 +4617,9 @@ static void wsc__check_deadlines(wsc__socket *s) {
 }
 
 static void wsc__connected(wsc__socket *s) {
+#ifdef WSC__PROXY
+    if (s->proxy) { wsc__proxy_start(s); return; }
+#endif
     s->state = s->tls ? WSC__TLS_HANDSHAKE : WSC__UPGRADING;
 }
 
@@ -4573,6 +4629,10 @@ static void wsc__connected(wsc__socket *s) {
 static int wsc__same_server(const wsc__socket *s, const wsc__socket *o) {
     if (s->tp != o->tp) return 0;
 #ifndef WSCLIENT_NO_SOCKETS
+#ifdef WSC__PROXY
+    if (s->proxy || o->proxy) /* RFC 6455 §4.1: through a proxy, each host name is a server */
+        return s->port == o->port && wsc__ieq(s->host, strlen(s->host), o->host);
+#endif
     if (!s->tp) {
         const struct addrinfo *a = s->next_addr, *b = o->addr;
         return a && b && a->ai_family == b->ai_family && a->ai_addrlen == b->ai_addrlen &&
@@ -4593,6 +4653,30 @@ static wsc__socket *wsc__connecting_to(const wsc__socket *s) {
 }
 
 #ifndef WSCLIENT_NO_SOCKETS
+/* What the TCP connect goes to: the proxy when there is one, else the server. */
+static const char *wsc__dial_host(const wsc__socket *s) {
+#ifdef WSC__PROXY
+    if (s->proxy) return s->proxy->host;
+#endif
+    return s->host;
+}
+
+static int wsc__dial_port(const wsc__socket *s) {
+#ifdef WSC__PROXY
+    if (s->proxy) return s->proxy->port;
+#endif
+    return s->port;
+}
+
+/* "proxy " when the connect goes to one: the error words say which failed. */
+static const char *wsc__dial_what(const wsc__socket *s) {
+#ifdef WSC__PROXY
+    if (s->proxy) return "proxy ";
+#endif
+    (void)s;
+    return "";
+}
+
 /* Moves the attempt under way into the race, to keep it running while the
    next address starts; the oldest is dropped when WSC__RACE are running. */
 static void wsc__race_keep(wsc__socket *s) {
@@ -4631,7 +4715,7 @@ static void wsc__race_won(wsc__socket *s, wsc__sock fd, const struct addrinfo *a
 }
 
 static void wsc__connect_failed(wsc__socket *s, int err) {
-    wsc__fail(s, WSC_ERR_CONNECT, 0, "cannot connect to %s port %d: %s", s->host, s->port,
+    wsc__fail(s, WSC_ERR_CONNECT, 0, "cannot connect to %s%s port %d: %s", wsc__dial_what(s), wsc__dial_host(s), wsc__dial_port(s),
               err == WSC__ECONNREFUSED ? "connection refused" : wsc__sock_strerror(err));
 }
 
@@ -4834,7 +4918,7 @@ static int wsc__dns_start(wsc__socket *s, const struct addrinfo *hints, const ch
     memset(job, 0, sizeof *job);
     job->hints = *hints;
     memcpy(job->port, port, sizeof job->port);
-    job->host = wsc__strdup(&wsc__g.mem, s->host, strlen(s->host));
+    job->host = wsc__strdup(&wsc__g.mem, wsc__dial_host(s), strlen(wsc__dial_host(s)));
     if (!job->host || !wsc__dgram_pair(job->fd)) {
         if (job->host) wsc__free(&wsc__g.mem, job->host);
         wsc__free(&wsc__g.mem, job);
@@ -4873,8 +4957,8 @@ static int wsc__resolve(wsc__socket *s) {
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV | (wsc__parse_ip(s->host, ip) ? AI_NUMERICHOST : 0);
-    snprintf(port, sizeof port, "%d", s->port);
+    hints.ai_flags = AI_NUMERICSERV | (wsc__parse_ip(wsc__dial_host(s), ip) ? AI_NUMERICHOST : 0);
+    snprintf(port, sizeof port, "%d", wsc__dial_port(s));
     if (s->dns) {
         if (!wsc__dns_answered(s->dns, &a)) return 0;
         wsc__dns_free(s->dns);
@@ -4883,12 +4967,12 @@ static int wsc__resolve(wsc__socket *s) {
         return 0;
     } else {
         a.res = NULL;
-        a.rc = (hints.ai_flags & AI_NUMERICHOST) ? getaddrinfo(s->host, port, &hints, &a.res)
-                                                 : WSCLIENT_GETADDRINFO(s->host, port, &hints, &a.res);
+        a.rc = (hints.ai_flags & AI_NUMERICHOST) ? getaddrinfo(wsc__dial_host(s), port, &hints, &a.res)
+                                                 : WSCLIENT_GETADDRINFO(wsc__dial_host(s), port, &hints, &a.res);
     }
     s->addrs = a.res;
     if (a.rc != 0 || !s->addrs) {
-        wsc__fail(s, WSC_ERR_DNS, 0, "cannot resolve '%s': %s", s->host, a.rc ? gai_strerror(a.rc) : "no address");
+        wsc__fail(s, WSC_ERR_DNS, 0, "cannot resolve %s'%s': %s", wsc__dial_what(s), wsc__dial_host(s), a.rc ? gai_strerror(a.rc) : "no address");
         return 0;
     }
     s->next_addr = s->addrs;
@@ -5182,6 +5266,9 @@ static int wsc__step(wsc__socket *s) {
 #ifndef WSCLIENT_NO_SOCKETS
     case WSC__CONNECTING: return wsc__connect_step(s); /* built-in TCP only */
 #endif
+#ifdef WSC__PROXY
+    case WSC__PROXYING: return wsc__proxy_step(s);
+#endif
     case WSC__TLS_HANDSHAKE: return wsc__tls_step(s);
     case WSC__UPGRADING: return wsc__upgrade_step(s);
     case WSC__OPEN: case WSC__CLOSING: return wsc__transfer_step(s);
@@ -5427,12 +5514,255 @@ static int wsc__parse_url(const char *url, wsc_config *cfg, char *store, size_t 
 }
 #endif
 
+
 static int wsc__check_text(const char *what, const char *v, int allow_space) {
     for (; *v; v++)
         if ((wsc__u8)*v < 0x21 || *v == 0x7F || (*v == ' ' && !allow_space))
             return wsc__set_error(WSC_ERR_ARGUMENT, "%s contains a space or control character", what);
     return 1;
 }
+
+#ifdef WSC__PROXY
+/* ------------------------------------------------------------------------ */
+/* Proxies: the choice (wsc_config.proxy or the environment, as curl), the   */
+/* CONNECT request, the proxy's answer (README "Proxies")                    */
+/* ------------------------------------------------------------------------ */
+
+/* The first n bits of a and b are equal (a CIDR match). */
+static int wsc__bits_equal(const wsc__u8 *a, const wsc__u8 *b, unsigned bits) {
+    unsigned i = bits / 8, rest = bits % 8;
+    if (memcmp(a, b, i) != 0) return 0;
+    return !rest || ((a[i] ^ b[i]) >> (8 - rest)) == 0;
+}
+
+/* One entry of no_proxy, e[0..n), against the host, as curl: "*" is every
+   host; an IP address (with "/bits": a CIDR block) matches an IP host; a
+   name matches itself and its subdomains, with or without a leading dot.
+   Ports are not looked at (curl: "ample.com" matches "ample.com:80"). */
+static int wsc__no_proxy_item(const char *e, size_t n, const char *host) {
+    char item[256], *slash;
+    wsc__u8 a[16], b[16];
+    size_t hl = strlen(host), ha, ib;
+    long bits;
+    if (n == 1 && e[0] == '*') return 1;
+    if (n >= sizeof item) return 0;
+    memcpy(item, e, n);
+    item[n] = 0;
+    if ((ha = wsc__parse_ip(host, a)) != 0) {
+        char *ip = item + (item[0] == '['), *close = strchr(ip, ']');
+        if ((slash = strchr(ip, '/')) != NULL) *slash = 0;
+        if (close) *close = 0;
+        if ((ib = wsc__parse_ip(ip, b)) != ha) return 0;
+        bits = slash ? strtol(slash + 1, NULL, 10) : (long)ha * 8;
+        if (bits < 0 || bits > (long)ha * 8) bits = (long)ha * 8;
+        return wsc__bits_equal(a, b, (unsigned)bits);
+    }
+    e = item + (item[0] == '.');
+    n = strlen(e);
+    while (n && e[n - 1] == '.') n--;
+    while (hl && host[hl - 1] == '.') hl--;
+    if (!n || n > hl) return 0;
+    item[(size_t)(e - item) + n] = 0;
+    return wsc__ieq(host + hl - n, n, e) && (hl == n || host[hl - n - 1] == '.');
+}
+
+/* The host is in the no_proxy list (entries split by commas or blanks). */
+static int wsc__no_proxy(const char *list, const char *host) {
+    while (*list) {
+        size_t n = strcspn(list, ", \t");
+        if (n && wsc__no_proxy_item(list, n, host)) return 1;
+        list += n;
+        list += *list != 0;
+    }
+    return 0;
+}
+
+static const char *wsc__env(const char *name, const char **from) {
+    const char *v = getenv(name);
+    if (!v || !v[0]) return NULL;
+    *from = name;
+    return v;
+}
+
+/* The proxy of the environment for this server, as curl: https_proxy or
+   HTTPS_PROXY for wss://, http_proxy for ws:// (never HTTP_PROXY: a CGI
+   program gets it from the request's "Proxy:" header), else all_proxy or
+   ALL_PROXY; none when no_proxy or NO_PROXY names the host. */
+static const char *wsc__proxy_env(const wsc__socket *s, const char **from) {
+    const char *v = s->is_tls ? wsc__env("https_proxy", from) : wsc__env("http_proxy", from), *no;
+    if (!v && s->is_tls) v = wsc__env("HTTPS_PROXY", from);
+    if (!v) v = wsc__env("all_proxy", from);
+    if (!v) v = wsc__env("ALL_PROXY", from);
+    if (!v) return NULL;
+    no = getenv("no_proxy");
+    if (!no || !no[0]) no = getenv("NO_PROXY");
+    return no && wsc__no_proxy(no, s->host) ? NULL : v;
+}
+
+/* "[http://][user[:password]@]host[:port][/]" into px; from names where it
+   came from. No error shows the user information. */
+static int wsc__proxy_parse(const char *url, wsc__proxy *px, const char *from) {
+    const char *p = url, *sep = strstr(url, "://"), *at = NULL, *h, *he, *e;
+    long port = 0;
+    if (sep) {
+        size_t sl = (size_t)(sep - p);
+        if (sl != 4 || !wsc__ieq(p, 4, "http"))
+            return wsc__set_error(WSC_ERR_ARGUMENT, "%s: the proxy scheme '%.*s://' is not supported (only http://, "
+                                  "a proxy that takes CONNECT)", from, (int)(sl > 16 ? 16 : sl), p);
+        p = sep + 3;
+    }
+    for (e = p; *e && *e != '/' && *e != '?' && *e != '#'; e++)
+        if (*e == '@') at = e;
+    if (at) {
+        if ((size_t)(at - p) + 2 > sizeof px->cred) return wsc__set_error(WSC_ERR_ARGUMENT, "%s: the proxy's user information is too long", from);
+        if (!wsc__userinfo(px->cred, p, (size_t)(at - p))) return 0;
+        p = at + 1;
+    }
+    if (*p == '[') {
+        h = ++p;
+        while (*p && *p != ']') p++;
+        if (*p != ']') return wsc__set_error(WSC_ERR_ARGUMENT, "%s: the proxy has an unclosed '[' in its host", from);
+        he = p++;
+    } else {
+        for (h = p; *p && *p != ':' && *p != '/'; p++) {}
+        he = p;
+    }
+    if (he == h || (size_t)(he - h) >= sizeof px->host) return wsc__set_error(WSC_ERR_ARGUMENT, "%s: the proxy's host is empty or too long", from);
+    if (*p == ':') {
+        for (p++; *p >= '0' && *p <= '9' && port <= 65535; p++) port = port * 10 + (*p - '0');
+        if (port < 1 || port > 65535) return wsc__set_error(WSC_ERR_ARGUMENT, "%s: the proxy's port is not 1 to 65535", from);
+    }
+    if (*p == '/') p++;
+    if (*p) return wsc__set_error(WSC_ERR_ARGUMENT, "%s: the proxy must be http://[user:password@]host[:port]", from);
+    memcpy(px->host, h, (size_t)(he - h));
+    px->host[he - h] = 0;
+    px->port = port ? (int)port : 1080; /* curl's default for a proxy */
+    if (!wsc__check_text("proxy host", px->host, 0)) return 0;
+    snprintf(px->what, sizeof px->what, strchr(px->host, ':') ? "proxy [%s]:%d" : "proxy %s:%d", px->host, px->port);
+    return 1;
+}
+
+/* Chooses the socket's proxy: the one given, else the environment's; "" is
+   none. A user transport never uses one. */
+static int wsc__proxy_setup(wsc__socket *s, const char *given) {
+    const char *url = given, *from = "wsc_config.proxy";
+    if (s->tp) {
+        if (given && given[0])
+            return wsc__set_error(WSC_ERR_ARGUMENT, "proxy is set, but the socket uses a user transport, which never goes through a proxy");
+        return 1;
+    }
+    if (!url) url = wsc__proxy_env(s, &from);
+    if (!url || !url[0]) return 1;
+    if (!(s->proxy = (wsc__proxy *)wsc__alloc(s->mem, sizeof *s->proxy))) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory");
+    memset(s->proxy, 0, sizeof *s->proxy);
+    return wsc__proxy_parse(url, s->proxy, from);
+}
+
+/* The TCP connect to the proxy is up: the CONNECT request goes out, with
+   the host in brackets when IPv6 (RFC 9110 §9.3.6, RFC 3986 §3.2.2). */
+static void wsc__proxy_start(wsc__socket *s) {
+    wsc__proxy *px = s->proxy;
+    char auth[sizeof px->cred / 3 * 4 + 8], target[280];
+    int n;
+    snprintf(target, sizeof target, strchr(s->host, ':') ? "[%s]:%d" : "%s:%d", s->host, s->port);
+    auth[0] = 0;
+    if (px->cred[0]) wsc__base64(auth, (const wsc__u8 *)px->cred, strlen(px->cred));
+    n = snprintf(px->req, sizeof px->req, "CONNECT %s HTTP/1.1\r\nHost: %s\r\n%s%s%s\r\n", target, target,
+                 auth[0] ? "Proxy-Authorization: Basic " : "", auth, auth[0] ? "\r\n" : "");
+    wsc__wipe(auth, sizeof auth);
+    px->req_len = (size_t)n;
+    px->req_off = 0;
+    s->head.len = 0;
+    s->state = WSC__PROXYING;
+}
+
+/* The proxy's answer head is in: a 2xx opens the tunnel, where TLS and the
+   upgrade run as without a proxy; anything else is its refusal, in words
+   with its status, reason and Proxy-Authenticate. */
+static int wsc__proxy_answer(wsc__socket *s) {
+    const char *h, *v;
+    char words[WSC__ERRLEN];
+    int status = 0, k;
+    s->head.len = wsc__head_compact((char *)s->head.data, s->head.len);
+    h = (const char *)s->head.data;
+    if (strlen(h) >= 12 && h[8] == ' ' && h[9] >= '1' && h[9] <= '5' && h[10] >= '0' && h[10] <= '9' && h[11] >= '0' && h[11] <= '9')
+        status = (h[9] - '0') * 100 + (h[10] - '0') * 10 + (h[11] - '0');
+    if (status >= 200 && status < 300) {
+        s->head.len = 0;
+        s->state = s->tls ? WSC__TLS_HANDSHAKE : WSC__UPGRADING;
+        return 1;
+    }
+    snprintf(words, sizeof words, "%s refused the CONNECT to %s port %d: ", s->proxy->what, s->host, s->port);
+    if (status) snprintf(words + strlen(words), sizeof words - strlen(words), "HTTP %d", status);
+    else strcat(words, "a bad status line");
+    strcat(words, " ");
+    wsc__escape(words, sizeof words, h + (status ? 13 : 0), strlen(h) - (status ? 13 : 0), 80);
+    for (k = 0; (v = wsc__head_find(h, "Proxy-Authenticate", k)) != NULL; k++) {
+        snprintf(words + strlen(words), sizeof words - strlen(words), "; Proxy-Authenticate: ");
+        wsc__escape(words, sizeof words, v, strlen(v), 120);
+    }
+    wsc__fail(s, WSC_ERR_CONNECT, 0, "%s", words);
+    return 0;
+}
+
+/* Takes the proxy's answer one byte at a time: the bytes behind its head
+   are the server's (the tunnel's), and stay in the socket for TLS or the
+   upgrade. An answer that does not start as HTTP fails at once. */
+static int wsc__proxy_read(wsc__socket *s) {
+    int moved = 0;
+    for (;;) {
+        wsc__u8 c;
+        const wsc__u8 *h;
+        long k = wsc__io_recv(s, &c, 1);
+        if (k < 0) return 0;
+        if (k == 0) {
+            if (s->eof) wsc__fail(s, WSC_ERR_CONNECT, 0, "%s closed the connection before answering the CONNECT", s->proxy->what);
+            return moved;
+        }
+        if (s->head.len >= WSCLIENT_MAX_HEADER) {
+            wsc__fail(s, WSC_ERR_CONNECT, 0, "%s answered the CONNECT with a head over WSCLIENT_MAX_HEADER (%d bytes)", s->proxy->what, WSCLIENT_MAX_HEADER);
+            return 0;
+        }
+        if (!wsc__buf_reserve(&s->head, 1)) {
+            wsc__fail(s, WSC_ERR_NO_MEMORY, 0, "out of memory for the proxy's answer");
+            return 0;
+        }
+        s->head.data[s->head.len++] = c;
+        moved = 1;
+        if (s->head.len <= 5 && c != (wsc__u8)"HTTP/"[s->head.len - 1]) {
+            char got[64] = "";
+            wsc__escape(got, sizeof got, (const char *)s->head.data, s->head.len, 16);
+            wsc__fail(s, WSC_ERR_CONNECT, 0, "%s answered the CONNECT with something other than HTTP: \"%s\" (not an HTTP proxy?)", s->proxy->what, got);
+            return 0;
+        }
+        h = s->head.data + s->head.len;
+        if (s->head.len >= 4 && h[-1] == '\n' && h[-2] == '\r' && h[-3] == '\n' && h[-4] == '\r') break;
+    }
+    if (!wsc__buf_reserve(&s->head, 1)) { /* room for the compacted head's last NUL */
+        wsc__fail(s, WSC_ERR_NO_MEMORY, 0, "out of memory for the proxy's answer");
+        return 0;
+    }
+    return wsc__proxy_answer(s);
+}
+
+/* Sends the CONNECT request, then reads the answer. */
+static int wsc__proxy_step(wsc__socket *s) {
+    wsc__proxy *px = s->proxy;
+    int moved = 0;
+    while (px->req_off < px->req_len) {
+        long k = wsc__io_send(s, (const wsc__u8 *)px->req + px->req_off, px->req_len - px->req_off);
+        if (k <= 0) return 0;
+        px->req_off += (size_t)k;
+        moved = 1;
+    }
+    return wsc__proxy_read(s) || moved;
+}
+
+/* What the socket waits for while the tunnel opens. */
+static int wsc__proxy_interest(const wsc__socket *s) {
+    return s->proxy->req_off < s->proxy->req_len ? WSC_IO_WRITE : WSC_IO_READ;
+}
+#endif
 
 /* Validates the comma list (tokens, each once: RFC 6455 §4.1) and keeps it
    as given. Returns 0 with the error set. */
@@ -5760,6 +6090,12 @@ static wsc__socket *wsc__socket_new(const char *name, const wsc_config *in, wsc_
     if (!wsc__check_text("server address", addr, 0) || !wsc__check_text("path", path, 0)) return NULL;
     if (strchr(path, '#')) { wsc__set_error(WSC_ERR_ARGUMENT, "path must not have a fragment (RFC 6455 §3)"); return NULL; }
     if (!wsc__transport_ok(tp)) return NULL;
+#ifndef WSC__PROXY
+    if (cfg->proxy && cfg->proxy[0]) {
+        wsc__set_error(WSC_ERR_ARGUMENT, "proxy is not in this build (WSCLIENT_SMALL or WSCLIENT_NO_SOCKETS)");
+        return NULL;
+    }
+#endif
     s = (wsc__socket *)wsc__alloc(mem, sizeof *s);
     if (!s) { wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory for a socket"); return NULL; }
     memset(s, 0, sizeof *s);
@@ -5781,6 +6117,9 @@ static wsc__socket *wsc__socket_new(const char *name, const wsc_config *in, wsc_
     s->out.mem = s->req.mem = s->head.mem = mem; /* the buffers are zero already */
     s->host = wsc__strdup(mem, addr, alen);
     if (!s->host) { wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory"); goto fail; }
+#ifdef WSC__PROXY
+    if (!wsc__proxy_setup(s, cfg->proxy)) goto fail;
+#endif
     if (cfg->protocols && !wsc__set_protocols(s, cfg->protocols)) goto fail;
     if (!wsc__set_headers(s, cfg, cred)) goto fail;
     if (!s->is_tls) {

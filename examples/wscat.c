@@ -24,6 +24,10 @@
      --max-redirects N    follow up to N redirects (301, 302, 303, 307, 308; at most 10;
                           default 0: a redirect is a refusal)
      --show-headers       print the headers of the server's 101 answer to stderr
+     --proxy URL          connect through the HTTP proxy http://[user:password@]host[:port]
+                          ("" or "none": no proxy, and the environment's is not used);
+                          without it, https_proxy / http_proxy / all_proxy / no_proxy
+                          apply as in curl
    A refused upgrade (401, 429, a redirect not followed ...) prints the error,
    the HTTP status and the WWW-Authenticate, Retry-After and Location headers
    to stderr, and wscat exits with 1.
@@ -128,7 +132,7 @@ static unsigned parse_tls(const char *list) {
 static int usage(void) {
     fprintf(stderr, "usage: wscat [--cafile F] [--cert F] [--key F] [--tls LIST] [--protocols P] [--timeout TEXT] "
                     "[--linger TEXT] [--close-code N [--close-reason TEXT]] [--insecure] [-H \"Name: value\"]... "
-                    "[--origin URL] [--user-agent TEXT] [--max-redirects N] [--show-headers] "
+                    "[--origin URL] [--user-agent TEXT] [--max-redirects N] [--show-headers] [--proxy URL] "
                     "ws[s]://[user:password@]host[:port][/path]\n");
     return 2;
 }
@@ -214,6 +218,10 @@ int main(int argc, char **argv) {
         }
         else if (strcmp(a, "--max-redirects") == 0 && has_value) cfg.max_redirects = parse_number(a, argv[++i]);
         else if (strcmp(a, "--show-headers") == 0) show_headers = 1;
+        else if (strcmp(a, "--proxy") == 0 && has_value) { /* "none": no proxy either */
+            cfg.proxy = argv[++i];
+            if (strcmp(cfg.proxy, "none") == 0) cfg.proxy = "";
+        }
         else if (a[0] == '-' || cfg.url) return usage();
         else cfg.url = a;
     }

@@ -114,6 +114,77 @@ for i in $(seq 1 100); do grep -q '^ACCEPT' "$build/server-sserver.out" 2>/dev/n
 if grep -q '^ACCEPT' "$build/server-sserver.out"; then
     export WSC_TEST_SSERVER_PORT="$(sed -n 's/^ACCEPT .*:\([0-9][0-9]*\)$/\1/p' "$build/server-sserver.out" | head -n1)"
 else echo "openssl s_server did not start: $(cat "$build/server-sserver.err")" >&2; exit 2; fi
+# Proxies for tests/proxy.c (Debian's tinyproxy and squid), each our own
+# instance on loopback with its config and logs in the build dir; a missing
+# one leaves its port unset and its checks print SKIP lines.
+free_port() { "$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_port() { # wait_port HOST PORT: up to 20 s (squid starts slowly)
+    for i in $(seq 1 200); do
+        "$py" -c "import socket, sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), 0.5)" "$1" "$2" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+# start_tinyproxy VAR [EXTRA CONFIG LINE]: the CONNECT ports are the test
+# servers' (not WSC_TEST_V4ONLY_PORT: a CONNECT there is refused with 403).
+start_tinyproxy() {
+    local var=$1 extra=${2:-} port conf
+    port=$(free_port)
+    conf="$build/tinyproxy-$var.conf"
+    {
+        echo "Port $port"; echo "Listen 127.0.0.1"; echo "Allow 127.0.0.1"; echo "Timeout 30"
+        echo "LogFile \"$build/tinyproxy-$var.log\""; echo "LogLevel Info"; echo "MaxClients 64"
+        for p in "$WSC_TEST_PLAIN_PORT" "$WSC_TEST_TLS_PORT" "$WSC_TEST_WRONG_PORT"; do echo "ConnectPort $p"; done
+        [ -z "$extra" ] || echo "$extra"
+    } > "$conf"
+    tinyproxy -d -c "$conf" > "$build/tinyproxy-$var.out" 2>&1 &
+    pids+=($!)
+    if wait_port 127.0.0.1 "$port"; then export "$var=$port"
+    else echo "tinyproxy did not start: $(tail -n3 "$build/tinyproxy-$var.out")" >&2; fi
+}
+if command -v tinyproxy >/dev/null 2>&1; then
+    start_tinyproxy WSC_PROXY_TINY_PORT
+    start_tinyproxy WSC_PROXY_TINY_AUTH_PORT "BasicAuth wsuser s3cret-pw"
+else
+    echo "tinyproxy is missing (apt-get install -y tinyproxy): its proxy checks are skipped"
+fi
+if command -v squid >/dev/null 2>&1; then
+    squid_port=$(free_port)
+    squid_dir="$(cd "$build" && pwd)/squid"
+    mkdir -p "$squid_dir"
+    # As root squid runs as its cache_effective_user (Debian: proxy), which must write there.
+    if [ "$(id -u)" = 0 ] && id proxy >/dev/null 2>&1; then chown proxy "$squid_dir"; fi
+    {
+        echo "http_port 127.0.0.1:$squid_port"
+        [ -n "${WSC_TEST_NO_IPV6:-}" ] || echo "http_port [::1]:$squid_port"
+        echo "acl test_ports port $WSC_TEST_PLAIN_PORT $WSC_TEST_TLS_PORT $WSC_TEST_WRONG_PORT"
+        echo "acl CONNECT method CONNECT"
+        echo "http_access deny CONNECT !test_ports"
+        echo "http_access allow localhost"
+        echo "http_access deny all"
+        echo "cache deny all"
+        echo "cache_mem 8 MB"
+        echo "pid_filename $squid_dir/squid.pid"
+        echo "access_log $squid_dir/access.log"
+        echo "cache_log $squid_dir/cache.log"
+        echo "cache_store_log none"
+        echo "coredump_dir $squid_dir"
+        echo "shutdown_lifetime 0 seconds"
+    } > "$squid_dir/squid.conf"
+    squid -N -f "$squid_dir/squid.conf" > "$squid_dir/squid.out" 2>&1 &
+    pids+=($!)
+    if wait_port 127.0.0.1 "$squid_port"; then export WSC_PROXY_SQUID_PORT=$squid_port
+    else echo "squid did not start: $(tail -n3 "$squid_dir/cache.log" 2>/dev/null)" >&2; fi
+else
+    echo "squid is missing (apt-get install -y squid): its proxy checks are skipped"
+fi
+export WSC_PROXY_LOGS="$(cd "$build" && pwd)"
+# tests/proxy_fault.py: a proxy that answers in something not HTTP, one that stalls.
+: > "$build/server-proxyfault.out"
+"$py" "$here/proxy_fault.py" > "$build/server-proxyfault.out" 2> "$build/server-proxyfault.err" &
+pids+=($!)
+for i in $(seq 1 100); do grep -q '^READY' "$build/server-proxyfault.out" 2>/dev/null && break; sleep 0.1; done
+while read -r _ name port; do export "WSC_PROXY_${name}_PORT=$port"; done < <(grep '^PORT ' "$build/server-proxyfault.out")
 
 passed=0; failed=0; skipped=0
 for prog in "$build"/test_*; do
