@@ -22,6 +22,10 @@
      --max-redirects N    follow up to N redirects (301, 302, 303, 307, 308; at most 10;
                           default 0: a redirect is a refusal)
      --show-headers       print the headers of the server's 101 answer to stderr
+     --reconnect          connect again when the connection drops (README
+                          "Automatic reconnect"); each wait is printed to stderr
+     --reconnect-min-ms N first wait (default 500), doubled each attempt ...
+     --reconnect-max-ms N ... up to this (default 30000)
    A refused upgrade (401, 429, a redirect not followed ...) prints the error,
    the HTTP status and the WWW-Authenticate, Retry-After and Location headers
    to stderr, and wscat exits with 1.
@@ -101,6 +105,10 @@ static void on_event(const wsc_event_data *ev) {
         fprintf(stderr, "closed: %d %s\n", ev->code, ev->message);
         closed = 1;
         break;
+    case WSC_EVENT_RECONNECTING: /* stdin waits until the next OPEN */
+        fprintf(stderr, "reconnecting in %d ms (attempt %d): %s\n", ev->reconnect_ms, ev->attempt, ev->message);
+        opened = 0;
+        break;
     case WSC_EVENT_ERROR:
         fprintf(stderr, "error: %s\n", ev->message);
         show_refusal();
@@ -126,7 +134,8 @@ static unsigned parse_tls(const char *list) {
 static int usage(void) {
     fprintf(stderr, "usage: wscat [--cafile F] [--tls LIST] [--protocols P] [--timeout TEXT] [--linger TEXT] "
                     "[--close-code N [--close-reason TEXT]] [--insecure] [-H \"Name: value\"]... [--origin URL] "
-                    "[--user-agent TEXT] [--max-redirects N] [--show-headers] ws[s]://[user:password@]host[:port][/path]\n");
+                    "[--user-agent TEXT] [--max-redirects N] [--show-headers] [--reconnect [--reconnect-min-ms N] "
+                    "[--reconnect-max-ms N]] ws[s]://[user:password@]host[:port][/path]\n");
     return 2;
 }
 
@@ -209,6 +218,9 @@ int main(int argc, char **argv) {
         }
         else if (strcmp(a, "--max-redirects") == 0 && has_value) cfg.max_redirects = parse_number(a, argv[++i]);
         else if (strcmp(a, "--show-headers") == 0) show_headers = 1;
+        else if (strcmp(a, "--reconnect") == 0) cfg.reconnect = 1;
+        else if (strcmp(a, "--reconnect-min-ms") == 0 && has_value) cfg.reconnect_min_ms = parse_number(a, argv[++i]);
+        else if (strcmp(a, "--reconnect-max-ms") == 0 && has_value) cfg.reconnect_max_ms = parse_number(a, argv[++i]);
         else if (a[0] == '-' || cfg.url) return usage();
         else cfg.url = a;
     }
@@ -238,6 +250,10 @@ int main(int argc, char **argv) {
             }
         }
         wsc_pump(input_done ? 50 : 10);
+        if (input_done && !closed && !opened && wsc_exist("wscat") && now_ms() - last_activity_ms >= linger_ms) {
+            wsc_close("wscat"); /* between two connections of --reconnect: nothing to hand shake */
+            break;
+        }
         if (input_done && !closed && now_ms() - last_activity_ms >= linger_ms) {
             /* asynchronous: the close frame is queued, its answer comes as an event */
             if (!wsc_close_with("wscat", close_code, close_reason)) {
