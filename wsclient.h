@@ -72,6 +72,8 @@
                         wsc_error_http_status, wsc_error_header,
                         wsc_error_body, ev->http_status (a refused upgrade);
                         wsc_config.max_redirects (README "Redirects")
+       reconnect     -> wsc_config.reconnect (async sockets): backoff, then
+                        WSC_EVENT_RECONNECTING (README "Automatic reconnect")
 
    Optional parameters are 0 / NULL for the seed's default: port 443 (80 for
    plain), path "/", no subprotocol, TLS mask WSC_TLS1 | WSC_TLS1_1 | WSC_TLS1_2.
@@ -125,7 +127,8 @@
                                  matches example.com); no session resumption;
                                  shorter error words; no speed paths; of
                                  the server's answer only a refusal's
-                                 status (wsc_error_http_status); no redirects
+                                 status (wsc_error_http_status); no redirects,
+                                 no automatic reconnect
        WSCLIENT_ASSERT(x)        assertion (default assert from <assert.h>)
        WSCLIENT_API              linkage of the public functions (default extern)
        WSCLIENT_STATIC           makes every function static (private to one file)
