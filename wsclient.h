@@ -4713,7 +4713,7 @@ static int wsc__step(wsc__socket *s) {
 static void wsc__advance(wsc__socket *s) {
     s->slice = (unsigned)wsc__now_ms();
 #ifndef WSCLIENT_SMALL
-    if (WSC__RETRYING(s) && (int64_t)s->slice >= s->retry_at) wsc__retry(s);
+    if (WSC__RETRYING(s) && wsc__now_ms() >= s->retry_at) wsc__retry(s); /* (slice is cut to 32 bits) */
 #endif
     wsc__check_deadlines(s);
     s->busy = 0;

@@ -15,6 +15,10 @@ static void count_free(void *p);
 #define WSCLIENT_MALLOC(size, user) ((void)(user), count_malloc(size))
 #define WSCLIENT_REALLOC(ptr, size, user) ((void)(user), count_realloc(ptr, size))
 #define WSCLIENT_FREE(ptr, user) ((void)(user), count_free(ptr))
+/* A monotonic clock past 2^32 ms (49.7 days of uptime): the time of the next
+   attempt must not be cut to 32 bits. */
+static long long late_clock_ms(void);
+#define WSCLIENT_NOW_MS() late_clock_ms()
 #include "wsclient.h"
 #include "test.h"
 #include "loopback.h"
@@ -26,6 +30,12 @@ static long live_blocks;
 static void *count_malloc(size_t n) { void *p = malloc(n); live_blocks += p != NULL; return p; }
 static void *count_realloc(void *p, size_t n) { void *q = realloc(p, n); live_blocks += q && !p; return q; }
 static void count_free(void *p) { live_blocks -= p != NULL; free(p); }
+
+static long long late_clock_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return 5000000000LL + (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static int plain_port, tls_port_, gate_port, ws_port, wrong_port;
 
