@@ -534,7 +534,8 @@ WSCLIENT_API const char *wsc_response_header_at(const char *name, int index, con
 /* A refused upgrade (a status other than 101), kept with the last error: after
    a failed synchronous connect, or during the WSC_EVENT_ERROR event of an
    asynchronous one (ev->http_status says the same), until the next call that
-   sets the error. wsc_error_http_status: the status, 0 when the last failure
+   sets the error (and during a WSC_EVENT_RECONNECTING event that a refusal
+   caused). wsc_error_http_status: the status, 0 when the last failure
    was not a refusal. wsc_error_header: a header of the refusal as wsc_header
    reads it (WWW-Authenticate, Retry-After, Location first: up to 2 KiB of
    headers are kept). wsc_error_body: the first bytes of its body (at most
@@ -5243,6 +5244,7 @@ static int wsc__redirect(wsc__socket *s) {
 
 #ifndef WSCLIENT_SMALL
 static void wsc__call(wsc__socket *s, int event, const char *msg, size_t len, int binary, int code);
+static void wsc__keep_refusal(const wsc__socket *s);
 
 #define WSC__RETRY_MIN_MS 500   /* a restarted server gets time to come back */
 #define WSC__RETRY_MAX_MS 30000 /* an outage costs a client at most this much more */
@@ -5356,6 +5358,7 @@ static int wsc__backoff(int i) {
     wsc__io_close(s); /* (already closed: no descriptor waits for the next attempt) */
     keep = *s; /* the callback may close it */
     keep.tls = NULL;
+    wsc__keep_refusal(s); /* wsc_error_header("Retry-After", 0) in the event, as in ERROR's */
     wsc__call(&keep, WSC_EVENT_RECONNECTING, keep.err, strlen(keep.err), 0, (int)keep.err_code);
     return 1;
 }

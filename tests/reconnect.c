@@ -53,6 +53,7 @@ static int open_fds(void) {
 typedef struct seen {
     int event, code, http_status, reconnect_ms, attempt;
     long long at;
+    char retry_after[64]; /* wsc_error_header("Retry-After", 0) in the event */
     char message[600];
 } seen;
 
@@ -76,6 +77,7 @@ static void on_event(const wsc_event_data *ev) {
         s->attempt = ev->attempt;
         s->at = now_ms();
         snprintf(s->message, sizeof s->message, "%s", ev->event == WSC_EVENT_MESSAGE ? "" : ev->message);
+        snprintf(s->retry_after, sizeof s->retry_after, "%s", wsc_error_header("Retry-After", 0) ? wsc_error_header("Retry-After", 0) : "");
         if (ev->event == WSC_EVENT_RECONNECTING)
             printf("  RECONNECTING attempt %d in %d ms (code %d, http %d): %s\n", ev->attempt, ev->reconnect_ms, ev->code,
                    ev->http_status, ev->message);
@@ -247,6 +249,8 @@ static void retry_after(const char *path, int status, int lo, int hi, int max_ms
     CHECKF(r->reconnect_ms >= lo && r->reconnect_ms <= hi, "%d ms not in %d..%d", r->reconnect_ms, lo, hi);
     CHECKF(waited >= r->reconnect_ms - 20 && waited <= r->reconnect_ms + 1500 * test_slow(), "waited %lld ms", waited);
     CHECK(strstr(r->message, "HTTP") != NULL);
+    if (strstr(path, "retry=")) CHECKF(r->retry_after[0] != 0, "no Retry-After from wsc_error_header in the event");
+    else CHECK(r->retry_after[0] == 0);
     wsc_close("h");
 }
 
