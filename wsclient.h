@@ -75,6 +75,8 @@
                         wsc_config.max_redirects (README "Redirects")
        proxies       -> wsc_config.proxy, or https_proxy / http_proxy /
                         no_proxy as curl (README "Proxies")
+       reconnect     -> wsc_config.reconnect (async sockets): backoff, then
+                        WSC_EVENT_RECONNECTING (README "Automatic reconnect")
 
    Optional parameters are 0 / NULL for the seed's default: port 443 (80 for
    plain), path "/", no subprotocol, TLS mask WSC_TLS1 | WSC_TLS1_1 | WSC_TLS1_2.
@@ -130,7 +132,8 @@
                                  matches example.com); no session resumption;
                                  shorter error words; no speed paths; of
                                  the server's answer only a refusal's
-                                 status (wsc_error_http_status); no redirects
+                                 status (wsc_error_http_status); no redirects,
+                                 no automatic reconnect
        WSCLIENT_ASSERT(x)        assertion (default assert from <assert.h>)
        WSCLIENT_API              linkage of the public functions (default extern)
        WSCLIENT_STATIC           makes every function static (private to one file)
@@ -225,7 +228,9 @@ enum {
     WSC_EVENT_OPEN = 1,
     WSC_EVENT_MESSAGE,
     WSC_EVENT_CLOSE,
-    WSC_EVENT_ERROR
+    WSC_EVENT_ERROR,
+    WSC_EVENT_RECONNECTING /* wsc_config.reconnect: the connection ended, the
+                              next attempt comes in ev->reconnect_ms        */
 };
 
 /* Result codes, read back with wsc_error_code(). */
@@ -270,6 +275,10 @@ typedef struct wsc_event_data {
     void *user;          /* wsc_config.user                                     */
     int http_status;     /* ERROR: the HTTP status of a refused upgrade (401,
                             302 ...), 0 when the failure was not a refusal      */
+    int reconnect_ms;    /* RECONNECTING: milliseconds until the next attempt
+                            (code, message and http_status: what ended it)      */
+    int attempt;         /* RECONNECTING: the number of that attempt, 1 after
+                            each drop of an open connection                     */
 } wsc_event_data;
 
 typedef void (*wsc_callback)(const wsc_event_data *ev);
@@ -394,6 +403,16 @@ typedef struct wsc_config {
                                 all_proxy, no_proxy; README "Proxies"); "": no
                                 proxy, environment ignored. A user transport
                                 never uses one. Refused by WSCLIENT_SMALL     */
+    /* Automatic reconnect of an asynchronous socket (README "Automatic
+       reconnect"); refused on a synchronous one and by WSCLIENT_SMALL. The
+       socket keeps a shallow copy of this struct: what its pointers name
+       (ca_file, ca_pem, trust_anchors, pins, headers' strings are copied)
+       must stay valid while it lives. */
+    int reconnect;           /* 1: after a drop, connect again (with backoff)   */
+    int reconnect_min_ms;    /* first wait, 0: 500                              */
+    int reconnect_max_ms;    /* the waits double up to it, 0: 30000             */
+    int reconnect_max_attempts; /* failed attempts in a row before the ERROR
+                                event, 0: no cap                                */
 } wsc_config;
 
 /* What a TLS socket negotiated, and the memory its TLS part holds. */
@@ -549,7 +568,8 @@ WSCLIENT_API const char *wsc_response_header_at(const char *name, int index, con
 /* A refused upgrade (a status other than 101), kept with the last error: after
    a failed synchronous connect, or during the WSC_EVENT_ERROR event of an
    asynchronous one (ev->http_status says the same), until the next call that
-   sets the error. wsc_error_http_status: the status, 0 when the last failure
+   sets the error (and during a WSC_EVENT_RECONNECTING event that a refusal
+   caused). wsc_error_http_status: the status, 0 when the last failure
    was not a refusal. wsc_error_header: a header of the refusal as wsc_header
    reads it (WWW-Authenticate, Retry-After, Location first: up to 2 KiB of
    headers are kept). wsc_error_body: the first bytes of its body (at most
@@ -1613,8 +1633,17 @@ enum {
     WSC__CLOSING,     /* our close frame queued, waiting for the peer's */
     WSC__SHUTDOWN,    /* close handshake done: close_notify, TCP close */
     WSC__CLOSED,      /* final, clean                                  */
-    WSC__FAILED       /* final, with an error                          */
+    WSC__FAILED,      /* final, with an error                          */
+    WSC__BACKOFF      /* wsc_config.reconnect: waiting for the next attempt */
 };
+
+/* A socket between two connections of its automatic reconnect: no
+   connection, not final. The small build never is. */
+#ifndef WSCLIENT_SMALL
+#define WSC__RETRYING(s) ((s)->state == WSC__BACKOFF)
+#else
+#define WSC__RETRYING(s) 0
+#endif
 
 typedef struct wsc__msg {
     struct wsc__msg *next;
@@ -1711,7 +1740,14 @@ typedef struct wsc__socket {
     char *path;            /* the request path (with max_redirects)      */
     int max_redirects, hops;
     uint32_t visited[WSC__MAX_REDIRECTS + 1]; /* hashes of the URLs asked */
-    wsc_config cfg;        /* the TLS options, for a redirect's new TLS setup */
+    wsc_config cfg;        /* the TLS options, for a redirect's new TLS setup
+                              and a reconnect's                          */
+    int retry_min, retry_max, retry_cap; /* wsc_config.reconnect_*; retry_min
+                              0: no reconnect                            */
+    int retries;           /* attempts since the connection was last open */
+    int retry_ms;          /* the wait before the next one               */
+    int64_t retry_at;      /* WSC__BACKOFF: when it starts               */
+    int app_closed;        /* the application asked for the close        */
 #endif
     wsc_result err_code;
     char name[WSCLIENT_MAX_NAME + 1];
@@ -5023,6 +5059,7 @@ static int wsc__tls_step(wsc__socket *s) {
 
 #ifndef WSCLIENT_SMALL
 static int wsc__redirect(wsc__socket *s);
+static void wsc__retry(wsc__socket *s);
 
 /* Reads a refusal's body into head behind it, up to body_want bytes or the
    end of the stream; the connect deadline ends it too (wsc__check_deadlines). */
@@ -5281,6 +5318,9 @@ static int wsc__step(wsc__socket *s) {
    at most; s->busy tells the waits that it has more to do at once. */
 static void wsc__advance(wsc__socket *s) {
     s->slice = (unsigned)wsc__now_ms();
+#ifndef WSCLIENT_SMALL
+    if (WSC__RETRYING(s) && wsc__now_ms() >= s->retry_at) wsc__retry(s); /* (slice is cut to 32 bits) */
+#endif
     wsc__check_deadlines(s);
     s->busy = 0;
     if (WSC__FAST) s->dry = 0;
@@ -5290,6 +5330,9 @@ static void wsc__advance(wsc__socket *s) {
 
 static int64_t wsc__socket_deadline(const wsc__socket *s) {
     if (s->state <= WSC__UPGRADING) return s->connect_deadline;
+#ifndef WSCLIENT_SMALL
+    if (WSC__RETRYING(s)) return s->retry_at; /* the wait sleeps until the next attempt */
+#endif
     if (s->state == WSC__CLOSING || s->state == WSC__SHUTDOWN) return s->close_deadline;
     return -1;
 }
@@ -5328,6 +5371,7 @@ static int wsc__waitset_add(wsc__waitset *w, const wsc__socket *s) {
     int64_t sd = wsc__socket_deadline(s);
     int ev;
     if (sd >= 0 && (w->until < 0 || sd < w->until)) w->until = sd;
+    if (WSC__RETRYING(s)) return 1; /* no connection: only its time */
     if (s->busy) return 0; /* bytes already read wait for it: no sleep */
     if (s->state == WSC__WAITING && !(s = wsc__connecting_to(s))) return 0; /* its turn has come */
     if (s->state == WSC__RESOLVING) {
@@ -6046,6 +6090,172 @@ static int wsc__redirect(wsc__socket *s) {
 }
 #endif
 
+/* ------------------------------------------------------------------------ */
+/* Automatic reconnect (wsc_config.reconnect): README "Automatic reconnect" */
+/* ------------------------------------------------------------------------ */
+
+#ifndef WSCLIENT_SMALL
+static void wsc__call(wsc__socket *s, int event, const char *msg, size_t len, int binary, int code);
+static void wsc__keep_refusal(const wsc__socket *s);
+
+#define WSC__RETRY_MIN_MS 500   /* a restarted server gets time to come back */
+#define WSC__RETRY_MAX_MS 30000 /* an outage costs a client at most this much more */
+
+/* Checks and keeps the reconnect options: an asynchronous socket only (a
+   synchronous one has no event to say that it dropped, nor a pump to wait). */
+static int wsc__retry_setup(wsc__socket *s, const wsc_config *cfg) {
+    int lo = cfg->reconnect_min_ms ? cfg->reconnect_min_ms : WSC__RETRY_MIN_MS;
+    int hi = cfg->reconnect_max_ms ? cfg->reconnect_max_ms : WSC__RETRY_MAX_MS;
+    if (!cfg->reconnect) return 1;
+    if (!cfg->callback)
+        return wsc__set_error(WSC_ERR_ARGUMENT, "reconnect needs an asynchronous socket (a callback): a synchronous "
+                              "one has no event to say it dropped; connect again yourself");
+    if (cfg->reconnect_min_ms < 0 || cfg->reconnect_max_ms < 0 || cfg->reconnect_max_attempts < 0)
+        return wsc__set_error(WSC_ERR_ARGUMENT, "reconnect_min_ms (%d), reconnect_max_ms (%d) and reconnect_max_attempts "
+                              "(%d) must not be negative", cfg->reconnect_min_ms, cfg->reconnect_max_ms, cfg->reconnect_max_attempts);
+    if (lo > hi) return wsc__set_error(WSC_ERR_ARGUMENT, "reconnect_min_ms (%d) is over reconnect_max_ms (%d)", lo, hi);
+    s->retry_min = lo;
+    s->retry_max = hi;
+    s->retry_cap = cfg->reconnect_max_attempts;
+    return 1;
+}
+
+/* Is the ending of s worth another attempt? Yes for what passes: a network
+   failure, a server going away, restarting or overloaded (1001, 1011-1014),
+   a dropped connection (1006), an HTTP 429 or 5xx. No for what would end the
+   same way again or was wanted: a normal close (1000) or any other code, a
+   close the application asked for, a certificate or TLS version refusal, a
+   TLS handshake alert, a 4xx, a broken protocol (1002), a bad answer. */
+static int wsc__retry_worth(const wsc__socket *s) {
+    int c = s->close_code, st = s->http_status;
+    if (s->app_closed) return 0;
+    if (s->close_received) return c == 1001 || (c >= 1011 && c <= 1014);
+    switch (s->err_code) {
+    case WSC_ERR_DNS: case WSC_ERR_CONNECT: case WSC_ERR_TIMEOUT: case WSC_ERR_IO: case WSC_ERR_CLOSED: return 1;
+    case WSC_ERR_TLS: /* a drop, during the handshake or after it; not an alert in the handshake */
+        return s->tls && (s->tls->established || br_ssl_engine_last_error(&s->tls->cc.eng) == BR_ERR_OK);
+    case WSC_ERR_HANDSHAKE: return s->eof; /* the server closed before its answer was whole */
+    case WSC_ERR_HTTP_STATUS: return st == 429 || (st >= 500 && st <= 599);
+    default: return 0;
+    }
+}
+
+/* Retry-After of a 429 or 503 refusal (RFC 9110 §10.2.3): delay-seconds or
+   an IMF-fixdate, in milliseconds from now; -1 when absent or unreadable. */
+static long long wsc__retry_after(const wsc__socket *s) {
+    const char *v = s->head.data ? wsc__head_find((const char *)s->head.data, "Retry-After", 0) : NULL;
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    char mon[4];
+    const char *m;
+    long long n = 0, now;
+    int d, y, h, mi, sec, end = 0;
+    if ((s->http_status != 429 && s->http_status != 503) || !v) return -1;
+    if (*v >= '0' && *v <= '9') {
+        for (; *v >= '0' && *v <= '9' && n < 1000000000LL; v++) n = n * 10 + (*v - '0');
+        return *v ? -1 : n * 1000;
+    }
+    if (sscanf(v, "%*3[A-Za-z], %2d %3[A-Za-z] %4d %2d:%2d:%2d GMT%n", &d, mon, &y, &h, &mi, &sec, &end) != 6 || !end ||
+        v[end] || strlen(mon) != 3 || !(m = strstr(months, mon)) || (m - months) % 3 || y < 1970 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+        return -1;
+    now = s->cfg.unix_time ? s->cfg.unix_time(s->user) : (long long)time(NULL);
+    n = wsc__days_since_1970(y, (int)(m - months) / 3 + 1, d) * 86400 + h * 3600 + mi * 60 + sec - now;
+    return n < 0 ? 0 : n * 1000;
+}
+
+/* The wait before attempt s->retries (1, 2 ...): retry_min doubled each
+   time up to retry_max, less up to a quarter at random, so that clients
+   dropped together do not all come back at once. */
+static int wsc__retry_wait(const wsc__socket *s) {
+    long long w = s->retry_min;
+    wsc__u8 r[2] = {0, 0};
+    int i;
+    for (i = 1; i < s->retries && w < s->retry_max; i++) w *= 2;
+    if (w > s->retry_max) w = s->retry_max;
+    wsc__random(r, sizeof r);
+    return (int)(w - (w / 4) * ((r[0] << 8) | r[1]) / 65536);
+}
+
+/* Words for a write or close_with while the socket reconnects. */
+static int wsc__retry_refusal(const wsc__socket *s) {
+    if (!WSC__RETRYING(s))
+        return wsc__set_error(WSC_ERR_NOT_OPEN, "socket '%s' is reconnecting: attempt %d is under way", s->name, s->retries);
+    return wsc__set_error(WSC_ERR_NOT_OPEN, "socket '%s' is reconnecting: next attempt in %d ms (the connection ended: %s)",
+                          s->name, wsc__remaining(s->retry_at), s->err);
+}
+
+/* In place of the last event of slot i's socket when it reconnects: the
+   wait, then the RECONNECTING event. 0 when it does not (the CLOSE or
+   ERROR event follows; the cap of attempts says so in its words). */
+static int wsc__backoff(int i) {
+    wsc__socket *s = wsc__g.slots[i], keep;
+    long long after;
+    size_t n = strlen(s->err);
+    if (!s->retry_min || !s->callback || !wsc__retry_worth(s)) return 0;
+    if (s->opened) s->retries = 0;
+    if (s->retry_cap && s->retries >= s->retry_cap) {
+        snprintf(s->err + n, sizeof s->err - n, " (reconnect: gave up after %d attempts)", s->retries);
+        return 0;
+    }
+    if (s->close_received) { /* a clean close: its code is the why */
+        s->err_code = WSC_ERR_CLOSED;
+        snprintf(s->err, sizeof s->err, "server closed the connection with %d%s%s", s->close_code,
+                 s->close_reason[0] ? ": " : "", s->close_reason);
+    }
+    s->retries++;
+    s->retry_ms = wsc__retry_wait(s);
+    if ((after = wsc__retry_after(s)) >= 0) s->retry_ms = after > s->retry_max ? s->retry_max : (int)after;
+    s->retry_at = wsc__now_ms() + s->retry_ms;
+    s->state = WSC__BACKOFF;
+    s->final_pending = 0;
+    wsc__io_close(s); /* (already closed: no descriptor waits for the next attempt) */
+    keep = *s; /* the callback may close it */
+    keep.tls = NULL;
+    wsc__keep_refusal(s); /* wsc_error_header("Retry-After", 0) in the event, as in ERROR's */
+    wsc__call(&keep, WSC_EVENT_RECONNECTING, keep.err, strlen(keep.err), 0, (int)keep.err_code);
+    return 1;
+}
+
+/* The wait is over: a new connection to where the last one went, on the
+   machinery of a redirect (wsc__hop), with a fresh connect deadline and
+   nothing left of the last connection's state. */
+static void wsc__retry(wsc__socket *s) {
+    wsc_config c = s->cfg;
+    char saved[WSC__ERRLEN];
+    wsc_result saved_code = wsc__g.err_code;
+    memcpy(saved, wsc__g.err, sizeof saved); /* a failure here is the socket's, not a call's */
+#ifndef WSCLIENT_NO_SOCKETS
+    if (s->dns) wsc__dns_abandon(s->dns);
+    s->dns = NULL;
+#endif
+    wsc__rx_free(&s->rx);
+    wsc__rx_init(&s->rx, WSCLIENT_MAX_MESSAGE, s->mem);
+    wsc__free_queue(s);
+    s->err_code = WSC_OK;
+    s->err[0] = 0;
+    s->protocol[0] = 0;
+    s->close_received = s->close_code = 0;
+    s->close_reason[0] = 0;
+    s->opened = s->open_pending = s->final_pending = s->busy = 0;
+    s->tx_active = s->tx_binary = s->pong_pending = 0;
+    s->tx_utf8 = 0;
+    s->tx_src = NULL;
+    s->tx_left = 0;
+    s->refused = 0;
+    s->body_at = s->body_want = 0;
+    s->hops = 0;
+    s->visited[0] = wsc__url_hash(s->is_tls, s->host, s->port, s->path);
+    s->connect_deadline = wsc__now_ms() + (c.timeout_ms > 0 ? c.timeout_ms : WSCLIENT_DEFAULT_TIMEOUT_MS);
+    c.address = s->host;
+    c.path = s->path;
+    c.tls = s->is_tls;
+    c.port = s->port;
+    s->state = WSC__RESOLVING; /* not final, so that a failure below is kept */
+    if (!wsc__hop(s, &c)) wsc__fail(s, wsc__g.err_code, 0, "reconnect: %s", wsc__g.err);
+    wsc__g.err_code = saved_code;
+    memcpy(wsc__g.err, saved, sizeof saved);
+}
+#endif
+
 /* A transport given by the caller must have every function. */
 static int wsc__transport_ok(const wsc_transport *tp) {
     if (!tp) {
@@ -6080,6 +6290,7 @@ static wsc__socket *wsc__socket_new(const char *name, const wsc_config *in, wsc_
 #else
     const char *cred = NULL; /* no URL, so no credentials from one */
     if (in->url) { wsc__set_error(WSC_ERR_ARGUMENT, "url is not in this build (WSCLIENT_SMALL): set address, port, path and tls"); return NULL; }
+    if (in->reconnect) { wsc__set_error(WSC_ERR_ARGUMENT, "reconnect is not in this build (WSCLIENT_SMALL)"); return NULL; }
 #endif
     if (!cfg->address || !cfg->address[0]) { wsc__set_error(WSC_ERR_ARGUMENT, "server address is empty"); return NULL; }
     if (cfg->port < 0 || cfg->port > 65535) { wsc__set_error(WSC_ERR_ARGUMENT, "port %d is out of range", cfg->port); return NULL; }
@@ -6130,7 +6341,8 @@ static wsc__socket *wsc__socket_new(const char *name, const wsc_config *in, wsc_
     }
 #ifndef WSCLIENT_SMALL /* the small build ignores max_redirects: it parses no URL */
     if (cfg->max_redirects < 0) { wsc__set_error(WSC_ERR_ARGUMENT, "max_redirects %d is negative", cfg->max_redirects); goto fail; }
-    if ((s->max_redirects = cfg->max_redirects > WSC__MAX_REDIRECTS ? WSC__MAX_REDIRECTS : cfg->max_redirects) > 0) {
+    if (!wsc__retry_setup(s, cfg)) goto fail;
+    if ((s->max_redirects = cfg->max_redirects > WSC__MAX_REDIRECTS ? WSC__MAX_REDIRECTS : cfg->max_redirects) > 0 || s->retry_min) {
         if (!(s->path = wsc__strdup(mem, path, strlen(path)))) { wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory"); goto fail; }
         s->cfg = *cfg;
         s->cfg.url = s->cfg.address = s->cfg.path = NULL; /* they may point into store */
@@ -6285,6 +6497,9 @@ WSCLIENT_API int wsc_connect_async(const char *name, wsc_callback callback, cons
 
 /* Why a socket that is not open cannot take a call. */
 static int wsc__not_open(const wsc__socket *s) {
+#ifndef WSCLIENT_SMALL
+    if (s->retry_min && (WSC__RETRYING(s) || (s->state < WSC__OPEN && s->retries))) return wsc__retry_refusal(s);
+#endif
     if (s->state < WSC__OPEN) return wsc__set_error(WSC_ERR_NOT_OPEN, "socket '%s' is still connecting", s->name);
     if (s->state == WSC__FAILED) return wsc__report(s);
     if (s->close_received)
@@ -6522,7 +6737,7 @@ static int wsc__close_slot(int i) {
             s->close_deadline = wsc__now_ms() + s->close_timeout_ms;
         }
     }
-    if (s->state < WSC__OPEN) { /* still connecting: nothing to hand shake */
+    if (s->state < WSC__OPEN || WSC__RETRYING(s)) { /* connecting or between connections: nothing to hand shake */
         wsc__io_close(s);
         s->state = WSC__CLOSED;
     }
@@ -6583,6 +6798,9 @@ WSCLIENT_API int wsc_close_with(const char *name, int code, const char *reason) 
             return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory for the close frame of '%s'", s->name);
         s->state = WSC__CLOSING;
         s->close_deadline = wsc__now_ms() + s->close_timeout_ms;
+#ifndef WSCLIENT_SMALL
+        s->app_closed = 1; /* its ending is asked for: no reconnect */
+#endif
     }
     return s->callback ? 1 : wsc__close_slot(wsc__find(name));
 }
@@ -6697,8 +6915,10 @@ static void wsc__call(wsc__socket *s, int event, const char *msg, size_t len, in
     ev.user = s->user;
 #ifndef WSCLIENT_SMALL
     ev.http_status = s->http_status;
+    ev.reconnect_ms = event == WSC_EVENT_RECONNECTING ? s->retry_ms : 0;
+    ev.attempt = event == WSC_EVENT_RECONNECTING ? s->retries : 0;
 #else /* the small build keeps no status: wsc_error_http_status() has it */
-    ev.http_status = 0;
+    ev.http_status = ev.reconnect_ms = ev.attempt = 0;
 #endif
     s->callback(&ev);
 }
@@ -6738,6 +6958,9 @@ static int wsc__deliver(int i) {
     }
 #undef WSC__STILL_THERE
     if (s->final_pending && wsc__is_final(s)) {
+#ifndef WSCLIENT_SMALL
+        if (wsc__backoff(i)) return count + 1; /* it stays, to connect again */
+#endif
         /* The socket goes before its last event, so that the callback finds
            the name and the slot's memory free again. */
         keep = *s;

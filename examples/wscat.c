@@ -28,6 +28,10 @@
                           ("" or "none": no proxy, and the environment's is not used);
                           without it, https_proxy / http_proxy / all_proxy / no_proxy
                           apply as in curl
+     --reconnect          connect again when the connection drops (README
+                          "Automatic reconnect"); each wait is printed to stderr
+     --reconnect-min-ms N first wait (default 500), doubled each attempt ...
+     --reconnect-max-ms N ... up to this (default 30000)
    A refused upgrade (401, 429, a redirect not followed ...) prints the error,
    the HTTP status and the WWW-Authenticate, Retry-After and Location headers
    to stderr, and wscat exits with 1.
@@ -107,6 +111,10 @@ static void on_event(const wsc_event_data *ev) {
         fprintf(stderr, "closed: %d %s\n", ev->code, ev->message);
         closed = 1;
         break;
+    case WSC_EVENT_RECONNECTING: /* stdin waits until the next OPEN */
+        fprintf(stderr, "reconnecting in %d ms (attempt %d): %s\n", ev->reconnect_ms, ev->attempt, ev->message);
+        opened = 0;
+        break;
     case WSC_EVENT_ERROR:
         fprintf(stderr, "error: %s\n", ev->message);
         show_refusal();
@@ -133,6 +141,7 @@ static int usage(void) {
     fprintf(stderr, "usage: wscat [--cafile F] [--cert F] [--key F] [--tls LIST] [--protocols P] [--timeout TEXT] "
                     "[--linger TEXT] [--close-code N [--close-reason TEXT]] [--insecure] [-H \"Name: value\"]... "
                     "[--origin URL] [--user-agent TEXT] [--max-redirects N] [--show-headers] [--proxy URL] "
+                    "[--reconnect [--reconnect-min-ms N] [--reconnect-max-ms N]] "
                     "ws[s]://[user:password@]host[:port][/path]\n");
     return 2;
 }
@@ -222,6 +231,9 @@ int main(int argc, char **argv) {
             cfg.proxy = argv[++i];
             if (strcmp(cfg.proxy, "none") == 0) cfg.proxy = "";
         }
+        else if (strcmp(a, "--reconnect") == 0) cfg.reconnect = 1;
+        else if (strcmp(a, "--reconnect-min-ms") == 0 && has_value) cfg.reconnect_min_ms = parse_number(a, argv[++i]);
+        else if (strcmp(a, "--reconnect-max-ms") == 0 && has_value) cfg.reconnect_max_ms = parse_number(a, argv[++i]);
         else if (a[0] == '-' || cfg.url) return usage();
         else cfg.url = a;
     }
@@ -251,6 +263,10 @@ int main(int argc, char **argv) {
             }
         }
         wsc_pump(input_done ? 50 : 10);
+        if (input_done && !closed && !opened && wsc_exist("wscat") && now_ms() - last_activity_ms >= linger_ms) {
+            wsc_close("wscat"); /* between two connections of --reconnect: nothing to hand shake */
+            break;
+        }
         if (input_done && !closed && now_ms() - last_activity_ms >= linger_ms) {
             /* asynchronous: the close frame is queued, its answer comes as an event */
             if (!wsc_close_with("wscat", close_code, close_reason)) {

@@ -87,6 +87,15 @@ for i in $(seq 1 100); do grep -q '^READY' "$build/server-answer.out" 2>/dev/nul
 if ! grep -q '^READY' "$build/server-answer.out"; then echo "answer_server.py did not start: $(cat "$build/server-answer.err")" >&2; exit 2; fi
 while read -r _ name port; do export "WSC_ANSWER_${name}_PORT=$port"; done < <(grep '^PORT ' "$build/server-answer.out")
 
+# tests/reconnect_server.py: automatic reconnect (tests/reconnect.c), three
+# listeners; each port goes to WSC_RECONNECT_<NAME>_PORT.
+: > "$build/server-reconnect.out"
+"$py" "$here/reconnect_server.py" "$certs/server.pem" "$certs/server.key" > "$build/server-reconnect.out" 2> "$build/server-reconnect.err" &
+pids+=($!)
+for i in $(seq 1 100); do grep -q '^READY' "$build/server-reconnect.out" 2>/dev/null && break; sleep 0.1; done
+if ! grep -q '^READY' "$build/server-reconnect.out"; then echo "reconnect_server.py did not start: $(cat "$build/server-reconnect.err")" >&2; exit 2; fi
+while read -r _ name port; do export "WSC_RECONNECT_${name}_PORT=$port"; done < <(grep '^PORT ' "$build/server-reconnect.out")
+
 # tests/tls_server.py: one process, a listener per TLS version and per
 # certificate case; each port goes to WSC_TLS_<NAME>_PORT.
 tls_listen=()

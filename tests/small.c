@@ -232,6 +232,22 @@ TEST(urls_are_refused) {
     CHECK(fails_with(&c, WSC_ERR_ARGUMENT, "url", "WSCLIENT_SMALL") && cb_calls == 0 && !wsc_exist("t"));
 }
 
+/* Automatic reconnect is left out: refused by name, plain or TLS. */
+TEST(reconnect_is_refused) {
+    wsc_config c;
+    memset(&c, 0, sizeof c);
+    c.address = "127.0.0.1";
+    c.port = ws_plain_port;
+    c.callback = count_calls;
+    c.reconnect = 1;
+    cb_calls = 0;
+    CHECK(fails_with(&c, WSC_ERR_ARGUMENT, "reconnect", "WSCLIENT_SMALL") && cb_calls == 0 && !wsc_exist("t"));
+    c = tls_cfg("localhost", ws_tls_port, "/");
+    c.callback = count_calls;
+    c.reconnect = 1;
+    CHECK(fails_with(&c, WSC_ERR_ARGUMENT, "reconnect", "WSCLIENT_SMALL") && cb_calls == 0);
+}
+
 /* ---- 2. no IP-address certificate check ---- */
 
 TEST(ip_literals_need_server_name) {
@@ -525,6 +541,7 @@ int main(void) {
     RUN(no_anchors_no_trust);
     RUN(plain_sockets_ignore_the_trust_fields);
     RUN(urls_are_refused);
+    RUN(reconnect_is_refused);
     RUN(refusal_status_alone);
     RUN(ip_literals_need_server_name);
     RUN(no_session_resumption);
