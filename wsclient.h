@@ -68,6 +68,11 @@
        TLS           -> wsc_tls_get_info (version, cipher suite, resumed,
                         memory), wsc_tls_clear_cache; wsc_config: trust
                         anchors, pins, clock hook, buffer size (README "TLS")
+       keepalive     -> wsc_config.ping_interval_ms, pong_timeout_ms (no pong in
+                        time: WSC_ERR_TIMEOUT), tcp_keepalive_*; wsc_ping,
+                        WSC_EVENT_PONG, wsc_get_stats (README "Keeping a
+                        connection alive"); a synchronous socket pings only
+                        inside calls on it and wsc_pump
        the answer    -> wsc_response_header, wsc_response_header_at (the 101's headers);
                         wsc_error_http_status, wsc_error_header,
                         wsc_error_body, ev->http_status (a refused upgrade);
@@ -125,7 +130,9 @@
                                  matches example.com); no session resumption;
                                  shorter error words; no speed paths; of
                                  the server's answer only a refusal's
-                                 status (wsc_error_http_status); no redirects
+                                 status (wsc_error_http_status); no redirects;
+                                 no wsc_ping, wsc_get_stats or keepalive
+                                 (its fields refused by name)
        WSCLIENT_ASSERT(x)        assertion (default assert from <assert.h>)
        WSCLIENT_API              linkage of the public functions (default extern)
        WSCLIENT_STATIC           makes every function static (private to one file)
@@ -540,7 +547,11 @@ WSCLIENT_API int wsc_change_transmission_mode(const char *name, int mode);
    (each socket's for 10 ms at most: the rest come in the next call).
    Returns the number of events delivered, or -1 when called from a callback.
    With WSC_WAIT_FOREVER it returns 0 at once when no socket has a callback
-   (synchronous sockets give no events, so none could ever come). */
+   (synchronous sockets give no events, so none could ever come).
+   Synchronous sockets are served too, without taking their messages (they
+   stay queued for wsc_read): their keepalive pings go out, their pongs are
+   read and their pong deadlines checked, so a program that only pumps
+   keeps them alive; the wait wakes for each due ping. */
 WSCLIENT_API int wsc_pump(int timeout_ms);
 
 WSCLIENT_API const char *wsc_error_info(void);
