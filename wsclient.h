@@ -4815,6 +4815,9 @@ static int wsc__enqueue_message(wsc__socket *s) {
     m->direct = WSC__FAST && s->rx.msg_direct;
     m->data = wsc__rx_take_message(&s->rx, &m->len);
     m->next = NULL;
+#ifndef WSCLIENT_SMALL
+    m->pong = 0; /* a message, not a pong event (wsc__pong_arrived) */
+#endif
     if (s->queue_tail) s->queue_tail->next = m;
     else s->queue = m;
     s->queue_tail = m;

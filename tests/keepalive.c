@@ -108,6 +108,7 @@ static void ping_arguments(int tls) {
 
 static int async_events[8], async_codes[8], async_count;
 static char async_payload[8][130];
+static int also_write; /* after our pong, a message: it must come as a MESSAGE */
 
 static void record(const wsc_event_data *ev) {
     if (async_count < 8) {
@@ -117,6 +118,7 @@ static void record(const wsc_event_data *ev) {
         async_count++;
     }
     if (ev->event == WSC_EVENT_OPEN) CHECK(wsc_ping(ev->name, "abc", 3));
+    if (ev->event == WSC_EVENT_PONG && ev->code >= 0 && also_write) CHECK(wsc_write(ev->name, "after"));
 }
 
 static int wait_events(int n, int ms) {
@@ -150,6 +152,11 @@ static void async_pong(int tls) {
     CHECK(strcmp(async_payload[1], "abc") == 0);
     CHECKF(async_codes[1] >= 0 && async_codes[1] < 3000, "rtt %d", async_codes[1]);
     CHECK(wsc_get_stats("a", &st) && st.last_rtt_ms == async_codes[1] && st.pings_sent == 1 && st.pongs_received == 1);
+    also_write = 1;
+    wsc_ping("a", "abc", 3);
+    CHECK(wait_events(4, 5000) && async_events[2] == WSC_EVENT_PONG && async_events[3] == WSC_EVENT_MESSAGE &&
+          async_codes[3] == 0 && strcmp(async_payload[3], "after") == 0);
+    also_write = 0;
     wsc_close("a");
     pump_until_gone("a");
 
