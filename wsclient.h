@@ -69,6 +69,11 @@
                         memory, ALPN), wsc_tls_clear_cache; wsc_config: trust
                         anchors, pins, clock hook, buffer size, a client
                         certificate (README "TLS")
+       keepalive     -> wsc_config.ping_interval_ms, pong_timeout_ms (no pong in
+                        time: WSC_ERR_TIMEOUT), tcp_keepalive_*; wsc_ping,
+                        WSC_EVENT_PONG, wsc_get_stats (README "Keeping a
+                        connection alive"); a synchronous socket pings only
+                        inside calls on it and wsc_pump
        the answer    -> wsc_response_header, wsc_response_header_at (the 101's headers);
                         wsc_error_http_status, wsc_error_header,
                         wsc_error_body, ev->http_status (a refused upgrade);
@@ -133,7 +138,9 @@
                                  shorter error words; no speed paths; of
                                  the server's answer only a refusal's
                                  status (wsc_error_http_status); no redirects,
-                                 no automatic reconnect
+                                 no automatic reconnect; no wsc_ping,
+                                 wsc_get_stats or keepalive (their fields
+                                 refused by name)
        WSCLIENT_ASSERT(x)        assertion (default assert from <assert.h>)
        WSCLIENT_API              linkage of the public functions (default extern)
        WSCLIENT_STATIC           makes every function static (private to one file)
@@ -229,8 +236,11 @@ enum {
     WSC_EVENT_MESSAGE,
     WSC_EVENT_CLOSE,
     WSC_EVENT_ERROR,
-    WSC_EVENT_RECONNECTING /* wsc_config.reconnect: the connection ended, the
+    WSC_EVENT_RECONNECTING, /* wsc_config.reconnect: the connection ended, the
                               next attempt comes in ev->reconnect_ms        */
+    WSC_EVENT_PONG     /* a pong came: message, length its payload; code the
+                          round trip in ms of the ping it answers, -1 for a
+                          pong that answers none of ours (RFC 6455 §5.5.3) */
 };
 
 /* Result codes, read back with wsc_error_code(). */
@@ -271,7 +281,8 @@ typedef struct wsc_event_data {
                             ERROR: the error text; OPEN: chosen subprotocol     */
     size_t length;       /* bytes in message (without the terminating NUL)      */
     int binary;          /* MESSAGE: 1 for a binary message, 0 for text         */
-    int code;            /* CLOSE: close code (1005 when none); ERROR: WSC_ERR_* */
+    int code;            /* CLOSE: close code (1005 when none); ERROR: WSC_ERR_*;
+                            PONG: round trip in ms, -1: not an answer to ours */
     void *user;          /* wsc_config.user                                     */
     int http_status;     /* ERROR: the HTTP status of a refused upgrade (401,
                             302 ...), 0 when the failure was not a refusal      */
@@ -413,7 +424,33 @@ typedef struct wsc_config {
     int reconnect_max_ms;    /* the waits double up to it, 0: 30000             */
     int reconnect_max_attempts; /* failed attempts in a row before the ERROR
                                 event, 0: no cap                                */
+    /* Keeping the connection alive (README "Keeping a connection alive");
+       not in WSCLIENT_SMALL, which refuses these fields by name */
+    int ping_interval_ms;    /* 0: no pings of our own (as WinDev); n: a ping
+                                n ms after the last one, once it was answered */
+    int pong_timeout_ms;     /* how long a ping of ours may wait for its pong;
+                                then the socket fails with WSC_ERR_TIMEOUT.
+                                0: ping_interval_ms (0 with it: no bound)      */
+    int tcp_keepalive_idle_s;     /* built-in TCP only (a wsc_transport is left
+                                alone): SO_KEEPALIVE probes after this idle
+                                time; 0: 60 s; -1 in any of the three: off     */
+    int tcp_keepalive_interval_s; /* between probes; 0: 10 s                  */
+    int tcp_keepalive_count;      /* probes unanswered before the kernel ends
+                                the connection; 0: 6                           */
 } wsc_config;
+
+/* What went over one socket (wsc_get_stats). Messages and bytes are those of
+   whole data messages (payload bytes, not framing or TLS); a message sent in
+   parts counts once, at its last part. */
+typedef struct wsc_stats {
+    long long connected_ms;  /* since the upgrade succeeded (0 before)        */
+    int last_rtt_ms;         /* round trip of the last answered ping, -1: none */
+    long long messages_in, messages_out;
+    long long bytes_in, bytes_out;
+    long long pings_sent, pongs_received; /* ours (wsc_ping, keepalive); every pong */
+    long long pings_received, pongs_sent; /* the server's; answers (a late one
+                                answers only the latest ping, §5.5.3)           */
+} wsc_stats;
 
 /* What a TLS socket negotiated, and the memory its TLS part holds. */
 typedef struct wsc_tls_info {
@@ -467,6 +504,21 @@ WSCLIENT_API int wsc_write_binary(const char *name, const void *data, size_t len
    For messages larger than you want to hold at once. Other messages wait
    until it ends; pings are still answered between parts. */
 WSCLIENT_API int wsc_write_part(const char *name, const void *data, size_t length, int binary, int last);
+
+/* Send a ping (RFC 6455 §5.5.2) on an open socket: payload up to 125 bytes
+   (more: WSC_ERR_ARGUMENT), NULL with length 0 for none. It goes between the
+   frames of any message being sent. Its pong shows in wsc_get_stats
+   (last_rtt_ms) and, for an asynchronous socket, as WSC_EVENT_PONG. A
+   synchronous socket sends it as a write does (returns once the transport
+   has it) and sees the pong only inside later calls and wsc_pump. With
+   pong_timeout_ms set, no pong in time fails the socket (WSC_ERR_TIMEOUT).
+   Not in WSCLIENT_SMALL. */
+#ifndef WSCLIENT_SMALL
+WSCLIENT_API int wsc_ping(const char *name, const void *payload, size_t length);
+/* The counts of a socket so far (wsc_stats). Returns 0 for an unknown name.
+   Not in WSCLIENT_SMALL. */
+WSCLIENT_API int wsc_get_stats(const char *name, wsc_stats *stats);
+#endif
 
 /* Read one whole message of a synchronous socket into buf, NUL-terminated
    when shorter than capacity. timeout_ms: WSC_NO_WAIT, a bound, or
@@ -548,7 +600,11 @@ WSCLIENT_API int wsc_change_transmission_mode(const char *name, int mode);
    (each socket's for 10 ms at most: the rest come in the next call).
    Returns the number of events delivered, or -1 when called from a callback.
    With WSC_WAIT_FOREVER it returns 0 at once when no socket has a callback
-   (synchronous sockets give no events, so none could ever come). */
+   (synchronous sockets give no events, so none could ever come).
+   Synchronous sockets are served too, without taking their messages (they
+   stay queued for wsc_read): their keepalive pings go out, their pongs are
+   read and their pong deadlines checked, so a program that only pumps
+   keeps them alive; the wait wakes for each due ping. */
 WSCLIENT_API int wsc_pump(int timeout_ms);
 
 WSCLIENT_API const char *wsc_error_info(void);
@@ -635,6 +691,7 @@ WSCLIENT_API void wsc_set_allocator_user(void *user);
 #ifndef WSCLIENT_NO_SOCKETS
 #include <winsock2.h>
 #include <ws2tcpip.h>
+#include <mstcpip.h> /* SIO_KEEPALIVE_VALS: TCP keepalive times */
 typedef SOCKET wsc__sock;
 #define WSC__NO_SOCK INVALID_SOCKET
 #if !defined(WSCLIENT_NO_HEAP) && !defined(WSCLIENT_NO_THREADS)
@@ -1651,7 +1708,21 @@ typedef struct wsc__msg {
     size_t len, cap;
     int binary;
     int direct;    /* data is the waiting reader's buffer, not ours */
+#ifndef WSCLIENT_SMALL
+    int pong;      /* an async socket's pong: WSC_EVENT_PONG, not a message */
+    int rtt;       /* its round trip in ms, -1: it answers none of our pings */
+#endif
 } wsc__msg;
+
+#ifndef WSCLIENT_SMALL
+/* A ping of ours waiting for its pong, which carries the same payload. */
+typedef struct wsc__ping {
+    int64_t sent;
+    size_t len;
+    wsc__u8 data[125];
+} wsc__ping;
+#define WSC__PINGS 4 /* pings of ours remembered; a fifth forgets the oldest */
+#endif
 
 typedef struct wsc__tls wsc__tls;
 typedef struct wsc__dns wsc__dns;
@@ -1748,6 +1819,16 @@ typedef struct wsc__socket {
     int retry_ms;          /* the wait before the next one               */
     int64_t retry_at;      /* WSC__BACKOFF: when it starts               */
     int app_closed;        /* the application asked for the close        */
+    /* Keepalive (README "Keeping a connection alive") and wsc_get_stats */
+    wsc_stats stats;
+    int64_t opened_at;
+    int ping_interval_ms, pong_timeout_ms; /* 0: no pings of ours; no bound */
+    int64_t next_ping;     /* when the next keepalive ping is due          */
+    int64_t pong_deadline; /* when the oldest ping of ours fails the socket, -1: none */
+    int tcp_ka[3];         /* TCP keepalive: idle s, interval s, count; [0] -1: off */
+    int npings;
+    wsc__ping pings[WSC__PINGS]; /* ours not yet answered, oldest first   */
+    unsigned ping_seq;     /* numbers the keepalive pings' payloads       */
 #endif
     wsc_result err_code;
     char name[WSCLIENT_MAX_NAME + 1];
@@ -4741,12 +4822,47 @@ static wsc__sock wsc__race_take(wsc__socket *s, int i, const struct addrinfo **a
     return fd;
 }
 
+#ifndef WSCLIENT_SMALL
+/* TCP keepalive on the connection (wsc_config.tcp_keepalive_*): the kernel
+   probes an idle connection and ends one whose peer is gone, a second line
+   under the WebSocket pings. Each option where the platform has it;
+   failures are ignored (the connection works without). */
+static void wsc__tcp_keepalive(const wsc__socket *s, wsc__sock fd) {
+    int on = 1;
+    if (s->tcp_ka[0] < 0) return;
+    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, (const char *)&on, sizeof on);
+#if defined(_WIN32) && defined(SIO_KEEPALIVE_VALS)
+    { /* every Windows: idle time and interval in ms (the count is the system's, 10, unless TCP_KEEPCNT below) */
+        struct tcp_keepalive ka;
+        DWORD got = 0;
+        ka.onoff = 1;
+        ka.keepalivetime = (ULONG)s->tcp_ka[0] * 1000u;
+        ka.keepaliveinterval = (ULONG)s->tcp_ka[1] * 1000u;
+        WSAIoctl(fd, SIO_KEEPALIVE_VALS, &ka, sizeof ka, NULL, 0, &got, NULL, NULL);
+    }
+#elif defined(TCP_KEEPIDLE)
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, (const char *)&s->tcp_ka[0], sizeof(int));
+#elif defined(TCP_KEEPALIVE) /* macOS names the idle time so */
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPALIVE, (const char *)&s->tcp_ka[0], sizeof(int));
+#endif
+#if defined(TCP_KEEPINTVL) && !defined(_WIN32)
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, (const char *)&s->tcp_ka[1], sizeof(int));
+#endif
+#ifdef TCP_KEEPCNT
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, (const char *)&s->tcp_ka[2], sizeof(int));
+#endif
+}
+#else
+#define wsc__tcp_keepalive(s, fd) ((void)0)
+#endif
+
 /* The attempt fd to addr connected: it is the connection, the others end. */
 static void wsc__race_won(wsc__socket *s, wsc__sock fd, const struct addrinfo *addr) {
     while (s->nrace) wsc__sock_close(s->race[--s->nrace]);
     if (s->fd != fd) wsc__tcp_close(s);
     s->fd = fd;
     s->addr = addr;
+    wsc__tcp_keepalive(s, fd);
     wsc__connected(s);
 }
 
@@ -5115,6 +5231,159 @@ static void wsc__head_keep(wsc__socket *s) {
 }
 #endif
 
+/* ------------------------------------------------------------------------ */
+/* Pings of ours and their pongs, keepalive, counts (wsc_ping, wsc_get_stats) */
+/* ------------------------------------------------------------------------ */
+
+#ifndef WSCLIENT_SMALL
+#define WSC__COUNT(s, field) ((s)->stats.field++)
+static size_t wsc__msg_cost(const wsc__msg *m);
+
+static void wsc__count_in(wsc__socket *s, size_t len) {
+    s->stats.bytes_in += (long long)len;
+    s->stats.messages_in++;
+}
+
+/* A frame we queued: a ping, or a message's part (a message counts once). */
+static void wsc__count_out(wsc__socket *s, unsigned opcode, int fin, size_t len) {
+    if (opcode == WSC__OP_PING) { s->stats.pings_sent++; return; }
+    s->stats.bytes_out += (long long)len;
+    s->stats.messages_out += fin != 0;
+}
+
+/* The oldest ping of ours not yet answered bounds the wait for a pong. */
+static void wsc__pong_deadline_reset(wsc__socket *s) {
+    s->pong_deadline = s->npings && s->pong_timeout_ms ? s->pings[0].sent + s->pong_timeout_ms : -1;
+}
+
+/* Remembers a ping of ours, to know its pong. A fifth one forgets the
+   oldest, whose deadline stays until a later pong comes. */
+static void wsc__ping_remember(wsc__socket *s, const void *p, size_t n) {
+    wsc__ping *pg;
+    if (s->npings == WSC__PINGS) memmove(s->pings, s->pings + 1, sizeof s->pings[0] * (size_t)--s->npings);
+    pg = &s->pings[s->npings++];
+    pg->sent = wsc__now_ms();
+    pg->len = n;
+    if (n) memcpy(pg->data, p, n);
+    if (s->pong_deadline < 0) wsc__pong_deadline_reset(s);
+}
+
+/* The round trip of the ping of ours a pong answers (same payload), or -1
+   for one that answers none (unsolicited pongs are allowed, RFC 6455
+   §5.5.3). The older pings are answered with it: a server may answer only
+   the latest of several. */
+static int wsc__pong_match(wsc__socket *s, const wsc__u8 *p, size_t n) {
+    int i, rtt;
+    for (i = 0; i < s->npings; i++)
+        if (s->pings[i].len == n && (!n || memcmp(s->pings[i].data, p, n) == 0)) break;
+    if (i == s->npings) return -1;
+    rtt = (int)(wsc__now_ms() - s->pings[i].sent);
+    s->npings -= i + 1;
+    memmove(s->pings, s->pings + i + 1, sizeof s->pings[0] * (size_t)s->npings);
+    s->stats.last_rtt_ms = rtt;
+    wsc__pong_deadline_reset(s);
+    return rtt;
+}
+
+/* A pong came: counted, matched, and for an asynchronous socket queued as
+   WSC_EVENT_PONG in order with its messages. Returns 0 when memory ran out. */
+static int wsc__pong_arrived(wsc__socket *s) {
+    int rtt = wsc__pong_match(s, s->rx.ctrl, s->rx.ctrl_len);
+    wsc__msg *m;
+    s->stats.pongs_received++;
+    if (!s->callback || s->state != WSC__OPEN) return 1;
+    if ((m = (wsc__msg *)wsc__alloc(s->mem, sizeof *m)) != NULL) {
+        memset(m, 0, sizeof *m);
+        m->data = (wsc__u8 *)wsc__alloc(s->mem, s->rx.ctrl_len + 1);
+    }
+    if (!m || !m->data) {
+        if (m) wsc__free(s->mem, m);
+        wsc__fail(s, WSC_ERR_NO_MEMORY, 1011, "out of memory for a pong event");
+        return 0;
+    }
+    memcpy(m->data, s->rx.ctrl, s->rx.ctrl_len);
+    m->data[s->rx.ctrl_len] = 0;
+    m->len = s->rx.ctrl_len;
+    m->cap = m->len + 1;
+    m->pong = 1;
+    m->rtt = rtt;
+    if (s->queue_tail) s->queue_tail->next = m;
+    else s->queue = m;
+    s->queue_tail = m;
+    s->queued_bytes += wsc__msg_cost(m);
+    return 1;
+}
+
+static int wsc__msg_event(const wsc__msg *m) { return m->pong ? WSC_EVENT_PONG : WSC_EVENT_MESSAGE; }
+static int wsc__msg_code(const wsc__msg *m) { return m->pong ? m->rtt : 0; }
+
+/* The upgrade succeeded: the clocks of the counts and keepalive start. */
+static void wsc__keepalive_start(wsc__socket *s) {
+    s->opened_at = wsc__now_ms();
+    s->next_ping = s->opened_at + s->ping_interval_ms;
+}
+
+/* A reader that is behind (its queue full) stops the reading: a pong
+   cannot be seen then, so its deadline waits. */
+static int wsc__rx_stalled(const wsc__socket *s) {
+    return s->state == WSC__OPEN && s->queued_bytes >= WSCLIENT_MAX_MESSAGE;
+}
+
+/* When the keepalive next needs the socket's attention, -1: never. */
+static int64_t wsc__keepalive_deadline(const wsc__socket *s) {
+    if (s->state != WSC__OPEN && s->state != WSC__CLOSING) return -1;
+    if (s->pong_deadline >= 0) return wsc__rx_stalled(s) ? -1 : s->pong_deadline;
+    return s->state == WSC__OPEN && s->ping_interval_ms && !s->npings ? s->next_ping : -1;
+}
+
+/* The earlier of deadline d and the keepalive's (-1: none). */
+static int64_t wsc__keepalive_earlier(const wsc__socket *s, int64_t d) {
+    int64_t k = wsc__keepalive_deadline(s);
+    return k >= 0 && (d < 0 || k < d) ? k : d;
+}
+
+/* After an advance: fails a socket whose ping went unanswered past
+   pong_timeout_ms, else sends the keepalive ping that is due (one at a
+   time: the next is due ping_interval_ms after this one, once it is
+   answered). Only once the advance read all that had come (not busy): a
+   pong may wait behind it. */
+static void wsc__keepalive(wsc__socket *s) {
+    int64_t now;
+    wsc__u8 p[4];
+    if ((s->state != WSC__OPEN && s->state != WSC__CLOSING) || s->busy) return;
+    now = wsc__now_ms();
+    if (s->pong_deadline >= 0 && now >= s->pong_deadline && !wsc__rx_stalled(s)) {
+        wsc__fail(s, WSC_ERR_TIMEOUT, 1011, "no pong within %d ms (pong_timeout_ms): the server or the path is gone",
+                  s->pong_timeout_ms);
+        return;
+    }
+    if (s->state != WSC__OPEN || !s->ping_interval_ms || s->npings || now < s->next_ping) return;
+    s->ping_seq++;
+    p[0] = (wsc__u8)(s->ping_seq >> 24);
+    p[1] = (wsc__u8)(s->ping_seq >> 16);
+    p[2] = (wsc__u8)(s->ping_seq >> 8);
+    p[3] = (wsc__u8)s->ping_seq;
+    if (!wsc__queue_frame(s, WSC__OP_PING, 1, p, sizeof p)) {
+        wsc__fail(s, WSC_ERR_NO_MEMORY, 0, "out of memory for a keepalive ping");
+        return;
+    }
+    wsc__ping_remember(s, p, sizeof p);
+    wsc__count_out(s, WSC__OP_PING, 1, sizeof p);
+    s->next_ping = now + s->ping_interval_ms;
+    wsc__flush(s);
+}
+#else /* WSCLIENT_SMALL: no pings of ours, no counts */
+#define WSC__COUNT(s, field) ((void)0)
+#define wsc__count_in(s, len) ((void)0)
+#define wsc__count_out(s, opcode, fin, len) ((void)0)
+#define wsc__pong_arrived(s) 1
+#define wsc__msg_event(m) WSC_EVENT_MESSAGE
+#define wsc__msg_code(m) 0
+#define wsc__keepalive_start(s) ((void)0)
+#define wsc__keepalive_earlier(s, d) (d)
+#define wsc__keepalive(s) ((void)0)
+#endif
+
 /* Collects the HTTP answer head byte by byte up to the blank line, so that
    frames sent right behind it stay in the stream for the frame parser. */
 static int wsc__upgrade_step(wsc__socket *s) {
@@ -5165,6 +5434,7 @@ static int wsc__upgrade_step(wsc__socket *s) {
     memcpy(s->protocol, u.protocol, sizeof s->protocol);
     s->state = WSC__OPEN;
     s->opened = 1;
+    wsc__keepalive_start(s);
     s->open_pending = s->callback != NULL;
     return 1;
 }
@@ -5184,10 +5454,14 @@ static int wsc__enqueue_message(wsc__socket *s) {
     m->direct = WSC__FAST && s->rx.msg_direct;
     m->data = wsc__rx_take_message(&s->rx, &m->len);
     m->next = NULL;
+#ifndef WSCLIENT_SMALL
+    m->pong = 0; /* a message, not a pong event (wsc__pong_arrived) */
+#endif
     if (s->queue_tail) s->queue_tail->next = m;
     else s->queue = m;
     s->queue_tail = m;
     s->queued_bytes += wsc__msg_cost(m);
+    wsc__count_in(s, m->len);
     return 1;
 }
 
@@ -5200,6 +5474,7 @@ static int wsc__queue_pong(wsc__socket *s) {
         return 0;
     }
     s->pong_pending = 0;
+    WSC__COUNT(s, pongs_sent);
     return 1;
 }
 
@@ -5217,13 +5492,14 @@ static int wsc__on_frame(wsc__socket *s, int ev) {
         if (!wsc__enqueue_message(s)) { wsc__fail(s, WSC_ERR_NO_MEMORY, 1011, "out of memory for an incoming message"); return 0; }
         return 1;
     case WSC__RX_PING: /* RFC 6455 §5.5.2: answer with the same payload */
+        WSC__COUNT(s, pings_received);
         if (s->state != WSC__OPEN) return 1;
         memcpy(s->pong, s->rx.ctrl, s->rx.ctrl_len);
         s->pong_len = s->rx.ctrl_len;
         s->pong_pending = 1;
         return wsc__queue_pong(s);
-    case WSC__RX_PONG:
-        return 1; /* unsolicited pongs are allowed and ignored (§5.5.3) */
+    case WSC__RX_PONG: /* ours are matched; unsolicited ones are allowed (§5.5.3) */
+        return wsc__pong_arrived(s);
     case WSC__RX_CLOSE: {
         size_t rl = s->rx.ctrl_len > 2 ? s->rx.ctrl_len - 2 : 0;
         s->close_received = 1;
@@ -5326,6 +5602,7 @@ static void wsc__advance(wsc__socket *s) {
     if (WSC__FAST) s->dry = 0;
     while (wsc__step(s))
         if (wsc__slice_over(s->slice)) { s->busy = 1; break; } /* (a final socket is never waited on) */
+    wsc__keepalive(s);
 }
 
 static int64_t wsc__socket_deadline(const wsc__socket *s) {
@@ -5333,8 +5610,8 @@ static int64_t wsc__socket_deadline(const wsc__socket *s) {
 #ifndef WSCLIENT_SMALL
     if (WSC__RETRYING(s)) return s->retry_at; /* the wait sleeps until the next attempt */
 #endif
-    if (s->state == WSC__CLOSING || s->state == WSC__SHUTDOWN) return s->close_deadline;
-    return -1;
+    if (s->state == WSC__CLOSING || s->state == WSC__SHUTDOWN) return wsc__keepalive_earlier(s, s->close_deadline);
+    return wsc__keepalive_earlier(s, -1);
 }
 
 /* What one wait covers: poll() for built-in sockets, each user transport's
@@ -6271,6 +6548,46 @@ static int wsc__transport_ok(const wsc_transport *tp) {
     return 1;
 }
 
+#ifndef WSCLIENT_SMALL
+/* The keepalive fields of the configuration, checked (README "Keeping a
+   connection alive"). TCP keepalive's limits are Linux's. */
+static int wsc__keepalive_config(wsc__socket *s, const wsc_config *c) {
+    static const char *const names[3] = {"tcp_keepalive_idle_s", "tcp_keepalive_interval_s", "tcp_keepalive_count"};
+    static const int defaults[3] = {60, 10, 6}, limits[3] = {32767, 32767, 127};
+    int v[3], i, off = 0;
+    v[0] = c->tcp_keepalive_idle_s;
+    v[1] = c->tcp_keepalive_interval_s;
+    v[2] = c->tcp_keepalive_count;
+    if (c->ping_interval_ms < 0) return wsc__set_error(WSC_ERR_ARGUMENT, "ping_interval_ms %d is negative (0: no pings)", c->ping_interval_ms);
+    if (c->pong_timeout_ms < 0) return wsc__set_error(WSC_ERR_ARGUMENT, "pong_timeout_ms %d is negative (0: ping_interval_ms)", c->pong_timeout_ms);
+    for (i = 0; i < 3; i++) {
+        if (v[i] < -1 || v[i] > limits[i])
+            return wsc__set_error(WSC_ERR_ARGUMENT, "%s %d refused: 1 to %d, 0 for the default (%d), or -1 for no TCP keepalive",
+                                  names[i], v[i], limits[i], defaults[i]);
+        off |= v[i] < 0;
+        s->tcp_ka[i] = v[i] ? v[i] : defaults[i];
+    }
+    if (off) s->tcp_ka[0] = -1;
+    s->ping_interval_ms = c->ping_interval_ms;
+    s->pong_timeout_ms = c->pong_timeout_ms ? c->pong_timeout_ms : c->ping_interval_ms;
+    s->pong_deadline = -1;
+    s->stats.last_rtt_ms = -1;
+    return 1;
+}
+#define wsc__keepalive_refused(c) 0
+#else /* refused by name, before anything is allocated */
+static int wsc__keepalive_refused(const wsc_config *c) {
+    int v = c->ping_interval_ms | c->pong_timeout_ms;
+#ifndef WSCLIENT_NO_SOCKETS /* without the built-in TCP they mean nothing, as for any user transport */
+    v |= c->tcp_keepalive_idle_s | c->tcp_keepalive_interval_s | c->tcp_keepalive_count;
+#endif
+    if (!v) return 0;
+    wsc__set_error(WSC_ERR_ARGUMENT, "ping_interval_ms, pong_timeout_ms, tcp_keepalive_* are not in this build (WSCLIENT_SMALL)");
+    return 1;
+}
+#define wsc__keepalive_config(s, c) 1
+#endif
+
 /* Builds a socket from the configuration: every check that can fail at once does. */
 static wsc__socket *wsc__socket_new(const char *name, const wsc_config *in, wsc__mem *mem) {
     const wsc_config *cfg = in; /* a copy only where a URL fills in fields */
@@ -6300,7 +6617,7 @@ static wsc__socket *wsc__socket_new(const char *name, const wsc_config *in, wsc_
     path = cfg->path && cfg->path[0] ? cfg->path : "/";
     if (!wsc__check_text("server address", addr, 0) || !wsc__check_text("path", path, 0)) return NULL;
     if (strchr(path, '#')) { wsc__set_error(WSC_ERR_ARGUMENT, "path must not have a fragment (RFC 6455 §3)"); return NULL; }
-    if (!wsc__transport_ok(tp)) return NULL;
+    if (!wsc__transport_ok(tp) || wsc__keepalive_refused(cfg)) return NULL;
 #ifndef WSC__PROXY
     if (cfg->proxy && cfg->proxy[0]) {
         wsc__set_error(WSC_ERR_ARGUMENT, "proxy is not in this build (WSCLIENT_SMALL or WSCLIENT_NO_SOCKETS)");
@@ -6325,6 +6642,7 @@ static wsc__socket *wsc__socket_new(const char *name, const wsc_config *in, wsc_
     s->close_timeout_ms = cfg->close_timeout_ms > 0 ? cfg->close_timeout_ms : WSCLIENT_CLOSE_TIMEOUT_MS;
     s->connect_deadline = wsc__now_ms() + (cfg->timeout_ms > 0 ? cfg->timeout_ms : WSCLIENT_DEFAULT_TIMEOUT_MS);
     wsc__rx_init(&s->rx, WSCLIENT_MAX_MESSAGE, mem);
+    if (!wsc__keepalive_config(s, cfg)) goto fail;
     s->out.mem = s->req.mem = s->head.mem = mem; /* the buffers are zero already */
     s->host = wsc__strdup(mem, addr, alen);
     if (!s->host) { wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory"); goto fail; }
@@ -6522,6 +6840,7 @@ static int wsc__send_frame(wsc__socket *s, unsigned opcode, int fin, const void 
                               "not reading), and this message would pass WSCLIENT_MAX_MESSAGE; nothing of it was queued",
                               s->name, (unsigned long)waiting);
     if (!wsc__queue_frame_direct(s, opcode, fin, data, len)) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory queuing a message");
+    wsc__count_out(s, opcode, fin, len);
     for (;;) {
         int done, late;
         wsc__advance(s);
@@ -6601,6 +6920,34 @@ WSCLIENT_API int wsc_write_text(const char *name, const char *text, size_t lengt
 WSCLIENT_API int wsc_write_binary(const char *name, const void *data, size_t length) {
     return wsc__send(name, WSC__OP_BINARY, data, length);
 }
+
+#ifndef WSCLIENT_SMALL
+WSCLIENT_API int wsc_ping(const char *name, const void *payload, size_t length) {
+    wsc__socket *s = wsc__writable(name, payload, length);
+    int ok;
+    if (!s) return 0;
+    if (length > 125)
+        return wsc__set_error(WSC_ERR_ARGUMENT, "ping payload of %lu bytes refused: a control frame carries at most 125 (RFC 6455 §5.5)",
+                              (unsigned long)length);
+    wsc__ping_remember(s, payload, length); /* first: a sync send may read its pong */
+    ok = wsc__send_frame(s, WSC__OP_PING, 1, payload, length);
+    if (!ok && wsc__g.err_code != WSC_ERR_TIMEOUT && s->state == WSC__OPEN) { /* refused: it never went */
+        s->npings--;
+        wsc__pong_deadline_reset(s);
+    }
+    return ok;
+}
+
+WSCLIENT_API int wsc_get_stats(const char *name, wsc_stats *stats) {
+    wsc__socket *s;
+    wsc__clear_error();
+    if (!stats) return wsc__set_error(WSC_ERR_ARGUMENT, "stats is NULL");
+    if (!(s = wsc__lookup(name))) return 0;
+    *stats = s->stats;
+    stats->connected_ms = s->opened ? wsc__now_ms() - s->opened_at : 0;
+    return 1;
+}
+#endif
 
 /* The reader leaves: its buffer is no longer the library's to fill. */
 static void wsc__reader_leaves(wsc__socket *s) {
@@ -6950,7 +7297,7 @@ static int wsc__deliver(int i) {
         wsc__msg *m;
         if (wsc__slice_over(start)) return count; /* the rest (and the last event) next time */
         m = wsc__dequeue(s);
-        wsc__call(&keep, WSC_EVENT_MESSAGE, (const char *)m->data, m->len, m->binary, 0);
+        wsc__call(&keep, wsc__msg_event(m), (const char *)m->data, m->len, m->binary, wsc__msg_code(m));
         wsc__free(mem, m->data);
         wsc__free(mem, m);
         count++;

@@ -32,6 +32,10 @@
                           "Automatic reconnect"); each wait is printed to stderr
      --reconnect-min-ms N first wait (default 500), doubled each attempt ...
      --reconnect-max-ms N ... up to this (default 30000)
+     --ping-interval-ms N a ping every N ms (a duration as for --timeout); no pong
+                          within --pong-timeout-ms ends wscat with an error
+     --pong-timeout-ms N  how long a ping may wait for its pong (default: the interval)
+     --show-pongs         print each pong's round trip to stderr
    A refused upgrade (401, 429, a redirect not followed ...) prints the error,
    the HTTP status and the WWW-Authenticate, Retry-After and Location headers
    to stderr, and wscat exits with 1.
@@ -50,7 +54,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failed, closed, opened, show_headers;
+static int failed, closed, opened, show_headers, show_pongs;
 static long long last_activity_ms;
 
 static long long now_ms(void) {
@@ -94,8 +98,13 @@ static void show_refusal(void) {
 }
 
 static void on_event(const wsc_event_data *ev) {
-    last_activity_ms = now_ms();
+    if (ev->event != WSC_EVENT_PONG) last_activity_ms = now_ms(); /* a pong answers us: not the server talking */
     switch (ev->event) {
+    case WSC_EVENT_PONG:
+        if (!show_pongs) break;
+        if (ev->code >= 0) fprintf(stderr, "pong: %d ms round trip\n", ev->code);
+        else fprintf(stderr, "pong (not an answer to our pings, %lu bytes)\n", (unsigned long)ev->length);
+        break;
     case WSC_EVENT_OPEN:
         opened = 1;
         if (ev->length) fprintf(stderr, "connected (subprotocol %s)\n", ev->message);
@@ -141,8 +150,8 @@ static int usage(void) {
     fprintf(stderr, "usage: wscat [--cafile F] [--cert F] [--key F] [--tls LIST] [--protocols P] [--timeout TEXT] "
                     "[--linger TEXT] [--close-code N [--close-reason TEXT]] [--insecure] [-H \"Name: value\"]... "
                     "[--origin URL] [--user-agent TEXT] [--max-redirects N] [--show-headers] [--proxy URL] "
-                    "[--reconnect [--reconnect-min-ms N] [--reconnect-max-ms N]] "
-                    "ws[s]://[user:password@]host[:port][/path]\n");
+                    "[--reconnect [--reconnect-min-ms N] [--reconnect-max-ms N]] [--ping-interval-ms N] "
+                    "[--pong-timeout-ms N] [--show-pongs] ws[s]://[user:password@]host[:port][/path]\n");
     return 2;
 }
 
@@ -234,6 +243,9 @@ int main(int argc, char **argv) {
         else if (strcmp(a, "--reconnect") == 0) cfg.reconnect = 1;
         else if (strcmp(a, "--reconnect-min-ms") == 0 && has_value) cfg.reconnect_min_ms = parse_number(a, argv[++i]);
         else if (strcmp(a, "--reconnect-max-ms") == 0 && has_value) cfg.reconnect_max_ms = parse_number(a, argv[++i]);
+        else if (strcmp(a, "--ping-interval-ms") == 0 && has_value) cfg.ping_interval_ms = parse_duration(a, argv[++i]);
+        else if (strcmp(a, "--pong-timeout-ms") == 0 && has_value) cfg.pong_timeout_ms = parse_duration(a, argv[++i]);
+        else if (strcmp(a, "--show-pongs") == 0) show_pongs = 1;
         else if (a[0] == '-' || cfg.url) return usage();
         else cfg.url = a;
     }

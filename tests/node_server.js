@@ -6,6 +6,8 @@
 // Prints "PORT n" once it listens on 127.0.0.1. By request path:
 //   /origin   upgrades only a request whose Origin is http://good.example
 //             (ws's verifyClient); any other, or none, is refused with 403
+//   /silent   stop reading the socket: pings go unanswered (a dead server)
+//   /pings    echo, but answer "count" with the number of pings received
 //   others    send the request headers as ws received them, one
 //             "Name: value" a line, in their order, then echo
 'use strict';
@@ -32,6 +34,14 @@ function verifyClient(info, done) {
 
 const wss = new WebSocketServer({ server, verifyClient, perMessageDeflate: false });
 wss.on('connection', (ws, req) => {
+    const route = req.url.split('?')[0];
+    if (route === '/silent') { ws._socket.pause(); return; }
+    if (route === '/pings') {
+        let pings = 0;
+        ws.on('ping', () => { pings++; }); // ws answers each ping itself
+        ws.on('message', (data, binary) => ws.send(!binary && data.toString() === 'count' ? String(pings) : data, { binary: binary && data.toString() !== 'count' }));
+        return;
+    }
     const lines = [];
     for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
     ws.send(lines.join('\n'));

@@ -66,6 +66,9 @@ if [ -n "${WSC_TEST_NO_IPV6:-}" ]; then export WSC_TEST_V6ONLY_PORT=0 # its chec
 else start_server WSC_TEST_V6ONLY_PORT ws_server.py --host ::1; fi
 start_server WSC_TEST_RFC_PORT rfc_server.py --report "$build/autobahn-ws.txt"
 start_server WSC_TEST_RFC_TLS_PORT rfc_server.py --report "$build/autobahn-wss.txt" --tls "$certs/server.pem" "$certs/server.key"
+# tests/relay.py: a path that can die without a FIN (tests/keepalive.c)
+start_server WSC_TEST_RELAY_PORT relay.py --target "$WSC_TEST_PLAIN_PORT"
+start_server WSC_TEST_RELAY_TLS_PORT relay.py --target "$WSC_TEST_TLS_PORT"
 start_server WSC_TEST_FAULT_PORT fault_server.py
 start_server WSC_TEST_FAULT_TLS_PORT fault_server.py --tls "$certs/server.pem" "$certs/server.key"
 export WSC_TEST_CERTS="$certs"

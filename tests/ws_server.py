@@ -26,6 +26,10 @@ Prints "PORT n" once it listens. Behaviour by request path:
                        the server received (1005: none, 1006: no close frame) under K
   /close-read?id=K     send what /close-report kept under K as "CODE REASON" (waits
                        up to 3 s for it; "0 none" if nothing came), then echo
+  /silent              stop reading the socket (pings go unanswered, like a dead
+                       server), for 30 s, then end
+  /pings               echo, but answer "count" with the number of pings received so far
+  /unsolicited-pong    send a pong nobody asked for (payload "surprise"), then echo
   /late-echo?pause=S   shrink the receive buffer to 64 KiB, read nothing for S s (default
                        1), then echo (a big client write then blocks, whatever the machine)
   /peer                send "<client certificate CN or none> <new|reused> <ALPN protocol or none>", then echo
@@ -50,6 +54,15 @@ VERSIONS = {
 }
 
 REPORTS = {}  # /close-report: key -> (code, reason) the server received
+
+
+class CountingProtocol(websockets.WebSocketServerProtocol):
+    """Counts the pings it answers (websockets answers them itself)."""
+    pings_seen = 0
+
+    async def pong(self, data=b""):
+        self.pings_seen += 1
+        await super().pong(data)
 
 
 async def echo(ws):
@@ -109,6 +122,16 @@ async def handler(ws, path):
             await asyncio.sleep(0.05)
         code, reason = REPORTS.pop(key, (0, "none"))
         await ws.send(f"{code} {reason}")
+    elif route == "/silent":
+        ws.transport.pause_reading()
+        await asyncio.sleep(30)
+        return
+    elif route == "/pings":
+        async for message in ws:
+            await ws.send(str(ws.pings_seen) if message == "count" else message)
+        return
+    elif route == "/unsolicited-pong":
+        await super(CountingProtocol, ws).pong(b"surprise")
     elif route == "/late-echo":
         sock = ws.transport.get_extra_info("socket")
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
@@ -217,7 +240,7 @@ async def main():
     servers = []
     for s in sockets:
         servers.append(await websockets.serve(
-            handler, sock=s, ssl=ctx, process_request=process_request,
+            handler, sock=s, ssl=ctx, process_request=process_request, create_protocol=CountingProtocol,
             subprotocols=["chat", "superchat"], max_size=None, max_queue=None,
             compression=None, ping_interval=None, close_timeout=2))
     print(f"PORT {sockets[0].getsockname()[1]}", flush=True)
