@@ -3394,23 +3394,6 @@ static void wsc__tls_error_words(const wsc__socket *s, int err, wsc_result *code
         snprintf(out, cap, "TLS failed: %.190s (BearSSL error %d)", words, err);
     }
 }
-#else
-/* The words of the small build: the three failures a device meets most, and
-   for the rest BearSSL's number (its headers name each one). */
-static void wsc__tls_error_words(const wsc__socket *s, int err, wsc_result *code, char *out, size_t cap) {
-    const char *what = err >= BR_ERR_SEND_FATAL_ALERT ? "we sent alert" : "server sent alert";
-    (void)s;
-    *code = wsc__tls_error_code(err);
-    if (err >= BR_ERR_RECV_FATAL_ALERT) {
-        snprintf(out, cap, "TLS failed: %s %d (BearSSL error %d)", what, err & 255, err);
-        return;
-    }
-    what = err == BR_ERR_X509_NOT_TRUSTED ? "certificate check failed: not trusted (unknown issuer, or an intermediate missing)"
-         : err == BR_ERR_X509_EXPIRED ? "certificate check failed: a certificate of the chain is expired or not yet valid"
-         : err == BR_ERR_X509_BAD_SERVER_NAME ? "certificate check failed: the certificate does not match the host name"
-         : *code == WSC_ERR_CERTIFICATE ? "certificate check failed: see bearssl_x509.h" : "failed: see bearssl_ssl.h";
-    snprintf(out, cap, "TLS %s (BearSSL error %d)", what, err);
-}
 #endif
 
 /* Maps the seed's mask to BearSSL's version range. Returns 0 with the error set. */
@@ -4181,6 +4164,38 @@ static int wsc__tls_hangup(wsc__socket *s) {
 }
 #endif
 
+#ifdef WSCLIENT_SMALL
+/* Fails s for the engine's error err in the small build's words: the three
+   failures a device meets most, and for the rest BearSSL's number (its
+   headers name each one). Straight into the socket's error, no copy. */
+static void wsc__tls_fail(wsc__socket *s, int err) {
+    wsc_result code = wsc__tls_error_code(err);
+    const char *what = err >= BR_ERR_SEND_FATAL_ALERT ? "we sent alert" : "server sent alert";
+    if (err >= BR_ERR_RECV_FATAL_ALERT) {
+        wsc__fail(s, code, 0, "TLS failed: %s %d (BearSSL error %d)", what, err & 255, err);
+        return;
+    }
+    what = err == BR_ERR_X509_NOT_TRUSTED ? "certificate check failed: not trusted (unknown issuer, or an intermediate missing)"
+         : err == BR_ERR_X509_EXPIRED ? "certificate check failed: a certificate of the chain is expired or not yet valid"
+         : err == BR_ERR_X509_BAD_SERVER_NAME ? "certificate check failed: the certificate does not match the host name"
+         : code == WSC_ERR_CERTIFICATE ? "certificate check failed: see bearssl_x509.h" : "failed: see bearssl_ssl.h";
+    wsc__fail(s, code, 0, "TLS %s (BearSSL error %d)", what, err);
+}
+#else
+/* Fails s for the engine's error err, in words. */
+static void wsc__tls_fail(wsc__socket *s, int err) {
+    wsc_result code;
+    char words[WSC__ERRLEN];
+    wsc__tls_error_words(s, err, &code, words, sizeof words);
+    if (s->first_len == 5 && memcmp(s->first, "HTTP/", 5) == 0) /* wss:// to a ws:// server */
+        wsc__fail(s, WSC_ERR_TLS, 0, "TLS failed: the server answered in plain HTTP, not TLS (a ws:// server? BearSSL error %d)", err);
+    else if (s->tls->x509.oom) /* not the certificate's fault */
+        wsc__fail(s, WSC_ERR_NO_MEMORY, 0, "out of memory checking the server certificate (BearSSL error %d)", err);
+    else
+        wsc__fail(s, code, 0, "%s", words);
+}
+#endif
+
 /* Moves TLS records between the engine and the socket until neither side
    can move, or the advance's slice is over: bytes that move need not carry
    anything (BearSSL takes any number of empty records), so only the clock
@@ -4196,18 +4211,8 @@ static int wsc__tls_io(wsc__socket *s) {
         if (st & BR_SSL_CLOSED) {
             int err = br_ssl_engine_last_error(eng);
             if (err != BR_ERR_OK) {
-                wsc_result code;
-                char words[WSC__ERRLEN];
-                wsc__tls_error_words(s, err, &code, words, sizeof words);
                 wsc__tls_failed(s->tls);
-                if (WSC__WORDS && s->first_len == 5 && memcmp(s->first, "HTTP/", 5) == 0) /* wss:// to a ws:// server */
-                    wsc__fail(s, WSC_ERR_TLS, 0, "TLS failed: the server answered in plain HTTP, not TLS (a ws:// server? BearSSL error %d)", err);
-#ifndef WSCLIENT_SMALL
-                else if (s->tls->x509.oom) /* not the certificate's fault */
-                    wsc__fail(s, WSC_ERR_NO_MEMORY, 0, "out of memory checking the server certificate (BearSSL error %d)", err);
-#endif
-                else
-                    wsc__fail(s, code, 0, "%s", words);
+                wsc__tls_fail(s, err);
                 return -1;
             }
             return 0;
