@@ -1450,10 +1450,14 @@ static wsc_result wsc__parse_upgrade(const char *r, size_t n, const char *key, c
         return wsc__upgrade_fail(u, WSC_ERR_HANDSHAKE, "server answer has no valid HTTP/1.1 status line");
     u->status = (r[9] - '0') * 100 + (r[10] - '0') * 10 + (r[11] - '0');
     if (u->status != 101) {
-        int rl = (int)(WSC__WORDS && line_end > 13 ? line_end - 13 : 0); /* the reason phrase */
+#ifndef WSCLIENT_SMALL
+        int rl = (int)(line_end > 13 ? line_end - 13 : 0); /* the reason phrase */
         if (rl > 80) rl = 80;
         return wsc__upgrade_fail(u, WSC_ERR_HTTP_STATUS, "server refused the upgrade: HTTP %d%s%.*s",
                                  u->status, rl ? " " : "", rl, r + 13);
+#else /* the status alone (README "WSCLIENT_SMALL") */
+        return wsc__upgrade_fail(u, WSC_ERR_HTTP_STATUS, "server refused the upgrade: HTTP %d", u->status);
+#endif
     }
     wsc__accept_value(expect, key);
     i = line_end + 2;
