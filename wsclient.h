@@ -114,6 +114,8 @@
                                  clock_gettime(CLOCK_MONOTONIC), or
                                  QueryPerformanceCounter on Windows); bare
                                  metal passes its tick counter here
+                                 (WSCLIENT_SMALL keeps 32 bits of it and
+                                 compares across the wrap)
        WSCLIENT_GETADDRINFO(host, port, hints, res)  the resolver (a hook)
        WSCLIENT_NO_VECTOR        mask with 64-bit words, not gcc/clang vector types
        WSCLIENT_SMALL            the smallest build, for devices (under 10 KB of
@@ -863,10 +865,20 @@ static void wsc__buf_free(wsc__buf *b) {
 /* Time                                                                     */
 /* ------------------------------------------------------------------------ */
 
+/* A time in milliseconds. The small build keeps it in 32 bits, which wrap
+   every 49.7 days: two times are only compared through their difference
+   (wsc__due, wsc__left), right while they are less than 2^31 ms (24.8 days)
+   apart; a timeout is an int, so no deadline is further ahead than that. */
+#ifdef WSCLIENT_SMALL
+typedef uint32_t wsc__ms;
+#else
+typedef int64_t wsc__ms;
+#endif
+
 /* Milliseconds on a clock that never goes back (not the time of day). */
-static int64_t wsc__now_ms(void) {
+static wsc__ms wsc__now_ms(void) {
 #if defined(WSCLIENT_NOW_MS)
-    return (int64_t)(WSCLIENT_NOW_MS());
+    return (wsc__ms)(WSCLIENT_NOW_MS());
 #elif defined(_WIN32)
     static LARGE_INTEGER freq;
     LARGE_INTEGER c;
@@ -882,17 +894,31 @@ static int64_t wsc__now_ms(void) {
 #endif
 }
 
-/* Milliseconds left until deadline (-1: no deadline), clamped for poll(). */
-static int wsc__remaining(int64_t deadline) {
-    int64_t left;
-    if (deadline < 0) return -1;
-    left = deadline - wsc__now_ms();
-    if (left < 0) return 0;
-    return left > 0x7fffffff ? 0x7fffffff : (int)left;
+/* Has deadline d come at time now? */
+static int wsc__due(wsc__ms now, wsc__ms d) {
+#ifdef WSCLIENT_SMALL
+    return (wsc__ms)(now - d) < 0x80000000u; /* now - d >= 0, across the wrap */
+#else
+    return now >= d;
+#endif
 }
 
-static int64_t wsc__deadline(int timeout_ms) {
-    return timeout_ms < 0 ? -1 : wsc__now_ms() + timeout_ms;
+/* Milliseconds from now until deadline d, 0 once it came, clamped for poll(). */
+static int wsc__left(wsc__ms now, wsc__ms d) {
+#ifdef WSCLIENT_SMALL
+    wsc__ms left = d - now;
+    return left >= 0x80000000u ? 0 : (int)left; /* past: the difference is negative */
+#else
+    int64_t left = d - now;
+    if (left < 0) return 0;
+    return left > 0x7fffffff ? 0x7fffffff : (int)left;
+#endif
+}
+
+/* The deadline ms (>= 0) from now. Every value is a time: "no deadline" is
+   a NULL deadline pointer (wsc__wait). */
+static wsc__ms wsc__after(int ms) {
+    return wsc__now_ms() + (wsc__ms)ms;
 }
 
 /* Has a slice of work begun at start ((unsigned)wsc__now_ms()) run out?
@@ -1647,7 +1673,7 @@ typedef struct wsc__socket {
     wsc__sock race[WSC__RACE];   /* older connect attempts still running */
     const struct addrinfo *race_addr[WSC__RACE];
     int nrace;
-    int64_t next_try;      /* when the next address starts, if none connected */
+    wsc__ms next_try;      /* when the next address starts, if none connected */
     wsc__dns *dns;         /* the host name lookup under way           */
     wsc__sock fd;
 #endif
@@ -1656,7 +1682,7 @@ typedef struct wsc__socket {
     unsigned slice;        /* when its present advance began (ms)       */
     size_t plain_off, plain_len;
     int write_timeout_ms, close_timeout_ms;
-    int64_t connect_deadline, close_deadline;
+    wsc__ms connect_deadline, close_deadline;
     unsigned dry;          /* WSC_IO_READ / WSC_IO_WRITE would block: no
                               second try within one advance            */
     const wsc__u8 *tx_src; /* a sync write's payload, masked straight into
@@ -4550,25 +4576,25 @@ static void wsc__refused(wsc__socket *s, int at_deadline) {
 #endif
 
 static void wsc__check_deadlines(wsc__socket *s) {
-    int64_t now = wsc__now_ms();
+    wsc__ms now = wsc__now_ms();
 #ifndef WSCLIENT_SMALL
     static const char *const stage[] = {"resolving the address", "waiting for another connection to the same server",
                                         "connecting", "in the TLS handshake", "waiting for the upgrade answer"};
 #endif
 #ifndef WSCLIENT_SMALL
-    if (s->refused && now >= s->connect_deadline) wsc__refused(s, 1); /* the status came: it is what to report */
+    if (s->refused && wsc__due(now, s->connect_deadline)) wsc__refused(s, 1); /* the status came: it is what to report */
     else
 #endif
-    if (s->state <= WSC__UPGRADING && now >= s->connect_deadline)
+    if (s->state <= WSC__UPGRADING && wsc__due(now, s->connect_deadline))
 #ifndef WSCLIENT_SMALL
         wsc__fail(s, WSC_ERR_TIMEOUT, 0, "connect to %s port %d timed out %s%s", s->host, s->port, stage[s->state],
                   s->hops ? " (after a redirect)" : "");
 #else /* without the stage: shorter words (README "WSCLIENT_SMALL") */
         wsc__fail(s, WSC_ERR_TIMEOUT, 0, "connect to %s port %d timed out", s->host, s->port);
 #endif
-    else if (s->state == WSC__CLOSING && now >= s->close_deadline)
+    else if (s->state == WSC__CLOSING && wsc__due(now, s->close_deadline))
         wsc__fail(s, WSC_ERR_TIMEOUT, 0, "server did not answer our close frame within %d ms", s->close_timeout_ms);
-    else if (s->state == WSC__SHUTDOWN && now >= s->close_deadline)
+    else if (s->state == WSC__SHUTDOWN && wsc__due(now, s->close_deadline))
         wsc__finish(s); /* the close handshake is done; stop waiting for the TCP close */
 }
 
@@ -4651,7 +4677,7 @@ static int wsc__connect_next(wsc__socket *s) {
     while (s->next_addr) {
         struct addrinfo *ai = s->next_addr;
         if (wsc__connecting_to(s)) { /* RFC 6455 §4.1: its turn comes later */
-            s->next_try = wsc__now_ms() + WSC__ATTEMPT_DELAY_MS;
+            s->next_try = wsc__after(WSC__ATTEMPT_DELAY_MS);
             if (s->nrace || s->fd != WSC__NO_SOCK) return 0;
             s->state = WSC__WAITING;
             return 0;
@@ -4659,7 +4685,7 @@ static int wsc__connect_next(wsc__socket *s) {
         s->next_addr = ai->ai_next;
         wsc__race_keep(s);
         s->addr = ai;
-        s->next_try = wsc__now_ms() + WSC__ATTEMPT_DELAY_MS;
+        s->next_try = wsc__after(WSC__ATTEMPT_DELAY_MS);
         s->fd = socket(ai->ai_family, SOCK_STREAM, 0);
         if (s->fd == WSC__NO_SOCK) { err = wsc__sock_errno(); continue; }
         wsc__sock_setup(s->fd);
@@ -4701,7 +4727,7 @@ static int wsc__connect_step(wsc__socket *s) {
             wsc__sock_close(fd);
         }
     }
-    if (s->next_addr && (s->fd == WSC__NO_SOCK || wsc__now_ms() >= s->next_try)) return wsc__connect_next(s);
+    if (s->next_addr && (s->fd == WSC__NO_SOCK || wsc__due(wsc__now_ms(), s->next_try))) return wsc__connect_next(s);
     if (s->fd == WSC__NO_SOCK && !s->nrace) wsc__connect_failed(s, err);
     return 0;
 }
@@ -4761,13 +4787,13 @@ static void wsc__dns_abandon(wsc__dns *job) {
 /* Waits (bounded) for the lookups of closed sockets to end, and frees them:
    wsc_close_all leaves nothing behind that a leak checker would count. */
 static void wsc__dns_settle(int timeout_ms) {
-    int64_t deadline = wsc__now_ms() + timeout_ms;
-    while (wsc__g.dns_orphans && wsc__now_ms() < deadline) {
+    wsc__ms deadline = wsc__after(timeout_ms), now;
+    while (wsc__g.dns_orphans && !wsc__due(now = wsc__now_ms(), deadline)) {
         struct pollfd p;
         p.fd = wsc__g.dns_orphans->fd[0];
         p.events = POLLIN;
         p.revents = 0;
-        wsc__poll(&p, 1, wsc__remaining(deadline));
+        wsc__poll(&p, 1, wsc__left(now, deadline));
         wsc__dns_reap();
     }
 }
@@ -5122,7 +5148,7 @@ static int wsc__on_frame(wsc__socket *s, int ev) {
             wsc__fail(s, WSC_ERR_NO_MEMORY, 0, "out of memory for the close frame");
             return 0;
         }
-        if (s->state == WSC__OPEN) s->close_deadline = wsc__now_ms() + s->close_timeout_ms;
+        if (s->state == WSC__OPEN) s->close_deadline = wsc__after(s->close_timeout_ms);
         s->state = WSC__SHUTDOWN;
         return 1;
     }
@@ -5210,10 +5236,10 @@ static void wsc__advance(wsc__socket *s) {
         if (wsc__slice_over(s->slice)) { s->busy = 1; break; } /* (a final socket is never waited on) */
 }
 
-static int64_t wsc__socket_deadline(const wsc__socket *s) {
-    if (s->state <= WSC__UPGRADING) return s->connect_deadline;
-    if (s->state == WSC__CLOSING || s->state == WSC__SHUTDOWN) return s->close_deadline;
-    return -1;
+static const wsc__ms *wsc__socket_deadline(const wsc__socket *s) {
+    if (s->state <= WSC__UPGRADING) return &s->connect_deadline;
+    if (s->state == WSC__CLOSING || s->state == WSC__SHUTDOWN) return &s->close_deadline;
+    return NULL;
 }
 
 /* What one wait covers: poll() for built-in sockets, each user transport's
@@ -5225,15 +5251,26 @@ typedef struct wsc__waitset {
     wsc_io_wait items[WSCLIENT_MAX_SOCKETS];
     const wsc_transport *tps[WSCLIENT_MAX_SOCKETS];
     int npfd, nitems;
-    int64_t until;
+    wsc__ms now;           /* when the wait began                       */
+    int timeout;           /* ms from now to the first deadline, -1: none */
 } wsc__waitset;
+
+/* Ends the wait by deadline *d at the latest (NULL: no bound). Each
+   deadline is taken from the one now: two times compare right only through
+   their distance from a third (wsc__ms). */
+static void wsc__wait_until(wsc__waitset *w, const wsc__ms *d) {
+    int left;
+    if (!d) return;
+    left = wsc__left(w->now, *d);
+    if (w->timeout < 0 || left < w->timeout) w->timeout = left;
+}
 
 #ifndef WSCLIENT_NO_SOCKETS
 /* A connect race waits for any of its attempts, and for the time the next
    address is due. */
 static int wsc__waitset_race(wsc__waitset *w, const wsc__socket *s) {
     int i;
-    if (s->next_addr && (w->until < 0 || s->next_try < w->until)) w->until = s->next_try;
+    if (s->next_addr) wsc__wait_until(w, &s->next_try);
     for (i = 0; i <= s->nrace; i++) {
         wsc__sock fd = i < s->nrace ? s->race[i] : s->fd;
         if (fd == WSC__NO_SOCK) continue;
@@ -5247,9 +5284,8 @@ static int wsc__waitset_race(wsc__waitset *w, const wsc__socket *s) {
 
 /* Adds what s waits for; 0 when s can move now (no wait at all). */
 static int wsc__waitset_add(wsc__waitset *w, const wsc__socket *s) {
-    int64_t sd = wsc__socket_deadline(s);
     int ev;
-    if (sd >= 0 && (w->until < 0 || sd < w->until)) w->until = sd;
+    wsc__wait_until(w, wsc__socket_deadline(s));
     if (s->busy) return 0; /* bytes already read wait for it: no sleep */
     if (s->state == WSC__WAITING && !(s = wsc__connecting_to(s))) return 0; /* its turn has come */
     if (s->state == WSC__RESOLVING) {
@@ -5291,15 +5327,18 @@ static void wsc__waitset_user(wsc__waitset *w, const wsc_transport *tp, int time
     tp->wait(tp->user, mine, k, timeout);
 }
 
-/* Waits until one of the sockets can move, one of their deadlines, or deadline. */
-static void wsc__wait(wsc__socket *const *list, int count, int64_t deadline) {
+/* Waits until one of the sockets can move, one of their deadlines, or
+   *deadline (NULL: none of its own). */
+static void wsc__wait(wsc__socket *const *list, int count, const wsc__ms *deadline) {
     wsc__waitset w;
     int i, timeout, single;
     w.npfd = w.nitems = 0;
-    w.until = deadline;
+    w.now = wsc__now_ms();
+    w.timeout = -1;
+    wsc__wait_until(&w, deadline);
     for (i = 0; i < count; i++)
         if (list[i] && !wsc__is_final(list[i]) && !wsc__waitset_add(&w, list[i])) return;
-    timeout = wsc__remaining(w.until);
+    timeout = w.timeout;
 #ifndef WSCLIENT_NO_SOCKETS
     single = w.nitems == 0 || w.npfd == 0;
 #else
@@ -5785,7 +5824,7 @@ static wsc__socket *wsc__socket_new(const char *name, const wsc_config *in, wsc_
     s->port = cfg->port ? cfg->port : (cfg->tls ? 443 : 80);
     s->write_timeout_ms = cfg->write_timeout_ms > 0 ? cfg->write_timeout_ms : WSCLIENT_WRITE_TIMEOUT_MS;
     s->close_timeout_ms = cfg->close_timeout_ms > 0 ? cfg->close_timeout_ms : WSCLIENT_CLOSE_TIMEOUT_MS;
-    s->connect_deadline = wsc__now_ms() + (cfg->timeout_ms > 0 ? cfg->timeout_ms : WSCLIENT_DEFAULT_TIMEOUT_MS);
+    s->connect_deadline = wsc__after(cfg->timeout_ms > 0 ? cfg->timeout_ms : WSCLIENT_DEFAULT_TIMEOUT_MS);
     wsc__rx_init(&s->rx, WSCLIENT_MAX_MESSAGE, mem);
     s->out.mem = s->req.mem = s->head.mem = mem; /* the buffers are zero already */
     s->host = wsc__strdup(mem, addr, alen);
@@ -5884,7 +5923,7 @@ static int wsc__start(int slot, wsc__socket *s) {
     for (;;) {
         wsc__advance(s);
         if (s->opened || wsc__is_final(s)) break;
-        wsc__wait(&s, 1, s->connect_deadline);
+        wsc__wait(&s, 1, &s->connect_deadline);
     }
     /* Open, even if the server closed right behind its 101: what it sent
        before closing stays readable. */
@@ -5970,7 +6009,7 @@ static int wsc__not_open(const wsc__socket *s) {
    WSCLIENT_MAX_MESSAGE (a frame alone may be that large): past it the write
    is refused at once and whole. */
 static int wsc__send_frame(wsc__socket *s, unsigned opcode, int fin, const void *data, size_t len) {
-    int64_t deadline = wsc__now_ms() + s->write_timeout_ms;
+    wsc__ms deadline = wsc__after(s->write_timeout_ms);
     size_t waiting = wsc__buf_pending(&s->out) + wsc__tx_pending(s);
     if (waiting && waiting + len + 14 > WSCLIENT_MAX_MESSAGE) /* no overflow: both are in memory */
         return wsc__set_error(WSC_ERR_QUEUE_FULL, "write on '%s' refused: %lu bytes of earlier writes wait to go out (server "
@@ -5982,7 +6021,7 @@ static int wsc__send_frame(wsc__socket *s, unsigned opcode, int fin, const void 
         wsc__advance(s);
         if (s->state == WSC__FAILED) return wsc__report(s);
         done = (wsc__buf_pending(&s->out) <= (s->callback ? WSCLIENT_MAX_MESSAGE : 0) && !wsc__tx_pending(s)) || s->state != WSC__OPEN;
-        late = !done && wsc__now_ms() >= deadline;
+        late = !done && wsc__due(wsc__now_ms(), deadline);
         if ((done || late) && !wsc__tx_spill(s)) { /* the caller's memory is theirs again */
             wsc__fail(s, WSC_ERR_NO_MEMORY, 0, "out of memory keeping the rest of a message");
             return wsc__report(s);
@@ -5991,7 +6030,7 @@ static int wsc__send_frame(wsc__socket *s, unsigned opcode, int fin, const void 
         if (late) /* it will go out, so a retry would send it twice */
             return wsc__set_error(WSC_ERR_TIMEOUT, "write on '%s' not finished within %d ms (server not reading); the message "
                                   "stays queued and will be sent: do not write it again", s->name, s->write_timeout_ms);
-        wsc__wait(&s, 1, deadline);
+        wsc__wait(&s, 1, &deadline);
     }
 }
 
@@ -6066,7 +6105,7 @@ static void wsc__reader_leaves(wsc__socket *s) {
 }
 
 static wsc__msg *wsc__wait_message(wsc__socket *s, int timeout_ms, void *buf, size_t capacity) {
-    int64_t deadline = wsc__deadline(timeout_ms);
+    wsc__ms deadline = wsc__after(timeout_ms); /* timeout_ms < 0: none */
     for (;;) {
         if (s->queue) return s->queue;
         if (s->state != WSC__OPEN) { wsc__not_open(s); return NULL; }
@@ -6076,11 +6115,11 @@ static wsc__msg *wsc__wait_message(wsc__socket *s, int timeout_ms, void *buf, si
         }
         wsc__advance(s);
         if (s->queue || s->state != WSC__OPEN) continue;
-        if (deadline >= 0 && wsc__now_ms() >= deadline) {
+        if (timeout_ms >= 0 && wsc__due(wsc__now_ms(), deadline)) {
             wsc__set_error(WSC_ERR_TIMEOUT, "no message on '%s' within %d ms", s->name, timeout_ms);
             return NULL;
         }
-        wsc__wait(&s, 1, deadline);
+        wsc__wait(&s, 1, timeout_ms >= 0 ? &deadline : NULL);
     }
 }
 
@@ -6189,7 +6228,7 @@ static int wsc__close_slot(int i) {
             wsc__fail(s, WSC_ERR_NO_MEMORY, 0, "out of memory for the close frame");
         } else {
             s->state = WSC__CLOSING;
-            s->close_deadline = wsc__now_ms() + s->close_timeout_ms;
+            s->close_deadline = wsc__after(s->close_timeout_ms);
         }
     }
     if (s->state < WSC__OPEN) { /* still connecting: nothing to hand shake */
@@ -6198,7 +6237,7 @@ static int wsc__close_slot(int i) {
     }
     while (!wsc__is_final(s)) {
         wsc__advance(s);
-        if (!wsc__is_final(s)) wsc__wait(&s, 1, s->close_deadline);
+        if (!wsc__is_final(s)) wsc__wait(&s, 1, &s->close_deadline);
     }
     ok = s->state == WSC__CLOSED;
     if (!ok) wsc__report(s);
@@ -6252,7 +6291,7 @@ WSCLIENT_API int wsc_close_with(const char *name, int code, const char *reason) 
         if (!wsc__queue_frame(s, WSC__OP_CLOSE, 1, p, n + 2))
             return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory for the close frame of '%s'", s->name);
         s->state = WSC__CLOSING;
-        s->close_deadline = wsc__now_ms() + s->close_timeout_ms;
+        s->close_deadline = wsc__after(s->close_timeout_ms);
     }
     return s->callback ? 1 : wsc__close_slot(wsc__find(name));
 }
@@ -6433,7 +6472,7 @@ static int wsc__any_callback(void) {
 }
 
 WSCLIENT_API int wsc_pump(int timeout_ms) {
-    int64_t deadline = wsc__deadline(timeout_ms);
+    wsc__ms deadline = wsc__after(timeout_ms); /* timeout_ms < 0: none */
     int i, total = 0;
     if (wsc__g.in_pump) return wsc__set_error(WSC_ERR_STATE, "wsc_pump called from a callback") - 1;
     wsc__g.in_pump = 1;
@@ -6442,9 +6481,9 @@ WSCLIENT_API int wsc_pump(int timeout_ms) {
             if (wsc__g.slots[i]) wsc__advance(wsc__g.slots[i]);
         for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++) total += wsc__deliver(i);
         if (total > 0 || wsc_count() == 0) break;
-        if (deadline < 0 && !wsc__any_callback()) break; /* waiting forever for nothing */
-        if (deadline >= 0 && wsc__now_ms() >= deadline) break;
-        wsc__wait(wsc__g.slots, WSCLIENT_MAX_SOCKETS, deadline);
+        if (timeout_ms < 0 && !wsc__any_callback()) break; /* waiting forever for nothing */
+        if (timeout_ms >= 0 && wsc__due(wsc__now_ms(), deadline)) break;
+        wsc__wait(wsc__g.slots, WSCLIENT_MAX_SOCKETS, timeout_ms >= 0 ? &deadline : NULL);
     }
     wsc__g.in_pump = 0;
     return total;
