@@ -1771,6 +1771,11 @@ static int wsc__set_error(wsc_result code, const char *fmt, ...) {
     return 0;
 }
 
+/* The error of the allocations that need no more words than these. */
+static int wsc__no_memory(void) {
+    return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory");
+}
+
 static void wsc__clear_error(void) {
     wsc__g.err_code = WSC_OK;
     wsc__g.err[0] = 0;
@@ -5495,7 +5500,7 @@ static int wsc__set_protocols(wsc__socket *s, const char *list) {
         if (wsc__has_token(list, st, list + st, e - st, 0))
             return wsc__set_error(WSC_ERR_ARGUMENT, "protocol list '%s' names a protocol twice", list);
     }
-    if (n && !(s->offered = wsc__strdup(s->mem, list, n))) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory");
+    if (n && !(s->offered = wsc__strdup(s->mem, list, n))) return wsc__no_memory();
     return 1;
 }
 
@@ -5523,7 +5528,7 @@ static int wsc__add_header(wsc__socket *s, const char *name, const char *value, 
                               "or white space at an end (RFC 9110 §5.5)", name);
     if (s->req.len + room > WSCLIENT_MAX_REQUEST)
         return wsc__set_error(WSC_ERR_ARGUMENT, "request headers are over WSCLIENT_MAX_REQUEST (%d bytes)", WSCLIENT_MAX_REQUEST);
-    if (!wsc__buf_reserve(&s->req, room)) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory");
+    if (!wsc__buf_reserve(&s->req, room)) return wsc__no_memory();
     s->req.len += (size_t)snprintf((char *)s->req.data + s->req.len, room, "%s%s: %s\r\n", credential ? "\1" : "", name, value);
     return 1;
 }
@@ -5579,7 +5584,7 @@ static int wsc__queue_request(wsc__socket *s, const char *path) {
     wsc__base64(s->key, nonce, sizeof nonce);
     if (!default_port) snprintf(port, sizeof port, ":%d", s->port);
     cap = strlen(path) + strlen(s->host) + (s->offered ? strlen(s->offered) : 0) + s->req.len + 256;
-    if (!wsc__buf_reserve(&s->out, cap)) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory");
+    if (!wsc__buf_reserve(&s->out, cap)) return wsc__no_memory();
     req = (char *)s->out.data + s->out.len;
     len = (size_t)snprintf(req, cap,
                            "GET %s%s HTTP/1.1\r\n"
@@ -5713,7 +5718,7 @@ static int wsc__hop(wsc__socket *s, const wsc_config *c) {
         s->cfg.tls = 1;
         if (!wsc__tls_setup(s, &s->cfg)) return 0;
     } else if (!s->plain_rx && !(s->plain_rx = (wsc__u8 *)wsc__alloc(s->mem, WSC__PLAIN_RX))) {
-        return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory");
+        return wsc__no_memory();
     }
     return wsc__queue_request(s, s->path);
 }
@@ -5828,19 +5833,19 @@ static wsc__socket *wsc__socket_new(const char *name, const wsc_config *in, wsc_
     wsc__rx_init(&s->rx, WSCLIENT_MAX_MESSAGE, mem);
     s->out.mem = s->req.mem = s->head.mem = mem; /* the buffers are zero already */
     s->host = wsc__strdup(mem, addr, alen);
-    if (!s->host) { wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory"); goto fail; }
+    if (!s->host) { wsc__no_memory(); goto fail; }
     if (cfg->protocols && !wsc__set_protocols(s, cfg->protocols)) goto fail;
     if (!wsc__set_headers(s, cfg, cred)) goto fail;
     if (!s->is_tls) {
         s->plain_rx = (wsc__u8 *)wsc__alloc(mem, WSC__PLAIN_RX);
-        if (!s->plain_rx) { wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory"); goto fail; }
+        if (!s->plain_rx) { wsc__no_memory(); goto fail; }
     } else if (!wsc__tls_setup(s, cfg)) {
         goto fail;
     }
 #ifndef WSCLIENT_SMALL /* the small build ignores max_redirects: it parses no URL */
     if (cfg->max_redirects < 0) { wsc__set_error(WSC_ERR_ARGUMENT, "max_redirects %d is negative", cfg->max_redirects); goto fail; }
     if ((s->max_redirects = cfg->max_redirects > WSC__MAX_REDIRECTS ? WSC__MAX_REDIRECTS : cfg->max_redirects) > 0) {
-        if (!(s->path = wsc__strdup(mem, path, strlen(path)))) { wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory"); goto fail; }
+        if (!(s->path = wsc__strdup(mem, path, strlen(path)))) { wsc__no_memory(); goto fail; }
         s->cfg = *cfg;
         s->cfg.url = s->cfg.address = s->cfg.path = NULL; /* they may point into store */
         s->visited[0] = wsc__url_hash(s->is_tls, s->host, s->port, path);
