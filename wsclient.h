@@ -5185,8 +5185,12 @@ static int wsc__receive(wsc__socket *s) {
     }
     if (wsc__stream_ended(s)) {
         if (s->state == WSC__SHUTDOWN) { wsc__finish(s); return 1; }
+#ifndef WSCLIENT_SMALL
         wsc__fail(s, WSC_ERR_CLOSED, 0, "server closed the connection without a close frame (1006)%s",
-                  WSC__WORDS && s->tls && !(br_ssl_engine_current_state(&s->tls->cc.eng) & BR_SSL_CLOSED) ? " and without TLS close_notify" : "");
+                  s->tls && !(br_ssl_engine_current_state(&s->tls->cc.eng) & BR_SSL_CLOSED) ? " and without TLS close_notify" : "");
+#else
+        wsc__fail(s, WSC_ERR_CLOSED, 0, "server closed the connection without a close frame (1006)");
+#endif
         return -1;
     }
     return moved;
