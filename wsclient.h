@@ -3967,6 +3967,7 @@ static const char *wsc__tp_error(const wsc_transport *tp, void *conn) {
     return e && e[0] ? e : "the transport reported a failure";
 }
 
+#if WSC__WORDS || !defined(WSCLIENT_NO_SOCKETS) /* (the small build's user transport words have no stage) */
 /* Where in its life a connection failed, for the error words. */
 static const char *wsc__stage(const wsc__socket *s) {
     if (!WSC__WORDS) return "";
@@ -3978,6 +3979,7 @@ static const char *wsc__stage(const wsc__socket *s) {
     default: return "";
     }
 }
+#endif
 
 #ifndef WSCLIENT_NO_SOCKETS
 /* The few places where Winsock and BSD sockets differ: error numbers and
@@ -4130,7 +4132,11 @@ static void wsc__tp_failed(wsc__socket *s, const char *op) {
     if (!s->moved)
         wsc__fail(s, WSC_ERR_CONNECT, 0, "cannot connect to %s port %d: %s", s->host, s->port, words);
     else
+#ifndef WSCLIENT_SMALL
         wsc__fail(s, WSC_ERR_IO, 0, "%s %s failed%s: %s", op, s->host, wsc__stage(s), words);
+#else /* no stage (README "WSCLIENT_SMALL") */
+        wsc__fail(s, WSC_ERR_IO, 0, "%s %s failed: %s", op, s->host, words);
+#endif
 }
 
 /* What a user transport's send (dir WSC_IO_WRITE) or recv returned, checked:
