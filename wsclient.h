@@ -123,6 +123,8 @@
                                  clock_gettime(CLOCK_MONOTONIC), or
                                  QueryPerformanceCounter on Windows); bare
                                  metal passes its tick counter here
+                                 (WSCLIENT_SMALL keeps 32 bits of it and
+                                 compares across the wrap)
        WSCLIENT_GETADDRINFO(host, port, hints, res)  the resolver (a hook)
        WSCLIENT_NO_VECTOR        mask with 64-bit words, not gcc/clang vector types
        WSCLIENT_SMALL            the smallest build, for devices (under 10 KB of
@@ -955,10 +957,20 @@ static void wsc__buf_free(wsc__buf *b) {
 /* Time                                                                     */
 /* ------------------------------------------------------------------------ */
 
+/* A time in milliseconds. The small build keeps it in 32 bits, which wrap
+   every 49.7 days: two times are only compared through their difference
+   (wsc__due, wsc__left), right while they are less than 2^31 ms (24.8 days)
+   apart; a timeout is an int, so no deadline is further ahead than that. */
+#ifdef WSCLIENT_SMALL
+typedef uint32_t wsc__ms;
+#else
+typedef int64_t wsc__ms;
+#endif
+
 /* Milliseconds on a clock that never goes back (not the time of day). */
-static int64_t wsc__now_ms(void) {
+static wsc__ms wsc__now_ms(void) {
 #if defined(WSCLIENT_NOW_MS)
-    return (int64_t)(WSCLIENT_NOW_MS());
+    return (wsc__ms)(WSCLIENT_NOW_MS());
 #elif defined(_WIN32)
     static LARGE_INTEGER freq;
     LARGE_INTEGER c;
@@ -974,17 +986,31 @@ static int64_t wsc__now_ms(void) {
 #endif
 }
 
-/* Milliseconds left until deadline (-1: no deadline), clamped for poll(). */
-static int wsc__remaining(int64_t deadline) {
-    int64_t left;
-    if (deadline < 0) return -1;
-    left = deadline - wsc__now_ms();
-    if (left < 0) return 0;
-    return left > 0x7fffffff ? 0x7fffffff : (int)left;
+/* Has deadline d come at time now? */
+static int wsc__due(wsc__ms now, wsc__ms d) {
+#ifdef WSCLIENT_SMALL
+    return (wsc__ms)(now - d) < 0x80000000u; /* now - d >= 0, across the wrap */
+#else
+    return now >= d;
+#endif
 }
 
-static int64_t wsc__deadline(int timeout_ms) {
-    return timeout_ms < 0 ? -1 : wsc__now_ms() + timeout_ms;
+/* Milliseconds from now until deadline d, 0 once it came, clamped for poll(). */
+static int wsc__left(wsc__ms now, wsc__ms d) {
+#ifdef WSCLIENT_SMALL
+    wsc__ms left = d - now;
+    return left >= 0x80000000u ? 0 : (int)left; /* past: the difference is negative */
+#else
+    int64_t left = d - now;
+    if (left < 0) return 0;
+    return left > 0x7fffffff ? 0x7fffffff : (int)left;
+#endif
+}
+
+/* The deadline ms (>= 0) from now. Every value is a time: "no deadline" is
+   a NULL deadline pointer (wsc__wait). */
+static wsc__ms wsc__after(int ms) {
+    return wsc__now_ms() + (wsc__ms)ms;
 }
 
 /* Has a slice of work begun at start ((unsigned)wsc__now_ms()) run out?
@@ -1542,10 +1568,14 @@ static wsc_result wsc__parse_upgrade(const char *r, size_t n, const char *key, c
         return wsc__upgrade_fail(u, WSC_ERR_HANDSHAKE, "server answer has no valid HTTP/1.1 status line");
     u->status = (r[9] - '0') * 100 + (r[10] - '0') * 10 + (r[11] - '0');
     if (u->status != 101) {
-        int rl = (int)(WSC__WORDS && line_end > 13 ? line_end - 13 : 0); /* the reason phrase */
+#ifndef WSCLIENT_SMALL
+        int rl = (int)(line_end > 13 ? line_end - 13 : 0); /* the reason phrase */
         if (rl > 80) rl = 80;
         return wsc__upgrade_fail(u, WSC_ERR_HTTP_STATUS, "server refused the upgrade: HTTP %d%s%.*s",
                                  u->status, rl ? " " : "", rl, r + 13);
+#else /* the status alone (README "WSCLIENT_SMALL") */
+        return wsc__upgrade_fail(u, WSC_ERR_HTTP_STATUS, "server refused the upgrade: HTTP %d", u->status);
+#endif
     }
     wsc__accept_value(expect, key);
     i = line_end + 2;
@@ -1771,7 +1801,7 @@ typedef struct wsc__socket {
     wsc__sock race[WSC__RACE];   /* older connect attempts still running */
     const struct addrinfo *race_addr[WSC__RACE];
     int nrace;
-    int64_t next_try;      /* when the next address starts, if none connected */
+    wsc__ms next_try;      /* when the next address starts, if none connected */
     wsc__dns *dns;         /* the host name lookup under way           */
     wsc__sock fd;
 #endif
@@ -1783,7 +1813,7 @@ typedef struct wsc__socket {
     unsigned slice;        /* when its present advance began (ms)       */
     size_t plain_off, plain_len;
     int write_timeout_ms, close_timeout_ms;
-    int64_t connect_deadline, close_deadline;
+    wsc__ms connect_deadline, close_deadline;
     unsigned dry;          /* WSC_IO_READ / WSC_IO_WRITE would block: no
                               second try within one advance            */
     const wsc__u8 *tx_src; /* a sync write's payload, masked straight into
@@ -1887,6 +1917,11 @@ static int wsc__set_error(wsc_result code, const char *fmt, ...) {
     vsnprintf(wsc__g.err, sizeof wsc__g.err, fmt, ap);
     va_end(ap);
     return 0;
+}
+
+/* The error of the allocations that need no more words than these. */
+static int wsc__no_memory(void) {
+    return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory");
 }
 
 static void wsc__clear_error(void) {
@@ -3542,23 +3577,6 @@ static void wsc__tls_error_words(const wsc__socket *s, int err, wsc_result *code
         snprintf(out, cap, "TLS failed: %.190s (BearSSL error %d)", words, err);
     }
 }
-#else
-/* The words of the small build: the three failures a device meets most, and
-   for the rest BearSSL's number (its headers name each one). */
-static void wsc__tls_error_words(const wsc__socket *s, int err, wsc_result *code, char *out, size_t cap) {
-    const char *what = err >= BR_ERR_SEND_FATAL_ALERT ? "we sent alert" : "server sent alert";
-    (void)s;
-    *code = wsc__tls_error_code(err);
-    if (err >= BR_ERR_RECV_FATAL_ALERT) {
-        snprintf(out, cap, "TLS failed: %s %d (BearSSL error %d)", what, err & 255, err);
-        return;
-    }
-    what = err == BR_ERR_X509_NOT_TRUSTED ? "certificate check failed: not trusted (unknown issuer, or an intermediate missing)"
-         : err == BR_ERR_X509_EXPIRED ? "certificate check failed: a certificate of the chain is expired or not yet valid"
-         : err == BR_ERR_X509_BAD_SERVER_NAME ? "certificate check failed: the certificate does not match the host name"
-         : *code == WSC_ERR_CERTIFICATE ? "certificate check failed: see bearssl_x509.h" : "failed: see bearssl_ssl.h";
-    snprintf(out, cap, "TLS %s (BearSSL error %d)", what, err);
-}
 #endif
 
 /* Maps the seed's mask to BearSSL's version range. Returns 0 with the error set. */
@@ -4102,6 +4120,7 @@ static const char *wsc__tp_error(const wsc_transport *tp, void *conn) {
     return e && e[0] ? e : "the transport reported a failure";
 }
 
+#if WSC__WORDS || !defined(WSCLIENT_NO_SOCKETS) /* (the small build's user transport words have no stage) */
 /* Where in its life a connection failed, for the error words. */
 static const char *wsc__stage(const wsc__socket *s) {
     if (!WSC__WORDS) return "";
@@ -4114,6 +4133,7 @@ static const char *wsc__stage(const wsc__socket *s) {
     default: return "";
     }
 }
+#endif
 
 #ifndef WSCLIENT_NO_SOCKETS
 /* The few places where Winsock and BSD sockets differ: error numbers and
@@ -4266,7 +4286,11 @@ static void wsc__tp_failed(wsc__socket *s, const char *op) {
     if (!s->moved)
         wsc__fail(s, WSC_ERR_CONNECT, 0, "cannot connect to %s port %d: %s", s->host, s->port, words);
     else
+#ifndef WSCLIENT_SMALL
         wsc__fail(s, WSC_ERR_IO, 0, "%s %s failed%s: %s", op, s->host, wsc__stage(s), words);
+#else /* no stage (README "WSCLIENT_SMALL") */
+        wsc__fail(s, WSC_ERR_IO, 0, "%s %s failed: %s", op, s->host, words);
+#endif
 }
 
 /* What a user transport's send (dir WSC_IO_WRITE) or recv returned, checked:
@@ -4335,6 +4359,38 @@ static int wsc__tls_hangup(wsc__socket *s) {
 }
 #endif
 
+#ifdef WSCLIENT_SMALL
+/* Fails s for the engine's error err in the small build's words: the three
+   failures a device meets most, and for the rest BearSSL's number (its
+   headers name each one). Straight into the socket's error, no copy. */
+static void wsc__tls_fail(wsc__socket *s, int err) {
+    wsc_result code = wsc__tls_error_code(err);
+    const char *what = err >= BR_ERR_SEND_FATAL_ALERT ? "we sent alert" : "server sent alert";
+    if (err >= BR_ERR_RECV_FATAL_ALERT) {
+        wsc__fail(s, code, 0, "TLS failed: %s %d (BearSSL error %d)", what, err & 255, err);
+        return;
+    }
+    what = err == BR_ERR_X509_NOT_TRUSTED ? "certificate check failed: not trusted (unknown issuer, or an intermediate missing)"
+         : err == BR_ERR_X509_EXPIRED ? "certificate check failed: a certificate of the chain is expired or not yet valid"
+         : err == BR_ERR_X509_BAD_SERVER_NAME ? "certificate check failed: the certificate does not match the host name"
+         : code == WSC_ERR_CERTIFICATE ? "certificate check failed: see bearssl_x509.h" : "failed: see bearssl_ssl.h";
+    wsc__fail(s, code, 0, "TLS %s (BearSSL error %d)", what, err);
+}
+#else
+/* Fails s for the engine's error err, in words. */
+static void wsc__tls_fail(wsc__socket *s, int err) {
+    wsc_result code;
+    char words[WSC__ERRLEN];
+    wsc__tls_error_words(s, err, &code, words, sizeof words);
+    if (s->first_len == 5 && memcmp(s->first, "HTTP/", 5) == 0) /* wss:// to a ws:// server */
+        wsc__fail(s, WSC_ERR_TLS, 0, "TLS failed: the server answered in plain HTTP, not TLS (a ws:// server? BearSSL error %d)", err);
+    else if (s->tls->x509.oom) /* not the certificate's fault */
+        wsc__fail(s, WSC_ERR_NO_MEMORY, 0, "out of memory checking the server certificate (BearSSL error %d)", err);
+    else
+        wsc__fail(s, code, 0, "%s", words);
+}
+#endif
+
 /* Moves TLS records between the engine and the socket until neither side
    can move, or the advance's slice is over: bytes that move need not carry
    anything (BearSSL takes any number of empty records), so only the clock
@@ -4350,18 +4406,8 @@ static int wsc__tls_io(wsc__socket *s) {
         if (st & BR_SSL_CLOSED) {
             int err = br_ssl_engine_last_error(eng);
             if (err != BR_ERR_OK) {
-                wsc_result code;
-                char words[WSC__ERRLEN];
-                wsc__tls_error_words(s, err, &code, words, sizeof words);
                 wsc__tls_failed(s->tls);
-                if (WSC__WORDS && s->first_len == 5 && memcmp(s->first, "HTTP/", 5) == 0) /* wss:// to a ws:// server */
-                    wsc__fail(s, WSC_ERR_TLS, 0, "TLS failed: the server answered in plain HTTP, not TLS (a ws:// server? BearSSL error %d)", err);
-#ifndef WSCLIENT_SMALL
-                else if (s->tls->x509.oom) /* not the certificate's fault */
-                    wsc__fail(s, WSC_ERR_NO_MEMORY, 0, "out of memory checking the server certificate (BearSSL error %d)", err);
-#endif
-                else
-                    wsc__fail(s, code, 0, "%s", words);
+                wsc__tls_fail(s, err);
                 return -1;
             }
             return 0;
@@ -4704,32 +4750,32 @@ static void wsc__refused(wsc__socket *s, int at_deadline) {
 #endif
 
 static void wsc__check_deadlines(wsc__socket *s) {
-    int64_t now = wsc__now_ms();
+    wsc__ms now = wsc__now_ms();
 #ifndef WSCLIENT_SMALL
     static const char *const stage[] = {"resolving the address", "waiting for another connection to the same server",
                                         "connecting", "waiting for the proxy's answer to CONNECT", "in the TLS handshake",
                                         "waiting for the upgrade answer"};
 #endif
 #ifndef WSCLIENT_SMALL
-    if (s->refused && now >= s->connect_deadline) wsc__refused(s, 1); /* the status came: it is what to report */
+    if (s->refused && wsc__due(now, s->connect_deadline)) wsc__refused(s, 1); /* the status came: it is what to report */
     else
 #endif
 #ifdef WSC__PROXY
-    if (s->proxy && s->state <= WSC__PROXYING && now >= s->connect_deadline)
+    if (s->proxy && s->state <= WSC__PROXYING && wsc__due(now, s->connect_deadline))
         wsc__fail(s, WSC_ERR_TIMEOUT, 0, "connect to %s port %d through %s timed out %s%s", s->host, s->port, s->proxy->what,
                   stage[s->state], s->hops ? " (after a redirect)" : "");
     else
 #endif
-    if (s->state <= WSC__UPGRADING && now >= s->connect_deadline)
+    if (s->state <= WSC__UPGRADING && wsc__due(now, s->connect_deadline))
 #ifndef WSCLIENT_SMALL
         wsc__fail(s, WSC_ERR_TIMEOUT, 0, "connect to %s port %d timed out %s%s", s->host, s->port, stage[s->state],
                   s->hops ? " (after a redirect)" : "");
 #else /* without the stage: shorter words (README "WSCLIENT_SMALL") */
         wsc__fail(s, WSC_ERR_TIMEOUT, 0, "connect to %s port %d timed out", s->host, s->port);
 #endif
-    else if (s->state == WSC__CLOSING && now >= s->close_deadline)
+    else if (s->state == WSC__CLOSING && wsc__due(now, s->close_deadline))
         wsc__fail(s, WSC_ERR_TIMEOUT, 0, "server did not answer our close frame within %d ms", s->close_timeout_ms);
-    else if (s->state == WSC__SHUTDOWN && now >= s->close_deadline)
+    else if (s->state == WSC__SHUTDOWN && wsc__due(now, s->close_deadline))
         wsc__finish(s); /* the close handshake is done; stop waiting for the TCP close */
 }
 
@@ -4878,7 +4924,7 @@ static int wsc__connect_next(wsc__socket *s) {
     while (s->next_addr) {
         struct addrinfo *ai = s->next_addr;
         if (wsc__connecting_to(s)) { /* RFC 6455 §4.1: its turn comes later */
-            s->next_try = wsc__now_ms() + WSC__ATTEMPT_DELAY_MS;
+            s->next_try = wsc__after(WSC__ATTEMPT_DELAY_MS);
             if (s->nrace || s->fd != WSC__NO_SOCK) return 0;
             s->state = WSC__WAITING;
             return 0;
@@ -4886,7 +4932,7 @@ static int wsc__connect_next(wsc__socket *s) {
         s->next_addr = ai->ai_next;
         wsc__race_keep(s);
         s->addr = ai;
-        s->next_try = wsc__now_ms() + WSC__ATTEMPT_DELAY_MS;
+        s->next_try = wsc__after(WSC__ATTEMPT_DELAY_MS);
         s->fd = socket(ai->ai_family, SOCK_STREAM, 0);
         if (s->fd == WSC__NO_SOCK) { err = wsc__sock_errno(); continue; }
         wsc__sock_setup(s->fd);
@@ -4928,7 +4974,7 @@ static int wsc__connect_step(wsc__socket *s) {
             wsc__sock_close(fd);
         }
     }
-    if (s->next_addr && (s->fd == WSC__NO_SOCK || wsc__now_ms() >= s->next_try)) return wsc__connect_next(s);
+    if (s->next_addr && (s->fd == WSC__NO_SOCK || wsc__due(wsc__now_ms(), s->next_try))) return wsc__connect_next(s);
     if (s->fd == WSC__NO_SOCK && !s->nrace) wsc__connect_failed(s, err);
     return 0;
 }
@@ -4988,13 +5034,13 @@ static void wsc__dns_abandon(wsc__dns *job) {
 /* Waits (bounded) for the lookups of closed sockets to end, and frees them:
    wsc_close_all leaves nothing behind that a leak checker would count. */
 static void wsc__dns_settle(int timeout_ms) {
-    int64_t deadline = wsc__now_ms() + timeout_ms;
-    while (wsc__g.dns_orphans && wsc__now_ms() < deadline) {
+    wsc__ms deadline = wsc__after(timeout_ms), now;
+    while (wsc__g.dns_orphans && !wsc__due(now = wsc__now_ms(), deadline)) {
         struct pollfd p;
         p.fd = wsc__g.dns_orphans->fd[0];
         p.events = POLLIN;
         p.revents = 0;
-        wsc__poll(&p, 1, wsc__remaining(deadline));
+        wsc__poll(&p, 1, wsc__left(now, deadline));
         wsc__dns_reap();
     }
 }
@@ -5336,11 +5382,6 @@ static int64_t wsc__keepalive_deadline(const wsc__socket *s) {
     return s->state == WSC__OPEN && s->ping_interval_ms && !s->npings ? s->next_ping : -1;
 }
 
-/* The earlier of deadline d and the keepalive's (-1: none). */
-static int64_t wsc__keepalive_earlier(const wsc__socket *s, int64_t d) {
-    int64_t k = wsc__keepalive_deadline(s);
-    return k >= 0 && (d < 0 || k < d) ? k : d;
-}
 
 /* After an advance: fails a socket whose ping went unanswered past
    pong_timeout_ms, else sends the keepalive ping that is due (one at a
@@ -5380,7 +5421,6 @@ static void wsc__keepalive(wsc__socket *s) {
 #define wsc__msg_event(m) WSC_EVENT_MESSAGE
 #define wsc__msg_code(m) 0
 #define wsc__keepalive_start(s) ((void)0)
-#define wsc__keepalive_earlier(s, d) (d)
 #define wsc__keepalive(s) ((void)0)
 #endif
 
@@ -5510,7 +5550,7 @@ static int wsc__on_frame(wsc__socket *s, int ev) {
             wsc__fail(s, WSC_ERR_NO_MEMORY, 0, "out of memory for the close frame");
             return 0;
         }
-        if (s->state == WSC__OPEN) s->close_deadline = wsc__now_ms() + s->close_timeout_ms;
+        if (s->state == WSC__OPEN) s->close_deadline = wsc__after(s->close_timeout_ms);
         s->state = WSC__SHUTDOWN;
         return 1;
     }
@@ -5542,8 +5582,12 @@ static int wsc__receive(wsc__socket *s) {
     }
     if (wsc__stream_ended(s)) {
         if (s->state == WSC__SHUTDOWN) { wsc__finish(s); return 1; }
+#ifndef WSCLIENT_SMALL
         wsc__fail(s, WSC_ERR_CLOSED, 0, "server closed the connection without a close frame (1006)%s",
-                  WSC__WORDS && s->tls && !(br_ssl_engine_current_state(&s->tls->cc.eng) & BR_SSL_CLOSED) ? " and without TLS close_notify" : "");
+                  s->tls && !(br_ssl_engine_current_state(&s->tls->cc.eng) & BR_SSL_CLOSED) ? " and without TLS close_notify" : "");
+#else
+        wsc__fail(s, WSC_ERR_CLOSED, 0, "server closed the connection without a close frame (1006)");
+#endif
         return -1;
     }
     return moved;
@@ -5605,13 +5649,13 @@ static void wsc__advance(wsc__socket *s) {
     wsc__keepalive(s);
 }
 
-static int64_t wsc__socket_deadline(const wsc__socket *s) {
-    if (s->state <= WSC__UPGRADING) return s->connect_deadline;
+static const wsc__ms *wsc__socket_deadline(const wsc__socket *s) {
+    if (s->state <= WSC__UPGRADING) return &s->connect_deadline;
 #ifndef WSCLIENT_SMALL
-    if (WSC__RETRYING(s)) return s->retry_at; /* the wait sleeps until the next attempt */
+    if (WSC__RETRYING(s)) return &s->retry_at; /* the wait sleeps until the next attempt */
 #endif
-    if (s->state == WSC__CLOSING || s->state == WSC__SHUTDOWN) return wsc__keepalive_earlier(s, s->close_deadline);
-    return wsc__keepalive_earlier(s, -1);
+    if (s->state == WSC__CLOSING || s->state == WSC__SHUTDOWN) return &s->close_deadline;
+    return NULL;
 }
 
 /* What one wait covers: poll() for built-in sockets, each user transport's
@@ -5623,15 +5667,26 @@ typedef struct wsc__waitset {
     wsc_io_wait items[WSCLIENT_MAX_SOCKETS];
     const wsc_transport *tps[WSCLIENT_MAX_SOCKETS];
     int npfd, nitems;
-    int64_t until;
+    wsc__ms now;           /* when the wait began                       */
+    int timeout;           /* ms from now to the first deadline, -1: none */
 } wsc__waitset;
+
+/* Ends the wait by deadline *d at the latest (NULL: no bound). Each
+   deadline is taken from the one now: two times compare right only through
+   their distance from a third (wsc__ms). */
+static void wsc__wait_until(wsc__waitset *w, const wsc__ms *d) {
+    int left;
+    if (!d) return;
+    left = wsc__left(w->now, *d);
+    if (w->timeout < 0 || left < w->timeout) w->timeout = left;
+}
 
 #ifndef WSCLIENT_NO_SOCKETS
 /* A connect race waits for any of its attempts, and for the time the next
    address is due. */
 static int wsc__waitset_race(wsc__waitset *w, const wsc__socket *s) {
     int i;
-    if (s->next_addr && (w->until < 0 || s->next_try < w->until)) w->until = s->next_try;
+    if (s->next_addr) wsc__wait_until(w, &s->next_try);
     for (i = 0; i <= s->nrace; i++) {
         wsc__sock fd = i < s->nrace ? s->race[i] : s->fd;
         if (fd == WSC__NO_SOCK) continue;
@@ -5645,10 +5700,15 @@ static int wsc__waitset_race(wsc__waitset *w, const wsc__socket *s) {
 
 /* Adds what s waits for; 0 when s can move now (no wait at all). */
 static int wsc__waitset_add(wsc__waitset *w, const wsc__socket *s) {
-    int64_t sd = wsc__socket_deadline(s);
     int ev;
-    if (sd >= 0 && (w->until < 0 || sd < w->until)) w->until = sd;
+    wsc__wait_until(w, wsc__socket_deadline(s));
+#ifndef WSCLIENT_SMALL
+    {
+        wsc__ms k = wsc__keepalive_deadline(s); /* a ping due, or a pong's deadline; -1: none */
+        if (k >= 0) wsc__wait_until(w, &k);
+    }
     if (WSC__RETRYING(s)) return 1; /* no connection: only its time */
+#endif
     if (s->busy) return 0; /* bytes already read wait for it: no sleep */
     if (s->state == WSC__WAITING && !(s = wsc__connecting_to(s))) return 0; /* its turn has come */
     if (s->state == WSC__RESOLVING) {
@@ -5690,15 +5750,18 @@ static void wsc__waitset_user(wsc__waitset *w, const wsc_transport *tp, int time
     tp->wait(tp->user, mine, k, timeout);
 }
 
-/* Waits until one of the sockets can move, one of their deadlines, or deadline. */
-static void wsc__wait(wsc__socket *const *list, int count, int64_t deadline) {
+/* Waits until one of the sockets can move, one of their deadlines, or
+   *deadline (NULL: none of its own). */
+static void wsc__wait(wsc__socket *const *list, int count, const wsc__ms *deadline) {
     wsc__waitset w;
     int i, timeout, single;
     w.npfd = w.nitems = 0;
-    w.until = deadline;
+    w.now = wsc__now_ms();
+    w.timeout = -1;
+    wsc__wait_until(&w, deadline);
     for (i = 0; i < count; i++)
         if (list[i] && !wsc__is_final(list[i]) && !wsc__waitset_add(&w, list[i])) return;
-    timeout = wsc__remaining(w.until);
+    timeout = w.timeout;
 #ifndef WSCLIENT_NO_SOCKETS
     single = w.nitems == 0 || w.npfd == 0;
 #else
@@ -6098,7 +6161,7 @@ static int wsc__set_protocols(wsc__socket *s, const char *list) {
         if (wsc__has_token(list, st, list + st, e - st, 0))
             return wsc__set_error(WSC_ERR_ARGUMENT, "protocol list '%s' names a protocol twice", list);
     }
-    if (n && !(s->offered = wsc__strdup(s->mem, list, n))) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory");
+    if (n && !(s->offered = wsc__strdup(s->mem, list, n))) return wsc__no_memory();
     return 1;
 }
 
@@ -6126,7 +6189,7 @@ static int wsc__add_header(wsc__socket *s, const char *name, const char *value, 
                               "or white space at an end (RFC 9110 §5.5)", name);
     if (s->req.len + room > WSCLIENT_MAX_REQUEST)
         return wsc__set_error(WSC_ERR_ARGUMENT, "request headers are over WSCLIENT_MAX_REQUEST (%d bytes)", WSCLIENT_MAX_REQUEST);
-    if (!wsc__buf_reserve(&s->req, room)) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory");
+    if (!wsc__buf_reserve(&s->req, room)) return wsc__no_memory();
     s->req.len += (size_t)snprintf((char *)s->req.data + s->req.len, room, "%s%s: %s\r\n", credential ? "\1" : "", name, value);
     return 1;
 }
@@ -6182,7 +6245,7 @@ static int wsc__queue_request(wsc__socket *s, const char *path) {
     wsc__base64(s->key, nonce, sizeof nonce);
     if (!default_port) snprintf(port, sizeof port, ":%d", s->port);
     cap = strlen(path) + strlen(s->host) + (s->offered ? strlen(s->offered) : 0) + s->req.len + 256;
-    if (!wsc__buf_reserve(&s->out, cap)) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory");
+    if (!wsc__buf_reserve(&s->out, cap)) return wsc__no_memory();
     req = (char *)s->out.data + s->out.len;
     len = (size_t)snprintf(req, cap,
                            "GET %s%s HTTP/1.1\r\n"
@@ -6316,7 +6379,7 @@ static int wsc__hop(wsc__socket *s, const wsc_config *c) {
         s->cfg.tls = 1;
         if (!wsc__tls_setup(s, &s->cfg)) return 0;
     } else if (!s->plain_rx && !(s->plain_rx = (wsc__u8 *)wsc__alloc(s->mem, WSC__PLAIN_RX))) {
-        return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory");
+        return wsc__no_memory();
     }
     return wsc__queue_request(s, s->path);
 }
@@ -6457,7 +6520,7 @@ static int wsc__retry_refusal(const wsc__socket *s) {
     if (!WSC__RETRYING(s))
         return wsc__set_error(WSC_ERR_NOT_OPEN, "socket '%s' is reconnecting: attempt %d is under way", s->name, s->retries);
     return wsc__set_error(WSC_ERR_NOT_OPEN, "socket '%s' is reconnecting: next attempt in %d ms (the connection ended: %s)",
-                          s->name, wsc__remaining(s->retry_at), s->err);
+                          s->name, wsc__left(wsc__now_ms(), s->retry_at), s->err);
 }
 
 /* In place of the last event of slot i's socket when it reconnects: the
@@ -6640,12 +6703,12 @@ static wsc__socket *wsc__socket_new(const char *name, const wsc_config *in, wsc_
     s->port = cfg->port ? cfg->port : (cfg->tls ? 443 : 80);
     s->write_timeout_ms = cfg->write_timeout_ms > 0 ? cfg->write_timeout_ms : WSCLIENT_WRITE_TIMEOUT_MS;
     s->close_timeout_ms = cfg->close_timeout_ms > 0 ? cfg->close_timeout_ms : WSCLIENT_CLOSE_TIMEOUT_MS;
-    s->connect_deadline = wsc__now_ms() + (cfg->timeout_ms > 0 ? cfg->timeout_ms : WSCLIENT_DEFAULT_TIMEOUT_MS);
+    s->connect_deadline = wsc__after(cfg->timeout_ms > 0 ? cfg->timeout_ms : WSCLIENT_DEFAULT_TIMEOUT_MS);
     wsc__rx_init(&s->rx, WSCLIENT_MAX_MESSAGE, mem);
     if (!wsc__keepalive_config(s, cfg)) goto fail;
     s->out.mem = s->req.mem = s->head.mem = mem; /* the buffers are zero already */
     s->host = wsc__strdup(mem, addr, alen);
-    if (!s->host) { wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory"); goto fail; }
+    if (!s->host) { wsc__no_memory(); goto fail; }
 #ifdef WSC__PROXY
     if (!wsc__proxy_setup(s, cfg->proxy)) goto fail;
 #endif
@@ -6653,7 +6716,7 @@ static wsc__socket *wsc__socket_new(const char *name, const wsc_config *in, wsc_
     if (!wsc__set_headers(s, cfg, cred)) goto fail;
     if (!s->is_tls) {
         s->plain_rx = (wsc__u8 *)wsc__alloc(mem, WSC__PLAIN_RX);
-        if (!s->plain_rx) { wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory"); goto fail; }
+        if (!s->plain_rx) { wsc__no_memory(); goto fail; }
     } else if (!wsc__tls_setup(s, cfg)) {
         goto fail;
     }
@@ -6661,7 +6724,7 @@ static wsc__socket *wsc__socket_new(const char *name, const wsc_config *in, wsc_
     if (cfg->max_redirects < 0) { wsc__set_error(WSC_ERR_ARGUMENT, "max_redirects %d is negative", cfg->max_redirects); goto fail; }
     if (!wsc__retry_setup(s, cfg)) goto fail;
     if ((s->max_redirects = cfg->max_redirects > WSC__MAX_REDIRECTS ? WSC__MAX_REDIRECTS : cfg->max_redirects) > 0 || s->retry_min) {
-        if (!(s->path = wsc__strdup(mem, path, strlen(path)))) { wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory"); goto fail; }
+        if (!(s->path = wsc__strdup(mem, path, strlen(path)))) { wsc__no_memory(); goto fail; }
         s->cfg = *cfg;
         s->cfg.url = s->cfg.address = s->cfg.path = NULL; /* they may point into store */
         s->visited[0] = wsc__url_hash(s->is_tls, s->host, s->port, path);
@@ -6744,7 +6807,7 @@ static int wsc__start(int slot, wsc__socket *s) {
     for (;;) {
         wsc__advance(s);
         if (s->opened || wsc__is_final(s)) break;
-        wsc__wait(&s, 1, s->connect_deadline);
+        wsc__wait(&s, 1, &s->connect_deadline);
     }
     /* Open, even if the server closed right behind its 101: what it sent
        before closing stays readable. */
@@ -6833,7 +6896,7 @@ static int wsc__not_open(const wsc__socket *s) {
    WSCLIENT_MAX_MESSAGE (a frame alone may be that large): past it the write
    is refused at once and whole. */
 static int wsc__send_frame(wsc__socket *s, unsigned opcode, int fin, const void *data, size_t len) {
-    int64_t deadline = wsc__now_ms() + s->write_timeout_ms;
+    wsc__ms deadline = wsc__after(s->write_timeout_ms);
     size_t waiting = wsc__buf_pending(&s->out) + wsc__tx_pending(s);
     if (waiting && waiting + len + 14 > WSCLIENT_MAX_MESSAGE) /* no overflow: both are in memory */
         return wsc__set_error(WSC_ERR_QUEUE_FULL, "write on '%s' refused: %lu bytes of earlier writes wait to go out (server "
@@ -6846,7 +6909,7 @@ static int wsc__send_frame(wsc__socket *s, unsigned opcode, int fin, const void 
         wsc__advance(s);
         if (s->state == WSC__FAILED) return wsc__report(s);
         done = (wsc__buf_pending(&s->out) <= (s->callback ? WSCLIENT_MAX_MESSAGE : 0) && !wsc__tx_pending(s)) || s->state != WSC__OPEN;
-        late = !done && wsc__now_ms() >= deadline;
+        late = !done && wsc__due(wsc__now_ms(), deadline);
         if ((done || late) && !wsc__tx_spill(s)) { /* the caller's memory is theirs again */
             wsc__fail(s, WSC_ERR_NO_MEMORY, 0, "out of memory keeping the rest of a message");
             return wsc__report(s);
@@ -6855,7 +6918,7 @@ static int wsc__send_frame(wsc__socket *s, unsigned opcode, int fin, const void 
         if (late) /* it will go out, so a retry would send it twice */
             return wsc__set_error(WSC_ERR_TIMEOUT, "write on '%s' not finished within %d ms (server not reading); the message "
                                   "stays queued and will be sent: do not write it again", s->name, s->write_timeout_ms);
-        wsc__wait(&s, 1, deadline);
+        wsc__wait(&s, 1, &deadline);
     }
 }
 
@@ -6958,7 +7021,7 @@ static void wsc__reader_leaves(wsc__socket *s) {
 }
 
 static wsc__msg *wsc__wait_message(wsc__socket *s, int timeout_ms, void *buf, size_t capacity) {
-    int64_t deadline = wsc__deadline(timeout_ms);
+    wsc__ms deadline = wsc__after(timeout_ms); /* timeout_ms < 0: none */
     for (;;) {
         if (s->queue) return s->queue;
         if (s->state != WSC__OPEN) { wsc__not_open(s); return NULL; }
@@ -6968,11 +7031,11 @@ static wsc__msg *wsc__wait_message(wsc__socket *s, int timeout_ms, void *buf, si
         }
         wsc__advance(s);
         if (s->queue || s->state != WSC__OPEN) continue;
-        if (deadline >= 0 && wsc__now_ms() >= deadline) {
+        if (timeout_ms >= 0 && wsc__due(wsc__now_ms(), deadline)) {
             wsc__set_error(WSC_ERR_TIMEOUT, "no message on '%s' within %d ms", s->name, timeout_ms);
             return NULL;
         }
-        wsc__wait(&s, 1, deadline);
+        wsc__wait(&s, 1, timeout_ms >= 0 ? &deadline : NULL);
     }
 }
 
@@ -7081,7 +7144,7 @@ static int wsc__close_slot(int i) {
             wsc__fail(s, WSC_ERR_NO_MEMORY, 0, "out of memory for the close frame");
         } else {
             s->state = WSC__CLOSING;
-            s->close_deadline = wsc__now_ms() + s->close_timeout_ms;
+            s->close_deadline = wsc__after(s->close_timeout_ms);
         }
     }
     if (s->state < WSC__OPEN || WSC__RETRYING(s)) { /* connecting or between connections: nothing to hand shake */
@@ -7090,7 +7153,7 @@ static int wsc__close_slot(int i) {
     }
     while (!wsc__is_final(s)) {
         wsc__advance(s);
-        if (!wsc__is_final(s)) wsc__wait(&s, 1, s->close_deadline);
+        if (!wsc__is_final(s)) wsc__wait(&s, 1, &s->close_deadline);
     }
     ok = s->state == WSC__CLOSED;
     if (!ok) wsc__report(s);
@@ -7144,7 +7207,7 @@ WSCLIENT_API int wsc_close_with(const char *name, int code, const char *reason) 
         if (!wsc__queue_frame(s, WSC__OP_CLOSE, 1, p, n + 2))
             return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory for the close frame of '%s'", s->name);
         s->state = WSC__CLOSING;
-        s->close_deadline = wsc__now_ms() + s->close_timeout_ms;
+        s->close_deadline = wsc__after(s->close_timeout_ms);
 #ifndef WSCLIENT_SMALL
         s->app_closed = 1; /* its ending is asked for: no reconnect */
 #endif
@@ -7333,7 +7396,7 @@ static int wsc__any_callback(void) {
 }
 
 WSCLIENT_API int wsc_pump(int timeout_ms) {
-    int64_t deadline = wsc__deadline(timeout_ms);
+    wsc__ms deadline = wsc__after(timeout_ms); /* timeout_ms < 0: none */
     int i, total = 0;
     if (wsc__g.in_pump) return wsc__set_error(WSC_ERR_STATE, "wsc_pump called from a callback") - 1;
     wsc__g.in_pump = 1;
@@ -7342,9 +7405,9 @@ WSCLIENT_API int wsc_pump(int timeout_ms) {
             if (wsc__g.slots[i]) wsc__advance(wsc__g.slots[i]);
         for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++) total += wsc__deliver(i);
         if (total > 0 || wsc_count() == 0) break;
-        if (deadline < 0 && !wsc__any_callback()) break; /* waiting forever for nothing */
-        if (deadline >= 0 && wsc__now_ms() >= deadline) break;
-        wsc__wait(wsc__g.slots, WSCLIENT_MAX_SOCKETS, deadline);
+        if (timeout_ms < 0 && !wsc__any_callback()) break; /* waiting forever for nothing */
+        if (timeout_ms >= 0 && wsc__due(wsc__now_ms(), deadline)) break;
+        wsc__wait(wsc__g.slots, WSCLIENT_MAX_SOCKETS, timeout_ms >= 0 ? &deadline : NULL);
     }
     wsc__g.in_pump = 0;
     return total;

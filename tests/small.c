@@ -206,6 +206,7 @@ TEST(refusal_status_alone) {
     c.max_redirects = 3; /* ignored: the small build follows no redirect */
     CHECK(!wsc_open("r", &c) && wsc_error_code() == WSC_ERR_HTTP_STATUS);
     CHECKF(wsc_error_http_status() == 404, "%d: %s", wsc_error_http_status(), wsc_error_info());
+    CHECKF(strcmp(wsc_error_info(), "server refused the upgrade: HTTP 404") == 0, "%s", wsc_error_info()); /* no reason phrase */
     CHECK(wsc_error_header("Content-Type", 0) == NULL && wsc_error_body(NULL) == NULL);
     CHECK(!wsc_exist("x"));
     c.path = "/";
