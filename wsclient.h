@@ -4235,6 +4235,14 @@ static void wsc__tcp_close(wsc__socket *s) {
     s->fd = WSC__NO_SOCK;
 }
 
+/* The proxy a connection goes through, for the words of its failures
+   (two printf arguments: " through " and its name, or two empty strings). */
+#ifdef WSC__PROXY
+#define WSC__VIA(s) (s)->proxy ? " through " : "", (s)->proxy ? (s)->proxy->what : ""
+#else
+#define WSC__VIA(s) "", ""
+#endif
+
 /* Returns bytes sent (0: the kernel buffer is full), -1: failed. */
 static long wsc__tcp_send(wsc__socket *s, const wsc__u8 *p, size_t n) {
     wsc__ssize k;
@@ -4242,7 +4250,8 @@ static long wsc__tcp_send(wsc__socket *s, const wsc__u8 *p, size_t n) {
     k = send(s->fd, (const char *)p, n, MSG_NOSIGNAL);
     if (k >= 0) return (long)k;
     if (wsc__would_block()) return 0;
-    wsc__fail(s, WSC_ERR_IO, 0, "send to %s failed%s: %s", s->host, wsc__stage(s), wsc__sock_strerror(wsc__sock_errno()));
+    wsc__fail(s, WSC_ERR_IO, 0, "send to %s%s%s failed%s: %s", s->host, WSC__VIA(s), wsc__stage(s),
+              wsc__sock_strerror(wsc__sock_errno()));
     return -1;
 }
 
@@ -4254,7 +4263,8 @@ static long wsc__tcp_recv(wsc__socket *s, wsc__u8 *p, size_t n) {
     if (k > 0) return (long)k;
     if (k == 0) { s->eof = 1; return 0; }
     if (wsc__would_block()) return 0;
-    wsc__fail(s, WSC_ERR_IO, 0, "receive from %s failed%s: %s", s->host, wsc__stage(s), wsc__sock_strerror(wsc__sock_errno()));
+    wsc__fail(s, WSC_ERR_IO, 0, "receive from %s%s%s failed%s: %s", s->host, WSC__VIA(s), wsc__stage(s),
+              wsc__sock_strerror(wsc__sock_errno()));
     return -1;
 }
 #endif

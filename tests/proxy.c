@@ -182,6 +182,33 @@ TEST(not_http_and_stall) {
     CHECK(took >= 1400 && took < 1500 + 1500 * test_slow());
 }
 
+/* A proxy that resets the connection, at its answer or inside the tunnel:
+   a clear error at once, never a hang to the deadline. */
+TEST(proxy_resets) {
+    int reset = env_port("WSC_PROXY_RESET_PORT"), tunnel = env_port("WSC_PROXY_TUNNEL_RESET_PORT"), tls;
+    char at[64];
+    long long t0, took;
+    for (tls = 0; tls <= 1; tls++) {
+        wsc_config c = target(tls, "localhost", proxy_url("127.0.0.1", reset));
+        c.timeout_ms = 5000;
+        snprintf(at, sizeof at, "proxy 127.0.0.1:%d", reset);
+        t0 = now_ms();
+        CHECKF(!wsc_open("p", &c) && wsc_error_code() != WSC_ERR_TIMEOUT && strstr(wsc_error_info(), at) != NULL,
+               "%s: %d %s", tls ? "wss" : "ws", (int)wsc_error_code(), wsc_error_info());
+        took = now_ms() - t0;
+        printf("  reset at the answer (%s): %lld ms: %s\n", tls ? "wss" : "ws", took, wsc_error_info());
+        CHECK(took < 4000);
+        c = target(tls, "localhost", proxy_url("127.0.0.1", tunnel));
+        c.timeout_ms = 5000;
+        t0 = now_ms();
+        CHECKF(!wsc_open("p", &c) && wsc_error_code() != WSC_ERR_TIMEOUT && wsc_error_code() != WSC_OK,
+               "%s: %d %s", tls ? "wss" : "ws", (int)wsc_error_code(), wsc_error_info());
+        took = now_ms() - t0;
+        printf("  reset in the tunnel (%s): %lld ms: %s\n", tls ? "wss" : "ws", took, wsc_error_info());
+        CHECK(took < 4000 && wsc_count() == 0);
+    }
+}
+
 /* The environment, as curl reads it. The junk proxy shows it was used. */
 TEST(environment) {
     int junk = env_port("WSC_PROXY_JUNK_PORT"), tiny = getenv("WSC_PROXY_TINY_PORT") ? atoi(getenv("WSC_PROXY_TINY_PORT")) : 0;
@@ -324,6 +351,7 @@ int main(void) {
     RUN(proxy_basic_auth);
     RUN(connect_refused_403);
     RUN(not_http_and_stall);
+    RUN(proxy_resets);
     RUN(environment);
     RUN(ipv6_proxy);
     RUN(async_through_proxy);
