@@ -453,6 +453,24 @@ TEST(test_no_busy_wait) {
     wsc_close("c");
 }
 
+/* Keepalive and reconnect together: a server that stops answering pings
+   ends the connection by the pong timeout, and the socket connects again. */
+TEST(test_pong_timeout_reconnects) {
+    wsc_config c;
+    const seen *r;
+    reset_log();
+    base_config(&c, ws_port, 0, "/silent");
+    c.ping_interval_ms = 200;
+    c.pong_timeout_ms = 300;
+    stop_after_opens = 2;
+    if (!wsc_open("k", &c)) { CHECKF(0, "open: %s", wsc_error_info()); return; }
+    PUMP_UNTIL("k", opens >= 2, 5000);
+    r = find_event(WSC_EVENT_RECONNECTING, 0);
+    CHECKF(opens >= 2 && r && r->code == WSC_ERR_TIMEOUT && strstr(r->message, "no pong within 300 ms"),
+           "%d opens, %s", opens, r ? r->message : "no RECONNECTING event");
+    if (wsc_exist("k")) wsc_close("k");
+}
+
 int main(void) {
     snprintf(certs, sizeof certs, "%s", getenv("WSC_TEST_CERTS") ? getenv("WSC_TEST_CERTS") : "build/certs");
     plain_port = env_port("WSC_RECONNECT_PLAIN_PORT");
@@ -472,6 +490,7 @@ int main(void) {
     RUN(test_tls_resumed);
     RUN(test_storm);
     RUN(test_no_busy_wait);
+    RUN(test_pong_timeout_reconnects);
     wsc_close_all();
     wsc_tls_clear_cache();
     CHECKF(live_blocks == 0, "%ld blocks live at the end", live_blocks);
