@@ -125,7 +125,13 @@ static int at(uint32_t ms) {
 
 static wsc_event_data last; /* the latest event of an async socket */
 static int events;
-static void on_event(const wsc_event_data *ev) { last = *ev; events++; }
+static char last_words[WSC__ERRLEN]; /* ev->message lives only during the callback: a copy */
+static void on_event(const wsc_event_data *ev) {
+    last = *ev;
+    snprintf(last_words, sizeof last_words, "%s", ev->message ? ev->message : "");
+    last.message = last_words;
+    events++;
+}
 
 TEST(connect_timeout_across_the_wrap) {
     wsc_config c = cfg();
