@@ -19,7 +19,6 @@ static void count_free(void *p);
 #include "test.h"
 #include "loopback.h"
 
-#include <dirent.h>
 
 static long live_blocks;
 static void *count_malloc(size_t n) { void *p = malloc(n); live_blocks += p != NULL; return p; }
@@ -29,16 +28,6 @@ static void count_free(void *p) { live_blocks -= p != NULL; free(p); }
 #define SLACK_MS 1500 /* generous: the machine is shared */
 
 static int wss_port, plain_port, fault_port, fault_tls_port;
-
-static int open_fds(void) {
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *e;
-    int n = 0;
-    if (!d) return -1;
-    while ((e = readdir(d)) != NULL) n += e->d_name[0] != '.';
-    closedir(d);
-    return n;
-}
 
 /* A sync or async socket on the ws_server (tls: the wss:// one) or the fault server. */
 static int open_on(const char *name, int port, int tls, const char *path, wsc_callback cb, int close_timeout_ms) {

@@ -14,7 +14,6 @@
 #include "test.h"
 #include "loopback.h"
 
-#include <dirent.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -353,16 +352,6 @@ static int black_hole(int *port, int *filler) {
 
 /* Descriptors open in this process: a race must close every attempt it
    started, the winner's when the socket closes. */
-static int open_fds(void) {
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *e;
-    int n = 0;
-    if (!d) return -1;
-    while ((e = readdir(d)) != NULL) n += e->d_name[0] != '.';
-    closedir(d);
-    return n;
-}
-
 /* 127.0.0.1 at each port in turn, as one resolver answer. */
 static struct addrinfo *addresses(const int *ports, int n) {
     struct addrinfo hints, *head = NULL, **tail = &head;

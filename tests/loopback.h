@@ -1,10 +1,11 @@
-/* loopback.h - what the TLS test programs (tests/tls.c, small.c, deadline.c) share
+/* loopback.h - what the loopback test programs (tests/tls.c, small.c, deadline.c ...) share
    to reach the servers tests/run.sh starts on loopback: their ports from the
    environment, the certificates mkcerts.sh made, a clock, and the checks of
    a connect that must succeed or fail. Include after wsclient.h and test.h. */
 #ifndef WSC_LOOPBACK_H
 #define WSC_LOOPBACK_H
 
+#include <dirent.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -36,6 +37,18 @@ static long long now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Open file descriptors of this process (its count of /proc/self/fd, which
+   includes the descriptor reading it): compare two counts, a leak shows. */
+static inline int open_fds(void) {
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    int n = 0;
+    if (!d) return -1;
+    while ((e = readdir(d)) != NULL) n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
 }
 
 /* Opens, and closes again when it opened: 1 if the connect succeeded. */

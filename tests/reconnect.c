@@ -23,7 +23,6 @@ static long long late_clock_ms(void);
 #include "test.h"
 #include "loopback.h"
 
-#include <dirent.h>
 #include <sys/resource.h>
 
 static long live_blocks;
@@ -38,16 +37,6 @@ static long long late_clock_ms(void) {
 }
 
 static int plain_port, tls_port_, gate_port, ws_port, wrong_port;
-
-static int open_fds(void) {
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *e;
-    int n = 0;
-    if (!d) return -1;
-    while ((e = readdir(d)) != NULL) n += e->d_name[0] != '.';
-    closedir(d);
-    return n;
-}
 
 /* What the callback saw. */
 typedef struct seen {
