@@ -11,21 +11,21 @@
 
 static char certs[512]; /* WSC_TEST_CERTS: the directory of mkcerts.sh's files */
 
-static int env_port(const char *name) {
+static inline int env_port(const char *name) {
     const char *v = getenv(name);
     if (!v || !v[0]) { printf("%s is not set: run through tests/run.sh (make test)\n", name); exit(2); }
     return atoi(v);
 }
 
 /* The port of one listener of tests/tls_server.py, by its name. */
-static int tls_port(const char *name) {
+static inline int tls_port(const char *name) {
     char var[64];
     snprintf(var, sizeof var, "WSC_TLS_%s_PORT", name);
     return env_port(var);
 }
 
 /* The path of a file of the certificate directory (four kept at once). */
-static const char *cert(const char *file) {
+static inline const char *cert(const char *file) {
     static char path[4][600];
     static int next;
     char *p = path[next++ % 4];
@@ -33,7 +33,7 @@ static const char *cert(const char *file) {
     return p;
 }
 
-static long long now_ms(void) {
+static inline long long now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -52,14 +52,14 @@ static inline int open_fds(void) {
 }
 
 /* Opens, and closes again when it opened: 1 if the connect succeeded. */
-static int try_open(const wsc_config *c) {
+static inline int try_open(const wsc_config *c) {
     int ok = wsc_open("t", c);
     if (ok) wsc_close("t");
     return ok;
 }
 
 /* Fails with code and both words (each may be NULL). */
-static int fails_with(const wsc_config *c, wsc_result code, const char *w1, const char *w2) {
+static inline int fails_with(const wsc_config *c, wsc_result code, const char *w1, const char *w2) {
     int ok = !try_open(c) && wsc_error_code() == code && (!w1 || strstr(wsc_error_info(), w1)) &&
              (!w2 || strstr(wsc_error_info(), w2));
     if (!ok) printf("  expected %d with '%s' '%s', got %d: %s\n", (int)code, w1 ? w1 : "", w2 ? w2 : "",
@@ -68,7 +68,7 @@ static int fails_with(const wsc_config *c, wsc_result code, const char *w1, cons
 }
 
 /* Pumps until the socket is gone (its last event delivered), at most 5 s. */
-static void pump_until_gone(const char *name) {
+static inline void pump_until_gone(const char *name) {
     long long end = now_ms() + 5000;
     while (wsc_exist(name) && now_ms() < end) wsc_pump(50);
 }
