@@ -1,6 +1,8 @@
 # wsclient.h - build the examples, run the demo, the tests and the benchmarks.
 #   make demo      build the examples and run them against a local wss echo server
 #   make test      unit and integration tests against real servers on loopback
+#                  (with the ThreadSanitizer programs of make tsan)
+#   make tsan      tests/threads.c and tests/dns.c under ThreadSanitizer only
 #   make examples  build the examples only
 #   make anchors PEM=cas.pem [OUT=anchors.c] [NAME=wsc_trust_anchors]
 #                  turn PEM CA certificates into a C array of trust anchors
@@ -34,11 +36,22 @@ VARIANTS = $(BUILD)/test_memory_noheap $(BUILD)/test_memory_small $(BUILD)/socke
            $(BUILD)/test_core_noheap $(BUILD)/test_rfc_noheap $(BUILD)/memory_transport_noheap $(BUILD)/test_tls_noheap \
            $(BUILD)/test_rfc_small $(BUILD)/memory_transport_small $(BUILD)/test_headers_noheap $(BUILD)/test_headers_small \
            $(BUILD)/test_mtls_noheap $(BUILD)/test_mtls_small
+# examples/uv_echo.c needs libuv (Debian: libuv1-dev and pkg-config); without
+# it the example is not built and make test prints a SKIP line for it.
+UV_LIBS := $(shell pkg-config --libs libuv 2>/dev/null)
+UV_ECHO  = $(if $(UV_LIBS),$(BUILD)/uv_echo)
+EXAMPLES += $(UV_ECHO)
+# ThreadSanitizer: the programs with threads, built apart in $(TSAN_DIR) (make
+# test runs them too; tests/tsan.sh first checks that TSan works here).
+TSAN_CC    ?= $(CC)
+TSAN_FLAGS ?= -fsanitize=thread -g -O1
+TSAN_DIR    = $(BUILD)/tsan
+TSAN_TESTS  = $(TSAN_DIR)/test_threads $(TSAN_DIR)/test_dns
 # The churn test for valgrind: plain -O1 -g whatever CFLAGS says (valgrind
 # cannot run sanitizer builds).
 VALGRIND = $(BUILD)/churn_valgrind
 
-.PHONY: all examples tests demo test clean check-deps check-fuzz-deps autobahn_client anchors client-cert FORCE bench bench-build bench-deps bench-profile portability size fuzz fuzz-smoke fuzz-build
+.PHONY: all examples tests demo test tsan tsan-build clean check-deps check-fuzz-deps autobahn_client anchors client-cert FORCE bench bench-build bench-deps bench-profile portability size fuzz fuzz-smoke fuzz-build
 
 all: examples
 
@@ -55,6 +68,9 @@ $(BUILD):
 
 $(BUILD)/%: examples/%.c wsclient.h | check-deps $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ $(LDLIBS)
+
+$(BUILD)/uv_echo: examples/uv_echo.c wsclient.h | check-deps $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) $(shell pkg-config --cflags libuv) -I. $< -o $@ $(LDLIBS) $(UV_LIBS)
 
 $(BUILD)/memory_transport: examples/memory_transport.c wsclient.h | check-deps $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) -DWSCLIENT_NO_SOCKETS -I. $< -o $@ $(LDLIBS)
@@ -160,8 +176,20 @@ demo: examples
 
 tests: $(TESTS) $(VARIANTS) $(VALGRIND) $(BUILD)/memory_transport
 
-test: tests $(BUILD)/autobahn_client
+test: tests $(BUILD)/autobahn_client $(UV_ECHO) tsan-build
 	bash tests/run.sh $(BUILD)
+
+# Where TSan cannot run, tests/tsan.sh leaves the reason in $(TSAN_DIR)/skip
+# and nothing is built (tests/run.sh prints it as a SKIP line).
+$(TSAN_DIR)/test_%: tests/%.c tests/test.h tests/loopback.h wsclient.h | check-deps
+	@mkdir -p $(TSAN_DIR)
+	$(TSAN_CC) $(WARN) $(TSAN_FLAGS) -I. -Itests $< -o $@ $(LDLIBS) -pthread
+
+tsan-build: | check-deps
+	@if bash tests/tsan.sh $(TSAN_DIR) "$(TSAN_CC)"; then $(MAKE) --no-print-directory $(TSAN_TESTS); fi
+
+tsan: tsan-build
+	WSC_TEST_ONLY=tsan bash tests/run.sh $(BUILD)
 
 # The Autobahn|Testsuite client: tests/autobahn_client URL AGENT [--cafile F]
 autobahn_client: tests/autobahn_client

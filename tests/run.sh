@@ -199,23 +199,61 @@ for i in $(seq 1 100); do grep -q '^READY' "$build/server-proxyfault.out" 2>/dev
 while read -r _ name port; do export "WSC_PROXY_${name}_PORT=$port"; done < <(grep '^PORT ' "$build/server-proxyfault.out")
 
 passed=0; failed=0; skipped=0
-for prog in "$build"/test_*; do
-    [ -x "$prog" ] || continue
+# run_test PROG LOG [RUNNER...]: runs a test program, adds its counts. One that
+# prints no summary failed (crashed); so did one that exits 66, a sanitizer's
+# report (TSAN_OPTIONS below) after its summary.
+run_test() {
+    local prog=$1 log=$2 name rc line p f; shift 2
     name=$(basename "$prog")
-    echo "== $name"
-    # WSC_TEST_WRAPPER may name a runner such as valgrind
-    ${WSC_TEST_WRAPPER:-} "$prog" > "$build/$name.log" 2>&1
-    cat "$build/$name.log"
-    line=$(grep -E "^[A-Za-z0-9_]+: [0-9]+ passed, [0-9]+ failed$" "$build/$name.log" | tail -n1)
+    "$@" "$prog" > "$log" 2>&1
+    rc=$?
+    cat "$log"
+    line=$(grep -E "^[A-Za-z0-9_]+: [0-9]+ passed, [0-9]+ failed$" "$log" | tail -n1)
     if [ -z "$line" ]; then
         echo "$name: crashed or ended without a summary" >&2
         failed=$((failed + 1))
-        continue
+        return
     fi
     p=$(printf '%s' "$line" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed/\1/')
     f=$(printf '%s' "$line" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed/\2/')
+    if [ "$rc" -eq 66 ]; then echo "$name: a sanitizer reported (exit status 66)" >&2; f=$((f + 1)); fi
     passed=$((passed + p)); failed=$((failed + f))
-    skipped=$((skipped + $(grep -c '^SKIP ' "$build/$name.log")))
+    skipped=$((skipped + $(grep -c '^SKIP ' "$log")))
+}
+finish() {
+    [ "$skipped" -eq 0 ] || echo "$skipped checks skipped, not counted (the SKIP lines above say why)"
+    echo "$passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+}
+
+# The ThreadSanitizer builds (make tsan-build, in make test): a report ends
+# the program at once with status 66. WSC_NO_TSAN=1 leaves them out (.ci/run
+# sets it for its ASan run); WSC_TEST_ONLY=tsan runs only them (make tsan).
+tsan_dir="$build/tsan"
+if [ -n "${WSC_NO_TSAN:-}" ]; then
+    :
+elif [ -f "$tsan_dir/skip" ]; then
+    echo "SKIP ThreadSanitizer: $(cat "$tsan_dir/skip")"
+    skipped=$((skipped + 1))
+elif [ -f "$tsan_dir/wrapper" ]; then
+    read -r -a tsan_wrapper < "$tsan_dir/wrapper" || true
+    for prog in "$tsan_dir"/test_*; do
+        [ -x "$prog" ] || continue
+        echo "== $(basename "$prog") (ThreadSanitizer${tsan_wrapper[*]:+, under ${tsan_wrapper[*]}})"
+        run_test "$prog" "$build/tsan-$(basename "$prog").log" \
+            env TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" ${tsan_wrapper[@]+"${tsan_wrapper[@]}"}
+    done
+elif [ "${WSC_TEST_ONLY:-}" = tsan ]; then
+    echo "no ThreadSanitizer build in $tsan_dir (make tsan-build)" >&2
+    failed=$((failed + 1))
+fi
+if [ "${WSC_TEST_ONLY:-}" = tsan ]; then finish; exit; fi
+
+for prog in "$build"/test_*; do
+    [ -x "$prog" ] || continue
+    echo "== $(basename "$prog")"
+    # WSC_TEST_WRAPPER may name a runner such as valgrind
+    run_test "$prog" "$build/$(basename "$prog").log" ${WSC_TEST_WRAPPER:-}
 done
 # Examples that check themselves (exit 0 when all went well).
 for prog in "$build"/memory_transport "$build"/memory_transport_noheap "$build"/memory_transport_small; do
@@ -226,6 +264,21 @@ for prog in "$build"/memory_transport "$build"/memory_transport_noheap "$build"/
         cat "$build/$(basename "$prog").log"; echo "$(basename "$prog") failed" >&2; failed=$((failed + 1))
     fi
 done
+
+# examples/uv_echo.c: the host event loop on libuv, against the TLS echo server.
+echo "== uv_echo"
+if [ -x "$build/uv_echo" ]; then
+    if ${WSC_TEST_WRAPPER:-} "$build/uv_echo" --cafile "$certs/ca.pem" "wss://localhost:$WSC_TEST_TLS_PORT/echo" \
+            > "$build/uv_echo.log" 2>&1; then
+        tail -n1 "$build/uv_echo.log"; passed=$((passed + 1))
+    else
+        cat "$build/uv_echo.log"; echo "uv_echo failed" >&2; failed=$((failed + 1))
+    fi
+elif pkg-config --exists libuv 2>/dev/null; then
+    echo "uv_echo was not built, though libuv is installed (make $build/uv_echo)" >&2; failed=$((failed + 1))
+else
+    echo "SKIP uv_echo: libuv is missing (apt-get install -y libuv1-dev pkg-config)"; skipped=$((skipped + 1))
+fi
 
 # The churn test again under valgrind, with fewer cycles: no leak (definite or
 # indirect), no invalid access. WSC_NO_VALGRIND=1 skips it (.ci/run sets it
@@ -271,6 +324,4 @@ autobahn() { # autobahn LABEL REPORT URL [ARGS...]
 autobahn ws "$build/autobahn-ws.txt" "ws://127.0.0.1:$WSC_TEST_RFC_PORT" wsclient-ws
 autobahn wss "$build/autobahn-wss.txt" "wss://localhost:$WSC_TEST_RFC_TLS_PORT" wsclient-wss --cafile "$certs/ca.pem"
 
-[ "$skipped" -eq 0 ] || echo "$skipped checks skipped, not counted (the SKIP lines above say why)"
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
