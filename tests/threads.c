@@ -35,6 +35,7 @@ static long blocks(void) { return __atomic_load_n(&live_blocks, __ATOMIC_RELAXED
 #define BOUND_MS 2000 /* "at once", generously: the machine is shared */
 
 static int plain_port, wss_port;
+static char ca_path[600]; /* set once: cert() shares its buffers, not for threads */
 
 static int get(const int *flag) { return __atomic_load_n(flag, __ATOMIC_ACQUIRE); }
 static void set(int *flag, int v) { __atomic_store_n(flag, v, __ATOMIC_RELEASE); }
@@ -191,7 +192,7 @@ static wsc_config echo_cfg(int tls, conn *c) {
     cfg.path = "/echo";
     cfg.tls = tls;
     cfg.server_name = tls ? "localhost" : NULL;
-    cfg.ca_file = tls ? cert("ca.pem") : NULL;
+    cfg.ca_file = tls ? ca_path : NULL;
     cfg.timeout_ms = 5000 * test_slow();
     cfg.callback = c ? on_event : NULL;
     cfg.user = c;
@@ -742,6 +743,7 @@ int main(void) {
     snprintf(certs, sizeof certs, "%s", dir);
     plain_port = env_port("WSC_TEST_PLAIN_PORT");
     wss_port = env_port("WSC_TEST_TLS_PORT");
+    snprintf(ca_path, sizeof ca_path, "%s", cert("ca.pem"));
 
     /* What the library keeps for the whole process (its wake descriptor,
        this thread's error record) comes first, outside the counts. */
