@@ -227,6 +227,7 @@ static int open_async(const char *name, int tls, conn *c) {
 typedef struct rw {
     const char *name;
     int writer, count;           /* writer: the number in "t<writer>-<i>" */
+    int pause_every;             /* writer: a 1 ms pause after so many (0: none) */
     int done, fails, interrupted;
     char error[600];             /* the first failure's words */
     conn *seen;                  /* reader: where it counts what came */
@@ -244,6 +245,7 @@ static void *writer_main(void *arg) {
     for (i = 0; i < r->count; i++) {
         snprintf(msg, sizeof msg, "t%d-%d", r->writer, i);
         if (!wsc_write(r->name, msg)) { note_failure(r, "write"); break; }
+        if (r->pause_every && i % r->pause_every == 0) sleep_ms(1); /* spread out, to meet the others */
     }
     set(&r->done, 1);
     return NULL;
@@ -565,10 +567,10 @@ TEST(second_pump_is_refused) {
 /* ---- the stress run: everything at once ---- */
 
 #define STRESS_WRITERS 3
-#define STRESS_PER_WRITER 300
+#define STRESS_PER_WRITER 400
 #define SHARED_WRITERS 2
-#define SHARED_PER_WRITER 200
-#define CHURN_CYCLES 40
+#define SHARED_PER_WRITER 400
+#define CHURN_CYCLES 100
 
 typedef struct churn {
     int index, cycles, fails, done, stop;
@@ -620,13 +622,17 @@ static void *waker_main(void *arg) {
     return NULL;
 }
 
-/* Reads the library's state from one more thread while all that goes on. */
+/* Reads the library's state from one more thread while all that goes on,
+   and pings the asynchronous socket (its pongs come to the pumping thread). */
 static void *observer_main(void *arg) {
     waker *w = (waker *)arg;
+    wsc_stats st;
     while (!get(&w->stop)) {
         wsc_count();
         wsc_exist("stress-async");
         wsc_exist("churn-0");
+        wsc_get_stats("stress-async", &st);
+        if (w->wakes % 20 == 0) wsc_ping("stress-async", "p", 1);
         w->wakes++;
         sleep_ms(1);
     }
@@ -668,6 +674,7 @@ TEST(stress) {
         writers[i].name = "stress-async";
         writers[i].writer = i;
         writers[i].count = STRESS_PER_WRITER;
+        writers[i].pause_every = 5;
         tw[i] = spawn(writer_main, &writers[i]);
     }
     /* two write to one synchronous socket, a third reads it */
@@ -681,6 +688,7 @@ TEST(stress) {
         shared_w[i].name = "stress-shared";
         shared_w[i].writer = i;
         shared_w[i].count = SHARED_PER_WRITER;
+        shared_w[i].pause_every = 5;
         ts[i] = spawn(writer_main, &shared_w[i]);
     }
     /* and one writes and reads its own TLS socket, in turn: its reader runs
