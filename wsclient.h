@@ -270,8 +270,9 @@ typedef enum wsc_result {
     WSC_ERR_NOT_OPEN,        /* the socket is still connecting                 */
     WSC_ERR_STATE,           /* the call does not fit this socket              */
     WSC_ERR_IO,              /* the operating system reported a socket error  */
-    WSC_ERR_QUEUE_FULL       /* WSCLIENT_MAX_MESSAGE bytes wait to go out: the
+    WSC_ERR_QUEUE_FULL,      /* WSCLIENT_MAX_MESSAGE bytes wait to go out: the
                                 write was refused whole (nothing queued)        */
+    WSC_ERR_INTERRUPTED      /* wsc_wake() ended a wsc_read before a message  */
 } wsc_result;
 
 /* What a callback receives. Its pointers are valid until the callback
@@ -328,6 +329,10 @@ typedef struct wsc_transport {
     void (*close)(void *user, void *conn);
     /* Optional: words for the last failure of conn (conn NULL: of connect). */
     const char *(*error)(void *user, void *conn);
+    /* Optional: makes a wait() running in another thread return now (called
+       from any thread). Without it, a call waiting in wait() sees another
+       thread's write or wsc_wake() only when its wait() returns. */
+    void (*wake)(void *user);
 } wsc_transport;
 
 /* One extra header of the upgrade request: "name: value" (wsc_config.headers). */
@@ -609,6 +614,37 @@ WSCLIENT_API int wsc_change_transmission_mode(const char *name, int mode);
    keeps them alive; the wait wakes for each due ping. */
 WSCLIENT_API int wsc_pump(int timeout_ms);
 
+/* Makes every wsc_pump and every wsc_read / wsc_read_alloc waiting in any
+   thread return at once: wsc_pump with the events delivered so far (maybe 0),
+   a read with -1 and WSC_ERR_INTERRUPTED (README "Threads"). Writes, closes
+   and connects made in other threads need no wake: they wake the waits they
+   concern themselves. */
+WSCLIENT_API void wsc_wake(void);
+
+/* Host event loops (epoll, libuv, GLib, a GUI toolkit): what the library
+   waits on now, so that the program polls it in its own loop and calls
+   wsc_pump(0) when one is ready or *timeout_ms has passed, then asks again
+   (the set changes as sockets connect, reconnect and close). */
+#ifdef _WIN32
+#include <stdint.h>
+typedef uintptr_t wsc_fd; /* a SOCKET */
+#else
+typedef int wsc_fd;
+#endif
+#define WSC_NO_FD ((wsc_fd)-1)
+typedef struct wsc_watch {
+    wsc_fd fd;                      /* a descriptor to poll, or WSC_NO_FD       */
+    const wsc_transport *transport; /* WSC_NO_FD: the user transport ...        */
+    void *conn;                     /* ... and its connection to wait on        */
+    int events;                     /* WSC_IO_READ | WSC_IO_WRITE               */
+} wsc_watch;
+/* Fills out[0 .. capacity) and returns how many watches there are (more than
+   capacity: call again with more room). *timeout_ms gets the milliseconds to
+   the library's next deadline: -1 none, 0 call wsc_pump(0) now. Unless the
+   build is single-threaded, the first watch is the library's wake descriptor:
+   readable when another thread moved a socket or called wsc_wake(). */
+WSCLIENT_API int wsc_watches(wsc_watch *out, int capacity, int *timeout_ms);
+
 WSCLIENT_API const char *wsc_error_info(void);
 WSCLIENT_API wsc_result wsc_error_code(void);
 
@@ -718,6 +754,50 @@ typedef int wsc__sock;
 #include <pthread.h>
 #endif
 #endif
+#endif
+
+/* WSC__THREADS: any call from any thread (README "Threads"). One lock guards
+   the library's state; a call lets go of it while it waits on the network
+   and while a callback runs. */
+#if defined(WSCLIENT_LOCK) && defined(WSCLIENT_UNLOCK)
+#define WSC__THREADS 1
+#define WSC__LOCK() WSCLIENT_LOCK()
+#define WSC__UNLOCK() WSCLIENT_UNLOCK()
+#elif defined(WSCLIENT_NO_THREADS) || defined(WSCLIENT_SMALL)
+#define WSC__THREADS 0
+#elif defined(_WIN32)
+#define WSC__THREADS 1
+static SRWLOCK wsc__mutex = SRWLOCK_INIT;
+#define WSC__LOCK() AcquireSRWLockExclusive(&wsc__mutex)
+#define WSC__UNLOCK() ReleaseSRWLockExclusive(&wsc__mutex)
+#elif defined(__unix__) || defined(__APPLE__)
+#include <pthread.h>
+#define WSC__THREADS 1
+static pthread_mutex_t wsc__mutex = PTHREAD_MUTEX_INITIALIZER;
+#define WSC__LOCK() pthread_mutex_lock(&wsc__mutex)
+#define WSC__UNLOCK() pthread_mutex_unlock(&wsc__mutex)
+#else
+#define WSC__THREADS 0 /* no thread library known here: give WSCLIENT_LOCK / WSCLIENT_UNLOCK */
+#endif
+#if !WSC__THREADS
+#define WSC__LOCK() ((void)0)
+#define WSC__UNLOCK() ((void)0)
+#endif
+/* The last error is the calling thread's (WSCLIENT_THREAD_LOCAL defined
+   empty: one for all threads, for an RTOS without thread-local storage). */
+#ifndef WSCLIENT_THREAD_LOCAL
+#if !WSC__THREADS
+#define WSCLIENT_THREAD_LOCAL
+#elif defined(_MSC_VER)
+#define WSCLIENT_THREAD_LOCAL __declspec(thread)
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+#define WSCLIENT_THREAD_LOCAL _Thread_local
+#else
+#define WSCLIENT_THREAD_LOCAL __thread
+#endif
+#endif
+#ifndef WSCLIENT_MAX_WAITERS
+#define WSCLIENT_MAX_WAITERS 16 /* calls waiting at once that a wake reaches at once */
 #endif
 
 #ifndef WSCLIENT_MAX_SOCKETS
@@ -1787,6 +1867,13 @@ typedef struct wsc__socket {
     int open_pending;      /* async: OPEN event not yet delivered      */
     unsigned gen;          /* tells a reused slot from the one a callback saw */
     int state;
+#if WSC__THREADS
+    int slot;              /* its place in the table                   */
+    int holds;             /* calls in other threads that wait on it   */
+    int dropped;           /* out of the table; the last hold frees it */
+    int waited_for;        /* the interest the last wait on it took    */
+    int readers;           /* calls in wsc_read on it now               */
+#endif
     wsc_callback callback;
     void *user;
     char *host;            /* address as given, without IPv6 brackets */
@@ -1872,13 +1959,44 @@ typedef struct wsc__socket {
     char err[WSC__ERRLEN];
 } wsc__socket;
 
+#if WSC__THREADS
+/* How a waiting call is woken: a byte on a descriptor its poll() takes, or
+   its user transport's wake(). */
+typedef struct wsc__waker {
+#ifndef WSCLIENT_NO_SOCKETS
+    wsc__sock fd[2];       /* a datagram pair: a byte to fd[1] wakes fd[0] */
+#endif
+    const wsc_transport *tp; /* the transport whose wait() it is in    */
+    int made, used, signalled;
+} wsc__waker;
+#endif
+
+/* What a call that failed leaves for wsc_error_info() and its kin: the
+   calling thread's own (WSC__E). */
+typedef struct wsc__errs {
+    wsc_result err_code;
+    char err[WSC__ERRLEN];
+#ifndef WSCLIENT_SMALL
+    int http_status;                /* the last error's refused upgrade, else 0  */
+    char refusal[WSC__REFUSAL_KEEP]; /* its head, compacted (wsc__head_compact) */
+    char refusal_body[WSC__BODY_MAX + 1];
+    size_t refusal_body_len;
+    /* The close status of the socket wsc_close, wsc_close_with or wsc_abort
+       freed last, for wsc_close_status (last_name "": none). */
+    char last_name[WSCLIENT_MAX_NAME + 1];
+    int last_code;
+    char last_reason[WSC_CLOSE_REASON_MAX + 1];
+#endif
+} wsc__errs;
+
 typedef struct wsc__lib { /* the error before the generator: nearer, shorter code (see wsc__socket) */
     wsc__socket *slots[WSCLIENT_MAX_SOCKETS];
     unsigned next_gen;
     int in_pump;
     int rng_ready;
-    wsc_result err_code;
-    char err[WSC__ERRLEN];
+#if !WSC__THREADS
+    wsc__errs e;
+#endif
     br_hmac_drbg_context rng;
 #ifndef WSCLIENT_SMALL
     wsc__u8 keys[256];     /* keystream for masking keys, used from the back   */
@@ -1886,21 +2004,18 @@ typedef struct wsc__lib { /* the error before the generator: nearer, shorter cod
     wsc__u8 mask_seed[32]; /* the ChaCha20 key of the next refill              */
     unsigned mask_refills; /* refills since the seed last came from the DRBG   */
 #endif
-#ifndef WSCLIENT_SMALL
-    int http_status;                /* the last error's refused upgrade, else 0  */
-    char refusal[WSC__REFUSAL_KEEP]; /* its head, compacted (wsc__head_compact) */
-    char refusal_body[WSC__BODY_MAX + 1];
-    size_t refusal_body_len;
-#endif
     const wsc_transport *transport; /* default for new sockets; NULL: built-in TCP */
-    wsc__dns *dns_orphans;          /* lookups whose sockets are gone            */
-#ifndef WSCLIENT_SMALL
-    /* The close status of the socket wsc_close, wsc_close_with or wsc_abort
-       freed last, for wsc_close_status (last_name "": none). */
-    char last_name[WSCLIENT_MAX_NAME + 1];
-    int last_code;
-    char last_reason[WSC_CLOSE_REASON_MAX + 1];
+#if WSC__THREADS
+    wsc__waker wakers[WSCLIENT_MAX_WAITERS]; /* one a waiting call        */
+    wsc__waker host;        /* the host loop's (wsc_watches)                  */
+    int waiting;            /* calls waiting now                               */
+    int tp_waits;           /* of them, in user transports' wait()             */
+    int moved;              /* a socket moved: the waiting calls look again    */
+    unsigned wakes;         /* wsc_wake() calls                                */
+    int ndoomed;            /* connections to close once no wait() has them    */
+    struct { const wsc_transport *tp; void *conn; } doomed[WSCLIENT_MAX_SOCKETS];
 #endif
+    wsc__dns *dns_orphans;          /* lookups whose sockets are gone            */
 #ifdef WSCLIENT_NO_HEAP
     wsc__mem arenas[WSCLIENT_MAX_SOCKETS];
 #else
@@ -1909,12 +2024,18 @@ typedef struct wsc__lib { /* the error before the generator: nearer, shorter cod
 } wsc__lib;
 
 static wsc__lib wsc__g;
+#if WSC__THREADS
+static WSCLIENT_THREAD_LOCAL wsc__errs wsc__e;
+#define WSC__E wsc__e
+#else
+#define WSC__E wsc__g.e
+#endif
 
 static int wsc__set_error(wsc_result code, const char *fmt, ...) {
     va_list ap;
-    wsc__g.err_code = code;
+    WSC__E.err_code = code;
     va_start(ap, fmt);
-    vsnprintf(wsc__g.err, sizeof wsc__g.err, fmt, ap);
+    vsnprintf(WSC__E.err, sizeof WSC__E.err, fmt, ap);
     va_end(ap);
     return 0;
 }
@@ -1925,10 +2046,10 @@ static int wsc__no_memory(void) {
 }
 
 static void wsc__clear_error(void) {
-    wsc__g.err_code = WSC_OK;
-    wsc__g.err[0] = 0;
+    WSC__E.err_code = WSC_OK;
+    WSC__E.err[0] = 0;
 #ifndef WSCLIENT_SMALL
-    wsc__g.http_status = 0;
+    WSC__E.http_status = 0;
 #endif
 }
 
@@ -4284,7 +4405,15 @@ static void wsc__io_close(wsc__socket *s) {
         return;
     }
 #endif
-    if (s->conn) s->tp->close(s->tp->user, s->conn);
+    if (s->conn) {
+#if WSC__THREADS
+        if (wsc__g.tp_waits && wsc__g.ndoomed < WSCLIENT_MAX_SOCKETS) { /* a wait() in another thread may hold it */
+            wsc__g.doomed[wsc__g.ndoomed].tp = s->tp;
+            wsc__g.doomed[wsc__g.ndoomed++].conn = s->conn;
+        } else
+#endif
+        s->tp->close(s->tp->user, s->conn);
+    }
     s->conn = NULL;
 }
 
@@ -4996,6 +5125,37 @@ static int wsc__connect_step(wsc__socket *s) {
 #define WSCLIENT_GETADDRINFO(host, port, hints, res) getaddrinfo(host, port, hints, res)
 #endif
 
+#if defined(WSC__THREADED_DNS) || WSC__THREADS
+#ifdef _WIN32
+/* Windows has no socketpair(): two loopback UDP sockets connected to each
+   other (a connected UDP socket takes datagrams from its peer only). */
+static int wsc__dgram_pair(wsc__sock fd[2]) {
+    struct sockaddr_in a[2];
+    int i, len;
+    fd[0] = fd[1] = WSC__NO_SOCK;
+    for (i = 0; i < 2; i++) {
+        memset(&a[i], 0, sizeof a[i]);
+        a[i].sin_family = AF_INET;
+        a[i].sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        len = (int)sizeof a[i];
+        if ((fd[i] = socket(AF_INET, SOCK_DGRAM, 0)) == WSC__NO_SOCK ||
+            bind(fd[i], (struct sockaddr *)&a[i], (int)sizeof a[i]) != 0 ||
+            getsockname(fd[i], (struct sockaddr *)&a[i], &len) != 0)
+            break;
+    }
+    if (i == 2 && connect(fd[0], (struct sockaddr *)&a[1], (int)sizeof a[1]) == 0 &&
+        connect(fd[1], (struct sockaddr *)&a[0], (int)sizeof a[0]) == 0)
+        return 1;
+    for (i = 0; i < 2; i++)
+        if (fd[i] != WSC__NO_SOCK) closesocket(fd[i]);
+    return 0;
+}
+
+#else
+static int wsc__dgram_pair(wsc__sock fd[2]) { return socketpair(AF_UNIX, SOCK_DGRAM, 0, fd) == 0; }
+#endif
+#endif
+
 #ifdef WSC__THREADED_DNS
 typedef struct wsc__dns_answer {
     int rc;
@@ -5050,7 +5210,9 @@ static void wsc__dns_settle(int timeout_ms) {
         p.fd = wsc__g.dns_orphans->fd[0];
         p.events = POLLIN;
         p.revents = 0;
+        WSC__UNLOCK();
         wsc__poll(&p, 1, wsc__left(now, deadline));
+        WSC__LOCK();
         wsc__dns_reap();
     }
 }
@@ -5069,30 +5231,6 @@ static DWORD WINAPI wsc__dns_thread(LPVOID arg) {
     return 0;
 }
 
-/* Windows has no socketpair(): two loopback UDP sockets connected to each
-   other (a connected UDP socket takes datagrams from its peer only). */
-static int wsc__dgram_pair(wsc__sock fd[2]) {
-    struct sockaddr_in a[2];
-    int i, len;
-    fd[0] = fd[1] = WSC__NO_SOCK;
-    for (i = 0; i < 2; i++) {
-        memset(&a[i], 0, sizeof a[i]);
-        a[i].sin_family = AF_INET;
-        a[i].sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        len = (int)sizeof a[i];
-        if ((fd[i] = socket(AF_INET, SOCK_DGRAM, 0)) == WSC__NO_SOCK ||
-            bind(fd[i], (struct sockaddr *)&a[i], (int)sizeof a[i]) != 0 ||
-            getsockname(fd[i], (struct sockaddr *)&a[i], &len) != 0)
-            break;
-    }
-    if (i == 2 && connect(fd[0], (struct sockaddr *)&a[1], (int)sizeof a[1]) == 0 &&
-        connect(fd[1], (struct sockaddr *)&a[0], (int)sizeof a[0]) == 0)
-        return 1;
-    for (i = 0; i < 2; i++)
-        if (fd[i] != WSC__NO_SOCK) closesocket(fd[i]);
-    return 0;
-}
-
 /* Starts a thread that ends on its own (nobody joins it). */
 static int wsc__dns_spawn(wsc__dns *job) {
     HANDLE h = CreateThread(NULL, 0, wsc__dns_thread, job, 0, NULL);
@@ -5105,8 +5243,6 @@ static void *wsc__dns_thread(void *arg) {
     wsc__dns_run((wsc__dns *)arg);
     return NULL;
 }
-
-static int wsc__dgram_pair(wsc__sock fd[2]) { return socketpair(AF_UNIX, SOCK_DGRAM, 0, fd) == 0; }
 
 static int wsc__dns_spawn(wsc__dns *job) {
     pthread_attr_t attr;
@@ -5647,6 +5783,10 @@ static int wsc__step(wsc__socket *s) {
 /* Runs the machine as far as it goes without waiting, for one time slice
    at most; s->busy tells the waits that it has more to do at once. */
 static void wsc__advance(wsc__socket *s) {
+#if WSC__THREADS
+    int state = s->state;
+    wsc__msg *tail = s->queue_tail;
+#endif
     s->slice = (unsigned)wsc__now_ms();
 #ifndef WSCLIENT_SMALL
     if (WSC__RETRYING(s) && wsc__now_ms() >= s->retry_at) wsc__retry(s); /* (slice is cut to 32 bits) */
@@ -5657,6 +5797,12 @@ static void wsc__advance(wsc__socket *s) {
     while (wsc__step(s))
         if (wsc__slice_over(s->slice)) { s->busy = 1; break; } /* (a final socket is never waited on) */
     wsc__keepalive(s);
+#if WSC__THREADS
+    /* What a call in another thread, waiting, must see: an event to deliver,
+       a message to read, or a wait set of its that no longer holds. */
+    if (state != s->state || tail != s->queue_tail || s->open_pending || s->busy || wsc__interest(s) != s->waited_for)
+        wsc__g.moved = 1;
+#endif
 }
 
 static const wsc__ms *wsc__socket_deadline(const wsc__socket *s) {
@@ -5668,11 +5814,104 @@ static const wsc__ms *wsc__socket_deadline(const wsc__socket *s) {
     return NULL;
 }
 
+#if WSC__THREADS
+/* ------------------------------------------------------------------------ */
+/* Threads: a call that waits lets go of the lock, and takes a waker that   */
+/* other threads' calls set off when they move a socket.                     */
+/* ------------------------------------------------------------------------ */
+
+#ifndef WSCLIENT_NO_SOCKETS
+static int wsc__waker_ready(wsc__waker *k) {
+    if (!k->made && wsc__net_init() && wsc__dgram_pair(k->fd)) {
+        wsc__sock_setup(k->fd[0]);
+        wsc__sock_setup(k->fd[1]);
+        k->made = 1;
+    }
+    return k->made;
+}
+#endif
+
+static void wsc__waker_close(wsc__waker *k) {
+#ifndef WSCLIENT_NO_SOCKETS
+    if (k->made) {
+        wsc__sock_close(k->fd[0]);
+        wsc__sock_close(k->fd[1]);
+    }
+#endif
+    k->made = k->signalled = 0;
+}
+
+static void wsc__waker_signal(wsc__waker *k) {
+    if (k->signalled) return; /* its byte is there already */
+    k->signalled = 1;
+#ifndef WSCLIENT_NO_SOCKETS
+    if (k->made) send(k->fd[1], "", 1, MSG_NOSIGNAL);
+#endif
+    if (k->tp && k->tp->wake) k->tp->wake(k->tp->user);
+}
+
+static void wsc__waker_drain(wsc__waker *k) {
+#ifndef WSCLIENT_NO_SOCKETS
+    char b[16];
+    if (k->signalled && k->made)
+        while (recv(k->fd[0], b, sizeof b, 0) > 0) {}
+#endif
+    k->signalled = 0;
+}
+
+/* Wakes every waiting call, and the host loop unless this thread is the
+   one pumping (it looks again anyway). */
+static WSCLIENT_THREAD_LOCAL int wsc__pumping;
+static void wsc__wake_all(void) {
+    int i;
+    wsc__g.moved = 0;
+    for (i = 0; i < WSCLIENT_MAX_WAITERS; i++)
+        if (wsc__g.wakers[i].used) wsc__waker_signal(&wsc__g.wakers[i]);
+    if (wsc__g.host.made && !wsc__pumping) wsc__waker_signal(&wsc__g.host);
+}
+
+/* Before the lock goes: what this call moved, the waiting calls see. */
+static void wsc__settle(void) {
+    if (wsc__g.moved) wsc__wake_all();
+}
+
+/* The descriptors of wakers nobody uses, once no socket is left: a program
+   that closed every socket holds none of the library's descriptors. */
+static void wsc__wakers_trim(void) {
+    int i;
+    for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++)
+        if (wsc__g.slots[i]) return;
+    for (i = 0; i < WSCLIENT_MAX_WAITERS; i++)
+        if (!wsc__g.wakers[i].used) wsc__waker_close(&wsc__g.wakers[i]);
+}
+
+/* The user transports' connections closed while a wait() may have had them. */
+static void wsc__close_doomed(void) {
+    while (wsc__g.ndoomed > 0) {
+        int i = --wsc__g.ndoomed;
+        wsc__g.doomed[i].tp->close(wsc__g.doomed[i].tp->user, wsc__g.doomed[i].conn);
+    }
+}
+
+static void wsc__hold(wsc__socket *s) { s->holds++; }
+
+/* Ends a hold; a socket dropped meanwhile goes with the last. */
+static void wsc__release(wsc__socket *s) {
+    if (!--s->holds && s->dropped) wsc__socket_free(s);
+}
+#define WSC__GONE(s) ((s)->dropped)
+#else
+#define wsc__settle() ((void)0)
+#define wsc__hold(s) ((void)0)
+#define wsc__release(s) ((void)0)
+#define WSC__GONE(s) 0
+#endif
+
 /* What one wait covers: poll() for built-in sockets, each user transport's
    own wait() for its connections. */
 typedef struct wsc__waitset {
 #ifndef WSCLIENT_NO_SOCKETS
-    struct pollfd pfd[WSCLIENT_MAX_SOCKETS * (WSC__RACE + 1)];
+    struct pollfd pfd[WSCLIENT_MAX_SOCKETS * (WSC__RACE + 1) + 1]; /* and a waker */
 #endif
     wsc_io_wait items[WSCLIENT_MAX_SOCKETS];
     const wsc_transport *tps[WSCLIENT_MAX_SOCKETS];
@@ -5709,8 +5948,11 @@ static int wsc__waitset_race(wsc__waitset *w, const wsc__socket *s) {
 #endif
 
 /* Adds what s waits for; 0 when s can move now (no wait at all). */
-static int wsc__waitset_add(wsc__waitset *w, const wsc__socket *s) {
+static int wsc__waitset_add(wsc__waitset *w, wsc__socket *s) {
     int ev;
+#if WSC__THREADS
+    s->waited_for = wsc__interest(s); /* what a move in another thread is measured against */
+#endif
     wsc__wait_until(w, wsc__socket_deadline(s));
 #ifndef WSCLIENT_SMALL
     {
@@ -5760,11 +6002,55 @@ static void wsc__waitset_user(wsc__waitset *w, const wsc_transport *tp, int time
     tp->wait(tp->user, mine, k, timeout);
 }
 
+#if WSC__THREADS
+/* Lets go of the lock for a wait, with a waker whose descriptor joins the
+   poll set; without one (all in use) the wait goes in slices. */
+static wsc__waker *wsc__wait_begin(wsc__waitset *w, const wsc_transport *tp, int *timeout) {
+    wsc__waker *k = NULL;
+    int i;
+    wsc__settle();
+    for (i = 0; i < WSCLIENT_MAX_WAITERS && !k; i++)
+        if (!wsc__g.wakers[i].used) k = &wsc__g.wakers[i];
+    if (k) {
+        k->used = 1;
+        k->tp = tp;
+#ifndef WSCLIENT_NO_SOCKETS
+        if (wsc__waker_ready(k)) {
+            w->pfd[w->npfd].fd = k->fd[0];
+            w->pfd[w->npfd].events = POLLIN;
+            w->pfd[w->npfd++].revents = 0;
+        }
+#endif
+    }
+    if ((!k || (!k->made && !(tp && tp->wake))) && (*timeout < 0 || *timeout > WSC__SLICE_MS)) *timeout = WSC__SLICE_MS;
+    wsc__g.waiting++;
+    wsc__g.tp_waits += w->nitems > 0;
+    WSC__UNLOCK();
+    return k;
+}
+
+static void wsc__wait_end(wsc__waitset *w, wsc__waker *k) {
+    WSC__LOCK();
+    wsc__g.waiting--;
+    if (w->nitems > 0 && !--wsc__g.tp_waits) wsc__close_doomed();
+    if (k) {
+        wsc__waker_drain(k);
+        k->used = 0;
+        k->tp = NULL;
+    }
+}
+#endif
+
 /* Waits until one of the sockets can move, one of their deadlines, or
-   *deadline (NULL: none of its own). */
+   *deadline (NULL: none of its own). With threads, also until another
+   thread's call moves a socket or wsc_wake(). */
 static void wsc__wait(wsc__socket *const *list, int count, const wsc__ms *deadline) {
     wsc__waitset w;
     int i, timeout, single;
+    const wsc_transport *tp;
+#if WSC__THREADS
+    wsc__waker *k;
+#endif
     w.npfd = w.nitems = 0;
     w.now = wsc__now_ms();
     w.timeout = -1;
@@ -5774,22 +6060,35 @@ static void wsc__wait(wsc__socket *const *list, int count, const wsc__ms *deadli
     timeout = w.timeout;
 #ifndef WSCLIENT_NO_SOCKETS
     single = w.nitems == 0 || w.npfd == 0;
+    if (w.npfd == 0 && w.nitems == 0 && timeout < 0) return; /* nothing could ever wake us */
 #else
     single = 1; /* no built-in sockets: only the transports' own waits */
+    if (w.nitems == 0 && timeout < 0) return;
 #endif
     for (i = 1; single && i < w.nitems; i++) single = w.tps[i] == w.tps[0];
-    if (single && w.nitems > 0) { wsc__waitset_user(&w, w.tps[0], timeout); return; }
-    if (!single) { /* several kinds of wait: look at each, then sleep a slice */
-        for (i = 0; i < w.nitems; i++)
-            if (i == 0 || w.tps[i] != w.tps[i - 1]) wsc__waitset_user(&w, w.tps[i], 0);
-        if (timeout < 0 || timeout > 10) timeout = 10;
-    }
+    tp = single && w.nitems > 0 ? w.tps[0] : NULL;
+#ifdef WSCLIENT_NO_SOCKETS
+    if (!tp) tp = wsc__g.transport; /* to sleep in */
+#endif
+#if WSC__THREADS
+    k = wsc__wait_begin(&w, tp, &timeout);
+#endif
+    if (single && w.nitems > 0) {
+        wsc__waitset_user(&w, tp, timeout);
+    } else {
+        if (!single) { /* several kinds of wait: look at each, then sleep a slice */
+            for (i = 0; i < w.nitems; i++)
+                if (i == 0 || w.tps[i] != w.tps[i - 1]) wsc__waitset_user(&w, w.tps[i], 0);
+            if (timeout < 0 || timeout > WSC__SLICE_MS) timeout = WSC__SLICE_MS;
+        }
 #ifndef WSCLIENT_NO_SOCKETS
-    if (w.npfd == 0 && timeout < 0) return; /* nothing could ever wake us */
-    wsc__poll(w.pfd, w.npfd, timeout);
+        wsc__poll(w.pfd, w.npfd, timeout);
 #else
-    if (timeout < 0) return;
-    if (wsc__g.transport) wsc__g.transport->wait(wsc__g.transport->user, w.items, 0, timeout);
+        if (tp) tp->wait(tp->user, w.items, 0, timeout);
+#endif
+    }
+#if WSC__THREADS
+    wsc__wait_end(&w, k);
 #endif
 }
 
@@ -6399,18 +6698,18 @@ static int wsc__hop(wsc__socket *s, const wsc_config *c) {
 static int wsc__redirect(wsc__socket *s) {
     char url[2048], store[2048], why[WSC__ERRLEN], msg[WSC__ERRLEN], saved[WSC__ERRLEN];
     const char *loc = wsc__head_find((const char *)s->head.data, "Location", 0), *bad, *cred = NULL;
-    wsc_result saved_code = wsc__g.err_code, code = WSC_ERR_HTTP_STATUS;
+    wsc_result saved_code = WSC__E.err_code, code = WSC_ERR_HTTP_STATUS;
     wsc_config c = s->cfg;
     uint32_t h;
     int i, ok = 0;
-    memcpy(saved, wsc__g.err, sizeof saved); /* a failure here is the socket's, not a call's */
+    memcpy(saved, WSC__E.err, sizeof saved); /* a failure here is the socket's, not a call's */
     snprintf(msg, sizeof msg, "server redirected the upgrade (HTTP %d) to '", s->http_status);
     wsc__escape(msg, sizeof msg, loc, strlen(loc), 160);
     why[0] = 0;
     if ((bad = wsc__location(s, loc, url, sizeof url)) != NULL) {
         snprintf(why, sizeof why, "%s", bad);
     } else if (!wsc__parse_url(url, &c, store, sizeof store, &cred)) {
-        snprintf(why, sizeof why, "%s", wsc__g.err);
+        snprintf(why, sizeof why, "%s", WSC__E.err);
     } else if (cred) { /* wsc__location refuses them already: never send a server's credentials */
         snprintf(why, sizeof why, "it carries user information");
     } else if (s->is_tls && !c.tls) {
@@ -6429,13 +6728,13 @@ static int wsc__redirect(wsc__socket *s) {
                 s->drop_credentials = 1;
             if (!c.path[0]) c.path = "/";
             ok = wsc__hop(s, &c); /* loc is gone from here on */
-            code = wsc__g.err_code;
-            snprintf(why, sizeof why, "%s", wsc__g.err);
+            code = WSC__E.err_code;
+            snprintf(why, sizeof why, "%s", WSC__E.err);
         }
     }
     if (!ok) wsc__fail(s, code, 0, "%s': not followed: %s", msg, why);
-    wsc__g.err_code = saved_code;
-    memcpy(wsc__g.err, saved, sizeof saved);
+    WSC__E.err_code = saved_code;
+    memcpy(WSC__E.err, saved, sizeof saved);
     return ok;
 }
 #endif
@@ -6571,8 +6870,8 @@ static int wsc__backoff(int i) {
 static void wsc__retry(wsc__socket *s) {
     wsc_config c = s->cfg;
     char saved[WSC__ERRLEN];
-    wsc_result saved_code = wsc__g.err_code;
-    memcpy(saved, wsc__g.err, sizeof saved); /* a failure here is the socket's, not a call's */
+    wsc_result saved_code = WSC__E.err_code;
+    memcpy(saved, WSC__E.err, sizeof saved); /* a failure here is the socket's, not a call's */
 #ifndef WSCLIENT_NO_SOCKETS
     if (s->dns) wsc__dns_abandon(s->dns);
     s->dns = NULL;
@@ -6600,9 +6899,9 @@ static void wsc__retry(wsc__socket *s) {
     c.tls = s->is_tls;
     c.port = s->port;
     s->state = WSC__RESOLVING; /* not final, so that a failure below is kept */
-    if (!wsc__hop(s, &c)) wsc__fail(s, wsc__g.err_code, 0, "reconnect: %s", wsc__g.err);
-    wsc__g.err_code = saved_code;
-    memcpy(wsc__g.err, saved, sizeof saved);
+    if (!wsc__hop(s, &c)) wsc__fail(s, WSC__E.err_code, 0, "reconnect: %s", WSC__E.err);
+    WSC__E.err_code = saved_code;
+    memcpy(WSC__E.err, saved, sizeof saved);
 }
 #endif
 
@@ -6758,26 +7057,26 @@ fail:
 static void wsc__keep_refusal(const wsc__socket *s) {
 #ifndef WSCLIENT_SMALL
     const char *h = (const char *)s->head.data, *e;
-    size_t o, n, room = sizeof wsc__g.refusal - 1;
+    size_t o, n, room = sizeof WSC__E.refusal - 1;
     int pass, i, key;
-    wsc__g.refusal_body_len = 0;
-    if (!(wsc__g.http_status = s->http_status) || !h) return;
+    WSC__E.refusal_body_len = 0;
+    if (!(WSC__E.http_status = s->http_status) || !h) return;
     n = strlen(h) < 127 ? strlen(h) : 127;
-    memcpy(wsc__g.refusal, h, n);
-    wsc__g.refusal[n] = 0;
+    memcpy(WSC__E.refusal, h, n);
+    WSC__E.refusal[n] = 0;
     o = n + 1;
     for (pass = 0; pass < 2; pass++)
         for (e = h + strlen(h) + 1; *e; e += n) {
             n = strlen(e) + 1;
             n += strlen(e + n) + 1;
             for (key = 0, i = 0; i < 3; i++) key |= wsc__ieq(e, strlen(e), wsc__refusal_names[i]);
-            if (key == !pass && o + n <= room) { memcpy(wsc__g.refusal + o, e, n); o += n; }
+            if (key == !pass && o + n <= room) { memcpy(WSC__E.refusal + o, e, n); o += n; }
         }
-    wsc__g.refusal[o] = 0;
+    WSC__E.refusal[o] = 0;
     if (s->refused || s->body_at) { /* its body came, in part or whole */
-        wsc__g.refusal_body_len = s->head.len - s->body_at;
-        memcpy(wsc__g.refusal_body, h + s->body_at, wsc__g.refusal_body_len);
-        wsc__g.refusal_body[wsc__g.refusal_body_len] = 0;
+        WSC__E.refusal_body_len = s->head.len - s->body_at;
+        memcpy(WSC__E.refusal_body, h + s->body_at, WSC__E.refusal_body_len);
+        WSC__E.refusal_body[WSC__E.refusal_body_len] = 0;
     }
 #else
     (void)s;
@@ -6810,25 +7109,59 @@ static int wsc__free_slot(void) {
     return -1;
 }
 
+/* Takes the socket of slot i out of the table and frees it; with calls in
+   other threads holding it, its connection ends now and the last of them
+   frees it. */
+static void wsc__unlist(int i) {
+    wsc__socket *s = wsc__g.slots[i];
+    wsc__g.slots[i] = NULL;
+#if WSC__THREADS
+    wsc__g.moved = 1;
+    if (s->holds) {
+        s->dropped = 1;
+        wsc__io_close(s);
+        return;
+    }
+#endif
+    wsc__socket_free(s);
+#if WSC__THREADS
+    wsc__wakers_trim();
+#endif
+}
+
+/* The error of a call whose socket another thread closed while it waited. */
+static int wsc__gone(const wsc__socket *s) {
+    return wsc__set_error(WSC_ERR_CLOSED, "socket '%s' was closed by a call in another thread", s->name);
+}
+
 /* Puts a new socket in the table; a synchronous one is driven until open or failed. */
 static int wsc__start(int slot, wsc__socket *s) {
+    int ok, gone;
     wsc__g.slots[slot] = s;
+#if WSC__THREADS
+    s->slot = slot;
+    wsc__g.moved = 1; /* a pump waiting in another thread takes it in */
+#endif
     if (s->callback) return 1; /* wsc_pump() drives it from here */
+    wsc__hold(s);
     for (;;) {
         wsc__advance(s);
-        if (s->opened || wsc__is_final(s)) break;
+        if (s->opened || wsc__is_final(s) || WSC__GONE(s)) break;
         wsc__wait(&s, 1, &s->connect_deadline);
     }
     /* Open, even if the server closed right behind its 101: what it sent
        before closing stays readable. */
-    if (s->opened) return 1;
-    wsc__report(s);
-    wsc__g.slots[slot] = NULL;
-    wsc__socket_free(s);
-    return 0;
+    ok = s->opened;
+    gone = WSC__GONE(s);
+    if (!ok) {
+        if (gone) wsc__gone(s); else wsc__report(s);
+    }
+    wsc__release(s);
+    if (!ok && !gone) wsc__unlist(slot);
+    return ok;
 }
 
-WSCLIENT_API int wsc_open(const char *name, const wsc_config *config) {
+static int wsc__open_locked(const char *name, const wsc_config *config) {
     int slot;
     wsc__socket *s;
     wsc__clear_error();
@@ -6838,7 +7171,7 @@ WSCLIENT_API int wsc_open(const char *name, const wsc_config *config) {
         return wsc__set_error(WSC_ERR_NAME_TOO_LONG, "socket name longer than %d bytes (raise WSCLIENT_MAX_NAME)", WSCLIENT_MAX_NAME);
     if (wsc__find(name) >= 0) return wsc__set_error(WSC_ERR_NAME_IN_USE, "a socket named '%s' exists already", name);
 #ifndef WSCLIENT_SMALL
-    if (strcmp(wsc__g.last_name, name) == 0) wsc__g.last_name[0] = 0; /* its status is the new socket's now */
+    if (strcmp(WSC__E.last_name, name) == 0) WSC__E.last_name[0] = 0; /* its status is the new socket's now */
 #endif
     if ((slot = wsc__free_slot()) < 0)
         return wsc__set_error(WSC_ERR_TABLE_FULL, "socket table full: %d sockets open (raise WSCLIENT_MAX_SOCKETS)", WSCLIENT_MAX_SOCKETS);
@@ -6905,6 +7238,9 @@ static int wsc__not_open(const wsc__socket *s) {
    out (a write that timed out, pongs), with this frame, may not pass
    WSCLIENT_MAX_MESSAGE (a frame alone may be that large): past it the write
    is refused at once and whole. */
+static int wsc__write_out(wsc__socket *s, wsc__ms deadline);
+static int wsc__write_wait(wsc__socket *s, wsc__ms deadline);
+
 static int wsc__send_frame(wsc__socket *s, unsigned opcode, int fin, const void *data, size_t len) {
     wsc__ms deadline = wsc__after(s->write_timeout_ms);
     size_t waiting = wsc__buf_pending(&s->out) + wsc__tx_pending(s);
@@ -6914,8 +7250,22 @@ static int wsc__send_frame(wsc__socket *s, unsigned opcode, int fin, const void 
                               s->name, (unsigned long)waiting);
     if (!wsc__queue_frame_direct(s, opcode, fin, data, len)) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory queuing a message");
     wsc__count_out(s, opcode, fin, len);
+    return wsc__write_out(s, deadline);
+}
+
+/* Moves a queued frame out until the write may return (wsc__send_frame). */
+static int wsc__write_out(wsc__socket *s, wsc__ms deadline) {
+    int ok;
+    wsc__hold(s);
+    ok = wsc__write_wait(s, deadline);
+    wsc__release(s);
+    return ok;
+}
+
+static int wsc__write_wait(wsc__socket *s, wsc__ms deadline) {
     for (;;) {
         int done, late;
+        if (WSC__GONE(s)) return wsc__gone(s);
         wsc__advance(s);
         if (s->state == WSC__FAILED) return wsc__report(s);
         done = (wsc__buf_pending(&s->out) <= (s->callback ? WSCLIENT_MAX_MESSAGE : 0) && !wsc__tx_pending(s)) || s->state != WSC__OPEN;
@@ -6958,7 +7308,7 @@ static int wsc__send(const char *name, unsigned opcode, const void *data, size_t
 /* The state of the message moves only with a part that was queued (one that
    timed out was: it will go), so a write refused before leaves nothing
    behind (RFC 6455 §5.4: its retry starts the message, not continues it). */
-WSCLIENT_API int wsc_write_part(const char *name, const void *data, size_t length, int binary, int last) {
+static int wsc__write_part_locked(const char *name, const void *data, size_t length, int binary, int last) {
     wsc__socket *s = wsc__writable(name, data, length);
     unsigned opcode = WSC__OP_CONT, utf8;
     int ok;
@@ -6973,7 +7323,7 @@ WSCLIENT_API int wsc_write_part(const char *name, const void *data, size_t lengt
             return wsc__set_error(WSC_ERR_ARGUMENT, "text part is not valid UTF-8 (nothing of it was sent)");
     }
     ok = wsc__send_frame(s, opcode, last != 0, data, length);
-    if (ok || wsc__g.err_code == WSC_ERR_TIMEOUT) {
+    if (ok || WSC__E.err_code == WSC_ERR_TIMEOUT) {
         s->tx_active = !last;
         s->tx_binary = binary != 0;
         s->tx_utf8 = utf8;
@@ -6981,21 +7331,21 @@ WSCLIENT_API int wsc_write_part(const char *name, const void *data, size_t lengt
     return ok;
 }
 
-WSCLIENT_API int wsc_write(const char *name, const char *text) {
+static int wsc__write_locked(const char *name, const char *text) {
     if (!text) return wsc__set_error(WSC_ERR_ARGUMENT, "message text is NULL");
     return wsc__send(name, WSC__OP_TEXT, text, strlen(text));
 }
 
-WSCLIENT_API int wsc_write_text(const char *name, const char *text, size_t length) {
+static int wsc__write_text_locked(const char *name, const char *text, size_t length) {
     return wsc__send(name, WSC__OP_TEXT, text, length);
 }
 
-WSCLIENT_API int wsc_write_binary(const char *name, const void *data, size_t length) {
+static int wsc__write_binary_locked(const char *name, const void *data, size_t length) {
     return wsc__send(name, WSC__OP_BINARY, data, length);
 }
 
 #ifndef WSCLIENT_SMALL
-WSCLIENT_API int wsc_ping(const char *name, const void *payload, size_t length) {
+static int wsc__ping_locked(const char *name, const void *payload, size_t length) {
     wsc__socket *s = wsc__writable(name, payload, length);
     int ok;
     if (!s) return 0;
@@ -7004,14 +7354,14 @@ WSCLIENT_API int wsc_ping(const char *name, const void *payload, size_t length) 
                               (unsigned long)length);
     wsc__ping_remember(s, payload, length); /* first: a sync send may read its pong */
     ok = wsc__send_frame(s, WSC__OP_PING, 1, payload, length);
-    if (!ok && wsc__g.err_code != WSC_ERR_TIMEOUT && s->state == WSC__OPEN) { /* refused: it never went */
+    if (!ok && WSC__E.err_code != WSC_ERR_TIMEOUT && s->state == WSC__OPEN) { /* refused: it never went */
         s->npings--;
         wsc__pong_deadline_reset(s);
     }
     return ok;
 }
 
-WSCLIENT_API int wsc_get_stats(const char *name, wsc_stats *stats) {
+static int wsc__get_stats_locked(const char *name, wsc_stats *stats) {
     wsc__socket *s;
     wsc__clear_error();
     if (!stats) return wsc__set_error(WSC_ERR_ARGUMENT, "stats is NULL");
@@ -7030,21 +7380,40 @@ static void wsc__reader_leaves(wsc__socket *s) {
         wsc__fail(s, WSC_ERR_NO_MEMORY, 1011, "out of memory keeping a message being received");
 }
 
+/* May this reader take message m? One received straight into another
+   reader's buffer is that reader's. */
+#define WSC__MINE(m, buf) (!(WSC__FAST && (m)->direct) || (m)->data == (buf))
+#if WSC__THREADS
+#define WSC__ALONE(s) ((s)->readers == 1) /* only a lone reader lends its buffer */
+#else
+#define WSC__ALONE(s) 1
+#endif
+
 static wsc__msg *wsc__wait_message(wsc__socket *s, int timeout_ms, void *buf, size_t capacity) {
     wsc__ms deadline = wsc__after(timeout_ms); /* timeout_ms < 0: none */
+#if WSC__THREADS
+    unsigned wakes = wsc__g.wakes;
+#endif
     for (;;) {
-        if (s->queue) return s->queue;
+        if (WSC__GONE(s)) { wsc__gone(s); return NULL; }
+        if (s->queue && WSC__MINE(s->queue, buf)) return s->queue;
         if (s->state != WSC__OPEN) { wsc__not_open(s); return NULL; }
-        if (WSC__FAST && buf && !s->rx.msg && !s->rx.msg_active) { /* the next message to start is the one this reader gets */
+        if (WSC__FAST && buf && !s->rx.msg && !s->rx.msg_active && WSC__ALONE(s)) { /* the next message to start is the one this reader gets */
             s->rx.direct = (wsc__u8 *)buf;
             s->rx.direct_cap = capacity;
         }
         wsc__advance(s);
-        if (s->queue || s->state != WSC__OPEN) continue;
+        if ((s->queue && WSC__MINE(s->queue, buf)) || s->state != WSC__OPEN) continue;
         if (timeout_ms >= 0 && wsc__due(wsc__now_ms(), deadline)) {
             wsc__set_error(WSC_ERR_TIMEOUT, "no message on '%s' within %d ms", s->name, timeout_ms);
             return NULL;
         }
+#if WSC__THREADS
+        if (wakes != wsc__g.wakes) {
+            wsc__set_error(WSC_ERR_INTERRUPTED, "read on '%s' ended by wsc_wake()", s->name);
+            return NULL;
+        }
+#endif
         wsc__wait(&s, 1, timeout_ms >= 0 ? &deadline : NULL);
     }
 }
@@ -7061,8 +7430,16 @@ static wsc__msg *wsc__next_message(const char *name, int timeout_ms, wsc__socket
         return NULL;
     }
     *out = s;
+    wsc__hold(s); /* the caller releases it after taking m */
+#if WSC__THREADS
+    s->readers++;
+#endif
     m = wsc__wait_message(s, timeout_ms, buf, capacity);
+#if WSC__THREADS
+    s->readers--;
+#endif
     wsc__reader_leaves(s);
+    if (!m) wsc__release(s);
     return m;
 }
 
@@ -7075,7 +7452,7 @@ static wsc__msg *wsc__dequeue(wsc__socket *s) {
     return m;
 }
 
-WSCLIENT_API long wsc_read(const char *name, void *buf, size_t capacity, int timeout_ms, int *binary) {
+static long wsc__read_locked(const char *name, void *buf, size_t capacity, int timeout_ms, int *binary) {
     wsc__socket *s;
     wsc__msg *m;
     long n;
@@ -7084,6 +7461,7 @@ WSCLIENT_API long wsc_read(const char *name, void *buf, size_t capacity, int tim
     if (m->len > capacity || m->len > 0x7fffffffu) {
         wsc__set_error(WSC_ERR_BUFFER_TOO_SMALL, "message of %lu bytes does not fit a buffer of %lu bytes (it stays queued)",
                        (unsigned long)m->len, (unsigned long)capacity);
+        wsc__release(s);
         return -1;
     }
     if (!(WSC__FAST && m->direct) && m->len) memcpy(buf, m->data, m->len);
@@ -7092,10 +7470,11 @@ WSCLIENT_API long wsc_read(const char *name, void *buf, size_t capacity, int tim
     n = (long)m->len;
     if (!(WSC__FAST && m->direct)) wsc__rx_recycle(&s->rx, m->data, m->cap);
     wsc__free(s->mem, wsc__dequeue(s));
+    wsc__release(s);
     return n;
 }
 
-WSCLIENT_API char *wsc_read_alloc(const char *name, int timeout_ms, size_t *length, int *binary) {
+static char *wsc__read_alloc_locked(const char *name, int timeout_ms, size_t *length, int *binary) {
     wsc__socket *s;
     wsc__msg *m = wsc__next_message(name, timeout_ms, &s, NULL, 0);
     char *data;
@@ -7104,18 +7483,21 @@ WSCLIENT_API char *wsc_read_alloc(const char *name, int timeout_ms, size_t *leng
     if (length) *length = m->len;
     if (binary) *binary = m->binary;
     wsc__free(s->mem, wsc__dequeue(s));
+    wsc__release(s);
     return data;
 }
 
 WSCLIENT_API void wsc_free(void *p) {
 #ifdef WSCLIENT_NO_HEAP
+    WSC__LOCK();
     wsc__arena_free(p); /* the block knows its arena */
+    WSC__UNLOCK();
 #else
     if (p) WSCLIENT_FREE(p, wsc__g.mem.user);
 #endif
 }
 
-WSCLIENT_API void wsc_set_allocator_user(void *user) {
+static void wsc__set_allocator_user_locked(void *user) {
 #ifdef WSCLIENT_NO_HEAP
     (void)user;
 #else
@@ -7123,7 +7505,7 @@ WSCLIENT_API void wsc_set_allocator_user(void *user) {
 #endif
 }
 
-WSCLIENT_API void wsc_set_transport(const wsc_transport *transport) { wsc__g.transport = transport; }
+static void wsc__set_transport_locked(const wsc_transport *transport) { wsc__g.transport = transport; }
 
 /* How the connection of s ended (wsc_close_status): the server's close code
    (1005: none in its frame), 1006 when it ended without the server's close
@@ -7135,20 +7517,19 @@ static int wsc__close_status(const wsc__socket *s) {
 
 /* Frees the socket of slot i, keeping its close status for wsc_close_status. */
 static void wsc__drop_slot(int i) {
-    wsc__socket *s = wsc__g.slots[i];
 #ifndef WSCLIENT_SMALL
-    memcpy(wsc__g.last_name, s->name, sizeof s->name);
-    wsc__g.last_code = wsc__close_status(s) ? wsc__close_status(s) : 1006; /* wsc_abort of a live one */
-    memcpy(wsc__g.last_reason, s->close_reason, sizeof s->close_reason);
+    wsc__socket *s = wsc__g.slots[i];
+    memcpy(WSC__E.last_name, s->name, sizeof s->name);
+    WSC__E.last_code = wsc__close_status(s) ? wsc__close_status(s) : 1006; /* wsc_abort of a live one */
+    memcpy(WSC__E.last_reason, s->close_reason, sizeof s->close_reason);
 #endif
-    wsc__g.slots[i] = NULL;
-    wsc__socket_free(s);
+    wsc__unlist(i);
 }
 
 /* Closes and frees slot i; returns 1 when the close handshake completed. */
 static int wsc__close_slot(int i) {
     wsc__socket *s = wsc__g.slots[i];
-    int ok;
+    int ok, gone;
     if (s->state == WSC__OPEN) {
         if (!wsc__queue_close(s, 1000)) {
             wsc__fail(s, WSC_ERR_NO_MEMORY, 0, "out of memory for the close frame");
@@ -7161,23 +7542,29 @@ static int wsc__close_slot(int i) {
         wsc__io_close(s);
         s->state = WSC__CLOSED;
     }
-    while (!wsc__is_final(s)) {
+    wsc__hold(s); /* another thread's close may end it first */
+    while (!wsc__is_final(s) && !WSC__GONE(s)) {
         wsc__advance(s);
         if (!wsc__is_final(s)) wsc__wait(&s, 1, &s->close_deadline);
     }
     ok = s->state == WSC__CLOSED;
+    gone = WSC__GONE(s);
     if (!ok) wsc__report(s);
-    wsc__drop_slot(i);
+#if WSC__THREADS
+    i = s->slot;
+#endif
+    wsc__release(s);
+    if (!gone) wsc__drop_slot(i);
     return ok;
 }
 
-WSCLIENT_API int wsc_close(const char *name) {
+static int wsc__close_locked(const char *name) {
     wsc__clear_error();
     if (!wsc__lookup(name)) return 0;
     return wsc__close_slot(wsc__find(name));
 }
 
-WSCLIENT_API void wsc_close_all(void) {
+static void wsc__close_all_locked(void) {
     int i;
     for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++)
         if (wsc__g.slots[i]) wsc__close_slot(i);
@@ -7196,7 +7583,7 @@ static const char *wsc__close_refusal(int c) {
     return "close codes run from 1000 to 4999 (RFC 6455 §7.4.2)";
 }
 
-WSCLIENT_API int wsc_close_with(const char *name, int code, const char *reason) {
+static int wsc__close_with_locked(const char *name, int code, const char *reason) {
     wsc__socket *s;
     wsc__u8 p[2 + WSC_CLOSE_REASON_MAX];
     size_t n = reason ? strlen(reason) : 0;
@@ -7225,23 +7612,23 @@ WSCLIENT_API int wsc_close_with(const char *name, int code, const char *reason) 
     return s->callback ? 1 : wsc__close_slot(wsc__find(name));
 }
 
-WSCLIENT_API int wsc_abort(const char *name) {
+static int wsc__abort_locked(const char *name) {
     wsc__clear_error();
     if (!wsc__lookup(name)) return 0;
     wsc__drop_slot(wsc__find(name));
     return 1;
 }
 
-WSCLIENT_API int wsc_close_status(const char *name, int *code, char *reason, size_t capacity) {
+static int wsc__close_status_locked(const char *name, int *code, char *reason, size_t capacity) {
     wsc__socket *s = NULL;
     const char *why;
     int c;
     wsc__clear_error();
     if (code) *code = 0;
 #ifndef WSCLIENT_SMALL
-    if (name && name[0] && wsc__find(name) < 0 && strcmp(name, wsc__g.last_name) == 0) {
-        c = wsc__g.last_code;
-        why = wsc__g.last_reason;
+    if (name && name[0] && wsc__find(name) < 0 && strcmp(name, WSC__E.last_name) == 0) {
+        c = WSC__E.last_code;
+        why = WSC__E.last_reason;
     } else
 #endif
     {
@@ -7259,22 +7646,22 @@ WSCLIENT_API int wsc_close_status(const char *name, int *code, char *reason, siz
     return 1;
 }
 
-WSCLIENT_API int wsc_exist(const char *name) {
+static int wsc__exist_locked(const char *name) {
     return name && wsc__find(name) >= 0;
 }
 
-WSCLIENT_API int wsc_count(void) {
+static int wsc__count_locked(void) {
     int i, n = 0;
     for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++) n += wsc__g.slots[i] != NULL;
     return n;
 }
 
-WSCLIENT_API const char *wsc_protocol(const char *name) {
+static const char *wsc__protocol_locked(const char *name) {
     wsc__socket *s = wsc__lookup(name);
     return s ? s->protocol : NULL;
 }
 
-WSCLIENT_API int wsc_tls_get_info(const char *name, wsc_tls_info *info) {
+static int wsc__tls_get_info_locked(const char *name, wsc_tls_info *info) {
     wsc__socket *s;
     wsc__tls *t;
     br_ssl_session_parameters p;
@@ -7303,7 +7690,7 @@ WSCLIENT_API int wsc_tls_get_info(const char *name, wsc_tls_info *info) {
     return 1;
 }
 
-WSCLIENT_API void wsc_tls_clear_cache(void) {
+static void wsc__tls_clear_cache_locked(void) {
 #if WSCLIENT_TLS_SESSIONS > 0
     wsc__wipe(wsc__sessions, sizeof wsc__sessions);
 #endif
@@ -7312,7 +7699,7 @@ WSCLIENT_API void wsc_tls_clear_cache(void) {
 #endif
 }
 
-WSCLIENT_API int wsc_change_transmission_mode(const char *name, int mode) {
+static int wsc__change_transmission_mode_locked(const char *name, int mode) {
     (void)mode; /* a WebSocket always keeps message boundaries (seed: "no effect") */
     return wsc__lookup(name) != NULL;
 }
@@ -7340,7 +7727,10 @@ static void wsc__call(wsc__socket *s, int event, const char *msg, size_t len, in
 #else /* the small build keeps no status: wsc_error_http_status() has it */
     ev.http_status = ev.reconnect_ms = ev.attempt = 0;
 #endif
+    wsc__settle();
+    WSC__UNLOCK(); /* s is the caller's copy: the callback may close the socket, here or in another thread */
     s->callback(&ev);
+    WSC__LOCK();
 }
 
 /* Delivers the pending events of slot i, for one time slice at most: a
@@ -7384,10 +7774,9 @@ static int wsc__deliver(int i) {
         /* The socket goes before its last event, so that the callback finds
            the name and the slot's memory free again. */
         keep = *s;
-        wsc__g.slots[i] = NULL;
         keep.tls = NULL; /* nothing below may reach into freed memory */
         wsc__keep_refusal(s); /* for wsc_error_header() in its ERROR event */
-        wsc__socket_free(s);
+        wsc__unlist(i);
         if (keep.state == WSC__CLOSED)
             wsc__call(&keep, WSC_EVENT_CLOSE, keep.close_reason, strlen(keep.close_reason), 0, keep.close_code ? keep.close_code : 1005);
         else
@@ -7405,21 +7794,36 @@ static int wsc__any_callback(void) {
     return 0;
 }
 
-WSCLIENT_API int wsc_pump(int timeout_ms) {
+static int wsc__pump_locked(int timeout_ms) {
     wsc__ms deadline = wsc__after(timeout_ms); /* timeout_ms < 0: none */
     int i, total = 0;
-    if (wsc__g.in_pump) return wsc__set_error(WSC_ERR_STATE, "wsc_pump called from a callback") - 1;
+#if WSC__THREADS
+    unsigned wakes = wsc__g.wakes;
+#endif
+    if (wsc__g.in_pump)
+        return wsc__set_error(WSC_ERR_STATE, WSC__THREADS ? "wsc_pump called from a callback, or while another thread pumps"
+                                                          : "wsc_pump called from a callback") - 1;
     wsc__g.in_pump = 1;
+#if WSC__THREADS
+    wsc__pumping = 1;
+    wsc__waker_drain(&wsc__g.host); /* the host loop woke for this pump */
+#endif
     for (;;) {
         for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++)
             if (wsc__g.slots[i]) wsc__advance(wsc__g.slots[i]);
         for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++) total += wsc__deliver(i);
-        if (total > 0 || wsc_count() == 0) break;
+        if (total > 0 || wsc__count_locked() == 0) break;
         if (timeout_ms < 0 && !wsc__any_callback()) break; /* waiting forever for nothing */
         if (timeout_ms >= 0 && wsc__due(wsc__now_ms(), deadline)) break;
+#if WSC__THREADS
+        if (wakes != wsc__g.wakes) break;
+#endif
         wsc__wait(wsc__g.slots, WSCLIENT_MAX_SOCKETS, timeout_ms >= 0 ? &deadline : NULL);
     }
     wsc__g.in_pump = 0;
+#if WSC__THREADS
+    wsc__pumping = 0;
+#endif
     return total;
 }
 
@@ -7468,19 +7872,19 @@ WSCLIENT_API int wsc_duration_ms(const char *text, int *ms) {
     return 1;
 }
 
-WSCLIENT_API const char *wsc_error_info(void) { return wsc__g.err; }
+WSCLIENT_API const char *wsc_error_info(void) { return WSC__E.err; }
 
-WSCLIENT_API wsc_result wsc_error_code(void) { return wsc__g.err_code; }
+WSCLIENT_API wsc_result wsc_error_code(void) { return WSC__E.err_code; }
 
 WSCLIENT_API int wsc_error_http_status(void) {
 #ifndef WSCLIENT_SMALL
-    return wsc__g.http_status;
+    return WSC__E.http_status;
 #else
-    return wsc__small_status(wsc__g.err_code, wsc__g.err);
+    return wsc__small_status(WSC__E.err_code, WSC__E.err);
 #endif
 }
 
-WSCLIENT_API const char *wsc_response_header(const char *name, const char *header, int index) {
+static const char *wsc__response_header_locked(const char *name, const char *header, int index) {
 #ifndef WSCLIENT_SMALL
     wsc__socket *s = wsc__lookup(name);
     return s && s->opened ? wsc__head_find((const char *)s->head.data, header, index) : NULL;
@@ -7490,7 +7894,7 @@ WSCLIENT_API const char *wsc_response_header(const char *name, const char *heade
 #endif
 }
 
-WSCLIENT_API const char *wsc_response_header_at(const char *name, int index, const char **value) {
+static const char *wsc__response_header_at_locked(const char *name, int index, const char **value) {
     const char *none = NULL;
     if (!value) value = &none;
     *value = NULL;
@@ -7507,7 +7911,7 @@ WSCLIENT_API const char *wsc_response_header_at(const char *name, int index, con
 
 WSCLIENT_API const char *wsc_error_header(const char *header, int index) {
 #ifndef WSCLIENT_SMALL
-    return wsc__g.http_status ? wsc__head_find(wsc__g.refusal, header, index) : NULL;
+    return WSC__E.http_status ? wsc__head_find(WSC__E.refusal, header, index) : NULL;
 #else
     (void)header, (void)index;
     return NULL;
@@ -7516,14 +7920,110 @@ WSCLIENT_API const char *wsc_error_header(const char *header, int index) {
 
 WSCLIENT_API const char *wsc_error_body(size_t *length) {
 #ifndef WSCLIENT_SMALL
-    size_t n = wsc__g.http_status ? wsc__g.refusal_body_len : 0;
+    size_t n = WSC__E.http_status ? WSC__E.refusal_body_len : 0;
     if (length) *length = n;
-    return n ? wsc__g.refusal_body : NULL;
+    return n ? WSC__E.refusal_body : NULL;
 #else
     if (length) *length = 0;
     return NULL;
 #endif
 }
+
+/* ------------------------------------------------------------------------ */
+/* The calls that take the lock (README "Threads")                           */
+/* ------------------------------------------------------------------------ */
+
+#if WSC__THREADS
+WSCLIENT_API void wsc_wake(void) {
+    WSC__LOCK();
+    wsc__g.wakes++;
+    wsc__wake_all();
+    if (wsc__g.host.made) wsc__waker_signal(&wsc__g.host); /* even from the pumping thread */
+    WSC__UNLOCK();
+}
+#else
+WSCLIENT_API void wsc_wake(void) {} /* one thread: nobody else waits */
+#endif
+
+/* What a host loop polls (wsc_watches): the waits of every socket, as one
+   wsc_pump would wait on them. */
+static int wsc__watches_locked(wsc_watch *out, int capacity, int *timeout_ms) {
+    wsc__waitset w;
+    int i, n = 0, now = 0;
+    if ((!out && capacity > 0) || !timeout_ms) return wsc__set_error(WSC_ERR_ARGUMENT, "wsc_watches: out or timeout_ms is NULL") - 1;
+    w.npfd = w.nitems = 0;
+    w.now = wsc__now_ms();
+    w.timeout = -1;
+    for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++) {
+        wsc__socket *s = wsc__g.slots[i];
+        if (!s) continue;
+        if (s->callback && (s->open_pending || s->queue || s->final_pending)) now = 1; /* events to deliver */
+        if (!wsc__is_final(s) && !wsc__waitset_add(&w, s)) now = 1;
+    }
+#if WSC__THREADS && !defined(WSCLIENT_NO_SOCKETS)
+    if (wsc__waker_ready(&wsc__g.host)) {
+        if (n < capacity) {
+            out[n].fd = (wsc_fd)wsc__g.host.fd[0];
+            out[n].transport = NULL;
+            out[n].conn = NULL;
+            out[n].events = WSC_IO_READ;
+        }
+        n++;
+    }
+#endif
+#ifndef WSCLIENT_NO_SOCKETS
+    for (i = 0; i < w.npfd; i++, n++) {
+        if (n >= capacity) continue;
+        out[n].fd = (wsc_fd)w.pfd[i].fd;
+        out[n].transport = NULL;
+        out[n].conn = NULL;
+        out[n].events = ((w.pfd[i].events & POLLIN) ? WSC_IO_READ : 0) | ((w.pfd[i].events & POLLOUT) ? WSC_IO_WRITE : 0);
+    }
+#endif
+    for (i = 0; i < w.nitems; i++, n++) {
+        if (n >= capacity) continue;
+        out[n].fd = WSC_NO_FD;
+        out[n].transport = w.tps[i];
+        out[n].conn = w.items[i].conn;
+        out[n].events = w.items[i].events;
+    }
+    *timeout_ms = now ? 0 : w.timeout;
+    return n;
+}
+
+#define WSC__LOCKED(type, call) { type r_; WSC__LOCK(); r_ = call; wsc__settle(); WSC__UNLOCK(); return r_; }
+#define WSC__LOCKED_VOID(call) { WSC__LOCK(); call; wsc__settle(); WSC__UNLOCK(); }
+
+WSCLIENT_API int wsc_watches(wsc_watch *out, int capacity, int *timeout_ms) WSC__LOCKED(int, wsc__watches_locked(out, capacity, timeout_ms))
+WSCLIENT_API int wsc_open(const char *name, const wsc_config *config) WSC__LOCKED(int, wsc__open_locked(name, config))
+WSCLIENT_API int wsc_write_part(const char *name, const void *data, size_t length, int binary, int last) WSC__LOCKED(int, wsc__write_part_locked(name, data, length, binary, last))
+WSCLIENT_API int wsc_write(const char *name, const char *text) WSC__LOCKED(int, wsc__write_locked(name, text))
+WSCLIENT_API int wsc_write_text(const char *name, const char *text, size_t length) WSC__LOCKED(int, wsc__write_text_locked(name, text, length))
+WSCLIENT_API int wsc_write_binary(const char *name, const void *data, size_t length) WSC__LOCKED(int, wsc__write_binary_locked(name, data, length))
+#ifndef WSCLIENT_SMALL
+WSCLIENT_API int wsc_ping(const char *name, const void *payload, size_t length) WSC__LOCKED(int, wsc__ping_locked(name, payload, length))
+#endif
+#ifndef WSCLIENT_SMALL
+WSCLIENT_API int wsc_get_stats(const char *name, wsc_stats *stats) WSC__LOCKED(int, wsc__get_stats_locked(name, stats))
+#endif
+WSCLIENT_API long wsc_read(const char *name, void *buf, size_t capacity, int timeout_ms, int *binary) WSC__LOCKED(long, wsc__read_locked(name, buf, capacity, timeout_ms, binary))
+WSCLIENT_API char *wsc_read_alloc(const char *name, int timeout_ms, size_t *length, int *binary) WSC__LOCKED(char *, wsc__read_alloc_locked(name, timeout_ms, length, binary))
+WSCLIENT_API void wsc_set_allocator_user(void *user) WSC__LOCKED_VOID(wsc__set_allocator_user_locked(user))
+WSCLIENT_API void wsc_set_transport(const wsc_transport *transport) WSC__LOCKED_VOID(wsc__set_transport_locked(transport))
+WSCLIENT_API int wsc_close(const char *name) WSC__LOCKED(int, wsc__close_locked(name))
+WSCLIENT_API void wsc_close_all(void) WSC__LOCKED_VOID(wsc__close_all_locked())
+WSCLIENT_API int wsc_close_with(const char *name, int code, const char *reason) WSC__LOCKED(int, wsc__close_with_locked(name, code, reason))
+WSCLIENT_API int wsc_abort(const char *name) WSC__LOCKED(int, wsc__abort_locked(name))
+WSCLIENT_API int wsc_close_status(const char *name, int *code, char *reason, size_t capacity) WSC__LOCKED(int, wsc__close_status_locked(name, code, reason, capacity))
+WSCLIENT_API int wsc_exist(const char *name) WSC__LOCKED(int, wsc__exist_locked(name))
+WSCLIENT_API int wsc_count(void) WSC__LOCKED(int, wsc__count_locked())
+WSCLIENT_API const char *wsc_protocol(const char *name) WSC__LOCKED(const char *, wsc__protocol_locked(name))
+WSCLIENT_API int wsc_tls_get_info(const char *name, wsc_tls_info *info) WSC__LOCKED(int, wsc__tls_get_info_locked(name, info))
+WSCLIENT_API void wsc_tls_clear_cache(void) WSC__LOCKED_VOID(wsc__tls_clear_cache_locked())
+WSCLIENT_API int wsc_change_transmission_mode(const char *name, int mode) WSC__LOCKED(int, wsc__change_transmission_mode_locked(name, mode))
+WSCLIENT_API int wsc_pump(int timeout_ms) WSC__LOCKED(int, wsc__pump_locked(timeout_ms))
+WSCLIENT_API const char *wsc_response_header(const char *name, const char *header, int index) WSC__LOCKED(const char *, wsc__response_header_locked(name, header, index))
+WSCLIENT_API const char *wsc_response_header_at(const char *name, int index, const char **value) WSC__LOCKED(const char *, wsc__response_header_at_locked(name, index, value))
 
 #endif /* WSCLIENT_IMPLEMENTATION_DONE */
 #endif /* WSCLIENT_IMPLEMENTATION */

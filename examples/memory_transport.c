@@ -143,7 +143,7 @@ static void pipe_close(void *user, void *conn) { (void)user; (void)conn; }
 
 int main(void) {
     static server sv;
-    static const wsc_transport pipe_transport = {&sv, pipe_connect, pipe_send, pipe_recv, pipe_wait, pipe_close, NULL};
+    static const wsc_transport pipe_transport = {&sv, pipe_connect, pipe_send, pipe_recv, pipe_wait, pipe_close, NULL, NULL};
     static const char *const messages[] = {
         "Hello over a pipe!", "",
         ("a longer message, to cross the 125-byte line: "

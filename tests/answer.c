@@ -63,7 +63,7 @@ static int ut_wait(void *user, wsc_io_wait *items, int count, int timeout_ms) {
     return n;
 }
 static void ut_close(void *user, void *conn) { (void)user; close((int)(long)conn - 1); }
-static const wsc_transport user_tp = {NULL, ut_connect, ut_send, ut_recv, ut_wait, ut_close, NULL};
+static const wsc_transport user_tp = {NULL, ut_connect, ut_send, ut_recv, ut_wait, ut_close, NULL, NULL};
 
 /* What one connect came to, whichever way it ran. */
 typedef struct result {

@@ -103,7 +103,7 @@ static int mem_wait(void *user, wsc_io_wait *items, int count, int timeout_ms) {
 
 static void mem_close(void *user, void *conn) { (void)user, (void)conn; }
 
-static const wsc_transport mem = {NULL, mem_connect, mem_send, mem_recv, mem_wait, mem_close, NULL};
+static const wsc_transport mem = {NULL, mem_connect, mem_send, mem_recv, mem_wait, mem_close, NULL, NULL};
 
 static wsc_config cfg(void) {
     wsc_config c;

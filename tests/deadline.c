@@ -208,7 +208,7 @@ static int es_wait(void *user, wsc_io_wait *items, int count, int timeout_ms) {
 
 static void es_close(void *user, void *conn) { (void)user; (void)conn; es.flooding = 0; }
 
-static const wsc_transport empty_tp = {NULL, es_connect, es_send, es_recv, es_wait, es_close, NULL};
+static const wsc_transport empty_tp = {NULL, es_connect, es_send, es_recv, es_wait, es_close, NULL, NULL};
 
 static wsc_config es_config(int mode, int timeout_ms) {
     wsc_config c;

@@ -327,7 +327,7 @@ static const char *ft_error(void *user, void *conn) {
     return conn ? ((fconn *)conn)->err : ft_connect_err;
 }
 
-static const wsc_transport fault_tp = {&g_rule, ft_connect, ft_send, ft_recv, ft_wait, ft_close, ft_error};
+static const wsc_transport fault_tp = {&g_rule, ft_connect, ft_send, ft_recv, ft_wait, ft_close, ft_error, NULL};
 
 static frule rule(int action, int dir, int where, long n, long off) {
     frule r;

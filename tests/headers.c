@@ -92,7 +92,7 @@ static void pt_close(void *user, void *conn) {
     free(conn);
 }
 
-static const wsc_transport passthrough = {NULL, pt_connect, pt_send, pt_recv, pt_wait, pt_close, NULL};
+static const wsc_transport passthrough = {NULL, pt_connect, pt_send, pt_recv, pt_wait, pt_close, NULL, NULL};
 
 /* ---- opening a socket every way, reading the server's first message ------ */
 

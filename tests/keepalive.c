@@ -487,7 +487,7 @@ static void st_close(void *user, void *conn) {
     close(((sconn *)conn)->fd);
     free(conn);
 }
-static const wsc_transport silent_tp = {NULL, st_connect, st_send, st_recv, st_wait, st_close, NULL};
+static const wsc_transport silent_tp = {NULL, st_connect, st_send, st_recv, st_wait, st_close, NULL, NULL};
 
 TEST(user_transport_silent_mid_message) {
     wsc_config c = cfg_for(0, plain_port, "/send?size=300000&type=binary");

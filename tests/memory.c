@@ -179,7 +179,7 @@ static void stall_close(void *user, void *conn) {
     free(conn);
 }
 
-static const wsc_transport stall_tp = {NULL, stall_connect, stall_send, stall_recv, stall_wait, stall_close, NULL};
+static const wsc_transport stall_tp = {NULL, stall_connect, stall_send, stall_recv, stall_wait, stall_close, NULL, NULL};
 
 static int async_opened;
 static void on_async(const wsc_event_data *ev) { async_opened |= ev->event == WSC_EVENT_OPEN; }

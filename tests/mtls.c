@@ -319,7 +319,7 @@ static void mitm_close(void *user, void *conn) {
 }
 
 TEST(alpn) {
-    static const wsc_transport mitm = {NULL, mitm_connect, mitm_send, mitm_recv, mitm_wait, mitm_close, NULL};
+    static const wsc_transport mitm = {NULL, mitm_connect, mitm_send, mitm_recv, mitm_wait, mitm_close, NULL, NULL};
     wsc_config c = mtls_cfg(env_port("WSC_TEST_ALPN_PORT"), "/peer");
     CHECK(alpn_is(env_port("WSC_TEST_ALPN_PORT"), "none new http/1.1", "http/1.1"));
     CHECK(alpn_is(env_port("WSC_TEST_TLS_PORT"), "none new none", ""));     /* a server without ALPN */
