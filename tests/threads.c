@@ -23,6 +23,7 @@ static void count_free(void *p);
 #include "test.h"
 #include "loopback.h"
 
+#include <poll.h>
 #include <pthread.h>
 
 static long live_blocks;
@@ -73,6 +74,7 @@ static pthread_t spawn(void *(*fn)(void *), void *arg) {
 
 typedef struct conn {
     int opened, closed, errors, messages, stray, duplicates;
+    int close_after, close_code; /* close with 1000 at that many messages; CLOSE's code */
     unsigned char seen[MAX_WRITERS][MAX_PER_WRITER]; /* "t<writer>-<i>" received */
     long long last_us; /* when the last message came */
 } conn;
@@ -100,13 +102,14 @@ static void on_event(const wsc_event_data *ev) {
     if (c) {
         switch (ev->event) {
         case WSC_EVENT_OPEN: c->opened++; break;
-        case WSC_EVENT_CLOSE: c->closed++; break;
+        case WSC_EVENT_CLOSE: c->closed++; c->close_code = ev->code; break;
         case WSC_EVENT_ERROR: c->errors++; break;
         case WSC_EVENT_MESSAGE:
             c->messages++;
             c->last_us = now_us();
             if (!parse(ev->message, ev->length, &w, &i)) c->stray++;
             else if (c->seen[w][i]++) c->duplicates++;
+            if (c->messages == c->close_after) wsc_close_with(ev->name, 1000, "done");
             break;
         }
     }
@@ -564,6 +567,78 @@ TEST(second_pump_is_refused) {
     CHECK(wsc_abort("second"));
 }
 
+/* ---- a host loop of its own: poll() on what wsc_watches gives ---- */
+
+/* One turn of a host event loop: poll what the library waits on, at most
+   until end_ms, then wsc_pump(0). 0 when wsc_watches failed. */
+static int host_turn(long long end_ms) {
+    wsc_watch set[16];
+    struct pollfd pfd[16];
+    int n, i, timeout, left = (int)(end_ms - now_ms());
+    n = wsc_watches(set, 16, &timeout);
+    if (n < 0 || n > 16) { printf("  wsc_watches: %d (%s)\n", n, wsc_error_info()); return 0; }
+    for (i = 0; i < n; i++) {
+        if (set[i].fd == WSC_NO_FD) { printf("  a watch without a descriptor\n"); return 0; }
+        pfd[i].fd = set[i].fd;
+        pfd[i].events = (short)((set[i].events & WSC_IO_READ ? POLLIN : 0) | (set[i].events & WSC_IO_WRITE ? POLLOUT : 0));
+    }
+    if (left < 0) left = 0;
+    poll(pfd, (nfds_t)n, timeout < 0 || timeout > left ? left : timeout);
+    wsc_pump(0);
+    return 1;
+}
+
+static conn host_conn;
+
+/* The example's loop (examples/uv_echo.c) without libuv: writes from another
+   thread wake it through the wake descriptor, a close queued by a callback
+   inside wsc_pump(0) shows in the next wsc_watches (WRITE, or a timeout of 0):
+   over ws and wss, all within a bound that a missed wake-up or a close left
+   to its 2 s timeout would pass. */
+TEST(host_loop_on_wsc_watches) {
+    int tls;
+    for (tls = 0; tls <= 1; tls++) {
+        const char *name = tls ? "host-wss" : "host-ws";
+        wsc_config cfg = echo_cfg(tls, &host_conn);
+        rw wr;
+        pthread_t tw;
+        long long t0, end, ms;
+        int missing, repeated, ok = 1;
+        memset(&host_conn, 0, sizeof host_conn);
+        host_conn.close_after = 20;
+        pthread_mutex_lock(&mu);
+        pump_id = pthread_self();
+        pump_id_set = 1;
+        pthread_mutex_unlock(&mu);
+        if (!wsc_open(name, &cfg)) { CHECKF(0, "open %s: %s", name, wsc_error_info()); continue; }
+        end = now_ms() + 5000 * test_slow();
+        while (ok && !conn_get(&host_conn, &host_conn.opened) && !conn_get(&host_conn, &host_conn.errors) && now_ms() < end)
+            ok = host_turn(end);
+        memset(&wr, 0, sizeof wr);
+        wr.name = name;
+        wr.count = host_conn.close_after;
+        wr.pause_every = 1;
+        t0 = now_ms();
+        end = t0 + 1500 * test_slow();
+        tw = spawn(writer_main, &wr);
+        while (ok && wsc_exist(name) && now_ms() < end) ok = host_turn(end);
+        ms = now_ms() - t0;
+        pthread_join(tw, NULL);
+        pthread_mutex_lock(&mu);
+        pump_id_set = 0;
+        pthread_mutex_unlock(&mu);
+        conn_tally(&host_conn, 1, wr.count, &missing, &repeated);
+        printf("  %s: %d echoes and the close through wsc_watches + poll() in %lld ms\n", name, host_conn.messages, ms);
+        CHECK(ok);
+        CHECKF(wr.fails == 0, "%s %s", name, wr.error);
+        CHECKF(missing == 0 && repeated == 0, "%s: %d missing, %d repeated", name, missing, repeated);
+        CHECKF(host_conn.closed == 1 && host_conn.close_code == 1000 && host_conn.errors == 0 && !wsc_exist(name),
+               "%s: closed %d (code %d), errors %d, socket %s after %lld ms", name, host_conn.closed, host_conn.close_code,
+               host_conn.errors, wsc_exist(name) ? "still there" : "gone", ms);
+        if (wsc_exist(name)) wsc_abort(name);
+    }
+}
+
 /* ---- the stress run: everything at once ---- */
 
 #define STRESS_WRITERS 3
@@ -745,7 +820,7 @@ TEST(stress) {
 
 int main(void) {
     const char *dir = getenv("WSC_TEST_CERTS");
-    int fds;
+    int fds, ms;
     long blocks_before;
     if (!dir) { printf("WSC_TEST_CERTS is not set: run through tests/run.sh (make test)\n"); return 2; }
     snprintf(certs, sizeof certs, "%s", dir);
@@ -753,9 +828,10 @@ int main(void) {
     wss_port = env_port("WSC_TEST_TLS_PORT");
     snprintf(ca_path, sizeof ca_path, "%s", cert("ca.pem"));
 
-    /* What the library keeps for the whole process (its wake descriptor,
+    /* What the library keeps for the whole process (its wake descriptors,
        this thread's error record) comes first, outside the counts. */
     wsc_wake();
+    wsc_watches(NULL, 0, &ms);
     wsc_write("no-such-socket", "x");
     fds = open_fds();
     blocks_before = blocks();
@@ -766,6 +842,7 @@ int main(void) {
     RUN(errors_are_per_thread);
     RUN(write_from_another_thread_wakes_the_pump);
     RUN(second_pump_is_refused);
+    RUN(host_loop_on_wsc_watches);
     RUN(stress);
 
     test_current = "callbacks_only_on_the_pumping_thread";
