@@ -4639,6 +4639,12 @@ static int wsc__interest(const wsc__socket *s) {
     if (s->tls) {
         unsigned st = br_ssl_engine_current_state(&s->tls->cc.eng);
         if (st & BR_SSL_SENDREC) ev |= WSC_IO_WRITE;
+#ifndef WSCLIENT_SMALL
+        /* Frames in out wait for the engine (a callback wrote or closed in
+           wsc_pump(0)): the socket is writable, so a host loop polling
+           wsc_watches comes back to wsc_pump(0) at once for them. */
+        if ((st & BR_SSL_SENDAPP) && wsc__buf_pending(&s->out)) ev |= WSC_IO_WRITE;
+#endif
         if ((st & BR_SSL_RECVREC) && !s->eof) ev |= WSC_IO_READ;
         return ev;
     }
