@@ -1872,8 +1872,21 @@ typedef struct wsc__socket {
     char err[WSC__ERRLEN];
 } wsc__socket;
 
+#ifndef WSCLIENT_SMALL
+/* Entries of the index of names (wsc__find): a power of two, at least twice
+   the sockets, so that a probe stays short. */
+#define WSC__ONES(x) ((x) | (x) >> 1 | (x) >> 2 | (x) >> 4 | (x) >> 8 | (x) >> 16) /* (bits up to x's highest) */
+#define WSC__NAMES ((int)WSC__ONES(2L * WSCLIENT_MAX_SOCKETS - 1) + 1)
+#endif
+
 typedef struct wsc__lib { /* the error before the generator: nearer, shorter code (see wsc__socket) */
     wsc__socket *slots[WSCLIENT_MAX_SOCKETS];
+#ifndef WSCLIENT_SMALL
+    /* With thousands of sockets, nothing that finds one may scan the table. */
+    int names[WSC__NAMES];   /* slot + 1 of the sockets by name hash, 0: none    */
+    int free_slots[WSCLIENT_MAX_SOCKETS]; /* slots emptied, the last on top  */
+    int nfree, fresh, count; /* free_slots used; from fresh on, never filled; sockets */
+#endif
     unsigned next_gen;
     int in_pump;
     int rng_ready;
@@ -5797,12 +5810,84 @@ static void wsc__wait(wsc__socket *const *list, int count, const wsc__ms *deadli
 /* Connect: arguments, URL, request                                          */
 /* ------------------------------------------------------------------------ */
 
+#ifdef WSCLIENT_SMALL /* a handful of slots: the plain scan is the smallest code */
 static int wsc__find(const char *name) {
     int i;
     for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++)
         if (wsc__g.slots[i] && strcmp(wsc__g.slots[i]->name, name) == 0) return i;
     return -1;
 }
+
+static int wsc__free_slot(void) {
+    int i;
+    for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++)
+        if (!wsc__g.slots[i]) return i;
+    return -1;
+}
+
+#define wsc__slot_fill(i, s) (wsc__g.slots[i] = (s))
+#define wsc__slot_empty(i) (wsc__g.slots[i] = NULL)
+#else
+/* Where a name's probe starts in the index (FNV-1a). */
+static unsigned wsc__name_home(const char *name) {
+    uint32_t h = 2166136261u;
+    while (*name) h = (h ^ (wsc__u8)*name++) * 16777619u;
+    return (unsigned)h & (WSC__NAMES - 1);
+}
+
+#define WSC__NEXT_NAME(k) (((k) + 1) & (WSC__NAMES - 1))
+
+static int wsc__find(const char *name) {
+    unsigned k;
+    int v;
+    for (k = wsc__name_home(name); (v = wsc__g.names[k]) != 0; k = WSC__NEXT_NAME(k))
+        if (strcmp(wsc__g.slots[v - 1]->name, name) == 0) return v - 1;
+    return -1;
+}
+
+/* Takes slot's name out of the index, moving back the entries behind it
+   that would no longer be found past the hole (linear probing's deletion,
+   Knuth 6.4 algorithm R: no tombstones to pile up under churn). */
+static void wsc__names_remove(int slot) {
+    unsigned i = wsc__name_home(wsc__g.slots[slot]->name), j, h;
+    while (wsc__g.names[i] != slot + 1) i = WSC__NEXT_NAME(i);
+    for (j = i;;) {
+        wsc__g.names[i] = 0;
+        do {
+            j = WSC__NEXT_NAME(j);
+            if (!wsc__g.names[j]) return;
+            h = wsc__name_home(wsc__g.slots[wsc__g.names[j] - 1]->name);
+        } while (i <= j ? i < h && h <= j : i < h || h <= j); /* its home is between: it stays */
+        wsc__g.names[i] = wsc__g.names[j];
+        i = j;
+    }
+}
+
+/* The slot the next socket takes: the last one emptied, else a fresh one. */
+static int wsc__free_slot(void) {
+    if (wsc__g.nfree) return wsc__g.free_slots[wsc__g.nfree - 1];
+    return wsc__g.fresh < WSCLIENT_MAX_SOCKETS ? wsc__g.fresh : -1;
+}
+
+/* Puts s in slot, which wsc__free_slot gave. */
+static void wsc__slot_fill(int slot, wsc__socket *s) {
+    unsigned k = wsc__name_home(s->name);
+    wsc__g.slots[slot] = s;
+    if (slot == wsc__g.fresh) wsc__g.fresh++;
+    else wsc__g.nfree--;
+    wsc__g.count++;
+    while (wsc__g.names[k]) k = WSC__NEXT_NAME(k);
+    wsc__g.names[k] = slot + 1;
+}
+
+/* Empties slot (its socket is still there, to read its name). */
+static void wsc__slot_empty(int slot) {
+    wsc__names_remove(slot);
+    wsc__g.slots[slot] = NULL;
+    wsc__g.free_slots[wsc__g.nfree++] = slot;
+    wsc__g.count--;
+}
+#endif
 
 static wsc__socket *wsc__lookup(const char *name) {
     int i;
@@ -6803,16 +6888,9 @@ static wsc__mem *wsc__slot_mem(int slot) {
 #endif
 }
 
-static int wsc__free_slot(void) {
-    int i;
-    for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++)
-        if (!wsc__g.slots[i]) return i;
-    return -1;
-}
-
 /* Puts a new socket in the table; a synchronous one is driven until open or failed. */
 static int wsc__start(int slot, wsc__socket *s) {
-    wsc__g.slots[slot] = s;
+    wsc__slot_fill(slot, s);
     if (s->callback) return 1; /* wsc_pump() drives it from here */
     for (;;) {
         wsc__advance(s);
@@ -6823,7 +6901,7 @@ static int wsc__start(int slot, wsc__socket *s) {
        before closing stays readable. */
     if (s->opened) return 1;
     wsc__report(s);
-    wsc__g.slots[slot] = NULL;
+    wsc__slot_empty(slot);
     wsc__socket_free(s);
     return 0;
 }
@@ -7141,7 +7219,7 @@ static void wsc__drop_slot(int i) {
     wsc__g.last_code = wsc__close_status(s) ? wsc__close_status(s) : 1006; /* wsc_abort of a live one */
     memcpy(wsc__g.last_reason, s->close_reason, sizeof s->close_reason);
 #endif
-    wsc__g.slots[i] = NULL;
+    wsc__slot_empty(i);
     wsc__socket_free(s);
 }
 
@@ -7264,9 +7342,13 @@ WSCLIENT_API int wsc_exist(const char *name) {
 }
 
 WSCLIENT_API int wsc_count(void) {
+#ifdef WSCLIENT_SMALL
     int i, n = 0;
     for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++) n += wsc__g.slots[i] != NULL;
     return n;
+#else
+    return wsc__g.count;
+#endif
 }
 
 WSCLIENT_API const char *wsc_protocol(const char *name) {
@@ -7384,7 +7466,7 @@ static int wsc__deliver(int i) {
         /* The socket goes before its last event, so that the callback finds
            the name and the slot's memory free again. */
         keep = *s;
-        wsc__g.slots[i] = NULL;
+        wsc__slot_empty(i);
         keep.tls = NULL; /* nothing below may reach into freed memory */
         wsc__keep_refusal(s); /* for wsc_error_header() in its ERROR event */
         wsc__socket_free(s);
