@@ -92,7 +92,8 @@
 
    CONFIGURATION (define before the implementation include)
 
-       WSCLIENT_MAX_SOCKETS      sockets in the table (default 16)
+       WSCLIENT_MAX_SOCKETS      sockets in the table (default 16; thousands work: a name
+                                 is found by hash, idle sockets wait in epoll on Linux)
        WSCLIENT_MAX_NAME         longest socket name, in bytes (default 63)
        WSCLIENT_MAX_MESSAGE      largest message sent or received (default 16 MiB);
                                  a larger incoming one fails the connection with 1009
@@ -713,6 +714,10 @@ typedef SOCKET wsc__sock;
 #include <sys/types.h>
 typedef int wsc__sock;
 #define WSC__NO_SOCK (-1)
+#if defined(__linux__) && !defined(WSCLIENT_SMALL)
+#define WSC__EPOLL 1 /* idle sockets wait in an epoll set, out of the pump's turns */
+#include <sys/epoll.h>
+#endif
 #if !defined(WSCLIENT_NO_HEAP) && !defined(WSCLIENT_NO_THREADS)
 #define WSC__THREADED_DNS 1 /* host names resolve off the caller's thread */
 #include <pthread.h>
@@ -1877,7 +1882,18 @@ typedef struct wsc__socket {
    the sockets, so that a probe stays short. */
 #define WSC__ONES(x) ((x) | (x) >> 1 | (x) >> 2 | (x) >> 4 | (x) >> 8 | (x) >> 16) /* (bits up to x's highest) */
 #define WSC__NAMES ((int)WSC__ONES(2L * WSCLIENT_MAX_SOCKETS - 1) + 1)
+#define WSC__LBITS ((int)(8 * sizeof(unsigned long)))
 #endif
+
+/* Room for what one wait covers, for n sockets: poll()'s entries for
+   built-in sockets (a connect race has several; one more for the epoll
+   set), each user transport's connections. */
+#ifndef WSCLIENT_NO_SOCKETS
+#define WSC__ROOM_PFD(n) struct pollfd pfd[(n) * (WSC__RACE + 1) + 1];
+#else
+#define WSC__ROOM_PFD(n)
+#endif
+#define WSC__ROOM(n) struct { WSC__ROOM_PFD(n) wsc_io_wait items[n], mine[n]; const wsc_transport *tps[n]; }
 
 typedef struct wsc__lib { /* the error before the generator: nearer, shorter code (see wsc__socket) */
     wsc__socket *slots[WSCLIENT_MAX_SOCKETS];
@@ -1886,6 +1902,15 @@ typedef struct wsc__lib { /* the error before the generator: nearer, shorter cod
     int names[WSC__NAMES];   /* slot + 1 of the sockets by name hash, 0: none    */
     int free_slots[WSCLIENT_MAX_SOCKETS]; /* slots emptied, the last on top  */
     int nfree, fresh, count; /* free_slots used; from fresh on, never filled; sockets */
+    int ncallback;           /* asynchronous sockets                          */
+    /* A pump turn visits the slots of visit: all but the settled sockets,
+       which wait for their descriptor in the epoll set (wsc__visit_settle). */
+    unsigned long visit[(WSCLIENT_MAX_SOCKETS + WSC__LBITS - 1) / WSC__LBITS];
+    wsc__socket *visiting[WSCLIENT_MAX_SOCKETS]; /* the pump's wait list          */
+    WSC__ROOM(WSCLIENT_MAX_SOCKETS) room; /* the pump's wait set: too big for a thread's stack */
+#ifdef WSC__EPOLL
+    int ep;                  /* the epoll descriptor + 1, 0: none              */
+#endif
 #endif
     unsigned next_gen;
     int in_pump;
@@ -5681,14 +5706,103 @@ static const wsc__ms *wsc__socket_deadline(const wsc__socket *s) {
     return NULL;
 }
 
+#ifndef WSCLIENT_SMALL
+/* A pump turn visits slot i's socket: it may have something to do. */
+static void wsc__visit_mark(int i) { wsc__g.visit[i / WSC__LBITS] |= 1UL << (i % WSC__LBITS); }
+
+/* The first slot from i on that a pump turn visits, WSCLIENT_MAX_SOCKETS
+   when none; emptied slots leave the set on the way. */
+static int wsc__visit_next(int i) {
+    while (i < WSCLIENT_MAX_SOCKETS) {
+        unsigned long w = wsc__g.visit[i / WSC__LBITS] >> (i % WSC__LBITS);
+        if (!w) { i = (i / WSC__LBITS + 1) * WSC__LBITS; continue; }
+        for (; !(w & 1); w >>= 1) i++;
+        if (wsc__g.slots[i]) return i;
+        wsc__g.visit[i / WSC__LBITS] &= ~(1UL << (i % WSC__LBITS));
+        i++;
+    }
+    return WSCLIENT_MAX_SOCKETS;
+}
+
+/* The pump's wait list: the sockets its turns visit. */
+static int wsc__visit_list(void) {
+    int i, n = 0;
+    for (i = wsc__visit_next(0); i < WSCLIENT_MAX_SOCKETS; i = wsc__visit_next(i + 1)) wsc__g.visiting[n++] = wsc__g.slots[i];
+    return n;
+}
+#define WSC__VISITING wsc__g.visiting
+
+#ifdef WSC__EPOLL
+/* Only new bytes on its descriptor can move s: open, no timer (keepalive),
+   nothing to send, no event to deliver, nothing read and not yet taken. */
+static int wsc__quiet(const wsc__socket *s) {
+    return !s->tp && s->state == WSC__OPEN && !s->busy && !s->open_pending && !s->queue && !s->final_pending &&
+           wsc__interest(s) == WSC_IO_READ && wsc__keepalive_deadline(s) < 0;
+}
+
+/* Hands slot i's socket to the epoll set until its descriptor is readable
+   (once: EPOLLONESHOT); 1 when it is there. */
+static int wsc__settle(int i) {
+    struct epoll_event e;
+    int fd = wsc__g.slots[i]->fd;
+    if (!wsc__g.ep) wsc__g.ep = epoll_create1(EPOLL_CLOEXEC) + 1;
+    if (!wsc__g.ep) return 0;
+    memset(&e, 0, sizeof e);
+    e.events = EPOLLIN | EPOLLONESHOT;
+    e.data.u32 = (uint32_t)i; /* (a stale one only makes a turn visit a slot: harmless) */
+    return epoll_ctl(wsc__g.ep - 1, EPOLL_CTL_MOD, fd, &e) == 0 ||
+           (errno == ENOENT && epoll_ctl(wsc__g.ep - 1, EPOLL_CTL_ADD, fd, &e) == 0);
+}
+#endif
+
+/* After a turn: the sockets that wait for nothing but bytes leave the
+   turns for the epoll set, so that a turn costs what the active sockets
+   cost, not the table. Elsewhere (no epoll) every socket is visited. */
+static void wsc__visit_settle(void) {
+#ifdef WSC__EPOLL
+    int i;
+    for (i = wsc__visit_next(0); i < WSCLIENT_MAX_SOCKETS; i = wsc__visit_next(i + 1))
+        if (wsc__quiet(wsc__g.slots[i]) && wsc__settle(i))
+            wsc__g.visit[i / WSC__LBITS] &= ~(1UL << (i % WSC__LBITS));
+#endif
+}
+
+/* Before a turn: the settled sockets whose descriptors became readable
+   are visited again. What does not fit here stays ready for the next turn
+   (the epoll descriptor stays readable: the wait does not sleep). */
+static void wsc__visit_ready(void) {
+#ifdef WSC__EPOLL
+    struct epoll_event e[64];
+    int n, k;
+    if (!wsc__g.ep) return;
+    n = epoll_wait(wsc__g.ep - 1, e, 64, 0);
+    for (k = 0; k < n; k++) wsc__visit_mark((int)e[k].data.u32);
+#endif
+}
+#else /* a handful of slots: every turn visits all */
+#define wsc__visit_next(i) (i)
+#define wsc__visit_ready()
+#define wsc__visit_settle()
+#define wsc__visit_list() WSCLIENT_MAX_SOCKETS
+#define WSC__VISITING wsc__g.slots
+#endif
+
 /* What one wait covers: poll() for built-in sockets, each user transport's
    own wait() for its connections. */
-typedef struct wsc__waitset {
+typedef struct wsc__waitset { /* (in a room: WSC__ROOM) */
+#ifdef WSCLIENT_SMALL /* a handful of sockets: the set is its own room, on the stack */
 #ifndef WSCLIENT_NO_SOCKETS
     struct pollfd pfd[WSCLIENT_MAX_SOCKETS * (WSC__RACE + 1)];
 #endif
-    wsc_io_wait items[WSCLIENT_MAX_SOCKETS];
+    wsc_io_wait items[WSCLIENT_MAX_SOCKETS], mine[WSCLIENT_MAX_SOCKETS];
     const wsc_transport *tps[WSCLIENT_MAX_SOCKETS];
+#else
+#ifndef WSCLIENT_NO_SOCKETS
+    struct pollfd *pfd;
+#endif
+    wsc_io_wait *items, *mine;
+    const wsc_transport **tps;
+#endif
     int npfd, nitems;
     wsc__ms now;           /* when the wait began                       */
     int timeout;           /* ms from now to the first deadline, -1: none */
@@ -5766,24 +5880,58 @@ static int wsc__waitset_add(wsc__waitset *w, const wsc__socket *s) {
 
 /* Calls tp's wait() on its own connections of the set. */
 static void wsc__waitset_user(wsc__waitset *w, const wsc_transport *tp, int timeout) {
-    wsc_io_wait mine[WSCLIENT_MAX_SOCKETS];
     int i, k = 0;
     for (i = 0; i < w->nitems; i++)
-        if (w->tps[i] == tp) mine[k++] = w->items[i];
-    tp->wait(tp->user, mine, k, timeout);
+        if (w->tps[i] == tp) w->mine[k++] = w->items[i];
+    tp->wait(tp->user, w->mine, k, timeout);
+}
+
+#ifndef WSCLIENT_NO_SOCKETS
+#define WSC__ROOM_USE(w, r) ((w)->pfd = (r)->pfd, (w)->items = (r)->items, (w)->mine = (r)->mine, (w)->tps = (r)->tps)
+#else
+#define WSC__ROOM_USE(w, r) ((w)->items = (r)->items, (w)->mine = (r)->mine, (w)->tps = (r)->tps)
+#endif
+
+/* Fills w with what the sockets of list wait for, and when; 0 when one of
+   them can move now. The pump's list (wsc__visit_list) waits in the
+   library's room, with the epoll set of the settled sockets; a single
+   socket's wait fits in *one, on the stack of its thread. */
+static int wsc__waitset_build(wsc__waitset *w, void *one, wsc__socket *const *list, int count, const wsc__ms *deadline) {
+    int i;
+#ifdef WSCLIENT_SMALL
+    (void)one;
+#else
+    typedef WSC__ROOM(1) wsc__room1;
+    if (list == wsc__g.visiting) WSC__ROOM_USE(w, &wsc__g.room);
+    else WSC__ROOM_USE(w, (wsc__room1 *)one); /* (count 1: the other waits are a socket's own) */
+#endif
+    w->npfd = w->nitems = 0;
+    w->now = wsc__now_ms();
+    w->timeout = -1;
+    wsc__wait_until(w, deadline);
+#ifdef WSC__EPOLL
+    if (list == wsc__g.visiting && wsc__g.ep) {
+        w->pfd[0].fd = wsc__g.ep - 1;
+        w->pfd[0].events = POLLIN;
+        w->pfd[w->npfd++].revents = 0;
+    }
+#endif
+    for (i = 0; i < count; i++)
+        if (list[i] && !wsc__is_final(list[i]) && !wsc__waitset_add(w, list[i])) return 0;
+    return 1;
 }
 
 /* Waits until one of the sockets can move, one of their deadlines, or
    *deadline (NULL: none of its own). */
 static void wsc__wait(wsc__socket *const *list, int count, const wsc__ms *deadline) {
+#ifdef WSCLIENT_SMALL
+    char one; /* (the set has its room) */
+#else
+    WSC__ROOM(1) one;
+#endif
     wsc__waitset w;
     int i, timeout, single;
-    w.npfd = w.nitems = 0;
-    w.now = wsc__now_ms();
-    w.timeout = -1;
-    wsc__wait_until(&w, deadline);
-    for (i = 0; i < count; i++)
-        if (list[i] && !wsc__is_final(list[i]) && !wsc__waitset_add(&w, list[i])) return;
+    if (!wsc__waitset_build(&w, &one, list, count, deadline)) return;
     timeout = w.timeout;
 #ifndef WSCLIENT_NO_SOCKETS
     single = w.nitems == 0 || w.npfd == 0;
@@ -5876,16 +6024,25 @@ static void wsc__slot_fill(int slot, wsc__socket *s) {
     if (slot == wsc__g.fresh) wsc__g.fresh++;
     else wsc__g.nfree--;
     wsc__g.count++;
+    wsc__g.ncallback += s->callback != NULL;
     while (wsc__g.names[k]) k = WSC__NEXT_NAME(k);
     wsc__g.names[k] = slot + 1;
+    wsc__visit_mark(slot);
 }
 
 /* Empties slot (its socket is still there, to read its name). */
 static void wsc__slot_empty(int slot) {
     wsc__names_remove(slot);
+    wsc__g.ncallback -= wsc__g.slots[slot]->callback != NULL;
     wsc__g.slots[slot] = NULL;
     wsc__g.free_slots[wsc__g.nfree++] = slot;
     wsc__g.count--;
+#ifdef WSC__EPOLL
+    if (!wsc__g.count && wsc__g.ep) { /* (closing a socket takes it out of the set) */
+        close(wsc__g.ep - 1);
+        wsc__g.ep = 0;
+    }
+#endif
 }
 #endif
 
@@ -5894,6 +6051,9 @@ static wsc__socket *wsc__lookup(const char *name) {
     if (!name) { wsc__set_error(WSC_ERR_ARGUMENT, "socket name is NULL"); return NULL; }
     i = wsc__find(name);
     if (i < 0) { wsc__set_error(WSC_ERR_UNKNOWN_SOCKET, "no socket named '%.*s'", WSCLIENT_MAX_NAME, name); return NULL; }
+#ifndef WSCLIENT_SMALL
+    wsc__visit_mark(i); /* a call on a settled socket (a write, a close) may give it work */
+#endif
     return wsc__g.slots[i];
 }
 
@@ -7481,10 +7641,14 @@ static int wsc__deliver(int i) {
 
 /* Is any socket asynchronous, so that an event may yet come? */
 static int wsc__any_callback(void) {
+#ifdef WSCLIENT_SMALL
     int i;
     for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++)
         if (wsc__g.slots[i] && wsc__g.slots[i]->callback) return 1;
     return 0;
+#else
+    return wsc__g.ncallback > 0;
+#endif
 }
 
 WSCLIENT_API int wsc_pump(int timeout_ms) {
@@ -7493,13 +7657,15 @@ WSCLIENT_API int wsc_pump(int timeout_ms) {
     if (wsc__g.in_pump) return wsc__set_error(WSC_ERR_STATE, "wsc_pump called from a callback") - 1;
     wsc__g.in_pump = 1;
     for (;;) {
-        for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++)
+        wsc__visit_ready();
+        for (i = wsc__visit_next(0); i < WSCLIENT_MAX_SOCKETS; i = wsc__visit_next(i + 1))
             if (wsc__g.slots[i]) wsc__advance(wsc__g.slots[i]);
-        for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++) total += wsc__deliver(i);
+        for (i = wsc__visit_next(0); i < WSCLIENT_MAX_SOCKETS; i = wsc__visit_next(i + 1)) total += wsc__deliver(i);
+        wsc__visit_settle();
         if (total > 0 || wsc_count() == 0) break;
         if (timeout_ms < 0 && !wsc__any_callback()) break; /* waiting forever for nothing */
         if (timeout_ms >= 0 && wsc__due(wsc__now_ms(), deadline)) break;
-        wsc__wait(wsc__g.slots, WSCLIENT_MAX_SOCKETS, timeout_ms >= 0 ? &deadline : NULL);
+        wsc__wait(WSC__VISITING, wsc__visit_list(), timeout_ms >= 0 ? &deadline : NULL);
     }
     wsc__g.in_pump = 0;
     return total;
