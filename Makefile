@@ -9,6 +9,7 @@
 #   make bench     wsclient.h against libwebsockets and the raw TLS/TCP ceilings
 #                  (ROUNDS=n, default 5; tables of medians, see README;
 #                  BENCH_ARGS="--update-readme README.md" puts them in the README)
+#   make bench-many  only the 1,000 idle wss:// sockets of make bench
 #   make bench-profile  callgrind and perf profiles of bench_client
 #   make portability  every compiler, standard, configuration and platform
 #                  this machine reaches (tests/portability.sh)
@@ -38,7 +39,7 @@ VARIANTS = $(BUILD)/test_memory_noheap $(BUILD)/test_memory_small $(BUILD)/socke
 # cannot run sanitizer builds).
 VALGRIND = $(BUILD)/churn_valgrind
 
-.PHONY: all examples tests demo test clean check-deps check-fuzz-deps autobahn_client anchors client-cert FORCE bench bench-build bench-deps bench-profile portability size fuzz fuzz-smoke fuzz-build
+.PHONY: all examples tests demo test clean check-deps check-fuzz-deps autobahn_client anchors client-cert FORCE bench bench-build bench-deps bench-many bench-profile portability size fuzz fuzz-smoke fuzz-build
 
 all: examples
 
@@ -174,7 +175,8 @@ $(BUILD)/autobahn_client: tests/autobahn_client.c wsclient.h | check-deps $(BUIL
 
 # Benchmarks: sources in bench/, programs in $(BUILD)/bench.
 BENCH   = $(BUILD)/bench
-BENCHES = $(BENCH)/bench_client $(BENCH)/bench_lws $(BENCH)/bench_raw_tls $(BENCH)/bench_raw_tcp $(BENCH)/echo_server
+BENCHES = $(BENCH)/bench_client $(BENCH)/bench_lws $(BENCH)/bench_raw_tls $(BENCH)/bench_raw_tcp $(BENCH)/echo_server \
+          $(BENCH)/many_sockets
 ROUNDS ?= 5
 PYTHON ?= python3
 BENCH_ARGS ?=
@@ -186,6 +188,9 @@ $(BENCH):
 	mkdir -p $(BENCH)
 
 $(BENCH)/bench_client: bench/bench_client.c bench/bench_common.h wsclient.h | bench-deps $(BENCH)
+	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ -lbearssl
+
+$(BENCH)/many_sockets: bench/many_sockets.c wsclient.h | bench-deps $(BENCH)
 	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ -lbearssl
 
 $(BENCH)/bench_lws: bench/bench_lws.c bench/bench_common.h | bench-deps $(BENCH)
@@ -204,6 +209,10 @@ bench-build: $(BENCHES)
 
 bench: $(BENCHES)
 	$(PYTHON) bench/run.py --build $(BENCH) --rounds $(ROUNDS) $(BENCH_ARGS)
+
+# The 1,000 idle wss:// sockets of make bench alone (README "Many sockets").
+bench-many: $(BENCH)/many_sockets $(BENCH)/echo_server
+	$(PYTHON) bench/run.py --build $(BENCH) --many-only
 
 bench-profile: $(BENCHES)
 	bash bench/profile.sh $(BENCH)

@@ -92,7 +92,8 @@
 
    CONFIGURATION (define before the implementation include)
 
-       WSCLIENT_MAX_SOCKETS      sockets in the table (default 16)
+       WSCLIENT_MAX_SOCKETS      sockets in the table (default 16; thousands work: a name
+                                 is found by hash, idle sockets wait in epoll on Linux)
        WSCLIENT_MAX_NAME         longest socket name, in bytes (default 63)
        WSCLIENT_MAX_MESSAGE      largest message sent or received (default 16 MiB);
                                  a larger incoming one fails the connection with 1009
@@ -749,6 +750,10 @@ typedef SOCKET wsc__sock;
 #include <sys/types.h>
 typedef int wsc__sock;
 #define WSC__NO_SOCK (-1)
+#if defined(__linux__) && !defined(WSCLIENT_SMALL)
+#define WSC__EPOLL 1 /* idle sockets wait in an epoll set, out of the pump's turns */
+#include <sys/epoll.h>
+#endif
 #if !defined(WSCLIENT_NO_HEAP) && !defined(WSCLIENT_NO_THREADS)
 #define WSC__THREADED_DNS 1 /* host names resolve off the caller's thread */
 #include <pthread.h>
@@ -1989,8 +1994,41 @@ typedef struct wsc__errs {
 #endif
 } wsc__errs;
 
+#ifndef WSCLIENT_SMALL
+/* Entries of the index of names (wsc__find): a power of two, at least twice
+   the sockets, so that a probe stays short. */
+#define WSC__ONES(x) ((x) | (x) >> 1 | (x) >> 2 | (x) >> 4 | (x) >> 8 | (x) >> 16) /* (bits up to x's highest) */
+#define WSC__NAMES ((int)WSC__ONES(2L * WSCLIENT_MAX_SOCKETS - 1) + 1)
+#define WSC__LBITS ((int)(8 * sizeof(unsigned long)))
+#endif
+
+/* Room for what one wait covers, for n sockets: poll()'s entries for
+   built-in sockets (a connect race has several; one more for the epoll
+   set, one for the waking of threads), each user transport's connections. */
+#ifndef WSCLIENT_NO_SOCKETS
+#define WSC__ROOM_PFD(n) struct pollfd pfd[(n) * (WSC__RACE + 1) + 2];
+#else
+#define WSC__ROOM_PFD(n)
+#endif
+#define WSC__ROOM(n) struct { WSC__ROOM_PFD(n) wsc_io_wait items[n], mine[n]; const wsc_transport *tps[n]; }
+
 typedef struct wsc__lib { /* the error before the generator: nearer, shorter code (see wsc__socket) */
     wsc__socket *slots[WSCLIENT_MAX_SOCKETS];
+#ifndef WSCLIENT_SMALL
+    /* With thousands of sockets, nothing that finds one may scan the table. */
+    int names[WSC__NAMES];   /* slot + 1 of the sockets by name hash, 0: none    */
+    int free_slots[WSCLIENT_MAX_SOCKETS]; /* slots emptied, the last on top  */
+    int nfree, fresh, count; /* free_slots used; from fresh on, never filled; sockets */
+    int ncallback;           /* asynchronous sockets                          */
+    /* A pump turn visits the slots of visit: all but the settled sockets,
+       which wait for their descriptor in the epoll set (wsc__visit_settle). */
+    unsigned long visit[(WSCLIENT_MAX_SOCKETS + WSC__LBITS - 1) / WSC__LBITS];
+    wsc__socket *visiting[WSCLIENT_MAX_SOCKETS]; /* the pump's wait list          */
+    WSC__ROOM(WSCLIENT_MAX_SOCKETS) room; /* the pump's wait set: too big for a thread's stack */
+#ifdef WSC__EPOLL
+    int ep;                  /* the epoll descriptor + 1, 0: none              */
+#endif
+#endif
     unsigned next_gen;
     int in_pump;
     int rng_ready;
@@ -5875,12 +5913,13 @@ static void wsc__settle(void) {
     if (wsc__g.moved) wsc__wake_all();
 }
 
+static int wsc__count_locked(void);
+
 /* The descriptors of wakers nobody uses, once no socket is left: a program
    that closed every socket holds none of the library's descriptors. */
 static void wsc__wakers_trim(void) {
     int i;
-    for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++)
-        if (wsc__g.slots[i]) return;
+    if (wsc__count_locked()) return;
     for (i = 0; i < WSCLIENT_MAX_WAITERS; i++)
         if (!wsc__g.wakers[i].used) wsc__waker_close(&wsc__g.wakers[i]);
 }
@@ -5907,14 +5946,103 @@ static void wsc__release(wsc__socket *s) {
 #define WSC__GONE(s) 0
 #endif
 
+#ifndef WSCLIENT_SMALL
+/* A pump turn visits slot i's socket: it may have something to do. */
+static void wsc__visit_mark(int i) { wsc__g.visit[i / WSC__LBITS] |= 1UL << (i % WSC__LBITS); }
+
+/* The first slot from i on that a pump turn visits, WSCLIENT_MAX_SOCKETS
+   when none; emptied slots leave the set on the way. */
+static int wsc__visit_next(int i) {
+    while (i < WSCLIENT_MAX_SOCKETS) {
+        unsigned long w = wsc__g.visit[i / WSC__LBITS] >> (i % WSC__LBITS);
+        if (!w) { i = (i / WSC__LBITS + 1) * WSC__LBITS; continue; }
+        for (; !(w & 1); w >>= 1) i++;
+        if (wsc__g.slots[i]) return i;
+        wsc__g.visit[i / WSC__LBITS] &= ~(1UL << (i % WSC__LBITS));
+        i++;
+    }
+    return WSCLIENT_MAX_SOCKETS;
+}
+
+/* The pump's wait list: the sockets its turns visit. */
+static int wsc__visit_list(void) {
+    int i, n = 0;
+    for (i = wsc__visit_next(0); i < WSCLIENT_MAX_SOCKETS; i = wsc__visit_next(i + 1)) wsc__g.visiting[n++] = wsc__g.slots[i];
+    return n;
+}
+#define WSC__VISITING wsc__g.visiting
+
+#ifdef WSC__EPOLL
+/* Only new bytes on its descriptor can move s: open, no timer (keepalive),
+   nothing to send, no event to deliver, nothing read and not yet taken. */
+static int wsc__quiet(const wsc__socket *s) {
+    return !s->tp && s->state == WSC__OPEN && !s->busy && !s->open_pending && !s->queue && !s->final_pending &&
+           wsc__interest(s) == WSC_IO_READ && wsc__keepalive_deadline(s) < 0;
+}
+
+/* Hands slot i's socket to the epoll set until its descriptor is readable
+   (once: EPOLLONESHOT); 1 when it is there. */
+static int wsc__epoll_park(int i) {
+    struct epoll_event e;
+    int fd = wsc__g.slots[i]->fd;
+    if (!wsc__g.ep) wsc__g.ep = epoll_create1(EPOLL_CLOEXEC) + 1;
+    if (!wsc__g.ep) return 0;
+    memset(&e, 0, sizeof e);
+    e.events = EPOLLIN | EPOLLONESHOT;
+    e.data.u32 = (uint32_t)i; /* (a stale one only makes a turn visit a slot: harmless) */
+    return epoll_ctl(wsc__g.ep - 1, EPOLL_CTL_MOD, fd, &e) == 0 ||
+           (errno == ENOENT && epoll_ctl(wsc__g.ep - 1, EPOLL_CTL_ADD, fd, &e) == 0);
+}
+#endif
+
+/* After a turn: the sockets that wait for nothing but bytes leave the
+   turns for the epoll set, so that a turn costs what the active sockets
+   cost, not the table. Elsewhere (no epoll) every socket is visited. */
+static void wsc__visit_settle(void) {
+#ifdef WSC__EPOLL
+    int i;
+    for (i = wsc__visit_next(0); i < WSCLIENT_MAX_SOCKETS; i = wsc__visit_next(i + 1))
+        if (wsc__quiet(wsc__g.slots[i]) && wsc__epoll_park(i))
+            wsc__g.visit[i / WSC__LBITS] &= ~(1UL << (i % WSC__LBITS));
+#endif
+}
+
+/* Before a turn: the settled sockets whose descriptors became readable
+   are visited again. What does not fit here stays ready for the next turn
+   (the epoll descriptor stays readable: the wait does not sleep). */
+static void wsc__visit_ready(void) {
+#ifdef WSC__EPOLL
+    struct epoll_event e[64];
+    int n, k;
+    if (!wsc__g.ep) return;
+    n = epoll_wait(wsc__g.ep - 1, e, 64, 0);
+    for (k = 0; k < n; k++) wsc__visit_mark((int)e[k].data.u32);
+#endif
+}
+#else /* a handful of slots: every turn visits all */
+#define wsc__visit_next(i) (i)
+#define wsc__visit_ready()
+#define wsc__visit_settle()
+#define wsc__visit_list() WSCLIENT_MAX_SOCKETS
+#define WSC__VISITING wsc__g.slots
+#endif
+
 /* What one wait covers: poll() for built-in sockets, each user transport's
    own wait() for its connections. */
-typedef struct wsc__waitset {
+typedef struct wsc__waitset { /* (in a room: WSC__ROOM) */
+#ifdef WSCLIENT_SMALL /* a handful of sockets: the set is its own room, on the stack */
 #ifndef WSCLIENT_NO_SOCKETS
     struct pollfd pfd[WSCLIENT_MAX_SOCKETS * (WSC__RACE + 1) + 1]; /* and a waker */
 #endif
-    wsc_io_wait items[WSCLIENT_MAX_SOCKETS];
+    wsc_io_wait items[WSCLIENT_MAX_SOCKETS], mine[WSCLIENT_MAX_SOCKETS];
     const wsc_transport *tps[WSCLIENT_MAX_SOCKETS];
+#else
+#ifndef WSCLIENT_NO_SOCKETS
+    struct pollfd *pfd;
+#endif
+    wsc_io_wait *items, *mine;
+    const wsc_transport **tps;
+#endif
     int npfd, nitems;
     wsc__ms now;           /* when the wait began                       */
     int timeout;           /* ms from now to the first deadline, -1: none */
@@ -5995,11 +6123,45 @@ static int wsc__waitset_add(wsc__waitset *w, wsc__socket *s) {
 
 /* Calls tp's wait() on its own connections of the set. */
 static void wsc__waitset_user(wsc__waitset *w, const wsc_transport *tp, int timeout) {
-    wsc_io_wait mine[WSCLIENT_MAX_SOCKETS];
     int i, k = 0;
     for (i = 0; i < w->nitems; i++)
-        if (w->tps[i] == tp) mine[k++] = w->items[i];
-    tp->wait(tp->user, mine, k, timeout);
+        if (w->tps[i] == tp) w->mine[k++] = w->items[i];
+    tp->wait(tp->user, w->mine, k, timeout);
+}
+
+#ifndef WSCLIENT_NO_SOCKETS
+#define WSC__ROOM_USE(w, r) ((w)->pfd = (r)->pfd, (w)->items = (r)->items, (w)->mine = (r)->mine, (w)->tps = (r)->tps)
+#else
+#define WSC__ROOM_USE(w, r) ((w)->items = (r)->items, (w)->mine = (r)->mine, (w)->tps = (r)->tps)
+#endif
+
+/* Fills w with what the sockets of list wait for, and when; 0 when one of
+   them can move now. The pump's list (wsc__visit_list) waits in the
+   library's room, with the epoll set of the settled sockets; a single
+   socket's wait fits in *one, on the stack of its thread. */
+static int wsc__waitset_build(wsc__waitset *w, void *one, wsc__socket *const *list, int count, const wsc__ms *deadline) {
+    int i;
+#ifdef WSCLIENT_SMALL
+    (void)one;
+#else
+    typedef WSC__ROOM(1) wsc__room1;
+    if (list == wsc__g.visiting) WSC__ROOM_USE(w, &wsc__g.room);
+    else WSC__ROOM_USE(w, (wsc__room1 *)one); /* (count 1: the other waits are a socket's own) */
+#endif
+    w->npfd = w->nitems = 0;
+    w->now = wsc__now_ms();
+    w->timeout = -1;
+    wsc__wait_until(w, deadline);
+#ifdef WSC__EPOLL
+    if (list == wsc__g.visiting && wsc__g.ep) {
+        w->pfd[0].fd = wsc__g.ep - 1;
+        w->pfd[0].events = POLLIN;
+        w->pfd[w->npfd++].revents = 0;
+    }
+#endif
+    for (i = 0; i < count; i++)
+        if (list[i] && !wsc__is_final(list[i]) && !wsc__waitset_add(w, list[i])) return 0;
+    return 1;
 }
 
 #if WSC__THREADS
@@ -6045,18 +6207,18 @@ static void wsc__wait_end(wsc__waitset *w, wsc__waker *k) {
    *deadline (NULL: none of its own). With threads, also until another
    thread's call moves a socket or wsc_wake(). */
 static void wsc__wait(wsc__socket *const *list, int count, const wsc__ms *deadline) {
+#ifdef WSCLIENT_SMALL
+    char one; /* (the set has its room) */
+#else
+    WSC__ROOM(1) one;
+#endif
     wsc__waitset w;
     int i, timeout, single;
     const wsc_transport *tp;
 #if WSC__THREADS
     wsc__waker *k;
 #endif
-    w.npfd = w.nitems = 0;
-    w.now = wsc__now_ms();
-    w.timeout = -1;
-    wsc__wait_until(&w, deadline);
-    for (i = 0; i < count; i++)
-        if (list[i] && !wsc__is_final(list[i]) && !wsc__waitset_add(&w, list[i])) return;
+    if (!wsc__waitset_build(&w, &one, list, count, deadline)) return;
     timeout = w.timeout;
 #ifndef WSCLIENT_NO_SOCKETS
     single = w.nitems == 0 || w.npfd == 0;
@@ -6096,6 +6258,7 @@ static void wsc__wait(wsc__socket *const *list, int count, const wsc__ms *deadli
 /* Connect: arguments, URL, request                                          */
 /* ------------------------------------------------------------------------ */
 
+#ifdef WSCLIENT_SMALL /* a handful of slots: the plain scan is the smallest code */
 static int wsc__find(const char *name) {
     int i;
     for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++)
@@ -6103,11 +6266,94 @@ static int wsc__find(const char *name) {
     return -1;
 }
 
+static int wsc__free_slot(void) {
+    int i;
+    for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++)
+        if (!wsc__g.slots[i]) return i;
+    return -1;
+}
+
+#define wsc__slot_fill(i, s) (wsc__g.slots[i] = (s))
+#define wsc__slot_empty(i) (wsc__g.slots[i] = NULL)
+#else
+/* Where a name's probe starts in the index (FNV-1a). */
+static unsigned wsc__name_home(const char *name) {
+    uint32_t h = 2166136261u;
+    while (*name) h = (h ^ (wsc__u8)*name++) * 16777619u;
+    return (unsigned)h & (WSC__NAMES - 1);
+}
+
+#define WSC__NEXT_NAME(k) (((k) + 1) & (WSC__NAMES - 1))
+
+static int wsc__find(const char *name) {
+    unsigned k;
+    int v;
+    for (k = wsc__name_home(name); (v = wsc__g.names[k]) != 0; k = WSC__NEXT_NAME(k))
+        if (strcmp(wsc__g.slots[v - 1]->name, name) == 0) return v - 1;
+    return -1;
+}
+
+/* Takes slot's name out of the index, moving back the entries behind it
+   that would no longer be found past the hole (linear probing's deletion,
+   Knuth 6.4 algorithm R: no tombstones to pile up under churn). */
+static void wsc__names_remove(int slot) {
+    unsigned i = wsc__name_home(wsc__g.slots[slot]->name), j, h;
+    while (wsc__g.names[i] != slot + 1) i = WSC__NEXT_NAME(i);
+    for (j = i;;) {
+        wsc__g.names[i] = 0;
+        do {
+            j = WSC__NEXT_NAME(j);
+            if (!wsc__g.names[j]) return;
+            h = wsc__name_home(wsc__g.slots[wsc__g.names[j] - 1]->name);
+        } while (i <= j ? i < h && h <= j : i < h || h <= j); /* its home is between: it stays */
+        wsc__g.names[i] = wsc__g.names[j];
+        i = j;
+    }
+}
+
+/* The slot the next socket takes: the last one emptied, else a fresh one. */
+static int wsc__free_slot(void) {
+    if (wsc__g.nfree) return wsc__g.free_slots[wsc__g.nfree - 1];
+    return wsc__g.fresh < WSCLIENT_MAX_SOCKETS ? wsc__g.fresh : -1;
+}
+
+/* Puts s in slot, which wsc__free_slot gave. */
+static void wsc__slot_fill(int slot, wsc__socket *s) {
+    unsigned k = wsc__name_home(s->name);
+    wsc__g.slots[slot] = s;
+    if (slot == wsc__g.fresh) wsc__g.fresh++;
+    else wsc__g.nfree--;
+    wsc__g.count++;
+    wsc__g.ncallback += s->callback != NULL;
+    while (wsc__g.names[k]) k = WSC__NEXT_NAME(k);
+    wsc__g.names[k] = slot + 1;
+    wsc__visit_mark(slot);
+}
+
+/* Empties slot (its socket is still there, to read its name). */
+static void wsc__slot_empty(int slot) {
+    wsc__names_remove(slot);
+    wsc__g.ncallback -= wsc__g.slots[slot]->callback != NULL;
+    wsc__g.slots[slot] = NULL;
+    wsc__g.free_slots[wsc__g.nfree++] = slot;
+    wsc__g.count--;
+#ifdef WSC__EPOLL
+    if (!wsc__g.count && wsc__g.ep) { /* (closing a socket takes it out of the set) */
+        close(wsc__g.ep - 1);
+        wsc__g.ep = 0;
+    }
+#endif
+}
+#endif
+
 static wsc__socket *wsc__lookup(const char *name) {
     int i;
     if (!name) { wsc__set_error(WSC_ERR_ARGUMENT, "socket name is NULL"); return NULL; }
     i = wsc__find(name);
     if (i < 0) { wsc__set_error(WSC_ERR_UNKNOWN_SOCKET, "no socket named '%.*s'", WSCLIENT_MAX_NAME, name); return NULL; }
+#ifndef WSCLIENT_SMALL
+    wsc__visit_mark(i); /* a call on a settled socket (a write, a close) may give it work */
+#endif
     return wsc__g.slots[i];
 }
 
@@ -7102,19 +7348,12 @@ static wsc__mem *wsc__slot_mem(int slot) {
 #endif
 }
 
-static int wsc__free_slot(void) {
-    int i;
-    for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++)
-        if (!wsc__g.slots[i]) return i;
-    return -1;
-}
-
 /* Takes the socket of slot i out of the table and frees it; with calls in
    other threads holding it, its connection ends now and the last of them
    frees it. */
 static void wsc__unlist(int i) {
     wsc__socket *s = wsc__g.slots[i];
-    wsc__g.slots[i] = NULL;
+    wsc__slot_empty(i);
 #if WSC__THREADS
     wsc__g.moved = 1;
     if (s->holds) {
@@ -7137,7 +7376,7 @@ static int wsc__gone(const wsc__socket *s) {
 /* Puts a new socket in the table; a synchronous one is driven until open or failed. */
 static int wsc__start(int slot, wsc__socket *s) {
     int ok, gone;
-    wsc__g.slots[slot] = s;
+    wsc__slot_fill(slot, s);
 #if WSC__THREADS
     s->slot = slot;
     wsc__g.moved = 1; /* a pump waiting in another thread takes it in */
@@ -7651,9 +7890,13 @@ static int wsc__exist_locked(const char *name) {
 }
 
 static int wsc__count_locked(void) {
+#ifdef WSCLIENT_SMALL
     int i, n = 0;
     for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++) n += wsc__g.slots[i] != NULL;
     return n;
+#else
+    return wsc__g.count;
+#endif
 }
 
 static const char *wsc__protocol_locked(const char *name) {
@@ -7788,10 +8031,14 @@ static int wsc__deliver(int i) {
 
 /* Is any socket asynchronous, so that an event may yet come? */
 static int wsc__any_callback(void) {
+#ifdef WSCLIENT_SMALL
     int i;
     for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++)
         if (wsc__g.slots[i] && wsc__g.slots[i]->callback) return 1;
     return 0;
+#else
+    return wsc__g.ncallback > 0;
+#endif
 }
 
 static int wsc__pump_locked(int timeout_ms) {
@@ -7809,16 +8056,18 @@ static int wsc__pump_locked(int timeout_ms) {
     wsc__waker_drain(&wsc__g.host); /* the host loop woke for this pump */
 #endif
     for (;;) {
-        for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++)
+        wsc__visit_ready();
+        for (i = wsc__visit_next(0); i < WSCLIENT_MAX_SOCKETS; i = wsc__visit_next(i + 1))
             if (wsc__g.slots[i]) wsc__advance(wsc__g.slots[i]);
-        for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++) total += wsc__deliver(i);
+        for (i = wsc__visit_next(0); i < WSCLIENT_MAX_SOCKETS; i = wsc__visit_next(i + 1)) total += wsc__deliver(i);
+        wsc__visit_settle();
         if (total > 0 || wsc__count_locked() == 0) break;
         if (timeout_ms < 0 && !wsc__any_callback()) break; /* waiting forever for nothing */
         if (timeout_ms >= 0 && wsc__due(wsc__now_ms(), deadline)) break;
 #if WSC__THREADS
         if (wakes != wsc__g.wakes) break;
 #endif
-        wsc__wait(wsc__g.slots, WSCLIENT_MAX_SOCKETS, timeout_ms >= 0 ? &deadline : NULL);
+        wsc__wait(WSC__VISITING, wsc__visit_list(), timeout_ms >= 0 ? &deadline : NULL);
     }
     wsc__g.in_pump = 0;
 #if WSC__THREADS
@@ -7941,24 +8190,23 @@ WSCLIENT_API void wsc_wake(void) {
     if (wsc__g.host.made) wsc__waker_signal(&wsc__g.host); /* even from the pumping thread */
     WSC__UNLOCK();
 }
-#else
+#elif !defined(WSCLIENT_SMALL)
 WSCLIENT_API void wsc_wake(void) {} /* one thread: nobody else waits */
 #endif
 
-/* What a host loop polls (wsc_watches): the waits of every socket, as one
-   wsc_pump would wait on them. */
+#ifndef WSCLIENT_SMALL
+/* What a host loop polls (wsc_watches): what one wsc_pump would wait on. */
 static int wsc__watches_locked(wsc_watch *out, int capacity, int *timeout_ms) {
     wsc__waitset w;
-    int i, n = 0, now = 0;
+    int i, n = 0, count, now;
     if ((!out && capacity > 0) || !timeout_ms) return wsc__set_error(WSC_ERR_ARGUMENT, "wsc_watches: out or timeout_ms is NULL") - 1;
-    w.npfd = w.nitems = 0;
-    w.now = wsc__now_ms();
-    w.timeout = -1;
-    for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++) {
-        wsc__socket *s = wsc__g.slots[i];
-        if (!s) continue;
-        if (s->callback && (s->open_pending || s->queue || s->final_pending)) now = 1; /* events to deliver */
-        if (!wsc__is_final(s) && !wsc__waitset_add(&w, s)) now = 1;
+    if (wsc__g.in_pump) /* its wait set is the one built here */
+        return wsc__set_error(WSC_ERR_STATE, "wsc_watches called while wsc_pump runs (from a callback, or in another thread)") - 1;
+    count = wsc__visit_list();
+    now = !wsc__waitset_build(&w, NULL, WSC__VISITING, count, NULL);
+    for (i = 0; i < count; i++) {
+        const wsc__socket *s = WSC__VISITING[i];
+        if (s && s->callback && (s->open_pending || s->queue || s->final_pending)) now = 1; /* events to deliver */
     }
 #if WSC__THREADS && !defined(WSCLIENT_NO_SOCKETS)
     if (wsc__waker_ready(&wsc__g.host)) {
@@ -7990,11 +8238,14 @@ static int wsc__watches_locked(wsc_watch *out, int capacity, int *timeout_ms) {
     *timeout_ms = now ? 0 : w.timeout;
     return n;
 }
+#endif
 
 #define WSC__LOCKED(type, call) { type r_; WSC__LOCK(); r_ = call; wsc__settle(); WSC__UNLOCK(); return r_; }
 #define WSC__LOCKED_VOID(call) { WSC__LOCK(); call; wsc__settle(); WSC__UNLOCK(); }
 
+#ifndef WSCLIENT_SMALL
 WSCLIENT_API int wsc_watches(wsc_watch *out, int capacity, int *timeout_ms) WSC__LOCKED(int, wsc__watches_locked(out, capacity, timeout_ms))
+#endif
 WSCLIENT_API int wsc_open(const char *name, const wsc_config *config) WSC__LOCKED(int, wsc__open_locked(name, config))
 WSCLIENT_API int wsc_write_part(const char *name, const void *data, size_t length, int binary, int last) WSC__LOCKED(int, wsc__write_part_locked(name, data, length, binary, last))
 WSCLIENT_API int wsc_write(const char *name, const char *text) WSC__LOCKED(int, wsc__write_locked(name, text))
