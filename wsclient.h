@@ -59,6 +59,9 @@
        SocketChangeTransmissionMode -> wsc_change_transmission_mode (accepted, no effect)
        ErrorInfo     -> wsc_error_info (text), wsc_error_code (WSC_ERR_*)
        event loop    -> wsc_pump(timeout_ms): waits on every socket, runs callbacks
+       threads       -> wsc_wake (ends every wait now); wsc_watches (the
+                        descriptors and deadline for a host event loop:
+                        epoll, libuv, GLib; see examples/uv_echo.c)
        also          -> wsc_protocol (chosen subprotocol), wsc_count, wsc_close_all,
                         wsc_duration_ms ("1 min 30 s" -> 90000, as WinDev's
                         readable timeouts)
@@ -86,9 +89,19 @@
    Optional parameters are 0 / NULL for the seed's default: port 443 (80 for
    plain), path "/", no subprotocol, TLS mask WSC_TLS1 | WSC_TLS1_1 | WSC_TLS1_2.
 
-   Callbacks run only inside wsc_pump(), on the caller's thread. A callback may
-   write, close, or connect any socket (wsc_pump itself may not be nested).
-   The library is not thread-safe: use it from one thread.
+   THREADS (README "Threads")
+       - Every function may be called from any thread (not in WSCLIENT_SMALL
+         or WSCLIENT_NO_THREADS builds: there, one thread at a time).
+       - Callbacks run only inside wsc_pump, on the thread that called it; one
+         thread pumps at a time. A callback may write, close, or connect any
+         socket (wsc_pump itself may not be nested).
+       - No lock is held while a call waits on the network or a callback runs:
+         a write from another thread goes out at once, and wakes a waiting
+         wsc_pump or wsc_read when it concerns them; wsc_wake() wakes them all.
+       - Closing a socket that another thread reads ends that read at once
+         (-1, WSC_ERR_CLOSED). wsc_error_info() and its kin are per thread.
+       - Pointers into a socket (wsc_protocol, wsc_response_header) stay valid
+         until it is closed: do not close it in another thread meanwhile.
 
    CONFIGURATION (define before the implementation include)
 
@@ -112,7 +125,19 @@
                                  an odd size is refused: best a multiple of 16)
        WSCLIENT_NO_SOCKETS       leave out the BSD socket code: every socket
                                  uses a wsc_transport (wsc_set_transport)
-       WSCLIENT_NO_THREADS       resolve host names on the caller's thread
+       WSCLIENT_NO_THREADS       one thread only: no lock, and host names
+                                 resolve on the caller's thread
+       WSCLIENT_LOCK() / WSCLIENT_UNLOCK()  the lock on an RTOS (FreeRTOS,
+                                 Zephyr: one mutex of yours; define both);
+                                 default: POSIX threads or Windows SRW locks
+       WSCLIENT_THREAD_LOCAL     how the last error is kept per thread
+                                 (default _Thread_local / __thread /
+                                 __declspec(thread); define it empty on an
+                                 RTOS without thread-local storage: then
+                                 one error for all threads)
+       WSCLIENT_MAX_WAITERS      calls waiting at once that a wake reaches at
+                                 once (default 16; more still wake, within
+                                 10 ms)
        WSCLIENT_TLS_SESSIONS     TLS sessions kept for resumption, one per
                                  server (default 8; 0: never resume)
        WSCLIENT_ENTROPY(buf, len) fills buf with len random bytes from the
