@@ -668,7 +668,9 @@ typedef struct wsc_watch {
    capacity: call again with more room). *timeout_ms gets the milliseconds to
    the library's next deadline: -1 none, 0 call wsc_pump(0) now. Unless the
    build is single-threaded, the first watch is the library's wake descriptor:
-   readable when another thread moved a socket or called wsc_wake(). */
+   readable when another thread moved a socket or called wsc_wake();
+   wsc_close_all closes it (the next wsc_watches makes a new one). Refused
+   (-1, WSC_ERR_STATE) while wsc_pump runs. */
 WSCLIENT_API int wsc_watches(wsc_watch *out, int capacity, int *timeout_ms);
 
 WSCLIENT_API const char *wsc_error_info(void);
@@ -7834,6 +7836,9 @@ static void wsc__close_all_locked(void) {
         if (wsc__g.slots[i]) wsc__close_slot(i);
 #ifndef WSCLIENT_NO_SOCKETS
     wsc__dns_settle(WSCLIENT_CLOSE_TIMEOUT_MS);
+#endif
+#if WSC__THREADS
+    if (!wsc__g.in_pump) wsc__waker_close(&wsc__g.host); /* nothing of the library stays open (wsc_watches makes it again) */
 #endif
 }
 
