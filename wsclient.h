@@ -6233,6 +6233,25 @@ static void wsc__wait_end(wsc__waitset *w, wsc__waker *k) {
 /* Waits until one of the sockets can move, one of their deadlines, or
    *deadline (NULL: none of its own). With threads, also until another
    thread's call moves a socket or wsc_wake(). */
+/* The wait itself, on the set w built. */
+static void wsc__wait_io(wsc__waitset *w, int single, int timeout, const wsc_transport *sleeper) {
+    int i;
+    if (single && w->nitems > 0) { wsc__waitset_user(w, w->tps[0], timeout); return; }
+    if (!single) { /* several kinds of wait: look at each, then sleep a slice */
+        for (i = 0; i < w->nitems; i++)
+            if (i == 0 || w->tps[i] != w->tps[i - 1]) wsc__waitset_user(w, w->tps[i], 0);
+        if (timeout < 0 || timeout > 10) timeout = 10;
+    }
+#ifndef WSCLIENT_NO_SOCKETS
+    (void)sleeper;
+    if (w->npfd == 0 && timeout < 0) return; /* nothing could ever wake us */
+    wsc__poll(w->pfd, w->npfd, timeout);
+#else
+    if (timeout < 0) return;
+    if (sleeper) sleeper->wait(sleeper->user, w->items, 0, timeout);
+#endif
+}
+
 static void wsc__wait(wsc__socket *const *list, int count, const wsc__ms *deadline) {
 #ifdef WSCLIENT_SMALL
     char one; /* (the set has its room) */
@@ -6241,7 +6260,7 @@ static void wsc__wait(wsc__socket *const *list, int count, const wsc__ms *deadli
 #endif
     wsc__waitset w;
     int i, timeout, single;
-    const wsc_transport *tp;
+    const wsc_transport *sleeper = wsc__g.transport; /* without built-in sockets, what sleeps */
 #if WSC__THREADS
     wsc__waker *k;
 #endif
@@ -6249,33 +6268,18 @@ static void wsc__wait(wsc__socket *const *list, int count, const wsc__ms *deadli
     timeout = w.timeout;
 #ifndef WSCLIENT_NO_SOCKETS
     single = w.nitems == 0 || w.npfd == 0;
-    if (w.npfd == 0 && w.nitems == 0 && timeout < 0) return; /* nothing could ever wake us */
 #else
     single = 1; /* no built-in sockets: only the transports' own waits */
-    if (w.nitems == 0 && timeout < 0) return;
 #endif
     for (i = 1; single && i < w.nitems; i++) single = w.tps[i] == w.tps[0];
-    tp = single && w.nitems > 0 ? w.tps[0] : NULL;
-#ifdef WSCLIENT_NO_SOCKETS
-    if (!tp) tp = wsc__g.transport; /* to sleep in */
-#endif
 #if WSC__THREADS
-    k = wsc__wait_begin(&w, tp, &timeout);
-#endif
-    if (single && w.nitems > 0) {
-        wsc__waitset_user(&w, tp, timeout);
-    } else {
-        if (!single) { /* several kinds of wait: look at each, then sleep a slice */
-            for (i = 0; i < w.nitems; i++)
-                if (i == 0 || w.tps[i] != w.tps[i - 1]) wsc__waitset_user(&w, w.tps[i], 0);
-            if (timeout < 0 || timeout > WSC__SLICE_MS) timeout = WSC__SLICE_MS;
-        }
-#ifndef WSCLIENT_NO_SOCKETS
-        wsc__poll(w.pfd, w.npfd, timeout);
+#ifdef WSCLIENT_NO_SOCKETS
+    k = wsc__wait_begin(&w, single && w.nitems > 0 ? w.tps[0] : sleeper, &timeout);
 #else
-        if (tp) tp->wait(tp->user, w.items, 0, timeout);
+    k = wsc__wait_begin(&w, single && w.nitems > 0 ? w.tps[0] : NULL, &timeout);
 #endif
-    }
+#endif
+    wsc__wait_io(&w, single, timeout, sleeper);
 #if WSC__THREADS
     wsc__wait_end(&w, k);
 #endif
@@ -7504,9 +7508,6 @@ static int wsc__not_open(const wsc__socket *s) {
    out (a write that timed out, pongs), with this frame, may not pass
    WSCLIENT_MAX_MESSAGE (a frame alone may be that large): past it the write
    is refused at once and whole. */
-static int wsc__write_out(wsc__socket *s, wsc__ms deadline);
-static int wsc__write_wait(wsc__socket *s, wsc__ms deadline);
-
 static int wsc__send_frame(wsc__socket *s, unsigned opcode, int fin, const void *data, size_t len) {
     wsc__ms deadline = wsc__after(s->write_timeout_ms);
     size_t waiting = wsc__buf_pending(&s->out) + wsc__tx_pending(s);
@@ -7516,19 +7517,6 @@ static int wsc__send_frame(wsc__socket *s, unsigned opcode, int fin, const void 
                               s->name, (unsigned long)waiting);
     if (!wsc__queue_frame_direct(s, opcode, fin, data, len)) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory queuing a message");
     wsc__count_out(s, opcode, fin, len);
-    return wsc__write_out(s, deadline);
-}
-
-/* Moves a queued frame out until the write may return (wsc__send_frame). */
-static int wsc__write_out(wsc__socket *s, wsc__ms deadline) {
-    int ok;
-    wsc__hold(s);
-    ok = wsc__write_wait(s, deadline);
-    wsc__release(s);
-    return ok;
-}
-
-static int wsc__write_wait(wsc__socket *s, wsc__ms deadline) {
     for (;;) {
         int done, late;
         if (WSC__GONE(s)) return wsc__gone(s);
@@ -7547,6 +7535,19 @@ static int wsc__write_wait(wsc__socket *s, wsc__ms deadline) {
         wsc__wait(&s, 1, &deadline);
     }
 }
+
+#if WSC__THREADS
+/* wsc__send_frame, with s kept for the call should another thread close it. */
+static int wsc__send_held(wsc__socket *s, unsigned opcode, int fin, const void *data, size_t len) {
+    int ok;
+    wsc__hold(s);
+    ok = wsc__send_frame(s, opcode, fin, data, len);
+    wsc__release(s);
+    return ok;
+}
+#else
+#define wsc__send_held wsc__send_frame
+#endif
 
 /* The socket a write may go to, or NULL with the error set. */
 static wsc__socket *wsc__writable(const char *name, const void *data, size_t len) {
@@ -7568,7 +7569,7 @@ static int wsc__send(const char *name, unsigned opcode, const void *data, size_t
                               (unsigned long)len, (unsigned long)WSCLIENT_MAX_MESSAGE);
     if (opcode == WSC__OP_TEXT && wsc__utf8_feed(0, (const wsc__u8 *)data, len) != 0)
         return wsc__set_error(WSC_ERR_ARGUMENT, "text message is not valid UTF-8 (send it as binary)");
-    return wsc__send_frame(s, opcode, 1, data, len);
+    return wsc__send_held(s, opcode, 1, data, len);
 }
 
 /* The state of the message moves only with a part that was queued (one that
@@ -7588,12 +7589,14 @@ static int wsc__write_part_locked(const char *name, const void *data, size_t len
         if (utf8 == WSC__UTF8_REJECT || (last && utf8 != 0))
             return wsc__set_error(WSC_ERR_ARGUMENT, "text part is not valid UTF-8 (nothing of it was sent)");
     }
+    wsc__hold(s); /* read below, even if another thread closes it */
     ok = wsc__send_frame(s, opcode, last != 0, data, length);
     if (ok || WSC__E.err_code == WSC_ERR_TIMEOUT) {
         s->tx_active = !last;
         s->tx_binary = binary != 0;
         s->tx_utf8 = utf8;
     }
+    wsc__release(s);
     return ok;
 }
 
@@ -7619,11 +7622,16 @@ static int wsc__ping_locked(const char *name, const void *payload, size_t length
         return wsc__set_error(WSC_ERR_ARGUMENT, "ping payload of %lu bytes refused: a control frame carries at most 125 (RFC 6455 §5.5)",
                               (unsigned long)length);
     wsc__ping_remember(s, payload, length); /* first: a sync send may read its pong */
+#if WSC__THREADS
+    wsc__g.moved = 1; /* a pump waiting elsewhere takes the pong's deadline in */
+#endif
+    wsc__hold(s); /* read below, even if another thread closes it */
     ok = wsc__send_frame(s, WSC__OP_PING, 1, payload, length);
     if (!ok && WSC__E.err_code != WSC_ERR_TIMEOUT && s->state == WSC__OPEN) { /* refused: it never went */
         s->npings--;
         wsc__pong_deadline_reset(s);
     }
+    wsc__release(s);
     return ok;
 }
 
