@@ -357,7 +357,9 @@ typedef struct wsc_transport {
     const char *(*error)(void *user, void *conn);
     /* Optional: makes a wait() running in another thread return now (called
        from any thread). Without it, a call waiting in wait() sees another
-       thread's write or wsc_wake() only when its wait() returns. */
+       thread's write or wsc_wake() only when its wait() returns. Every
+       function but wait() runs with the library's lock held: none may call
+       the library (README "Threads"). */
     void (*wake)(void *user);
 } wsc_transport;
 
