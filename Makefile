@@ -11,6 +11,7 @@
 #   make bench     wsclient.h against libwebsockets and the raw TLS/TCP ceilings
 #                  (ROUNDS=n, default 5; tables of medians, see README;
 #                  BENCH_ARGS="--update-readme README.md" puts them in the README)
+#   make bench-many  only the 1,000 idle wss:// sockets of make bench
 #   make bench-profile  callgrind and perf profiles of bench_client
 #   make portability  every compiler, standard, configuration and platform
 #                  this machine reaches (tests/portability.sh)
@@ -51,7 +52,7 @@ TSAN_TESTS  = $(TSAN_DIR)/test_threads $(TSAN_DIR)/test_dns
 # cannot run sanitizer builds).
 VALGRIND = $(BUILD)/churn_valgrind
 
-.PHONY: all examples tests demo test tsan tsan-build clean check-deps check-fuzz-deps autobahn_client anchors client-cert FORCE bench bench-build bench-deps bench-profile portability size fuzz fuzz-smoke fuzz-build
+.PHONY: all examples tests demo test tsan tsan-build clean check-deps check-fuzz-deps autobahn_client anchors client-cert FORCE bench bench-build bench-deps bench-many bench-profile portability size fuzz fuzz-smoke fuzz-build
 
 all: examples
 
@@ -202,7 +203,8 @@ $(BUILD)/autobahn_client: tests/autobahn_client.c wsclient.h | check-deps $(BUIL
 
 # Benchmarks: sources in bench/, programs in $(BUILD)/bench.
 BENCH   = $(BUILD)/bench
-BENCHES = $(BENCH)/bench_client $(BENCH)/bench_lws $(BENCH)/bench_raw_tls $(BENCH)/bench_raw_tcp $(BENCH)/echo_server
+BENCHES = $(BENCH)/bench_client $(BENCH)/bench_lws $(BENCH)/bench_raw_tls $(BENCH)/bench_raw_tcp $(BENCH)/echo_server \
+          $(BENCH)/many_sockets
 ROUNDS ?= 5
 PYTHON ?= python3
 BENCH_ARGS ?=
@@ -214,6 +216,9 @@ $(BENCH):
 	mkdir -p $(BENCH)
 
 $(BENCH)/bench_client: bench/bench_client.c bench/bench_common.h wsclient.h | bench-deps $(BENCH)
+	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ -lbearssl
+
+$(BENCH)/many_sockets: bench/many_sockets.c wsclient.h | bench-deps $(BENCH)
 	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ -lbearssl
 
 $(BENCH)/bench_lws: bench/bench_lws.c bench/bench_common.h | bench-deps $(BENCH)
@@ -232,6 +237,10 @@ bench-build: $(BENCHES)
 
 bench: $(BENCHES)
 	$(PYTHON) bench/run.py --build $(BENCH) --rounds $(ROUNDS) $(BENCH_ARGS)
+
+# The 1,000 idle wss:// sockets of make bench alone (README "Many sockets").
+bench-many: $(BENCH)/many_sockets $(BENCH)/echo_server
+	$(PYTHON) bench/run.py --build $(BENCH) --many-only
 
 bench-profile: $(BENCHES)
 	bash bench/profile.sh $(BENCH)

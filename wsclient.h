@@ -59,6 +59,9 @@
        SocketChangeTransmissionMode -> wsc_change_transmission_mode (accepted, no effect)
        ErrorInfo     -> wsc_error_info (text), wsc_error_code (WSC_ERR_*)
        event loop    -> wsc_pump(timeout_ms): waits on every socket, runs callbacks
+       threads       -> wsc_wake (ends every wait now); wsc_watches (the
+                        descriptors and deadline for a host event loop:
+                        epoll, libuv, GLib; see examples/uv_echo.c)
        also          -> wsc_protocol (chosen subprotocol), wsc_count, wsc_close_all,
                         wsc_duration_ms ("1 min 30 s" -> 90000, as WinDev's
                         readable timeouts)
@@ -86,13 +89,24 @@
    Optional parameters are 0 / NULL for the seed's default: port 443 (80 for
    plain), path "/", no subprotocol, TLS mask WSC_TLS1 | WSC_TLS1_1 | WSC_TLS1_2.
 
-   Callbacks run only inside wsc_pump(), on the caller's thread. A callback may
-   write, close, or connect any socket (wsc_pump itself may not be nested).
-   The library is not thread-safe: use it from one thread.
+   THREADS (README "Threads")
+       - Every function may be called from any thread (not in WSCLIENT_SMALL
+         or WSCLIENT_NO_THREADS builds: there, one thread at a time).
+       - Callbacks run only inside wsc_pump, on the thread that called it; one
+         thread pumps at a time. A callback may write, close, or connect any
+         socket (wsc_pump itself may not be nested).
+       - No lock is held while a call waits on the network or a callback runs:
+         a write from another thread goes out at once, and wakes a waiting
+         wsc_pump or wsc_read when it concerns them; wsc_wake() wakes them all.
+       - Closing a socket that another thread reads ends that read at once
+         (-1, WSC_ERR_CLOSED). wsc_error_info() and its kin are per thread.
+       - Pointers into a socket (wsc_protocol, wsc_response_header) stay valid
+         until it is closed: do not close it in another thread meanwhile.
 
    CONFIGURATION (define before the implementation include)
 
-       WSCLIENT_MAX_SOCKETS      sockets in the table (default 16)
+       WSCLIENT_MAX_SOCKETS      sockets in the table (default 16; thousands work: a name
+                                 is found by hash, idle sockets wait in epoll on Linux)
        WSCLIENT_MAX_NAME         longest socket name, in bytes (default 63)
        WSCLIENT_MAX_MESSAGE      largest message sent or received (default 16 MiB);
                                  a larger incoming one fails the connection with 1009
@@ -111,7 +125,19 @@
                                  an odd size is refused: best a multiple of 16)
        WSCLIENT_NO_SOCKETS       leave out the BSD socket code: every socket
                                  uses a wsc_transport (wsc_set_transport)
-       WSCLIENT_NO_THREADS       resolve host names on the caller's thread
+       WSCLIENT_NO_THREADS       one thread only: no lock, and host names
+                                 resolve on the caller's thread
+       WSCLIENT_LOCK() / WSCLIENT_UNLOCK()  the lock on an RTOS (FreeRTOS,
+                                 Zephyr: one mutex of yours; define both);
+                                 default: POSIX threads or Windows SRW locks
+       WSCLIENT_THREAD_LOCAL     how the last error is kept per thread
+                                 (default _Thread_local / __thread /
+                                 __declspec(thread); define it empty on an
+                                 RTOS without thread-local storage: then
+                                 one error for all threads)
+       WSCLIENT_MAX_WAITERS      calls waiting at once that a wake reaches at
+                                 once (default 16; more still wake, within
+                                 10 ms)
        WSCLIENT_TLS_SESSIONS     TLS sessions kept for resumption, one per
                                  server (default 8; 0: never resume)
        WSCLIENT_ENTROPY(buf, len) fills buf with len random bytes from the
@@ -331,7 +357,9 @@ typedef struct wsc_transport {
     const char *(*error)(void *user, void *conn);
     /* Optional: makes a wait() running in another thread return now (called
        from any thread). Without it, a call waiting in wait() sees another
-       thread's write or wsc_wake() only when its wait() returns. */
+       thread's write or wsc_wake() only when its wait() returns. Every
+       function but wait() runs with the library's lock held: none may call
+       the library (README "Threads"). */
     void (*wake)(void *user);
 } wsc_transport;
 
@@ -642,7 +670,9 @@ typedef struct wsc_watch {
    capacity: call again with more room). *timeout_ms gets the milliseconds to
    the library's next deadline: -1 none, 0 call wsc_pump(0) now. Unless the
    build is single-threaded, the first watch is the library's wake descriptor:
-   readable when another thread moved a socket or called wsc_wake(). */
+   readable when another thread moved a socket or called wsc_wake();
+   wsc_close_all closes it (the next wsc_watches makes a new one). Refused
+   (-1, WSC_ERR_STATE) while wsc_pump runs. */
 WSCLIENT_API int wsc_watches(wsc_watch *out, int capacity, int *timeout_ms);
 
 WSCLIENT_API const char *wsc_error_info(void);
@@ -749,6 +779,10 @@ typedef SOCKET wsc__sock;
 #include <sys/types.h>
 typedef int wsc__sock;
 #define WSC__NO_SOCK (-1)
+#if defined(__linux__) && !defined(WSCLIENT_SMALL)
+#define WSC__EPOLL 1 /* idle sockets wait in an epoll set, out of the pump's turns */
+#include <sys/epoll.h>
+#endif
 #if !defined(WSCLIENT_NO_HEAP) && !defined(WSCLIENT_NO_THREADS)
 #define WSC__THREADED_DNS 1 /* host names resolve off the caller's thread */
 #include <pthread.h>
@@ -1989,8 +2023,41 @@ typedef struct wsc__errs {
 #endif
 } wsc__errs;
 
+#ifndef WSCLIENT_SMALL
+/* Entries of the index of names (wsc__find): a power of two, at least twice
+   the sockets, so that a probe stays short. */
+#define WSC__ONES(x) ((x) | (x) >> 1 | (x) >> 2 | (x) >> 4 | (x) >> 8 | (x) >> 16) /* (bits up to x's highest) */
+#define WSC__NAMES ((int)WSC__ONES(2L * WSCLIENT_MAX_SOCKETS - 1) + 1)
+#define WSC__LBITS ((int)(8 * sizeof(unsigned long)))
+#endif
+
+/* Room for what one wait covers, for n sockets: poll()'s entries for
+   built-in sockets (a connect race has several; one more for the epoll
+   set, one for the waking of threads), each user transport's connections. */
+#ifndef WSCLIENT_NO_SOCKETS
+#define WSC__ROOM_PFD(n) struct pollfd pfd[(n) * (WSC__RACE + 1) + 2];
+#else
+#define WSC__ROOM_PFD(n)
+#endif
+#define WSC__ROOM(n) struct { WSC__ROOM_PFD(n) wsc_io_wait items[n], mine[n]; const wsc_transport *tps[n]; }
+
 typedef struct wsc__lib { /* the error before the generator: nearer, shorter code (see wsc__socket) */
     wsc__socket *slots[WSCLIENT_MAX_SOCKETS];
+#ifndef WSCLIENT_SMALL
+    /* With thousands of sockets, nothing that finds one may scan the table. */
+    int names[WSC__NAMES];   /* slot + 1 of the sockets by name hash, 0: none    */
+    int free_slots[WSCLIENT_MAX_SOCKETS]; /* slots emptied, the last on top  */
+    int nfree, fresh, count; /* free_slots used; from fresh on, never filled; sockets */
+    int ncallback;           /* asynchronous sockets                          */
+    /* A pump turn visits the slots of visit: all but the settled sockets,
+       which wait for their descriptor in the epoll set (wsc__visit_settle). */
+    unsigned long visit[(WSCLIENT_MAX_SOCKETS + WSC__LBITS - 1) / WSC__LBITS];
+    wsc__socket *visiting[WSCLIENT_MAX_SOCKETS]; /* the pump's wait list          */
+    WSC__ROOM(WSCLIENT_MAX_SOCKETS) room; /* the pump's wait set: too big for a thread's stack */
+#ifdef WSC__EPOLL
+    int ep;                  /* the epoll descriptor + 1, 0: none              */
+#endif
+#endif
     unsigned next_gen;
     int in_pump;
     int rng_ready;
@@ -5881,12 +5948,13 @@ static void wsc__settle(void) {
     if (wsc__g.moved) wsc__wake_all();
 }
 
+static int wsc__count_locked(void);
+
 /* The descriptors of wakers nobody uses, once no socket is left: a program
    that closed every socket holds none of the library's descriptors. */
 static void wsc__wakers_trim(void) {
     int i;
-    for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++)
-        if (wsc__g.slots[i]) return;
+    if (wsc__count_locked()) return;
     for (i = 0; i < WSCLIENT_MAX_WAITERS; i++)
         if (!wsc__g.wakers[i].used) wsc__waker_close(&wsc__g.wakers[i]);
 }
@@ -5913,14 +5981,103 @@ static void wsc__release(wsc__socket *s) {
 #define WSC__GONE(s) 0
 #endif
 
+#ifndef WSCLIENT_SMALL
+/* A pump turn visits slot i's socket: it may have something to do. */
+static void wsc__visit_mark(int i) { wsc__g.visit[i / WSC__LBITS] |= 1UL << (i % WSC__LBITS); }
+
+/* The first slot from i on that a pump turn visits, WSCLIENT_MAX_SOCKETS
+   when none; emptied slots leave the set on the way. */
+static int wsc__visit_next(int i) {
+    while (i < WSCLIENT_MAX_SOCKETS) {
+        unsigned long w = wsc__g.visit[i / WSC__LBITS] >> (i % WSC__LBITS);
+        if (!w) { i = (i / WSC__LBITS + 1) * WSC__LBITS; continue; }
+        for (; !(w & 1); w >>= 1) i++;
+        if (wsc__g.slots[i]) return i;
+        wsc__g.visit[i / WSC__LBITS] &= ~(1UL << (i % WSC__LBITS));
+        i++;
+    }
+    return WSCLIENT_MAX_SOCKETS;
+}
+
+/* The pump's wait list: the sockets its turns visit. */
+static int wsc__visit_list(void) {
+    int i, n = 0;
+    for (i = wsc__visit_next(0); i < WSCLIENT_MAX_SOCKETS; i = wsc__visit_next(i + 1)) wsc__g.visiting[n++] = wsc__g.slots[i];
+    return n;
+}
+#define WSC__VISITING wsc__g.visiting
+
+#ifdef WSC__EPOLL
+/* Only new bytes on its descriptor can move s: open, no timer (keepalive),
+   nothing to send, no event to deliver, nothing read and not yet taken. */
+static int wsc__quiet(const wsc__socket *s) {
+    return !s->tp && s->state == WSC__OPEN && !s->busy && !s->open_pending && !s->queue && !s->final_pending &&
+           wsc__interest(s) == WSC_IO_READ && wsc__keepalive_deadline(s) < 0;
+}
+
+/* Hands slot i's socket to the epoll set until its descriptor is readable
+   (once: EPOLLONESHOT); 1 when it is there. */
+static int wsc__epoll_park(int i) {
+    struct epoll_event e;
+    int fd = wsc__g.slots[i]->fd;
+    if (!wsc__g.ep) wsc__g.ep = epoll_create1(EPOLL_CLOEXEC) + 1;
+    if (!wsc__g.ep) return 0;
+    memset(&e, 0, sizeof e);
+    e.events = EPOLLIN | EPOLLONESHOT;
+    e.data.u32 = (uint32_t)i; /* (a stale one only makes a turn visit a slot: harmless) */
+    return epoll_ctl(wsc__g.ep - 1, EPOLL_CTL_MOD, fd, &e) == 0 ||
+           (errno == ENOENT && epoll_ctl(wsc__g.ep - 1, EPOLL_CTL_ADD, fd, &e) == 0);
+}
+#endif
+
+/* After a turn: the sockets that wait for nothing but bytes leave the
+   turns for the epoll set, so that a turn costs what the active sockets
+   cost, not the table. Elsewhere (no epoll) every socket is visited. */
+static void wsc__visit_settle(void) {
+#ifdef WSC__EPOLL
+    int i;
+    for (i = wsc__visit_next(0); i < WSCLIENT_MAX_SOCKETS; i = wsc__visit_next(i + 1))
+        if (wsc__quiet(wsc__g.slots[i]) && wsc__epoll_park(i))
+            wsc__g.visit[i / WSC__LBITS] &= ~(1UL << (i % WSC__LBITS));
+#endif
+}
+
+/* Before a turn: the settled sockets whose descriptors became readable
+   are visited again. What does not fit here stays ready for the next turn
+   (the epoll descriptor stays readable: the wait does not sleep). */
+static void wsc__visit_ready(void) {
+#ifdef WSC__EPOLL
+    struct epoll_event e[64];
+    int n, k;
+    if (!wsc__g.ep) return;
+    n = epoll_wait(wsc__g.ep - 1, e, 64, 0);
+    for (k = 0; k < n; k++) wsc__visit_mark((int)e[k].data.u32);
+#endif
+}
+#else /* a handful of slots: every turn visits all */
+#define wsc__visit_next(i) (i)
+#define wsc__visit_ready()
+#define wsc__visit_settle()
+#define wsc__visit_list() WSCLIENT_MAX_SOCKETS
+#define WSC__VISITING wsc__g.slots
+#endif
+
 /* What one wait covers: poll() for built-in sockets, each user transport's
    own wait() for its connections. */
-typedef struct wsc__waitset {
+typedef struct wsc__waitset { /* (in a room: WSC__ROOM) */
+#ifdef WSCLIENT_SMALL /* a handful of sockets: the set is its own room, on the stack */
 #ifndef WSCLIENT_NO_SOCKETS
     struct pollfd pfd[WSCLIENT_MAX_SOCKETS * (WSC__RACE + 1) + 1]; /* and a waker */
 #endif
-    wsc_io_wait items[WSCLIENT_MAX_SOCKETS];
+    wsc_io_wait items[WSCLIENT_MAX_SOCKETS], mine[WSCLIENT_MAX_SOCKETS];
     const wsc_transport *tps[WSCLIENT_MAX_SOCKETS];
+#else
+#ifndef WSCLIENT_NO_SOCKETS
+    struct pollfd *pfd;
+#endif
+    wsc_io_wait *items, *mine;
+    const wsc_transport **tps;
+#endif
     int npfd, nitems;
     wsc__ms now;           /* when the wait began                       */
     int timeout;           /* ms from now to the first deadline, -1: none */
@@ -6001,11 +6158,45 @@ static int wsc__waitset_add(wsc__waitset *w, wsc__socket *s) {
 
 /* Calls tp's wait() on its own connections of the set. */
 static void wsc__waitset_user(wsc__waitset *w, const wsc_transport *tp, int timeout) {
-    wsc_io_wait mine[WSCLIENT_MAX_SOCKETS];
     int i, k = 0;
     for (i = 0; i < w->nitems; i++)
-        if (w->tps[i] == tp) mine[k++] = w->items[i];
-    tp->wait(tp->user, mine, k, timeout);
+        if (w->tps[i] == tp) w->mine[k++] = w->items[i];
+    tp->wait(tp->user, w->mine, k, timeout);
+}
+
+#ifndef WSCLIENT_NO_SOCKETS
+#define WSC__ROOM_USE(w, r) ((w)->pfd = (r)->pfd, (w)->items = (r)->items, (w)->mine = (r)->mine, (w)->tps = (r)->tps)
+#else
+#define WSC__ROOM_USE(w, r) ((w)->items = (r)->items, (w)->mine = (r)->mine, (w)->tps = (r)->tps)
+#endif
+
+/* Fills w with what the sockets of list wait for, and when; 0 when one of
+   them can move now. The pump's list (wsc__visit_list) waits in the
+   library's room, with the epoll set of the settled sockets; a single
+   socket's wait fits in *one, on the stack of its thread. */
+static int wsc__waitset_build(wsc__waitset *w, void *one, wsc__socket *const *list, int count, const wsc__ms *deadline) {
+    int i;
+#ifdef WSCLIENT_SMALL
+    (void)one;
+#else
+    typedef WSC__ROOM(1) wsc__room1;
+    if (list == wsc__g.visiting) WSC__ROOM_USE(w, &wsc__g.room);
+    else WSC__ROOM_USE(w, (wsc__room1 *)one); /* (count 1: the other waits are a socket's own) */
+#endif
+    w->npfd = w->nitems = 0;
+    w->now = wsc__now_ms();
+    w->timeout = -1;
+    wsc__wait_until(w, deadline);
+#ifdef WSC__EPOLL
+    if (list == wsc__g.visiting && wsc__g.ep) {
+        w->pfd[0].fd = wsc__g.ep - 1;
+        w->pfd[0].events = POLLIN;
+        w->pfd[w->npfd++].revents = 0;
+    }
+#endif
+    for (i = 0; i < count; i++)
+        if (list[i] && !wsc__is_final(list[i]) && !wsc__waitset_add(w, list[i])) return 0;
+    return 1;
 }
 
 #if WSC__THREADS
@@ -6050,49 +6241,53 @@ static void wsc__wait_end(wsc__waitset *w, wsc__waker *k) {
 /* Waits until one of the sockets can move, one of their deadlines, or
    *deadline (NULL: none of its own). With threads, also until another
    thread's call moves a socket or wsc_wake(). */
+/* The wait itself, on the set w built. */
+static void wsc__wait_io(wsc__waitset *w, int single, int timeout, const wsc_transport *sleeper) {
+    int i;
+    if (single && w->nitems > 0) { wsc__waitset_user(w, w->tps[0], timeout); return; }
+    if (!single) { /* several kinds of wait: look at each, then sleep a slice */
+        for (i = 0; i < w->nitems; i++)
+            if (i == 0 || w->tps[i] != w->tps[i - 1]) wsc__waitset_user(w, w->tps[i], 0);
+        if (timeout < 0 || timeout > 10) timeout = 10;
+    }
+#ifndef WSCLIENT_NO_SOCKETS
+    (void)sleeper;
+    if (w->npfd == 0 && timeout < 0) return; /* nothing could ever wake us */
+    wsc__poll(w->pfd, w->npfd, timeout);
+#else
+    if (timeout < 0) return;
+    if (sleeper) sleeper->wait(sleeper->user, w->items, 0, timeout);
+#endif
+}
+
 static void wsc__wait(wsc__socket *const *list, int count, const wsc__ms *deadline) {
+#ifdef WSCLIENT_SMALL
+    char one; /* (the set has its room) */
+#else
+    WSC__ROOM(1) one;
+#endif
     wsc__waitset w;
     int i, timeout, single;
-    const wsc_transport *tp;
+    const wsc_transport *sleeper = wsc__g.transport; /* without built-in sockets, what sleeps */
 #if WSC__THREADS
     wsc__waker *k;
 #endif
-    w.npfd = w.nitems = 0;
-    w.now = wsc__now_ms();
-    w.timeout = -1;
-    wsc__wait_until(&w, deadline);
-    for (i = 0; i < count; i++)
-        if (list[i] && !wsc__is_final(list[i]) && !wsc__waitset_add(&w, list[i])) return;
+    if (!wsc__waitset_build(&w, &one, list, count, deadline)) return;
     timeout = w.timeout;
 #ifndef WSCLIENT_NO_SOCKETS
     single = w.nitems == 0 || w.npfd == 0;
-    if (w.npfd == 0 && w.nitems == 0 && timeout < 0) return; /* nothing could ever wake us */
 #else
     single = 1; /* no built-in sockets: only the transports' own waits */
-    if (w.nitems == 0 && timeout < 0) return;
 #endif
     for (i = 1; single && i < w.nitems; i++) single = w.tps[i] == w.tps[0];
-    tp = single && w.nitems > 0 ? w.tps[0] : NULL;
-#ifdef WSCLIENT_NO_SOCKETS
-    if (!tp) tp = wsc__g.transport; /* to sleep in */
-#endif
 #if WSC__THREADS
-    k = wsc__wait_begin(&w, tp, &timeout);
-#endif
-    if (single && w.nitems > 0) {
-        wsc__waitset_user(&w, tp, timeout);
-    } else {
-        if (!single) { /* several kinds of wait: look at each, then sleep a slice */
-            for (i = 0; i < w.nitems; i++)
-                if (i == 0 || w.tps[i] != w.tps[i - 1]) wsc__waitset_user(&w, w.tps[i], 0);
-            if (timeout < 0 || timeout > WSC__SLICE_MS) timeout = WSC__SLICE_MS;
-        }
-#ifndef WSCLIENT_NO_SOCKETS
-        wsc__poll(w.pfd, w.npfd, timeout);
+#ifdef WSCLIENT_NO_SOCKETS
+    k = wsc__wait_begin(&w, single && w.nitems > 0 ? w.tps[0] : sleeper, &timeout);
 #else
-        if (tp) tp->wait(tp->user, w.items, 0, timeout);
+    k = wsc__wait_begin(&w, single && w.nitems > 0 ? w.tps[0] : NULL, &timeout);
 #endif
-    }
+#endif
+    wsc__wait_io(&w, single, timeout, sleeper);
 #if WSC__THREADS
     wsc__wait_end(&w, k);
 #endif
@@ -6102,6 +6297,7 @@ static void wsc__wait(wsc__socket *const *list, int count, const wsc__ms *deadli
 /* Connect: arguments, URL, request                                          */
 /* ------------------------------------------------------------------------ */
 
+#ifdef WSCLIENT_SMALL /* a handful of slots: the plain scan is the smallest code */
 static int wsc__find(const char *name) {
     int i;
     for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++)
@@ -6109,11 +6305,94 @@ static int wsc__find(const char *name) {
     return -1;
 }
 
+static int wsc__free_slot(void) {
+    int i;
+    for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++)
+        if (!wsc__g.slots[i]) return i;
+    return -1;
+}
+
+#define wsc__slot_fill(i, s) (wsc__g.slots[i] = (s))
+#define wsc__slot_empty(i) (wsc__g.slots[i] = NULL)
+#else
+/* Where a name's probe starts in the index (FNV-1a). */
+static unsigned wsc__name_home(const char *name) {
+    uint32_t h = 2166136261u;
+    while (*name) h = (h ^ (wsc__u8)*name++) * 16777619u;
+    return (unsigned)h & (WSC__NAMES - 1);
+}
+
+#define WSC__NEXT_NAME(k) (((k) + 1) & (WSC__NAMES - 1))
+
+static int wsc__find(const char *name) {
+    unsigned k;
+    int v;
+    for (k = wsc__name_home(name); (v = wsc__g.names[k]) != 0; k = WSC__NEXT_NAME(k))
+        if (strcmp(wsc__g.slots[v - 1]->name, name) == 0) return v - 1;
+    return -1;
+}
+
+/* Takes slot's name out of the index, moving back the entries behind it
+   that would no longer be found past the hole (linear probing's deletion,
+   Knuth 6.4 algorithm R: no tombstones to pile up under churn). */
+static void wsc__names_remove(int slot) {
+    unsigned i = wsc__name_home(wsc__g.slots[slot]->name), j, h;
+    while (wsc__g.names[i] != slot + 1) i = WSC__NEXT_NAME(i);
+    for (j = i;;) {
+        wsc__g.names[i] = 0;
+        do {
+            j = WSC__NEXT_NAME(j);
+            if (!wsc__g.names[j]) return;
+            h = wsc__name_home(wsc__g.slots[wsc__g.names[j] - 1]->name);
+        } while (i <= j ? i < h && h <= j : i < h || h <= j); /* its home is between: it stays */
+        wsc__g.names[i] = wsc__g.names[j];
+        i = j;
+    }
+}
+
+/* The slot the next socket takes: the last one emptied, else a fresh one. */
+static int wsc__free_slot(void) {
+    if (wsc__g.nfree) return wsc__g.free_slots[wsc__g.nfree - 1];
+    return wsc__g.fresh < WSCLIENT_MAX_SOCKETS ? wsc__g.fresh : -1;
+}
+
+/* Puts s in slot, which wsc__free_slot gave. */
+static void wsc__slot_fill(int slot, wsc__socket *s) {
+    unsigned k = wsc__name_home(s->name);
+    wsc__g.slots[slot] = s;
+    if (slot == wsc__g.fresh) wsc__g.fresh++;
+    else wsc__g.nfree--;
+    wsc__g.count++;
+    wsc__g.ncallback += s->callback != NULL;
+    while (wsc__g.names[k]) k = WSC__NEXT_NAME(k);
+    wsc__g.names[k] = slot + 1;
+    wsc__visit_mark(slot);
+}
+
+/* Empties slot (its socket is still there, to read its name). */
+static void wsc__slot_empty(int slot) {
+    wsc__names_remove(slot);
+    wsc__g.ncallback -= wsc__g.slots[slot]->callback != NULL;
+    wsc__g.slots[slot] = NULL;
+    wsc__g.free_slots[wsc__g.nfree++] = slot;
+    wsc__g.count--;
+#ifdef WSC__EPOLL
+    if (!wsc__g.count && wsc__g.ep) { /* (closing a socket takes it out of the set) */
+        close(wsc__g.ep - 1);
+        wsc__g.ep = 0;
+    }
+#endif
+}
+#endif
+
 static wsc__socket *wsc__lookup(const char *name) {
     int i;
     if (!name) { wsc__set_error(WSC_ERR_ARGUMENT, "socket name is NULL"); return NULL; }
     i = wsc__find(name);
     if (i < 0) { wsc__set_error(WSC_ERR_UNKNOWN_SOCKET, "no socket named '%.*s'", WSCLIENT_MAX_NAME, name); return NULL; }
+#ifndef WSCLIENT_SMALL
+    wsc__visit_mark(i); /* a call on a settled socket (a write, a close) may give it work */
+#endif
     return wsc__g.slots[i];
 }
 
@@ -7108,19 +7387,12 @@ static wsc__mem *wsc__slot_mem(int slot) {
 #endif
 }
 
-static int wsc__free_slot(void) {
-    int i;
-    for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++)
-        if (!wsc__g.slots[i]) return i;
-    return -1;
-}
-
 /* Takes the socket of slot i out of the table and frees it; with calls in
    other threads holding it, its connection ends now and the last of them
    frees it. */
 static void wsc__unlist(int i) {
     wsc__socket *s = wsc__g.slots[i];
-    wsc__g.slots[i] = NULL;
+    wsc__slot_empty(i);
 #if WSC__THREADS
     wsc__g.moved = 1;
     if (s->holds) {
@@ -7143,7 +7415,7 @@ static int wsc__gone(const wsc__socket *s) {
 /* Puts a new socket in the table; a synchronous one is driven until open or failed. */
 static int wsc__start(int slot, wsc__socket *s) {
     int ok, gone;
-    wsc__g.slots[slot] = s;
+    wsc__slot_fill(slot, s);
 #if WSC__THREADS
     s->slot = slot;
     wsc__g.moved = 1; /* a pump waiting in another thread takes it in */
@@ -7244,9 +7516,6 @@ static int wsc__not_open(const wsc__socket *s) {
    out (a write that timed out, pongs), with this frame, may not pass
    WSCLIENT_MAX_MESSAGE (a frame alone may be that large): past it the write
    is refused at once and whole. */
-static int wsc__write_out(wsc__socket *s, wsc__ms deadline);
-static int wsc__write_wait(wsc__socket *s, wsc__ms deadline);
-
 static int wsc__send_frame(wsc__socket *s, unsigned opcode, int fin, const void *data, size_t len) {
     wsc__ms deadline = wsc__after(s->write_timeout_ms);
     size_t waiting = wsc__buf_pending(&s->out) + wsc__tx_pending(s);
@@ -7256,19 +7525,6 @@ static int wsc__send_frame(wsc__socket *s, unsigned opcode, int fin, const void 
                               s->name, (unsigned long)waiting);
     if (!wsc__queue_frame_direct(s, opcode, fin, data, len)) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory queuing a message");
     wsc__count_out(s, opcode, fin, len);
-    return wsc__write_out(s, deadline);
-}
-
-/* Moves a queued frame out until the write may return (wsc__send_frame). */
-static int wsc__write_out(wsc__socket *s, wsc__ms deadline) {
-    int ok;
-    wsc__hold(s);
-    ok = wsc__write_wait(s, deadline);
-    wsc__release(s);
-    return ok;
-}
-
-static int wsc__write_wait(wsc__socket *s, wsc__ms deadline) {
     for (;;) {
         int done, late;
         if (WSC__GONE(s)) return wsc__gone(s);
@@ -7287,6 +7543,19 @@ static int wsc__write_wait(wsc__socket *s, wsc__ms deadline) {
         wsc__wait(&s, 1, &deadline);
     }
 }
+
+#if WSC__THREADS
+/* wsc__send_frame, with s kept for the call should another thread close it. */
+static int wsc__send_held(wsc__socket *s, unsigned opcode, int fin, const void *data, size_t len) {
+    int ok;
+    wsc__hold(s);
+    ok = wsc__send_frame(s, opcode, fin, data, len);
+    wsc__release(s);
+    return ok;
+}
+#else
+#define wsc__send_held wsc__send_frame
+#endif
 
 /* The socket a write may go to, or NULL with the error set. */
 static wsc__socket *wsc__writable(const char *name, const void *data, size_t len) {
@@ -7308,7 +7577,7 @@ static int wsc__send(const char *name, unsigned opcode, const void *data, size_t
                               (unsigned long)len, (unsigned long)WSCLIENT_MAX_MESSAGE);
     if (opcode == WSC__OP_TEXT && wsc__utf8_feed(0, (const wsc__u8 *)data, len) != 0)
         return wsc__set_error(WSC_ERR_ARGUMENT, "text message is not valid UTF-8 (send it as binary)");
-    return wsc__send_frame(s, opcode, 1, data, len);
+    return wsc__send_held(s, opcode, 1, data, len);
 }
 
 /* The state of the message moves only with a part that was queued (one that
@@ -7328,12 +7597,14 @@ static int wsc__write_part_locked(const char *name, const void *data, size_t len
         if (utf8 == WSC__UTF8_REJECT || (last && utf8 != 0))
             return wsc__set_error(WSC_ERR_ARGUMENT, "text part is not valid UTF-8 (nothing of it was sent)");
     }
+    wsc__hold(s); /* read below, even if another thread closes it */
     ok = wsc__send_frame(s, opcode, last != 0, data, length);
     if (ok || WSC__E.err_code == WSC_ERR_TIMEOUT) {
         s->tx_active = !last;
         s->tx_binary = binary != 0;
         s->tx_utf8 = utf8;
     }
+    wsc__release(s);
     return ok;
 }
 
@@ -7359,11 +7630,16 @@ static int wsc__ping_locked(const char *name, const void *payload, size_t length
         return wsc__set_error(WSC_ERR_ARGUMENT, "ping payload of %lu bytes refused: a control frame carries at most 125 (RFC 6455 §5.5)",
                               (unsigned long)length);
     wsc__ping_remember(s, payload, length); /* first: a sync send may read its pong */
+#if WSC__THREADS
+    wsc__g.moved = 1; /* a pump waiting elsewhere takes the pong's deadline in */
+#endif
+    wsc__hold(s); /* read below, even if another thread closes it */
     ok = wsc__send_frame(s, WSC__OP_PING, 1, payload, length);
     if (!ok && WSC__E.err_code != WSC_ERR_TIMEOUT && s->state == WSC__OPEN) { /* refused: it never went */
         s->npings--;
         wsc__pong_deadline_reset(s);
     }
+    wsc__release(s);
     return ok;
 }
 
@@ -7577,6 +7853,9 @@ static void wsc__close_all_locked(void) {
 #ifndef WSCLIENT_NO_SOCKETS
     wsc__dns_settle(WSCLIENT_CLOSE_TIMEOUT_MS);
 #endif
+#if WSC__THREADS
+    if (!wsc__g.in_pump) wsc__waker_close(&wsc__g.host); /* nothing of the library stays open (wsc_watches makes it again) */
+#endif
 }
 
 /* Why a client may not send close code c, or NULL when it may (RFC 6455 §7.4). */
@@ -7657,9 +7936,13 @@ static int wsc__exist_locked(const char *name) {
 }
 
 static int wsc__count_locked(void) {
+#ifdef WSCLIENT_SMALL
     int i, n = 0;
     for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++) n += wsc__g.slots[i] != NULL;
     return n;
+#else
+    return wsc__g.count;
+#endif
 }
 
 static const char *wsc__protocol_locked(const char *name) {
@@ -7794,10 +8077,14 @@ static int wsc__deliver(int i) {
 
 /* Is any socket asynchronous, so that an event may yet come? */
 static int wsc__any_callback(void) {
+#ifdef WSCLIENT_SMALL
     int i;
     for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++)
         if (wsc__g.slots[i] && wsc__g.slots[i]->callback) return 1;
     return 0;
+#else
+    return wsc__g.ncallback > 0;
+#endif
 }
 
 static int wsc__pump_locked(int timeout_ms) {
@@ -7815,16 +8102,18 @@ static int wsc__pump_locked(int timeout_ms) {
     wsc__waker_drain(&wsc__g.host); /* the host loop woke for this pump */
 #endif
     for (;;) {
-        for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++)
+        wsc__visit_ready();
+        for (i = wsc__visit_next(0); i < WSCLIENT_MAX_SOCKETS; i = wsc__visit_next(i + 1))
             if (wsc__g.slots[i]) wsc__advance(wsc__g.slots[i]);
-        for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++) total += wsc__deliver(i);
+        for (i = wsc__visit_next(0); i < WSCLIENT_MAX_SOCKETS; i = wsc__visit_next(i + 1)) total += wsc__deliver(i);
+        wsc__visit_settle();
         if (total > 0 || wsc__count_locked() == 0) break;
         if (timeout_ms < 0 && !wsc__any_callback()) break; /* waiting forever for nothing */
         if (timeout_ms >= 0 && wsc__due(wsc__now_ms(), deadline)) break;
 #if WSC__THREADS
         if (wakes != wsc__g.wakes) break;
 #endif
-        wsc__wait(wsc__g.slots, WSCLIENT_MAX_SOCKETS, timeout_ms >= 0 ? &deadline : NULL);
+        wsc__wait(WSC__VISITING, wsc__visit_list(), timeout_ms >= 0 ? &deadline : NULL);
     }
     wsc__g.in_pump = 0;
 #if WSC__THREADS
@@ -7947,24 +8236,23 @@ WSCLIENT_API void wsc_wake(void) {
     if (wsc__g.host.made) wsc__waker_signal(&wsc__g.host); /* even from the pumping thread */
     WSC__UNLOCK();
 }
-#else
+#elif !defined(WSCLIENT_SMALL)
 WSCLIENT_API void wsc_wake(void) {} /* one thread: nobody else waits */
 #endif
 
-/* What a host loop polls (wsc_watches): the waits of every socket, as one
-   wsc_pump would wait on them. */
+#ifndef WSCLIENT_SMALL
+/* What a host loop polls (wsc_watches): what one wsc_pump would wait on. */
 static int wsc__watches_locked(wsc_watch *out, int capacity, int *timeout_ms) {
     wsc__waitset w;
-    int i, n = 0, now = 0;
+    int i, n = 0, count, now;
     if ((!out && capacity > 0) || !timeout_ms) return wsc__set_error(WSC_ERR_ARGUMENT, "wsc_watches: out or timeout_ms is NULL") - 1;
-    w.npfd = w.nitems = 0;
-    w.now = wsc__now_ms();
-    w.timeout = -1;
-    for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++) {
-        wsc__socket *s = wsc__g.slots[i];
-        if (!s) continue;
-        if (s->callback && (s->open_pending || s->queue || s->final_pending)) now = 1; /* events to deliver */
-        if (!wsc__is_final(s) && !wsc__waitset_add(&w, s)) now = 1;
+    if (wsc__g.in_pump) /* its wait set is the one built here */
+        return wsc__set_error(WSC_ERR_STATE, "wsc_watches called while wsc_pump runs (from a callback, or in another thread)") - 1;
+    count = wsc__visit_list();
+    now = !wsc__waitset_build(&w, NULL, WSC__VISITING, count, NULL);
+    for (i = 0; i < count; i++) {
+        const wsc__socket *s = WSC__VISITING[i];
+        if (s && s->callback && (s->open_pending || s->queue || s->final_pending)) now = 1; /* events to deliver */
     }
 #if WSC__THREADS && !defined(WSCLIENT_NO_SOCKETS)
     if (wsc__waker_ready(&wsc__g.host)) {
@@ -7996,11 +8284,14 @@ static int wsc__watches_locked(wsc_watch *out, int capacity, int *timeout_ms) {
     *timeout_ms = now ? 0 : w.timeout;
     return n;
 }
+#endif
 
 #define WSC__LOCKED(type, call) { type r_; WSC__LOCK(); r_ = call; wsc__settle(); WSC__UNLOCK(); return r_; }
 #define WSC__LOCKED_VOID(call) { WSC__LOCK(); call; wsc__settle(); WSC__UNLOCK(); }
 
+#ifndef WSCLIENT_SMALL
 WSCLIENT_API int wsc_watches(wsc_watch *out, int capacity, int *timeout_ms) WSC__LOCKED(int, wsc__watches_locked(out, capacity, timeout_ms))
+#endif
 WSCLIENT_API int wsc_open(const char *name, const wsc_config *config) WSC__LOCKED(int, wsc__open_locked(name, config))
 WSCLIENT_API int wsc_write_part(const char *name, const void *data, size_t length, int binary, int last) WSC__LOCKED(int, wsc__write_part_locked(name, data, length, binary, last))
 WSCLIENT_API int wsc_write(const char *name, const char *text) WSC__LOCKED(int, wsc__write_locked(name, text))

@@ -31,6 +31,7 @@ STREAM_COUNT = {16: 20000, 1024: 20000, 65536: 1500, 1048576: 96}
 CONNECT_COUNT = {"wss": 150, "ws": 400}
 BUNDLE_CONNECTS = 30  # connects trusting the system CA bundle (slow where it is parsed per connect)
 IDLE_CONNS = 100
+MANY_CONNS = 1000  # bench/many_sockets: open idle wss:// sockets (issue 17)
 
 
 def size_name(n):
@@ -369,6 +370,46 @@ def memory_report(results, idle, bundle_n):
     return lines
 
 
+def raise_fd_limit(need):
+    """1,000 sockets need more descriptors than a common soft limit of 1024,
+    in the client and in the echo server (both inherit ours)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < need:
+        want = need if hard == resource.RLIM_INFINITY else min(need, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+        if want < need:
+            print("descriptor limit %d (hard) is under the %d that %d sockets need: the many-sockets run may fail"
+                  % (hard, need, MANY_CONNS), file=sys.stderr)
+
+
+def many_sockets(build, server, cafile, rounds):
+    """bench/many_sockets ROUNDS times: the medians of its medians, as lines of text."""
+    argv = [os.path.join(build, "many_sockets"), "--url", "wss://127.0.0.1:%s/" % server.ports["wss"],
+            "--cafile", cafile, "--count", str(MANY_CONNS)]
+    runs = []
+    for _ in range(rounds):
+        p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600, universal_newlines=True)
+        line = [l for l in p.stdout.splitlines() if l.startswith("many ")]
+        if p.returncode != 0 or not line:
+            print("  many_sockets: " + (p.stderr.strip() or "exit %d" % p.returncode).splitlines()[-1], file=sys.stderr)
+            continue
+        runs.append({k: float(v) for k, v in (kv.split("=") for kv in line[0].split()[1:])})
+    if not runs:
+        return ["Many sockets: no run succeeded.", ""]
+    m = {k: med([r[k] for r in runs]) for k in runs[0]}
+    return [
+        "Many sockets: %d asynchronous wss:// sockets open and idle in one process (bench/many_sockets.c,"
+        % MANY_CONNS,
+        "WSCLIENT_MAX_SOCKETS 1024), medians of %d runs. CPU per wsc_pump call, user + system." % len(runs),
+        "",
+        "| RSS per socket | idle wsc_pump(0) | turns delivering 1 / 2 / 3 / 4 / 5 echoes | wsc_exist | wsc_write, unknown name |",
+        "|--:|--:|--:|--:|--:|",
+        "| %.1f KiB | %.1f us | %s us | %.0f ns | %.0f ns |" % (
+            m["rss_per_socket_kb"], m["idle_turn_us"],
+            " / ".join("%.0f" % m["active%d_us" % k] for k in range(1, 6)), m["exist_ns"], m["write_lookup_ns"]),
+        ""]
+
+
 def system_bundle(certs):
     """The system's CA bundle with the test CA added, or None: what most programs trust."""
     for path in ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt"):
@@ -399,6 +440,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--quick", action="store_true", help="a tenth of the counts, for a smoke run")
     ap.add_argument("--only", default="", help="run only cases whose 'transport mode size ca' contains this")
+    ap.add_argument("--many-only", action="store_true", help="only the %d idle sockets of bench/many_sockets" % MANY_CONNS)
     ap.add_argument("--update-readme", metavar="FILE",
                     help="put the tables between the bench:begin and bench:end markers of FILE")
     args = ap.parse_args()
@@ -411,8 +453,16 @@ def main():
     if bundle:
         cafiles["bundle"] = bundle
     m = machine()
+    raise_fd_limit(MANY_CONNS + 100)
     server = Server(build, certs)
     started = time.monotonic()
+    if args.many_only:
+        try:
+            text = "\n".join(many_sockets(build, server, cafiles["one"], args.rounds))
+        finally:
+            server.stop()
+        print(text)
+        return 0 if "no run" not in text else 1
     results, idle, log = {}, {}, []
     try:
         print("echo server pid %d, ports %s, %s" % (server.proc.pid, server.ports, server.cipher), flush=True)
@@ -442,11 +492,12 @@ def main():
                     if "error" in r:
                         print("  %s idle %s %s: %s" % (label, transport, ca, r["error"]), file=sys.stderr, flush=True)
             print("round %d/%d done in %.0f s" % (rnd + 1, args.rounds, time.monotonic() - t), flush=True)
+        many = many_sockets(build, server, cafiles["one"], args.rounds) if not args.only or args.only in "many" else []
     finally:
         server.stop()
     elapsed = time.monotonic() - started
     lines = (report(results, args.rounds, server, m, elapsed, bundle_n) + cpu_report(results, bundle_n)
-             + memory_report(results, idle, bundle_n))
+             + memory_report(results, idle, bundle_n) + many)
     text = "\n".join(lines)
     print()
     print(text)

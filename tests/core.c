@@ -134,6 +134,7 @@ TEST(address_fallback_across_families) {
     char port[8];
     wsc_config c;
     wsc__socket *s;
+    int ok;
     if (SKIP_WITHOUT_IPV6()) return;
     memset(&hints, 0, sizeof hints);
     hints.ai_socktype = SOCK_STREAM;
@@ -151,7 +152,10 @@ TEST(address_fallback_across_families) {
     if (!s) return;
     s->addrs = s->next_addr = v4;
     CHECK(wsc__connect_next(s) == 1);
-    CHECKF(wsc__start(wsc__free_slot(), s) == 1, "%s", wsc_error_info());
+    WSC__LOCK(); /* the library's internals run under its lock */
+    ok = wsc__start(wsc__free_slot(), s);
+    WSC__UNLOCK();
+    CHECKF(ok == 1, "%s", wsc_error_info());
     CHECK(echo_ok("fam", 12, 0));
     wsc_close("fam");
 }

@@ -372,15 +372,19 @@ static struct addrinfo *addresses(const int *ports, int n) {
 static int open_addresses(const char *name, const int *ports, int n, int timeout_ms) {
     wsc_config c;
     wsc__socket *s;
+    int ok;
     memset(&c, 0, sizeof c);
     c.address = "eyeballs.test";
     c.port = ports[n - 1];
     c.path = "/echo";
     c.timeout_ms = timeout_ms;
-    if (!(s = wsc__socket_new(name, &c, wsc__slot_mem(wsc__free_slot())))) return 0;
+    WSC__LOCK(); /* the library's internals run under its lock */
+    if (!(s = wsc__socket_new(name, &c, wsc__slot_mem(wsc__free_slot())))) { WSC__UNLOCK(); return 0; }
     s->addrs = s->next_addr = addresses(ports, n);
     s->state = WSC__WAITING; /* resolved */
-    return wsc__start(wsc__free_slot(), s);
+    ok = wsc__start(wsc__free_slot(), s);
+    WSC__UNLOCK();
+    return ok;
 }
 
 /* RFC 8305: the next address gets its attempt after a short delay while the
