@@ -820,7 +820,7 @@ static pthread_mutex_t wsc__mutex = PTHREAD_MUTEX_INITIALIZER;
 /* The last error is the calling thread's (WSCLIENT_THREAD_LOCAL defined
    empty: one for all threads, for an RTOS without thread-local storage). */
 #ifndef WSCLIENT_THREAD_LOCAL
-#if !WSC__THREADS
+#if !WSC__THREADS || defined(__TINYC__) /* (tcc has no thread-local storage) */
 #define WSCLIENT_THREAD_LOCAL
 #elif defined(_MSC_VER)
 #define WSCLIENT_THREAD_LOCAL __declspec(thread)
