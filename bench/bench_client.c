@@ -4,7 +4,7 @@
                 --size BYTES --count N [--resume 0|1] [--read buf|alloc] [--write batch|each]
    Binary messages. --read buf (default) reads with wsc_read into one buffer
    of ours; --read alloc takes each message with wsc_read_alloc. Stream mode
-   writes with --write batch (default): wsc_write_more for every message the
+   writes messages under 16 KiB with --write batch (default): wsc_write_more for every message the
    window lets go, then wsc_flush before a read would wait (README "Batches");
    --write each: one wsc_write_binary per message, the form before batches. */
 #define WSCLIENT_MAX_SOCKETS 128 /* idle mode holds 100 connections */
@@ -63,7 +63,8 @@ static int read_ready(const bench_args *a, unsigned char *buf, const unsigned ch
 static void run_transfer(const bench_args *a) {
     unsigned char *payload = bench_payload(a->size), *buf = (unsigned char *)malloc(a->size + 1);
     long sent = 0, got = 0, window = a->mode == BENCH_RTT ? 1 : bench_window(a);
-    int batch = a->mode == BENCH_STREAM && !write_each && !use_alloc;
+    /* large messages: a plain write masks straight into the record, no copy */
+    int batch = a->mode == BENCH_STREAM && !write_each && !use_alloc && a->size < 16384;
     if (!buf) { perror("malloc"); exit(1); }
     open_one("b", a);
     bench_start();
