@@ -6,6 +6,8 @@
 #   gcc and clang, -std=c99 and -std=c11, -Wall -Wextra -pedantic -Werror,
 #       in every configuration (default, NO_HEAP, NO_SOCKETS, both,
 #       NO_THREADS, STATIC); each program is run once
+#   WSCLIENT_MAX_SOCKETS=1 (a device's build) at -O2 and -Os: gcc, clang,
+#       and arm-none-eabi-gcc for the Cortex-M4, -Werror
 #   the header as C++ (g++ and clang++ -std=c++11)
 #   tcc: every configuration, and the unit tests (tests/framing.c) run
 #   WSCLIENT_STATIC in two files linked together
@@ -74,6 +76,33 @@ for cc in gcc clang; do
             name="$cc -std=$std $(cfgname "$cfg")"
             if have "$cc"; then step "$name" compile_run "$cc" "$std" "$cfg"; else skip "$name" "no $cc"; fi
         done
+    done
+done
+
+# ---- one socket: WSCLIENT_MAX_SOCKETS=1, as a device is built --------------
+# The wait's fixed-size arrays hold one entry then: gcc 12's -Warray-bounds
+# at -O2/-Os must find nothing to say (a device builds with -Werror). Host gcc
+# and clang build and run tests/port/compile.c; arm-none-eabi-gcc builds the
+# bare-metal library part (tests/port/size_lib.c: the device's clock).
+one_configs=("" "-DWSCLIENT_SMALL" "-DWSCLIENT_NO_HEAP -DWSCLIENT_NO_SOCKETS" "-DWSCLIENT_SMALL -DWSCLIENT_NO_SOCKETS"
+             "-DWSCLIENT_SMALL -DWSCLIENT_NO_HEAP -DWSCLIENT_NO_SOCKETS" "-DWSCLIENT_NO_THREADS")
+one_device=("-DWSCLIENT_NO_SOCKETS" "-DWSCLIENT_NO_SOCKETS -DWSCLIENT_NO_HEAP" "-DWSCLIENT_SMALL -DWSCLIENT_NO_SOCKETS"
+            "-DWSCLIENT_SMALL -DWSCLIENT_NO_SOCKETS -DWSCLIENT_NO_HEAP")
+for opt in -O2 -Os; do
+    for cc in gcc clang; do
+        for cfg in "${one_configs[@]}"; do
+            name="$cc $opt MAX_SOCKETS=1 $(cfgname "$cfg")"
+            if have "$cc"; then step "$name" compile_run "$cc" c99 "$opt -DWSCLIENT_MAX_SOCKETS=1 $cfg"
+            else skip "$name" "no $cc"; fi
+        done
+    done
+    for cfg in "${one_device[@]}"; do
+        name="arm-none-eabi-gcc -mcpu=cortex-m4 $opt MAX_SOCKETS=1 $(cfgname "$cfg")"
+        # shellcheck disable=SC2086
+        if have arm-none-eabi-gcc; then
+            step "$name" arm-none-eabi-gcc -mthumb -mcpu=cortex-m4 -DSIZE_BARE_METAL -std=c99 $strict $opt \
+                -DWSCLIENT_MAX_SOCKETS=1 $cfg -I. -I"$B/bearssl-inc" -c tests/port/size_lib.c -o "$B/one-socket.o"
+        else skip "$name" "no arm-none-eabi-gcc: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi"; fi
     done
 done
 
