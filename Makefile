@@ -16,6 +16,8 @@
 #   make portability  every compiler, standard, configuration and platform
 #                  this machine reaches (tests/portability.sh)
 #   make size      code size of the library part (tests/size.sh)
+#   make mcu       the wss:// echo on an emulated Cortex-M4 (qemu-system-arm,
+#                  mps2-an386) over a UART and a host bridge (tests/mcu/run.sh)
 #   make fuzz      run each libFuzzer target of tests/fuzz/ for FUZZ_SECONDS (default 600)
 #   make fuzz-smoke  the same for 30 s each (what CI runs)
 CC      ?= cc
@@ -52,7 +54,7 @@ TSAN_TESTS  = $(TSAN_DIR)/test_threads $(TSAN_DIR)/test_dns
 # cannot run sanitizer builds).
 VALGRIND = $(BUILD)/churn_valgrind
 
-.PHONY: all examples tests demo test tsan tsan-build clean check-deps check-fuzz-deps autobahn_client anchors client-cert FORCE bench bench-build bench-deps bench-many bench-profile portability size fuzz fuzz-smoke fuzz-build
+.PHONY: all examples tests demo test tsan tsan-build clean check-deps check-fuzz-deps autobahn_client anchors client-cert FORCE bench bench-build bench-deps bench-many bench-profile portability size mcu fuzz fuzz-smoke fuzz-build
 
 all: examples
 
@@ -251,6 +253,9 @@ portability:
 size:
 	bash tests/size.sh $(BUILD)-size
 
+mcu:
+	bash tests/mcu/run.sh $(BUILD)-mcu
+
 # Fuzzing with libFuzzer (clang and Debian's libclang-rt-14-dev): one target
 # per parser in tests/fuzz/, seeds in tests/fuzz/corpus/<target>/. What a run
 # finds goes to $(FUZZ_OUT); tests/fuzz/run.sh prints "N passed, N failed",
@@ -275,4 +280,4 @@ fuzz-smoke:
 	$(MAKE) fuzz FUZZ_SECONDS=30
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-port $(BUILD)-size
+	rm -rf $(BUILD) $(BUILD)-port $(BUILD)-size $(BUILD)-mcu

@@ -6277,10 +6277,11 @@ static void wsc__wait_end(wsc__waitset *w, wsc__waker *k) {
 /* The wait itself, on the set w built. */
 static void wsc__wait_io(wsc__waitset *w, int single, int timeout, const wsc_transport *sleeper) {
     int i;
+    const wsc_transport *seen = NULL; /* (not tps[i - 1]: gcc's -Warray-bounds when it holds one) */
     if (single && w->nitems > 0) { wsc__waitset_user(w, w->tps[0], timeout); return; }
     if (!single) { /* several kinds of wait: look at each, then sleep a slice */
-        for (i = 0; i < w->nitems; i++)
-            if (i == 0 || w->tps[i] != w->tps[i - 1]) wsc__waitset_user(w, w->tps[i], 0);
+        for (i = 0; i < w->nitems; seen = w->tps[i++])
+            if (w->tps[i] != seen) wsc__waitset_user(w, w->tps[i], 0);
         if (timeout < 0 || timeout > 10) timeout = 10;
     }
 #ifndef WSCLIENT_NO_SOCKETS

@@ -6,6 +6,8 @@
 #   gcc and clang, -std=c99 and -std=c11, -Wall -Wextra -pedantic -Werror,
 #       in every configuration (default, NO_HEAP, NO_SOCKETS, both,
 #       NO_THREADS, STATIC); each program is run once
+#   WSCLIENT_MAX_SOCKETS=1 (a device's build) at -O2 and -Os: gcc, clang,
+#       and arm-none-eabi-gcc for the Cortex-M4, -Werror
 #   the header as C++ (g++ and clang++ -std=c++11)
 #   tcc: every configuration, and the unit tests (tests/framing.c) run
 #   WSCLIENT_STATIC in two files linked together
@@ -77,6 +79,33 @@ for cc in gcc clang; do
     done
 done
 
+# ---- one socket: WSCLIENT_MAX_SOCKETS=1, as a device is built --------------
+# The wait's fixed-size arrays hold one entry then: gcc 12's -Warray-bounds
+# at -O2/-Os must find nothing to say (a device builds with -Werror). Host gcc
+# and clang build and run tests/port/compile.c; arm-none-eabi-gcc builds the
+# bare-metal library part (tests/port/size_lib.c: the device's clock).
+one_configs=("" "-DWSCLIENT_SMALL" "-DWSCLIENT_NO_HEAP -DWSCLIENT_NO_SOCKETS" "-DWSCLIENT_SMALL -DWSCLIENT_NO_SOCKETS"
+             "-DWSCLIENT_SMALL -DWSCLIENT_NO_HEAP -DWSCLIENT_NO_SOCKETS" "-DWSCLIENT_NO_THREADS")
+one_device=("-DWSCLIENT_NO_SOCKETS" "-DWSCLIENT_NO_SOCKETS -DWSCLIENT_NO_HEAP" "-DWSCLIENT_SMALL -DWSCLIENT_NO_SOCKETS"
+            "-DWSCLIENT_SMALL -DWSCLIENT_NO_SOCKETS -DWSCLIENT_NO_HEAP")
+for opt in -O2 -Os; do
+    for cc in gcc clang; do
+        for cfg in "${one_configs[@]}"; do
+            name="$cc $opt MAX_SOCKETS=1 $(cfgname "$cfg")"
+            if have "$cc"; then step "$name" compile_run "$cc" c99 "$opt -DWSCLIENT_MAX_SOCKETS=1 $cfg"
+            else skip "$name" "no $cc"; fi
+        done
+    done
+    for cfg in "${one_device[@]}"; do
+        name="arm-none-eabi-gcc -mcpu=cortex-m4 $opt MAX_SOCKETS=1 $(cfgname "$cfg")"
+        # shellcheck disable=SC2086
+        if have arm-none-eabi-gcc; then
+            step "$name" arm-none-eabi-gcc -mthumb -mcpu=cortex-m4 -DSIZE_BARE_METAL -std=c99 $strict $opt \
+                -DWSCLIENT_MAX_SOCKETS=1 $cfg -I. -I"$B/bearssl-inc" -c tests/port/size_lib.c -o "$B/one-socket.o"
+        else skip "$name" "no arm-none-eabi-gcc: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi"; fi
+    done
+done
+
 # ---- the header as C++ ----------------------------------------------------
 compile_cxx() { # compile_cxx CXX CFG
     # shellcheck disable=SC2086
@@ -122,27 +151,8 @@ if have gcc; then step "WSCLIENT_ENTROPY hook seeds the generator (memory transp
 else skip "WSCLIENT_ENTROPY" "no gcc"; fi
 
 # ---- BearSSL from Debian's source package, for targets without a binary ---
-bearssl_src() { # prints the unpacked source directory, fetching it once
-    local d="$B/bearssl-src"
-    if [ ! -f "$d/inc/bearssl.h" ]; then
-        rm -rf "$d" "$B/bearssl-fetch"; mkdir -p "$B/bearssl-fetch"
-        (cd "$B/bearssl-fetch" && apt-get source -qq bearssl) > "$B/bearssl-fetch.log" 2>&1 || return 1
-        mv "$(find "$B/bearssl-fetch" -mindepth 1 -maxdepth 1 -type d -name 'bearssl*' | head -n1)" "$d" || return 1
-    fi
-    echo "$d"
-}
-bearssl_build() { # bearssl_build NAME CC: $B/bearssl-NAME/libbearssl.a from the source package
-    local name=$1 cc=$2 src dir f
-    dir="$B/bearssl-$name"
-    [ -f "$dir/libbearssl.a" ] && return 0
-    src=$(bearssl_src) || return 1
-    mkdir -p "$dir/obj"
-    for f in "$src"/src/*/*.c "$src"/src/*.c; do
-        [ -f "$f" ] || continue
-        $cc -Os -I"$src/inc" -I"$src/src" -c "$f" -o "$dir/obj/$(basename "$(dirname "$f")")_$(basename "$f" .c).o" || return 1
-    done
-    "${cc%gcc}ar" rcs "$dir/libbearssl.a" "$dir"/obj/*.o && rm -rf "$dir/obj"
-}
+# shellcheck source=tests/bearssl.sh
+. tests/bearssl.sh
 
 # ---- loopback servers for the emulated runs --------------------------------
 certs="$B/certs"
