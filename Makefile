@@ -20,6 +20,10 @@
 #                  mps2-an386) over a UART and a host bridge (tests/mcu/run.sh)
 #   make fuzz      run each libFuzzer target of tests/fuzz/ for FUZZ_SECONDS (default 600)
 #   make fuzz-smoke  the same for 30 s each (what CI runs)
+#   make install   the header, wsclient.pc, the CMake package (find_package(wsclient)),
+#                  the command-line tool wsclient-cat (examples/wscat.c) and its man
+#                  page, under PREFIX (default /usr/local), staged in DESTDIR if set
+#   make uninstall removes what make install put there (same PREFIX and DESTDIR)
 CC      ?= cc
 HOSTCC  ?= cc
 CFLAGS  ?= -O2 -g
@@ -54,7 +58,7 @@ TSAN_TESTS  = $(TSAN_DIR)/test_threads $(TSAN_DIR)/test_dns
 # cannot run sanitizer builds).
 VALGRIND = $(BUILD)/churn_valgrind
 
-.PHONY: all examples tests demo test tsan tsan-build clean check-deps check-fuzz-deps autobahn_client anchors client-cert FORCE bench bench-build bench-deps bench-many bench-profile portability size mcu fuzz fuzz-smoke fuzz-build
+.PHONY: install uninstall all examples tests demo test tsan tsan-build clean check-deps check-fuzz-deps autobahn_client anchors client-cert FORCE bench bench-build bench-deps bench-many bench-profile portability size mcu fuzz fuzz-smoke fuzz-build
 
 all: examples
 
@@ -278,6 +282,47 @@ fuzz: $(FUZZ_BINS)
 
 fuzz-smoke:
 	$(MAKE) fuzz FUZZ_SECONDS=30
+
+# make install: where things go. The CMake package and wsclient.pc name the
+# include directory relative to their own place when it is under PREFIX, so a
+# staged (DESTDIR) or moved tree works as well.
+PREFIX       ?= /usr/local
+DESTDIR      ?=
+BINDIR       ?= $(PREFIX)/bin
+INCLUDEDIR   ?= $(PREFIX)/include
+LIBDIR       ?= $(PREFIX)/lib
+MANDIR       ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+CMAKEDIR     ?= $(LIBDIR)/cmake/wsclient
+VERSION      := $(shell sed -n 's/^\#define WSCLIENT_VERSION_STRING "\(.*\)"$$/\1/p' wsclient.h)
+wsc_under     = $(filter $(PREFIX)/%,$(1))
+wsc_up        = $(subst $(wsc_space),/,$(foreach d,$(subst /, ,$(1)),..))
+wsc_space    := $(subst ,, )
+CMAKE_PREFIX_EXPR  = $(if $(call wsc_under,$(CMAKEDIR)),$${CMAKE_CURRENT_LIST_DIR}/$(call wsc_up,$(CMAKEDIR:$(PREFIX)/%=%)),$(PREFIX))
+CMAKE_INCLUDE_EXPR = $(if $(call wsc_under,$(INCLUDEDIR)),$${_wsclient_prefix}/$(INCLUDEDIR:$(PREFIX)/%=%),$(INCLUDEDIR))
+PC_INCLUDEDIR      = $(if $(call wsc_under,$(INCLUDEDIR)),$${prefix}/$(INCLUDEDIR:$(PREFIX)/%=%),$(INCLUDEDIR))
+INSTALLED = $(BINDIR)/wsclient-cat $(INCLUDEDIR)/wsclient.h $(PKGCONFIGDIR)/wsclient.pc \
+            $(CMAKEDIR)/wsclientConfig.cmake $(CMAKEDIR)/wsclientConfigVersion.cmake \
+            $(CMAKEDIR)/wsclientBearSSL.cmake $(MANDIR)/man1/wsclient-cat.1
+
+install: $(BUILD)/wscat
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(INCLUDEDIR)" "$(DESTDIR)$(PKGCONFIGDIR)" \
+	    "$(DESTDIR)$(CMAKEDIR)" "$(DESTDIR)$(MANDIR)/man1"
+	install -m 755 $(BUILD)/wscat "$(DESTDIR)$(BINDIR)/wsclient-cat"
+	install -m 644 wsclient.h "$(DESTDIR)$(INCLUDEDIR)/wsclient.h"
+	install -m 644 man/wsclient-cat.1 "$(DESTDIR)$(MANDIR)/man1/wsclient-cat.1"
+	install -m 644 cmake/wsclientBearSSL.cmake "$(DESTDIR)$(CMAKEDIR)/wsclientBearSSL.cmake"
+	sed -e 's|@CMAKE_PREFIX@|$(CMAKE_PREFIX_EXPR)|' -e 's|@CMAKE_INCLUDEDIR@|$(CMAKE_INCLUDE_EXPR)|' \
+	    cmake/wsclientConfig.cmake.in > "$(DESTDIR)$(CMAKEDIR)/wsclientConfig.cmake"
+	sed -e 's|@VERSION@|$(VERSION)|' cmake/wsclientConfigVersion.cmake.in > "$(DESTDIR)$(CMAKEDIR)/wsclientConfigVersion.cmake"
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@PC_INCLUDEDIR@|$(PC_INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    wsclient.pc.in > "$(DESTDIR)$(PKGCONFIGDIR)/wsclient.pc"
+	chmod 644 "$(DESTDIR)$(CMAKEDIR)"/wsclientConfig*.cmake "$(DESTDIR)$(PKGCONFIGDIR)/wsclient.pc"
+
+# Only what make install put there; of the directories, only the package's own.
+uninstall:
+	rm -f $(patsubst %,"$(DESTDIR)%",$(INSTALLED))
+	-rmdir "$(DESTDIR)$(CMAKEDIR)" 2>/dev/null
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-port $(BUILD)-size $(BUILD)-mcu

@@ -265,6 +265,15 @@ for prog in "$build"/memory_transport "$build"/memory_transport_noheap "$build"/
     fi
 done
 
+# tests/consumers.sh: make install / uninstall, and a project that uses the
+# header through CMake (add_subdirectory, FetchContent, find_package) and
+# pkg-config. It is about this machine's tools, so an emulated run
+# (WSC_TEST_WRAPPER, make portability) leaves it to the native one.
+if [ -z "${WSC_TEST_WRAPPER:-}" ]; then
+    echo "== consumers"
+    run_test "$here/consumers.sh" "$build/consumers.log" env "WSC_BUILD=$build" bash
+fi
+
 # examples/uv_echo.c: the host event loop on libuv, against the TLS echo server.
 echo "== uv_echo"
 if [ -x "$build/uv_echo" ]; then
