@@ -39,7 +39,7 @@ SMALL    = -DWSCLIENT_SMALL
 # The same tests again in the no-heap build (a static arena per socket slot),
 # and the memory transport example without BSD sockets.
 NOHEAP   = -DWSCLIENT_NO_HEAP
-VARIANTS = $(BUILD)/test_memory_noheap $(BUILD)/test_memory_small $(BUILD)/socket_memory_odd.refused \
+VARIANTS = $(BUILD)/test_memory_noheap $(BUILD)/test_memory_small $(BUILD)/socket_memory_odd.refused $(BUILD)/late_include.refused \
            $(BUILD)/test_core_noheap $(BUILD)/test_rfc_noheap $(BUILD)/memory_transport_noheap $(BUILD)/test_tls_noheap \
            $(BUILD)/test_rfc_small $(BUILD)/memory_transport_small $(BUILD)/test_headers_noheap $(BUILD)/test_headers_small \
            $(BUILD)/test_mtls_noheap $(BUILD)/test_mtls_small
@@ -103,6 +103,16 @@ $(BUILD)/socket_memory_odd.refused: examples/memory_transport.c wsclient.h | che
 	@if $(CC) $(WARN) -DWSCLIENT_NO_SOCKETS $(NOHEAP) -DWSCLIENT_SOCKET_MEMORY=100001 -I. -fsyntax-only $< 2> $@.err; then \
 	    echo "FAIL an odd WSCLIENT_SOCKET_MEMORY compiled" >&2; exit 1; fi
 	@grep -q 'WSCLIENT_SOCKET_MEMORY' $@.err || { cat $@.err >&2; echo "FAIL no error naming WSCLIENT_SOCKET_MEMORY" >&2; exit 1; }
+	@touch $@
+
+# A system header before the implementation under -std=c99 hides POSIX's
+# clock (tests/port/late_include.c): the error must say the real fix, not
+# only "define WSCLIENT_NOW_MS()".
+$(BUILD)/late_include.refused: tests/port/late_include.c wsclient.h | check-deps $(BUILD)
+	@if $(CC) -std=c99 -I. -fsyntax-only $< 2> $@.err; then \
+	    echo "FAIL a system header before the implementation compiled under -std=c99" >&2; exit 1; fi
+	@grep -q 'before any system header.*-D_POSIX_C_SOURCE=200809L.*WSCLIENT_NOW_MS()' $@.err || \
+	    { cat $@.err >&2; echo "FAIL the error does not say the fix (implementation first, -D_POSIX_C_SOURCE=200809L, WSCLIENT_NOW_MS())" >&2; exit 1; }
 	@touch $@
 
 $(BUILD)/test_rfc_small: tests/rfc.c tests/test.h wsclient.h | check-deps $(BUILD)

@@ -1118,7 +1118,10 @@ static wsc__ms wsc__now_ms(void) {
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 #else
-#error "wsclient.h: no monotonic clock on this platform: define WSCLIENT_NOW_MS() (milliseconds, never going back)"
+/* Most often not a platform without a clock: a system header included
+   before the implementation under a strict -std fixed the C library's
+   features first, and the _POSIX_C_SOURCE defined above came too late. */
+#error "wsclient.h: no CLOCK_MONOTONIC: include the implementation before any system header (a header such as <stdio.h> first under -std=c99 hides POSIX), or pass -D_POSIX_C_SOURCE=200809L; on a platform without clock_gettime, define WSCLIENT_NOW_MS() (milliseconds, never going back)"
 #endif
 }
 
