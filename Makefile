@@ -271,7 +271,7 @@ mcu:
 	bash tests/mcu/run.sh $(BUILD)-mcu
 
 # Fuzzing with libFuzzer (clang and Debian's libclang-rt-14-dev): one target
-# per parser in tests/fuzz/, seeds in tests/fuzz/corpus/<target>/. What a run
+# per parser in tests/fuzz/, starting inputs (the corpus) in tests/fuzz/corpus/<target>/. What a run
 # finds goes to $(FUZZ_OUT); tests/fuzz/run.sh prints "N passed, N failed",
 # one per target, and fails if any target found something.
 FUZZ_CC      ?= clang

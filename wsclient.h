@@ -14,7 +14,7 @@
 
    and link with BearSSL:  cc app.c -lbearssl
 
-   EXAMPLE (synchronous, the seed's first example)
+   EXAMPLE (synchronous, WinDev's first example)
 
        if (wsc_connect_ssl("wbsocket", "echo.example.org", 0, NULL, NULL, 0, 0)) {
            if (wsc_write("wbsocket", "Hello world!")) {
@@ -27,7 +27,7 @@
            fprintf(stderr, "%s\n", wsc_error_info());
        }
 
-   EXAMPLE (asynchronous, the seed's second example)
+   EXAMPLE (asynchronous, WinDev's second example)
 
        static void on_event(const wsc_event_data *ev) {
            switch (ev->event) {
@@ -40,7 +40,7 @@
        wsc_connect_ssl_async("client", on_event, "192.168.100.1", 443, "MyProject", NULL, 0);
        while (wsc_count() > 0) wsc_pump(100);
 
-   API (seed function -> C)
+   API (WinDev function -> C)
 
        WebSocketClientConnectSSL, sync  -> wsc_connect_ssl(name, address, port, path, protocols, ssl_options, timeout_ms)
        WebSocketClientConnectSSL, async -> wsc_connect_ssl_async(name, callback, address, port, path, protocols, ssl_options)
@@ -86,7 +86,7 @@
        reconnect     -> wsc_config.reconnect (async sockets): backoff, then
                         WSC_EVENT_RECONNECTING (README "Automatic reconnect")
 
-   Optional parameters are 0 / NULL for the seed's default: port 443 (80 for
+   Optional parameters are 0 / NULL for WinDev's default: port 443 (80 for
    plain), path "/", no subprotocol, TLS mask WSC_TLS1 | WSC_TLS1_1 | WSC_TLS1_2.
 
    THREADS (README "Threads")
@@ -142,8 +142,8 @@
                                  server (default 8; 0: never resume)
        WSCLIENT_ENTROPY(buf, len) fills buf with len random bytes from the
                                  device (a hardware RNG), nonzero on success;
-                                 seeds the generator of masking keys and TLS
-                                 (default: BearSSL's system seeder, which bare
+                                 feeds the generator of masking keys and TLS
+                                 (default: BearSSL's system entropy source, which bare
                                  metal lacks)
        WSCLIENT_NOW_MS()         a monotonic clock in milliseconds (default:
                                  clock_gettime(CLOCK_MONOTONIC), or
@@ -204,7 +204,7 @@
          WSCLIENT_NOW_MS(), WSCLIENT_ENTROPY(); WSCLIENT_NO_HEAP as needed.
        - 32-bit and big-endian CPUs need nothing (tested on i386 and s390x).
 
-   DEPARTURES FROM THE SEED
+   DEPARTURES FROM WINDEV
        - TLS 1.3, SSL 2 and SSL 3 are not in BearSSL: those bits of the mask are
          ignored, and a mask with nothing else fails with WSC_ERR_TLS_VERSION.
          BearSSL takes a range of versions, so a mask with holes (TLS1 + TLS1_2)
@@ -245,7 +245,7 @@
 extern "C" {
 #endif
 
-/* The seed's SSL option mask (ProtocolSSL2 ... ProtocolTLS1_3). */
+/* WinDev's SSL option mask (ProtocolSSL2 ... ProtocolTLS1_3). */
 #define WSC_SSL2   0x01u
 #define WSC_SSL3   0x02u
 #define WSC_TLS1   0x04u
@@ -258,7 +258,7 @@ extern "C" {
 #define WSC_NO_WAIT        0
 #define WSC_WAIT_FOREVER (-1)
 
-/* Callback events (the seed's SocketOpening / SocketMessage / SocketClosing / SocketError). */
+/* Callback events (WinDev's SocketOpening / SocketMessage / SocketClosing / SocketError). */
 enum {
     WSC_EVENT_OPEN = 1,
     WSC_EVENT_MESSAGE,
@@ -2103,7 +2103,7 @@ typedef struct wsc__lib { /* the error before the generator: nearer, shorter cod
     wsc__u8 keys[256];     /* keystream for masking keys, used from the back   */
     size_t keys_left;      /* bytes of it not used yet                         */
     wsc__u8 mask_seed[32]; /* the ChaCha20 key of the next refill              */
-    unsigned mask_refills; /* refills since the seed last came from the DRBG   */
+    unsigned mask_refills; /* refills since the key last came from the DRBG   */
 #endif
     const wsc_transport *transport; /* default for new sockets; NULL: built-in TCP */
 #if WSC__THREADS
@@ -2154,7 +2154,7 @@ static void wsc__clear_error(void) {
 #endif
 }
 
-/* Cryptographic random bytes: HMAC-DRBG seeded once from the system (RFC 6455 §5.3, §4.1). */
+/* Cryptographic random bytes: HMAC-DRBG keyed once from the system's entropy (RFC 6455 §5.3, §4.1). */
 static int wsc__random(void *out, size_t len) {
     if (!wsc__g.rng_ready) {
 #ifdef WSCLIENT_ENTROPY /* the device's source: BearSSL knows none on bare metal */
@@ -2177,7 +2177,7 @@ static int wsc__random(void *out, size_t len) {
 #ifndef WSCLIENT_SMALL
 /* Refills the masking keys from ChaCha20 with fast key erasure (as OpenBSD's
    arc4random): the first 32 bytes of each keystream block key the next one,
-   so no past key can be worked back to. The HMAC-DRBG reseeds it every 4096
+   so no past key can be worked back to. The HMAC-DRBG rekeys it every 4096
    refills. HMAC-DRBG alone costs ~1500 instructions a key (SHA-256 per 8
    output bytes): 18% of the time when streaming 16-byte messages. */
 static int wsc__mask_refill(void) {
@@ -3801,7 +3801,7 @@ static void wsc__tls_error_words(const wsc__socket *s, int err, wsc_result *code
 }
 #endif
 
-/* Maps the seed's mask to BearSSL's version range. Returns 0 with the error set. */
+/* Maps WinDev's mask to BearSSL's version range. Returns 0 with the error set. */
 static int wsc__tls_versions(unsigned mask, unsigned *vmin, unsigned *vmax) {
     static const unsigned bits[3] = {WSC_TLS1, WSC_TLS1_1, WSC_TLS1_2};
     static const unsigned vers[3] = {BR_TLS10, BR_TLS11, BR_TLS12};
@@ -8109,7 +8109,7 @@ static void wsc__tls_clear_cache_locked(void) {
 }
 
 static int wsc__change_transmission_mode_locked(const char *name, int mode) {
-    (void)mode; /* a WebSocket always keeps message boundaries (seed: "no effect") */
+    (void)mode; /* a WebSocket always keeps message boundaries (WinDev: "no effect") */
     return wsc__lookup(name) != NULL;
 }
 

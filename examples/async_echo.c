@@ -1,4 +1,4 @@
-/* async_echo.c - the seed's asynchronous example: a callback with its four events.
+/* async_echo.c - WinDev's asynchronous example: a callback with its four events.
    Build: cc -O2 -I.. async_echo.c -o async_echo -lbearssl
    Run:   ./async_echo [host [port [path]]]   (default: localhost 443 /)
    Trust: the system CA bundle, or the file named by SSL_CERT_FILE. */
@@ -10,7 +10,7 @@
 
 static int failed;
 
-/* Runs on this thread, inside wsc_pump(), like the seed's WLanguage procedure. */
+/* Runs on this thread, inside wsc_pump(), like WinDev's WLanguage procedure. */
 static void on_event(const wsc_event_data *ev) {
     switch (ev->event) {
     case WSC_EVENT_OPEN:

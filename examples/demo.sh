@@ -28,10 +28,10 @@ echo "wss echo server on localhost port $port (pid $server), CA in $certs/ca.pem
 export SSL_CERT_FILE="$certs/ca.pem"
 
 echo
-echo "== sync_echo localhost $port   (the seed's synchronous example)"
+echo "== sync_echo localhost $port   (WinDev's synchronous example)"
 "$build/sync_echo" localhost "$port"
 echo
-echo "== async_echo localhost $port  (the seed's asynchronous example)"
+echo "== async_echo localhost $port  (WinDev's asynchronous example)"
 "$build/async_echo" localhost "$port"
 echo
 echo "== printf 'Hello\\nworld!\\n' | wscat wss://localhost:$port/echo"

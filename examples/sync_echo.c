@@ -1,4 +1,4 @@
-/* sync_echo.c - the seed's synchronous example: connect, send, read the echo.
+/* sync_echo.c - WinDev's synchronous example: connect, send, read the echo.
    Build: cc -O2 -I.. sync_echo.c -o sync_echo -lbearssl
    Run:   ./sync_echo [host [port [path]]]   (default: localhost 443 /)
    Trust: the system CA bundle, or the file named by SSL_CERT_FILE. */

@@ -147,7 +147,7 @@ entropy_run() {
         "$B/entropy" 2>&1 | tee "$B/entropy.log" | tail -n 3 && grep -q 'WSCLIENT_ENTROPY called' "$B/entropy.log" &&
         grep -q 'memory transport OK' "$B/entropy.log"
 }
-if have gcc; then step "WSCLIENT_ENTROPY hook seeds the generator (memory transport, device configuration)" entropy_run
+if have gcc; then step "WSCLIENT_ENTROPY hook feeds the generator (memory transport, device configuration)" entropy_run
 else skip "WSCLIENT_ENTROPY" "no gcc"; fi
 
 # ---- BearSSL from Debian's source package, for targets without a binary ---

@@ -5,7 +5,7 @@
 
    Built with -DWSCLIENT_SMALL. Covered: trust only from compiled-in anchors
    (every other trust or pin option refused at once, also for async sockets;
-   no system bundle, SSL_CERT_FILE ignored), URLs refused (the seed's
+   no system bundle, SSL_CERT_FILE ignored), URLs refused (WinDev's
    address, port and path are the way in), no IP-address certificate check
    (an IP literal needs server_name), no session resumption, the shorter
    certificate words, the clock hook, the masking loop on every length 0..300
@@ -215,7 +215,7 @@ TEST(refusal_status_alone) {
     wsc_close("r");
 }
 
-/* ---- URLs: this build parses none; the seed's address, port and path ---- */
+/* ---- URLs: this build parses none; WinDev's address, port and path ---- */
 
 TEST(urls_are_refused) {
     char url[64];

@@ -1,5 +1,5 @@
 /* size_lib.c - the library part alone, measured by make size (tests/size.sh).
-   On bare metal the clock and the random seed come from the device: there is
+   On bare metal the clock and the random bytes come from the device: there is
    no clock_gettime there, and BearSSL knows no entropy source. */
 #ifdef SIZE_BARE_METAL
 #include <stddef.h>

@@ -12,7 +12,7 @@ int main(void) {
     wsc_config c = {0};
     char buf[128];
     wsc_set_transport(&transport);
-#ifdef WSCLIENT_SMALL /* it parses no URLs: the seed's address, port and path */
+#ifdef WSCLIENT_SMALL /* it parses no URLs: WinDev's address, port and path */
     c.address = "example.org";
     c.path = "/chat";
     c.tls = 1;
