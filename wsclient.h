@@ -1112,11 +1112,11 @@ static wsc__ms wsc__now_ms(void) {
     LARGE_INTEGER c;
     if (!freq.QuadPart) QueryPerformanceFrequency(&freq);
     QueryPerformanceCounter(&c);
-    return (int64_t)(c.QuadPart / freq.QuadPart * 1000 + c.QuadPart % freq.QuadPart * 1000 / freq.QuadPart);
+    return (wsc__ms)(c.QuadPart / freq.QuadPart * 1000 + c.QuadPart % freq.QuadPart * 1000 / freq.QuadPart);
 #elif defined(CLOCK_MONOTONIC)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (wsc__ms)((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000); /* SMALL: wraps, as meant */
 #else
 /* Most often not a platform without a clock: a system header included
    before the implementation under a strict -std fixed the C library's
@@ -3164,7 +3164,9 @@ static unsigned wsc__x509_end_chain(const br_x509_class **ctx) {
 }
 
 static const br_x509_pkey *wsc__x509_get_pkey(const br_x509_class *const *ctx, unsigned *usages) {
-    wsc__x509 *x = WSC__X509(ctx);
+    /* BearSSL hands get_pkey a const context, yet its own
+       br_x509_decoder_get_pkey takes one that is not (it only reads). */
+    wsc__x509 *x = WSC__X509((uintptr_t)ctx);
     if (x->mode != WSC__X509_VERIFY) {
         if (usages) *usages = BR_KEYTYPE_KEYX | BR_KEYTYPE_SIGN;
         return br_x509_decoder_get_pkey(&x->u.decoder);
@@ -4535,7 +4537,7 @@ static void wsc__tp_failed(wsc__socket *s, const char *op) {
 
 /* What a user transport's send (dir WSC_IO_WRITE) or recv returned, checked:
    the bytes moved, 0, or -1 with the socket failed. */
-static long wsc__tp_result(wsc__socket *s, long k, size_t n, int dir) {
+static long wsc__tp_result(wsc__socket *s, long k, size_t n, unsigned dir) {
     if (WSC__FAST && k == 0) s->dry |= dir; /* only the speed paths look */
     if (k >= 0 && (size_t)k <= n) {
         s->moved |= k > 0;
@@ -4763,7 +4765,7 @@ static int wsc__interest(const wsc__socket *s) {
 /* Turns a mask key by n bytes: key[0] then masks the byte n further on. */
 static void wsc__key_turn(wsc__u8 key[4], size_t n) {
     wsc__u8 k[4];
-    int i;
+    size_t i;
     for (i = 0; i < 4; i++) k[i] = key[(i + n) & 3];
     memcpy(key, k, 4);
 }
@@ -8115,7 +8117,7 @@ static int wsc__change_transmission_mode_locked(const char *name, int mode) {
 
 #ifdef WSCLIENT_SMALL
 /* The status of a refusal from its words, "server refused the upgrade: HTTP 401". */
-static int wsc__small_status(int code, const char *words) {
+static int wsc__small_status(wsc_result code, const char *words) {
     return code == WSC_ERR_HTTP_STATUS ? atoi(words + 33) : 0;
 }
 #endif

@@ -5,7 +5,8 @@
 #
 #   gcc and clang, -std=c99 and -std=c11, -Wall -Wextra -pedantic -Werror,
 #       in every configuration (default, NO_HEAP, NO_SOCKETS, both,
-#       NO_THREADS, STATIC); each program is run once
+#       NO_THREADS, STATIC); each program is run once; and again with
+#       -Wconversion -Wsign-conversion -Wcast-qual -Wshadow -Wstrict-prototypes
 #   WSCLIENT_MAX_SOCKETS=1 (a device's build) at -O2 and -Os: gcc, clang,
 #       and arm-none-eabi-gcc for the Cortex-M4, -Werror
 #   the header as C++ (g++ and clang++ -std=c++11)
@@ -76,6 +77,19 @@ for cc in gcc clang; do
             name="$cc -std=$std $(cfgname "$cfg")"
             if have "$cc"; then step "$name" compile_run "$cc" "$std" "$cfg"; else skip "$name" "no $cc"; fi
         done
+    done
+done
+
+# ---- the stricter warnings of embedded and safety-minded projects ---------
+# A header copied into a project built with these must add no warning: the
+# implementation in every configuration, gcc and clang, -Werror.
+picky="-Wconversion -Wsign-conversion -Wcast-qual -Wshadow -Wstrict-prototypes"
+for cc in gcc clang; do
+    for cfg in "${configs[@]}"; do
+        name="$cc -std=c99 $picky $(cfgname "$cfg")"
+        # shellcheck disable=SC2086
+        if have "$cc"; then step "$name" $cc -std=c99 $strict $picky $cfg -I. -fsyntax-only tests/port/compile.c
+        else skip "$name" "no $cc"; fi
     done
 done
 
