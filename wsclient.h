@@ -5599,6 +5599,16 @@ static int wsc__rx_stalled(const wsc__socket *s) {
     return s->state == WSC__OPEN && s->queued_bytes >= WSCLIENT_MAX_MESSAGE;
 }
 
+/* Bytes already read and not yet parsed, and the reader no longer behind:
+   wsc__receive left them when the queue filled, and its draining (the
+   callbacks) does not parse them. They can move s now: no new byte need
+   ever come to make its descriptor readable. */
+static int wsc__rx_pending(const wsc__socket *s) {
+    if (s->state < WSC__OPEN || s->state > WSC__SHUTDOWN || wsc__rx_stalled(s)) return 0; /* (only these parse frames) */
+    if (s->tls) return (br_ssl_engine_current_state(&s->tls->cc.eng) & BR_SSL_RECVAPP) != 0;
+    return s->plain_off < s->plain_len;
+}
+
 /* When the keepalive next needs the socket's attention, -1: never. */
 static int64_t wsc__keepalive_deadline(const wsc__socket *s) {
     if (s->state != WSC__OPEN && s->state != WSC__CLOSING) return -1;
@@ -6017,7 +6027,7 @@ static int wsc__visit_list(void) {
    nothing to send, no event to deliver, nothing read and not yet taken. */
 static int wsc__quiet(const wsc__socket *s) {
     return !s->tp && s->state == WSC__OPEN && !s->busy && !s->open_pending && !s->queue && !s->final_pending &&
-           wsc__interest(s) == WSC_IO_READ && wsc__keepalive_deadline(s) < 0;
+           !wsc__rx_pending(s) && wsc__interest(s) == WSC_IO_READ && wsc__keepalive_deadline(s) < 0;
 }
 
 /* Hands slot i's socket to the epoll set until its descriptor is readable
@@ -8259,6 +8269,7 @@ static int wsc__watches_locked(wsc_watch *out, int capacity, int *timeout_ms) {
     for (i = 0; i < count; i++) {
         const wsc__socket *s = WSC__VISITING[i];
         if (s && s->callback && (s->open_pending || s->queue || s->final_pending)) now = 1; /* events to deliver */
+        if (s && wsc__rx_pending(s)) now = 1; /* bytes to parse, which no poll() would announce */
     }
 #if WSC__THREADS && !defined(WSCLIENT_NO_SOCKETS)
     if (wsc__waker_ready(&wsc__g.host)) {

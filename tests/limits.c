@@ -1,7 +1,8 @@
 /* limits.c - every compile-time limit, built small here, at its edge and one
    past it: the edge works, one past is a clear error naming the macro, and
    nothing else is disturbed (the other sockets, the same socket where the
-   RFC allows). Also: a reader that falls behind loses no message. */
+   RFC allows). Also: a reader that falls behind loses no message, sync or
+   async. */
 #define WSCLIENT_MAX_SOCKETS 4
 #define WSCLIENT_MAX_NAME 15
 #define WSCLIENT_MAX_MESSAGE 65536u
@@ -10,6 +11,7 @@
 #include "wsclient.h"
 #include "test.h"
 
+#include <poll.h>
 #include <stdlib.h>
 
 static int tls_port, plain_port, fault_port;
@@ -175,6 +177,72 @@ TEST(slow_reader_loses_nothing) {
     CHECK(wsc_close("q") == 1);
 }
 
+/* An asynchronous reader whose queue filled while bytes it had already
+   read still waited behind: once the callbacks took the queue, those bytes
+   are parsed, though nothing new ever comes (the pump must not sleep on a
+   descriptor with no more to say). The server sends 4 x 20000 bytes and
+   "end" while we sleep, so that one read holds the 4th message's end and
+   "end", and the 4th message fills the queue. Under wsc_pump, and under a
+   host loop polling wsc_watches. */
+static int burst_open, burst_msgs, burst_end;
+static long long burst_end_at;
+
+static void on_burst(const wsc_event_data *ev) {
+    if (ev->event == WSC_EVENT_OPEN) burst_open = 1;
+    if (ev->event != WSC_EVENT_MESSAGE) return;
+    if (!ev->binary && ev->length == 3 && memcmp(ev->message, "end", 3) == 0) { burst_end = 1; burst_end_at = now_ms(); }
+    else burst_msgs += ev->binary && ev->length == 20000;
+}
+
+/* One turn of a host loop: poll() what wsc_watches gives, for at most
+   wait_ms, then wsc_pump(0). */
+static void host_turn(int wait_ms) {
+    wsc_watch set[8];
+    struct pollfd p[8];
+    int i, n, timeout;
+    n = wsc_watches(set, 8, &timeout);
+    if (n < 0 || n > 8) return;
+    for (i = 0; i < n; i++) {
+        p[i].fd = set[i].fd;
+        p[i].events = (short)(((set[i].events & WSC_IO_READ) ? POLLIN : 0) | ((set[i].events & WSC_IO_WRITE) ? POLLOUT : 0));
+        p[i].revents = 0;
+    }
+    poll(p, (nfds_t)n, timeout < 0 || timeout > wait_ms ? wait_ms : timeout);
+    wsc_pump(0);
+}
+
+TEST(async_reader_behind_takes_in_what_came) {
+    int tls, host;
+    for (tls = 0, host = 0; tls <= 1; tls += host, host = !host) {
+        struct timespec pause = {0, 800000000}; /* the server sends after 0.3 s */
+        long long end, t0;
+        wsc_config c;
+        memset(&c, 0, sizeof c);
+        c.address = "127.0.0.1";
+        c.port = tls ? tls_port : plain_port;
+        c.tls = tls;
+        c.timeout_ms = 5000;
+        c.path = "/burst?count=4&size=20000&after=0.3";
+        c.callback = on_burst;
+        burst_open = burst_msgs = burst_end = 0;
+        if (!wsc_open("r", &c)) { CHECKF(0, "open: %s", wsc_error_info()); continue; }
+        end = now_ms() + 5000;
+        while (!burst_open && wsc_exist("r") && now_ms() < end) wsc_pump(50);
+        nanosleep(&pause, NULL);
+        end = (t0 = now_ms()) + 3000;
+        while (!burst_end && wsc_exist("r") && now_ms() < end) {
+            if (host) host_turn(4000); /* a host loop: poll() on wsc_watches, then wsc_pump(0) */
+            else wsc_pump(1000);
+        }
+        CHECKF(burst_open && burst_msgs == 4 && burst_end && burst_end_at - t0 < 3000, "%s%s: %d of 4 messages, end %s after %lld ms",
+               tls ? "wss" : "ws", host ? " (host loop)" : "", burst_msgs, burst_end ? "came" : "never came",
+               burst_end ? burst_end_at - t0 : now_ms() - t0);
+        wsc_close("r");
+        end = now_ms() + 5000;
+        while (wsc_exist("r") && now_ms() < end) wsc_pump(50);
+    }
+}
+
 int main(void) {
     const char *dir = getenv("WSC_TEST_CERTS");
     char ca[600];
@@ -191,6 +259,7 @@ int main(void) {
     RUN(message_size_out);
     RUN(message_size_in);
     RUN(slow_reader_loses_nothing);
+    RUN(async_reader_behind_takes_in_what_came);
     wsc_close_all();
     return test_summary("test_limits");
 }

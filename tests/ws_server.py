@@ -32,6 +32,10 @@ Prints "PORT n" once it listens. Behaviour by request path:
   /unsolicited-pong    send a pong nobody asked for (payload "surprise"), then echo
   /late-echo?pause=S   shrink the receive buffer to 64 KiB, read nothing for S s (default
                        1), then echo (a big client write then blocks, whatever the machine)
+  /burst?count=K&size=N&after=S
+                       after S s (default 0), send K binary messages of N bytes, then
+                       text "end", then echo (a reader that sleeps meanwhile then finds
+                       them all in the kernel at once)
   /peer                send "<client certificate CN or none> <new|reused> <ALPN protocol or none>", then echo
 """
 import argparse
@@ -138,6 +142,11 @@ async def handler(ws, path):
         ws.transport.pause_reading()
         await asyncio.sleep(float(query.get("pause", ["1"])[0]))
         ws.transport.resume_reading()
+    elif route == "/burst":
+        await asyncio.sleep(float(query.get("after", ["0"])[0]))
+        for _ in range(int(query.get("count", ["1"])[0])):
+            await ws.send(bytes(int(query.get("size", ["0"])[0])))
+        await ws.send("end")
     elif route == "/peer":
         tls = ws.transport.get_extra_info("ssl_object")
         peer = tls.getpeercert() if tls else None
