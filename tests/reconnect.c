@@ -415,7 +415,9 @@ TEST(test_storm) {
     printf("  %d reconnects in %ld ms; at OPEN 10: %d descriptors, %ld blocks; at OPEN 1010: %d descriptors, %ld blocks\n",
            reconnects, (long)now_ms() - t, fds0, blocks0, fds1, blocks1);
     CHECKF(opens >= 1010 && finals == 0, "%d opens %d finals", opens, finals);
-    CHECK(fds1 <= fds0 && blocks1 <= blocks0 + 2);
+    /* (+1: the epoll set, made the first time a socket waits idle, which
+       may come after the 10th OPEN; a leak would be a descriptor a reconnect) */
+    CHECK(fds1 <= fds0 + 1 && blocks1 <= blocks0 + 2);
     wsc_close("st");
 }
 
