@@ -9,34 +9,12 @@
 #define WSCLIENT_IMPLEMENTATION
 #include "wsclient.h"
 #include "test.h"
+#include "loopback.h"
 
 #include <dirent.h>
 #include <stdlib.h>
 
-static int tls_port, plain_port, untrusted_port;
-
-static int env_port(const char *name) {
-    const char *v = getenv(name);
-    if (!v) { printf("%s is not set: run through tests/run.sh (make test)\n", name); exit(2); }
-    return atoi(v);
-}
-
-static long long now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Open file descriptors of this process. */
-static int fd_count(void) {
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *e;
-    int n = 0;
-    if (!d) return -1;
-    while ((e = readdir(d)) != NULL) n += e->d_name[0] != '.';
-    closedir(d);
-    return n - 1; /* the directory's own descriptor */
-}
+static int wss_port, plain_port, untrusted_port;
 
 /* A TCP listener on 127.0.0.1 that never accepts: connects succeed, nothing answers. */
 static int silent_listener(int *port) {
@@ -99,13 +77,13 @@ static void cycle(int kind, int i, int silent_port) {
         expect(wsc_connect("s", "127.0.0.1", plain_port, "/echo", NULL, 5000) && echo("s", "hello") && wsc_close("s"), i, "sync ws");
         break;
     case 1: /* sync wss by address or by name (the lookup thread) */
-        expect(wsc_connect_ssl("s", i % 3 ? "127.0.0.1" : "localhost", tls_port, "/echo", NULL, 0, 5000) && echo("s", "hello") &&
+        expect(wsc_connect_ssl("s", i % 3 ? "127.0.0.1" : "localhost", wss_port, "/echo", NULL, 0, 5000) && echo("s", "hello") &&
                wsc_close("s"), i, "sync wss");
         break;
     case 2: case 3: /* async ws or wss: open, one echo, closed from the callback */
         async_opened = async_failed = 0;
         expect(kind == 2 ? wsc_connect_async("a", on_event, "127.0.0.1", plain_port, "/echo", NULL)
-                         : wsc_connect_ssl_async("a", on_event, "127.0.0.1", tls_port, "/echo", NULL, 0), i, "async start");
+                         : wsc_connect_ssl_async("a", on_event, "127.0.0.1", wss_port, "/echo", NULL, 0), i, "async start");
         pump_until_empty(5000);
         expect(async_opened == 1 && async_failed == 0 && wsc_count() == 0, i, "async");
         break;
@@ -120,7 +98,7 @@ static void cycle(int kind, int i, int silent_port) {
         expect(async_failed == 1 && async_code == WSC_ERR_CONNECT, i, "async refused");
         break;
     case 6: /* HTTP 404 over wss, untrusted certificate */
-        expect(!wsc_connect_ssl("f", "127.0.0.1", tls_port, "/404", NULL, 0, 5000) && wsc_error_code() == WSC_ERR_HTTP_STATUS, i, "404");
+        expect(!wsc_connect_ssl("f", "127.0.0.1", wss_port, "/404", NULL, 0, 5000) && wsc_error_code() == WSC_ERR_HTTP_STATUS, i, "404");
         expect(!wsc_connect_ssl("f", "localhost", untrusted_port, "/", NULL, 0, 5000) && wsc_error_code() == WSC_ERR_CERTIFICATE, i, "untrusted");
         break;
     case 7: /* a short bound against a server that never answers: sync and async */
@@ -151,7 +129,7 @@ static void crowd(int i) {
         switch (k % 3) {
         case 0: expect(wsc_connect(name, "127.0.0.1", plain_port, "/echo", NULL, 5000), i, "crowd sync"); break;
         case 1: expect(wsc_connect_async(name, on_event, "127.0.0.1", plain_port, "/echo", NULL), i, "crowd async"); break;
-        default: expect(wsc_connect_ssl_async(name, on_event, "127.0.0.1", tls_port, "/echo", NULL, 0), i, "crowd async wss"); break;
+        default: expect(wsc_connect_ssl_async(name, on_event, "127.0.0.1", wss_port, "/echo", NULL, 0), i, "crowd async wss"); break;
         }
     }
     wsc_pump(0);
@@ -163,7 +141,7 @@ TEST(connect_close_cycles) {
     const char *env = getenv("WSC_CHURN_CYCLES");
     int cycles = env ? atoi(env) : 2000, i, silent_port, silent_fd, before, after;
     long long t0 = now_ms();
-    before = fd_count();
+    before = open_fds();
     silent_fd = silent_listener(&silent_port);
     for (i = 0; i < cycles; i++) {
         /* the timeouts cost their bound each: one cycle in 16 */
@@ -174,7 +152,7 @@ TEST(connect_close_cycles) {
     }
     wsc_close_all();
     close(silent_fd);
-    after = fd_count();
+    after = open_fds();
     printf("  %d cycles in %lld ms, %d unexpected; descriptors before %d, after %d\n", cycles, now_ms() - t0, bad, before, after);
     CHECK(bad == 0);
     CHECK(wsc_count() == 0);
@@ -184,7 +162,7 @@ TEST(connect_close_cycles) {
 int main(void) {
     const char *dir = getenv("WSC_TEST_CERTS");
     char ca[600];
-    tls_port = env_port("WSC_TEST_TLS_PORT");
+    wss_port = env_port("WSC_TEST_TLS_PORT");
     plain_port = env_port("WSC_TEST_PLAIN_PORT");
     untrusted_port = env_port("WSC_TEST_UNTRUSTED_PORT");
     snprintf(ca, sizeof ca, "%s/ca.pem", dir ? dir : "build/certs");
