@@ -539,6 +539,26 @@ WSCLIENT_API int wsc_write_binary(const char *name, const void *data, size_t len
    For messages larger than you want to hold at once. Other messages wait
    until it ends; pings are still answered between parts. */
 WSCLIENT_API int wsc_write_part(const char *name, const void *data, size_t length, int binary, int last);
+/* Batches: many small messages in few TLS records and system calls. Not in
+   WSCLIENT_SMALL. wsc_write_more queues one whole message (binary or text)
+   and returns 1 without waiting for the transport: the bytes are handed to
+   it, in order, at the latest by the next wsc_write* or wsc_flush on that
+   socket, or when any call of the library waits (wsc_read, wsc_pump, a sync
+   write, a close); earlier, a record at a time (16 KiB), when that much is
+   queued. Its failures are a write's: WSC_ERR_QUEUE_FULL when the queued
+   bytes with this message would pass WSCLIENT_MAX_MESSAGE (refused whole,
+   nothing queued); past 16 KiB queued it moves what the transport takes
+   now, never waiting. wsc_flush hands the queue to the transport with a
+   write's promise: a synchronous socket returns 1 once the transport has
+   every byte (or 0 with WSC_ERR_TIMEOUT after write_timeout_ms: the bytes
+   stay queued and will go), an asynchronous one once what goes now went
+   (wsc_pump sends the rest). An asynchronous socket needs neither: what its
+   callbacks write, and what the thread that pumps writes between pumps,
+   is batched alike and goes out before wsc_pump waits or returns. */
+#ifndef WSCLIENT_SMALL
+WSCLIENT_API int wsc_write_more(const char *name, const void *data, size_t length, int binary);
+WSCLIENT_API int wsc_flush(const char *name);
+#endif
 
 /* Send a ping (RFC 6455 §5.5.2) on an open socket: payload up to 125 bytes
    (more: WSC_ERR_ARGUMENT), NULL with length 0 for none. It goes between the
@@ -911,6 +931,8 @@ static pthread_mutex_t wsc__mutex = PTHREAD_MUTEX_INITIALIZER;
 #define WSC__ATTEMPT_DELAY_MS 250
 #define WSC__RACE 3
 #define WSC__RX_BUDGET (16u * 1024u)
+/* A batch is handed on once this much waits: a full TLS record's worth. */
+#define WSC__BATCH_BYTES 16384u
 #define WSC__RX_PREALLOC (1024u * 1024u + 16u) /* room taken on a frame header's word */
 /* Pongs go out at once while less than this waits to be sent; past it only
    the latest ping is answered once there is room (RFC 6455 §5.5.3), so a
@@ -1934,6 +1956,10 @@ typedef struct wsc__socket {
 #endif
     int eof;               /* the peer closed its side of the stream   */
     int busy;              /* its last advance stopped with work left  */
+#ifndef WSCLIENT_SMALL
+    int deferred;          /* out holds a batch not handed on yet: the next
+                              wait hands it on (wsc__flush_deferred)     */
+#endif
     unsigned slice;        /* when its present advance began (ms)       */
     size_t plain_off, plain_len;
     int write_timeout_ms, close_timeout_ms;
@@ -2063,6 +2089,11 @@ typedef struct wsc__lib { /* the error before the generator: nearer, shorter cod
 #endif
     unsigned next_gen;
     int in_pump;
+#ifndef WSCLIENT_SMALL
+    int ndeferred;          /* sockets with a deferred batch (at most)         */
+    int batching;           /* inside wsc_write_more                            */
+    const void *pumper;     /* the thread that pumped last (wsc__self)         */
+#endif
     int rng_ready;
 #if !WSC__THREADS
     wsc__errs e;
@@ -4682,6 +4713,8 @@ static int wsc__stream_peek(wsc__socket *s, const wsc__u8 **p, size_t *n) {
         *n = s->plain_len - s->plain_off;
         return 0;
     }
+    /* plaintext still there: no engine round trip (and no system call) per frame */
+    if (WSC__FAST && (*p = br_ssl_engine_recvapp_buf(&s->tls->cc.eng, n)) != NULL && *n) return 0;
     if (wsc__tls_io(s) < 0) return -1;
     *p = br_ssl_engine_recvapp_buf(&s->tls->cc.eng, n);
     if (!*p) *n = 0;
@@ -6027,7 +6060,7 @@ static int wsc__visit_list(void) {
    nothing to send, no event to deliver, nothing read and not yet taken. */
 static int wsc__quiet(const wsc__socket *s) {
     return !s->tp && s->state == WSC__OPEN && !s->busy && !s->open_pending && !s->queue && !s->final_pending &&
-           !wsc__rx_pending(s) && wsc__interest(s) == WSC_IO_READ && wsc__keepalive_deadline(s) < 0;
+           !s->deferred && !wsc__rx_pending(s) && wsc__interest(s) == WSC_IO_READ && wsc__keepalive_deadline(s) < 0;
 }
 
 /* Hands slot i's socket to the epoll set until its descriptor is readable
@@ -6276,6 +6309,24 @@ static void wsc__wait_io(wsc__waitset *w, int single, int timeout, const wsc_tra
 #endif
 }
 
+#ifndef WSCLIENT_SMALL
+/* Hands on every deferred batch (wsc__defer). Returns 1 if there were any. */
+static int wsc__flush_deferred(void) {
+    int i;
+    if (!wsc__g.ndeferred) return 0;
+    wsc__g.ndeferred = 0;
+    for (i = 0; i < WSCLIENT_MAX_SOCKETS; i++) {
+        wsc__socket *s = wsc__g.slots[i];
+        if (s && s->deferred) {
+            s->deferred = 0;
+            wsc__advance(s);
+            wsc__visit_mark(i); /* the next turn sees what came of it (a failure, a full transport) */
+        }
+    }
+    return 1;
+}
+#endif
+
 static void wsc__wait(wsc__socket *const *list, int count, const wsc__ms *deadline) {
 #ifdef WSCLIENT_SMALL
     char one; /* (the set has its room) */
@@ -6287,6 +6338,9 @@ static void wsc__wait(wsc__socket *const *list, int count, const wsc__ms *deadli
     const wsc_transport *sleeper = wsc__g.transport; /* without built-in sockets, what sleeps */
 #if WSC__THREADS
     wsc__waker *k;
+#endif
+#ifndef WSCLIENT_SMALL
+    if (wsc__flush_deferred()) return; /* batches go out before anyone sleeps; the caller looks again */
 #endif
     if (!wsc__waitset_build(&w, &one, list, count, deadline)) return;
     timeout = w.timeout;
@@ -7532,15 +7586,57 @@ static int wsc__not_open(const wsc__socket *s) {
    out (a write that timed out, pongs), with this frame, may not pass
    WSCLIENT_MAX_MESSAGE (a frame alone may be that large): past it the write
    is refused at once and whole. */
+static int wsc__push(wsc__socket *s, wsc__ms deadline);
+#ifndef WSCLIENT_SMALL
+static WSCLIENT_THREAD_LOCAL char wsc__thread_tag;
+#define wsc__self() ((const void *)&wsc__thread_tag) /* one address a thread */
+
+/* Whether a frame about to be queued on s waits for the next flush: a
+   batch (wsc_write_more), or an async socket written by the thread that
+   pumps (its callbacks, or between its pumps: the pump flushes before it
+   waits or returns). Other threads' writes go out at once. */
+static int wsc__deferring(const wsc__socket *s) {
+    return wsc__g.batching || (s->callback && wsc__g.pumper == wsc__self());
+}
+
+/* Leaves a queued frame for the next flush, handing on what the transport
+   takes now once a record's worth waits (never waiting for it). */
+static int wsc__defer(wsc__socket *s) {
+    if (wsc__buf_pending(&s->out) >= WSC__BATCH_BYTES) {
+        wsc__advance(s);
+        if (s->state == WSC__FAILED) return wsc__report(s);
+    }
+    if (wsc__buf_pending(&s->out) && !s->deferred) {
+        s->deferred = 1;
+        wsc__g.ndeferred++;
+    }
+#if WSC__THREADS
+    if (s->callback && wsc__g.in_pump && wsc__g.pumper != wsc__self()) wsc__g.moved = 1; /* the pump sends it now */
+#endif
+    return 1;
+}
+#else
+#define wsc__deferring(s) 0
+#define wsc__defer(s) 1
+#endif
+
 static int wsc__send_frame(wsc__socket *s, unsigned opcode, int fin, const void *data, size_t len) {
-    wsc__ms deadline = wsc__after(s->write_timeout_ms);
     size_t waiting = wsc__buf_pending(&s->out) + wsc__tx_pending(s);
+    int defer = wsc__deferring(s);
     if (waiting && waiting + len + 14 > WSCLIENT_MAX_MESSAGE) /* no overflow: both are in memory */
         return wsc__set_error(WSC_ERR_QUEUE_FULL, "write on '%s' refused: %lu bytes of earlier writes wait to go out (server "
                               "not reading), and this message would pass WSCLIENT_MAX_MESSAGE; nothing of it was queued",
                               s->name, (unsigned long)waiting);
-    if (!wsc__queue_frame_direct(s, opcode, fin, data, len)) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory queuing a message");
+    if (!(defer ? wsc__queue_frame(s, opcode, fin, data, len) : wsc__queue_frame_direct(s, opcode, fin, data, len)))
+        return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory queuing a message");
     wsc__count_out(s, opcode, fin, len);
+    if (defer) return wsc__defer(s);
+    return wsc__push(s, wsc__after(s->write_timeout_ms));
+}
+
+/* Moves s's queued frames out: a sync socket's until the transport has
+   every byte or deadline passes, an async socket's as far as they go now. */
+static int wsc__push(wsc__socket *s, wsc__ms deadline) {
     for (;;) {
         int done, late;
         if (WSC__GONE(s)) return wsc__gone(s);
@@ -7636,6 +7732,26 @@ static int wsc__write_text_locked(const char *name, const char *text, size_t len
 static int wsc__write_binary_locked(const char *name, const void *data, size_t length) {
     return wsc__send(name, WSC__OP_BINARY, data, length);
 }
+
+#ifndef WSCLIENT_SMALL
+static int wsc__write_more_locked(const char *name, const void *data, size_t length, int binary) {
+    int ok;
+    wsc__g.batching = 1;
+    ok = wsc__send(name, binary ? WSC__OP_BINARY : WSC__OP_TEXT, data, length);
+    wsc__g.batching = 0;
+    return ok;
+}
+
+static int wsc__flush_locked(const char *name) {
+    wsc__socket *s = wsc__writable(name, NULL, 0);
+    int ok;
+    if (!s) return 0;
+    wsc__hold(s);
+    ok = wsc__push(s, wsc__after(s->write_timeout_ms));
+    wsc__release(s);
+    return ok;
+}
+#endif
 
 #ifndef WSCLIENT_SMALL
 static int wsc__ping_locked(const char *name, const void *payload, size_t length) {
@@ -8113,6 +8229,9 @@ static int wsc__pump_locked(int timeout_ms) {
         return wsc__set_error(WSC_ERR_STATE, WSC__THREADS ? "wsc_pump called from a callback, or while another thread pumps"
                                                           : "wsc_pump called from a callback") - 1;
     wsc__g.in_pump = 1;
+#ifndef WSCLIENT_SMALL
+    wsc__g.pumper = wsc__self();
+#endif
 #if WSC__THREADS
     wsc__pumping = 1;
     wsc__waker_drain(&wsc__g.host); /* the host loop woke for this pump */
@@ -8131,6 +8250,9 @@ static int wsc__pump_locked(int timeout_ms) {
 #endif
         wsc__wait(WSC__VISITING, wsc__visit_list(), timeout_ms >= 0 ? &deadline : NULL);
     }
+#ifndef WSCLIENT_SMALL
+    wsc__flush_deferred(); /* what the callbacks wrote goes out before the pump returns */
+#endif
     wsc__g.in_pump = 0;
 #if WSC__THREADS
     wsc__pumping = 0;
@@ -8266,6 +8388,9 @@ static int wsc__watches_locked(wsc_watch *out, int capacity, int *timeout_ms) {
         return wsc__set_error(WSC_ERR_STATE, "wsc_watches called while wsc_pump runs (from a callback, or in another thread)") - 1;
     count = wsc__visit_list();
     now = !wsc__waitset_build(&w, NULL, WSC__VISITING, count, NULL);
+#ifndef WSCLIENT_SMALL
+    if (wsc__flush_deferred()) now = 1; /* batches out: then look again at once (the set was built before) */
+#endif
     for (i = 0; i < count; i++) {
         const wsc__socket *s = WSC__VISITING[i];
         if (s && s->callback && (s->open_pending || s->queue || s->final_pending)) now = 1; /* events to deliver */
@@ -8314,6 +8439,10 @@ WSCLIENT_API int wsc_write_part(const char *name, const void *data, size_t lengt
 WSCLIENT_API int wsc_write(const char *name, const char *text) WSC__LOCKED(int, wsc__write_locked(name, text))
 WSCLIENT_API int wsc_write_text(const char *name, const char *text, size_t length) WSC__LOCKED(int, wsc__write_text_locked(name, text, length))
 WSCLIENT_API int wsc_write_binary(const char *name, const void *data, size_t length) WSC__LOCKED(int, wsc__write_binary_locked(name, data, length))
+#ifndef WSCLIENT_SMALL
+WSCLIENT_API int wsc_write_more(const char *name, const void *data, size_t length, int binary) WSC__LOCKED(int, wsc__write_more_locked(name, data, length, binary))
+WSCLIENT_API int wsc_flush(const char *name) WSC__LOCKED(int, wsc__flush_locked(name))
+#endif
 #ifndef WSCLIENT_SMALL
 WSCLIENT_API int wsc_ping(const char *name, const void *payload, size_t length) WSC__LOCKED(int, wsc__ping_locked(name, payload, length))
 #endif

@@ -31,6 +31,25 @@ STREAM_COUNT = {16: 20000, 1024: 20000, 65536: 1500, 1048576: 96}
 CONNECT_COUNT = {"wss": 150, "ws": 400}
 BUNDLE_CONNECTS = 30  # connects trusting the system CA bundle (slow where it is parsed per connect)
 IDLE_CONNS = 100
+EACH = "wsclient.h, a write each"
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def find_node():
+    """node with Debian's `ws` module (packages nodejs, node-ws), else None: that column shows '-'."""
+    for node in ("node", "nodejs"):
+        try:
+            ok = subprocess.run([node, "-e", "require('ws')"], env=dict(os.environ, NODE_PATH="/usr/share/nodejs"),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+        except OSError:
+            ok = False
+        if ok:
+            os.environ["NODE_PATH"] = "/usr/share/nodejs"
+            return [node]
+    return None
+
+
+NODE = find_node()
 MANY_CONNS = 1000  # bench/many_sockets: open idle wss:// sockets (issue 17)
 
 
@@ -90,11 +109,15 @@ def clients(build, server, transport):
         ceiling = ("ceiling", [os.path.join(build, "bench_raw_tls"), "--url", "tls://%s:%s" % (host, server.ports["tls"])])
     else:
         ceiling = ("ceiling", [os.path.join(build, "bench_raw_tcp"), "--url", "tcp://%s:%s" % (host, server.ports["tcp"])])
-    return [
+    out = [
         ("wsclient.h", [os.path.join(build, "bench_client"), "--url", ws_url]),
+        # stream mode only: today's one wsc_write_binary per message, against the batch
+        (EACH, [os.path.join(build, "bench_client"), "--url", ws_url, "--write", "each"]),
         ("libwebsockets", [os.path.join(build, "bench_lws"), "--url", ws_url]),
-        ceiling,
     ]
+    if NODE:
+        out.append(("node ws", NODE + [os.path.join(HERE, "bench_node.js"), "--url", ws_url]))
+    return out + [ceiling]
 
 
 def children_cpu():
@@ -168,6 +191,8 @@ def smoke(build, server, cafiles):
     bad = 0
     for transport in ("wss", "ws"):
         for label, prefix in clients(build, server, transport):
+            if label == EACH:
+                continue
             for mode, size, count in (("rtt", 1000, 20), ("stream", 70000, 20), ("stream", 16, 200), ("connect", 0, 3)):
                 c = {"transport": transport, "mode": mode, "size": size, "count": count, "resume": 0}
                 r = run_one(argv_for(prefix, c, cafiles, ["--verify"]), server, timeout=60)
@@ -246,8 +271,8 @@ def report(results, rounds, server, m, elapsed, bundle_n):
     add("Load average (1 min) before and after: %s and %s (%d cores; other work on the machine shows as noise)."
         % (m["load_before"], loadavg(), m["cores"]))
     add("")
-    add("| mode | size | over (ceiling) | unit | wsclient.h | libwebsockets | ceiling | vs libwebsockets | vs ceiling |")
-    add("|---|---|---|---|--:|--:|--:|--:|--:|")
+    add("| mode | size | over (ceiling) | unit | wsclient.h | (a write each) | libwebsockets | node ws | ceiling | vs libwebsockets | vs node ws | vs ceiling |")
+    add("|---|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|")
     busy = []
     unsupported = set()
     for key, per_client in results.items():
@@ -279,9 +304,10 @@ def report(results, rounds, server, m, elapsed, bundle_n):
                 mode_name += ", %d-CA bundle" % bundle_n
         else:
             mode_name, size_s = mode, size_name(size)
-        add("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            mode_name, size_s, over, unit, cells.get("wsclient.h", "-"), cells.get("libwebsockets", "-"),
-            cells.get("ceiling", "-"), same_round_ratio("libwebsockets"), same_round_ratio("ceiling")))
+        add("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            mode_name, size_s, over, unit, cells.get("wsclient.h", "-"), cells.get(EACH, "-"), cells.get("libwebsockets", "-"),
+            cells.get("node ws", "-"), cells.get("ceiling", "-"), same_round_ratio("libwebsockets"),
+            same_round_ratio("node ws"), same_round_ratio("ceiling")))
     add("")
     for key, per_client in results.items():
         if key[3]:  # a resume case: say how many connects did resume
@@ -474,6 +500,8 @@ def main():
             t = time.monotonic()
             for c in todo:
                 for label, prefix in clients(build, server, c["transport"]):
+                    if label == EACH and c["mode"] != "stream":
+                        continue
                     r = run_one(argv_for(prefix, c, cafiles), server)
                     r.update({"round": rnd, "client": label, "case": c})
                     log.append(r)
@@ -484,6 +512,8 @@ def main():
                 if args.only and args.only not in "%s idle" % transport:
                     continue
                 for label, prefix in clients(build, server, transport):
+                    if label == EACH:
+                        continue
                     c = {"transport": transport, "mode": "idle", "size": 0, "count": IDLE_CONNS, "resume": 0, "ca": ca}
                     r = run_one(argv_for(prefix, c, cafiles), server)
                     r.update({"round": rnd, "client": label, "case": c})

@@ -126,6 +126,24 @@ async def handler(ws, path):
             await asyncio.sleep(0.05)
         code, reason = REPORTS.pop(key, (0, "none"))
         await ws.send(f"{code} {reason}")
+    elif route == "/count-report":  # counts what arrived before the close: /count-read?id= tells
+        n = total = 0
+        try:
+            async for message in ws:
+                n += 1
+                total += len(message)
+        except websockets.ConnectionClosed:
+            pass
+        REPORTS["count " + query.get("id", [""])[0]] = (n, total)
+        return
+    elif route == "/count-read":
+        key = "count " + query.get("id", [""])[0]
+        for _ in range(60):
+            if key in REPORTS:
+                break
+            await asyncio.sleep(0.05)
+        n, total = REPORTS.pop(key, (-1, -1))
+        await ws.send(f"{n} {total}")
     elif route == "/silent":
         ws.transport.pause_reading()
         await asyncio.sleep(30)

@@ -1,0 +1,297 @@
+/* batch.c - many messages cheaply (issue 18): wsc_write_more / wsc_flush on
+   synchronous sockets, and the batched writes of asynchronous ones, against
+   the echo servers of tests/run.sh over ws:// and wss://. Every message must
+   come back exactly once, in order, intact, whatever the record and buffer
+   boundaries; a batch is bounded by WSCLIENT_MAX_MESSAGE; nothing sits unsent
+   while a pump sleeps. */
+#define WSCLIENT_MAX_MESSAGE (256u * 1024u) /* small: the limit is reached quickly */
+#define WSCLIENT_IMPLEMENTATION
+#include "wsclient.h"
+#include "test.h"
+#include "loopback.h"
+#include <pthread.h>
+
+static int tls_port_, plain_port, fault_port, fault_tls_port;
+
+static wsc_config config(int tls, int port, const char *path) {
+    wsc_config c;
+    memset(&c, 0, sizeof c);
+    c.address = "127.0.0.1";
+    c.port = port;
+    c.path = path;
+    c.tls = tls;
+    c.server_name = "localhost";
+    c.timeout_ms = 5000;
+    c.ca_file = cert("ca.pem");
+    return c;
+}
+
+/* Message i: its size walks over the record and buffer boundaries, its bytes
+   say which message it is, odd ones are text. */
+static const size_t sizes[] = {0, 1, 15, 16, 125, 126, 127, 1000, 16370, 16377, 16378, 16384, 16385, 16400,
+                               32768, 65535, 65536, 16, 16, 16, 16, 16, 16, 16};
+#define NSIZES (sizeof sizes / sizeof sizes[0])
+
+static size_t msg_size(long i) { return sizes[(size_t)i % NSIZES]; }
+
+static void msg_fill(long i, unsigned char *p, size_t n) {
+    size_t k;
+    for (k = 0; k < n; k++) p[k] = (unsigned char)('a' + (size_t)(i * 7 + (long)k) % 26);
+}
+
+static int msg_check(long i, const unsigned char *p, long n, int binary) {
+    static unsigned char want[70000];
+    if (n != (long)msg_size(i) || binary != (int)((i & 1) == 0)) {
+        printf("  message %ld: %ld bytes, binary %d (want %lu, %d)\n", i, n, binary, (unsigned long)msg_size(i), (int)((i & 1) == 0));
+        return 0;
+    }
+    msg_fill(i, want, (size_t)n);
+    if (memcmp(p, want, (size_t)n) != 0) { printf("  message %ld: bytes differ\n", i); return 0; }
+    return 1;
+}
+
+/* Writes count messages, a window at a time: with wsc_write_more (a plain
+   write or wsc_flush ends each window, in turn), and reads every echo. */
+static void sync_round(int tls, long count) {
+    static unsigned char buf[70000], out[70000];
+    wsc_config c = config(tls, tls ? tls_port_ : plain_port, "/");
+    long sent = 0, got = 0, bad = 0;
+    if (!wsc_open("b", &c)) { CHECKF(0, "open: %s", wsc_error_info()); return; }
+    while (got < count && !bad) {
+        long end = sent + 1 + sent % 97; /* windows of 1 to 97 messages */
+        if (end > count) end = count;
+        for (; sent < end; sent++) {
+            int plain_last = sent == end - 1 && (end & 1);
+            size_t n = msg_size(sent);
+            msg_fill(sent, out, n);
+            if (!(plain_last ? (sent & 1 ? wsc_write_text("b", (const char *)out, n) : wsc_write_binary("b", out, n))
+                             : wsc_write_more("b", out, n, (sent & 1) == 0))) {
+                CHECKF(0, "write %ld: %s", sent, wsc_error_info());
+                bad = 1;
+                break;
+            }
+        }
+        if (!bad && !(end & 1) && !wsc_flush("b")) { CHECKF(0, "flush: %s", wsc_error_info()); bad = 1; }
+        while (!bad && got < sent) {
+            int binary = -1;
+            long n = wsc_read("b", buf, sizeof buf, 10000, &binary);
+            if (n < 0) { CHECKF(0, "read %ld: %s", got, wsc_error_info()); bad = 1; break; }
+            if (!msg_check(got, buf, n, binary)) bad = 1;
+            got++;
+        }
+    }
+    CHECKF(!bad && got == count, "%s: %ld of %ld echoed", tls ? "wss" : "ws", got, count);
+    CHECK(wsc_close("b"));
+}
+
+TEST(sync_batches_arrive_once_in_order_intact) {
+    sync_round(0, 3000);
+    sync_round(1, 3000);
+}
+
+/* Many tiny messages in one batch: far more than one record holds. */
+TEST(sync_batch_of_small_messages) {
+    int tls;
+    for (tls = 0; tls <= 1; tls++) {
+        wsc_config c = config(tls, tls ? tls_port_ : plain_port, "/");
+        char msg[32], buf[64];
+        long i, ok = 1;
+        if (!wsc_open("s", &c)) { CHECKF(0, "open: %s", wsc_error_info()); continue; }
+        for (i = 0; i < 5000 && ok; i++) {
+            int n = snprintf(msg, sizeof msg, "m%07ld", i);
+            ok = wsc_write_more("s", msg, (size_t)n, 0);
+        }
+        CHECKF(ok && wsc_flush("s"), "%s", wsc_error_info());
+        for (i = 0; i < 5000 && ok; i++) {
+            int binary = -1;
+            long n = wsc_read("s", buf, sizeof buf, 10000, &binary);
+            snprintf(msg, sizeof msg, "m%07ld", i);
+            ok = n == 8 && binary == 0 && memcmp(buf, msg, 8) == 0;
+            if (!ok) printf("  %s message %ld: %ld bytes: %.*s\n", tls ? "wss" : "ws", i, n, n > 0 ? (int)n : 0, buf);
+        }
+        CHECK(ok);
+        CHECK(wsc_close("s"));
+    }
+}
+
+/* A batch exactly as large as WSCLIENT_MAX_MESSAGE allows goes; one byte
+   more is refused whole, and the messages around it still go, once. */
+TEST(batch_bounded_by_max_message) {
+    static unsigned char big[WSCLIENT_MAX_MESSAGE], buf[WSCLIENT_MAX_MESSAGE + 1];
+    int tls;
+    for (tls = 0; tls <= 1; tls++) {
+        wsc_config c = config(tls, tls ? tls_port_ : plain_port, "/");
+        size_t fill = WSCLIENT_MAX_MESSAGE - 106 - 14; /* 106: a 100-byte frame, masked */
+        long n;
+        int binary;
+        memset(big, 'x', sizeof big);
+        if (!wsc_open("q", &c)) { CHECKF(0, "open: %s", wsc_error_info()); continue; }
+        CHECK(wsc_write_more("q", big, 100, 1));
+        CHECKF(wsc_write_more("q", big, fill, 1), "%s", wsc_error_info());
+        CHECK(wsc_flush("q"));
+        CHECK(wsc_write_more("q", big, 100, 1));
+        CHECK(!wsc_write_more("q", big, fill + 1, 1) && wsc_error_code() == WSC_ERR_QUEUE_FULL);
+        CHECK(wsc_write_binary("q", big, 5)); /* ends the batch: 100 then 5 */
+        n = wsc_read("q", buf, sizeof buf, 10000, &binary);
+        CHECKF(n == 100, "%ld", n);
+        n = wsc_read("q", buf, sizeof buf, 10000, &binary);
+        CHECKF(n == (long)fill, "%ld", n);
+        n = wsc_read("q", buf, sizeof buf, 10000, &binary);
+        CHECKF(n == 100, "%ld", n);
+        n = wsc_read("q", buf, sizeof buf, 10000, &binary);
+        CHECKF(n == 5, "%ld: the refused message went?", n);
+        CHECK(wsc_read("q", buf, sizeof buf, 300, &binary) < 0 && wsc_error_code() == WSC_ERR_TIMEOUT);
+        CHECK(wsc_close("q"));
+    }
+}
+
+/* A batch then a close: the server counts every message before the close. */
+TEST(batch_then_close_sends_all_first) {
+    int tls;
+    for (tls = 0; tls <= 1; tls++) {
+        char path[64], report[64];
+        wsc_config c;
+        long i, want = 0;
+        int binary, ok = 1;
+        snprintf(path, sizeof path, "/count-report?id=b%d", tls);
+        c = config(tls, tls ? tls_port_ : plain_port, path);
+        if (!wsc_open("c", &c)) { CHECKF(0, "open: %s", wsc_error_info()); continue; }
+        for (i = 0; i < 2000 && ok; i++) {
+            static unsigned char m[400];
+            size_t n = (size_t)(i * 37 % 400);
+            ok = wsc_write_more("c", m, n, 1);
+            want += (long)n;
+        }
+        CHECKF(ok, "%s", wsc_error_info());
+        CHECK(wsc_close("c"));
+        snprintf(path, sizeof path, "/count-read?id=b%d", tls);
+        c = config(tls, tls ? tls_port_ : plain_port, path);
+        CHECK(wsc_open("r", &c));
+        CHECK(wsc_read("r", report, sizeof report, 5000, &binary) > 0);
+        {
+            char expect[64];
+            snprintf(expect, sizeof expect, "2000 %ld", want);
+            CHECKF(strcmp(report, expect) == 0, "server counted '%s', want '%s'", report, expect);
+        }
+        wsc_close("r");
+    }
+}
+
+/* Asynchronous: a callback answers every echo with the next messages (two
+   at a time while the window allows), so its writes batch. */
+static long a_sent, a_got, a_bad, a_count;
+static void async_send(const char *name) {
+    static unsigned char out[70000];
+    while (a_sent < a_count && a_sent - a_got < 64) {
+        size_t n = msg_size(a_sent);
+        msg_fill(a_sent, out, n);
+        if (!(a_sent & 1 ? wsc_write_text(name, (const char *)out, n) : wsc_write_binary(name, out, n))) { a_bad++; return; }
+        a_sent++;
+    }
+}
+static void async_cb(const wsc_event_data *ev) {
+    if (ev->event == WSC_EVENT_OPEN) async_send(ev->name);
+    else if (ev->event == WSC_EVENT_MESSAGE) {
+        if (!msg_check(a_got, (const unsigned char *)ev->message, (long)ev->length, ev->binary)) a_bad++;
+        a_got++;
+        async_send(ev->name);
+    } else if (ev->event == WSC_EVENT_ERROR) { printf("  error: %s\n", ev->message); a_bad++; }
+}
+
+TEST(async_writes_from_callbacks_batch_and_arrive) {
+    int tls;
+    for (tls = 0; tls <= 1; tls++) {
+        wsc_config c = config(tls, tls ? tls_port_ : plain_port, "/");
+        long long end = now_ms() + 30000;
+        c.callback = async_cb;
+        a_sent = a_got = a_bad = 0;
+        a_count = 3000;
+        if (!wsc_open("a", &c)) { CHECKF(0, "open: %s", wsc_error_info()); continue; }
+        while (a_got < a_count && !a_bad && now_ms() < end) wsc_pump(1000);
+        CHECKF(a_got == a_count && !a_bad, "%s: %ld of %ld, %ld bad", tls ? "wss" : "ws", a_got, a_count, a_bad);
+        wsc_close("a");
+        pump_until_gone("a");
+    }
+}
+
+/* A write from another thread while the pump sleeps in wsc_pump(10000):
+   its message goes out, and the echo is delivered, long before 10 s. */
+static volatile int t_echoes;
+static void thread_cb(const wsc_event_data *ev) {
+    if (ev->event == WSC_EVENT_MESSAGE) t_echoes++;
+}
+static void *writer(void *arg) {
+    struct timespec d = {0, 300000000};
+    (void)arg;
+    nanosleep(&d, NULL); /* the pump is asleep by now */
+    wsc_write_more("t", "batched", 7, 0);
+    wsc_write("t", "plain");
+    return NULL;
+}
+
+TEST(async_write_from_another_thread_wakes_no_one_late) {
+    int tls;
+    for (tls = 0; tls <= 1; tls++) {
+        wsc_config c = config(tls, tls ? tls_port_ : plain_port, "/");
+        pthread_t th;
+        long long t0, end;
+        c.callback = thread_cb;
+        t_echoes = 0;
+        if (!wsc_open("t", &c)) { CHECKF(0, "open: %s", wsc_error_info()); continue; }
+        end = now_ms() + 5000;
+        while (wsc_get_stats("t", &(wsc_stats){0}) && now_ms() < end && wsc_pump(50) == 0) {} /* the open event */
+        t0 = now_ms();
+        CHECK(pthread_create(&th, NULL, writer, NULL) == 0);
+        while (t_echoes < 2 && now_ms() - t0 < 9000) wsc_pump(10000);
+        pthread_join(th, NULL);
+        CHECKF(t_echoes == 2 && now_ms() - t0 < 300 + 3000, "%s: %d echoes after %lld ms", tls ? "wss" : "ws", t_echoes, now_ms() - t0);
+        wsc_close("t");
+        pump_until_gone("t");
+    }
+}
+
+/* A server that stops reading: a batch grows only to WSCLIENT_MAX_MESSAGE
+   (then QUEUE_FULL, whole), and once the kernel's buffers are full too a
+   flush gives up at write_timeout_ms. */
+TEST(batch_to_a_server_not_reading_is_bounded) {
+    int tls;
+    for (tls = 0; tls <= 1; tls++) {
+        wsc_config c = config(tls, tls ? fault_tls_port : fault_port, "/no-read");
+        long i, rounds, refused_right = 1, flushed = 1;
+        long long t0 = 0;
+        c.write_timeout_ms = 500;
+        c.close_timeout_ms = 300;
+        if (!wsc_open("n", &c)) { CHECKF(0, "open: %s", wsc_error_info()); continue; }
+        for (rounds = 0; rounds < 200 && flushed && refused_right; rounds++) { /* 50 MiB at most */
+            int ok = 1;
+            for (i = 0; i < 4000000 && ok; i++) ok = wsc_write_more("n", "0123456789abcdef", 16, 1);
+            refused_right = !ok && wsc_error_code() == WSC_ERR_QUEUE_FULL;
+            t0 = now_ms();
+            flushed = wsc_flush("n");
+        }
+        CHECKF(refused_right, "a batch grew past WSCLIENT_MAX_MESSAGE, or failed otherwise: %s", wsc_error_info());
+        CHECKF(!flushed && wsc_error_code() == WSC_ERR_TIMEOUT, "after %ld rounds: %s", rounds, wsc_error_info());
+        CHECKF(now_ms() - t0 < 500 + 1500, "flush took %lld ms", now_ms() - t0);
+        wsc_close("n");
+        CHECK(!wsc_exist("n"));
+    }
+}
+
+int main(void) {
+    const char *dir = getenv("WSC_TEST_CERTS");
+    snprintf(certs, sizeof certs, "%s", dir ? dir : "build/certs");
+    (void)fails_with; /* loopback.h's, not needed here */
+    (void)tls_port;
+    tls_port_ = env_port("WSC_TEST_TLS_PORT");
+    plain_port = env_port("WSC_TEST_PLAIN_PORT");
+    fault_port = env_port("WSC_TEST_FAULT_PORT");
+    fault_tls_port = env_port("WSC_TEST_FAULT_TLS_PORT");
+    RUN(sync_batches_arrive_once_in_order_intact);
+    RUN(sync_batch_of_small_messages);
+    RUN(batch_bounded_by_max_message);
+    RUN(batch_then_close_sends_all_first);
+    RUN(async_writes_from_callbacks_batch_and_arrive);
+    RUN(async_write_from_another_thread_wakes_no_one_late);
+    RUN(batch_to_a_server_not_reading_is_bounded);
+    return test_summary("test_batch");
+}
