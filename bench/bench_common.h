@@ -200,4 +200,43 @@ static void bench_check(const bench_args *a, const unsigned char *got, size_t n,
     }
 }
 
+/* The least a WebSocket client can do to connect and close, for the
+   ceilings' connect mode: a canned upgrade request (a fixed key: the
+   server's answer is read up to its blank line and only its status is
+   checked), then a masked close frame with code 1000, whose echo ends the
+   exchange. */
+enum { BENCH_UPGRADE_MAX = 1024 };
+static inline const unsigned char *bench_close_frame(void) {
+    static const unsigned char f[8] = {0x88, 0x82, 0x12, 0x34, 0x56, 0x78, 0x03 ^ 0x12, 0xE8 ^ 0x34};
+    return f;
+}
+
+static inline size_t bench_upgrade_request(const bench_args *a, char *out) {
+    int n = snprintf(out, BENCH_UPGRADE_MAX,
+                     "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+                     a->path, a->host, a->port);
+    if (n <= 0 || n >= BENCH_UPGRADE_MAX) { fprintf(stderr, "upgrade request too long\n"); exit(1); }
+    return (size_t)n;
+}
+
+static inline int bench_http_done(const unsigned char *p, size_t n) {
+    size_t i;
+    for (i = 3; i < n; i++)
+        if (p[i - 3] == '\r' && p[i - 2] == '\n' && p[i - 1] == '\r' && p[i] == '\n') return 1;
+    return 0;
+}
+
+/* The server's close frame: unmasked, its length in the second byte. */
+static inline int bench_close_done(const unsigned char *p, size_t n) {
+    return n >= 2 && n >= 2u + (p[1] & 0x7F);
+}
+
+static inline void bench_check_101(const unsigned char *p, size_t n) {
+    if (n < 12 || memcmp(p, "HTTP/1.1 101", 12) != 0) {
+        fprintf(stderr, "upgrade refused: %.*s\n", (int)(n < 40 ? n : 40), (const char *)p);
+        exit(1);
+    }
+}
+
 #endif

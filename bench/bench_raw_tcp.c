@@ -2,8 +2,11 @@
    with no WebSocket framing, against the echo server's raw TCP port.
    cc -std=c99 -O2 bench/bench_raw_tcp.c -o bench_raw_tcp
    bench_raw_tcp --url tcp://127.0.0.1:PORT --mode rtt|stream|connect|idle --size BYTES --count N
-   A "message" is --size bytes sent with one send() call; its echo is the
-   next --size bytes read back. Non-blocking socket, poll(), TCP_NODELAY. */
+   A "message" is --size bytes; its echo is the next --size bytes read back.
+   Messages under 16 KiB are gathered into sends of up to 64 KiB. Non-blocking socket, poll(), TCP_NODELAY.
+   connect: TCP connect and close; with a ws:// URL, the WebSocket upgrade
+   and close handshake in between, as the least a client can do (see
+   bench_common.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "bench_common.h"
 #include <errno.h>
@@ -30,36 +33,50 @@ static int tcp_connect(const bench_args *a) {
     return fd;
 }
 
+/* Small messages go out gathered, as many as the window allows into one
+   send() of at most STAGE bytes, and come in by reads of up to STAGE bytes:
+   what a batching client can reach. Larger ones go with a send() each. */
+enum { STAGE = 65536, GATHER_BELOW = 16384 };
+
 static void run_transfer(const bench_args *a) {
-    unsigned char *payload = bench_payload(a->size), *rx = (unsigned char *)malloc(a->size);
+    size_t rx_cap = a->size > STAGE ? a->size : STAGE, tx_len = 0, tx_off = 0, rx_fill = 0;
+    unsigned char *payload = bench_payload(a->size), *rx = (unsigned char *)malloc(rx_cap), *stage = (unsigned char *)malloc(STAGE);
     long window = a->mode == BENCH_RTT ? 1 : bench_window(a), sent = 0, got = 0;
-    size_t tx_off = 0, rx_off = 0;
-    int fd = tcp_connect(a);
-    if (!rx) { perror("malloc"); exit(1); }
+    int fd = tcp_connect(a), gather = a->size < GATHER_BELOW;
+    if (!rx || !stage) { perror("malloc"); exit(1); }
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
     bench_start();
     while (got < a->count) {
         struct pollfd p;
         int moved = 0;
         ssize_t k;
-        if (sent < a->count && sent - got < window) {
-            k = send(fd, payload + tx_off, a->size - tx_off, MSG_NOSIGNAL);
-            if (k > 0) {
-                moved = 1;
-                tx_off += (size_t)k;
-                if (tx_off == a->size) { tx_off = 0; sent++; }
-            } else if (k < 0 && errno != EAGAIN && errno != EINTR) { perror("send"); exit(1); }
+        if (tx_off == tx_len && sent < a->count && sent - got < window) {
+            tx_off = tx_len = 0;
+            if (!gather) { tx_len = a->size; sent++; }
+            while (gather && sent < a->count && sent - got < window && tx_len + a->size <= STAGE) {
+                memcpy(stage + tx_len, payload, a->size);
+                tx_len += a->size;
+                sent++;
+            }
         }
-        k = recv(fd, rx + rx_off, a->size - rx_off, 0);
+        if (tx_off < tx_len) {
+            k = send(fd, (gather ? stage : payload) + tx_off, tx_len - tx_off, MSG_NOSIGNAL);
+            if (k > 0) { moved = 1; tx_off += (size_t)k; }
+            else if (k < 0 && errno != EAGAIN && errno != EINTR) { perror("send"); exit(1); }
+        }
+        k = recv(fd, rx + rx_fill, rx_cap - rx_fill, 0);
         if (k > 0) {
+            size_t at = 0;
             moved = 1;
-            rx_off += (size_t)k;
-            if (rx_off == a->size) { bench_check(a, rx, a->size, payload); rx_off = 0; got++; }
+            rx_fill += (size_t)k;
+            for (; rx_fill - at >= a->size; at += a->size, got++) bench_check(a, rx + at, a->size, payload);
+            memmove(rx, rx + at, rx_fill - at);
+            rx_fill -= at;
         } else if (k == 0) { fprintf(stderr, "server closed\n"); exit(1); }
         else if (errno != EAGAIN && errno != EINTR) { perror("recv"); exit(1); }
         if (moved) continue;
         p.fd = fd;
-        p.events = POLLIN | (sent < a->count && sent - got < window ? POLLOUT : 0);
+        p.events = POLLIN | (tx_off < tx_len ? POLLOUT : 0);
         poll(&p, 1, -1);
     }
     bench_stop();
@@ -67,15 +84,44 @@ static void run_transfer(const bench_args *a) {
     bench_result(a, a->count, (double)a->count * (double)a->size);
     free(payload);
     free(rx);
+    free(stage);
 }
 
-/* connect, then close: we shut down our side and wait for the server's. */
+static void send_all(int fd, const void *p, size_t n) {
+    if (send(fd, p, n, MSG_NOSIGNAL) != (ssize_t)n) { perror("send"); exit(1); }
+}
+
+static size_t recv_until(int fd, unsigned char *out, size_t cap, int (*done)(const unsigned char *, size_t)) {
+    size_t got = 0;
+    while (!done(out, got)) {
+        ssize_t k = got < cap ? recv(fd, out + got, cap - got, 0) : -1;
+        if (k <= 0) { fprintf(stderr, "connection ended before the answer\n"); exit(1); }
+        got += (size_t)k;
+    }
+    return got;
+}
+
+/* The upgrade and the close handshake, as bench_common.h words them. */
+static void tcp_websocket(int fd, const bench_args *a) {
+    unsigned char in[1024];
+    char req[BENCH_UPGRADE_MAX];
+    size_t n = bench_upgrade_request(a, req);
+    send_all(fd, req, n);
+    n = recv_until(fd, in, sizeof in, bench_http_done);
+    bench_check_101(in, n);
+    send_all(fd, bench_close_frame(), 8);
+    recv_until(fd, in, sizeof in, bench_close_done);
+}
+
+/* connect, with a ws:// URL the upgrade and close handshake, then close:
+   we shut down our side and wait for the server's. */
 static void run_connect(const bench_args *a) {
     long i;
     bench_start();
     for (i = 0; i < a->count; i++) {
         char b[16];
         int fd = tcp_connect(a);
+        if (strcmp(a->scheme, "ws") == 0) tcp_websocket(fd, a);
         shutdown(fd, SHUT_WR);
         while (recv(fd, b, sizeof b, 0) > 0) {}
         close(fd);
