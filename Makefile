@@ -251,8 +251,21 @@ $(BENCH)/echo_server: bench/echo_server.c | bench-deps $(BENCH)
 
 bench-build: $(BENCHES)
 
-bench: $(BENCHES)
-	$(PYTHON) bench/run.py --build $(BENCH) --rounds $(ROUNDS) $(BENCH_ARGS)
+# make bench BEFORE=<git revision>: a "before" column, bench_client and
+# wsclient.h as they were at that revision, measured in the same run.
+BEFORE ?=
+BEFORE_DIR = $(BENCH)/before-$(BEFORE)
+BEFORE_ARGS = $(if $(BEFORE),--before $(BEFORE_DIR)/bench_client --before-name $(BEFORE))
+
+$(BEFORE_DIR)/bench_client: FORCE | bench-deps $(BENCH)
+	mkdir -p $(BEFORE_DIR)/bench
+	git show $(BEFORE):wsclient.h > $(BEFORE_DIR)/wsclient.h
+	git show $(BEFORE):bench/bench_client.c > $(BEFORE_DIR)/bench/bench_client.c
+	git show $(BEFORE):bench/bench_common.h > $(BEFORE_DIR)/bench/bench_common.h
+	$(CC) $(WARN) $(CFLAGS) -I$(BEFORE_DIR) $(BEFORE_DIR)/bench/bench_client.c -o $@ -lbearssl
+
+bench: $(BENCHES) $(if $(BEFORE),$(BEFORE_DIR)/bench_client)
+	$(PYTHON) bench/run.py --build $(BENCH) --rounds $(ROUNDS) $(BEFORE_ARGS) $(BENCH_ARGS)
 
 # The 1,000 idle wss:// sockets of make bench alone (README "Many sockets").
 bench-many: $(BENCH)/many_sockets $(BENCH)/echo_server

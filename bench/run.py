@@ -32,6 +32,8 @@ CONNECT_COUNT = {"wss": 150, "ws": 400}
 BUNDLE_CONNECTS = 30  # connects trusting the system CA bundle (slow where it is parsed per connect)
 IDLE_CONNS = 100
 EACH = "wsclient.h, a write each"
+BEFORE_LABEL = "before"
+BEFORE = {"path": None, "name": ""}  # make bench BEFORE=<revision>: bench_client as it was there
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -101,20 +103,28 @@ class Server:
         self.out.close()
 
 
-def clients(build, server, transport):
-    """(label, argv prefix) in the order they take turns."""
+def clients(build, server, transport, mode=None):
+    """(label, argv prefix) in the order they take turns. The ceilings connect
+    to the WebSocket port and do a canned upgrade and close (the least a client
+    can do); for everything else they use the server's raw TLS or TCP port."""
     host = "127.0.0.1"
     ws_url = "%s://%s:%s/" % (transport, host, server.ports[transport])
-    if transport == "wss":
-        ceiling = ("ceiling", [os.path.join(build, "bench_raw_tls"), "--url", "tls://%s:%s" % (host, server.ports["tls"])])
+    raw = "bench_raw_tls" if transport == "wss" else "bench_raw_tcp"
+    if mode == "connect":
+        ceiling_url = ws_url
+    elif transport == "wss":
+        ceiling_url = "tls://%s:%s" % (host, server.ports["tls"])
     else:
-        ceiling = ("ceiling", [os.path.join(build, "bench_raw_tcp"), "--url", "tcp://%s:%s" % (host, server.ports["tcp"])])
+        ceiling_url = "tcp://%s:%s" % (host, server.ports["tcp"])
+    ceiling = ("ceiling", [os.path.join(build, raw), "--url", ceiling_url])
     out = [
         ("wsclient.h", [os.path.join(build, "bench_client"), "--url", ws_url]),
         # stream mode only: today's one wsc_write_binary per message, against the batch
         (EACH, [os.path.join(build, "bench_client"), "--url", ws_url, "--write", "each"]),
-        ("libwebsockets", [os.path.join(build, "bench_lws"), "--url", ws_url]),
     ]
+    if BEFORE["path"]:
+        out.append((BEFORE_LABEL, [BEFORE["path"], "--url", ws_url]))
+    out.append(("libwebsockets", [os.path.join(build, "bench_lws"), "--url", ws_url]))
     if NODE:
         out.append(("node ws", NODE + [os.path.join(HERE, "bench_node.js"), "--url", ws_url]))
     return out + [ceiling]
@@ -190,10 +200,10 @@ def smoke(build, server, cafiles):
     """Every client, every mode, once, checking every echoed byte."""
     bad = 0
     for transport in ("wss", "ws"):
-        for label, prefix in clients(build, server, transport):
-            if label == EACH:
-                continue
-            for mode, size, count in (("rtt", 1000, 20), ("stream", 70000, 20), ("stream", 16, 200), ("connect", 0, 3)):
+        for mode, size, count in (("rtt", 1000, 20), ("stream", 70000, 20), ("stream", 16, 200), ("connect", 0, 3)):
+            for label, prefix in clients(build, server, transport, mode):
+                if label == EACH:
+                    continue
                 c = {"transport": transport, "mode": mode, "size": size, "count": count, "resume": 0}
                 r = run_one(argv_for(prefix, c, cafiles, ["--verify"]), server, timeout=60)
                 if "error" in r:
@@ -271,8 +281,16 @@ def report(results, rounds, server, m, elapsed, bundle_n):
     add("Load average (1 min) before and after: %s and %s (%d cores; other work on the machine shows as noise)."
         % (m["load_before"], loadavg(), m["cores"]))
     add("")
-    add("| mode | size | over (ceiling) | unit | wsclient.h | (a write each) | libwebsockets | node ws | ceiling | vs libwebsockets | vs node ws | vs ceiling |")
-    add("|---|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|")
+    if BEFORE["path"]:
+        add("before: bench_client and wsclient.h as they were at %s, in the same rounds." % BEFORE["name"])
+        add("")
+    shown = ["wsclient.h", EACH] + ([BEFORE_LABEL] if BEFORE["path"] else []) + ["libwebsockets", "node ws", "ceiling"]
+    against = ([BEFORE_LABEL] if BEFORE["path"] else []) + ["libwebsockets", "node ws", "ceiling"]
+    names = {EACH: "(a write each)"}
+    add("| mode | size | over (ceiling) | unit | " + " | ".join(names.get(c, c) for c in shown) + " | "
+        + " | ".join("vs " + c for c in against) + " |")
+    add("|---|---|---|---|" + "--:|" * (len(shown) + len(against)))
+    rows = []
     busy = []
     unsupported = set()
     for key, per_client in results.items():
@@ -304,10 +322,12 @@ def report(results, rounds, server, m, elapsed, bundle_n):
                 mode_name += ", %d-CA bundle" % bundle_n
         else:
             mode_name, size_s = mode, size_name(size)
-        add("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            mode_name, size_s, over, unit, cells.get("wsclient.h", "-"), cells.get(EACH, "-"), cells.get("libwebsockets", "-"),
-            cells.get("node ws", "-"), cells.get("ceiling", "-"), same_round_ratio("libwebsockets"),
-            same_round_ratio("node ws"), same_round_ratio("ceiling")))
+        ratios = {c: same_round_ratio(c) for c in against}
+        medians = {c: med([r.get(field) for r in runs_ok.get(c, []) if "error" not in r]) for c in shown}
+        rows.append(("%s %s %s" % (transport, mode_name, "" if size_s == "-" else size_s), medians))
+        add("| %s | %s | %s | %s | " % (mode_name, size_s, over, unit) + " | ".join(cells.get(c, "-") for c in shown)
+            + " | " + " | ".join(ratios[c] for c in against) + " |")
+    CHART_ROWS[:] = rows
     add("")
     for key, per_client in results.items():
         if key[3]:  # a resume case: say how many connects did resume
@@ -326,6 +346,44 @@ def report(results, rounds, server, m, elapsed, bundle_n):
         % (100 * worst[0], worst[1], " ".join(str(x) for x in worst[2][:3])))
     add("")
     return lines
+
+
+CHART_ROWS = []  # (label, {client: median}) from report(), for chart_svg()
+CHART_CLIENTS = [("wsclient.h", "#1f6feb"), (BEFORE_LABEL, "#9ab6e6"), ("libwebsockets", "#d97706"), ("node ws", "#16a34a")]
+
+
+def chart_svg(rows):
+    """Each client's median as a share of the ceiling's, one group of bars a
+    case, the ceiling a line at 1.0. Bars stop at 2.0; the figure is written."""
+    cap, bar, gap, left, width = 2.0, 7, 8, 190, 420
+    present = [(c, col) for c, col in CHART_CLIENTS if any(m.get(c) for _, m in rows)]
+    group = bar * len(present) + gap
+    height = 40 + group * len(rows) + 30
+    x = lambda v: left + width * min(v, cap) / cap
+    out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="10">'
+           % (left + width + 60, height),
+           '<rect width="100%" height="100%" fill="white"/>',
+           '<text x="4" y="14" font-size="12">make bench: each client as a share of the ceiling (raw BearSSL TLS or raw TCP), medians</text>']
+    for i, (c, col) in enumerate(present):
+        out.append('<rect x="%d" y="22" width="10" height="8" fill="%s"/><text x="%d" y="30">%s</text>'
+                   % (4 + 110 * i, col, 18 + 110 * i, c))
+    y = 40
+    for label, m in rows:
+        ceiling = m.get("ceiling")
+        out.append('<text x="%d" y="%d" text-anchor="end">%s</text>' % (left - 6, y + group / 2, label))
+        for j, (c, col) in enumerate(present):
+            v = m.get(c)
+            if not v or not ceiling:
+                continue
+            share = v / ceiling
+            out.append('<rect x="%d" y="%d" width="%.1f" height="%d" fill="%s"/>' % (left, y + j * bar, x(share) - left, bar - 1, col))
+            out.append('<text x="%.1f" y="%d" font-size="8">%.2f</text>' % (x(share) + 2, y + j * bar + bar - 1, share))
+        y += group
+    for v in (0.5, 1.0, 1.5, 2.0):
+        out.append('<line x1="%.1f" y1="36" x2="%.1f" y2="%d" stroke="%s"/>' % (x(v), x(v), y, "black" if v == 1.0 else "#ddd"))
+        out.append('<text x="%.1f" y="%d" text-anchor="middle">%.1f</text>' % (x(v), y + 12, v))
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
 
 
 def cpu_report(results, bundle_n):
@@ -467,9 +525,12 @@ def main():
     ap.add_argument("--quick", action="store_true", help="a tenth of the counts, for a smoke run")
     ap.add_argument("--only", default="", help="run only cases whose 'transport mode size ca' contains this")
     ap.add_argument("--many-only", action="store_true", help="only the %d idle sockets of bench/many_sockets" % MANY_CONNS)
+    ap.add_argument("--before", metavar="BENCH_CLIENT", help="a bench_client built from an earlier revision: a 'before' column")
+    ap.add_argument("--before-name", default="", help="that revision, as the table's note names it")
     ap.add_argument("--update-readme", metavar="FILE",
                     help="put the tables between the bench:begin and bench:end markers of FILE")
     args = ap.parse_args()
+    BEFORE.update(path=args.before, name=args.before_name or args.before)
     build = args.build
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     certs = os.path.join(build, "certs")
@@ -499,7 +560,7 @@ def main():
         for rnd in range(args.rounds):
             t = time.monotonic()
             for c in todo:
-                for label, prefix in clients(build, server, c["transport"]):
+                for label, prefix in clients(build, server, c["transport"], c["mode"]):
                     if label == EACH and c["mode"] != "stream":
                         continue
                     r = run_one(argv_for(prefix, c, cafiles), server)
@@ -533,8 +594,15 @@ def main():
     print(text)
     with open(os.path.join(build, "results.md"), "w") as f:
         f.write(text + "\n")
+    if CHART_ROWS:
+        with open(os.path.join(build, "results.svg"), "w") as f:
+            f.write(chart_svg(CHART_ROWS))
+        print("chart: %s" % os.path.join(build, "results.svg"))
     if args.update_readme:
         update_readme(args.update_readme, text)
+        if CHART_ROWS:  # the chart beside the file it illustrates: docs/benchmarks.md -> docs/benchmarks.svg
+            with open(os.path.splitext(args.update_readme)[0] + ".svg", "w") as f:
+                f.write(chart_svg(CHART_ROWS))
     with open(os.path.join(build, "results.json"), "w") as f:
         json.dump({"machine": m, "cipher": server.cipher, "runs": log}, f, indent=1)
     errors = sum(1 for r in log if "error" in r)
