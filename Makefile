@@ -33,7 +33,7 @@ BUILD   ?= build
 
 EXAMPLES = $(BUILD)/sync_echo $(BUILD)/async_echo $(BUILD)/wscat $(BUILD)/memory_transport
 TESTS    = $(patsubst tests/%.c,$(BUILD)/test_%,$(filter-out tests/autobahn_client.c,$(wildcard tests/*.c)))
-# The smallest build (README "Code size"): tests/small.c, the RFC 6455 tests,
+# The smallest build (docs/platforms.md "Code size"): tests/small.c, the RFC 6455 tests,
 # and the memory transport example without BSD sockets.
 SMALL    = -DWSCLIENT_SMALL
 # The same tests again in the no-heap build (a static arena per socket slot),
