@@ -9,8 +9,8 @@
 #   make client-cert CERT=chain.pem [KEY=key.pem] [OUT=client_cert.c] [NAME=wsc_client]
 #                  turn a client certificate chain and its key into C arrays
 #   make bench     wsclient.h against libwebsockets and the raw TLS/TCP ceilings
-#                  (ROUNDS=n, default 5; tables of medians, see README;
-#                  BENCH_ARGS="--update-readme README.md" puts them in the README)
+#                  (ROUNDS=n, default 5; tables of medians, see docs/benchmarks.md;
+#                  BENCH_ARGS="--update-readme docs/benchmarks.md" puts them there)
 #   make bench-many  only the 1,000 idle wss:// sockets of make bench
 #   make bench-profile  callgrind and perf profiles of bench_client
 #   make portability  every compiler, standard, configuration and platform
@@ -33,7 +33,7 @@ BUILD   ?= build
 
 EXAMPLES = $(BUILD)/sync_echo $(BUILD)/async_echo $(BUILD)/wscat $(BUILD)/memory_transport
 TESTS    = $(patsubst tests/%.c,$(BUILD)/test_%,$(filter-out tests/autobahn_client.c,$(wildcard tests/*.c)))
-# The smallest build (README "Code size"): tests/small.c, the RFC 6455 tests,
+# The smallest build (docs/platforms.md "Code size"): tests/small.c, the RFC 6455 tests,
 # and the memory transport example without BSD sockets.
 SMALL    = -DWSCLIENT_SMALL
 # The same tests again in the no-heap build (a static arena per socket slot),
@@ -267,7 +267,7 @@ $(BEFORE_DIR)/bench_client: FORCE | bench-deps $(BENCH)
 bench: $(BENCHES) $(if $(BEFORE),$(BEFORE_DIR)/bench_client)
 	$(PYTHON) bench/run.py --build $(BENCH) --rounds $(ROUNDS) $(BEFORE_ARGS) $(BENCH_ARGS)
 
-# The 1,000 idle wss:// sockets of make bench alone (README "Many sockets").
+# The 1,000 idle wss:// sockets of make bench alone (docs/benchmarks.md, "Many sockets").
 bench-many: $(BENCH)/many_sockets $(BENCH)/echo_server
 	$(PYTHON) bench/run.py --build $(BENCH) --many-only
 

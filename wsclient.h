@@ -71,20 +71,20 @@
        TLS           -> wsc_tls_get_info (version, cipher suite, resumed,
                         memory, ALPN), wsc_tls_clear_cache; wsc_config: trust
                         anchors, pins, clock hook, buffer size, a client
-                        certificate (README "TLS")
+                        certificate (docs/tls.md)
        keepalive     -> wsc_config.ping_interval_ms, pong_timeout_ms (no pong in
                         time: WSC_ERR_TIMEOUT), tcp_keepalive_*; wsc_ping,
-                        WSC_EVENT_PONG, wsc_get_stats (README "Keeping a
+                        WSC_EVENT_PONG, wsc_get_stats (docs/api.md "Keeping a
                         connection alive"); a synchronous socket pings only
                         inside calls on it and wsc_pump
        the answer    -> wsc_response_header, wsc_response_header_at (the 101's headers);
                         wsc_error_http_status, wsc_error_header,
                         wsc_error_body, ev->http_status (a refused upgrade);
-                        wsc_config.max_redirects (README "Redirects")
+                        wsc_config.max_redirects (docs/api.md "Redirects")
        proxies       -> wsc_config.proxy, or https_proxy / http_proxy /
-                        no_proxy as curl (README "Proxies")
+                        no_proxy as curl (docs/api.md "Proxies")
        reconnect     -> wsc_config.reconnect (async sockets): backoff, then
-                        WSC_EVENT_RECONNECTING (README "Automatic reconnect")
+                        WSC_EVENT_RECONNECTING (docs/api.md "Automatic reconnect")
 
    Optional parameters are 0 / NULL for WinDev's default: port 443 (80 for
    plain), path "/", no subprotocol, TLS mask WSC_TLS1 | WSC_TLS1_1 | WSC_TLS1_2.
@@ -154,7 +154,7 @@
        WSCLIENT_GETADDRINFO(host, port, hints, res)  the resolver (a hook)
        WSCLIENT_NO_VECTOR        mask with 64-bit words, not gcc/clang vector types
        WSCLIENT_SMALL            the smallest build, for devices (under 10 KB of
-                                 Cortex-M4 code; README "Code size"): TLS trusts
+                                 Cortex-M4 code; docs/platforms.md "Code size"): TLS trusts
                                  only compiled-in trust_anchors and sends only a
                                  compiled-in client_chain; ca_file, ca_pem,
                                  pins, pin_only, the insecure mode, client
@@ -190,7 +190,7 @@
          so callbacks that write to a server that keeps sending cannot
          hold it.
 
-   PLATFORMS (make portability builds and runs these; README, Platforms)
+   PLATFORMS (make portability builds and runs these; docs/platforms.md)
        - Linux and other POSIX systems: link -lbearssl; add -pthread where
          threads are not in libc (glibc before 2.34, the BSDs) or define
          WSCLIENT_NO_THREADS. Include the implementation before any system
@@ -389,7 +389,7 @@ typedef struct wsc_config {
     const char *server_name; /* name for SNI and the certificate check, NULL: address */
     int dangerous_no_certificate_check; /* 1: accept ANY server certificate: no
                                 trust, date or name check. Testing only.        */
-    /* TLS, more (README "TLS"): trust, pinning, clock, memory, resumption */
+    /* TLS, more (docs/tls.md): trust, pinning, clock, memory, resumption */
     const void *trust_anchors; /* const br_x509_trust_anchor[]: CAs compiled in
                                 (make anchors); takes precedence over ca_pem    */
     size_t trust_anchor_count;
@@ -408,7 +408,7 @@ typedef struct wsc_config {
                                 buffer, the server is asked for max_fragment_length */
     int tls_half_duplex;     /* 1: one TLS buffer for both directions (less RAM) */
     int tls_no_resume;       /* 1: neither resume nor keep a TLS session        */
-    /* TLS client certificate, for servers that demand one (mutual TLS; README
+    /* TLS client certificate, for servers that demand one (mutual TLS; docs/tls.md
        "Client certificates"): a chain, leaf first, and its RSA or EC key. */
     const char *client_cert_pem; /* PEM text of the chain (may hold the key too) */
     size_t client_cert_pem_len; /* 0: strlen(client_cert_pem)                   */
@@ -429,7 +429,7 @@ typedef struct wsc_config {
     int close_timeout_ms;    /* 0: WSCLIENT_CLOSE_TIMEOUT_MS                     */
     const wsc_transport *transport; /* NULL: the one set by wsc_set_transport,
                                 else the built-in TCP                           */
-    /* The upgrade request, more (README "Request headers") */
+    /* The upgrade request, more (docs/api.md "Request headers") */
     const wsc_header *headers; /* extra request headers, sent in this
                                 order; checked: RFC 9110 token names, no control
                                 character in values, none the library sets     */
@@ -438,7 +438,7 @@ typedef struct wsc_config {
     const char *user_agent;  /* NULL: "wsclient.h/" WSCLIENT_VERSION_STRING;
                                 "": no User-Agent header                        */
     int max_redirects;       /* 0: a 3xx answer is a refusal, as in WinDev; n:
-                                follow up to n redirects (at most 10; README
+                                follow up to n redirects (at most 10; docs/api.md
                                 "Redirects"), all within timeout_ms. Ignored
                                 by WSCLIENT_SMALL                               */
     const char *proxy;       /* "http://[user:password@]host[:port]" (port 1080
@@ -446,10 +446,10 @@ typedef struct wsc_config {
                                 through the proxy's CONNECT tunnel; TLS still
                                 runs end to end with the server. NULL: from the
                                 environment, as curl (https_proxy, http_proxy,
-                                all_proxy, no_proxy; README "Proxies"); "": no
+                                all_proxy, no_proxy; docs/api.md "Proxies"); "": no
                                 proxy, environment ignored. A user transport
                                 never uses one. Refused by WSCLIENT_SMALL     */
-    /* Automatic reconnect of an asynchronous socket (README "Automatic
+    /* Automatic reconnect of an asynchronous socket (docs/api.md "Automatic
        reconnect"); refused on a synchronous one and by WSCLIENT_SMALL. The
        socket keeps a shallow copy of this struct: what its pointers name
        (ca_file, ca_pem, trust_anchors, pins, headers' strings are copied)
@@ -459,7 +459,7 @@ typedef struct wsc_config {
     int reconnect_max_ms;    /* the waits double up to it, 0: 30000             */
     int reconnect_max_attempts; /* failed attempts in a row before the ERROR
                                 event, 0: no cap                                */
-    /* Keeping the connection alive (README "Keeping a connection alive");
+    /* Keeping the connection alive (docs/api.md "Keeping a connection alive");
        not in WSCLIENT_SMALL, which refuses these fields by name */
     int ping_interval_ms;    /* 0: no pings of our own (as WinDev); n: a ping
                                 n ms after the last one, once it was answered */
@@ -698,7 +698,7 @@ WSCLIENT_API int wsc_watches(wsc_watch *out, int capacity, int *timeout_ms);
 WSCLIENT_API const char *wsc_error_info(void);
 WSCLIENT_API wsc_result wsc_error_code(void);
 
-/* The server's answer to the upgrade (README "The server's answer").
+/* The server's answer to the upgrade (docs/api.md "The server's answer").
    wsc_response_header: the index-th value (0-based) of a header of the 101 answer of
    an open socket (all values of a repeated one, Set-Cookie), by name in any
    case, trimmed, NUL-terminated, control bytes as spaces. NULL when absent or
@@ -895,7 +895,7 @@ static pthread_mutex_t wsc__mutex = PTHREAD_MUTEX_INITIALIZER;
 #define WSC__FAST 1
 #define WSC__WORDS 1
 #endif
-/* WSC__PROXY: the HTTP CONNECT proxy of the built-in TCP (README
+/* WSC__PROXY: the HTTP CONNECT proxy of the built-in TCP (docs/api.md
    "Proxies"); neither the small build nor a build without sockets has it. */
 #if !defined(WSCLIENT_SMALL) && !defined(WSCLIENT_NO_SOCKETS)
 #define WSC__PROXY 1
@@ -939,7 +939,7 @@ static pthread_mutex_t wsc__mutex = PTHREAD_MUTEX_INITIALIZER;
    ping flood from a server that does not read cannot grow our memory. */
 #define WSC__PONG_ROOM (64u * 1024u)
 #define WSC__ERRLEN (WSC__WORDS ? 512 : 256) /* room for a refusal's headers and body excerpt */
-#define WSC__BODY_MAX 256     /* bytes of a refusal's body kept (README "Refusals") */
+#define WSC__BODY_MAX 256     /* bytes of a refusal's body kept (docs/api.md "Refusals") */
 #define WSC__REFUSAL_KEEP 2048 /* bytes of a refusal's headers kept with the last error */
 #define WSC__MAX_REDIRECTS 10 /* wsc_config.max_redirects above it counts as it */
 
@@ -1712,7 +1712,7 @@ static wsc_result wsc__parse_upgrade(const char *r, size_t n, const char *key, c
         if (rl > 80) rl = 80;
         return wsc__upgrade_fail(u, WSC_ERR_HTTP_STATUS, "server refused the upgrade: HTTP %d%s%.*s",
                                  u->status, rl ? " " : "", rl, r + 13);
-#else /* the status alone (README "WSCLIENT_SMALL") */
+#else /* the status alone (docs/platforms.md "WSCLIENT_SMALL") */
         return wsc__upgrade_fail(u, WSC_ERR_HTTP_STATUS, "server refused the upgrade: HTTP %d", u->status);
 #endif
     }
@@ -1896,7 +1896,7 @@ typedef struct wsc__ping {
 typedef struct wsc__tls wsc__tls;
 typedef struct wsc__dns wsc__dns;
 #ifdef WSC__PROXY
-/* A proxy the connect goes through (README "Proxies"): the TCP connect goes
+/* A proxy the connect goes through (docs/api.md "Proxies"): the TCP connect goes
    to it, then the tunnel opens with CONNECT (RFC 9110 §9.3.6). */
 typedef struct wsc__proxy {
     int port;
@@ -1999,7 +1999,7 @@ typedef struct wsc__socket {
     int retry_ms;          /* the wait before the next one               */
     int64_t retry_at;      /* WSC__BACKOFF: when it starts               */
     int app_closed;        /* the application asked for the close        */
-    /* Keepalive (README "Keeping a connection alive") and wsc_get_stats */
+    /* Keepalive (docs/api.md "Keeping a connection alive") and wsc_get_stats */
     wsc_stats stats;
     int64_t opened_at;
     int ping_interval_ms, pong_timeout_ms; /* 0: no pings of ours; no bound */
@@ -4278,7 +4278,7 @@ static int wsc__tls_setup(wsc__socket *s, const wsc_config *cfg) {
 #endif
     wsc__u8 seed[32];
     if (!wsc__tls_versions(cfg->ssl_options, &vmin, &vmax)) return 0;
-#ifndef WSCLIENT_SMALL /* the small build takes the name as is (README "WSCLIENT_SMALL") */
+#ifndef WSCLIENT_SMALL /* the small build takes the name as is (docs/platforms.md "WSCLIENT_SMALL") */
     if (!wsc__tls_name(name, name_buf)) return 0;
     name = name_buf;
 #endif
@@ -4530,7 +4530,7 @@ static void wsc__tp_failed(wsc__socket *s, const char *op) {
     else
 #ifndef WSCLIENT_SMALL
         wsc__fail(s, WSC_ERR_IO, 0, "%s %s failed%s: %s", op, s->host, wsc__stage(s), words);
-#else /* no stage (README "WSCLIENT_SMALL") */
+#else /* no stage (docs/platforms.md "WSCLIENT_SMALL") */
         wsc__fail(s, WSC_ERR_IO, 0, "%s %s failed: %s", op, s->host, words);
 #endif
 }
@@ -5020,7 +5020,7 @@ static void wsc__check_deadlines(wsc__socket *s) {
 #ifndef WSCLIENT_SMALL
         wsc__fail(s, WSC_ERR_TIMEOUT, 0, "connect to %s port %d timed out %s%s", s->host, s->port, stage[s->state],
                   s->hops ? " (after a redirect)" : "");
-#else /* without the stage: shorter words (README "WSCLIENT_SMALL") */
+#else /* without the stage: shorter words (docs/platforms.md "WSCLIENT_SMALL") */
         wsc__fail(s, WSC_ERR_TIMEOUT, 0, "connect to %s port %d timed out", s->host, s->port);
 #endif
     else if (s->state == WSC__CLOSING && wsc__due(now, s->close_deadline))
@@ -6573,7 +6573,7 @@ static int wsc__check_text(const char *what, const char *v, int allow_space) {
 #ifdef WSC__PROXY
 /* ------------------------------------------------------------------------ */
 /* Proxies: the choice (wsc_config.proxy or the environment, as curl), the   */
-/* CONNECT request, the proxy's answer (README "Proxies")                    */
+/* CONNECT request, the proxy's answer (docs/api.md "Proxies")               */
 /* ------------------------------------------------------------------------ */
 
 /* The first n bits of a and b are equal (a CIDR match). */
@@ -7095,7 +7095,7 @@ static int wsc__redirect(wsc__socket *s) {
 #endif
 
 /* ------------------------------------------------------------------------ */
-/* Automatic reconnect (wsc_config.reconnect): README "Automatic reconnect" */
+/* Automatic reconnect (wsc_config.reconnect): docs/api.md                  */
 /* ------------------------------------------------------------------------ */
 
 #ifndef WSCLIENT_SMALL
@@ -7276,7 +7276,7 @@ static int wsc__transport_ok(const wsc_transport *tp) {
 }
 
 #ifndef WSCLIENT_SMALL
-/* The keepalive fields of the configuration, checked (README "Keeping a
+/* The keepalive fields of the configuration, checked (docs/api.md "Keeping a
    connection alive"). TCP keepalive's limits are Linux's. */
 static int wsc__keepalive_config(wsc__socket *s, const wsc_config *c) {
     static const char *const names[3] = {"tcp_keepalive_idle_s", "tcp_keepalive_interval_s", "tcp_keepalive_count"};

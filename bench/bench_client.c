@@ -5,7 +5,7 @@
    Binary messages. --read buf (default) reads with wsc_read into one buffer
    of ours; --read alloc takes each message with wsc_read_alloc. Stream mode
    writes messages under 16 KiB with --write batch (default): wsc_write_more for every message the
-   window lets go, then wsc_flush before a read would wait (README "Batches");
+   window lets go, then wsc_flush before a read would wait (docs/api.md "Batches");
    --write each: one wsc_write_binary per message, the form before batches. */
 #define WSCLIENT_MAX_SOCKETS 128 /* idle mode holds 100 connections */
 #define WSCLIENT_IMPLEMENTATION

@@ -1,6 +1,6 @@
-/* uv_echo.c - wsclient.h inside a libuv event loop (README "Threads", the
-   host event loop): the application owns the loop, the library says what to
-   wait on.
+/* uv_echo.c - wsclient.h inside a libuv event loop (README "Threads",
+   docs/api.md "A host event loop"): the application owns the loop, the
+   library says what to wait on.
    Build: cc -O2 -I.. uv_echo.c -o uv_echo -lbearssl $(pkg-config --cflags --libs libuv)
           (Debian: apt-get install libuv1-dev pkg-config)
    Usage: uv_echo [--cafile FILE] [--count N] ws[s]://host[:port][/path]

@@ -28,7 +28,7 @@
                           ("" or "none": no proxy, and the environment's is not used);
                           without it, https_proxy / http_proxy / all_proxy / no_proxy
                           apply as in curl
-     --reconnect          connect again when the connection drops (README
+     --reconnect          connect again when the connection drops (docs/api.md
                           "Automatic reconnect"); each wait is printed to stderr
      --reconnect-min-ms N first wait (default 500), doubled each attempt ...
      --reconnect-max-ms N ... up to this (default 30000)

@@ -1,4 +1,4 @@
-/* proxy.c - connects through HTTP proxies (README "Proxies"): Debian's
+/* proxy.c - connects through HTTP proxies (docs/api.md "Proxies"): Debian's
    tinyproxy and squid, started by tests/run.sh on loopback with their own
    config files (CONNECT allowed to the test servers' ports only, one
    tinyproxy with BasicAuth), and tests/proxy_fault.py for what no real proxy

@@ -185,7 +185,7 @@ TEST(handshake_strictness) {
     CHECK(!handshake("extension", m, sizeof m) && wsc_error_code() == WSC_ERR_HANDSHAKE && strstr(wsc_error_info(), "extension"));
 #ifndef WSCLIENT_SMALL
     CHECK(!handshake("protocol", m, sizeof m) && wsc_error_code() == WSC_ERR_SUBPROTOCOL && strstr(wsc_error_info(), "unoffered"));
-#else /* the small build quotes no value of the server's (README "WSCLIENT_SMALL") */
+#else /* the small build quotes no value of the server's (docs/platforms.md "WSCLIENT_SMALL") */
     CHECK(!handshake("protocol", m, sizeof m) && wsc_error_code() == WSC_ERR_SUBPROTOCOL && strstr(wsc_error_info(), "subprotocol '?'"));
 #endif
     CHECK(!handshake("huge", m, sizeof m) && wsc_error_code() == WSC_ERR_HANDSHAKE && strstr(wsc_error_info(), "WSCLIENT_MAX_HEADER"));

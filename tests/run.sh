@@ -274,6 +274,13 @@ if [ -z "${WSC_TEST_WRAPPER:-}" ]; then
     run_test "$here/consumers.sh" "$build/consumers.log" env "WSC_BUILD=$build" bash
 fi
 
+# tests/docs_links.sh: every link between README.md and docs/*.md reaches a
+# file and a heading. It reads the source tree alone, so the native run does it.
+if [ -z "${WSC_TEST_WRAPPER:-}" ]; then
+    echo "== docs_links"
+    run_test "$here/docs_links.sh" "$build/docs_links.log" bash
+fi
+
 # examples/uv_echo.c: the host event loop on libuv, against the TLS echo server.
 echo "== uv_echo"
 if [ -x "$build/uv_echo" ]; then

@@ -15,7 +15,7 @@
 # "size: N passed, N failed": one check per row that built and was measured.
 # The Cortex-M4 rows are compared with the 10 KB target (.text): the
 # user-transport WSCLIENT_SMALL row must meet it (a failure otherwise), the
-# others are reported (see README, Code size). NO_HEAP rows carry our arena
+# others are reported (see docs/platforms.md, Code size). NO_HEAP rows carry our arena
 # allocator, where the others leave malloc to the C library, uncounted.
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)

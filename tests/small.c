@@ -314,8 +314,8 @@ TEST(certificate_failures) {
     CHECKF(try_open(&c), "%s", wsc_error_info());
 }
 
-/* The small build matches names with BearSSL's own rules, as README
-   "WSCLIENT_SMALL" says: a wildcard covers one label, but it also takes
+/* The small build matches names with BearSSL's own rules, as docs/platforms.md
+   ("WSCLIENT_SMALL") says: a wildcard covers one label, but it also takes
    "*.com" for example.com and ".example.com" for "*.example.com", and the
    FQDN form with its final dot does not match. The full build refuses the
    first two and takes the third (tests/tls.c host_names_and_wildcards). */

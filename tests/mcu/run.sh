@@ -34,7 +34,7 @@ have() { command -v "$1" >/dev/null 2>&1; }
 finish() { echo "mcu: $passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit $?; }
 
 # Arena ceilings, bytes of WSCLIENT_SOCKET_MEMORY: measured smallest plus a
-# small margin (README, Code size). A change that needs more fails here.
+# small margin (docs/platforms.md, Code size). A change that needs more fails here.
 ceiling_small=${WSC_MCU_ARENA_SMALL:-12288}
 ceiling_full=${WSC_MCU_ARENA_FULL:-14336}
 
