@@ -4399,6 +4399,12 @@ static void wsc__sock_setup(wsc__sock fd) {
     wsc__sock_noinherit(fd);
 }
 
+static wsc__sock wsc__sock_open(int family) {
+    wsc__sock fd = socket(family, SOCK_STREAM, 0);
+    if (fd != WSC__NO_SOCK) wsc__sock_setup(fd);
+    return fd;
+}
+
 /* Winsock needs WSAStartup before its first call; once is enough (it is
    reference counted, and the process end releases it). */
 static int wsc__net_init(void) {
@@ -4449,6 +4455,19 @@ static void wsc__sock_noinherit(wsc__sock fd) { fcntl(fd, F_SETFD, FD_CLOEXEC); 
 static void wsc__sock_setup(wsc__sock fd) {
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
     wsc__sock_noinherit(fd);
+}
+
+/* A TCP socket, non-blocking and not inherited: in the one call where the
+   system can (three fewer system calls a connect). */
+static wsc__sock wsc__sock_open(int family) {
+    wsc__sock fd;
+#if defined(SOCK_NONBLOCK) && defined(SOCK_CLOEXEC)
+    fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd != WSC__NO_SOCK || errno != EINVAL) return fd; /* EINVAL: a kernel older than the flags */
+#endif
+    fd = socket(family, SOCK_STREAM, 0);
+    if (fd != WSC__NO_SOCK) wsc__sock_setup(fd);
+    return fd;
 }
 static int wsc__net_init(void) { return 1; }
 static int wsc__poll(struct pollfd *p, int n, int timeout_ms) { return poll(p, (nfds_t)n, timeout_ms); }
@@ -4571,7 +4590,9 @@ static long wsc__io_recv(wsc__socket *s, wsc__u8 *p, size_t n) {
 #ifndef WSCLIENT_NO_SOCKETS
     if (!s->tp) {
         long k = wsc__tcp_recv(s, p, n);
-        if (k == 0 && !s->eof) s->dry |= WSC_IO_READ;
+        /* less than asked: the kernel had no more, so the next try would
+           only say so (a system call a message); the wait asks again */
+        if ((k == 0 && !s->eof) || (k > 0 && (size_t)k < n)) s->dry |= WSC_IO_READ;
         return k;
     }
 #endif
@@ -5183,9 +5204,8 @@ static int wsc__connect_next(wsc__socket *s) {
         wsc__race_keep(s);
         s->addr = ai;
         s->next_try = wsc__after(WSC__ATTEMPT_DELAY_MS);
-        s->fd = socket(ai->ai_family, SOCK_STREAM, 0);
+        s->fd = wsc__sock_open(ai->ai_family);
         if (s->fd == WSC__NO_SOCK) { err = wsc__sock_errno(); continue; }
-        wsc__sock_setup(s->fd);
         setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one); /* frames go out whole */
 #ifdef SO_NOSIGPIPE
         setsockopt(s->fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
