@@ -13,6 +13,7 @@
 #                  BENCH_ARGS="--update-readme docs/benchmarks.md" puts them there)
 #   make bench-many  only the 1,000 idle wss:// sockets of make bench
 #   make bench-profile  callgrind and perf profiles of bench_client
+#   make bench-instructions  callgrind: instructions per message against the ceiling
 #   make portability  every compiler, standard, configuration and platform
 #                  this machine reaches (tests/portability.sh)
 #   make size      code size of the library part (tests/size.sh)
@@ -58,7 +59,7 @@ TSAN_TESTS  = $(TSAN_DIR)/test_threads $(TSAN_DIR)/test_dns
 # cannot run sanitizer builds).
 VALGRIND = $(BUILD)/churn_valgrind
 
-.PHONY: install uninstall all examples tests demo test tsan tsan-build clean check-deps check-fuzz-deps autobahn_client anchors client-cert FORCE bench bench-build bench-deps bench-many bench-profile portability size mcu fuzz fuzz-smoke fuzz-build
+.PHONY: install uninstall all examples tests demo test tsan tsan-build clean check-deps check-fuzz-deps autobahn_client anchors client-cert FORCE bench bench-build bench-deps bench-many bench-profile bench-instructions portability size mcu fuzz fuzz-smoke fuzz-build
 
 all: examples
 
@@ -273,6 +274,10 @@ bench-many: $(BENCH)/many_sockets $(BENCH)/echo_server
 
 bench-profile: $(BENCHES)
 	bash bench/profile.sh $(BENCH)
+
+# Only the table of instructions per message against the ceiling (callgrind).
+bench-instructions: $(BENCHES)
+	bash bench/profile.sh $(BENCH) --table
 
 portability:
 	bash tests/portability.sh $(BUILD)-port

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # make bench-profile: where bench_client spends its time, next to the raw
 # BearSSL ceiling doing the same work.
-#   bash bench/profile.sh BUILD/bench
+#   bash bench/profile.sh BUILD/bench [--table]
+# - instructions per message against the raw BearSSL ceiling, start-up taken
+#   out (BUILD/bench/prof/instructions.md; --table: only that)
 # - valgrind --tool=callgrind: instructions per function (self, and inclusive
 #   for wsclient.h's own functions) in stream 16 B, stream 64 KiB, rtt 16 B
 #   and connect; files in BUILD/bench/prof/cg.* for callgrind_annotate or
@@ -45,7 +47,39 @@ cg() {
     echo
 }
 
+# total instructions of one callgrind run: insns CLIENT ARGS...
+insns() {
+    local out="$prof/cg.tmp"
+    valgrind --tool=callgrind --callgrind-out-file="$out" "$@" > /dev/null 2>&1 || { echo 0; return; }
+    sed -n 's/^summary: //p;s/^totals: //p' "$out" | head -n1
+}
+
+# Instructions per message, start-up and connect taken out: a run of 2N
+# messages less a run of N, over N. ours and the ceiling, stream over wss.
+per_message_table() {
+    echo "| mode | size | wsclient.h | ceiling (raw BearSSL) | ratio |"
+    echo "|---|---|--:|--:|--:|"
+    local spec mode size n a b
+    for spec in "stream 16 20000" "stream 1024 20000" "stream 65536 400" "stream 1048576 24" "rtt 16 4000" "rtt 1024 4000"; do
+        set -- $spec
+        mode=$1 size=$2 n=$3
+        # shellcheck disable=SC2086
+        a=$(( ($(insns $ours --mode "$mode" --size "$size" --count $((2 * n))) - $(insns $ours --mode "$mode" --size "$size" --count "$n")) / n ))
+        # shellcheck disable=SC2086
+        b=$(( ($(insns $raw --mode "$mode" --size "$size" --count $((2 * n))) - $(insns $raw --mode "$mode" --size "$size" --count "$n")) / n ))
+        echo "| $mode | $size B | $a | $b | $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", b ? a / b : 0 }') |"
+    done
+}
+
+if [ "${2:-}" = "--table" ]; then
+    per_message_table | tee "$prof/instructions.md"
+    exit 0
+fi
+
 {
+    echo "# instructions per message (callgrind; a run of 2N less a run of N, over N)"
+    per_message_table | tee "$prof/instructions.md"
+    echo
     echo "# callgrind (instructions)"
     cg stream16 20000 $ours --mode stream --size 16 --count 20000
     cg stream16-raw 20000 $raw --mode stream --size 16 --count 20000
