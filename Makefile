@@ -18,7 +18,9 @@
 #                  this machine reaches (tests/portability.sh)
 #   make size      code size of the library part (tests/size.sh)
 #   make mcu       the wss:// echo on an emulated Cortex-M4 (qemu-system-arm,
-#                  mps2-an386) over a UART and a host bridge (tests/mcu/run.sh)
+#                  mps2-an386) over a UART and a host bridge (tests/mcu/run.sh),
+#                  then BearSSL's Cortex-M build choices compared (docs/embedded.md)
+#   make mcu-bench that comparison alone
 #   make fuzz      run each libFuzzer target of tests/fuzz/ for FUZZ_SECONDS (default 600)
 #   make fuzz-smoke  the same for 30 s each (what CI runs)
 #   make install   the header, wsclient.pc, the CMake package (find_package(wsclient)),
@@ -59,7 +61,7 @@ TSAN_TESTS  = $(TSAN_DIR)/test_threads $(TSAN_DIR)/test_dns
 # cannot run sanitizer builds).
 VALGRIND = $(BUILD)/churn_valgrind
 
-.PHONY: install uninstall all examples tests demo test tsan tsan-build clean check-deps check-fuzz-deps autobahn_client anchors client-cert FORCE bench bench-build bench-deps bench-many bench-profile bench-instructions portability size mcu fuzz fuzz-smoke fuzz-build
+.PHONY: install uninstall all examples tests demo test tsan tsan-build clean check-deps check-fuzz-deps autobahn_client anchors client-cert FORCE bench bench-build bench-deps bench-many bench-profile bench-instructions portability size mcu mcu-bench fuzz fuzz-smoke fuzz-build
 
 all: examples
 
@@ -287,6 +289,9 @@ size:
 
 mcu:
 	bash tests/mcu/run.sh $(BUILD)-mcu
+
+mcu-bench:
+	bash tests/mcu/run.sh $(BUILD)-mcu bench
 
 # Fuzzing with libFuzzer (clang and Debian's libclang-rt-14-dev): one target
 # per parser in tests/fuzz/, starting inputs (the corpus) in tests/fuzz/corpus/<target>/. What a run

@@ -13,11 +13,27 @@ int board_random(void *buf, size_t len);
 #define WSCLIENT_ENTROPY(buf, len) board_random(buf, len)
 #define WSCLIENT_MAX_SOCKETS 1
 
-static uint64_t open_ns, open_idle_ms;
+/* The connect's own instructions: its emulated time less the time spent
+   waiting for the bridge (board_ns), and what the open socket holds. */
+static uint64_t open_ns, idle_ns, wait_ns;
 static uint64_t board_ns(void);
-#define UART_OPEN_BEGIN() (open_ns = board_ns(), open_idle_ms = the_link.idle_ms)
-#define UART_OPEN_END() (open_ns = board_ns() - open_ns, open_idle_ms = the_link.idle_ms - open_idle_ms)
+static void probe_open(void);
+#define UART_WAIT_BEGIN() (wait_ns = board_ns())
+#define UART_WAIT_END() (idle_ns += board_ns() - wait_ns)
+#define UART_OPEN_BEGIN() (idle_ns = 0, open_ns = board_ns())
+#define UART_OPEN_END() (open_ns = board_ns() - open_ns - idle_ns, probe_open())
 #include "../../examples/uart_transport.c"
+
+static wsc_tls_info tls_info;
+static size_t socket_heap;
+static size_t heap_in_use(void);
+
+/* Right after the connect: the TLS figures, and the heap the open, idle
+   socket holds (the arena builds use none). */
+static void probe_open(void) {
+    if (!wsc_exist("uart") || !wsc_tls_get_info("uart", &tls_info)) return; /* (keeps a failed open's words) */
+    socket_heap = heap_in_use();
+}
 
 /* ---- semihosting: the console and the exit status ---- */
 
@@ -98,6 +114,22 @@ void *_sbrk(ptrdiff_t incr) {
     return old;
 }
 
+/* newlib-nano's bytes in use: the heap less its free list (its chunks begin
+   with their size). Not mallinfo(): that links 4.6 KB of malloc statistics. */
+struct nano_chunk { long size; struct nano_chunk *next; };
+extern struct nano_chunk *__malloc_free_list;
+
+static size_t heap_in_use(void) {
+#ifdef WSCLIENT_NO_HEAP
+    return 0;
+#else
+    size_t n = (size_t)(heap_end - __heap_start);
+    const struct nano_chunk *c;
+    for (c = __malloc_free_list; c; c = c->next) n -= (size_t)c->size;
+    return n;
+#endif
+}
+
 /* ---- start-up ---- */
 
 extern char __data_start[], __data_end[], __data_load[], __bss_start[], __bss_end[];
@@ -136,10 +168,16 @@ void reset_handler(void) {
     SYST[0] = 7;       /* processor clock, interrupt, on */
     status = uart_echo_main();
     snprintf(line, sizeof line, "connect: %lu instructions, %lu ms waiting for the bridge\n",
-             (unsigned long)(open_ns - open_idle_ms * 1000000u), (unsigned long)open_idle_ms);
+             (unsigned long)open_ns, (unsigned long)(idle_ns / 1000000u));
     board_print(line);
-    snprintf(line, sizeof line, "ram: stack %lu bytes, heap %lu bytes, static %lu bytes\n", (unsigned long)stack_used(),
-             (unsigned long)heap_peak, (unsigned long)(__bss_end - __data_start));
+    if (tls_info.cipher_name) {
+        snprintf(line, sizeof line, "tls: %s, state %lu bytes, buffer %lu bytes\n", tls_info.cipher_name,
+                 (unsigned long)tls_info.context_size, (unsigned long)tls_info.buffer_size);
+        board_print(line);
+    }
+    snprintf(line, sizeof line, "ram: stack %lu bytes, heap %lu bytes, socket %lu bytes, static %lu bytes\n",
+             (unsigned long)stack_used(), (unsigned long)heap_peak, (unsigned long)socket_heap,
+             (unsigned long)(__bss_end - __data_start));
     board_print(line);
     board_exit(status);
 }

@@ -14,11 +14,17 @@
 #       connect's instructions (qemu -icount shift=0: 1 instruction = 1 ns;
 #       the time waiting for the bridge is taken off), printed
 #
+#   BearSSL built four ways (its 31-bit code, that with constant-time 64-bit
+#       products, its 15-bit code, and that with its Cortex-M assembly): the connect's instructions with an EC and an
+#       RSA server key, and the flash, printed; the default's bounded loosely
+#
 # Each step prints PASS, FAIL or SKIP (a missing tool: never a pass); the last
-# line is "mcu: N passed, N failed". Usage: tests/mcu/run.sh [BUILD_DIR]
+# line is "mcu: N passed, N failed". Usage: tests/mcu/run.sh [BUILD_DIR] [bench]
+# (bench: the BearSSL comparison alone, make mcu-bench).
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 B=${1:-build-mcu}
+what=${2:-all}
 mkdir -p "$B"
 B=$(cd "$B" && pwd)
 cd "$root"
@@ -53,9 +59,19 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 # shellcheck source=tests/bearssl.sh
 . tests/bearssl.sh
-if ! bearssl_build m4 arm-none-eabi-gcc -mthumb -mcpu=cortex-m4 -ffunction-sections -fdata-sections \
-        > "$B/bearssl-m4.log" 2>&1; then
-    skip "every device run" "no BearSSL for the Cortex-M4: apt-get source bearssl needs a deb-src line (see $B/bearssl-m4.log)"
+# BearSSL 0.6 detects no Cortex-M: BR_LOMUL=1 makes its defaults the 15-bit
+# code (EC m15, ECDSA and RSA i15, GHASH ctmul32), BR_ARMEL_CORTEXM_GCC=1 the
+# same (it implies BR_LOMUL) with i15's Montgomery multiplication in Thumb
+# assembly; without them it takes the 31-bit code (EC m31, ECDSA and RSA i31),
+# BR_CT_MUL31=1 that with its 64-bit products made constant-time for a core
+# whose UMULL is not (Cortex-M3). docs/embedded.md says which to take.
+declare -A bearssl_flags=([m31]="" [m31-ct]="-DBR_CT_MUL31=1" [m15]="-DBR_LOMUL=1" [m15-asm]="-DBR_ARMEL_CORTEXM_GCC=1")
+variants=(m31 m31-ct m15 m15-asm)
+bearssl_default=${WSC_MCU_BEARSSL:-m31} # the one the echo, the refusals and the arenas run with
+# shellcheck disable=SC2086
+if ! bearssl_build "$bearssl_default" arm-none-eabi-gcc -mthumb -mcpu=cortex-m4 -ffunction-sections -fdata-sections \
+        ${bearssl_flags[$bearssl_default]} > "$B/bearssl-$bearssl_default.log" 2>&1; then
+    skip "every device run" "no BearSSL for the Cortex-M4: apt-get source bearssl needs a deb-src line (see $B/bearssl-$bearssl_default.log)"
     finish
 fi
 if ! bash tests/mkcerts.sh "$B/certs" > "$B/mkcerts.log" 2>&1 || ! make -s "$B/pem2c" BUILD="$B" > "$B/pem2c.log" 2>&1 ||
@@ -70,11 +86,12 @@ m4=(-mthumb -mcpu=cortex-m4)
 base=(-Os -std=c99 -Wall -Wextra -pedantic -Werror -ffunction-sections -fdata-sections
       -DWSCLIENT_NO_SOCKETS -DWSCLIENT_MAX_MESSAGE=4096 -DUART_TLS_FRAGMENT=1024
       "-DUART_UNIX_TIME=$now" "-DUART_ANCHORS=\"$B/anchors.c\"" -I. -I"$B/bearssl-src/inc")
+bearssl=$bearssl_default # the BearSSL build linked: $B/bearssl-$bearssl/libbearssl.a
 build() { # build NAME CFLAGS...: $B/NAME.elf
     local name=$1; shift
     arm-none-eabi-gcc "${m4[@]}" "${base[@]}" "$@" --specs=nano.specs --specs=nosys.specs -nostartfiles \
         -T tests/mcu/link.ld -Wl,--gc-sections -Wl,-Map,"$B/$name.map" tests/mcu/device.c \
-        "$B/bearssl-m4/libbearssl.a" -o "$B/$name.elf" > "$B/$name.build.log" 2>&1
+        "$B/bearssl-$bearssl/libbearssl.a" -o "$B/$name.elf" > "$B/$name.build.log" 2>&1
 }
 
 # ---- the loopback servers and the bridge -------------------------------------
@@ -94,8 +111,8 @@ listen() { # listen VAR LOG COMMAND...: starts it, waits for "PORT n", n in VAR
     done
     return 1
 }
-for cert in server untrusted expired; do
-    if ! listen "port_$cert" "$B/server-$cert.out" /usr/bin/python3 tests/ws_server.py --tls "$B/certs/$cert.pem" "$B/certs/$cert.key"; then
+for cert in server untrusted expired server-rsa; do
+    if ! listen "port_${cert//-/_}" "$B/server-$cert.out" /usr/bin/python3 tests/ws_server.py --tls "$B/certs/$cert.pem" "$B/certs/$cert.key"; then
         fail "tests/ws_server.py --tls $cert.pem started" "$B/server-$cert.out"; finish
     fi
 done
@@ -115,6 +132,8 @@ device() {
 }
 
 # ---- the runs ----------------------------------------------------------------
+declare -A smallest=() # the smallest arena that ran, by build
+if [ "$what" = all ]; then
 declare -A cfgs=(
     [small-heap]="-DWSCLIENT_SMALL"
     [small-arena]="-DWSCLIENT_SMALL -DWSCLIENT_NO_HEAP -DWSCLIENT_SOCKET_MEMORY=$ceiling_small"
@@ -155,18 +174,17 @@ for c in small full; do
         fi
     done
     if grep -q '^echo: ' "$B/$c-arena.log" 2>/dev/null; then
+        smallest[$c]=$hi
         pass "$c-arena: the smallest WSCLIENT_SOCKET_MEMORY that runs the echo is $hi bytes (within 256; the ceiling is $ceil); below: $(cut -c1-80 "$B/$c-arena-fail.words" 2>/dev/null)"
     else fail "$c-arena: connects with a WSCLIENT_SOCKET_MEMORY of $ceil (the ceiling)" "$B/$c-arena.log"; fi
 done
+fi
 
 # ---- flash by part, RAM ----------------------------------------------------------
-# From the link map: each input section's bytes by where it came from.
-echo
-echo "Flash (.text + .rodata + .data, bytes) by part, and RAM, gcc 12 -Os -mthumb -mcpu=cortex-m4:"
-printf '  %-12s %8s %12s %10s %8s %8s %8s\n' build BearSSL "wsclient.h+" "C library" total stack heap
-for c in "${order[@]}"; do
-    [ -f "$B/$c.map" ] && [ -f "$B/$c.log" ] || continue
-    /usr/bin/python3 - "$B/$c.map" "$c" "$B/$c.log" <<'EOF'
+# flash_parts MAP: "BearSSL wsclient.h+ libc" bytes (.text + .rodata + .data)
+# of the image, from the link map: each input section by where it came from.
+flash_parts() {
+    /usr/bin/python3 - "$1" <<'EOF'
 import re, sys
 parts = {"bearssl": 0, "ours": 0, "libc": 0}
 pending = None
@@ -181,11 +199,78 @@ for line in for_map.splitlines():
     if "libbearssl" in obj: parts["bearssl"] += size
     elif re.search(r"lib(c_nano|g_nano|gcc|nosys|m)\.a|crt", obj): parts["libc"] += size
     else: parts["ours"] += size
-ram = dict(re.findall(r"(stack|heap) (\d+) bytes", open(sys.argv[3]).read()))
-print("  %-12s %8d %12d %10d %8d %8s %8s" % (sys.argv[2], parts["bearssl"], parts["ours"], parts["libc"],
-      sum(parts.values()), ram.get("stack", "-"), ram.get("heap", "-")))
+print(parts["bearssl"], parts["ours"], parts["libc"])
 EOF
+}
+# field LOG KEY: the number after KEY in the device's output ("-": none)
+field() { local v; v=$(grep -o "$2 [0-9]*" "$1" 2>/dev/null | head -n1 | awk '{print $NF}'); echo "${v:--}"; }
+
+if [ "$what" = all ]; then
+    echo
+    echo "Flash (.text + .rodata + .data, bytes) by part, gcc 12 -Os -mthumb -mcpu=cortex-m4, BearSSL $bearssl_default:"
+    printf '  %-12s %8s %12s %10s %8s\n' build BearSSL "wsclient.h+" "C library" total
+    for c in "${order[@]}"; do
+        [ -f "$B/$c.map" ] || continue
+        read -r bs ours libc < <(flash_parts "$B/$c.map")
+        printf '  %-12s %8d %12d %10d %8d\n' "$c" "$bs" "$ours" "$libc" $((bs + ours + libc))
+    done
+    echo "  (wsclient.h+: the library, examples/uart_transport.c and the board code in one object)"
+    echo
+    echo "RAM (bytes) of the echo, 1 KiB TLS records, half duplex:"
+    printf '  %-12s %10s %10s %10s %8s %10s %8s\n' build "TLS state" "TLS buffer" socket stack "heap peak" static
+    for c in "${order[@]}"; do
+        [ -f "$B/$c.log" ] || continue
+        sock=$(field "$B/$c.log" socket)
+        case $c in *-arena) sock="${smallest[${c%-arena}]:--}*" ;; esac
+        printf '  %-12s %10s %10s %10s %8s %10s %8s\n' "$c" "$(field "$B/$c.log" state)" "$(field "$B/$c.log" buffer)" \
+            "$sock" "$(field "$B/$c.log" stack)" "$(field "$B/$c.log" heap)" "$(field "$B/$c.log" static)"
+    done
+    echo "  (TLS state and buffer: wsc_tls_get_info; socket: the heap an open, idle socket holds (newlib-nano's"
+    echo "   bytes in use); *: the arena builds' smallest WSCLIENT_SOCKET_MEMORY that ran; stack: the high-water"
+    echo "   mark; heap peak: newlib-nano's break at its highest; static: .data + .bss, an arena in it)"
+fi
+
+# ---- BearSSL's choices for the Cortex-M4 -------------------------------------
+# The SMALL and the full image linked with each BearSSL build: the connect's
+# instructions against a P-256 ECDSA server key (ECDHE X25519, the ECDSA
+# chain check) and an RSA-2048 one, and BearSSL's part of the flash. Each
+# variant's echo must run; the default's SMALL connect must stay under a
+# loose ceiling (instructions are counted, not timed: the same on any host).
+ceiling_connect=${WSC_MCU_CONNECT:-36000000}
+echo
+echo "BearSSL 0.6 for the Cortex-M4 four ways: the connect's instructions and BearSSL's flash (bytes)"
+printf '  %-8s %-26s %10s %10s %10s %12s %8s\n' variant "BearSSL's flags" "SMALL, EC" "SMALL, RSA" "full, EC" "flash: SMALL" full
+results=()
+for v in "${variants[@]}"; do
+    bearssl=$v
+    # shellcheck disable=SC2086
+    if ! bearssl_build "$v" arm-none-eabi-gcc "${m4[@]}" -ffunction-sections -fdata-sections ${bearssl_flags[$v]} \
+            > "$B/bearssl-$v.log" 2>&1; then
+        fail "BearSSL $v built for the Cortex-M4" "$B/bearssl-$v.log"; continue
+    fi
+    ok=1; row=(); bad=""
+    for run in small:server small:server_rsa full:server; do
+        c=${run%%:*} port=port_${run#*:} name="bench-$v-$c" log="$B/bench-$v-${run/:/-}.log"
+        extra=""; [ "$c" = small ] && extra="-DWSCLIENT_SMALL"
+        # shellcheck disable=SC2086
+        if { [ "$run" = small:server_rsa ] || build "$name" $extra; } && device "$B/$name.elf" "${!port}" "$log" &&
+           grep -q '^echo: ' "$log"; then
+            row+=("$(field "$log" connect:)")
+        else ok=0; row+=(-); bad=$log; [ -f "$bad" ] || bad="$B/$name.build.log"; fi
+    done
+    read -r fs _ < <(flash_parts "$B/bench-$v-small.map" 2>/dev/null || echo -)
+    read -r ff _ < <(flash_parts "$B/bench-$v-full.map" 2>/dev/null || echo -)
+    printf '  %-8s %-26s %10s %10s %10s %12s %8s\n' "$v" "${bearssl_flags[$v]:-(none: as 0.6 comes)}" "${row[@]}" "$fs" "$ff"
+    results+=("$v ${row[0]}")
+    [ $ok = 1 ] || fail "bench $v: the echo in SMALL and full, with an EC and an RSA server key" "$bad"
 done
-echo "  (wsclient.h+: the library, examples/uart_transport.c and the board code in one object;"
-echo "   heap: newlib-nano's break at its highest; the arena builds keep the socket in static RAM)"
+echo "  (SMALL, EC: the SMALL image against the P-256 ECDSA server key; SMALL, RSA: against RSA-2048; full, EC: the full"
+echo "   image; flash: BearSSL's part of each image)"
+for r in "${results[@]}"; do
+    read -r v n <<< "$r"
+    [ "$v" = "$bearssl_default" ] || continue
+    if [ "$n" != - ] && [ "$n" -lt "$ceiling_connect" ]; then
+        pass "bench: the SMALL connect with BearSSL $v (the default) takes $n instructions (the ceiling is $ceiling_connect)"
+    else fail "bench: the SMALL connect with BearSSL $v (the default) under $ceiling_connect instructions ($n)"; fi
+done
 finish
