@@ -140,6 +140,10 @@
                                  10 ms)
        WSCLIENT_TLS_SESSIONS     TLS sessions kept for resumption, one per
                                  server (default 8; 0: never resume)
+       WSCLIENT_TLS_READ_AHEAD   bytes a TLS socket reads ahead of the record
+                                 BearSSL asks for, so that small records come
+                                 several to a system call (default 512, 0:
+                                 none; none in WSCLIENT_SMALL)
        WSCLIENT_ENTROPY(buf, len) fills buf with len random bytes from the
                                  device (a hardware RNG), nonzero on success;
                                  feeds the generator of masking keys and TLS
@@ -865,6 +869,14 @@ static pthread_mutex_t wsc__mutex = PTHREAD_MUTEX_INITIALIZER;
 #endif
 #ifndef WSCLIENT_MAX_HEADER
 #define WSCLIENT_MAX_HEADER 8192
+#endif
+#ifndef WSCLIENT_TLS_READ_AHEAD
+#define WSCLIENT_TLS_READ_AHEAD 512
+#endif
+#if defined(WSCLIENT_SMALL) || WSCLIENT_TLS_READ_AHEAD <= 0
+#define WSC__AHEAD 0
+#else
+#define WSC__AHEAD WSCLIENT_TLS_READ_AHEAD
 #endif
 #ifndef WSCLIENT_MAX_HEADERS
 #define WSCLIENT_MAX_HEADERS 32
@@ -3629,6 +3641,10 @@ struct wsc__tls {
     wsc__u8 session_key[32];
     wsc__u8 offered_id[32];         /* the session ID we asked to resume    */
     size_t offered_len;
+#if WSC__AHEAD
+    size_t ahead_off, ahead_len;    /* read, not yet handed to the engine   */
+    wsc__u8 ahead[WSC__AHEAD];
+#endif
 };
 
 static void wsc__tls_free(wsc__mem *mem, wsc__tls *t) {
@@ -4665,6 +4681,36 @@ static void wsc__tls_fail(wsc__socket *s, int err) {
 }
 #endif
 
+/* Takes up to n bytes of the record the engine reads into buf. A piece
+   smaller than the read-ahead comes through it: a record of a small
+   message is a few dozen bytes, and several of them then cost one system
+   call, where BearSSL alone reads a header and a body for each. */
+static long wsc__tls_recv(wsc__socket *s, wsc__u8 *buf, size_t n) {
+#if WSC__AHEAD
+    wsc__tls *t = s->tls;
+    if (t->ahead_off == t->ahead_len && n < WSC__AHEAD) {
+        long k = wsc__io_recv(s, t->ahead, WSC__AHEAD);
+        if (k <= 0) return k;
+        t->ahead_off = 0;
+        t->ahead_len = (size_t)k;
+    }
+    if (t->ahead_off < t->ahead_len) {
+        size_t k = t->ahead_len - t->ahead_off < n ? t->ahead_len - t->ahead_off : n;
+        memcpy(buf, t->ahead + t->ahead_off, k);
+        t->ahead_off += k;
+        return (long)k;
+    }
+#endif
+    return wsc__io_recv(s, buf, n);
+}
+
+/* Bytes read ahead that the engine has not taken: no poll() announces them. */
+#if WSC__AHEAD
+static int wsc__tls_ahead(const wsc__socket *s) { return s->tls && s->tls->ahead_off < s->tls->ahead_len; }
+#else
+#define wsc__tls_ahead(s) 0
+#endif
+
 /* Moves TLS records between the engine and the socket until neither side
    can move, or the advance's slice is over: bytes that move need not carry
    anything (BearSSL takes any number of empty records), so only the clock
@@ -4693,7 +4739,7 @@ static int wsc__tls_io(wsc__socket *s) {
         }
         if ((st & BR_SSL_RECVREC) && !s->eof) {
             buf = br_ssl_engine_recvrec_buf(eng, &len);
-            if ((k = wsc__io_recv(s, buf, len)) < 0) return wsc__tls_hangup(s);
+            if ((k = wsc__tls_recv(s, buf, len)) < 0) return wsc__tls_hangup(s);
             for (i = 0; WSC__WORDS && i < k && s->first_len < 5; i++) s->first[s->first_len++] = buf[i];
             if (k > 0) { br_ssl_engine_recvrec_ack(eng, (size_t)k); moved = 1; }
         }
@@ -6091,7 +6137,7 @@ static int wsc__visit_list(void) {
    nothing to send, no event to deliver, nothing read and not yet taken. */
 static int wsc__quiet(const wsc__socket *s) {
     return !s->tp && s->state == WSC__OPEN && !s->busy && !s->open_pending && !s->queue && !s->final_pending &&
-           !s->deferred && !wsc__rx_pending(s) && wsc__interest(s) == WSC_IO_READ && wsc__keepalive_deadline(s) < 0;
+           !s->deferred && !wsc__rx_pending(s) && !wsc__tls_ahead(s) && wsc__interest(s) == WSC_IO_READ && wsc__keepalive_deadline(s) < 0;
 }
 
 /* Hands slot i's socket to the epoll set until its descriptor is readable
@@ -6220,6 +6266,9 @@ static int wsc__waitset_add(wsc__waitset *w, wsc__socket *s) {
     if (s->state == WSC__CONNECTING) return wsc__waitset_race(w, s);
 #endif
     if (!(ev = wsc__interest(s))) return 1;
+#if WSC__AHEAD
+    if ((ev & WSC_IO_READ) && wsc__tls_ahead(s) && !wsc__rx_stalled(s)) return 0; /* read already: no sleep */
+#endif
 #ifndef WSCLIENT_NO_SOCKETS
     if (!s->tp) {
         w->pfd[w->npfd].fd = s->fd;

@@ -249,6 +249,8 @@ static long ft_send(void *user, void *conn, const void *data, size_t len) {
     return (long)k;
 }
 
+static long ft_recvs; /* calls of ft_recv that read something (read_ahead_takes_many_records) */
+
 static long ft_recv(void *user, void *conn, void *buf, size_t len) {
     fconn *f = (fconn *)conn;
     unsigned char *p = (unsigned char *)buf;
@@ -274,6 +276,7 @@ static long ft_recv(void *user, void *conn, void *buf, size_t len) {
         track(&f->rx, p[m]);
     }
     if (slow_reads) clock_skew += WSC__SLICE_MS;
+    ft_recvs++;
     return (long)recv(f->fd, p, (size_t)m, 0); /* the same bytes, taken this time */
 }
 
@@ -514,6 +517,42 @@ TEST(one_byte_at_a_time_async) {
     CHECKF(async_opens == 2 && async_errors == 0 && async_events == 4, "opens %d errors %d events %d: %s",
            async_opens, async_errors, async_events, async_text);
     CHECK(wsc_count() == 0 && ft_live == 0);
+}
+
+/* Records of small messages come several to a read (WSCLIENT_TLS_READ_AHEAD):
+   300 messages of 2 bytes, each its own TLS record of 33 bytes, all in the
+   kernel before the first read. BearSSL alone reads a header and a body per
+   record: 600 reads or more. Every message must still come, in order, with
+   nothing left behind in the read-ahead. */
+TEST(read_ahead_takes_many_records) {
+    wsc_config c = config(1, tls_port, "/burst?count=300&size=2", 10000);
+    char buf[16];
+    int binary = 0, i, ok = 1;
+    long n = 0, reads;
+    memset(&g_rule, 0, sizeof g_rule);
+    c.transport = &fault_tp;
+    c.server_name = "localhost";
+    CHECK(wsc_open("ra", &c));
+    {
+        struct timespec d = {1, 500000000L};
+        nanosleep(&d, NULL); /* the burst is all in the kernel */
+    }
+    ft_recvs = 0;
+    for (i = 0; i < 300 && ok; i++)
+        ok = (n = wsc_read("ra", buf, sizeof buf, 5000 * test_slow(), &binary)) == 2 && binary;
+    CHECKF(ok, "message %d: %ld (%s)", i, n, wsc_error_info());
+    n = wsc_read("ra", buf, sizeof buf, 5000 * test_slow(), &binary);
+    CHECKF(n == 3 && !binary && memcmp(buf, "end", 3) == 0, "last: %ld (%s)", n, wsc_error_info());
+    reads = ft_recvs;
+    printf("  (%ld reads for 301 records)\n", reads);
+#if WSC__AHEAD
+    CHECKF(reads < 100, "%ld reads for 301 records", reads);
+#else
+    CHECKF(reads >= 600, "%ld reads for 301 records, with no read-ahead", reads);
+#endif
+    CHECK(echo_ok("ra", 100, 0));
+    CHECK(wsc_close("ra"));
+    CHECK(ft_live == 0);
 }
 
 /* ---- resets, stalls and ends of stream at chosen points ---- */
@@ -945,6 +984,7 @@ int main(void) {
     RUN(certificate_refused_as_the_slice_ends);
     RUN(one_byte_at_a_time);
     RUN(one_byte_at_a_time_async);
+    RUN(read_ahead_takes_many_records);
     RUN(faults_at_chosen_points);
     RUN(reset_sweep);
     RUN(real_tcp_faults);
