@@ -194,7 +194,7 @@ $(BUILD)/test_fuzz_regress: $(wildcard tests/fuzz/*.c tests/fuzz/*.h)
 demo: examples
 	bash examples/demo.sh $(BUILD)
 
-tests: $(TESTS) $(VARIANTS) $(VALGRIND) $(BUILD)/memory_transport
+tests: $(TESTS) $(VARIANTS) $(VALGRIND) $(BUILD)/memory_transport $(BUILD)/wscat
 
 test: tests $(BUILD)/autobahn_client $(UV_ECHO) tsan-build
 	bash tests/run.sh $(BUILD)

@@ -1,52 +1,29 @@
-/* wscat.c - a small command-line WebSocket client: stdin lines out, messages in.
+/* wscat.c - a small command-line WebSocket client: stdin out, messages in.
+   Installed by make install as wsclient-cat (node's wscat keeps its name);
+   man/wsclient-cat.1 is its manual, and --help prints the options (HELP below).
    Build: cc -O2 -I.. wscat.c -o wscat -lbearssl
-   Usage: wscat [options] ws[s]://host[:port][/path]
-     --cafile FILE        trust the CAs in FILE instead of the system bundle
-     --cert FILE          our client certificate (PEM, leaf first; may hold the key too)
-     --key FILE           its private key (PEM, RSA or EC, not encrypted)
-     --tls LIST           allowed versions: tls1,tls1_1,tls1_2,tls1_3 (default tls1,tls1_1,tls1_2)
-     --protocols LIST     subprotocols to offer, comma-separated
-     --timeout TEXT       bound on the connect (default 10 s): milliseconds, or a
-                          duration such as "1 min 30 s", "2s", "500 ms" (units h,
-                          min, s or sec, ms); --timeout-ms N is the same
-     --linger TEXT        after end of input, wait this long for more messages
-                          (default 1 s); a duration as for --timeout; --linger-ms N
-     --close-code N       when input ends, close with this code (default 1000):
-                          1000-1003, 1007-1011 or 3000-4999; another is refused
-                          then: the error is printed and wscat exits with 1
-     --close-reason TEXT  the reason sent with --close-code (UTF-8, at most 123 bytes)
-     --insecure           accept ANY server certificate (no trust, date or name check)
-     -H "Name: value"     an extra header of the upgrade request (repeatable,
-                          at most WSCLIENT_MAX_HEADERS)
-     --origin URL         send Origin: URL
-     --user-agent TEXT    the User-Agent header ("" sends none)
-   Credentials in the URL (wss://user:password@host/) go as Basic auth.
-     --max-redirects N    follow up to N redirects (301, 302, 303, 307, 308; at most 10;
-                          default 0: a redirect is a refusal)
-     --show-headers       print the headers of the server's 101 answer to stderr
-     --proxy URL          connect through the HTTP proxy http://[user:password@]host[:port]
-                          ("" or "none": no proxy, and the environment's is not used);
-                          without it, https_proxy / http_proxy / all_proxy / no_proxy
-                          apply as in curl
-     --reconnect          connect again when the connection drops (docs/api.md
-                          "Automatic reconnect"); each wait is printed to stderr
-     --reconnect-min-ms N first wait (default 500), doubled each attempt ...
-     --reconnect-max-ms N ... up to this (default 30000)
-     --ping-interval-ms N a ping every N ms (a duration as for --timeout); no pong
-                          within --pong-timeout-ms ends wscat with an error
-     --pong-timeout-ms N  how long a ping may wait for its pong (default: the interval)
-     --show-pongs         print each pong's round trip to stderr
-   A refused upgrade (401, 429, a redirect not followed ...) prints the error,
-   the HTTP status and the WWW-Authenticate, Retry-After and Location headers
-   to stderr, and wscat exits with 1.
-   Each line of stdin is sent as one text message; each message received is
-   printed on its own line (binary ones as "<binary: N bytes>"). When input
-   ends and the server stays quiet for the linger time, wscat closes; the
-   server's answer is printed as "closed: CODE REASON". Exit status 0, or 1
-   when the connection failed or the close was refused, 2 for bad options. */
+   Usage: wscat [options] ws[s]://[user:password@]host[:port][/path]
+
+   Text mode (the default): each line of stdin (LF or CR LF; the last one may
+   lack it) goes as one text message, whole whatever its length, NULs
+   included; a line longer than WSCLIENT_MAX_MESSAGE (16 MiB) or not valid
+   UTF-8 is refused with an error and exit status 4, nothing of it sent. Each
+   message received is written raw to stdout (fwrite of its length), then a
+   newline. -b/--binary: stdin goes as binary messages, one per read (up to
+   64 KiB each), and messages are written raw with nothing added.
+
+   When input ends, wscat waits for replies: it closes once the server has
+   been quiet for --wait-ms (default 2 s). -1/--once closes after the first
+   message. The server's close is printed to stderr as "closed: CODE REASON".
+   Exit status: 0 a normal close (1000 or 1001, or the server's answer to our
+   close), 1 the connect or the upgrade failed, 2 bad options, 3 any other
+   close code or an abnormal end (no close frame, a ping unanswered), 4 input
+   refused. The loop sleeps in poll() until stdin, the socket or the next
+   deadline (wsc_watches) needs it: idle, it does not wake. */
 #define WSCLIENT_IMPLEMENTATION
 #include "wsclient.h"
 
+#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,7 +31,55 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failed, closed, opened, show_headers, show_pongs;
+enum { EXIT_NORMAL = 0, EXIT_CONNECT = 1, EXIT_USAGE = 2, EXIT_ABNORMAL = 3, EXIT_INPUT = 4 };
+#define CHUNK 65536u                  /* one read of stdin */
+#define MAX_LINE WSCLIENT_MAX_MESSAGE /* the largest message the library sends */
+
+static const char HELP[] =
+    "usage: wsclient-cat [options] ws[s]://[user:password@]host[:port][/path]\n"
+    "Sends each line of stdin as a text message; writes each message received to stdout.\n"
+    "  -b, --binary         stdin is sent raw as binary messages (one per read, up to 64 KiB);\n"
+    "                       messages are written raw, nothing added (text mode adds a newline)\n"
+    "  -1, --once           close after the first message received\n"
+    "  --wait-ms TEXT       after end of input, close once the server has been quiet this\n"
+    "                       long (default 2 s); a duration as for --timeout; --wait, --linger\n"
+    "                       and --linger-ms are the same\n"
+    "  --cafile FILE        trust the CAs in FILE instead of the system bundle\n"
+    "  --cert FILE          our client certificate (PEM, leaf first; may hold the key too)\n"
+    "  --key FILE           its private key (PEM, RSA or EC, not encrypted)\n"
+    "  --tls LIST           allowed versions: tls1,tls1_1,tls1_2,tls1_3 (default tls1,tls1_1,tls1_2)\n"
+    "  --protocols LIST     subprotocols to offer, comma-separated\n"
+    "  --timeout TEXT       bound on the connect (default 10 s): milliseconds, or a duration\n"
+    "                       such as \"1 min 30 s\", \"2s\", \"500 ms\"; --timeout-ms N is the same\n"
+    "  --close-code N       close with this code (default 1000): 1000-1003, 1007-1011 or\n"
+    "                       3000-4999; another is refused when the close comes (exit 2)\n"
+    "  --close-reason TEXT  the reason sent with --close-code (UTF-8, at most 123 bytes)\n"
+    "  --insecure           accept ANY server certificate (no trust, date or name check)\n"
+    "  -H \"Name: value\"     an extra header of the upgrade request (repeatable)\n"
+    "  --origin URL         send Origin: URL\n"
+    "  --user-agent TEXT    the User-Agent header (\"\" sends none)\n"
+    "  --max-redirects N    follow up to N redirects (at most 10; default 0: a refusal)\n"
+    "  --show-headers       print the headers of the server's 101 answer to stderr\n"
+    "  --proxy URL          connect through http://[user:password@]host[:port] (\"\" or \"none\":\n"
+    "                       no proxy); without it, https_proxy, http_proxy, all_proxy and\n"
+    "                       no_proxy apply as in curl\n"
+    "  --reconnect          connect again when the connection drops (each wait on stderr)\n"
+    "  --reconnect-min-ms N first wait (default 500), doubled each attempt ...\n"
+    "  --reconnect-max-ms N ... up to this (default 30000)\n"
+    "  --ping-interval-ms N a ping every N ms; no pong within --pong-timeout-ms ends wscat\n"
+    "  --pong-timeout-ms N  how long a ping may wait for its pong (default: the interval)\n"
+    "  --show-pongs         print each pong's round trip to stderr\n"
+    "  -h, --help           this text\n"
+    "Credentials in the URL go as Basic auth. A refused upgrade prints the HTTP status and\n"
+    "the WWW-Authenticate, Retry-After and Location headers to stderr.\n"
+    "Text mode: a line (LF or CR LF) goes whole, NULs included; a line over 16 MiB or not\n"
+    "valid UTF-8 is refused, nothing of it sent (use --binary for bytes).\n"
+    "Exit status: 0 a normal close (1000 or 1001, or the server's answer to our close);\n"
+    "1 the connect or the upgrade failed; 2 bad options; 3 any other close code, or an\n"
+    "abnormal end (no close frame, a ping unanswered); 4 input refused (see above).\n";
+
+static int binary_mode, once, show_headers, show_pongs;
+static int opened, ever_opened, closed, closing, sent_code, got_message, status;
 static long long last_activity_ms;
 
 static long long now_ms(void) {
@@ -97,6 +122,21 @@ static void show_refusal(void) {
         for (k = 0; (v = wsc_error_header(names[i], k)) != NULL; k++) print_header(names[i], v);
 }
 
+/* A message as it came: its length, not up to a NUL; text mode ends it with a newline. */
+static void write_message(const wsc_event_data *ev) {
+    if (once && got_message) return; /* --once: only the first */
+    got_message = 1;
+    fwrite(ev->message, 1, ev->length, stdout);
+    if (!binary_mode) fputc('\n', stdout);
+    fflush(stdout);
+}
+
+/* 1000 and 1001 are normal ends; so is the server's answer to a close of ours. */
+static int close_status(int code) {
+    if (code == 1000 || code == 1001 || (sent_code && code == sent_code)) return EXIT_NORMAL;
+    return EXIT_ABNORMAL;
+}
+
 static void on_event(const wsc_event_data *ev) {
     if (ev->event != WSC_EVENT_PONG) last_activity_ms = now_ms(); /* a pong answers us: not the server talking */
     switch (ev->event) {
@@ -106,18 +146,19 @@ static void on_event(const wsc_event_data *ev) {
         else fprintf(stderr, "pong (not an answer to our pings, %lu bytes)\n", (unsigned long)ev->length);
         break;
     case WSC_EVENT_OPEN:
-        opened = 1;
+        opened = ever_opened = 1;
         if (ev->length) fprintf(stderr, "connected (subprotocol %s)\n", ev->message);
         else fprintf(stderr, "connected\n");
         if (show_headers) show_answer(ev->name);
         break;
     case WSC_EVENT_MESSAGE:
-        if (ev->binary) printf("<binary: %lu bytes>\n", (unsigned long)ev->length);
-        else printf("%s\n", ev->message);
-        fflush(stdout);
+        write_message(ev);
         break;
     case WSC_EVENT_CLOSE: /* the server's close, or its answer to ours */
-        fprintf(stderr, "closed: %d %s\n", ev->code, ev->message);
+        fprintf(stderr, "closed: %d ", ev->code);
+        print_escaped(ev->message);
+        fputc('\n', stderr);
+        status = close_status(ev->code);
         closed = 1;
         break;
     case WSC_EVENT_RECONNECTING: /* stdin waits until the next OPEN */
@@ -127,7 +168,8 @@ static void on_event(const wsc_event_data *ev) {
     case WSC_EVENT_ERROR:
         fprintf(stderr, "error: %s\n", ev->message);
         show_refusal();
-        failed = closed = 1;
+        status = ever_opened ? EXIT_ABNORMAL : EXIT_CONNECT;
+        closed = 1;
         break;
     }
 }
@@ -141,18 +183,14 @@ static unsigned parse_tls(const char *list) {
         else if (strcmp(tok, "tls1_1") == 0) mask |= WSC_TLS1_1;
         else if (strcmp(tok, "tls1_2") == 0) mask |= WSC_TLS1_2;
         else if (strcmp(tok, "tls1_3") == 0) mask |= WSC_TLS1_3;
-        else { fprintf(stderr, "unknown TLS version '%s'\n", tok); exit(2); }
+        else { fprintf(stderr, "unknown TLS version '%s'\n", tok); exit(EXIT_USAGE); }
     }
     return mask;
 }
 
 static int usage(void) {
-    fprintf(stderr, "usage: wscat [--cafile F] [--cert F] [--key F] [--tls LIST] [--protocols P] [--timeout TEXT] "
-                    "[--linger TEXT] [--close-code N [--close-reason TEXT]] [--insecure] [-H \"Name: value\"]... "
-                    "[--origin URL] [--user-agent TEXT] [--max-redirects N] [--show-headers] [--proxy URL] "
-                    "[--reconnect [--reconnect-min-ms N] [--reconnect-max-ms N]] [--ping-interval-ms N] "
-                    "[--pong-timeout-ms N] [--show-pongs] ws[s]://[user:password@]host[:port][/path]\n");
-    return 2;
+    fprintf(stderr, "usage: wsclient-cat [options] ws[s]://[user:password@]host[:port][/path] (--help: the options)\n");
+    return EXIT_USAGE;
 }
 
 /* A duration option: milliseconds or "1 min 30 s" (wsc_duration_ms). */
@@ -160,7 +198,7 @@ static int parse_duration(const char *opt, const char *text) {
     int ms;
     if (!wsc_duration_ms(text, &ms)) {
         fprintf(stderr, "%s: %s\n", opt, wsc_error_info());
-        exit(2);
+        exit(EXIT_USAGE);
     }
     return ms;
 }
@@ -171,23 +209,9 @@ static int parse_number(const char *opt, const char *text) {
     long v = strtol(text, &end, 10);
     if (end == text || *end || v < -100000 || v > 100000) {
         fprintf(stderr, "%s: '%s' is not a number\n", opt, text);
-        exit(2);
+        exit(EXIT_USAGE);
     }
     return (int)v;
-}
-
-/* Sends every complete line in buf[0..*len), keeps the partial rest. */
-static void send_lines(char *buf, size_t *len) {
-    size_t start = 0, i;
-    for (i = 0; i < *len; i++) {
-        if (buf[i] != '\n') continue;
-        if (i > start && buf[i - 1] == '\r') buf[i - 1] = 0;
-        buf[i] = 0;
-        if (!wsc_write("wscat", buf + start)) fprintf(stderr, "write failed: %s\n", wsc_error_info());
-        start = i + 1;
-    }
-    memmove(buf, buf + start, *len - start);
-    *len -= start;
 }
 
 /* -H "Name: value": the name and the value, the blanks after the colon dropped. */
@@ -201,26 +225,184 @@ static int parse_header(char *arg, wsc_header *h) {
     return 1;
 }
 
+/* --- Input: stdin to messages --- */
+
+/* The bytes of stdin not sent yet: in text mode the line being read. It
+   grows as a long line needs (up to MAX_LINE), so a line never splits where
+   a read happened to end. */
+static struct {
+    char *p;
+    size_t len, cap, scanned; /* scanned: bytes known to hold no newline */
+    long line;                /* lines sent so far, for the error text */
+    int done, refused;        /* end of input; input refused (exit 4) */
+} in;
+
+/* Sends one message; when the library's queue is full, pumps until it takes it. */
+static int send_message(const char *data, size_t len) {
+    for (;;) {
+        int ok = binary_mode ? wsc_write_binary("wscat", data, len) : wsc_write_text("wscat", data, len);
+        if (ok) return 1;
+        if (wsc_error_code() != WSC_ERR_QUEUE_FULL || closed) return 0;
+        wsc_pump(100); /* the server reads slower than stdin comes: wait for it */
+    }
+}
+
+/* Stops reading stdin with an error: exit status 4 once closed. */
+static void refuse_input(const char *why, const char *hint) {
+    fprintf(stderr, "error: line %ld: %s%s\n", in.line + 1, why, hint);
+    in.refused = in.done = 1;
+}
+
+/* Sends the line in.p[start .. end) (a CR before the newline dropped). */
+static void send_line(size_t start, size_t end) {
+    char why[96];
+    if (end > start && in.p[end - 1] == '\r') end--;
+    if (end - start > MAX_LINE) {
+        snprintf(why, sizeof why, "longer than %lu bytes (WSCLIENT_MAX_MESSAGE): not sent", (unsigned long)MAX_LINE);
+        refuse_input(why, "");
+        return;
+    }
+    if (send_message(in.p + start, end - start)) { in.line++; return; }
+    if (wsc_error_code() == WSC_ERR_ARGUMENT) { /* the library refused the text: not UTF-8 */
+        refuse_input(wsc_error_info(), "; -b/--binary sends bytes as they are");
+        return;
+    }
+    fprintf(stderr, "write failed: %s\n", wsc_error_info());
+    in.done = 1;
+}
+
+/* Sends every complete line in the buffer and keeps the partial rest. */
+static void send_lines(void) {
+    size_t start = 0, i;
+    for (i = in.scanned; i < in.len && !in.done; i++) {
+        if (in.p[i] != '\n') continue;
+        send_line(start, i);
+        start = i + 1;
+    }
+    if (in.done) return;
+    if (start) memmove(in.p, in.p + start, in.len - start); /* a long line is not moved on every read */
+    in.len -= start;
+    in.scanned = in.len;
+    if (in.len > MAX_LINE + 1) send_line(0, in.len); /* no newline can make it fit: refuse it now */
+}
+
+/* Room for one more read; 0 when memory ran out. */
+static int reserve_chunk(void) {
+    char *p;
+    size_t cap = in.cap ? in.cap : CHUNK;
+    while (cap - in.len < CHUNK) cap *= 2;
+    if (cap == in.cap) return 1;
+    if ((p = (char *)realloc(in.p, cap)) == NULL) return 0;
+    in.p = p;
+    in.cap = cap;
+    return 1;
+}
+
+/* End of input: the last line may lack its newline. */
+static void end_input(void) {
+    if (!binary_mode && in.len && !in.done) send_line(0, in.len);
+    in.len = 0;
+    in.done = 1;
+    last_activity_ms = now_ms(); /* --wait-ms counts from here */
+}
+
+/* One read of stdin (poll() said it would not block). */
+static void read_input(void) {
+    ssize_t k;
+    if (!reserve_chunk()) { refuse_input("out of memory", ""); return; }
+    k = read(0, in.p + in.len, CHUNK);
+    if (k < 0 && (errno == EINTR || errno == EAGAIN)) return;
+    if (k <= 0) { end_input(); return; }
+    if (binary_mode) { /* one read, one message */
+        if (!send_message(in.p, (size_t)k)) { fprintf(stderr, "write failed: %s\n", wsc_error_info()); in.done = 1; }
+        return;
+    }
+    in.len += (size_t)k;
+    send_lines();
+}
+
+/* --- The loop --- */
+
+/* Starts the close handshake; its answer comes as the CLOSE event. 0 when
+   the library refused the close code (a usage error). */
+static int start_close(int code, const char *reason) {
+    closing = 1;
+    if (!opened) { /* between two connections of --reconnect: nothing to hand shake */
+        wsc_close("wscat");
+        status = EXIT_ABNORMAL;
+        closed = 1;
+        return 1;
+    }
+    if (!wsc_close_with("wscat", code, reason)) {
+        fprintf(stderr, "error: %s\n", wsc_error_info());
+        wsc_abort("wscat");
+        return 0;
+    }
+    sent_code = code;
+    return 1;
+}
+
+/* Milliseconds until we close (-1: no deadline of ours). */
+static int our_timeout(int wait_ms) {
+    long long left;
+    if (closing) return -1;
+    if (in.refused || (once && got_message)) return 0;
+    if (!in.done) return -1;
+    left = last_activity_ms + wait_ms - now_ms();
+    return left < 0 ? 0 : (int)left;
+}
+
+/* Sleeps until the socket, stdin or a deadline (the library's or ours) needs us. */
+static int wait_for_work(struct pollfd **fds, int *cap, int mine) {
+    static wsc_watch watches[16];
+    int lib_ms, n, i, k = 0;
+    n = wsc_watches(watches, 16, &lib_ms);
+    if (n < 0) n = 0;
+    if (n > 16) { n = 16; lib_ms = 0; } /* cannot happen with one socket; pump soon to be safe */
+    if (*cap < n + 1) {
+        *cap = n + 1;
+        *fds = (struct pollfd *)realloc(*fds, (size_t)*cap * sizeof **fds);
+        if (!*fds) { fprintf(stderr, "out of memory\n"); exit(EXIT_ABNORMAL); }
+    }
+    for (i = 0; i < n; i++) {
+        if (watches[i].fd == WSC_NO_FD) continue;
+        (*fds)[k].fd = watches[i].fd;
+        (*fds)[k].events = (short)(((watches[i].events & WSC_IO_READ) ? POLLIN : 0) | ((watches[i].events & WSC_IO_WRITE) ? POLLOUT : 0));
+        (*fds)[k++].revents = 0;
+    }
+    if (!in.done && opened && !closing) { /* stdin is read only once the socket is open, so no line is lost */
+        (*fds)[k].fd = 0;
+        (*fds)[k].events = POLLIN;
+        (*fds)[k++].revents = 0;
+    }
+    if (mine >= 0 && (lib_ms < 0 || mine < lib_ms)) lib_ms = mine;
+    if (poll(*fds, (nfds_t)k, lib_ms) < 0 && errno != EINTR) return 0;
+    return k > 0 && (*fds)[k - 1].fd == 0 && (*fds)[k - 1].revents;
+}
+
 int main(int argc, char **argv) {
     wsc_config cfg;
     static wsc_header headers[WSCLIENT_MAX_HEADERS];
-    static char line[65536];
-    size_t len = 0;
-    int i, input_done = 0, linger_ms = 1000, close_code = 1000;
+    struct pollfd *fds = NULL;
+    int i, nfds = 0, wait_ms = 2000, close_code = 1000;
     const char *close_reason = NULL;
     memset(&cfg, 0, sizeof cfg);
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
         int has_value = i + 1 < argc;
-        if (strcmp(a, "--cafile") == 0 && has_value) cfg.ca_file = argv[++i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) { fputs(HELP, stdout); return EXIT_NORMAL; }
+        else if (strcmp(a, "-b") == 0 || strcmp(a, "--binary") == 0) binary_mode = 1;
+        else if (strcmp(a, "-1") == 0 || strcmp(a, "--once") == 0) once = 1;
+        else if (strcmp(a, "--cafile") == 0 && has_value) cfg.ca_file = argv[++i];
         else if (strcmp(a, "--cert") == 0 && has_value) cfg.client_cert_file = argv[++i];
         else if (strcmp(a, "--key") == 0 && has_value) cfg.client_key_file = argv[++i];
         else if (strcmp(a, "--tls") == 0 && has_value) cfg.ssl_options = parse_tls(argv[++i]);
         else if (strcmp(a, "--protocols") == 0 && has_value) cfg.protocols = argv[++i];
         else if ((strcmp(a, "--timeout") == 0 || strcmp(a, "--timeout-ms") == 0) && has_value)
             cfg.timeout_ms = parse_duration(a, argv[++i]);
-        else if ((strcmp(a, "--linger") == 0 || strcmp(a, "--linger-ms") == 0) && has_value)
-            linger_ms = parse_duration(a, argv[++i]);
+        else if ((strcmp(a, "--wait-ms") == 0 || strcmp(a, "--wait") == 0 || strcmp(a, "--linger") == 0 ||
+                  strcmp(a, "--linger-ms") == 0) && has_value)
+            wait_ms = parse_duration(a, argv[++i]);
         else if (strcmp(a, "--close-code") == 0 && has_value) close_code = parse_number(a, argv[++i]);
         else if (strcmp(a, "--close-reason") == 0 && has_value) close_reason = argv[++i];
         else if (strcmp(a, "--insecure") == 0) cfg.dangerous_no_certificate_check = 1;
@@ -229,9 +411,9 @@ int main(int argc, char **argv) {
         else if (strcmp(a, "-H") == 0 && has_value) {
             if (cfg.header_count == WSCLIENT_MAX_HEADERS) {
                 fprintf(stderr, "more than %d -H headers (WSCLIENT_MAX_HEADERS)\n", WSCLIENT_MAX_HEADERS);
-                return 2;
+                return EXIT_USAGE;
             }
-            if (!parse_header(argv[++i], &headers[cfg.header_count++])) return 2;
+            if (!parse_header(argv[++i], &headers[cfg.header_count++])) return EXIT_USAGE;
             cfg.headers = headers;
         }
         else if (strcmp(a, "--max-redirects") == 0 && has_value) cfg.max_redirects = parse_number(a, argv[++i]);
@@ -253,41 +435,19 @@ int main(int argc, char **argv) {
     cfg.callback = on_event;
     if (!wsc_open("wscat", &cfg)) {
         fprintf(stderr, "error: %s\n", wsc_error_info());
-        return 1;
+        return EXIT_CONNECT;
     }
     last_activity_ms = now_ms();
     while (!closed) {
-        struct pollfd in;
-        in.fd = 0;
-        in.events = POLLIN;
-        in.revents = 0;
-        /* stdin is read only once the socket is open, so no line is lost */
-        if (!input_done && opened && poll(&in, 1, 0) > 0) {
-            ssize_t k = read(0, line + len, sizeof line - 1 - len);
-            if (k <= 0) {
-                input_done = 1;
-                last_activity_ms = now_ms();
-                if (len) { line[len++] = '\n'; send_lines(line, &len); } /* last line without newline */
-            } else {
-                len += (size_t)k;
-                if (len == sizeof line - 1) { line[len++] = '\n'; } /* overlong line: send what we have */
-                send_lines(line, &len);
-            }
+        int mine = our_timeout(wait_ms);
+        if (mine == 0 && !closing) { /* input ended and the server went quiet, --once, or bad input */
+            if (!start_close(in.refused ? 1000 : close_code, in.refused ? NULL : close_reason)) return EXIT_USAGE;
+            continue;
         }
-        wsc_pump(input_done ? 50 : 10);
-        if (input_done && !closed && !opened && wsc_exist("wscat") && now_ms() - last_activity_ms >= linger_ms) {
-            wsc_close("wscat"); /* between two connections of --reconnect: nothing to hand shake */
-            break;
-        }
-        if (input_done && !closed && now_ms() - last_activity_ms >= linger_ms) {
-            /* asynchronous: the close frame is queued, its answer comes as an event */
-            if (!wsc_close_with("wscat", close_code, close_reason)) {
-                fprintf(stderr, "error: %s\n", wsc_error_info());
-                wsc_abort("wscat");
-                return 1;
-            }
-            while (!closed) wsc_pump(100); /* the close handshake is bounded */
-        }
+        if (wait_for_work(&fds, &nfds, mine) && !in.done) read_input();
+        wsc_pump(0);
     }
-    return failed;
+    free(fds);
+    free(in.p);
+    return in.refused ? EXIT_INPUT : status;
 }

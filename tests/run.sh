@@ -281,6 +281,13 @@ if [ -z "${WSC_TEST_WRAPPER:-}" ]; then
     run_test "$here/docs_links.sh" "$build/docs_links.log" bash
 fi
 
+# tests/wscat.sh: the command-line tool (examples/wscat.c) through pipes,
+# natively only, as consumers.sh (it counts wake-ups and times replies).
+if [ -z "${WSC_TEST_WRAPPER:-}" ]; then
+    echo "== wscat"
+    run_test "$here/wscat.sh" "$build/wscat.log" env "WSC_BUILD=$build" bash
+fi
+
 # examples/uv_echo.c: the host event loop on libuv, against the TLS echo server.
 echo "== uv_echo"
 if [ -x "$build/uv_echo" ]; then

@@ -15,6 +15,11 @@ Prints "PORT n" once it listens. Behaviour by request path:
   /ping                ping "ping-payload-123", wait for its pong, send "pong ok" / "pong timeout", then echo
   /close               close at once with 4000 "bye bye"
   /close-after-echo    echo one message, then close with 1000 "done"
+  /close-code?code=N&reason=R
+                       close at once with code N (default 1000) and reason R (default "")
+  /drop                end the TCP connection at once, no close frame (an abnormal end)
+  /delayed-echo?pause=S
+                       echo each message S s (default 1.5) after it came
   /protocols           send the chosen subprotocol (of chat, superchat) or "none", then echo
   /404                 refuse the upgrade with HTTP 404
   /slow-open           answer the upgrade after 3 s
@@ -97,6 +102,18 @@ async def handler(ws, path):
             await ws.send("pong timeout")
     elif route == "/close":
         await ws.close(4000, "bye bye")
+        return
+    elif route == "/close-code":
+        await ws.close(int(query.get("code", ["1000"])[0]), query.get("reason", [""])[0])
+        return
+    elif route == "/drop":
+        ws.transport.abort()
+        return
+    elif route == "/delayed-echo":
+        pause = float(query.get("pause", ["1.5"])[0])
+        async for message in ws:
+            await asyncio.sleep(pause)
+            await ws.send(message)
         return
     elif route == "/close-after-echo":
         await ws.send(await ws.recv())
