@@ -87,30 +87,18 @@ static void run_transfer(const bench_args *a) {
     free(stage);
 }
 
-static void send_all(int fd, const void *p, size_t n) {
-    if (send(fd, p, n, MSG_NOSIGNAL) != (ssize_t)n) { perror("send"); exit(1); }
+static void send_all(void *io, const void *p, size_t n) {
+    if (send(*(int *)io, p, n, MSG_NOSIGNAL) != (ssize_t)n) { perror("send"); exit(1); }
 }
 
-static size_t recv_until(int fd, unsigned char *out, size_t cap, int (*done)(const unsigned char *, size_t)) {
+static size_t recv_until(void *io, unsigned char *out, size_t cap, int (*done)(const unsigned char *, size_t)) {
     size_t got = 0;
     while (!done(out, got)) {
-        ssize_t k = got < cap ? recv(fd, out + got, cap - got, 0) : -1;
+        ssize_t k = got < cap ? recv(*(int *)io, out + got, cap - got, 0) : -1;
         if (k <= 0) { fprintf(stderr, "connection ended before the answer\n"); exit(1); }
         got += (size_t)k;
     }
     return got;
-}
-
-/* The upgrade and the close handshake, as bench_common.h words them. */
-static void tcp_websocket(int fd, const bench_args *a) {
-    unsigned char in[1024];
-    char req[BENCH_UPGRADE_MAX];
-    size_t n = bench_upgrade_request(a, req);
-    send_all(fd, req, n);
-    n = recv_until(fd, in, sizeof in, bench_http_done);
-    bench_check_101(in, n);
-    send_all(fd, bench_close_frame(), 8);
-    recv_until(fd, in, sizeof in, bench_close_done);
 }
 
 /* connect, with a ws:// URL the upgrade and close handshake, then close:
@@ -121,7 +109,7 @@ static void run_connect(const bench_args *a) {
     for (i = 0; i < a->count; i++) {
         char b[16];
         int fd = tcp_connect(a);
-        if (strcmp(a->scheme, "ws") == 0) tcp_websocket(fd, a);
+        if (strcmp(a->scheme, "ws") == 0) bench_websocket(&fd, a, send_all, recv_until);
         shutdown(fd, SHUT_WR);
         while (recv(fd, b, sizeof b, 0) > 0) {}
         close(fd);

@@ -264,7 +264,8 @@ static void run_transfer(const bench_args *a) {
 }
 
 /* Application bytes out, flushed, and pushed to the socket. */
-static void tls_send_all(tls_client *t, const void *data, size_t n) {
+static void tls_send_all(void *io, const void *data, size_t n) {
+    tls_client *t = (tls_client *)io;
     const unsigned char *p = (const unsigned char *)data;
     while (n > 0) {
         size_t len, k;
@@ -283,7 +284,8 @@ static void tls_send_all(tls_client *t, const void *data, size_t n) {
 }
 
 /* Application bytes in, until done(buf, len) says the answer is whole. */
-static size_t tls_recv_until(tls_client *t, unsigned char *out, size_t cap, int (*done)(const unsigned char *, size_t)) {
+static size_t tls_recv_until(void *io, unsigned char *out, size_t cap, int (*done)(const unsigned char *, size_t)) {
+    tls_client *t = (tls_client *)io;
     size_t got = 0;
     while (!done(out, got)) {
         size_t len, k;
@@ -301,18 +303,6 @@ static size_t tls_recv_until(tls_client *t, unsigned char *out, size_t cap, int 
     return got;
 }
 
-/* The upgrade and the close handshake, as bench_common.h words them. */
-static void tls_websocket(tls_client *t, const bench_args *a) {
-    unsigned char in[1024];
-    char req[BENCH_UPGRADE_MAX];
-    size_t n = bench_upgrade_request(a, req);
-    tls_send_all(t, req, n);
-    n = tls_recv_until(t, in, sizeof in, bench_http_done);
-    bench_check_101(in, n);
-    tls_send_all(t, bench_close_frame(), 8);
-    tls_recv_until(t, in, sizeof in, bench_close_done);
-}
-
 /* A handshake resumed when the server took back the session ID offered. */
 static void run_connect(const bench_args *a) {
     tls_client *t = (tls_client *)malloc(sizeof *t);
@@ -324,7 +314,7 @@ static void run_connect(const bench_args *a) {
     for (i = 0; i < a->count; i++) {
         br_ssl_engine_get_session_parameters(&t->cc.eng, &before);
         tls_handshake(t, a, a->resume);
-        if (strcmp(a->scheme, "wss") == 0) tls_websocket(t, a);
+        if (strcmp(a->scheme, "wss") == 0) bench_websocket(t, a, tls_send_all, tls_recv_until);
         br_ssl_engine_get_session_parameters(&t->cc.eng, &after);
         if (i > 0 && a->resume && before.session_id_len > 0 && after.session_id_len == before.session_id_len &&
             memcmp(before.session_id, after.session_id, before.session_id_len) == 0)
