@@ -441,8 +441,10 @@ int main(int argc, char **argv) {
     while (!closed) {
         int mine = our_timeout(wait_ms);
         if (mine == 0 && !closing) { /* input ended and the server went quiet, --once, or bad input */
-            if (!start_close(in.refused ? 1000 : close_code, in.refused ? NULL : close_reason)) return EXIT_USAGE;
-            continue;
+            if (start_close(in.refused ? 1000 : close_code, in.refused ? NULL : close_reason)) continue;
+            status = EXIT_USAGE; /* a close code the library refuses: end at once, freeing what we hold */
+            wsc_abort("wscat");
+            break;
         }
         if (wait_for_work(&fds, &nfds, mine) && !in.done) read_input();
         wsc_pump(0);
