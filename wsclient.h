@@ -3617,6 +3617,9 @@ static const char *wsc__client_mismatch(const br_x509_certificate *leaf, int typ
 
 #endif
 
+/* One connection's TLS. The engine above the seam reads frag, half_duplex,
+   buf_len, established, resumed, close_started and the read-ahead; the rest
+   is the BearSSL backend's (docs/internals-tls-seam.md). */
 struct wsc__tls {
     br_ssl_client_context cc;
 #ifdef WSCLIENT_SMALL
@@ -4293,8 +4296,10 @@ static const char *wsc__alpn[1] = {"http/1.1"}; /* what a WebSocket upgrade spea
 #define WSC__TLS_IN_EXTRA (BR_SSL_BUFSIZE_INPUT - 16384)
 #define WSC__TLS_OUT_EXTRA (BR_SSL_BUFSIZE_OUTPUT - 16384)
 
-/* Prepares the BearSSL client for one connection. Returns 0 with the error set. */
-static int wsc__tls_setup(wsc__socket *s, const wsc_config *cfg) {
+/* Prepares the BearSSL client for one connection, its handshake ready to
+   run as the engine pumps records (the seam's start). Returns 0 with the
+   error set. */
+static int wsc__tls_start(wsc__socket *s, const wsc_config *cfg) {
     wsc__tls *t;
     unsigned vmin = 0, vmax = 0, frag = cfg->tls_max_fragment ? cfg->tls_max_fragment : 16384; /* gcc -O1 cannot see them set */
     int half = cfg->tls_half_duplex != 0, resume;
@@ -4384,12 +4389,84 @@ static void wsc__tls_app_taken(wsc__tls *t, size_t k) { br_ssl_engine_recvapp_ac
 /* Queues close_notify; the state turns CLOSED when the server's comes. */
 static void wsc__tls_begin_close(wsc__tls *t) { br_ssl_engine_close(&t->cc.eng); }
 
+/* What the finished handshake agreed, for wsc_tls_get_info. */
+static void wsc__tls_info(wsc__tls *t, wsc_tls_info *info) {
+    br_ssl_session_parameters p;
+    br_ssl_engine_get_session_parameters(&t->cc.eng, &p);
+    info->version = p.version;
+    info->version_name = wsc__version_name(p.version);
+    info->cipher_suite = p.cipher_suite;
+    info->cipher_name = wsc__suite_name(p.cipher_suite);
+#ifndef WSCLIENT_SMALL
+    info->alpn = br_ssl_engine_get_selected_protocol(&t->cc.eng);
+    info->client_cert = t->client.asked && t->client.inner;
+#endif
+    wsc__wipe(&p, sizeof p); /* it holds the master secret */
+}
+
+/* Failure words: only the backend knows what its error numbers mean. */
+static void wsc__fail(wsc__socket *s, wsc_result code, int close_code, const char *fmt, ...);
+
+#ifdef WSCLIENT_SMALL
+#define wsc__tls_hangup(s) (-1)
+#else
+/* The connection failed in the handshake with no alert to say why, after
+   the server asked for our certificate (Python's asyncio servers close so
+   when they refuse one): the words say what that means. Returns -1. */
+static int wsc__tls_hangup(wsc__socket *s) {
+    const wsc__client *c = &s->tls->client;
+    char io[WSC__ERRLEN];
+    if (s->tls->established || s->state != WSC__FAILED) return -1;
+    snprintf(io, sizeof io, "%s", s->err);
+    if (!c->asked) return -1;
+    s->err_code = WSC_ERR_CERTIFICATE;
+    if (!c->inner)
+        snprintf(s->err, sizeof s->err, "the server requires a client certificate: it asked for one, and ended the "
+                 "connection when none came (set client_cert_pem, client_cert_file or client_chain) (%.90s)", io);
+    else
+        snprintf(s->err, sizeof s->err, "the server refused our client certificate: it ended the connection when it got "
+                 "it, with no TLS alert to say why (not issued by a CA it trusts? expired?) (%.90s)", io);
+    return -1;
+}
+#endif
+
+#ifdef WSCLIENT_SMALL
+/* Fails s for the engine's error err in the small build's words: the three
+   failures a device meets most, and for the rest BearSSL's number (its
+   headers name each one). Straight into the socket's error, no copy. */
+static void wsc__tls_fail(wsc__socket *s, int err) {
+    wsc_result code = wsc__tls_error_code(err);
+    const char *what = err >= BR_ERR_SEND_FATAL_ALERT ? "we sent alert" : "server sent alert";
+    if (err >= BR_ERR_RECV_FATAL_ALERT) {
+        wsc__fail(s, code, 0, "TLS failed: %s %d (BearSSL error %d)", what, err & 255, err);
+        return;
+    }
+    what = err == BR_ERR_X509_NOT_TRUSTED ? "certificate check failed: not trusted (unknown issuer, or an intermediate missing)"
+         : err == BR_ERR_X509_EXPIRED ? "certificate check failed: a certificate of the chain is expired or not yet valid"
+         : err == BR_ERR_X509_BAD_SERVER_NAME ? "certificate check failed: the certificate does not match the host name"
+         : code == WSC_ERR_CERTIFICATE ? "certificate check failed: see bearssl_x509.h" : "failed: see bearssl_ssl.h";
+    wsc__fail(s, code, 0, "TLS %s (BearSSL error %d)", what, err);
+}
+#else
+/* Fails s for the engine's error err, in words. */
+static void wsc__tls_fail(wsc__socket *s, int err) {
+    wsc_result code;
+    char words[WSC__ERRLEN];
+    wsc__tls_error_words(s, err, &code, words, sizeof words);
+    if (s->first_len == 5 && memcmp(s->first, "HTTP/", 5) == 0) /* wss:// to a ws:// server */
+        wsc__fail(s, WSC_ERR_TLS, 0, "TLS failed: the server answered in plain HTTP, not TLS (a ws:// server? BearSSL error %d)", err);
+    else if (s->tls->x509.oom) /* not the certificate's fault */
+        wsc__fail(s, WSC_ERR_NO_MEMORY, 0, "out of memory checking the server certificate (BearSSL error %d)", err);
+    else
+        wsc__fail(s, code, 0, "%s", words);
+}
+#endif
+
 /* ------------------------------------------------------------------------ */
 /* Transport: the seam under TLS and framing. The built-in TCP (unless       */
 /* WSCLIENT_NO_SOCKETS) or a user transport; nothing above knows which.      */
 /* ------------------------------------------------------------------------ */
 
-static void wsc__fail(wsc__socket *s, wsc_result code, int close_code, const char *fmt, ...);
 static void wsc__advance(wsc__socket *s);
 #ifdef WSC__PROXY
 static void wsc__proxy_start(wsc__socket *s);
@@ -4660,61 +4737,6 @@ static long wsc__io_recv(wsc__socket *s, wsc__u8 *p, size_t n) {
 #endif
     return wsc__tp_result(s, s->tp->recv(s->tp->user, s->conn, p, n), n, WSC_IO_READ);
 }
-
-#ifdef WSCLIENT_SMALL
-#define wsc__tls_hangup(s) (-1)
-#else
-/* The connection failed in the handshake with no alert to say why, after
-   the server asked for our certificate (Python's asyncio servers close so
-   when they refuse one): the words say what that means. Returns -1. */
-static int wsc__tls_hangup(wsc__socket *s) {
-    const wsc__client *c = &s->tls->client;
-    char io[WSC__ERRLEN];
-    if (s->tls->established || s->state != WSC__FAILED) return -1;
-    snprintf(io, sizeof io, "%s", s->err);
-    if (!c->asked) return -1;
-    s->err_code = WSC_ERR_CERTIFICATE;
-    if (!c->inner)
-        snprintf(s->err, sizeof s->err, "the server requires a client certificate: it asked for one, and ended the "
-                 "connection when none came (set client_cert_pem, client_cert_file or client_chain) (%.90s)", io);
-    else
-        snprintf(s->err, sizeof s->err, "the server refused our client certificate: it ended the connection when it got "
-                 "it, with no TLS alert to say why (not issued by a CA it trusts? expired?) (%.90s)", io);
-    return -1;
-}
-#endif
-
-#ifdef WSCLIENT_SMALL
-/* Fails s for the engine's error err in the small build's words: the three
-   failures a device meets most, and for the rest BearSSL's number (its
-   headers name each one). Straight into the socket's error, no copy. */
-static void wsc__tls_fail(wsc__socket *s, int err) {
-    wsc_result code = wsc__tls_error_code(err);
-    const char *what = err >= BR_ERR_SEND_FATAL_ALERT ? "we sent alert" : "server sent alert";
-    if (err >= BR_ERR_RECV_FATAL_ALERT) {
-        wsc__fail(s, code, 0, "TLS failed: %s %d (BearSSL error %d)", what, err & 255, err);
-        return;
-    }
-    what = err == BR_ERR_X509_NOT_TRUSTED ? "certificate check failed: not trusted (unknown issuer, or an intermediate missing)"
-         : err == BR_ERR_X509_EXPIRED ? "certificate check failed: a certificate of the chain is expired or not yet valid"
-         : err == BR_ERR_X509_BAD_SERVER_NAME ? "certificate check failed: the certificate does not match the host name"
-         : code == WSC_ERR_CERTIFICATE ? "certificate check failed: see bearssl_x509.h" : "failed: see bearssl_ssl.h";
-    wsc__fail(s, code, 0, "TLS %s (BearSSL error %d)", what, err);
-}
-#else
-/* Fails s for the engine's error err, in words. */
-static void wsc__tls_fail(wsc__socket *s, int err) {
-    wsc_result code;
-    char words[WSC__ERRLEN];
-    wsc__tls_error_words(s, err, &code, words, sizeof words);
-    if (s->first_len == 5 && memcmp(s->first, "HTTP/", 5) == 0) /* wss:// to a ws:// server */
-        wsc__fail(s, WSC_ERR_TLS, 0, "TLS failed: the server answered in plain HTTP, not TLS (a ws:// server? BearSSL error %d)", err);
-    else if (s->tls->x509.oom) /* not the certificate's fault */
-        wsc__fail(s, WSC_ERR_NO_MEMORY, 0, "out of memory checking the server certificate (BearSSL error %d)", err);
-    else
-        wsc__fail(s, code, 0, "%s", words);
-}
-#endif
 
 /* Takes up to n bytes of the record the engine reads into buf. A piece
    smaller than the read-ahead comes through it: a record of a small
@@ -7153,7 +7175,7 @@ static int wsc__hop(wsc__socket *s, const wsc_config *c) {
     s->state = WSC__RESOLVING;
     if (s->is_tls) {
         s->cfg.tls = 1;
-        if (!wsc__tls_setup(s, &s->cfg)) return 0;
+        if (!wsc__tls_start(s, &s->cfg)) return 0;
     } else if (!s->plain_rx && !(s->plain_rx = (wsc__u8 *)wsc__alloc(s->mem, WSC__PLAIN_RX))) {
         return wsc__no_memory();
     }
@@ -7493,7 +7515,7 @@ static wsc__socket *wsc__socket_new(const char *name, const wsc_config *in, wsc_
     if (!s->is_tls) {
         s->plain_rx = (wsc__u8 *)wsc__alloc(mem, WSC__PLAIN_RX);
         if (!s->plain_rx) { wsc__no_memory(); goto fail; }
-    } else if (!wsc__tls_setup(s, cfg)) {
+    } else if (!wsc__tls_start(s, cfg)) {
         goto fail;
     }
 #ifndef WSCLIENT_SMALL /* the small build ignores max_redirects: it parses no URL */
@@ -8197,7 +8219,6 @@ static const char *wsc__protocol_locked(const char *name) {
 static int wsc__tls_get_info_locked(const char *name, wsc_tls_info *info) {
     wsc__socket *s;
     wsc__tls *t;
-    br_ssl_session_parameters p;
     wsc__clear_error();
     if (!info) return wsc__set_error(WSC_ERR_ARGUMENT, "info is NULL");
     memset(info, 0, sizeof *info);
@@ -8208,18 +8229,9 @@ static int wsc__tls_get_info_locked(const char *name, wsc_tls_info *info) {
     info->buffer_size = t->buf_len;
     info->context_size = sizeof *t;
     if (!t->established) return wsc__set_error(WSC_ERR_NOT_OPEN, "socket '%s' has not finished its TLS handshake", s->name);
-    br_ssl_engine_get_session_parameters(&t->cc.eng, &p);
-    info->version = p.version;
-    info->version_name = wsc__version_name(p.version);
-    info->cipher_suite = p.cipher_suite;
-    info->cipher_name = wsc__suite_name(p.cipher_suite);
     info->resumed = t->resumed;
-#ifndef WSCLIENT_SMALL
-    info->alpn = br_ssl_engine_get_selected_protocol(&t->cc.eng);
-    info->client_cert = t->client.asked && t->client.inner;
-#endif
+    wsc__tls_info(t, info);
     if (!info->alpn) info->alpn = "";
-    wsc__wipe(&p, sizeof p);
     return 1;
 }
 
