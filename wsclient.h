@@ -3617,6 +3617,9 @@ static const char *wsc__client_mismatch(const br_x509_certificate *leaf, int typ
 
 #endif
 
+/* One connection's TLS. The engine above the seam reads frag, half_duplex,
+   buf_len, established, resumed, close_started and the read-ahead; the rest
+   is the BearSSL backend's (docs/internals-tls-seam.md). */
 struct wsc__tls {
     br_ssl_client_context cc;
 #ifdef WSCLIENT_SMALL
@@ -4293,8 +4296,10 @@ static const char *wsc__alpn[1] = {"http/1.1"}; /* what a WebSocket upgrade spea
 #define WSC__TLS_IN_EXTRA (BR_SSL_BUFSIZE_INPUT - 16384)
 #define WSC__TLS_OUT_EXTRA (BR_SSL_BUFSIZE_OUTPUT - 16384)
 
-/* Prepares the BearSSL client for one connection. Returns 0 with the error set. */
-static int wsc__tls_setup(wsc__socket *s, const wsc_config *cfg) {
+/* Prepares the BearSSL client for one connection, its handshake ready to
+   run as the engine pumps records (the seam's start). Returns 0 with the
+   error set. */
+static int wsc__tls_start(wsc__socket *s, const wsc_config *cfg) {
     wsc__tls *t;
     unsigned vmin = 0, vmax = 0, frag = cfg->tls_max_fragment ? cfg->tls_max_fragment : 16384; /* gcc -O1 cannot see them set */
     int half = cfg->tls_half_duplex != 0, resume;
@@ -4350,11 +4355,118 @@ static int wsc__tls_setup(wsc__socket *s, const wsc_config *cfg) {
 }
 
 /* ------------------------------------------------------------------------ */
+/* TLS seam: the BearSSL backend. The engine above reaches the TLS library   */
+/* only through these (docs/internals-tls-seam.md); each one inlines.        */
+/* ------------------------------------------------------------------------ */
+
+/* The state word, read once per turn of the pump (BearSSL's own bits). */
+#define WSC__TLS_CLOSED BR_SSL_CLOSED   /* ended: wsc__tls_error says how       */
+#define WSC__TLS_SENDREC BR_SSL_SENDREC /* records wait for the transport       */
+#define WSC__TLS_RECVREC BR_SSL_RECVREC /* takes records from the transport     */
+#define WSC__TLS_SENDAPP BR_SSL_SENDAPP /* takes app bytes: the handshake is done */
+#define WSC__TLS_RECVAPP BR_SSL_RECVAPP /* app bytes wait to be read            */
+
+static unsigned wsc__tls_state(const wsc__tls *t) { return br_ssl_engine_current_state(&t->cc.eng); }
+
+/* Why the engine ended, 0: it did not fail. */
+static int wsc__tls_error(const wsc__tls *t) { return br_ssl_engine_last_error(&t->cc.eng); }
+
+/* Records: read or fill the engine's own buffer in place, then say how much. */
+static wsc__u8 *wsc__tls_rec_out(wsc__tls *t, size_t *n) { return br_ssl_engine_sendrec_buf(&t->cc.eng, n); }
+static void wsc__tls_rec_sent(wsc__tls *t, size_t k) { br_ssl_engine_sendrec_ack(&t->cc.eng, k); }
+static wsc__u8 *wsc__tls_rec_in(wsc__tls *t, size_t *n) { return br_ssl_engine_recvrec_buf(&t->cc.eng, n); }
+static void wsc__tls_rec_got(wsc__tls *t, size_t k) { br_ssl_engine_recvrec_ack(&t->cc.eng, k); }
+
+/* Application bytes, in place too: frames are masked into app_out and
+   parsed out of app_in, with no copy of ours. */
+static wsc__u8 *wsc__tls_app_out(wsc__tls *t, size_t *n) { return br_ssl_engine_sendapp_buf(&t->cc.eng, n); }
+static void wsc__tls_app_sent(wsc__tls *t, size_t k) { br_ssl_engine_sendapp_ack(&t->cc.eng, k); }
+/* No more to come for now: make the record without waiting to fill it. */
+static void wsc__tls_seal(wsc__tls *t) { br_ssl_engine_flush(&t->cc.eng, 0); }
+static wsc__u8 *wsc__tls_app_in(wsc__tls *t, size_t *n) { return br_ssl_engine_recvapp_buf(&t->cc.eng, n); }
+static void wsc__tls_app_taken(wsc__tls *t, size_t k) { br_ssl_engine_recvapp_ack(&t->cc.eng, k); }
+
+/* Queues close_notify; the state turns CLOSED when the server's comes. */
+static void wsc__tls_begin_close(wsc__tls *t) { br_ssl_engine_close(&t->cc.eng); }
+
+/* What the finished handshake agreed, for wsc_tls_get_info. */
+static void wsc__tls_info(wsc__tls *t, wsc_tls_info *info) {
+    br_ssl_session_parameters p;
+    br_ssl_engine_get_session_parameters(&t->cc.eng, &p);
+    info->version = p.version;
+    info->version_name = wsc__version_name(p.version);
+    info->cipher_suite = p.cipher_suite;
+    info->cipher_name = wsc__suite_name(p.cipher_suite);
+#ifndef WSCLIENT_SMALL
+    info->alpn = br_ssl_engine_get_selected_protocol(&t->cc.eng);
+    info->client_cert = t->client.asked && t->client.inner;
+#endif
+    wsc__wipe(&p, sizeof p); /* it holds the master secret */
+}
+
+/* Failure words: only the backend knows what its error numbers mean. */
+static void wsc__fail(wsc__socket *s, wsc_result code, int close_code, const char *fmt, ...);
+
+#ifdef WSCLIENT_SMALL
+#define wsc__tls_hangup(s) (-1)
+#else
+/* The connection failed in the handshake with no alert to say why, after
+   the server asked for our certificate (Python's asyncio servers close so
+   when they refuse one): the words say what that means. Returns -1. */
+static int wsc__tls_hangup(wsc__socket *s) {
+    const wsc__client *c = &s->tls->client;
+    char io[WSC__ERRLEN];
+    if (s->tls->established || s->state != WSC__FAILED) return -1;
+    snprintf(io, sizeof io, "%s", s->err);
+    if (!c->asked) return -1;
+    s->err_code = WSC_ERR_CERTIFICATE;
+    if (!c->inner)
+        snprintf(s->err, sizeof s->err, "the server requires a client certificate: it asked for one, and ended the "
+                 "connection when none came (set client_cert_pem, client_cert_file or client_chain) (%.90s)", io);
+    else
+        snprintf(s->err, sizeof s->err, "the server refused our client certificate: it ended the connection when it got "
+                 "it, with no TLS alert to say why (not issued by a CA it trusts? expired?) (%.90s)", io);
+    return -1;
+}
+#endif
+
+#ifdef WSCLIENT_SMALL
+/* Fails s for the engine's error err in the small build's words: the three
+   failures a device meets most, and for the rest BearSSL's number (its
+   headers name each one). Straight into the socket's error, no copy. */
+static void wsc__tls_fail(wsc__socket *s, int err) {
+    wsc_result code = wsc__tls_error_code(err);
+    const char *what = err >= BR_ERR_SEND_FATAL_ALERT ? "we sent alert" : "server sent alert";
+    if (err >= BR_ERR_RECV_FATAL_ALERT) {
+        wsc__fail(s, code, 0, "TLS failed: %s %d (BearSSL error %d)", what, err & 255, err);
+        return;
+    }
+    what = err == BR_ERR_X509_NOT_TRUSTED ? "certificate check failed: not trusted (unknown issuer, or an intermediate missing)"
+         : err == BR_ERR_X509_EXPIRED ? "certificate check failed: a certificate of the chain is expired or not yet valid"
+         : err == BR_ERR_X509_BAD_SERVER_NAME ? "certificate check failed: the certificate does not match the host name"
+         : code == WSC_ERR_CERTIFICATE ? "certificate check failed: see bearssl_x509.h" : "failed: see bearssl_ssl.h";
+    wsc__fail(s, code, 0, "TLS %s (BearSSL error %d)", what, err);
+}
+#else
+/* Fails s for the engine's error err, in words. */
+static void wsc__tls_fail(wsc__socket *s, int err) {
+    wsc_result code;
+    char words[WSC__ERRLEN];
+    wsc__tls_error_words(s, err, &code, words, sizeof words);
+    if (s->first_len == 5 && memcmp(s->first, "HTTP/", 5) == 0) /* wss:// to a ws:// server */
+        wsc__fail(s, WSC_ERR_TLS, 0, "TLS failed: the server answered in plain HTTP, not TLS (a ws:// server? BearSSL error %d)", err);
+    else if (s->tls->x509.oom) /* not the certificate's fault */
+        wsc__fail(s, WSC_ERR_NO_MEMORY, 0, "out of memory checking the server certificate (BearSSL error %d)", err);
+    else
+        wsc__fail(s, code, 0, "%s", words);
+}
+#endif
+
+/* ------------------------------------------------------------------------ */
 /* Transport: the seam under TLS and framing. The built-in TCP (unless       */
 /* WSCLIENT_NO_SOCKETS) or a user transport; nothing above knows which.      */
 /* ------------------------------------------------------------------------ */
 
-static void wsc__fail(wsc__socket *s, wsc_result code, int close_code, const char *fmt, ...);
 static void wsc__advance(wsc__socket *s);
 #ifdef WSC__PROXY
 static void wsc__proxy_start(wsc__socket *s);
@@ -4626,61 +4738,6 @@ static long wsc__io_recv(wsc__socket *s, wsc__u8 *p, size_t n) {
     return wsc__tp_result(s, s->tp->recv(s->tp->user, s->conn, p, n), n, WSC_IO_READ);
 }
 
-#ifdef WSCLIENT_SMALL
-#define wsc__tls_hangup(s) (-1)
-#else
-/* The connection failed in the handshake with no alert to say why, after
-   the server asked for our certificate (Python's asyncio servers close so
-   when they refuse one): the words say what that means. Returns -1. */
-static int wsc__tls_hangup(wsc__socket *s) {
-    const wsc__client *c = &s->tls->client;
-    char io[WSC__ERRLEN];
-    if (s->tls->established || s->state != WSC__FAILED) return -1;
-    snprintf(io, sizeof io, "%s", s->err);
-    if (!c->asked) return -1;
-    s->err_code = WSC_ERR_CERTIFICATE;
-    if (!c->inner)
-        snprintf(s->err, sizeof s->err, "the server requires a client certificate: it asked for one, and ended the "
-                 "connection when none came (set client_cert_pem, client_cert_file or client_chain) (%.90s)", io);
-    else
-        snprintf(s->err, sizeof s->err, "the server refused our client certificate: it ended the connection when it got "
-                 "it, with no TLS alert to say why (not issued by a CA it trusts? expired?) (%.90s)", io);
-    return -1;
-}
-#endif
-
-#ifdef WSCLIENT_SMALL
-/* Fails s for the engine's error err in the small build's words: the three
-   failures a device meets most, and for the rest BearSSL's number (its
-   headers name each one). Straight into the socket's error, no copy. */
-static void wsc__tls_fail(wsc__socket *s, int err) {
-    wsc_result code = wsc__tls_error_code(err);
-    const char *what = err >= BR_ERR_SEND_FATAL_ALERT ? "we sent alert" : "server sent alert";
-    if (err >= BR_ERR_RECV_FATAL_ALERT) {
-        wsc__fail(s, code, 0, "TLS failed: %s %d (BearSSL error %d)", what, err & 255, err);
-        return;
-    }
-    what = err == BR_ERR_X509_NOT_TRUSTED ? "certificate check failed: not trusted (unknown issuer, or an intermediate missing)"
-         : err == BR_ERR_X509_EXPIRED ? "certificate check failed: a certificate of the chain is expired or not yet valid"
-         : err == BR_ERR_X509_BAD_SERVER_NAME ? "certificate check failed: the certificate does not match the host name"
-         : code == WSC_ERR_CERTIFICATE ? "certificate check failed: see bearssl_x509.h" : "failed: see bearssl_ssl.h";
-    wsc__fail(s, code, 0, "TLS %s (BearSSL error %d)", what, err);
-}
-#else
-/* Fails s for the engine's error err, in words. */
-static void wsc__tls_fail(wsc__socket *s, int err) {
-    wsc_result code;
-    char words[WSC__ERRLEN];
-    wsc__tls_error_words(s, err, &code, words, sizeof words);
-    if (s->first_len == 5 && memcmp(s->first, "HTTP/", 5) == 0) /* wss:// to a ws:// server */
-        wsc__fail(s, WSC_ERR_TLS, 0, "TLS failed: the server answered in plain HTTP, not TLS (a ws:// server? BearSSL error %d)", err);
-    else if (s->tls->x509.oom) /* not the certificate's fault */
-        wsc__fail(s, WSC_ERR_NO_MEMORY, 0, "out of memory checking the server certificate (BearSSL error %d)", err);
-    else
-        wsc__fail(s, code, 0, "%s", words);
-}
-#endif
-
 /* Takes up to n bytes of the record the engine reads into buf. A piece
    smaller than the read-ahead comes through it: a record of a small
    message is a few dozen bytes, and several of them then cost one system
@@ -4716,37 +4773,37 @@ static int wsc__tls_ahead(const wsc__socket *s) { return s->tls && s->tls->ahead
    anything (BearSSL takes any number of empty records), so only the clock
    bounds this loop. Returns -1 when the connection failed (error set). */
 static int wsc__tls_io(wsc__socket *s) {
-    br_ssl_engine_context *eng = &s->tls->cc.eng;
+    wsc__tls *t = s->tls;
     for (;;) {
-        unsigned st = br_ssl_engine_current_state(eng);
+        unsigned st = wsc__tls_state(t);
         int moved = 0;
         size_t len;
         wsc__u8 *buf;
         long k, i;
-        if (st & BR_SSL_CLOSED) {
-            int err = br_ssl_engine_last_error(eng);
-            if (err != BR_ERR_OK) {
-                wsc__tls_failed(s->tls);
+        if (st & WSC__TLS_CLOSED) {
+            int err = wsc__tls_error(t);
+            if (err != 0) {
+                wsc__tls_failed(t);
                 wsc__tls_fail(s, err);
                 return -1;
             }
             return 0;
         }
-        if (st & BR_SSL_SENDREC) {
-            buf = br_ssl_engine_sendrec_buf(eng, &len);
+        if (st & WSC__TLS_SENDREC) {
+            buf = wsc__tls_rec_out(t, &len);
             if ((k = wsc__io_send(s, buf, len)) < 0) return wsc__tls_hangup(s);
-            if (k > 0) { br_ssl_engine_sendrec_ack(eng, (size_t)k); moved = 1; }
+            if (k > 0) { wsc__tls_rec_sent(t, (size_t)k); moved = 1; }
         }
-        if ((st & BR_SSL_RECVREC) && !s->eof) {
-            buf = br_ssl_engine_recvrec_buf(eng, &len);
+        if ((st & WSC__TLS_RECVREC) && !s->eof) {
+            buf = wsc__tls_rec_in(t, &len);
             if ((k = wsc__tls_recv(s, buf, len)) < 0) return wsc__tls_hangup(s);
             for (i = 0; WSC__WORDS && i < k && s->first_len < 5; i++) s->first[s->first_len++] = buf[i];
-            if (k > 0) { br_ssl_engine_recvrec_ack(eng, (size_t)k); moved = 1; }
+            if (k > 0) { wsc__tls_rec_got(t, (size_t)k); moved = 1; }
         }
         if (!moved) return 0;
         /* the rest at the next advance, but a failure now: the caller would
            take a closed engine for the server closing the connection */
-        if (wsc__slice_over(s->slice) && !(br_ssl_engine_current_state(eng) & BR_SSL_CLOSED)) return 0;
+        if (wsc__slice_over(s->slice) && !(wsc__tls_state(t) & WSC__TLS_CLOSED)) return 0;
     }
 }
 
@@ -4760,17 +4817,15 @@ static size_t wsc__tx_pending(const wsc__socket *s) {
 
 /* Hands bytes to the transport; returns how many it took (0: full), -1: failed. */
 static long wsc__stream_write(wsc__socket *s, const wsc__u8 *p, size_t n) {
-    br_ssl_engine_context *eng;
     wsc__u8 *buf;
     size_t avail = 0, k = 0;
     if (!s->tls) return wsc__io_send(s, p, n);
-    eng = &s->tls->cc.eng;
-    buf = br_ssl_engine_sendapp_buf(eng, &avail);
+    buf = wsc__tls_app_out(s->tls, &avail);
     if (buf && avail) {
         k = n < avail ? n : avail;
         memcpy(buf, p, k);
-        br_ssl_engine_sendapp_ack(eng, k);
-        if (k == n && !wsc__tx_pending(s)) br_ssl_engine_flush(eng, 0); /* all we have: seal the record now */
+        wsc__tls_app_sent(s->tls, k);
+        if (k == n && !wsc__tx_pending(s)) wsc__tls_seal(s->tls); /* all we have: seal the record now */
     }
     if (wsc__tls_io(s) < 0) return -1;
     return (long)k;
@@ -4792,24 +4847,24 @@ static int wsc__stream_peek(wsc__socket *s, const wsc__u8 **p, size_t *n) {
         return 0;
     }
     /* plaintext still there: no engine round trip (and no system call) per frame */
-    if (WSC__FAST && (*p = br_ssl_engine_recvapp_buf(&s->tls->cc.eng, n)) != NULL && *n) return 0;
+    if (WSC__FAST && (*p = wsc__tls_app_in(s->tls, n)) != NULL && *n) return 0;
     if (wsc__tls_io(s) < 0) return -1;
-    *p = br_ssl_engine_recvapp_buf(&s->tls->cc.eng, n);
+    *p = wsc__tls_app_in(s->tls, n);
     if (!*p) *n = 0;
     return 0;
 }
 
 static void wsc__stream_consume(wsc__socket *s, size_t n) {
     if (!s->tls) s->plain_off += n;
-    else if (n) br_ssl_engine_recvapp_ack(&s->tls->cc.eng, n);
+    else if (n) wsc__tls_app_taken(s->tls, n);
 }
 
 /* No more bytes will come: TCP end of stream, or TLS closed. */
 static int wsc__stream_ended(wsc__socket *s) {
-    if (s->tls && (br_ssl_engine_current_state(&s->tls->cc.eng) & BR_SSL_CLOSED)) return 1;
+    if (s->tls && (wsc__tls_state(s->tls) & WSC__TLS_CLOSED)) return 1;
     if (!s->eof) return 0;
     if (!s->tls) return s->plain_off == s->plain_len;
-    return !(br_ssl_engine_current_state(&s->tls->cc.eng) & BR_SSL_RECVAPP);
+    return !(wsc__tls_state(s->tls) & WSC__TLS_RECVAPP);
 }
 
 /* What this socket waits for in its present state: WSC_IO_READ, WSC_IO_WRITE. */
@@ -4820,15 +4875,15 @@ static int wsc__interest(const wsc__socket *s) {
     if (s->state == WSC__PROXYING) return wsc__proxy_interest(s);
 #endif
     if (s->tls) {
-        unsigned st = br_ssl_engine_current_state(&s->tls->cc.eng);
-        if (st & BR_SSL_SENDREC) ev |= WSC_IO_WRITE;
+        unsigned st = wsc__tls_state(s->tls);
+        if (st & WSC__TLS_SENDREC) ev |= WSC_IO_WRITE;
 #ifndef WSCLIENT_SMALL
         /* Frames in out wait for the engine (a callback wrote or closed in
            wsc_pump(0)): the socket is writable, so a host loop polling
            wsc_watches comes back to wsc_pump(0) at once for them. */
-        if ((st & BR_SSL_SENDAPP) && wsc__buf_pending(&s->out)) ev |= WSC_IO_WRITE;
+        if ((st & WSC__TLS_SENDAPP) && wsc__buf_pending(&s->out)) ev |= WSC_IO_WRITE;
 #endif
-        if ((st & BR_SSL_RECVREC) && !s->eof) ev |= WSC_IO_READ;
+        if ((st & WSC__TLS_RECVREC) && !s->eof) ev |= WSC_IO_READ;
         return ev;
     }
     if (wsc__buf_pending(&s->out) || wsc__tx_pending(s)) ev |= WSC_IO_WRITE;
@@ -4904,15 +4959,14 @@ static int wsc__tx_next(wsc__socket *s) {
     size_t k = s->tx_left < 16384 ? s->tx_left : 16384;
     wsc__u8 *dst;
     if (s->tls) {
-        br_ssl_engine_context *eng = &s->tls->cc.eng;
-        if (!(dst = br_ssl_engine_sendapp_buf(eng, &k)) || !k) {
+        if (!(dst = wsc__tls_app_out(s->tls, &k)) || !k) {
             if (wsc__tls_io(s) < 0) return -1;
-            if (!(dst = br_ssl_engine_sendapp_buf(eng, &k)) || !k) return 0;
+            if (!(dst = wsc__tls_app_out(s->tls, &k)) || !k) return 0;
         }
         if (k > s->tx_left) k = s->tx_left;
         wsc__mask_copy(dst, s->tx_src, k, s->tx_key);
-        br_ssl_engine_sendapp_ack(eng, k);
-        if (k == s->tx_left) br_ssl_engine_flush(eng, 0); /* all of it: seal the record now */
+        wsc__tls_app_sent(s->tls, k);
+        if (k == s->tx_left) wsc__tls_seal(s->tls); /* all of it: seal the record now */
     } else {
         if (!wsc__buf_reserve(&s->out, k)) {
             wsc__fail(s, WSC_ERR_NO_MEMORY, 0, "out of memory sending a message");
@@ -5544,9 +5598,9 @@ static int wsc__start_step(wsc__socket *s) {
 static int wsc__tls_step(wsc__socket *s) {
     unsigned st;
     if (wsc__tls_io(s) < 0) return 0;
-    st = br_ssl_engine_current_state(&s->tls->cc.eng);
-    if (st & BR_SSL_SENDAPP) { wsc__tls_established(s->tls); s->state = WSC__UPGRADING; return 1; }
-    if (s->eof || (st & BR_SSL_CLOSED)) {
+    st = wsc__tls_state(s->tls);
+    if (st & WSC__TLS_SENDAPP) { wsc__tls_established(s->tls); s->state = WSC__UPGRADING; return 1; }
+    if (s->eof || (st & WSC__TLS_CLOSED)) {
         wsc__fail(s, WSC_ERR_TLS, 0, "server closed the connection during the TLS handshake");
         (void)wsc__tls_hangup(s);
     }
@@ -5715,7 +5769,7 @@ static int wsc__rx_stalled(const wsc__socket *s) {
    ever come to make its descriptor readable. */
 static int wsc__rx_pending(const wsc__socket *s) {
     if (s->state < WSC__OPEN || s->state > WSC__SHUTDOWN || wsc__rx_stalled(s)) return 0; /* (only these parse frames) */
-    if (s->tls) return (br_ssl_engine_current_state(&s->tls->cc.eng) & BR_SSL_RECVAPP) != 0;
+    if (s->tls) return (wsc__tls_state(s->tls) & WSC__TLS_RECVAPP) != 0;
     return s->plain_off < s->plain_len;
 }
 
@@ -5928,7 +5982,7 @@ static int wsc__receive(wsc__socket *s) {
         if (s->state == WSC__SHUTDOWN) { wsc__finish(s); return 1; }
 #ifndef WSCLIENT_SMALL
         wsc__fail(s, WSC_ERR_CLOSED, 0, "server closed the connection without a close frame (1006)%s",
-                  s->tls && !(br_ssl_engine_current_state(&s->tls->cc.eng) & BR_SSL_CLOSED) ? " and without TLS close_notify" : "");
+                  s->tls && !(wsc__tls_state(s->tls) & WSC__TLS_CLOSED) ? " and without TLS close_notify" : "");
 #else
         wsc__fail(s, WSC_ERR_CLOSED, 0, "server closed the connection without a close frame (1006)");
 #endif
@@ -5953,7 +6007,7 @@ static int wsc__shutdown_step(wsc__socket *s) {
     if (wsc__buf_pending(&s->out)) return moved;
     if (s->tls && !s->tls->close_started) {
         s->tls->close_started = 1;
-        br_ssl_engine_close(&s->tls->cc.eng);
+        wsc__tls_begin_close(s->tls);
         moved = 1;
     }
     if (wsc__receive(s) < 0) return 0;
@@ -7121,7 +7175,7 @@ static int wsc__hop(wsc__socket *s, const wsc_config *c) {
     s->state = WSC__RESOLVING;
     if (s->is_tls) {
         s->cfg.tls = 1;
-        if (!wsc__tls_setup(s, &s->cfg)) return 0;
+        if (!wsc__tls_start(s, &s->cfg)) return 0;
     } else if (!s->plain_rx && !(s->plain_rx = (wsc__u8 *)wsc__alloc(s->mem, WSC__PLAIN_RX))) {
         return wsc__no_memory();
     }
@@ -7217,7 +7271,7 @@ static int wsc__retry_worth(const wsc__socket *s) {
     switch (s->err_code) {
     case WSC_ERR_DNS: case WSC_ERR_CONNECT: case WSC_ERR_TIMEOUT: case WSC_ERR_IO: case WSC_ERR_CLOSED: return 1;
     case WSC_ERR_TLS: /* a drop, during the handshake or after it; not an alert in the handshake */
-        return s->tls && (s->tls->established || br_ssl_engine_last_error(&s->tls->cc.eng) == BR_ERR_OK);
+        return s->tls && (s->tls->established || wsc__tls_error(s->tls) == 0);
     case WSC_ERR_HANDSHAKE: return s->eof; /* the server closed before its answer was whole */
     case WSC_ERR_HTTP_STATUS: return st == 429 || (st >= 500 && st <= 599);
     default: return 0;
@@ -7461,7 +7515,7 @@ static wsc__socket *wsc__socket_new(const char *name, const wsc_config *in, wsc_
     if (!s->is_tls) {
         s->plain_rx = (wsc__u8 *)wsc__alloc(mem, WSC__PLAIN_RX);
         if (!s->plain_rx) { wsc__no_memory(); goto fail; }
-    } else if (!wsc__tls_setup(s, cfg)) {
+    } else if (!wsc__tls_start(s, cfg)) {
         goto fail;
     }
 #ifndef WSCLIENT_SMALL /* the small build ignores max_redirects: it parses no URL */
@@ -8165,7 +8219,6 @@ static const char *wsc__protocol_locked(const char *name) {
 static int wsc__tls_get_info_locked(const char *name, wsc_tls_info *info) {
     wsc__socket *s;
     wsc__tls *t;
-    br_ssl_session_parameters p;
     wsc__clear_error();
     if (!info) return wsc__set_error(WSC_ERR_ARGUMENT, "info is NULL");
     memset(info, 0, sizeof *info);
@@ -8176,18 +8229,9 @@ static int wsc__tls_get_info_locked(const char *name, wsc_tls_info *info) {
     info->buffer_size = t->buf_len;
     info->context_size = sizeof *t;
     if (!t->established) return wsc__set_error(WSC_ERR_NOT_OPEN, "socket '%s' has not finished its TLS handshake", s->name);
-    br_ssl_engine_get_session_parameters(&t->cc.eng, &p);
-    info->version = p.version;
-    info->version_name = wsc__version_name(p.version);
-    info->cipher_suite = p.cipher_suite;
-    info->cipher_name = wsc__suite_name(p.cipher_suite);
     info->resumed = t->resumed;
-#ifndef WSCLIENT_SMALL
-    info->alpn = br_ssl_engine_get_selected_protocol(&t->cc.eng);
-    info->client_cert = t->client.asked && t->client.inner;
-#endif
+    wsc__tls_info(t, info);
     if (!info->alpn) info->alpn = "";
-    wsc__wipe(&p, sizeof p);
     return 1;
 }
 
