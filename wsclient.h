@@ -4538,12 +4538,6 @@ static void wsc__sock_setup(wsc__sock fd) {
     wsc__sock_noinherit(fd);
 }
 
-static wsc__sock wsc__sock_open(int family) {
-    wsc__sock fd = socket(family, SOCK_STREAM, 0);
-    if (fd != WSC__NO_SOCK) wsc__sock_setup(fd);
-    return fd;
-}
-
 /* Winsock needs WSAStartup before its first call; once is enough (it is
    reference counted, and the process end releases it). */
 static int wsc__net_init(void) {
@@ -4595,9 +4589,12 @@ static void wsc__sock_setup(wsc__sock fd) {
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
     wsc__sock_noinherit(fd);
 }
+static int wsc__net_init(void) { return 1; }
+static int wsc__poll(struct pollfd *p, int n, int timeout_ms) { return poll(p, (nfds_t)n, timeout_ms); }
+#endif
 
 /* A TCP socket, non-blocking and not inherited: in the one call where the
-   system can (three fewer system calls a connect). */
+   system can (Linux, the BSDs: three fewer system calls a connect). */
 static wsc__sock wsc__sock_open(int family) {
     wsc__sock fd;
 #if defined(SOCK_NONBLOCK) && defined(SOCK_CLOEXEC)
@@ -4608,9 +4605,6 @@ static wsc__sock wsc__sock_open(int family) {
     if (fd != WSC__NO_SOCK) wsc__sock_setup(fd);
     return fd;
 }
-static int wsc__net_init(void) { return 1; }
-static int wsc__poll(struct pollfd *p, int n, int timeout_ms) { return poll(p, (nfds_t)n, timeout_ms); }
-#endif
 
 static void wsc__tcp_close(wsc__socket *s) {
     if (s->fd != WSC__NO_SOCK) wsc__sock_close(s->fd);
