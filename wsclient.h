@@ -13,6 +13,8 @@
        #include "wsclient.h"
 
    and link with BearSSL:  cc app.c -lbearssl
+   or, for TLS 1.3 on OpenSSL 3:
+       cc -DWSCLIENT_TLS_OPENSSL app.c -lssl -lcrypto -lbearssl
 
    EXAMPLE (synchronous, WinDev's first example)
 
@@ -138,6 +140,12 @@
        WSCLIENT_MAX_WAITERS      calls waiting at once that a wake reaches at
                                  once (default 16; more still wake, within
                                  10 ms)
+       WSCLIENT_TLS_OPENSSL      TLS by OpenSSL 3 instead of BearSSL: TLS 1.0
+                                 to 1.3, every bit of the mask exact; the same
+                                 API, options and words (BearSSL still checks
+                                 the certificates); tls_half_duplex is refused;
+                                 not with WSCLIENT_SMALL or WSCLIENT_NO_HEAP
+                                 (docs/tls.md "Backends")
        WSCLIENT_TLS_SESSIONS     TLS sessions kept for resumption, one per
                                  server (default 8; 0: never resume)
        WSCLIENT_TLS_READ_AHEAD   bytes a TLS socket reads ahead of the record
@@ -493,7 +501,7 @@ typedef struct wsc_stats {
 
 /* What a TLS socket negotiated, and the memory its TLS part holds. */
 typedef struct wsc_tls_info {
-    unsigned version;        /* 0x0301 TLS 1.0, 0x0302 TLS 1.1, 0x0303 TLS 1.2  */
+    unsigned version;        /* 0x0301 TLS 1.0 ... 0x0304 TLS 1.3 (OpenSSL only) */
     const char *version_name;/* "TLS 1.2"                                       */
     unsigned cipher_suite;   /* IANA number, e.g. 0xC02B                        */
     const char *cipher_name; /* IANA name, e.g. "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256" */
@@ -501,7 +509,7 @@ typedef struct wsc_tls_info {
     unsigned max_fragment;   /* largest record payload either way (512 ... 16384) */
     int half_duplex;         /* 1: one buffer for both directions               */
     size_t buffer_size;      /* bytes of the TLS I/O buffer                      */
-    size_t context_size;     /* bytes of the BearSSL contexts and TLS state      */
+    size_t context_size;     /* bytes of our TLS state (OpenSSL: not its own)   */
     const char *alpn;        /* the protocol the server chose by ALPN (RFC 7301):
                                 "http/1.1", or "" when it chose none            */
     int client_cert;         /* 1: the server asked for our certificate in this
