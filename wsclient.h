@@ -3438,6 +3438,7 @@ typedef struct wsc__client {
     wsc__mem *mem;
 } wsc__client;
 
+#ifndef WSCLIENT_TLS_OPENSSL /* BearSSL's client-certificate class, wrapped (OpenSSL: wsc__ossl_asked) */
 #define WSC__CLIENT(ctx) ((wsc__client *)(void *)(ctx))
 
 static void wsc__auth_start_names(const br_ssl_client_certificate_class **ctx) {
@@ -3488,6 +3489,7 @@ static const br_ssl_client_certificate_class wsc__auth_vtable = {
     sizeof(wsc__client), wsc__auth_start_names, wsc__auth_start_name, wsc__auth_append_name,
     wsc__auth_end_name, wsc__auth_end_names, wsc__auth_choose, wsc__auth_do_keyx, wsc__auth_do_sign
 };
+#endif
 
 static void wsc__client_free(wsc__client *c) {
     size_t i;
