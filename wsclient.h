@@ -3666,6 +3666,7 @@ struct wsc__tls {
     wsc__u8 *in, *out;              /* application bytes: read / to write     */
     size_t in_off, in_len, out_len;
     int hs_done, peer_closed, dead; /* handshake over; close_notify came; failed */
+    int app_seen;                   /* an application byte came from the server */
     int err;                        /* the seam's error number (wsc__ossl_failed) */
     int unsupported_version;        /* OpenSSL refused the server's version */
     char why[120];                  /* OpenSSL's words for it                */
@@ -3835,6 +3836,15 @@ static const char *wsc__br_error_text(int err) {
 #define wsc__tls_version_refused(t) 0
 #endif
 
+/* Can the server still be refusing our certificate? Until the handshake
+   ends on BearSSL; on OpenSSL until it sends application data: a TLS 1.3
+   server checks our certificate after our Finished (RFC 8446 §4.4.2.4). */
+#ifdef WSCLIENT_TLS_OPENSSL
+#define wsc__tls_judging_us(t) (!(t)->app_seen)
+#else
+#define wsc__tls_judging_us(t) (!(t)->established)
+#endif
+
 /* What the words of a failure end with: the backend's own number or words. */
 static void wsc__tls_error_tag(const wsc__tls *t, int err, char *out, size_t cap) {
 #ifdef WSCLIENT_TLS_OPENSSL
@@ -3874,7 +3884,7 @@ static void wsc__x509_words(const wsc__socket *s, int err, char *out, size_t cap
    it wants one we do not have, or refused ours. 1 if they apply. */
 static int wsc__client_words(const wsc__tls *t, int alert, wsc_result *code, char *out, size_t cap) {
     const wsc__client *c = &t->client;
-    if (!c->asked || t->established) return 0;
+    if (!c->asked || !wsc__tls_judging_us(t)) return 0;
     if (!c->n && (alert == 40 || (alert >= 42 && alert <= 49) || alert == 116)) {
         snprintf(out, cap, ": the server requires a client certificate (set client_cert_pem, client_cert_file or client_chain)");
     } else if (c->n && (alert == 40 || (alert >= 42 && alert <= 49) || alert == 51 || alert == 116)) {
@@ -4619,6 +4629,7 @@ static void wsc__ossl_run(wsc__tls *t) {
             break;
         }
         t->in_len += (size_t)r;
+        t->app_seen = 1;
     }
     if (t->peer_closed && !t->dead && !(SSL_get_shutdown(t->ssl) & SSL_SENT_SHUTDOWN))
         if ((r = SSL_shutdown(t->ssl)) < 0) (void)wsc__ossl_check(t, r); /* answered, as BearSSL does */
@@ -4921,7 +4932,7 @@ static void wsc__fail(wsc__socket *s, wsc_result code, int close_code, const cha
 static int wsc__tls_hangup(wsc__socket *s) {
     const wsc__client *c = &s->tls->client;
     char io[WSC__ERRLEN];
-    if (s->tls->established || s->state != WSC__FAILED) return -1;
+    if (!wsc__tls_judging_us(s->tls) || s->state != WSC__FAILED) return -1;
     snprintf(io, sizeof io, "%s", s->err);
     if (!c->asked) return -1;
     s->err_code = WSC_ERR_CERTIFICATE;
@@ -6376,6 +6387,7 @@ static int wsc__upgrade_step(wsc__socket *s) {
     if (s->head.len < 4 || memcmp(s->head.data + s->head.len - 4, "\r\n\r\n", 4) != 0) {
         if (wsc__stream_ended(s)) {
             wsc__fail(s, WSC_ERR_HANDSHAKE, 0, "server closed the connection before answering the upgrade");
+            if (s->tls) (void)wsc__tls_hangup(s); /* a TLS 1.3 server refusing our certificate */
             return 0;
         }
         return moved || i > 0;
