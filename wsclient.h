@@ -13,6 +13,8 @@
        #include "wsclient.h"
 
    and link with BearSSL:  cc app.c -lbearssl
+   or, for TLS 1.3 on OpenSSL 3:
+       cc -DWSCLIENT_TLS_OPENSSL app.c -lssl -lcrypto -lbearssl
 
    EXAMPLE (synchronous, WinDev's first example)
 
@@ -138,6 +140,12 @@
        WSCLIENT_MAX_WAITERS      calls waiting at once that a wake reaches at
                                  once (default 16; more still wake, within
                                  10 ms)
+       WSCLIENT_TLS_OPENSSL      TLS by OpenSSL 3 instead of BearSSL: TLS 1.0
+                                 to 1.3, every bit of the mask exact; the same
+                                 API, options and words (BearSSL still checks
+                                 the certificates); tls_half_duplex is refused;
+                                 not with WSCLIENT_SMALL or WSCLIENT_NO_HEAP
+                                 (docs/tls.md "Backends")
        WSCLIENT_TLS_SESSIONS     TLS sessions kept for resumption, one per
                                  server (default 8; 0: never resume)
        WSCLIENT_TLS_READ_AHEAD   bytes a TLS socket reads ahead of the record
@@ -493,7 +501,7 @@ typedef struct wsc_stats {
 
 /* What a TLS socket negotiated, and the memory its TLS part holds. */
 typedef struct wsc_tls_info {
-    unsigned version;        /* 0x0301 TLS 1.0, 0x0302 TLS 1.1, 0x0303 TLS 1.2  */
+    unsigned version;        /* 0x0301 TLS 1.0 ... 0x0304 TLS 1.3 (OpenSSL only) */
     const char *version_name;/* "TLS 1.2"                                       */
     unsigned cipher_suite;   /* IANA number, e.g. 0xC02B                        */
     const char *cipher_name; /* IANA name, e.g. "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256" */
@@ -501,7 +509,7 @@ typedef struct wsc_tls_info {
     unsigned max_fragment;   /* largest record payload either way (512 ... 16384) */
     int half_duplex;         /* 1: one buffer for both directions               */
     size_t buffer_size;      /* bytes of the TLS I/O buffer                      */
-    size_t context_size;     /* bytes of the BearSSL contexts and TLS state      */
+    size_t context_size;     /* bytes of our TLS state (OpenSSL: not its own)   */
     const char *alpn;        /* the protocol the server chose by ALPN (RFC 7301):
                                 "http/1.1", or "" when it chose none            */
     int client_cert;         /* 1: the server asked for our certificate in this
@@ -760,6 +768,17 @@ WSCLIENT_API void wsc_set_allocator_user(void *user);
 #endif
 
 #include <bearssl.h>
+#ifdef WSCLIENT_TLS_OPENSSL /* TLS by OpenSSL 3; BearSSL still checks certificates (docs/tls.md "Backends") */
+#if defined(WSCLIENT_SMALL) || defined(WSCLIENT_NO_HEAP)
+#error "WSCLIENT_TLS_OPENSSL goes with neither WSCLIENT_SMALL nor WSCLIENT_NO_HEAP: OpenSSL allocates memory of its own"
+#endif
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#define WSC__TLS_VERSIONS 4 /* TLS 1.0 to 1.3 */
+#else
+#define WSC__TLS_VERSIONS 3 /* TLS 1.0 to 1.2 */
+#endif
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -3247,6 +3266,7 @@ static const char *wsc__version_name(unsigned v) {
     }
 }
 
+#ifndef WSCLIENT_TLS_OPENSSL /* OpenSSL names its own suites */
 /* The cipher suites we offer: BearSSL's full client profile in its order of
    preference, less 3DES (64-bit blocks, Sweet32). wsc_tls_info reports the
    chosen one by its IANA name. */
@@ -3305,6 +3325,7 @@ static const char *wsc__suite_name(unsigned id) {
         if (wsc__suite_ids[i] == id) return wsc__suite_names[i];
     return "unknown";
 }
+#endif
 
 /* Session resumption (RFC 5246 §7.3): the library keeps the last session of
    each server, keyed by everything that decided whether to trust it (server
@@ -3327,7 +3348,11 @@ typedef struct wsc__session {
     wsc__u8 key[32];
     unsigned long used; /* 0: empty; else the time of last use */
     long long from, until; /* when every certificate of its chain is valid */
+#ifdef WSCLIENT_TLS_OPENSSL
+    SSL_SESSION *p;        /* one reference of ours */
+#else
     br_ssl_session_parameters p;
+#endif
 } wsc__session;
 
 static wsc__session wsc__sessions[WSCLIENT_TLS_SESSIONS];
@@ -3343,25 +3368,35 @@ static wsc__session *wsc__session_find(const wsc__u8 key[32]) {
     return NULL;
 }
 
-static void wsc__session_keep(const wsc__u8 key[32], const br_ssl_session_parameters *p, long long from, long long until) {
+/* Empties slot k (an OpenSSL session is freed: its secrets go with it). */
+static void wsc__session_drop(wsc__session *k) {
+#ifdef WSCLIENT_TLS_OPENSSL
+    if (k->p) SSL_SESSION_free(k->p);
+#endif
+    wsc__wipe(k, sizeof *k);
+}
+
+/* The slot of key, else an empty one, else the one used longest ago, emptied. */
+static wsc__session *wsc__session_slot(const wsc__u8 key[32], long long from, long long until) {
     wsc__session *k = wsc__session_find(key);
     int i;
-    if (!k) { /* an empty slot, else the one used longest ago */
+    if (!k) {
         k = &wsc__sessions[0];
         for (i = 1; i < WSCLIENT_TLS_SESSIONS && k->used; i++)
             if (wsc__sessions[i].used < k->used) k = &wsc__sessions[i];
     }
+    wsc__session_drop(k);
     memcpy(k->key, key, 32);
-    k->p = *p;
     k->from = from;
     k->until = until;
     k->used = ++wsc__session_clock;
+    return k;
 }
 
 /* RFC 5246 §7.2.2: a session that ended in a fatal error is not resumed. */
 static void wsc__session_forget(const wsc__u8 key[32]) {
     wsc__session *k = wsc__session_find(key);
-    if (k) wsc__wipe(k, sizeof *k);
+    if (k) wsc__session_drop(k);
 }
 #endif
 
@@ -3369,6 +3404,7 @@ static void wsc__session_forget(const wsc__u8 key[32]) {
 /* TLS: the client certificate (mutual TLS)                                 */
 /* ------------------------------------------------------------------------ */
 
+#ifndef WSCLIENT_TLS_OPENSSL
 /* Sets the chain and key in the engine; the key type decides the signing. */
 static void wsc__client_set(br_ssl_client_context *cc, const br_x509_certificate *chain, size_t n, const void *key, int type) {
     if (type == BR_KEYTYPE_RSA)
@@ -3377,6 +3413,7 @@ static void wsc__client_set(br_ssl_client_context *cc, const br_x509_certificate
         br_ssl_client_set_single_ec(cc, chain, n, (const br_ec_private_key *)key, BR_KEYTYPE_SIGN, BR_KEYTYPE_EC,
                                     br_ec_get_default(), br_ecdsa_sign_asn1_get_default());
 }
+#endif
 
 #ifndef WSCLIENT_SMALL
 /* The client identity of a connection, and our client-authentication class
@@ -3401,6 +3438,7 @@ typedef struct wsc__client {
     wsc__mem *mem;
 } wsc__client;
 
+#ifndef WSCLIENT_TLS_OPENSSL /* BearSSL's client-certificate class, wrapped (OpenSSL: wsc__ossl_asked) */
 #define WSC__CLIENT(ctx) ((wsc__client *)(void *)(ctx))
 
 static void wsc__auth_start_names(const br_ssl_client_certificate_class **ctx) {
@@ -3451,6 +3489,7 @@ static const br_ssl_client_certificate_class wsc__auth_vtable = {
     sizeof(wsc__client), wsc__auth_start_names, wsc__auth_start_name, wsc__auth_append_name,
     wsc__auth_end_name, wsc__auth_end_names, wsc__auth_choose, wsc__auth_do_keyx, wsc__auth_do_sign
 };
+#endif
 
 static void wsc__client_free(wsc__client *c) {
     size_t i;
@@ -3621,7 +3660,18 @@ static const char *wsc__client_mismatch(const br_x509_certificate *leaf, int typ
    buf_len, established, resumed, close_started and the read-ahead; the rest
    is the BearSSL backend's (docs/internals-tls-seam.md). */
 struct wsc__tls {
+#ifdef WSCLIENT_TLS_OPENSSL
+    SSL *ssl;
+    BIO *net;                       /* our end of the BIO pair: records      */
+    wsc__u8 *in, *out;              /* application bytes: read / to write     */
+    size_t in_off, in_len, out_len;
+    int hs_done, peer_closed, dead; /* handshake over; close_notify came; failed */
+    int err;                        /* the seam's error number (wsc__ossl_fail) */
+    char why[120];                  /* OpenSSL's words for it                */
+    char sni[256];                  /* the name checked; "" for an IP address */
+#else
     br_ssl_client_context cc;
+#endif
 #ifdef WSCLIENT_SMALL
     br_x509_minimal_context x509;
 #else
@@ -3636,6 +3686,7 @@ struct wsc__tls {
     const br_x509_trust_anchor *ta; /* what the chain is checked against   */
     size_t ta_n;
     unsigned vmin, vmax;            /* versions the mask allows             */
+    unsigned mask;                  /* the mask itself, for its holes       */
     unsigned frag;                  /* largest record payload               */
     int half_duplex;
     size_t buf_len;
@@ -3661,7 +3712,13 @@ static void wsc__tls_free(wsc__mem *mem, wsc__tls *t) {
     if (t->pins) wsc__free(mem, t->pins);
     wsc__client_free(&t->client);
 #endif
+#ifdef WSCLIENT_TLS_OPENSSL
+    if (t->ssl) SSL_free(t->ssl); /* its end of the pair, and its secrets */
+    if (t->net) BIO_free(t->net);
+    if (t->in) wsc__wipe(t->in, t->buf_len);
+#else
     wsc__wipe(&t->cc, sizeof t->cc); /* keys and the master secret */
+#endif
     wsc__free(mem, t);
 }
 
@@ -3674,6 +3731,21 @@ static void wsc__tls_failed(wsc__tls *t) {
 #endif
 }
 
+#ifdef WSCLIENT_TLS_OPENSSL
+/* May the session of this connection be kept? Not when a certificate's
+   dates could not be read: a resumed connect could not check them again. */
+static int wsc__session_keepable(const wsc__tls *t) {
+    return t->resumable && !(t->x509.mode == WSC__X509_VERIFY && t->x509.undated);
+}
+
+/* The handshake is done: note whether it resumed. Its session is kept as
+   OpenSSL hands it over (wsc__ossl_new_session): TLS 1.3 tickets come later. */
+static void wsc__tls_established(wsc__tls *t) {
+    if (t->established) return;
+    t->established = 1;
+    t->resumed = SSL_session_reused(t->ssl) == 1;
+}
+#else
 /* The handshake is done: note whether it resumed, and keep the session. */
 static void wsc__tls_established(wsc__tls *t) {
 #if WSCLIENT_TLS_SESSIONS > 0
@@ -3687,10 +3759,11 @@ static void wsc__tls_established(wsc__tls *t) {
                  memcmp(p.session_id, t->offered_id, t->offered_len) == 0;
     /* a chain whose dates we could not read cannot be checked again later */
     if (t->resumable && p.session_id_len > 0 && !(t->x509.mode == WSC__X509_VERIFY && t->x509.undated))
-        wsc__session_keep(t->session_key, &p, t->x509.valid_from, t->x509.valid_until);
+        wsc__session_slot(t->session_key, t->x509.valid_from, t->x509.valid_until)->p = p;
     wsc__wipe(&p, sizeof p);
 #endif
 }
+#endif
 
 /* The result code of a BearSSL error: the certificate's fault (a failed
    check, or the server's alert about ours: 42 to 48), else TLS's. */
@@ -3746,11 +3819,29 @@ static const char *wsc__br_error_text(int err) {
     }
 }
 
+/* The name the certificate was checked against ("" for an IP address). */
+#ifdef WSCLIENT_TLS_OPENSSL
+#define wsc__tls_checked_name(t) ((t)->sni)
+#else
+#define wsc__tls_checked_name(t) ((t)->cc.eng.server_name)
+#endif
+
+/* What the words of a failure end with: the backend's own number or words. */
+static void wsc__tls_error_tag(const wsc__tls *t, int err, char *out, size_t cap) {
+#ifdef WSCLIENT_TLS_OPENSSL
+    if (t->why[0]) snprintf(out, cap, "OpenSSL: %s", t->why);
+    else snprintf(out, cap, "OpenSSL backend error %d", err);
+#else
+    (void)t;
+    snprintf(out, cap, "BearSSL error %d", err);
+#endif
+}
+
 /* Words for a failed certificate check, from what our engine saw. */
 static void wsc__x509_words(const wsc__socket *s, int err, char *out, size_t cap) {
     const wsc__tls *t = s->tls;
     const wsc__x509 *x = &t->x509;
-    const char *name = t->cc.eng.server_name[0] ? t->cc.eng.server_name : s->host;
+    const char *name = wsc__tls_checked_name(t)[0] ? wsc__tls_checked_name(t) : s->host;
     char pin[48];
     if (err == BR_ERR_X509_NOT_TRUSTED && x->pin_failed) {
         wsc__base64(pin, x->ee_pin, sizeof x->ee_pin);
@@ -3775,9 +3866,9 @@ static void wsc__x509_words(const wsc__socket *s, int err, char *out, size_t cap
 static int wsc__client_words(const wsc__tls *t, int alert, wsc_result *code, char *out, size_t cap) {
     const wsc__client *c = &t->client;
     if (!c->asked || t->established) return 0;
-    if (!c->inner && (alert == 40 || (alert >= 42 && alert <= 49) || alert == 116)) {
+    if (!c->n && (alert == 40 || (alert >= 42 && alert <= 49) || alert == 116)) {
         snprintf(out, cap, ": the server requires a client certificate (set client_cert_pem, client_cert_file or client_chain)");
-    } else if (c->inner && (alert == 40 || (alert >= 42 && alert <= 49) || alert == 51 || alert == 116)) {
+    } else if (c->n && (alert == 40 || (alert >= 42 && alert <= 49) || alert == 51 || alert == 116)) {
         snprintf(out, cap, ": the server refused our client certificate%s", alert == 48 ? " (it does not trust its issuer)"
                  : alert == 45 ? " (expired, or not yet valid)" : "");
     } else {
@@ -3787,6 +3878,7 @@ static int wsc__client_words(const wsc__tls *t, int alert, wsc_result *code, cha
     return 1;
 }
 
+#ifndef WSCLIENT_TLS_OPENSSL
 /* Did the handshake fail between the ServerHello's random and the server's
    certificate? That is where BearSSL refuses an ALPN name we did not offer,
    as an "unexpected" message (BR_OPT_FAIL_ON_ALPN_MISMATCH). */
@@ -3797,28 +3889,39 @@ static int wsc__in_server_hello(const wsc__tls *t) {
         if (t->cc.eng.server_random[i]) return 1;
     return 0;
 }
+#endif
 
 /* The socket's error words and code from a BearSSL engine error code; the
    number is kept at the end of the words. */
 static void wsc__tls_error_words(const wsc__socket *s, int err, wsc_result *code, char *out, size_t cap) {
     const wsc__tls *t = s->tls;
-    char range[48], words[224];
+    char range[48], words[224], tag[136];
     *code = wsc__tls_error_code(err);
+    wsc__tls_error_tag(t, err, tag, sizeof tag);
     if (t->vmin == t->vmax) snprintf(range, sizeof range, "%s only", wsc__version_name(t->vmin));
     else snprintf(range, sizeof range, "%s to %s", wsc__version_name(t->vmin), wsc__version_name(t->vmax));
     if (err >= BR_ERR_SEND_FATAL_ALERT) {
-        snprintf(out, cap, "TLS failed: we sent alert %d (%s) (BearSSL error %d)",
-                 err - BR_ERR_SEND_FATAL_ALERT, wsc__alert_name(err - BR_ERR_SEND_FATAL_ALERT), err);
+        int alert = err - BR_ERR_SEND_FATAL_ALERT;
+        if (alert == 70) snprintf(words, sizeof words, ": the server chose a TLS version outside the mask's %s", range);
+        else if (WSC__TLS_VERSIONS == 4 && (alert == 47 || alert == 50) && !t->x509.chain_seen && !t->established)
+            snprintf(words, sizeof words, ": the server answered our hello with an extension we cannot take, such as "
+                     "a protocol by ALPN that we did not offer (we offer http/1.1 only; RFC 7301 §3.2)");
+        else words[0] = 0;
+        snprintf(out, cap, "TLS failed: we sent alert %d (%s)%.190s (%.120s)", alert, wsc__alert_name(alert), words, tag);
     } else if (err >= BR_ERR_RECV_FATAL_ALERT) {
         int alert = err - BR_ERR_RECV_FATAL_ALERT;
         if (alert == 70)
-            snprintf(words, sizeof words, ": it supports no TLS version the mask allows (%s; BearSSL has no TLS 1.3)", range);
+            snprintf(words, sizeof words, ": it supports no TLS version the mask allows (%s%s)", range,
+                     WSC__TLS_VERSIONS < 4 ? "; BearSSL has no TLS 1.3" : "");
         else if (!wsc__client_words(t, alert, code, words, sizeof words)) words[0] = 0;
-        snprintf(out, cap, "TLS failed: server sent alert %d (%s)%.150s (BearSSL error %d)", alert, wsc__alert_name(alert), words, err);
+        snprintf(out, cap, "TLS failed: server sent alert %d (%s)%.150s (%.100s)", alert, wsc__alert_name(alert), words, tag);
     } else if (err >= 32 && err < 64) {
         wsc__x509_words(s, err, words, sizeof words);
-        snprintf(out, cap, "TLS certificate check failed: %.190s (BearSSL error %d)", words, err);
+        snprintf(out, cap, "TLS certificate check failed: %.190s (%.100s)", words, tag);
     } else {
+#ifdef WSCLIENT_TLS_OPENSSL
+        snprintf(out, cap, "TLS failed: %.190s", t->why[0] ? t->why : "OpenSSL gave no reason");
+#else
         if (err == BR_ERR_UNSUPPORTED_VERSION)
             snprintf(words, sizeof words, "server chose a TLS version outside the mask's %s", range);
         else if (err == BR_ERR_UNEXPECTED && wsc__in_server_hello(t))
@@ -3828,28 +3931,38 @@ static void wsc__tls_error_words(const wsc__socket *s, int err, wsc_result *code
             snprintf(words, sizeof words, "server sent a TLS record over %u bytes: it ignored max_fragment_length "
                      "(raise tls_max_fragment, or 0)", t->frag);
         else snprintf(words, sizeof words, "%s", wsc__br_error_text(err));
-        snprintf(out, cap, "TLS failed: %.190s (BearSSL error %d)", words, err);
+        snprintf(out, cap, "TLS failed: %.190s (%s)", words, tag);
+#endif
     }
 }
 #endif
 
-/* Maps WinDev's mask to BearSSL's version range. Returns 0 with the error set. */
+/* The mask bit of each TLS version, 0x0301 (TLS 1.0) on; the backend
+   implements the first WSC__TLS_VERSIONS of them. */
+static const unsigned wsc__version_bits[4] = {WSC_TLS1, WSC_TLS1_1, WSC_TLS1_2, WSC_TLS1_3};
+
+/* Maps WinDev's mask to the range of versions offered (0x0301 ...); a
+   version in a hole of it is refused once the server chose it
+   (wsc__tls_version_check). Returns 0 with the error set. */
 static int wsc__tls_versions(unsigned mask, unsigned *vmin, unsigned *vmax) {
-    static const unsigned bits[3] = {WSC_TLS1, WSC_TLS1_1, WSC_TLS1_2};
-    static const unsigned vers[3] = {BR_TLS10, BR_TLS11, BR_TLS12};
     int i;
     if (mask == 0) mask = WSC_TLS_DEFAULT;
     if (mask & ~(WSC_SSL2 | WSC_SSL3 | WSC_TLS1 | WSC_TLS1_1 | WSC_TLS1_2 | WSC_TLS1_3))
         return wsc__set_error(WSC_ERR_ARGUMENT, "unknown bits 0x%x in the SSL option mask", mask);
     *vmin = *vmax = 0;
-    for (i = 0; i < 3; i++) {
-        if (!(mask & bits[i])) continue;
-        if (!*vmin) *vmin = vers[i];
-        *vmax = vers[i];
+    for (i = 0; i < WSC__TLS_VERSIONS; i++) {
+        if (!(mask & wsc__version_bits[i])) continue;
+        if (!*vmin) *vmin = 0x0301u + (unsigned)i;
+        *vmax = 0x0301u + (unsigned)i;
     }
     if (!*vmin)
+#ifdef WSCLIENT_TLS_OPENSSL
+        return wsc__set_error(WSC_ERR_TLS_VERSION, "the SSL option mask 0x%x allows no TLS version (SSL 2 and SSL 3 are "
+                              "never used: they are broken)", mask);
+#else
         return wsc__set_error(WSC_ERR_TLS_VERSION, "the SSL option mask 0x%x allows no version BearSSL implements "
                               "(it does TLS 1.0 to 1.2; TLS 1.3, SSL 2 and SSL 3 are not available)", mask);
+#endif
     return 1;
 }
 
@@ -4035,11 +4148,17 @@ static int wsc__tls_chain(wsc__socket *s, wsc__tls *t, const wsc_config *cfg, co
     x->ip_len = wsc__parse_ip(name, x->ip);
     if (x->mode != WSC__X509_INSECURE && !wsc__tls_pins(s->mem, t, cfg)) return 0;
     if (!wsc__tls_trust(t, cfg)) return 0;
+#ifdef WSCLIENT_TLS_OPENSSL /* our engine runs in OpenSSL's verify callback */
+    br_x509_minimal_init_full(&x->u.minimal, t->ta, t->ta_n);
+#else
     br_ssl_client_init_full(&t->cc, &x->u.minimal, t->ta, t->ta_n);
+#endif
     x->ta = t->ta;
     x->ta_n = t->ta_n;
     x->vtable = &wsc__x509_vtable;
+#ifndef WSCLIENT_TLS_OPENSSL
     br_ssl_engine_set_x509(&t->cc.eng, &x->vtable);
+#endif
     return 1;
 }
 
@@ -4154,7 +4273,7 @@ static void wsc__anchors_hash(const br_x509_trust_anchor *ta, size_t n, wsc__u8 
    but the time (see "Session resumption" above). */
 static void wsc__session_key(const wsc__socket *s, wsc__tls *t, const char *name, wsc__u8 key[32]) {
     br_sha256_context h;
-    unsigned v[5];
+    unsigned v[6];
     br_sha256_init(&h);
     if (t->x509.mode == WSC__X509_VERIFY) { /* the anchors' contents, not their address */
 #ifndef WSCLIENT_NO_HEAP
@@ -4175,6 +4294,7 @@ static void wsc__session_key(const wsc__socket *s, wsc__tls *t, const char *name
     v[2] = t->vmin;
     v[3] = t->vmax;
     v[4] = t->frag; /* a resumed session keeps its max_fragment_length (RFC 6066 §4) */
+    v[5] = t->mask;
     br_sha256_update(&h, name, strlen(name) + 1);
     br_sha256_update(&h, s->host, strlen(s->host) + 1);
     br_sha256_update(&h, v, sizeof v);
@@ -4204,10 +4324,14 @@ static int wsc__tls_session(const wsc__socket *s, wsc__tls *t, const wsc_config 
     if (!(k = wsc__session_find(t->session_key)) || !wsc__session_in_time(t, cfg, k)) return 0;
     t->x509.valid_from = k->from; /* kept again with the session if it resumes */
     t->x509.valid_until = k->until;
+#ifdef WSCLIENT_TLS_OPENSSL
+    return SSL_set_session(t->ssl, k->p) == 1;
+#else
     br_ssl_engine_set_session_parameters(&t->cc.eng, &k->p);
     memcpy(t->offered_id, k->p.session_id, k->p.session_id_len);
     t->offered_len = k->p.session_id_len;
     return 1;
+#endif
 #else
     (void)s; (void)t; (void)cfg; (void)name;
     return 0;
@@ -4260,6 +4384,7 @@ static int wsc__client_load(wsc__client *c, const wsc_config *cfg) {
     return 1;
 }
 
+#ifndef WSCLIENT_TLS_OPENSSL
 /* Sets the client identity of the config in the engine; with none, our
    class still answers a CertificateRequest (with no certificate) and notes
    that it came. Returns 0 with the error set. */
@@ -4275,6 +4400,7 @@ static int wsc__tls_client(wsc__socket *s, wsc__tls *t, const wsc_config *cfg) {
     br_ssl_client_set_client_certificate(&t->cc, &c->vtable);
     return 1;
 }
+#endif
 
 #else
 /* The small build's client identity: compiled in, as made by make
@@ -4288,6 +4414,7 @@ static int wsc__tls_client(wsc__socket *s, wsc__tls *t, const wsc_config *cfg) {
 }
 #endif
 
+#ifndef WSCLIENT_TLS_OPENSSL
 #ifndef WSCLIENT_SMALL
 static const char *wsc__alpn[1] = {"http/1.1"}; /* what a WebSocket upgrade speaks */
 #endif
@@ -4327,6 +4454,7 @@ static int wsc__tls_start(wsc__socket *s, const wsc_config *cfg) {
     t->half_duplex = half;
     t->vmin = vmin;
     t->vmax = vmax;
+    t->mask = cfg->ssl_options ? cfg->ssl_options : WSC_TLS_DEFAULT;
     s->tls = t;
     if (!wsc__tls_chain(s, t, cfg, name)) return 0; /* runs br_ssl_client_init_full */
     if (!wsc__tls_client(s, t, cfg)) return 0;
@@ -4404,6 +4532,372 @@ static void wsc__tls_info(wsc__tls *t, wsc_tls_info *info) {
     wsc__wipe(&p, sizeof p); /* it holds the master secret */
 }
 
+#else /* WSCLIENT_TLS_OPENSSL */
+/* ------------------------------------------------------------------------ */
+/* TLS seam: the OpenSSL backend. OpenSSL runs the protocol over a BIO pair  */
+/* (records in and out in place, as BearSSL's buffers); our X.509 engine     */
+/* checks the chain in its verify callback, so every trust source, pin and   */
+/* failure word is the BearSSL build's (docs/internals-tls-seam.md).         */
+/* ------------------------------------------------------------------------ */
+
+#define WSC__TLS_CLOSED 1u  /* ended: wsc__tls_error says how       */
+#define WSC__TLS_SENDREC 2u /* records wait for the transport       */
+#define WSC__TLS_RECVREC 4u /* takes records from the transport     */
+#define WSC__TLS_SENDAPP 8u /* takes app bytes: the handshake is done */
+#define WSC__TLS_RECVAPP 16u /* app bytes wait to be read           */
+
+#define WSC__OSSL_FAILED 1   /* an error of OpenSSL's own: t->why names it */
+#define WSC__OSSL_IN 16384   /* application bytes read, not yet taken: a record's */
+#define WSC__OSSL_OUT 16384  /* application bytes for the next record(s) */
+
+/* One context for every connection: each SSL gets its own versions, names,
+   certificate and session, and the callbacks find their socket through it. */
+static SSL_CTX *wsc__ossl_ctx;
+
+/* The connection ended in a failure of OpenSSL's; the first reason wins. */
+static void wsc__ossl_failed(wsc__tls *t) {
+    unsigned long e = ERR_peek_error();
+    const char *r = e ? ERR_reason_error_string(e) : NULL;
+    if (!t->err) t->err = WSC__OSSL_FAILED;
+    if (!t->why[0]) snprintf(t->why, sizeof t->why, "%s", r ? r : "a failure OpenSSL gave no reason for");
+    ERR_clear_error();
+    t->dead = 1;
+}
+
+/* What an SSL call that returned r means for us: 1 if it did its work. */
+static int wsc__ossl_check(wsc__tls *t, int r) {
+    switch (SSL_get_error(t->ssl, r)) {
+    case SSL_ERROR_NONE: return 1;
+    case SSL_ERROR_WANT_READ:
+    case SSL_ERROR_WANT_WRITE: return 0;
+    case SSL_ERROR_ZERO_RETURN: t->peer_closed = 1; return 0; /* the server's close_notify */
+    default: wsc__ossl_failed(t); return 0;
+    }
+}
+
+/* Hands the application bytes gathered in out to OpenSSL: records into the pair. */
+static void wsc__ossl_push(wsc__tls *t) {
+    while (t->out_len && !t->dead) {
+        int r = SSL_write(t->ssl, t->out, (int)t->out_len); /* partial writes on: what fits */
+        if (r <= 0) { (void)wsc__ossl_check(t, r); return; }
+        memmove(t->out, t->out + r, t->out_len - (size_t)r);
+        t->out_len -= (size_t)r;
+    }
+}
+
+/* Runs OpenSSL on what the pair holds: the handshake, then the bytes to
+   write, the close_notify asked for, and the records read. */
+static void wsc__ossl_run(wsc__tls *t) {
+    int r;
+    if (t->dead) return;
+    ERR_clear_error(); /* SSL_get_error reads the queue: only ours may be in it */
+    if (!t->hs_done) {
+        if ((r = SSL_do_handshake(t->ssl)) != 1) {
+            (void)wsc__ossl_check(t, r);
+            if (t->peer_closed) t->dead = 1; /* closed in the handshake: no error of ours */
+            return;
+        }
+        t->hs_done = 1;
+    }
+    wsc__ossl_push(t);
+    if (t->close_started && !t->out_len && !t->dead && !(SSL_get_shutdown(t->ssl) & SSL_SENT_SHUTDOWN))
+        if ((r = SSL_shutdown(t->ssl)) < 0) (void)wsc__ossl_check(t, r);
+    while (!t->dead && !t->peer_closed && t->in_len < WSC__OSSL_IN) {
+        if ((r = SSL_read(t->ssl, t->in + t->in_len, (int)(WSC__OSSL_IN - t->in_len))) <= 0) {
+            (void)wsc__ossl_check(t, r);
+            break;
+        }
+        t->in_len += (size_t)r;
+    }
+    if (t->peer_closed && !t->dead && !(SSL_get_shutdown(t->ssl) & SSL_SENT_SHUTDOWN))
+        if ((r = SSL_shutdown(t->ssl)) < 0) (void)wsc__ossl_check(t, r); /* answered, as BearSSL does */
+}
+
+/* The state word, from the pair and our two buffers. */
+static unsigned wsc__tls_state(const wsc__tls *t) {
+    unsigned st = 0;
+    if (t->dead) return WSC__TLS_CLOSED;
+    if (BIO_ctrl_pending(t->net)) st |= WSC__TLS_SENDREC;
+    else if (t->peer_closed && t->in_off == t->in_len && (SSL_get_shutdown(t->ssl) & SSL_SENT_SHUTDOWN)) return WSC__TLS_CLOSED;
+    if (!t->peer_closed && BIO_ctrl_get_write_guarantee(t->net) > 0) st |= WSC__TLS_RECVREC;
+    if (t->hs_done && !t->close_started && !t->peer_closed && t->out_len < WSC__OSSL_OUT) st |= WSC__TLS_SENDAPP;
+    if (t->in_off < t->in_len) st |= WSC__TLS_RECVAPP;
+    return st;
+}
+
+/* Why the connection ended, 0: it did not fail. */
+static int wsc__tls_error(const wsc__tls *t) { return t->dead ? t->err : 0; }
+
+/* Records: our end of the pair, read or filled in place. */
+static wsc__u8 *wsc__tls_rec_out(wsc__tls *t, size_t *n) {
+    char *p = NULL;
+    int k = BIO_nread0(t->net, &p);
+    *n = k > 0 ? (size_t)k : 0;
+    return (wsc__u8 *)p;
+}
+static void wsc__tls_rec_sent(wsc__tls *t, size_t k) {
+    char *p;
+    (void)BIO_nread(t->net, &p, (int)k);
+    wsc__ossl_run(t); /* room again for what waited to be written */
+}
+static wsc__u8 *wsc__tls_rec_in(wsc__tls *t, size_t *n) {
+    char *p = NULL;
+    int k = BIO_nwrite0(t->net, &p);
+    *n = k > 0 ? (size_t)k : 0;
+    return (wsc__u8 *)p;
+}
+static void wsc__tls_rec_got(wsc__tls *t, size_t k) {
+    char *p;
+    (void)BIO_nwrite(t->net, &p, (int)k);
+    wsc__ossl_run(t);
+}
+
+/* Application bytes: frames are masked into out and parsed out of in. */
+static wsc__u8 *wsc__tls_app_out(wsc__tls *t, size_t *n) {
+    if (!(wsc__tls_state(t) & WSC__TLS_SENDAPP)) { *n = 0; return NULL; }
+    *n = WSC__OSSL_OUT - t->out_len;
+    return t->out + t->out_len;
+}
+static void wsc__tls_app_sent(wsc__tls *t, size_t k) {
+    t->out_len += k;
+    if (t->out_len == WSC__OSSL_OUT) { ERR_clear_error(); wsc__ossl_push(t); }
+}
+static void wsc__tls_seal(wsc__tls *t) { ERR_clear_error(); wsc__ossl_push(t); }
+static wsc__u8 *wsc__tls_app_in(wsc__tls *t, size_t *n) {
+    *n = t->in_len - t->in_off;
+    return *n ? t->in + t->in_off : NULL;
+}
+static void wsc__tls_app_taken(wsc__tls *t, size_t k) {
+    t->in_off += k;
+    if (t->in_off < t->in_len) return;
+    t->in_off = t->in_len = 0;
+    wsc__ossl_run(t); /* records that waited for room */
+}
+
+/* Queues close_notify after what is still to be written. */
+static void wsc__tls_begin_close(wsc__tls *t) {
+    t->close_started = 1;
+    if (!t->hs_done) { t->dead = 1; return; } /* nothing to close cleanly yet */
+    wsc__ossl_run(t);
+}
+
+/* What the finished handshake agreed, for wsc_tls_get_info. */
+static void wsc__tls_info(wsc__tls *t, wsc_tls_info *info) {
+    const SSL_CIPHER *c = SSL_get_current_cipher(t->ssl);
+    const unsigned char *p = NULL;
+    unsigned len = 0;
+    info->version = (unsigned)SSL_version(t->ssl);
+    info->version_name = wsc__version_name(info->version);
+    info->cipher_suite = c ? (unsigned)(SSL_CIPHER_get_protocol_id(c) & 0xFFFF) : 0;
+    info->cipher_name = c && SSL_CIPHER_standard_name(c) ? SSL_CIPHER_standard_name(c) : "unknown";
+    SSL_get0_alpn_selected(t->ssl, &p, &len);
+    info->alpn = len == 8 && memcmp(p, "http/1.1", 8) == 0 ? "http/1.1" : "";
+    info->client_cert = t->client.asked && t->client.n > 0;
+}
+
+/* OpenSSL's verify step: our X.509 engine on the chain as the server sent
+   it, so trust, pins, dates, names and their words are the BearSSL build's. */
+static int wsc__ossl_verify(X509_STORE_CTX *xs, void *arg) {
+    SSL *ssl = (SSL *)X509_STORE_CTX_get_ex_data(xs, SSL_get_ex_data_X509_STORE_CTX_idx());
+    wsc__tls *t = ssl ? (wsc__tls *)SSL_get_app_data(ssl) : NULL;
+    STACK_OF(X509) *chain = X509_STORE_CTX_get0_untrusted(xs);
+    const br_x509_class **x;
+    unsigned err;
+    int i, n = chain ? sk_X509_num(chain) : 0;
+    (void)arg;
+    if (!t) return 0;
+    x = &t->x509.vtable;
+    (*x)->start_chain(x, t->sni);
+    for (i = 0; i < n; i++) {
+        unsigned char *der = NULL;
+        int len = i2d_X509(sk_X509_value(chain, i), &der);
+        if (len <= 0) { t->x509.oom = 1; break; }
+        (*x)->start_cert(x, (uint32_t)len);
+        (*x)->append(x, der, (size_t)len);
+        (*x)->end_cert(x);
+        OPENSSL_free(der);
+    }
+    err = (*x)->end_chain(x);
+    if (!err && !t->x509.oom) return 1;
+    t->err = err ? (int)err : BR_ERR_X509_LIMIT_EXCEEDED;
+    X509_STORE_CTX_set_error(xs, err == BR_ERR_X509_EXPIRED ? X509_V_ERR_CERT_HAS_EXPIRED
+                                 : err == BR_ERR_X509_BAD_SERVER_NAME ? X509_V_ERR_HOSTNAME_MISMATCH
+                                 : X509_V_ERR_CERT_UNTRUSTED); /* what the alert to the server says */
+    return 0;
+}
+
+/* Fatal alerts either way, for the failure words. */
+static void wsc__ossl_alert(const SSL *ssl, int where, int ret) {
+    wsc__tls *t;
+    if (!(where & SSL_CB_ALERT) || (ret >> 8) != SSL3_AL_FATAL) return;
+    if ((t = (wsc__tls *)SSL_get_app_data(ssl)) != NULL && !t->err)
+        t->err = ((where & SSL_CB_READ) ? BR_ERR_RECV_FATAL_ALERT : BR_ERR_SEND_FATAL_ALERT) + (ret & 255);
+}
+
+/* A session to keep: after a TLS 1.2 handshake, or a TLS 1.3 ticket later. */
+static int wsc__ossl_new_session(SSL *ssl, SSL_SESSION *sess) {
+#if WSCLIENT_TLS_SESSIONS > 0
+    wsc__tls *t = (wsc__tls *)SSL_get_app_data(ssl);
+    if (!t || t->dead || !wsc__session_keepable(t)) return 0;
+    wsc__session_slot(t->session_key, t->x509.valid_from, t->x509.valid_until)->p = sess;
+    return 1; /* the reference is the cache's now */
+#else
+    (void)ssl; (void)sess;
+    return 0;
+#endif
+}
+
+/* The server asked for our certificate (what wsc__tls_hangup tells). */
+static int wsc__ossl_asked(SSL *ssl, void *arg) {
+    (void)ssl;
+    ((wsc__tls *)arg)->client.asked = 1;
+    return 1;
+}
+
+static SSL_CTX *wsc__ossl_context(void) {
+    SSL_CTX *c;
+    if (wsc__ossl_ctx || !(c = SSL_CTX_new(TLS_client_method()))) return wsc__ossl_ctx;
+    SSL_CTX_set_verify(c, SSL_VERIFY_PEER, NULL);
+    SSL_CTX_set_cert_verify_callback(c, wsc__ossl_verify, NULL);
+    SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    SSL_CTX_sess_set_new_cb(c, wsc__ossl_new_session);
+    SSL_CTX_set_info_callback(c, wsc__ossl_alert);
+    SSL_CTX_set_mode(c, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    SSL_CTX_set_options(c, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION); /* a WebSocket needs neither */
+    return wsc__ossl_ctx = c;
+}
+
+/* The client key as OpenSSL takes it: re-encoded to DER from BearSSL's form
+   (what wsc__client_load read and checked). NULL if that fails. */
+static EVP_PKEY *wsc__ossl_key(const wsc__client *c) {
+    wsc__u8 a[1024], b[1024], *der = NULL;
+    const unsigned char *p;
+    EVP_PKEY *key = NULL;
+    size_t len = 0;
+    if (c->key_type == BR_KEYTYPE_RSA) {
+        const br_rsa_private_key *sk = (const br_rsa_private_key *)c->key;
+        br_rsa_public_key pk;
+        wsc__u8 e[4];
+        uint32_t ev = br_rsa_compute_pubexp_get_default()(sk);
+        size_t dlen, k = 0;
+        if (!ev || br_rsa_compute_modulus_get_default()(NULL, sk) > sizeof a) return NULL;
+        pk.nlen = br_rsa_compute_modulus_get_default()(a, sk);
+        pk.n = a;
+        e[0] = (wsc__u8)(ev >> 24); e[1] = (wsc__u8)(ev >> 16); e[2] = (wsc__u8)(ev >> 8); e[3] = (wsc__u8)ev;
+        while (k < 3 && !e[k]) k++;
+        pk.e = e + k;
+        pk.elen = 4 - k;
+        if (!(dlen = br_rsa_compute_privexp_get_default()(b, sk, ev))) return NULL;
+        len = br_encode_rsa_raw_der(NULL, sk, &pk, b, dlen);
+        if ((der = (wsc__u8 *)wsc__alloc(c->mem, len)) != NULL) br_encode_rsa_raw_der(der, sk, &pk, b, dlen);
+    } else {
+        const br_ec_private_key *sk = (const br_ec_private_key *)c->key;
+        br_ec_public_key pk;
+        if (!br_ec_compute_pub(br_ec_get_default(), &pk, a, sk)) return NULL;
+        len = br_encode_ec_raw_der(NULL, sk, &pk);
+        if ((der = (wsc__u8 *)wsc__alloc(c->mem, len)) != NULL) br_encode_ec_raw_der(der, sk, &pk);
+    }
+    wsc__wipe(b, sizeof b);
+    if (!der) return NULL;
+    p = der;
+    key = d2i_PrivateKey(c->key_type == BR_KEYTYPE_RSA ? EVP_PKEY_RSA : EVP_PKEY_EC, NULL, &p, (long)len);
+    wsc__wipe(der, len);
+    wsc__free(c->mem, der);
+    return key;
+}
+
+/* Sets the client identity of the config (read and checked by
+   wsc__client_load, as the BearSSL build does). 0 with the error set. */
+static int wsc__tls_client(wsc__socket *s, wsc__tls *t, const wsc_config *cfg) {
+    wsc__client *c = &t->client;
+    EVP_PKEY *key;
+    size_t i;
+    int ok;
+    c->mem = s->mem;
+    SSL_set_cert_cb(t->ssl, wsc__ossl_asked, t);
+    if (!wsc__client_load(c, cfg)) return 0;
+    if (!c->n) return 1;
+    for (i = 0; i < c->n; i++) {
+        const unsigned char *p = c->chain[i].data;
+        X509 *x = d2i_X509(NULL, &p, (long)c->chain[i].data_len);
+        ok = x && (i == 0 ? SSL_use_certificate(t->ssl, x) == 1 : SSL_add0_chain_cert(t->ssl, x) == 1);
+        if (i == 0 || !ok) X509_free(x); /* add0 keeps it on success */
+        if (!ok) return wsc__set_error(WSC_ERR_CERTIFICATE, "OpenSSL cannot use certificate %u of the client chain",
+                                       (unsigned)i + 1);
+    }
+    key = wsc__ossl_key(c);
+    ok = key && SSL_use_PrivateKey(t->ssl, key) == 1 && SSL_check_private_key(t->ssl) == 1;
+    EVP_PKEY_free(key);
+    ERR_clear_error();
+    return ok || wsc__set_error(WSC_ERR_CERTIFICATE, "OpenSSL cannot use the client key");
+}
+
+/* max_fragment_length (RFC 6066 §4) in OpenSSL's codes: 512 is 1 ... 4096 is 4. */
+static int wsc__ossl_frag_code(unsigned frag) {
+    int code = 1;
+    while (frag > 512) { frag >>= 1; code++; }
+    return code;
+}
+
+/* Prepares OpenSSL for one connection, its ClientHello ready to send (the
+   seam's start). Returns 0 with the error set. */
+static int wsc__tls_start(wsc__socket *s, const wsc_config *cfg) {
+    wsc__tls *t;
+    SSL_CTX *ctx;
+    BIO *inner = NULL;
+    unsigned vmin = 0, vmax = 0, frag = cfg->tls_max_fragment ? cfg->tls_max_fragment : 16384;
+    const char *name = cfg->server_name && cfg->server_name[0] ? cfg->server_name : s->host;
+    size_t head = (sizeof *t + 15) & ~(size_t)15;
+    char name_buf[256];
+    if (!wsc__tls_versions(cfg->ssl_options, &vmin, &vmax)) return 0;
+    if (!wsc__tls_name(name, name_buf)) return 0;
+    name = name_buf;
+    if ((frag & (frag - 1)) || frag < 512 || frag > 16384 || frag == 8192) /* the lengths of RFC 6066 §4 */
+        return wsc__set_error(WSC_ERR_ARGUMENT, "tls_max_fragment %u is not 0, 512, 1024, 2048, 4096 or 16384 (RFC 6066 §4)", frag);
+    if (cfg->tls_half_duplex)
+        return wsc__set_error(WSC_ERR_ARGUMENT, "tls_half_duplex is BearSSL's one-buffer mode: the OpenSSL backend "
+                              "(WSCLIENT_TLS_OPENSSL) has none; leave it 0");
+    t = (wsc__tls *)wsc__alloc(s->mem, head + WSC__OSSL_IN + WSC__OSSL_OUT);
+    if (!t) return wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory for the TLS context");
+    memset(t, 0, sizeof *t);
+    t->in = (wsc__u8 *)t + head;
+    t->out = t->in + WSC__OSSL_IN;
+    t->buf_len = WSC__OSSL_IN + WSC__OSSL_OUT;
+    t->frag = frag;
+    t->vmin = vmin;
+    t->vmax = vmax;
+    t->mask = cfg->ssl_options ? cfg->ssl_options : WSC_TLS_DEFAULT;
+    s->tls = t;
+    ERR_clear_error();
+    if (!(ctx = wsc__ossl_context()) || !(t->ssl = SSL_new(ctx)) || !BIO_new_bio_pair(&inner, 0, &t->net, 0)) {
+        wsc__ossl_failed(t);
+        return wsc__set_error(WSC_ERR_NO_MEMORY, "cannot start TLS (OpenSSL: %s)", t->why);
+    }
+    SSL_set_bio(t->ssl, inner, inner);
+    SSL_set_app_data(t->ssl, t);
+    SSL_set_connect_state(t->ssl);
+    SSL_set_read_ahead(t->ssl, 1); /* many records a read of the pair */
+    if (!wsc__tls_chain(s, t, cfg, name)) return 0;
+    snprintf(t->sni, sizeof t->sni, "%s", wsc__tls_sni(t, name) ? name : "");
+    if (!wsc__tls_client(s, t, cfg)) return 0;
+    SSL_set_min_proto_version(t->ssl, (int)vmin);
+    SSL_set_max_proto_version(t->ssl, (int)vmax);
+    if (vmin < 0x0303) SSL_set_security_level(t->ssl, 0); /* OpenSSL 3 refuses TLS 1.0 and 1.1 above level 0 */
+    /* ALPN (RFC 7301): some TLS front ends route by it; OpenSSL refuses a
+       protocol we did not offer */
+    if ((t->sni[0] && SSL_set_tlsext_host_name(t->ssl, t->sni) != 1) ||
+        SSL_set_alpn_protos(t->ssl, (const unsigned char *)"\x08http/1.1", 9) != 0 ||
+        (frag < 16384 && SSL_set_tlsext_max_fragment_length(t->ssl, wsc__ossl_frag_code(frag)) != 1)) {
+        wsc__ossl_failed(t);
+        return wsc__set_error(WSC_ERR_TLS, "cannot start TLS (OpenSSL: %s)", t->why);
+    }
+    (void)wsc__tls_session(s, t, cfg, name);
+    wsc__ossl_run(t); /* the ClientHello, into the pair */
+    if (t->dead) return wsc__set_error(WSC_ERR_TLS, "cannot start TLS (OpenSSL: %s)", t->why);
+    return 1;
+}
+#endif /* WSCLIENT_TLS_OPENSSL */
+
 /* Failure words: only the backend knows what its error numbers mean. */
 static void wsc__fail(wsc__socket *s, wsc_result code, int close_code, const char *fmt, ...);
 
@@ -4420,7 +4914,7 @@ static int wsc__tls_hangup(wsc__socket *s) {
     snprintf(io, sizeof io, "%s", s->err);
     if (!c->asked) return -1;
     s->err_code = WSC_ERR_CERTIFICATE;
-    if (!c->inner)
+    if (!c->n)
         snprintf(s->err, sizeof s->err, "the server requires a client certificate: it asked for one, and ended the "
                  "connection when none came (set client_cert_pem, client_cert_file or client_chain) (%.90s)", io);
     else
@@ -5589,11 +6083,36 @@ static int wsc__start_step(wsc__socket *s) {
     return 1;
 }
 
+#ifndef WSCLIENT_SMALL
+/* The versions offered are a range: one in a hole of the mask (TLS1 |
+   TLS1_2 against a TLS 1.1 server) is refused once chosen, before any byte
+   of the upgrade. The small build takes the mask as its range. */
+static int wsc__tls_version_check(wsc__socket *s) {
+    wsc_tls_info info;
+    unsigned v;
+    memset(&info, 0, sizeof info);
+    wsc__tls_info(s->tls, &info);
+    v = info.version;
+    if (v >= 0x0301 && v <= 0x0304 && (s->tls->mask & wsc__version_bits[v - 0x0301])) return 1;
+    wsc__tls_failed(s->tls);
+    wsc__fail(s, WSC_ERR_TLS_VERSION, 0, "TLS failed: the server chose %s, which the SSL option mask 0x%x leaves out",
+              wsc__version_name(v), s->tls->mask);
+    return 0;
+}
+#else
+#define wsc__tls_version_check(s) 1
+#endif
+
 static int wsc__tls_step(wsc__socket *s) {
     unsigned st;
     if (wsc__tls_io(s) < 0) return 0;
     st = wsc__tls_state(s->tls);
-    if (st & WSC__TLS_SENDAPP) { wsc__tls_established(s->tls); s->state = WSC__UPGRADING; return 1; }
+    if (st & WSC__TLS_SENDAPP) {
+        if (!wsc__tls_version_check(s)) return 0;
+        wsc__tls_established(s->tls);
+        s->state = WSC__UPGRADING;
+        return 1;
+    }
     if (s->eof || (st & WSC__TLS_CLOSED)) {
         wsc__fail(s, WSC_ERR_TLS, 0, "server closed the connection during the TLS handshake");
         (void)wsc__tls_hangup(s);
@@ -8231,7 +8750,8 @@ static int wsc__tls_get_info_locked(const char *name, wsc_tls_info *info) {
 
 static void wsc__tls_clear_cache_locked(void) {
 #if WSCLIENT_TLS_SESSIONS > 0
-    wsc__wipe(wsc__sessions, sizeof wsc__sessions);
+    int i;
+    for (i = 0; i < WSCLIENT_TLS_SESSIONS; i++) wsc__session_drop(&wsc__sessions[i]);
 #endif
 #if !defined(WSCLIENT_NO_HEAP) && !defined(WSCLIENT_SMALL)
     while (wsc__ta_sets) wsc__ta_uncache(&wsc__ta_sets);
