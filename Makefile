@@ -359,7 +359,7 @@ wsc_space    := $(subst ,, )
 CMAKE_PREFIX_EXPR  = $(if $(call wsc_under,$(CMAKEDIR)),$${CMAKE_CURRENT_LIST_DIR}/$(call wsc_up,$(CMAKEDIR:$(PREFIX)/%=%)),$(PREFIX))
 CMAKE_INCLUDE_EXPR = $(if $(call wsc_under,$(INCLUDEDIR)),$${_wsclient_prefix}/$(INCLUDEDIR:$(PREFIX)/%=%),$(INCLUDEDIR))
 PC_INCLUDEDIR      = $(if $(call wsc_under,$(INCLUDEDIR)),$${prefix}/$(INCLUDEDIR:$(PREFIX)/%=%),$(INCLUDEDIR))
-INSTALLED = $(BINDIR)/wsclient-cat $(INCLUDEDIR)/wsclient.h $(PKGCONFIGDIR)/wsclient.pc \
+INSTALLED = $(BINDIR)/wsclient-cat $(INCLUDEDIR)/wsclient.h $(PKGCONFIGDIR)/wsclient.pc $(PKGCONFIGDIR)/wsclient-openssl.pc \
             $(CMAKEDIR)/wsclientConfig.cmake $(CMAKEDIR)/wsclientConfigVersion.cmake \
             $(CMAKEDIR)/wsclientBearSSL.cmake $(MANDIR)/man1/wsclient-cat.1
 
@@ -375,7 +375,9 @@ install: $(BUILD)/wscat
 	sed -e 's|@VERSION@|$(VERSION)|' cmake/wsclientConfigVersion.cmake.in > "$(DESTDIR)$(CMAKEDIR)/wsclientConfigVersion.cmake"
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@PC_INCLUDEDIR@|$(PC_INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
 	    wsclient.pc.in > "$(DESTDIR)$(PKGCONFIGDIR)/wsclient.pc"
-	chmod 644 "$(DESTDIR)$(CMAKEDIR)"/wsclientConfig*.cmake "$(DESTDIR)$(PKGCONFIGDIR)/wsclient.pc"
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@PC_INCLUDEDIR@|$(PC_INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    wsclient-openssl.pc.in > "$(DESTDIR)$(PKGCONFIGDIR)/wsclient-openssl.pc"
+	chmod 644 "$(DESTDIR)$(CMAKEDIR)"/wsclientConfig*.cmake "$(DESTDIR)$(PKGCONFIGDIR)"/wsclient*.pc
 
 # Only what make install put there; of the directories, only the package's own.
 uninstall:

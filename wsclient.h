@@ -3666,7 +3666,8 @@ struct wsc__tls {
     wsc__u8 *in, *out;              /* application bytes: read / to write     */
     size_t in_off, in_len, out_len;
     int hs_done, peer_closed, dead; /* handshake over; close_notify came; failed */
-    int err;                        /* the seam's error number (wsc__ossl_fail) */
+    int err;                        /* the seam's error number (wsc__ossl_failed) */
+    int unsupported_version;        /* OpenSSL refused the server's version */
     char why[120];                  /* OpenSSL's words for it                */
     char sni[256];                  /* the name checked; "" for an IP address */
 #else
@@ -3826,6 +3827,14 @@ static const char *wsc__br_error_text(int err) {
 #define wsc__tls_checked_name(t) ((t)->cc.eng.server_name)
 #endif
 
+/* Did the backend refuse the version the server chose? (BearSSL says so
+   by its own error number, not by the alert it sent.) */
+#ifdef WSCLIENT_TLS_OPENSSL
+#define wsc__tls_version_refused(t) ((t)->unsupported_version)
+#else
+#define wsc__tls_version_refused(t) 0
+#endif
+
 /* What the words of a failure end with: the backend's own number or words. */
 static void wsc__tls_error_tag(const wsc__tls *t, int err, char *out, size_t cap) {
 #ifdef WSCLIENT_TLS_OPENSSL
@@ -3902,7 +3911,8 @@ static void wsc__tls_error_words(const wsc__socket *s, int err, wsc_result *code
     else snprintf(range, sizeof range, "%s to %s", wsc__version_name(t->vmin), wsc__version_name(t->vmax));
     if (err >= BR_ERR_SEND_FATAL_ALERT) {
         int alert = err - BR_ERR_SEND_FATAL_ALERT;
-        if (alert == 70) snprintf(words, sizeof words, ": the server chose a TLS version outside the mask's %s", range);
+        if (wsc__tls_version_refused(t))
+            snprintf(words, sizeof words, ": the server chose a TLS version outside the mask's %s", range);
         else if (WSC__TLS_VERSIONS == 4 && (alert == 47 || alert == 50) && !t->x509.chain_seen && !t->established)
             snprintf(words, sizeof words, ": the server answered our hello with an extension we cannot take, such as "
                      "a protocol by ALPN that we did not offer (we offer http/1.1 only; RFC 7301 §3.2)");
@@ -4560,6 +4570,7 @@ static void wsc__ossl_failed(wsc__tls *t) {
     const char *r = e ? ERR_reason_error_string(e) : NULL;
     if (!t->err) t->err = WSC__OSSL_FAILED;
     if (!t->why[0]) snprintf(t->why, sizeof t->why, "%s", r ? r : "a failure OpenSSL gave no reason for");
+    t->unsupported_version |= ERR_GET_REASON(e) == SSL_R_UNSUPPORTED_PROTOCOL;
     ERR_clear_error();
     t->dead = 1;
 }

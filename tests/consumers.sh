@@ -27,18 +27,21 @@ skip() { echo "SKIP consumers $1"; }
 have() { command -v "$1" >/dev/null 2>&1; }
 # The program must build, run, and report what the library said about the
 # closed port: the error words of a refused connect.
-runs() { # runs NAME PROGRAM
-    if "$2" > "$work/run.out" 2>&1 && grep -q '^consumer: wsclient.h .*open failed, 0 sockets, error: .*refused' "$work/run.out"
-    then pass "$1: $(cat "$work/run.out")"
+runs() { # runs NAME PROGRAM [LINE]: LINE, a regex the output must also have
+    if "$2" > "$work/run.out" 2>&1 && grep -q '^consumer: wsclient.h .*open failed, 0 sockets, error: .*refused' "$work/run.out" &&
+       grep -q "${3:-^consumer: }" "$work/run.out"
+    then pass "$1: $(tr '\n' ' ' < "$work/run.out")"
     else cat "$work/run.out" >> "$log"; fail "$1: the program did not say the connect was refused"; fi
 }
-# cmake_consumer NAME HOW SOURCE [CMAKE ARGS...]: configure, build and run.
+# cmake_consumer NAME HOW SOURCE [CMAKE ARGS...]: configure, build and run
+# (with -DTARGET_NAME=wsclient::openssl, the program must say OpenSSL).
 cmake_consumer() {
-    local name=$1 how=$2 src=$3 dir="$work/cmake-$2"; shift 3
+    local name=$1 how=$2 src=$3 dir="$work/cmake-$2" want="^consumer: "; shift 3
+    case "$*" in *wsclient::openssl*) dir="$dir-openssl"; want="^consumer: TLS by OpenSSL 3";; esac
     rm -rf "$dir"
     if cmake -S "$root/tests/consumer" -B "$dir" -DHOW="$how" -DWSCLIENT_SOURCE="$src" "$@" > "$log" 2>&1 &&
        cmake --build "$dir" >> "$log" 2>&1
-    then runs "$name" "$dir/consumer"
+    then runs "$name" "$dir/consumer" "$want"
     else fail "$name: configure or build failed"; fi
 }
 
@@ -48,12 +51,12 @@ cmake_consumer() {
 prefix="$work/prefix" stage="$work/stage" tool="$build/consumers-tool"
 expected="bin/wsclient-cat include/wsclient.h lib/cmake/wsclient/wsclientBearSSL.cmake
 lib/cmake/wsclient/wsclientConfig.cmake lib/cmake/wsclient/wsclientConfigVersion.cmake
-lib/pkgconfig/wsclient.pc share/man/man1/wsclient-cat.1"
+lib/pkgconfig/wsclient.pc lib/pkgconfig/wsclient-openssl.pc share/man/man1/wsclient-cat.1"
 if make --no-print-directory -s -C "$root" install BUILD="$tool" PREFIX="$prefix" > "$log" 2>&1 &&
    make --no-print-directory -s -C "$root" install BUILD="$tool" DESTDIR="$stage" > "$log" 2>&1; then
     got=$(cd "$stage/usr/local" && find . -type f | sed 's|^\./||' | sort)
     if [ "$got" = "$(printf '%s\n' $expected | sort)" ] && [ -x "$stage/usr/local/bin/wsclient-cat" ]
-    then pass "make install DESTDIR=... puts the 7 files under PREFIX=/usr/local"
+    then pass "make install DESTDIR=... puts the 8 files under PREFIX=/usr/local"
     else printf 'got:\n%s\n' "$got" >> "$log"; fail "make install: not the expected files"; fi
 else
     fail "make install failed"
@@ -79,6 +82,13 @@ else
         then runs "pkg-config ($where: $flags)" "$work/pc-$where"
         else fail "pkg-config ($where): build failed"; fi
     done
+    # The OpenSSL backend's file, where OpenSSL's own .pc files are (libssl-dev).
+    if ! pkg-config --exists libssl; then
+        skip "pkg-config wsclient-openssl: OpenSSL's libssl.pc is missing (apt-get install -y libssl-dev)"
+    elif flags=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs wsclient-openssl 2>> "$log") &&
+         ${CC:-cc} -std=c99 -Wall -Wextra -pedantic -Werror "$root/tests/consumer/main.c" -o "$work/pc-openssl" $flags > "$log" 2>&1
+    then runs "pkg-config wsclient-openssl ($flags)" "$work/pc-openssl" "^consumer: TLS by OpenSSL 3"
+    else fail "pkg-config wsclient-openssl: build failed"; fi
     if PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --atleast-version=0.1 wsclient &&
        ! PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --atleast-version=99 wsclient
     then pass "pkg-config knows the version, $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --modversion wsclient)"
@@ -94,6 +104,14 @@ else
     cmake_consumer "CMake FetchContent from a file:// archive" fetch "file://$work/wsclient.tar.gz"
     cmake_consumer "CMake find_package after make install" package "" -DCMAKE_PREFIX_PATH="$prefix"
     cmake_consumer "CMake find_package of a staged (DESTDIR) install" package "" -DCMAKE_PREFIX_PATH="$stage/usr/local"
+    # The OpenSSL backend's target, where CMake finds OpenSSL 3 (libssl-dev).
+    if [ ! -f /usr/include/openssl/ssl.h ]; then
+        skip "CMake wsclient::openssl: OpenSSL's headers are missing (apt-get install -y libssl-dev)"
+    else
+        cmake_consumer "CMake add_subdirectory, target wsclient::openssl" subdir "$root" -DTARGET_NAME=wsclient::openssl
+        cmake_consumer "CMake find_package, target wsclient::openssl" package "" -DCMAKE_PREFIX_PATH="$prefix" \
+            -DTARGET_NAME=wsclient::openssl
+    fi
     # A version the package is not: find_package must refuse it.
     dir="$work/cmake-version"
     if sed 's/find_package(wsclient 0.1 /find_package(wsclient 1.0 /' "$root/tests/consumer/CMakeLists.txt" > "$work/CMakeLists.txt" &&

@@ -14,6 +14,9 @@ int main(void) {
     cfg.url = "ws://127.0.0.1:1/";
     cfg.timeout_ms = 3000;
     opened = wsc_open("consumer", &cfg);
+#ifdef WSCLIENT_TLS_OPENSSL
+    printf("consumer: TLS by %s\n", OpenSSL_version(OPENSSL_VERSION));
+#endif
     printf("consumer: wsclient.h %s, open %s, %d sockets, error: %s\n", WSCLIENT_VERSION_STRING,
            opened ? "succeeded" : "failed", wsc_count(), wsc_error_info());
     return opened ? 1 : 0;
