@@ -352,6 +352,10 @@ TEST(tls13_identities_refusals_resumption_alpn) {
     CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "refused our client certificate", NULL));
     c.client_chain_count = 2;
     CHECK(peer_is(&c, "client-chain new none"));
+    /* These refusals fail on the backend as merged (a5c4a2d..4a74bc7): over
+       TLS 1.3 the server refuses after our Finished, and the backend then
+       says "server closed the connection before answering the upgrade" or
+       only "server sent alert 48 (unknown_ca)" (reported to the lead). */
     c = with_files(NULL, NULL);
     c.ssl_options = WSC_TLS1_3;
     CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "server requires a client certificate", NULL));
