@@ -51,6 +51,18 @@ VARIANTS = $(BUILD)/test_memory_noheap $(BUILD)/test_memory_small $(BUILD)/socke
 UV_LIBS := $(shell pkg-config --libs libuv 2>/dev/null)
 UV_ECHO  = $(if $(UV_LIBS),$(BUILD)/uv_echo)
 EXAMPLES += $(UV_ECHO)
+# The OpenSSL 3 backend (-DWSCLIENT_TLS_OPENSSL, docs/tls.md): the test programs
+# that open wss:// are built a second time with it, as test_<x>_openssl, where
+# $(CC) finds OpenSSL 3 (Debian: libssl-dev, or libssl-dev:i386 for gcc -m32).
+# It still links BearSSL, whose X.509 engine checks the certificates. Without
+# OpenSSL, make test says SKIP ($(BUILD)/openssl.skip, read by tests/run.sh).
+OPENSSL      = -DWSCLIENT_TLS_OPENSSL
+OPENSSL_LIBS = -lssl -lcrypto
+OPENSSL_PKG  = libssl-dev$(if $(findstring -m32,$(CC)),:i386)
+HAVE_OPENSSL := $(shell printf '\043include <openssl/ssl.h>\n\043if OPENSSL_VERSION_MAJOR < 3\n\043error\n\043endif\nint main(void) { return !OPENSSL_init_ssl(0, 0); }\n' | \
+                  $(CC) -x c - -o /dev/null $(OPENSSL_LIBS) >/dev/null 2>&1 && echo yes)
+OPENSSL_SUITE = tls mtls core faults closing keepalive batch proxy reconnect headers answer
+OPENSSL_TESTS = $(if $(HAVE_OPENSSL),$(patsubst %,$(BUILD)/test_%_openssl,$(OPENSSL_SUITE)) $(BUILD)/wscat_openssl)
 # ThreadSanitizer: the programs with threads, built apart in $(TSAN_DIR) (make
 # test runs them too; tests/tsan.sh first checks that TSan works here).
 TSAN_CC    ?= $(CC)
@@ -61,7 +73,7 @@ TSAN_TESTS  = $(TSAN_DIR)/test_threads $(TSAN_DIR)/test_dns
 # cannot run sanitizer builds).
 VALGRIND = $(BUILD)/churn_valgrind
 
-.PHONY: install uninstall all examples tests demo test tsan tsan-build clean check-deps check-fuzz-deps autobahn_client anchors client-cert FORCE bench bench-build bench-deps bench-many bench-profile bench-instructions portability size mcu mcu-bench fuzz fuzz-smoke fuzz-build
+.PHONY: install uninstall all examples tests openssl-check demo test tsan tsan-build clean check-deps check-fuzz-deps autobahn_client anchors client-cert FORCE bench bench-build bench-deps bench-many bench-profile bench-instructions portability size mcu mcu-bench fuzz fuzz-smoke fuzz-build
 
 all: examples
 
@@ -188,13 +200,26 @@ $(BUILD)/test_small: tests/small.c tests/test.h tests/loopback.h wsclient.h $(BU
 $(BUILD)/test_tls_noheap: tests/tls.c tests/test.h tests/loopback.h wsclient.h $(BUILD)/test_anchors.c | check-deps $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) $(NOHEAP) -DWSCLIENT_MAX_MESSAGE='(2u*1024u*1024u)' -I. -Itests -I$(BUILD) $< -o $@ $(LDLIBS)
 
+# The OpenSSL backend's builds; every one gets the test anchors and client
+# identities (tests/tls.c and tests/mtls.c include them, the others ignore them).
+$(BUILD)/test_%_openssl: tests/%.c tests/test.h tests/loopback.h wsclient.h $(BUILD)/test_anchors.c $(BUILD)/test_client_certs.c | check-deps $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) $(OPENSSL) -I. -Itests -I$(BUILD) $< -o $@ $(OPENSSL_LIBS) $(LDLIBS)
+
+$(BUILD)/wscat_openssl: examples/wscat.c wsclient.h | check-deps $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) $(OPENSSL) -I. $< -o $@ $(OPENSSL_LIBS) $(LDLIBS)
+
+# Says why the OpenSSL builds are missing, or that they are not.
+openssl-check: | $(BUILD)
+	@if [ -n "$(HAVE_OPENSSL)" ]; then rm -f $(BUILD)/openssl.skip; else \
+	    echo "the OpenSSL backend's tests (test_*_openssl): $(CC) finds no OpenSSL 3 (apt-get install -y $(OPENSSL_PKG))" > $(BUILD)/openssl.skip; fi
+
 # The replay of the fuzz corpora and regressions includes the targets.
 $(BUILD)/test_fuzz_regress: $(wildcard tests/fuzz/*.c tests/fuzz/*.h)
 
 demo: examples
 	bash examples/demo.sh $(BUILD)
 
-tests: $(TESTS) $(VARIANTS) $(VALGRIND) $(BUILD)/memory_transport $(BUILD)/wscat
+tests: $(TESTS) $(VARIANTS) $(VALGRIND) $(BUILD)/memory_transport $(BUILD)/wscat $(OPENSSL_TESTS) openssl-check
 
 test: tests $(BUILD)/autobahn_client $(UV_ECHO) tsan-build
 	bash tests/run.sh $(BUILD)

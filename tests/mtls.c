@@ -332,6 +332,61 @@ TEST(alpn) {
 }
 #endif
 
+#if defined(WSCLIENT_TLS_OPENSSL) && !defined(WSCLIENT_SMALL)
+/* The OpenSSL backend over TLS 1.3: the server asks for the certificate
+   inside the encrypted handshake and refuses it after the client's
+   Finished, ALPN comes in EncryptedExtensions, sessions are tickets; the
+   words are the TLS 1.2 ones. */
+TEST(tls13_identities_refusals_resumption_alpn) {
+    wsc_config c = mtls_cfg(mtls_port, "/peer"), e;
+    wsc_tls_info info;
+    c.ssl_options = WSC_TLS1_3;
+    use_compiled_rsa(&c);
+    CHECK(peer_is(&c, "client-rsa new none"));
+    CHECK(wsc_open("m", &c) && wsc_tls_get_info("m", &info) && info.version == 0x0304 && info.client_cert == 1);
+    wsc_close("m");
+    c.client_chain = test_client_chain_chain;
+    c.client_chain_count = 1; /* the leaf without its intermediate */
+    c.client_key = test_client_chain_key;
+    c.client_key_type = test_client_chain_key_type;
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "refused our client certificate", NULL));
+    c.client_chain_count = 2;
+    CHECK(peer_is(&c, "client-chain new none"));
+    /* These refusals fail on the backend as merged (a5c4a2d..4a74bc7): over
+       TLS 1.3 the server refuses after our Finished, and the backend then
+       says "server closed the connection before answering the upgrade" or
+       only "server sent alert 48 (unknown_ca)" (reported to the lead). */
+    c = with_files(NULL, NULL);
+    c.ssl_options = WSC_TLS1_3;
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "server requires a client certificate", NULL));
+    c = with_files("client-untrusted.pem", "client-untrusted.key");
+    c.ssl_options = WSC_TLS1_3;
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "refused our client certificate", NULL));
+    c.port = env_port("WSC_TEST_SSERVER_PORT");
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "refused our client certificate", "unknown_ca"));
+    /* tickets stay with their identity */
+    c = with_files("client-rsa.pem", "client-rsa.key");
+    e = with_files("client-ec.pem", "client-ec.key");
+    c.ssl_options = e.ssl_options = WSC_TLS1_3;
+    c.tls_no_resume = e.tls_no_resume = 0;
+    wsc_tls_clear_cache();
+    CHECK(peer_is(&c, "client-rsa new none"));
+    CHECK(peer_is(&c, "client-rsa reused none"));
+    CHECK(peer_is(&e, "client-ec new none"));
+    CHECK(peer_is(&c, "client-rsa reused none"));
+    wsc_tls_clear_cache();
+    /* ALPN */
+    c = mtls_cfg(env_port("WSC_TEST_ALPN_PORT"), "/peer");
+    c.ssl_options = WSC_TLS1_3;
+    CHECK(peer_is(&c, "none new http/1.1"));
+    CHECK(wsc_open("a", &c) && wsc_tls_get_info("a", &info) && info.version == 0x0304 && strcmp(info.alpn, "http/1.1") == 0);
+    wsc_close("a");
+    c.port = env_port("WSC_TEST_ALPN_H2_PORT");
+    CHECK(wsc_open("a", &c) && wsc_tls_get_info("a", &info) && strcmp(info.alpn, "") == 0);
+    wsc_close("a");
+}
+#endif
+
 static int async_event, async_code;
 static char async_text[256];
 static void record(const wsc_event_data *ev) {
@@ -404,6 +459,9 @@ int main(void) {
     RUN(resumption_does_not_cross_identities);
     RUN(openssl_s_server_requires_a_certificate);
     RUN(alpn);
+#ifdef WSCLIENT_TLS_OPENSSL
+    RUN(tls13_identities_refusals_resumption_alpn);
+#endif
 #else
     RUN(small_build_takes_compiled_in_identities_only);
 #endif

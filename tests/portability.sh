@@ -7,13 +7,16 @@
 #       in every configuration (default, NO_HEAP, NO_SOCKETS, both,
 #       NO_THREADS, STATIC); each program is run once; and again with
 #       -Wconversion -Wsign-conversion -Wcast-qual -Wshadow -Wstrict-prototypes
+#   the OpenSSL 3 backend (-DWSCLIENT_TLS_OPENSSL, libssl-dev): gcc, clang and
+#       g++, -Werror and the stricter warnings; in the i386 build too
 #   WSCLIENT_MAX_SOCKETS=1 (a device's build) at -O2 and -Os: gcc, clang,
 #       and arm-none-eabi-gcc for the Cortex-M4, -Werror
 #   the header as C++ (g++ and clang++ -std=c++11)
 #   tcc: every configuration, and the unit tests (tests/framing.c) run
 #   WSCLIENT_STATIC in two files linked together
 #   32-bit x86 (gcc -m32): every test of make test, integration included,
-#       natively where the kernel runs 32-bit programs, else under qemu-i386
+#       natively where the kernel runs 32-bit programs, else under qemu-i386;
+#       the OpenSSL backend's programs too where libssl-dev:i386 is installed
 #   big-endian s390x: cross-built, every test run under qemu-s390x
 #   Windows: mingw-w64 builds, and with BearSSL built for Windows from
 #       Debian's source package the examples run under wine against the
@@ -92,6 +95,32 @@ for cc in gcc clang; do
         else skip "$name" "no $cc"; fi
     done
 done
+
+# ---- the OpenSSL 3 backend ------------------------------------------------
+# -DWSCLIENT_TLS_OPENSSL: TLS by OpenSSL 3, certificates still checked by
+# BearSSL's X.509 engine (so it links both). Built and run like the default.
+ossl_libs="-lssl -lcrypto -lbearssl"
+openssl_run() { # openssl_run CC LANG STD [FLAGS...]
+    local cc=$1 lang=$2 std=$3; shift 3
+    # shellcheck disable=SC2086
+    $cc -x "$lang" -std="$std" $strict "$@" -DWSCLIENT_TLS_OPENSSL -I. tests/port/compile.c -x none -o "$B/compile-openssl" $ossl_libs &&
+        "$B/compile-openssl"
+}
+if [ -f /usr/include/openssl/ssl.h ]; then
+    for cc in gcc clang; do
+        for std in c99 c11; do
+            name="$cc -std=$std WSCLIENT_TLS_OPENSSL"
+            if have "$cc"; then step "$name" openssl_run "$cc" c "$std"; else skip "$name" "no $cc"; fi
+        done
+        name="$cc -std=c99 $picky WSCLIENT_TLS_OPENSSL"
+        # shellcheck disable=SC2086
+        if have "$cc"; then step "$name" openssl_run "$cc" c c99 $picky; else skip "$name" "no $cc"; fi
+    done
+    if have g++; then step "g++ -std=c++11 WSCLIENT_TLS_OPENSSL (the header as C++)" openssl_run g++ c++ c++11
+    else skip "g++ WSCLIENT_TLS_OPENSSL" "no g++"; fi
+else
+    skip "the OpenSSL backend (WSCLIENT_TLS_OPENSSL)" "no OpenSSL 3 headers: apt-get install libssl-dev"
+fi
 
 # ---- one socket: WSCLIENT_MAX_SOCKETS=1, as a device is built --------------
 # The wait's fixed-size arrays hold one entry then: gcc 12's -Warray-bounds
@@ -201,6 +230,13 @@ if have gcc && [ -f /usr/lib/i386-linux-gnu/libbearssl.so ] && [ -f /usr/include
     [ -e /usr/include/asm ] || ln -sfn /usr/include/x86_64-linux-gnu/asm "$m32/inc/asm"
     step "i386 (gcc -m32): every test program built -Werror" \
         make -s tests "$m32/autobahn_client" BUILD="$m32" CC="gcc -m32 -D_FILE_OFFSET_BITS=64 -isystem $m32/inc" WARN="-std=c99 $strict"
+    # The Makefile builds the OpenSSL backend's programs (test_*_openssl) where
+    # gcc -m32 finds OpenSSL 3; run.sh runs them with the others.
+    i386_openssl=1
+    if [ -f "$m32/openssl.skip" ]; then
+        i386_openssl=0
+        skip "i386 OpenSSL backend (WSCLIENT_TLS_OPENSSL)" "no OpenSSL 3 for gcc -m32: apt-get install libssl-dev:i386"
+    fi
     # A program that does nothing tells whether this kernel runs 32-bit code.
     i386_runner=${WSC_I386_RUNNER:-} why="forced by WSC_I386_RUNNER=qemu"
     if [ -z "$i386_runner" ]; then
@@ -212,6 +248,7 @@ if have gcc && [ -f /usr/lib/i386-linux-gnu/libbearssl.so ] && [ -f /usr/include
             fail "i386: gcc -m32 links a program that does nothing" "$out"
         fi
     fi
+    rm -f "$m32/run.log"
     case $i386_runner in
     native)
         echo "i386: this kernel runs 32-bit x86 programs: the tests run natively"
@@ -228,6 +265,16 @@ if have gcc && [ -f /usr/lib/i386-linux-gnu/libbearssl.so ] && [ -f /usr/include
         fi ;;
     *) fail "i386 runs (WSC_I386_RUNNER must be native or qemu, not '$i386_runner')" ;;
     esac
+    # The OpenSSL backend's share of that run, on a line of its own.
+    if [ "$i386_openssl" = 1 ] && [ -f "$m32/run.log" ]; then
+        ossl=$(grep -E '^test_[a-z0-9_]+_openssl: [0-9]+ passed, [0-9]+ failed$' "$m32/run.log" |
+               awk '{p += $2; f += $4; n++} END {if (n) printf "%d programs: %d passed, %d failed", n, p, f}')
+        case $ossl in
+        "") fail "i386: the OpenSSL backend's programs did not run (no test_*_openssl summary in $m32/run.log)" ;;
+        *", 0 failed") pass "i386: the OpenSSL backend (test_*_openssl), $ossl" ;;
+        *) fail "i386: the OpenSSL backend (test_*_openssl), $ossl" ;;
+        esac
+    fi
 else
     skip "i386 (gcc -m32)" "needs libc6-dev-i386 lib32gcc-12-dev libbearssl-dev:i386"
 fi

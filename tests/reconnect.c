@@ -192,7 +192,7 @@ TEST(test_no_reconnect) {
     no_reconnect(plain_port, 0, "/close?code=4000", WSC_EVENT_CLOSE, 4000, "bye");
     no_reconnect(plain_port, 0, "/bad-frame", WSC_EVENT_ERROR, WSC_ERR_PROTOCOL, NULL);
     no_reconnect(ws_port, 0, "/auth", WSC_EVENT_ERROR, WSC_ERR_HTTP_STATUS, "401");
-    no_reconnect(plain_port, 0, "/status?id=s404&code=404&fail=100", WSC_EVENT_ERROR, WSC_ERR_HTTP_STATUS, "404");
+    no_reconnect(plain_port, 0, "/status?id=s404" TEST_BACKEND "&code=404&fail=100", WSC_EVENT_ERROR, WSC_ERR_HTTP_STATUS, "404");
     no_reconnect(wrong_port, 1, "/", WSC_EVENT_ERROR, WSC_ERR_CERTIFICATE, NULL);
     no_reconnect(tls_port_, 1, "/close?code=1000", WSC_EVENT_CLOSE, 1000, "bye");
 }
@@ -244,11 +244,11 @@ static void retry_after(const char *path, int status, int lo, int hi, int max_ms
 }
 
 TEST(test_retry_after) {
-    retry_after("/status?id=ra1&code=429&retry=2", 429, 2000, 2000, 30000);
-    retry_after("/status?id=ra2&code=503&retry=date%2B3", 503, 1000, 3000, 30000);
-    retry_after("/status?id=ra3&code=429&retry=100", 429, 1500, 1500, 1500); /* capped at reconnect_max_ms */
-    retry_after("/status?id=ra4&code=500", 500, 37, 50, 200);
-    retry_after("/status?id=ra5&code=503&retry=soon", 503, 37, 50, 200); /* unreadable: the backoff */
+    retry_after("/status?id=ra1" TEST_BACKEND "&code=429&retry=2", 429, 2000, 2000, 30000);
+    retry_after("/status?id=ra2" TEST_BACKEND "&code=503&retry=date%2B3", 503, 1000, 3000, 30000);
+    retry_after("/status?id=ra3" TEST_BACKEND "&code=429&retry=100", 429, 1500, 1500, 1500); /* capped at reconnect_max_ms */
+    retry_after("/status?id=ra4" TEST_BACKEND "&code=500", 500, 37, 50, 200);
+    retry_after("/status?id=ra5" TEST_BACKEND "&code=503&retry=soon", 503, 37, 50, 200); /* unreadable: the backoff */
 }
 
 /* Against a stopped server (connection refused): the waits double from
@@ -346,7 +346,7 @@ TEST(test_close_while_reconnecting) {
 
     /* during an attempt: the second upgrade is held unanswered */
     reset_log();
-    base_config(&c, plain_port, 0, "/once?id=w2&code=1013");
+    base_config(&c, plain_port, 0, "/once?id=w2" TEST_BACKEND "&code=1013");
     if (!wsc_open("w", &c)) { CHECKF(0, "open: %s", wsc_error_info()); return; }
     PUMP_UNTIL("w", reconnects >= 1, 5000);
     t = now_ms();

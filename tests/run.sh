@@ -249,6 +249,12 @@ elif [ "${WSC_TEST_ONLY:-}" = tsan ]; then
 fi
 if [ "${WSC_TEST_ONLY:-}" = tsan ]; then finish; exit; fi
 
+# The OpenSSL backend's programs (test_*_openssl) run with the others; where
+# the Makefile found no OpenSSL it says why here.
+if [ -f "$build/openssl.skip" ]; then
+    echo "SKIP $(cat "$build/openssl.skip")"
+    skipped=$((skipped + 1))
+fi
 for prog in "$build"/test_*; do
     [ -x "$prog" ] || continue
     echo "== $(basename "$prog")"

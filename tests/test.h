@@ -44,9 +44,17 @@ static inline int test_slow(void) {
     return k > 1 ? k : 1;
 }
 
+/* The OpenSSL backend's build of a program (Makefile: test_<x>_openssl)
+   says so in its summary. */
+#ifdef WSCLIENT_TLS_OPENSSL
+#define TEST_BACKEND "_openssl"
+#else
+#define TEST_BACKEND ""
+#endif
+
 static int test_summary(const char *prog) {
-    if (test_skipped) printf("%s: %d checks skipped (see the SKIP lines)\n", prog, test_skipped);
-    printf("%s: %d passed, %d failed\n", prog, test_passed, test_failed);
+    if (test_skipped) printf("%s%s: %d checks skipped (see the SKIP lines)\n", prog, TEST_BACKEND, test_skipped);
+    printf("%s%s: %d passed, %d failed\n", prog, TEST_BACKEND, test_passed, test_failed);
     return test_failed ? 1 : 0;
 }
 

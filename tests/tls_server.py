@@ -10,7 +10,8 @@ Prints "PORT NAME n" for each listener, then "READY".
 
 Paths:
   / or /echo        echo every message; on close, answer it, then TLS shutdown
-  /session          send "reused" or "new" (did this connection resume a session?), then echo
+  /session          send "reused" or "new" (did this connection resume a session? session IDs
+                    and tickets, TLS 1.3 tickets too), then echo
   /info             send the TLS version and cipher as OpenSSL names them, then echo
   /last-shutdown    send how the previous connection of this listener ended TLS:
                     "clean" (client sent close_notify) or "unclean: <why>", once
