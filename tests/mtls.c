@@ -352,10 +352,8 @@ TEST(tls13_identities_refusals_resumption_alpn) {
     CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "refused our client certificate", NULL));
     c.client_chain_count = 2;
     CHECK(peer_is(&c, "client-chain new none"));
-    /* These refusals fail on the backend as merged (a5c4a2d..4a74bc7): over
-       TLS 1.3 the server refuses after our Finished, and the backend then
-       says "server closed the connection before answering the upgrade" or
-       only "server sent alert 48 (unknown_ca)" (reported to the lead). */
+    /* Over TLS 1.3 the server refuses after our Finished: the words must
+       still say it was our certificate (they did not before 628d94b). */
     c = with_files(NULL, NULL);
     c.ssl_options = WSC_TLS1_3;
     CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "server requires a client certificate", NULL));
