@@ -60,6 +60,7 @@ static const char HELP[] =
     "  --user-agent TEXT    the User-Agent header (\"\" sends none)\n"
     "  --max-redirects N    follow up to N redirects (at most 10; default 0: a refusal)\n"
     "  --show-headers       print the headers of the server's 101 answer to stderr\n"
+    "  --show-tls           print the TLS version, cipher suite and ALPN agreed to stderr\n"
     "  --proxy URL          connect through http://[user:password@]host[:port] (\"\" or \"none\":\n"
     "                       no proxy); without it, https_proxy, http_proxy, all_proxy and\n"
     "                       no_proxy apply as in curl\n"
@@ -78,7 +79,7 @@ static const char HELP[] =
     "1 the connect or the upgrade failed; 2 bad options; 3 any other close code, or an\n"
     "abnormal end (no close frame, a ping unanswered); 4 input refused (see above).\n";
 
-static int binary_mode, once, show_headers, show_pongs;
+static int binary_mode, once, show_headers, show_pongs, show_tls;
 static int opened, ever_opened, closed, closing, sent_code, got_message, status;
 static long long last_activity_ms;
 
@@ -109,6 +110,14 @@ static void show_answer(const char *name) {
     const char *h, *v;
     int i;
     for (i = 0; (h = wsc_response_header_at(name, i, &v)) != NULL; i++) print_header(h, v);
+}
+
+/* What TLS the connection agreed (wss:// only). */
+static void show_tls_info(const char *name) {
+    wsc_tls_info info;
+    if (wsc_tls_get_info(name, &info))
+        fprintf(stderr, "tls: %s, %s%s, ALPN %s\n", info.version_name, info.cipher_name, info.resumed ? ", resumed" : "",
+                info.alpn[0] ? info.alpn : "none");
 }
 
 /* What a refused upgrade said: its status and the headers that say what to do. */
@@ -150,6 +159,7 @@ static void on_event(const wsc_event_data *ev) {
         if (ev->length) fprintf(stderr, "connected (subprotocol %s)\n", ev->message);
         else fprintf(stderr, "connected\n");
         if (show_headers) show_answer(ev->name);
+        if (show_tls) show_tls_info(ev->name);
         break;
     case WSC_EVENT_MESSAGE:
         write_message(ev);
@@ -418,6 +428,7 @@ int main(int argc, char **argv) {
         }
         else if (strcmp(a, "--max-redirects") == 0 && has_value) cfg.max_redirects = parse_number(a, argv[++i]);
         else if (strcmp(a, "--show-headers") == 0) show_headers = 1;
+        else if (strcmp(a, "--show-tls") == 0) show_tls = 1;
         else if (strcmp(a, "--proxy") == 0 && has_value) { /* "none": no proxy either */
             cfg.proxy = argv[++i];
             if (strcmp(cfg.proxy, "none") == 0) cfg.proxy = "";

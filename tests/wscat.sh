@@ -144,6 +144,23 @@ idle() {
     kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
     check "$name: $((n1 - n0)) wake-ups in 2 s (bound 20)" '[ $alive -eq 1 ] && [ $((n1 - n0)) -lt 20 ]'
 }
+# --- --show-tls: what TLS agreed, on BearSSL and (when built) on OpenSSL ---
+tls_url="wss://localhost:${WSC_TEST_TLS_PORT:-0}/echo"
+cafile="${WSC_TEST_CERTS:-$build/certs}/ca.pem"
+echo hi | run --show-tls --cafile "$cafile" "$tls_url"
+check "--show-tls names TLS 1.2, the suite and ALPN (BearSSL)" \
+    'grep -q "^tls: TLS 1.2, TLS_[A-Z0-9_]*, ALPN " "$work/err" && [ "$(cat "$work/out")" = hi ] && [ $rc -eq 0 ]'
+echo hi | run --tls tls1_3 "$tls_url"
+check "--tls tls1_3 alone is refused by the BearSSL build (exit 1, words name TLS 1.3)" \
+    '[ $rc -eq 1 ] && grep -q "TLS 1.3" "$work/err"'
+if [ -x "$build/wscat_openssl" ]; then
+    echo hi | wscat="$build/wscat_openssl" run --show-tls --tls tls1_3 --cafile "$cafile" "$tls_url"
+    check "--tls tls1_3 --show-tls on the OpenSSL build: TLS 1.3 and its suite" \
+        'grep -q "^tls: TLS 1.3, TLS_[A-Z0-9_]*, ALPN " "$work/err" && [ "$(cat "$work/out")" = hi ] && [ $rc -eq 0 ]'
+else
+    echo "SKIP wscat OpenSSL build: $build/wscat_openssl is not built (libssl-dev)"
+fi
+
 idle "idle with input open" "sleep 5" "$url/echo"
 idle "idle waiting for replies after end of input" "true" --linger-ms 5000 "$url/echo"
 
