@@ -222,8 +222,8 @@ $(BUILD)/autobahn_client: tests/autobahn_client.c wsclient.h | check-deps $(BUIL
 
 # Benchmarks: sources in bench/, programs in $(BUILD)/bench.
 BENCH   = $(BUILD)/bench
-BENCHES = $(BENCH)/bench_client $(BENCH)/bench_lws $(BENCH)/bench_raw_tls $(BENCH)/bench_raw_tcp $(BENCH)/echo_server \
-          $(BENCH)/many_sockets
+BENCHES = $(BENCH)/bench_client $(BENCH)/bench_client_openssl $(BENCH)/bench_lws $(BENCH)/bench_raw_tls \
+          $(BENCH)/bench_raw_ossl $(BENCH)/bench_raw_tcp $(BENCH)/echo_server $(BENCH)/many_sockets
 ROUNDS ?= 5
 PYTHON ?= python3
 BENCH_ARGS ?=
@@ -237,6 +237,10 @@ $(BENCH):
 $(BENCH)/bench_client: bench/bench_client.c bench/bench_common.h wsclient.h | bench-deps $(BENCH)
 	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ -lbearssl
 
+# The same client on the OpenSSL backend (BearSSL still checks certificates).
+$(BENCH)/bench_client_openssl: bench/bench_client.c bench/bench_common.h wsclient.h | bench-deps $(BENCH)
+	$(CC) $(WARN) $(CFLAGS) -DWSCLIENT_TLS_OPENSSL -I. $< -o $@ -lssl -lcrypto -lbearssl
+
 $(BENCH)/many_sockets: bench/many_sockets.c wsclient.h | bench-deps $(BENCH)
 	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ -lbearssl
 
@@ -245,6 +249,9 @@ $(BENCH)/bench_lws: bench/bench_lws.c bench/bench_common.h | bench-deps $(BENCH)
 
 $(BENCH)/bench_raw_tls: bench/bench_raw_tls.c bench/bench_common.h | bench-deps $(BENCH)
 	$(CC) $(WARN) $(CFLAGS) $< -o $@ -lbearssl
+
+$(BENCH)/bench_raw_ossl: bench/bench_raw_ossl.c bench/bench_common.h | bench-deps $(BENCH)
+	$(CC) $(WARN) $(CFLAGS) $< -o $@ -lssl -lcrypto
 
 $(BENCH)/bench_raw_tcp: bench/bench_raw_tcp.c bench/bench_common.h | bench-deps $(BENCH)
 	$(CC) $(WARN) $(CFLAGS) $< -o $@
