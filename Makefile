@@ -8,7 +8,8 @@
 #                  turn PEM CA certificates into a C array of trust anchors
 #   make client-cert CERT=chain.pem [KEY=key.pem] [OUT=client_cert.c] [NAME=wsc_client]
 #                  turn a client certificate chain and its key into C arrays
-#   make bench     wsclient.h against libwebsockets and the raw TLS/TCP ceilings
+#   make bench     wsclient.h (on BearSSL and on OpenSSL) against libwebsockets
+#                  and the raw TLS (BearSSL, OpenSSL) and TCP ceilings
 #                  (ROUNDS=n, default 5; tables of medians, see docs/benchmarks.md;
 #                  BENCH_ARGS="--update-readme docs/benchmarks.md" puts them there)
 #   make bench-many  only the 1,000 idle wss:// sockets of make bench
