@@ -8,7 +8,8 @@
 #                  turn PEM CA certificates into a C array of trust anchors
 #   make client-cert CERT=chain.pem [KEY=key.pem] [OUT=client_cert.c] [NAME=wsc_client]
 #                  turn a client certificate chain and its key into C arrays
-#   make bench     wsclient.h against libwebsockets and the raw TLS/TCP ceilings
+#   make bench     wsclient.h (on BearSSL and on OpenSSL) against libwebsockets
+#                  and the raw TLS (BearSSL, OpenSSL) and TCP ceilings
 #                  (ROUNDS=n, default 5; tables of medians, see docs/benchmarks.md;
 #                  BENCH_ARGS="--update-readme docs/benchmarks.md" puts them there)
 #   make bench-many  only the 1,000 idle wss:// sockets of make bench
@@ -247,8 +248,8 @@ $(BUILD)/autobahn_client: tests/autobahn_client.c wsclient.h | check-deps $(BUIL
 
 # Benchmarks: sources in bench/, programs in $(BUILD)/bench.
 BENCH   = $(BUILD)/bench
-BENCHES = $(BENCH)/bench_client $(BENCH)/bench_lws $(BENCH)/bench_raw_tls $(BENCH)/bench_raw_tcp $(BENCH)/echo_server \
-          $(BENCH)/many_sockets
+BENCHES = $(BENCH)/bench_client $(BENCH)/bench_client_openssl $(BENCH)/bench_lws $(BENCH)/bench_raw_tls \
+          $(BENCH)/bench_raw_ossl $(BENCH)/bench_raw_tcp $(BENCH)/echo_server $(BENCH)/many_sockets
 ROUNDS ?= 5
 PYTHON ?= python3
 BENCH_ARGS ?=
@@ -262,6 +263,10 @@ $(BENCH):
 $(BENCH)/bench_client: bench/bench_client.c bench/bench_common.h wsclient.h | bench-deps $(BENCH)
 	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ -lbearssl
 
+# The same client on the OpenSSL backend (BearSSL still checks certificates).
+$(BENCH)/bench_client_openssl: bench/bench_client.c bench/bench_common.h wsclient.h | bench-deps $(BENCH)
+	$(CC) $(WARN) $(CFLAGS) -DWSCLIENT_TLS_OPENSSL -I. $< -o $@ -lssl -lcrypto -lbearssl
+
 $(BENCH)/many_sockets: bench/many_sockets.c wsclient.h | bench-deps $(BENCH)
 	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ -lbearssl
 
@@ -270,6 +275,9 @@ $(BENCH)/bench_lws: bench/bench_lws.c bench/bench_common.h | bench-deps $(BENCH)
 
 $(BENCH)/bench_raw_tls: bench/bench_raw_tls.c bench/bench_common.h | bench-deps $(BENCH)
 	$(CC) $(WARN) $(CFLAGS) $< -o $@ -lbearssl
+
+$(BENCH)/bench_raw_ossl: bench/bench_raw_ossl.c bench/bench_common.h | bench-deps $(BENCH)
+	$(CC) $(WARN) $(CFLAGS) $< -o $@ -lssl -lcrypto
 
 $(BENCH)/bench_raw_tcp: bench/bench_raw_tcp.c bench/bench_common.h | bench-deps $(BENCH)
 	$(CC) $(WARN) $(CFLAGS) $< -o $@

@@ -9,7 +9,9 @@ every case, ROUNDS times over, and prints tables of medians: throughput,
 the ratios of wsclient.h to libwebsockets and to the ceiling measured in the
 same run, peak RSS of each client and RSS with 100 idle connections. The
 ceiling is a raw BearSSL client over TLS (bench_raw_tls) and a raw socket
-over TCP (bench_raw_tcp). Tables go to stdout and to BUILD/results.md; every
+over TCP (bench_raw_tcp). Over TLS, wsclient.h runs twice: on BearSSL
+(bench_client) and on OpenSSL (bench_client_openssl, -DWSCLIENT_TLS_OPENSSL),
+the latter against its own ceiling, a raw OpenSSL client (bench_raw_ossl). Tables go to stdout and to BUILD/results.md; every
 single run to BUILD/results.json. Standard library only.
 """
 import argparse
@@ -32,6 +34,8 @@ CONNECT_COUNT = {"wss": 150, "ws": 400}
 BUNDLE_CONNECTS = 30  # connects trusting the system CA bundle (slow where it is parsed per connect)
 IDLE_CONNS = 100
 EACH = "wsclient.h, a write each"
+OSSL = "wsclient.h OpenSSL"  # bench_client_openssl: wss only (over ws:// it is the same code)
+RAW_OSSL = "raw OpenSSL"     # bench_raw_ossl: OSSL's ceiling, wss only
 BEFORE_LABEL = "before"
 BEFORE = {"path": None, "name": ""}  # make bench BEFORE=<revision>: bench_client as it was there
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -119,6 +123,7 @@ def clients(build, server, transport, mode=None):
     ceiling = ("ceiling", [os.path.join(build, raw), "--url", ceiling_url])
     out = [
         ("wsclient.h", [os.path.join(build, "bench_client"), "--url", ws_url]),
+    ] + ([(OSSL, [os.path.join(build, "bench_client_openssl"), "--url", ws_url])] if transport == "wss" else []) + [
         # stream mode only: today's one wsc_write_binary per message, against the batch
         (EACH, [os.path.join(build, "bench_client"), "--url", ws_url, "--write", "each"]),
     ]
@@ -127,7 +132,10 @@ def clients(build, server, transport, mode=None):
     out.append(("libwebsockets", [os.path.join(build, "bench_lws"), "--url", ws_url]))
     if NODE:
         out.append(("node ws", NODE + [os.path.join(HERE, "bench_node.js"), "--url", ws_url]))
-    return out + [ceiling]
+    out.append(ceiling)
+    if transport == "wss":
+        out.append((RAW_OSSL, [os.path.join(build, "bench_raw_ossl"), "--url", ceiling_url]))
+    return out
 
 
 def children_cpu():
@@ -284,12 +292,20 @@ def report(results, rounds, server, m, elapsed, bundle_n):
     if BEFORE["path"]:
         add("before: bench_client and wsclient.h as they were at %s, in the same rounds." % BEFORE["name"])
         add("")
-    shown = ["wsclient.h", EACH] + ([BEFORE_LABEL] if BEFORE["path"] else []) + ["libwebsockets", "node ws", "ceiling"]
+    shown = ["wsclient.h", EACH, OSSL] + ([BEFORE_LABEL] if BEFORE["path"] else []) + ["libwebsockets", "node ws", "ceiling",
+                                                                                        RAW_OSSL]
     against = ([BEFORE_LABEL] if BEFORE["path"] else []) + ["libwebsockets", "node ws", "ceiling"]
-    names = {EACH: "(a write each)"}
+    # (client, against): the OpenSSL build against its own ceiling and libwebsockets (OpenSSL too)
+    pairs = [("wsclient.h", c) for c in against] + [(OSSL, RAW_OSSL), (OSSL, "libwebsockets")]
+    names = {EACH: "(a write each)", "ceiling": "ceiling (raw BearSSL or TCP)"}
+    pair_names = {("wsclient.h", "ceiling"): "vs ceiling", (OSSL, RAW_OSSL): "OpenSSL vs raw OpenSSL",
+                  (OSSL, "libwebsockets"): "OpenSSL vs libwebsockets"}
+    add("wsclient.h OpenSSL: bench_client built with -DWSCLIENT_TLS_OPENSSL (wss only); raw OpenSSL: its ceiling,"
+        " bench_raw_ossl (OpenSSL over a socket, no WebSocket framing).")
+    add("")
     add("| mode | size | over (ceiling) | unit | " + " | ".join(names.get(c, c) for c in shown) + " | "
-        + " | ".join("vs " + c for c in against) + " |")
-    add("|---|---|---|---|" + "--:|" * (len(shown) + len(against)))
+        + " | ".join(pair_names.get(pr, "vs " + pr[1]) for pr in pairs) + " |")
+    add("|---|---|---|---|" + "--:|" * (len(shown) + len(pairs)))
     rows = []
     busy = []
     unsupported = set()
@@ -308,11 +324,11 @@ def report(results, rounds, server, m, elapsed, bundle_n):
             runs_ok[label] = runs
             cells[label] = fmt(med([r.get(field) for r in ok]), unit)
 
-        def same_round_ratio(other):
+        def same_round_ratio(ours, other):
             # ratio within each round (same conditions), then the median
-            if "wsclient.h" not in runs_ok or other not in runs_ok:
+            if ours not in runs_ok or other not in runs_ok:
                 return "-"
-            rs = [a[field] / b[field] for a, b in zip(runs_ok["wsclient.h"], runs_ok[other])
+            rs = [a[field] / b[field] for a, b in zip(runs_ok[ours], runs_ok[other])
                   if "error" not in a and "error" not in b and b.get(field)]
             return "%.2f" % statistics.median(rs) if rs else "-"
         over = "%s (%s)" % (transport, "raw BearSSL" if transport == "wss" else "raw TCP")
@@ -322,18 +338,19 @@ def report(results, rounds, server, m, elapsed, bundle_n):
                 mode_name += ", %d-CA bundle" % bundle_n
         else:
             mode_name, size_s = mode, size_name(size)
-        ratios = {c: same_round_ratio(c) for c in against}
+        ratios = {pr: same_round_ratio(*pr) for pr in pairs}
 
         def share_of_ceiling(c):
             # as the ratios: within each round, then the median (medians of
-            # separate runs drift apart on a busy machine)
-            rs = [a[field] / b[field] for a, b in zip(runs_ok.get(c, []), runs_ok.get("ceiling", []))
+            # separate runs drift apart on a busy machine); OSSL's ceiling is its own
+            top = RAW_OSSL if c == OSSL else "ceiling"
+            rs = [a[field] / b[field] for a, b in zip(runs_ok.get(c, []), runs_ok.get(top, []))
                   if "error" not in a and "error" not in b and b.get(field) and a.get(field)]
             return statistics.median(rs) if rs else None
         rows.append(("%s %s%s" % (transport, mode_name, "" if size_s == "-" else " " + size_s),
-                     {c: share_of_ceiling(c) for c in shown if c != "ceiling"}))
+                     {c: share_of_ceiling(c) for c in shown if c not in ("ceiling", RAW_OSSL)}))
         add("| %s | %s | %s | %s | " % (mode_name, size_s, over, unit) + " | ".join(cells.get(c, "-") for c in shown)
-            + " | " + " | ".join(ratios[c] for c in against) + " |")
+            + " | " + " | ".join(ratios[pr] for pr in pairs) + " |")
     CHART_ROWS[:] = rows
     add("")
     for key, per_client in results.items():
@@ -356,25 +373,26 @@ def report(results, rounds, server, m, elapsed, bundle_n):
 
 
 CHART_ROWS = []  # (label, {client: median}) from report(), for chart_svg()
-CHART_CLIENTS = [("wsclient.h", "#1f6feb"), (BEFORE_LABEL, "#9ab6e6"), ("libwebsockets", "#d97706"), ("node ws", "#16a34a")]
+CHART_CLIENTS = [("wsclient.h", "#1f6feb"), (OSSL, "#7c3aed"), (BEFORE_LABEL, "#9ab6e6"), ("libwebsockets", "#d97706"),
+                 ("node ws", "#16a34a")]
 
 
 def chart_svg(rows):
     """Each client as a share of the ceiling (the median of same-round ratios),
-    one group of bars a case, the ceiling a line at 1.0. Bars stop at 2.0;
-    the figure is written."""
+    one group of bars a case, the ceiling a line at 1.0; wsclient.h OpenSSL
+    as a share of its own, raw OpenSSL. Bars stop at 2.0; the figure is written."""
     cap, bar, gap, left, width = 2.0, 7, 8, 190, 420
     present = [(c, col) for c, col in CHART_CLIENTS if any(m.get(c) for _, m in rows)]
     group = bar * len(present) + gap
     height = 40 + group * len(rows) + 30
     x = lambda v: left + width * min(v, cap) / cap
     out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="10">'
-           % (left + width + 60, height),
+           % (left + width + 170, height),
            '<rect width="100%" height="100%" fill="white"/>',
-           '<text x="4" y="14" font-size="12">make bench: each client as a share of the ceiling (raw BearSSL TLS or raw TCP), median of same-round ratios</text>']
+           '<text x="4" y="14" font-size="12">make bench: each client as a share of the ceiling (raw BearSSL TLS or raw TCP; %s: raw OpenSSL TLS), median of same-round ratios</text>' % OSSL]
     for i, (c, col) in enumerate(present):
         out.append('<rect x="%d" y="22" width="10" height="8" fill="%s"/><text x="%d" y="30">%s</text>'
-                   % (4 + 110 * i, col, 18 + 110 * i, c))
+                   % (4 + 120 * i, col, 18 + 120 * i, c))
     y = 40
     for label, m in rows:
         out.append('<text x="%d" y="%d" text-anchor="end">%s</text>' % (left - 6, y + group / 2, label))
@@ -398,10 +416,11 @@ def cpu_report(results, bundle_n):
     add = lines.append
     add("Client CPU time (user + system) in the timed part, per unit of work: lower is better, and")
     add("steadier than throughput on a shared machine (waiting does not count). Ratios: wsclient.h's")
-    add("CPU over the other's, median of same-round ratios.")
+    add("CPU over the other's, median of same-round ratios; wsclient.h OpenSSL's over raw OpenSSL's.")
     add("")
-    add("| mode | size | over | unit | wsclient.h | libwebsockets | ceiling | vs libwebsockets | vs ceiling |")
-    add("|---|---|---|---|--:|--:|--:|--:|--:|")
+    cols = ("wsclient.h", OSSL, "libwebsockets", "ceiling", RAW_OSSL)
+    add("| mode | size | over | unit | " + " | ".join(cols) + " | vs libwebsockets | vs ceiling | OpenSSL vs raw OpenSSL |")
+    add("|---|---|---|---|" + "--:|" * (len(cols) + 3))
     for key, per_client in results.items():
         transport, mode, size, resume, ca = key
         if resume:
@@ -415,17 +434,16 @@ def cpu_report(results, bundle_n):
         unit = "us/MB" if mode == "stream" else ("us/connect" if mode == "connect" else "us/msg")
         cells = {label: med([per_unit(r) for r in runs]) for label, runs in per_client.items()}
 
-        def rr(other):
-            a_runs, b_runs = per_client.get("wsclient.h", []), per_client.get(other, [])
+        def rr(other, ours="wsclient.h"):
+            a_runs, b_runs = per_client.get(ours, []), per_client.get(other, [])
             rs = [per_unit(a) / per_unit(b) for a, b in zip(a_runs, b_runs) if per_unit(a) and per_unit(b)]
             return "%.2f" % statistics.median(rs) if rs else "-"
         mode_name, size_s = (mode, size_name(size)) if mode != "connect" else ("connect", "-")
         if ca == "bundle":
             mode_name += ", %d-CA bundle" % bundle_n
-        add("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            mode_name, size_s, transport, unit,
-            *["-" if cells.get(l) is None else "%.0f" % cells[l] for l in ("wsclient.h", "libwebsockets", "ceiling")],
-            rr("libwebsockets"), rr("ceiling")))
+        add("| %s | %s | %s | %s | " % (mode_name, size_s, transport, unit)
+            + " | ".join("-" if cells.get(l) is None else "%.0f" % cells[l] for l in cols)
+            + " | %s | %s | %s |" % (rr("libwebsockets"), rr("ceiling"), rr(RAW_OSSL, OSSL)))
     add("")
     return lines
 
@@ -447,12 +465,13 @@ def memory_report(results, idle, bundle_n):
     idle_keys = sorted(set(k[:2] for k in idle), key=lambda k: (k[0] != "wss", k[1] != "one"))
     names = {("wss", "one"): "wss", ("ws", "one"): "ws", ("wss", "bundle"): "wss, %d-CA bundle" % bundle_n}
     add("Memory, KiB: peak RSS of the whole client process (VmHWM), and RSS with %d idle connections open" % IDLE_CONNS)
-    add("(in parentheses: growth per connection). Ceiling: raw BearSSL for wss, raw TCP for ws.")
+    add("(in parentheses: growth per connection). Ceiling: raw BearSSL for wss, raw TCP for ws; wsclient.h OpenSSL")
+    add("and raw OpenSSL run over wss only.")
     add("")
     add("| client | peak, rtt 16 B wss | peak, stream 1 MiB wss | peak, connect wss | "
         + " | ".join("%d idle %s" % (IDLE_CONNS, names.get(k, str(k))) for k in idle_keys) + " |")
     add("|---|--:|--:|--:|" + "--:|" * len(idle_keys))
-    for label in ("wsclient.h", "libwebsockets", "ceiling"):
+    for label in ("wsclient.h", OSSL, "libwebsockets", "ceiling", RAW_OSSL):
         add("| %s | %s | %s | %s | %s |" % (
             label, peak(("wss", "rtt", 16, 0, "one"), label), peak(("wss", "stream", 1048576, 0, "one"), label),
             peak(("wss", "connect", 0, 0, "one"), label), " | ".join(idle_cell(k, label) for k in idle_keys)))
