@@ -271,7 +271,7 @@ $(BENCH)/many_sockets: bench/many_sockets.c wsclient.h | bench-deps $(BENCH)
 	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ -lbearssl
 
 $(BENCH)/bench_lws: bench/bench_lws.c bench/bench_common.h | bench-deps $(BENCH)
-	$(CC) $(WARN) $(CFLAGS) $< -o $@ -lwebsockets
+	$(CC) $(WARN) $(CFLAGS) $< -o $@ -lwebsockets -lssl
 
 $(BENCH)/bench_raw_tls: bench/bench_raw_tls.c bench/bench_common.h | bench-deps $(BENCH)
 	$(CC) $(WARN) $(CFLAGS) $< -o $@ -lbearssl

@@ -1,22 +1,35 @@
 /* bench_client.c - wsclient.h under load, through its public API only.
    cc -std=c99 -O2 -I. bench/bench_client.c -o bench_client -lbearssl
    bench_client --url wss://127.0.0.1:PORT/ --cafile ca.pem --mode rtt|stream|connect|idle
-                --size BYTES --count N [--resume 0|1] [--read buf|alloc] [--write batch|each]
+                --size BYTES --count N [--resume 0|1] [--read buf|alloc] [--write batch|each] [--tls13]
    Binary messages. --read buf (default) reads with wsc_read into one buffer
    of ours; --read alloc takes each message with wsc_read_alloc. Stream mode
    writes messages under 16 KiB with --write batch (default): wsc_write_more for every message the
    window lets go, then wsc_flush before a read would wait (docs/api.md "Batches");
-   --write each: one wsc_write_binary per message, the form before batches. */
+   --write each: one wsc_write_binary per message, the form before batches.
+   --tls13: ssl_options WSC_TLS1_3, TLS 1.3 alone, and every connection
+   checked to have agreed it; the OpenSSL build only (BearSSL has no 1.3). */
 #define WSCLIENT_MAX_SOCKETS 128 /* idle mode holds 100 connections */
 #define WSCLIENT_IMPLEMENTATION
 #include "wsclient.h"
 #include "bench_common.h"
 
 static int use_alloc, write_each;
+static unsigned ssl_options; /* 0: WSC_TLS_DEFAULT */
 
 static void die(const char *what) {
     fprintf(stderr, "bench_client: %s: %s\n", what, wsc_error_info());
     exit(1);
+}
+
+/* The mask offers 1.3 alone; this makes sure the rows measure what they say. */
+static void check_tls13(const char *name) {
+    wsc_tls_info info;
+    if (!wsc_tls_get_info(name, &info)) die("TLS info");
+    if (info.version != 0x0304) {
+        fprintf(stderr, "bench_client: --tls13 but %s was agreed\n", info.version_name);
+        exit(1);
+    }
 }
 
 /* TLS sessions are kept and resumed unless tls_no_resume: --resume 0 asks
@@ -27,7 +40,9 @@ static void open_one(const char *name, const bench_args *a) {
     c.url = a->url;
     c.ca_file = a->cafile;
     c.tls_no_resume = !(a->mode == BENCH_CONNECT && a->resume);
+    c.ssl_options = ssl_options;
     if (!wsc_open(name, &c)) die("connect");
+    if (ssl_options == WSC_TLS1_3) check_tls13(name);
 }
 
 /* Reads one echo and checks it. */
@@ -118,8 +133,17 @@ static void run_idle(const bench_args *a) {
 int main(int argc, char **argv) {
     bench_args a;
     int i, j = 1;
-    /* Our own flag, --read, is taken out before the shared parser sees the rest. */
+    /* Our own flags are taken out before the shared parser sees the rest. */
     for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--tls13") == 0) {
+#ifndef WSCLIENT_TLS_OPENSSL
+            fprintf(stderr, "bench_client: --tls13 needs the OpenSSL build (bench_client_openssl): "
+                            "BearSSL does TLS 1.0 to 1.2\n");
+            return 2;
+#endif
+            ssl_options = WSC_TLS1_3;
+            continue;
+        }
         if (strcmp(argv[i], "--read") == 0 && i + 1 < argc) {
             use_alloc = strcmp(argv[++i], "alloc") == 0;
             continue;

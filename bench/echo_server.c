@@ -2,10 +2,11 @@
    cc -std=c99 -O2 bench/echo_server.c -o echo_server -lssl -lcrypto
 
    echo_server CERT KEY [--cipher LIST] [--groups LIST]
-   Listens on 127.0.0.1, four ports the kernel picks, and prints once ready:
-       ports wss=N ws=N tls=N tcp=N
-     wss  WebSocket echo over TLS     ws   WebSocket echo over TCP
-     tls  raw echo over TLS           tcp  raw echo over TCP
+   Listens on 127.0.0.1, six ports the kernel picks, and prints once ready:
+       ports wss=N ws=N tls=N tcp=N wss13=N tls13=N
+     wss  WebSocket echo over TLS 1.2 ws   WebSocket echo over TCP
+     tls  raw echo over TLS 1.2       tcp  raw echo over TCP
+     wss13, tls13: wss and tls over TLS 1.3 only
    Runs until SIGTERM or SIGINT.
 
    Why this shape: the server must never be what a client waits for.
@@ -23,9 +24,13 @@
      syscalls and large ones flow back while the rest is still coming in.
    - Backpressure: a connection whose output backlog passes 8 MiB is not
      read until it drains; memory stays bounded.
-   - TLS 1.2 only (BearSSL has no 1.3), one cipher suite and one group for
-     every client, session cache and tickets on (resumption by session ID is
-     what BearSSL clients use), read-ahead on (fewer read syscalls).
+   - TLS 1.2 only on wss and tls (BearSSL has no 1.3), one cipher suite and
+     one group for every client, session cache and tickets on (resumption by
+     session ID is what BearSSL clients use), read-ahead on (fewer read
+     syscalls). wss13 and tls13 take TLS 1.3 only, for the OpenSSL clients:
+     its AES-128-GCM suite (TLS_AES_128_GCM_SHA256, the same cipher as the
+     1.2 suite) and the same group, so the 1.3 rows differ by the protocol
+     alone; a second listener rather than a flag, so one server serves all.
 */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -46,14 +51,18 @@
 #include <openssl/sha.h>
 #include <openssl/ssl.h>
 
-enum { K_WSS, K_WS, K_TLS, K_TCP, K_COUNT };
-static const char *const kind_names[K_COUNT] = {"wss", "ws", "tls", "tcp"};
+/* What a connection speaks once TLS (if any) is done. */
+enum { K_WSS, K_WS, K_TLS, K_TCP };
+enum { L_COUNT = 6 };
+static const char *const listener_names[L_COUNT] = {"wss", "ws", "tls", "tcp", "wss13", "tls13"};
+static const int listener_kinds[L_COUNT] = {K_WSS, K_WS, K_TLS, K_TCP, K_WSS, K_TLS};
 
 enum { S_TLS_ACCEPT, S_HTTP, S_OPEN };
 
 #define BACKLOG_LIMIT (8u << 20)
 #define WRITE_CHUNK (256u << 10)
 #define FLUSH_AT (64u << 10)
+#define TLS13_SUITE "TLS_AES_128_GCM_SHA256"
 
 typedef struct conn {
     int is_listener;       /* first field of both: tells epoll's pointer apart */
@@ -81,10 +90,10 @@ typedef struct conn {
 typedef struct listener {
     int is_listener;
     int fd, kind;
+    SSL_CTX *ctx;          /* NULL: plain TCP */
 } listener;
 
 static int ep;
-static SSL_CTX *ctx;
 static volatile sig_atomic_t stop;
 static unsigned char rbuf[256u << 10];
 
@@ -391,8 +400,8 @@ static void accept_all(const listener *l) {
         c->fd = fd;
         c->kind = l->kind;
         c->state = S_OPEN;
-        if (l->kind == K_WSS || l->kind == K_TLS) {
-            c->ssl = SSL_new(ctx);
+        if (l->ctx) {
+            c->ssl = SSL_new(l->ctx);
             SSL_set_fd(c->ssl, fd);
             c->state = S_TLS_ACCEPT;
         } else if (l->kind == K_WS) {
@@ -405,7 +414,7 @@ static void accept_all(const listener *l) {
     }
 }
 
-static listener *listen_on(int kind) {
+static listener *listen_on(int kind, SSL_CTX *ctx) {
     struct sockaddr_in a;
     socklen_t al = sizeof a;
     struct epoll_event e;
@@ -414,6 +423,7 @@ static listener *listen_on(int kind) {
     if (!l) fatal("calloc");
     l->is_listener = 1;
     l->kind = kind;
+    l->ctx = ctx;
     l->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (l->fd < 0) fatal("socket");
     setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -436,12 +446,15 @@ static int port_of(const listener *l) {
     return ntohs(a.sin_port);
 }
 
-static void tls_setup(const char *cert, const char *key, const char *cipher, const char *groups) {
-    ctx = SSL_CTX_new(TLS_server_method());
+/* A server context for one TLS version: 1.2 with the cipher list, 1.3 with
+   its AES-128-GCM suite. */
+static SSL_CTX *tls_setup(int version, const char *cert, const char *key, const char *cipher, const char *groups) {
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     if (!ctx) fatal("SSL_CTX_new");
-    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-    SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
-    if (SSL_CTX_set_cipher_list(ctx, cipher) != 1) fatal("cipher list");
+    SSL_CTX_set_min_proto_version(ctx, version);
+    SSL_CTX_set_max_proto_version(ctx, version);
+    if (version == TLS1_2_VERSION && SSL_CTX_set_cipher_list(ctx, cipher) != 1) fatal("cipher list");
+    if (version == TLS1_3_VERSION && SSL_CTX_set_ciphersuites(ctx, TLS13_SUITE) != 1) fatal("TLS 1.3 suite");
     if (SSL_CTX_set1_groups_list(ctx, groups) != 1) fatal("groups list");
     if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) fatal(cert);
     if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) fatal(key);
@@ -449,11 +462,13 @@ static void tls_setup(const char *cert, const char *key, const char *cipher, con
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     SSL_CTX_set_read_ahead(ctx, 1);
+    return ctx;
 }
 
 int main(int argc, char **argv) {
     const char *cipher = "ECDHE-ECDSA-AES128-GCM-SHA256", *groups = "X25519";
-    listener *ls[K_COUNT];
+    listener *ls[L_COUNT];
+    SSL_CTX *ctx12, *ctx13;
     struct epoll_event evs[256];
     struct sigaction sa;
     int i;
@@ -470,13 +485,21 @@ int main(int argc, char **argv) {
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
-    tls_setup(argv[1], argv[2], cipher, groups);
+    ctx12 = tls_setup(TLS1_2_VERSION, argv[1], argv[2], cipher, groups);
+    ctx13 = tls_setup(TLS1_3_VERSION, argv[1], argv[2], cipher, groups);
     ep = epoll_create1(EPOLL_CLOEXEC);
     if (ep < 0) fatal("epoll_create1");
-    for (i = 0; i < K_COUNT; i++) ls[i] = listen_on(i);
+    {
+        SSL_CTX *ctxs[L_COUNT];
+        ctxs[0] = ctxs[2] = ctx12;
+        ctxs[1] = ctxs[3] = NULL;
+        ctxs[4] = ctxs[5] = ctx13;
+        for (i = 0; i < L_COUNT; i++) ls[i] = listen_on(listener_kinds[i], ctxs[i]);
+    }
     printf("ports");
-    for (i = 0; i < K_COUNT; i++) printf(" %s=%d", kind_names[i], port_of(ls[i]));
+    for (i = 0; i < L_COUNT; i++) printf(" %s=%d", listener_names[i], port_of(ls[i]));
     printf("\ncipher %s group %s\n", cipher, groups);
+    printf("tls13 cipher %s group %s\n", TLS13_SUITE, groups);
     fflush(stdout);
     while (!stop) {
         int n = epoll_wait(ep, evs, (int)(sizeof evs / sizeof evs[0]), 1000);

@@ -11,8 +11,12 @@ same run, peak RSS of each client and RSS with 100 idle connections. The
 ceiling is a raw BearSSL client over TLS (bench_raw_tls) and a raw socket
 over TCP (bench_raw_tcp). Over TLS, wsclient.h runs twice: on BearSSL
 (bench_client) and on OpenSSL (bench_client_openssl, -DWSCLIENT_TLS_OPENSSL),
-the latter against its own ceiling, a raw OpenSSL client (bench_raw_ossl). Tables go to stdout and to BUILD/results.md; every
-single run to BUILD/results.json. Standard library only.
+the latter against its own ceiling, a raw OpenSSL client (bench_raw_ossl).
+TLS 1.3 rows (transport wss13: the echo server's 1.3-only ports) run the
+stream and connect cases with the OpenSSL clients alone -- wsclient.h
+OpenSSL, libwebsockets and raw OpenSSL, each given --tls13. Tables go to
+stdout and to BUILD/results.md; every single run to BUILD/results.json.
+Standard library only.
 """
 import argparse
 import json
@@ -36,6 +40,8 @@ IDLE_CONNS = 100
 EACH = "wsclient.h, a write each"
 OSSL = "wsclient.h OpenSSL"  # bench_client_openssl: wss only (over ws:// it is the same code)
 RAW_OSSL = "raw OpenSSL"     # bench_raw_ossl: OSSL's ceiling, wss only
+TLS13 = "wss13"  # a pseudo-transport: wss:// over TLS 1.3, OpenSSL clients only (BearSSL has no 1.3)
+TRANSPORT_NAMES = {TLS13: "wss TLS 1.3"}
 BEFORE_LABEL = "before"
 BEFORE = {"path": None, "name": ""}  # make bench BEFORE=<revision>: bench_client as it was there
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -75,14 +81,15 @@ class Server:
             [os.path.join(build, "echo_server"), os.path.join(certs, "server.pem"), os.path.join(certs, "server.key")],
             stdout=self.out, stderr=subprocess.STDOUT)
         self.ports = {}
-        self.cipher = "?"
+        self.cipher = self.cipher13 = "?"
         for _ in range(100):
             text = open(self.out_path).read()
             m = re.search(r"^ports (.*)$", text, re.M)
             c = re.search(r"^cipher (.*)$", text, re.M)
-            if m and c:
+            c13 = re.search(r"^tls13 cipher (.*)$", text, re.M)
+            if m and c and c13:
                 self.ports = dict(kv.split("=") for kv in m.group(1).split())
-                self.cipher = c.group(1)
+                self.cipher, self.cipher13 = c.group(1), c13.group(1)
                 return
             if self.proc.poll() is not None:
                 break
@@ -112,6 +119,8 @@ def clients(build, server, transport, mode=None):
     to the WebSocket port and do a canned upgrade and close (the least a client
     can do); for everything else they use the server's raw TLS or TCP port."""
     host = "127.0.0.1"
+    if transport == TLS13:
+        return clients_tls13(build, server, host, mode)
     ws_url = "%s://%s:%s/" % (transport, host, server.ports[transport])
     raw = "bench_raw_tls" if transport == "wss" else "bench_raw_tcp"
     if mode == "connect":
@@ -136,6 +145,16 @@ def clients(build, server, transport, mode=None):
     if transport == "wss":
         out.append((RAW_OSSL, [os.path.join(build, "bench_raw_ossl"), "--url", ceiling_url]))
     return out
+
+
+def clients_tls13(build, server, host, mode):
+    """The TLS 1.3 row's clients: those on OpenSSL, told --tls13 (each checks
+    that 1.3 was agreed), against the echo server's 1.3-only ports."""
+    ws_url = "wss://%s:%s/" % (host, server.ports["wss13"])
+    ceiling_url = ws_url if mode == "connect" else "tls://%s:%s" % (host, server.ports["tls13"])
+    return [(OSSL, [os.path.join(build, "bench_client_openssl"), "--url", ws_url, "--tls13"]),
+            ("libwebsockets", [os.path.join(build, "bench_lws"), "--url", ws_url, "--tls13"]),
+            (RAW_OSSL, [os.path.join(build, "bench_raw_ossl"), "--url", ceiling_url, "--tls13"])]
 
 
 def children_cpu():
@@ -190,6 +209,12 @@ def cases(quick, bundle):
             if bundle:  # trust anchors as most programs have them: the system's bundle
                 out.append({"transport": transport, "mode": "connect", "size": 0, "count": max(3, BUNDLE_CONNECTS // (10 if quick else 1)),
                             "resume": 0, "ca": "bundle"})
+    for size in SIZES:  # TLS 1.3: the stream and connect cases, counts as over wss
+        count = STREAM_COUNT[size]
+        out.append({"transport": TLS13, "mode": "stream", "size": size, "count": max(4, count // 10) if quick else count, "resume": 0})
+    for resume in (0, 1):
+        out.append({"transport": TLS13, "mode": "connect", "size": 0, "count": CONNECT_COUNT["wss"] // (10 if quick else 1),
+                    "resume": resume})
     return out
 
 
@@ -207,10 +232,10 @@ def argv_for(prefix, c, cafiles, extra=()):
 def smoke(build, server, cafiles):
     """Every client, every mode, once, checking every echoed byte."""
     bad = 0
-    for transport in ("wss", "ws"):
+    for transport in ("wss", "ws", TLS13):
         for mode, size, count in (("rtt", 1000, 20), ("stream", 70000, 20), ("stream", 16, 200), ("connect", 0, 3)):
             for label, prefix in clients(build, server, transport, mode):
-                if label == EACH:
+                if label == EACH or (transport == TLS13 and mode == "rtt"):
                     continue
                 c = {"transport": transport, "mode": mode, "size": size, "count": count, "resume": 0}
                 r = run_one(argv_for(prefix, c, cafiles, ["--verify"]), server, timeout=60)
@@ -286,6 +311,8 @@ def report(results, rounds, server, m, elapsed, bundle_n):
     add("BearSSL %s, libwebsockets %s, %s. Echo server: bench/echo_server (OpenSSL, epoll, one thread)."
         % (m["bearssl"], m["libwebsockets"], m["openssl"]))
     add("TLS 1.2, %s for every TLS client. %d rounds, medians; %.0f s in all." % (server.cipher, rounds, elapsed))
+    add("Rows over \"wss TLS 1.3\": TLS 1.3 alone, %s, the OpenSSL clients only (BearSSL has no 1.3);"
+        " the ceiling is raw OpenSSL over 1.3." % server.cipher13)
     add("Load average (1 min) before and after: %s and %s (%d cores; other work on the machine shows as noise)."
         % (m["load_before"], loadavg(), m["cores"]))
     add("")
@@ -331,7 +358,8 @@ def report(results, rounds, server, m, elapsed, bundle_n):
             rs = [a[field] / b[field] for a, b in zip(runs_ok[ours], runs_ok[other])
                   if "error" not in a and "error" not in b and b.get(field)]
             return "%.2f" % statistics.median(rs) if rs else "-"
-        over = "%s (%s)" % (transport, "raw BearSSL" if transport == "wss" else "raw TCP")
+        over = "%s (%s)" % (TRANSPORT_NAMES.get(transport, transport),
+                            {"wss": "raw BearSSL", TLS13: "raw OpenSSL"}.get(transport, "raw TCP"))
         if mode == "connect":
             mode_name, size_s = "connect" + (" +resume" if resume else ""), "-"
             if ca == "bundle":
@@ -347,7 +375,7 @@ def report(results, rounds, server, m, elapsed, bundle_n):
             rs = [a[field] / b[field] for a, b in zip(runs_ok.get(c, []), runs_ok.get(top, []))
                   if "error" not in a and "error" not in b and b.get(field) and a.get(field)]
             return statistics.median(rs) if rs else None
-        rows.append(("%s %s%s" % (transport, mode_name, "" if size_s == "-" else " " + size_s),
+        rows.append(("%s %s%s" % (TRANSPORT_NAMES.get(transport, transport), mode_name, "" if size_s == "-" else " " + size_s),
                      {c: share_of_ceiling(c) for c in shown if c not in ("ceiling", RAW_OSSL)}))
         add("| %s | %s | %s | %s | " % (mode_name, size_s, over, unit) + " | ".join(cells.get(c, "-") for c in shown)
             + " | " + " | ".join(ratios[pr] for pr in pairs) + " |")
@@ -361,13 +389,14 @@ def report(results, rounds, server, m, elapsed, bundle_n):
                 if ok:
                     said.append("%s %d of %d" % (label, med([r["resumed"] for r in ok]), ok[0]["msgs"]))
             if said:
-                add("connect +resume, handshakes that resumed (median): " + ", ".join(said) + ".")
+                add("connect +resume over %s, handshakes that resumed (median): " % TRANSPORT_NAMES.get(key[0], key[0])
+                    + ", ".join(said) + ".")
     if unsupported:
         add("n/a: %s cannot resume a TLS session (yet); see the plain connect row for its full handshakes."
             % " and ".join(sorted(unsupported)))
     worst = max(busy) if busy else (0, "", ())
     add("Echo server CPU, median per case: at most %.0f%% of wall time (%s, %s)."
-        % (100 * worst[0], worst[1], " ".join(str(x) for x in worst[2][:3])))
+        % (100 * worst[0], worst[1], " ".join(str(TRANSPORT_NAMES.get(x, x)) for x in worst[2][:3])))
     add("")
     return lines
 
@@ -441,7 +470,7 @@ def cpu_report(results, bundle_n):
         mode_name, size_s = (mode, size_name(size)) if mode != "connect" else ("connect", "-")
         if ca == "bundle":
             mode_name += ", %d-CA bundle" % bundle_n
-        add("| %s | %s | %s | %s | " % (mode_name, size_s, transport, unit)
+        add("| %s | %s | %s | %s | " % (mode_name, size_s, TRANSPORT_NAMES.get(transport, transport), unit)
             + " | ".join("-" if cells.get(l) is None else "%.0f" % cells[l] for l in cols)
             + " | %s | %s | %s |" % (rr("libwebsockets"), rr("ceiling"), rr(RAW_OSSL, OSSL)))
     add("")
@@ -629,7 +658,7 @@ def main():
             with open(os.path.splitext(args.update_readme)[0] + ".svg", "w") as f:
                 f.write(chart_svg(CHART_ROWS))
     with open(os.path.join(build, "results.json"), "w") as f:
-        json.dump({"machine": m, "cipher": server.cipher, "runs": log}, f, indent=1)
+        json.dump({"machine": m, "cipher": server.cipher, "cipher_tls13": server.cipher13, "runs": log}, f, indent=1)
     errors = sum(1 for r in log if "error" in r)
     if errors:
         print("%d runs failed (see above)" % errors, file=sys.stderr)
