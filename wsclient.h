@@ -4164,14 +4164,16 @@ static int wsc__tls_trust(wsc__tls *t, const wsc_config *cfg) {
    ASN.1 signature sig of hash is pk's. */
 static uint32_t wsc__ossl_ecdsa(const br_ec_impl *impl, const void *hash, size_t hash_len, const br_ec_public_key *pk,
                                 const void *sig, size_t sig_len) {
-    const char *group = pk->curve == BR_EC_secp256r1 ? "P-256" : pk->curve == BR_EC_secp384r1 ? "P-384"
-                      : pk->curve == BR_EC_secp521r1 ? "P-521" : NULL;
+    char group[6] = "P-";     /* OSSL_PARAM wants it writable */
+    const char *bits = pk->curve == BR_EC_secp256r1 ? "256" : pk->curve == BR_EC_secp384r1 ? "384"
+                     : pk->curve == BR_EC_secp521r1 ? "521" : NULL;
     OSSL_PARAM params[3];
     EVP_PKEY_CTX *pc, *vc = NULL;
     EVP_PKEY *key = NULL;
     int ok;
-    if (!group) return br_ecdsa_vrfy_asn1_get_default()(impl, hash, hash_len, pk, sig, sig_len);
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)group, 0);
+    if (!bits) return br_ecdsa_vrfy_asn1_get_default()(impl, hash, hash_len, pk, sig, sig_len);
+    memcpy(group + 2, bits, 4);
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0);
     params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pk->q, pk->qlen);
     params[2] = OSSL_PARAM_construct_end();
     pc = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
@@ -4887,8 +4889,8 @@ static int wsc__tls_client(wsc__socket *s, wsc__tls *t, const wsc_config *cfg) {
 }
 
 /* max_fragment_length (RFC 6066 §4) in OpenSSL's codes: 512 is 1 ... 4096 is 4. */
-static int wsc__ossl_frag_code(unsigned frag) {
-    int code = 1;
+static uint8_t wsc__ossl_frag_code(unsigned frag) {
+    uint8_t code = 1;
     while (frag > 512) { frag >>= 1; code++; }
     return code;
 }
