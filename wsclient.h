@@ -6102,8 +6102,15 @@ static const wsc__ms *wsc__socket_deadline(const wsc__socket *s) {
 /* ------------------------------------------------------------------------ */
 
 #ifndef WSCLIENT_NO_SOCKETS
+/* A waker's pair, non-blocking and not inherited: where the flags exist,
+   in the one call (six fcntl calls fewer, once a connect when it is the
+   only socket: wsc__wakers_trim). */
 static int wsc__waker_ready(wsc__waker *k) {
-    if (!k->made && wsc__net_init() && wsc__dgram_pair(k->fd)) {
+    if (k->made || !wsc__net_init()) return k->made;
+#if defined(SOCK_NONBLOCK) && defined(SOCK_CLOEXEC) && !defined(_WIN32)
+    if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, k->fd) == 0) return k->made = 1;
+#endif
+    if (wsc__dgram_pair(k->fd)) {
         wsc__sock_setup(k->fd[0]);
         wsc__sock_setup(k->fd[1]);
         k->made = 1;
