@@ -4714,6 +4714,13 @@ static long wsc__tp_result(wsc__socket *s, long k, size_t n, unsigned dir) {
     return -1;
 }
 
+/* A flush that just sent the last of a request the server must answer (the
+   upgrade, our close frame): the answer is a round trip away, so no recv in
+   this advance (it would only say "nothing yet"); the wait asks the kernel. */
+static void wsc__asked(wsc__socket *s, int moved) {
+    if (WSC__FAST && moved && !wsc__buf_pending(&s->out)) s->dry |= WSC_IO_READ;
+}
+
 /* Hands bytes to the connection: how many it took (0: none now), -1: failed. */
 static long wsc__io_send(wsc__socket *s, const wsc__u8 *p, size_t n) {
     if (WSC__FAST && (s->dry & WSC_IO_WRITE)) return 0; /* it said "full" in this advance already */
@@ -5827,7 +5834,9 @@ static int wsc__upgrade_step(wsc__socket *s) {
 #ifndef WSCLIENT_SMALL
     if (s->refused) return wsc__body_step(s);
 #endif
-    if ((moved = wsc__flush(s)) < 0 || wsc__stream_peek(s, &p, &n) < 0) return 0;
+    if ((moved = wsc__flush(s)) < 0) return 0;
+    wsc__asked(s, moved);
+    if (wsc__stream_peek(s, &p, &n) < 0) return 0;
     while (i < n) {
         const wsc__u8 *h;
         if (s->head.len >= WSCLIENT_MAX_HEADER) {
@@ -6023,6 +6032,7 @@ static int wsc__receive(wsc__socket *s) {
 static int wsc__transfer_step(wsc__socket *s) {
     int a, b;
     if (!wsc__queue_pong(s) || (a = wsc__flush(s)) < 0) return 0;
+    if (s->state == WSC__CLOSING) wsc__asked(s, a); /* our close frame: its answer is a round trip away */
     if ((b = wsc__receive(s)) < 0) return 0;
     if (wsc__buf_pending(&s->out) && wsc__flush(s) < 0) return 0; /* pongs just queued */
     return a || b;
