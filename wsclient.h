@@ -1912,8 +1912,19 @@ typedef struct wsc__msg {
 #ifndef WSCLIENT_SMALL
     int pong;      /* an async socket's pong: WSC_EVENT_PONG, not a message */
     int rtt;       /* its round trip in ms, -1: it answers none of our pings */
+    wsc__u8 inl[]; /* a small payload, copied in: data points here */
 #endif
 } wsc__msg;
+
+/* Payloads up to WSC__INLINE bytes are copied into their queue record: one
+   allocation a queued message, not two, and the receive buffer stays for the
+   next message. The small build keeps the one way. */
+#ifndef WSCLIENT_SMALL
+#define WSC__INLINE 1024
+#define WSC__INLINED(m) ((m)->data == (m)->inl)
+#else
+#define WSC__INLINED(m) 0
+#endif
 
 #ifndef WSCLIENT_SMALL
 /* A ping of ours waiting for its pong, which carries the same payload. */
@@ -5253,6 +5264,13 @@ static long wsc__tp_result(wsc__socket *s, long k, size_t n, unsigned dir) {
     return -1;
 }
 
+/* A flush that just sent the last of a request the server must answer (the
+   upgrade, our close frame): the answer is a round trip away, so no recv in
+   this advance (it would only say "nothing yet"); the wait asks the kernel. */
+static void wsc__asked(wsc__socket *s, int moved) {
+    if (WSC__FAST && moved && !wsc__buf_pending(&s->out)) s->dry |= WSC_IO_READ;
+}
+
 /* Hands bytes to the connection: how many it took (0: none now), -1: failed. */
 static long wsc__io_send(wsc__socket *s, const wsc__u8 *p, size_t n) {
     if (WSC__FAST && (s->dry & WSC_IO_WRITE)) return 0; /* it said "full" in this advance already */
@@ -5555,7 +5573,7 @@ static void wsc__free_queue(wsc__socket *s) {
     while (s->queue) {
         wsc__msg *m = s->queue;
         s->queue = m->next;
-        if (!(WSC__FAST && m->direct)) wsc__free(s->mem, m->data);
+        if (!(WSC__FAST && m->direct) && !WSC__INLINED(m)) wsc__free(s->mem, m->data);
         wsc__free(s->mem, m);
     }
     s->queue_tail = NULL;
@@ -6240,7 +6258,8 @@ static void wsc__head_keep(wsc__socket *s) {
 
 #ifndef WSCLIENT_SMALL
 #define WSC__COUNT(s, field) ((s)->stats.field++)
-static size_t wsc__msg_cost(const wsc__msg *m);
+static wsc__msg *wsc__msg_inline(wsc__socket *s, const wsc__u8 *p, size_t n);
+static void wsc__queue_append(wsc__socket *s, wsc__msg *m);
 
 static void wsc__count_in(wsc__socket *s, size_t len) {
     s->stats.bytes_in += (long long)len;
@@ -6295,25 +6314,13 @@ static int wsc__pong_arrived(wsc__socket *s) {
     wsc__msg *m;
     s->stats.pongs_received++;
     if (!s->callback || s->state != WSC__OPEN) return 1;
-    if ((m = (wsc__msg *)wsc__alloc(s->mem, sizeof *m)) != NULL) {
-        memset(m, 0, sizeof *m);
-        m->data = (wsc__u8 *)wsc__alloc(s->mem, s->rx.ctrl_len + 1);
-    }
-    if (!m || !m->data) {
-        if (m) wsc__free(s->mem, m);
+    if (!(m = wsc__msg_inline(s, s->rx.ctrl, s->rx.ctrl_len))) {
         wsc__fail(s, WSC_ERR_NO_MEMORY, 1011, "out of memory for a pong event");
         return 0;
     }
-    memcpy(m->data, s->rx.ctrl, s->rx.ctrl_len);
-    m->data[s->rx.ctrl_len] = 0;
-    m->len = s->rx.ctrl_len;
-    m->cap = m->len + 1;
     m->pong = 1;
     m->rtt = rtt;
-    if (s->queue_tail) s->queue_tail->next = m;
-    else s->queue = m;
-    s->queue_tail = m;
-    s->queued_bytes += wsc__msg_cost(m);
+    wsc__queue_append(s, m);
     return 1;
 }
 
@@ -6402,7 +6409,9 @@ static int wsc__upgrade_step(wsc__socket *s) {
 #ifndef WSCLIENT_SMALL
     if (s->refused) return wsc__body_step(s);
 #endif
-    if ((moved = wsc__flush(s)) < 0 || wsc__stream_peek(s, &p, &n) < 0) return 0;
+    if ((moved = wsc__flush(s)) < 0) return 0;
+    wsc__asked(s, moved);
+    if (wsc__stream_peek(s, &p, &n) < 0) return 0;
     while (i < n) {
         const wsc__u8 *h;
         if (s->head.len >= WSCLIENT_MAX_HEADER) {
@@ -6454,10 +6463,41 @@ static size_t wsc__msg_cost(const wsc__msg *m) {
     return m->cap + sizeof *m + 64u;
 }
 
-static int wsc__enqueue_message(wsc__socket *s) {
-    wsc__msg *m = (wsc__msg *)wsc__alloc(s->mem, sizeof *m);
-    if (!m) return 0;
-    m->binary = s->rx.msg_opcode == WSC__OP_BINARY;
+static void wsc__queue_append(wsc__socket *s, wsc__msg *m) {
+    if (s->queue_tail) s->queue_tail->next = m;
+    else s->queue = m;
+    s->queue_tail = m;
+    s->queued_bytes += wsc__msg_cost(m);
+}
+
+#ifndef WSCLIENT_SMALL
+/* A queue record holding a copy of n payload bytes (WSC__INLINE), zeroed. */
+static wsc__msg *wsc__msg_inline(wsc__socket *s, const wsc__u8 *p, size_t n) {
+    wsc__msg *m = (wsc__msg *)wsc__alloc(s->mem, sizeof *m + n + 1);
+    if (!m) return NULL;
+    memset(m, 0, sizeof *m);
+    m->data = m->inl;
+    if (n) memcpy(m->inl, p, n);
+    m->inl[n] = 0;
+    m->len = n;
+    m->cap = n + 1;
+    return m;
+}
+#endif
+
+/* The message just parsed, queued: a small one copied into its record (its
+   buffer kept for the next), a larger one's buffer taken as it is. */
+static wsc__msg *wsc__msg_take(wsc__socket *s) {
+    wsc__msg *m;
+#ifndef WSCLIENT_SMALL
+    if (!s->rx.msg_direct && s->rx.msg_len <= WSC__INLINE) {
+        size_t cap = s->rx.msg_cap, n;
+        if ((m = wsc__msg_inline(s, s->rx.msg, s->rx.msg_len)) != NULL)
+            wsc__rx_recycle(&s->rx, wsc__rx_take_message(&s->rx, &n), cap);
+        return m;
+    }
+#endif
+    if (!(m = (wsc__msg *)wsc__alloc(s->mem, sizeof *m))) return NULL;
     m->cap = s->rx.msg_cap;
     m->direct = WSC__FAST && s->rx.msg_direct;
     m->data = wsc__rx_take_message(&s->rx, &m->len);
@@ -6465,10 +6505,14 @@ static int wsc__enqueue_message(wsc__socket *s) {
 #ifndef WSCLIENT_SMALL
     m->pong = 0; /* a message, not a pong event (wsc__pong_arrived) */
 #endif
-    if (s->queue_tail) s->queue_tail->next = m;
-    else s->queue = m;
-    s->queue_tail = m;
-    s->queued_bytes += wsc__msg_cost(m);
+    return m;
+}
+
+static int wsc__enqueue_message(wsc__socket *s) {
+    wsc__msg *m = wsc__msg_take(s);
+    if (!m) return 0;
+    m->binary = s->rx.msg_opcode == WSC__OP_BINARY; /* (taking the message leaves its opcode) */
+    wsc__queue_append(s, m);
     wsc__count_in(s, m->len);
     return 1;
 }
@@ -6564,6 +6608,7 @@ static int wsc__receive(wsc__socket *s) {
 static int wsc__transfer_step(wsc__socket *s) {
     int a, b;
     if (!wsc__queue_pong(s) || (a = wsc__flush(s)) < 0) return 0;
+    if (s->state == WSC__CLOSING) wsc__asked(s, a); /* our close frame: its answer is a round trip away */
     if ((b = wsc__receive(s)) < 0) return 0;
     if (wsc__buf_pending(&s->out) && wsc__flush(s) < 0) return 0; /* pongs just queued */
     return a || b;
@@ -6643,8 +6688,15 @@ static const wsc__ms *wsc__socket_deadline(const wsc__socket *s) {
 /* ------------------------------------------------------------------------ */
 
 #ifndef WSCLIENT_NO_SOCKETS
+/* A waker's pair, non-blocking and not inherited: where the flags exist,
+   in the one call (six fcntl calls fewer, once a connect when it is the
+   only socket: wsc__wakers_trim). */
 static int wsc__waker_ready(wsc__waker *k) {
-    if (!k->made && wsc__net_init() && wsc__dgram_pair(k->fd)) {
+    if (k->made || !wsc__net_init()) return k->made;
+#if defined(SOCK_NONBLOCK) && defined(SOCK_CLOEXEC) && !defined(_WIN32)
+    if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, k->fd) == 0) return k->made = 1;
+#endif
+    if (wsc__dgram_pair(k->fd)) {
         wsc__sock_setup(k->fd[0]);
         wsc__sock_setup(k->fd[1]);
         k->made = 1;
@@ -8586,7 +8638,7 @@ static long wsc__read_locked(const char *name, void *buf, size_t capacity, int t
     if (m->len < capacity) ((char *)buf)[m->len] = 0;
     if (binary) *binary = m->binary;
     n = (long)m->len;
-    if (!(WSC__FAST && m->direct)) wsc__rx_recycle(&s->rx, m->data, m->cap);
+    if (!(WSC__FAST && m->direct) && !WSC__INLINED(m)) wsc__rx_recycle(&s->rx, m->data, m->cap);
     wsc__free(s->mem, wsc__dequeue(s));
     wsc__release(s);
     return n;
@@ -8598,6 +8650,16 @@ static char *wsc__read_alloc_locked(const char *name, int timeout_ms, size_t *le
     char *data;
     if (!m) return NULL;
     data = (char *)m->data; /* handed over as is: no copy */
+#ifndef WSCLIENT_SMALL
+    if (WSC__INLINED(m)) { /* but a copy of one inside its record */
+        if (!(data = (char *)wsc__alloc(s->mem, m->len + 1))) {
+            wsc__set_error(WSC_ERR_NO_MEMORY, "out of memory for a message of %lu bytes (it stays queued)", (unsigned long)m->len);
+            wsc__release(s);
+            return NULL;
+        }
+        memcpy(data, m->data, m->len + 1);
+    }
+#endif
     if (length) *length = m->len;
     if (binary) *binary = m->binary;
     wsc__free(s->mem, wsc__dequeue(s));
@@ -8877,7 +8939,7 @@ static int wsc__deliver(int i) {
         if (wsc__slice_over(start)) return count; /* the rest (and the last event) next time */
         m = wsc__dequeue(s);
         wsc__call(&keep, wsc__msg_event(m), (const char *)m->data, m->len, m->binary, wsc__msg_code(m));
-        wsc__free(mem, m->data);
+        if (!WSC__INLINED(m)) wsc__free(mem, m->data);
         wsc__free(mem, m);
         count++;
         if (!WSC__STILL_THERE) return count;
