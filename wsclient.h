@@ -1912,7 +1912,6 @@ typedef struct wsc__msg {
 #ifndef WSCLIENT_SMALL
     int pong;      /* an async socket's pong: WSC_EVENT_PONG, not a message */
     int rtt;       /* its round trip in ms, -1: it answers none of our pings */
-    wsc__u8 inl[]; /* a small payload, copied in: data points here */
 #endif
 } wsc__msg;
 
@@ -1921,7 +1920,8 @@ typedef struct wsc__msg {
    next message. The small build keeps the one way. */
 #ifndef WSCLIENT_SMALL
 #define WSC__INLINE 1024
-#define WSC__INLINED(m) ((m)->data == (m)->inl)
+#define WSC__INLINE_AT(m) ((wsc__u8 *)((m) + 1)) /* right after the record (C++ has no flexible array) */
+#define WSC__INLINED(m) ((m)->data == WSC__INLINE_AT(m))
 #else
 #define WSC__INLINED(m) 0
 #endif
@@ -6476,9 +6476,9 @@ static wsc__msg *wsc__msg_inline(wsc__socket *s, const wsc__u8 *p, size_t n) {
     wsc__msg *m = (wsc__msg *)wsc__alloc(s->mem, sizeof *m + n + 1);
     if (!m) return NULL;
     memset(m, 0, sizeof *m);
-    m->data = m->inl;
-    if (n) memcpy(m->inl, p, n);
-    m->inl[n] = 0;
+    m->data = WSC__INLINE_AT(m);
+    if (n) memcpy(m->data, p, n);
+    m->data[n] = 0;
     m->len = n;
     m->cap = n + 1;
     return m;
