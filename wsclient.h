@@ -772,8 +772,10 @@ WSCLIENT_API void wsc_set_allocator_user(void *user);
 #if defined(WSCLIENT_SMALL) || defined(WSCLIENT_NO_HEAP)
 #error "WSCLIENT_TLS_OPENSSL goes with neither WSCLIENT_SMALL nor WSCLIENT_NO_HEAP: OpenSSL allocates memory of its own"
 #endif
+#include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
+#include <openssl/param_build.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #define WSC__TLS_VERSIONS 4 /* TLS 1.0 to 1.3 */
@@ -4834,40 +4836,60 @@ static SSL_CTX *wsc__ossl_context(void) {
     return wsc__ossl_ctx = c;
 }
 
-/* The client key as OpenSSL takes it: re-encoded to DER from BearSSL's form
-   (what wsc__client_load read and checked). NULL if that fails. */
-static EVP_PKEY *wsc__ossl_key(const wsc__client *c) {
-    wsc__u8 a[1024], b[1024], *der = NULL;
-    const unsigned char *p;
+/* The RSA client key for OpenSSL from BearSSL's form (p, q and the CRT
+   values) and the leaf's public key (n, e): d = e^-1 mod (p-1)(q-1).
+   BearSSL's own recomputation needs p and q equal to 3 modulo 4, which
+   most keys made elsewhere are not. NULL if that fails. */
+static EVP_PKEY *wsc__ossl_rsa(const br_rsa_private_key *sk, EVP_PKEY *pub) {
+    BIGNUM *n = NULL, *e = NULL, *d = BN_secure_new(), *phi = BN_secure_new(), *p1 = NULL, *q1 = NULL;
+    BIGNUM *p = BN_bin2bn(sk->p, (int)sk->plen, NULL), *q = BN_bin2bn(sk->q, (int)sk->qlen, NULL);
+    BIGNUM *dp = BN_bin2bn(sk->dp, (int)sk->dplen, NULL), *dq = BN_bin2bn(sk->dq, (int)sk->dqlen, NULL);
+    BIGNUM *iq = BN_bin2bn(sk->iq, (int)sk->iqlen, NULL);
+    BN_CTX *bc = BN_CTX_secure_new();
+    OSSL_PARAM_BLD *b = OSSL_PARAM_BLD_new();
+    OSSL_PARAM *params = NULL;
+    EVP_PKEY_CTX *pc = NULL;
     EVP_PKEY *key = NULL;
-    size_t len = 0;
-    if (c->key_type == BR_KEYTYPE_RSA) {
-        const br_rsa_private_key *sk = (const br_rsa_private_key *)c->key;
-        br_rsa_public_key pk;
-        wsc__u8 e[4];
-        uint32_t ev = br_rsa_compute_pubexp_get_default()(sk);
-        size_t dlen, k = 0;
-        if (!ev || br_rsa_compute_modulus_get_default()(NULL, sk) > sizeof a) return NULL;
-        pk.nlen = br_rsa_compute_modulus_get_default()(a, sk);
-        pk.n = a;
-        e[0] = (wsc__u8)(ev >> 24); e[1] = (wsc__u8)(ev >> 16); e[2] = (wsc__u8)(ev >> 8); e[3] = (wsc__u8)ev;
-        while (k < 3 && !e[k]) k++;
-        pk.e = e + k;
-        pk.elen = 4 - k;
-        if (!(dlen = br_rsa_compute_privexp_get_default()(b, sk, ev))) return NULL;
-        len = br_encode_rsa_raw_der(NULL, sk, &pk, b, dlen);
-        if ((der = (wsc__u8 *)wsc__alloc(c->mem, len)) != NULL) br_encode_rsa_raw_der(der, sk, &pk, b, dlen);
-    } else {
-        const br_ec_private_key *sk = (const br_ec_private_key *)c->key;
-        br_ec_public_key pk;
-        if (!br_ec_compute_pub(br_ec_get_default(), &pk, a, sk)) return NULL;
-        len = br_encode_ec_raw_der(NULL, sk, &pk);
-        if ((der = (wsc__u8 *)wsc__alloc(c->mem, len)) != NULL) br_encode_ec_raw_der(der, sk, &pk);
-    }
-    wsc__wipe(b, sizeof b);
-    if (!der) return NULL;
+    int ok = pub && EVP_PKEY_get_bn_param(pub, OSSL_PKEY_PARAM_RSA_N, &n) == 1 &&
+             EVP_PKEY_get_bn_param(pub, OSSL_PKEY_PARAM_RSA_E, &e) == 1 && d && phi && p && q && dp && dq && iq && bc &&
+             b && (p1 = BN_dup(p)) != NULL && (q1 = BN_dup(q)) != NULL && BN_sub_word(p1, 1) && BN_sub_word(q1, 1) &&
+             BN_mul(phi, p1, q1, bc) && BN_mod_inverse(d, e, phi, bc) != NULL &&
+             OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_N, n) && OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_E, e) &&
+             OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_D, d) && OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_FACTOR1, p) &&
+             OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_FACTOR2, q) &&
+             OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_EXPONENT1, dp) &&
+             OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_EXPONENT2, dq) &&
+             OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_COEFFICIENT1, iq) &&
+             (params = OSSL_PARAM_BLD_to_param(b)) != NULL && (pc = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) != NULL &&
+             EVP_PKEY_fromdata_init(pc) == 1 && EVP_PKEY_fromdata(pc, &key, EVP_PKEY_KEYPAIR, params) == 1;
+    OSSL_PARAM_free(params); /* (OSSL_PARAM_clear_free is 3.2's) */
+    OSSL_PARAM_BLD_free(b);
+    EVP_PKEY_CTX_free(pc);
+    BN_CTX_free(bc);
+    BN_free(n); BN_free(e);
+    BN_clear_free(d); BN_clear_free(phi); BN_clear_free(p1); BN_clear_free(q1);
+    BN_clear_free(p); BN_clear_free(q); BN_clear_free(dp); BN_clear_free(dq); BN_clear_free(iq);
+    if (!ok) { EVP_PKEY_free(key); key = NULL; }
+    return key;
+}
+
+/* The client key as OpenSSL takes it, from BearSSL's form (what
+   wsc__client_load read and checked); pub: the leaf's public key. An EC key
+   is re-encoded to DER by BearSSL. NULL if that fails. */
+static EVP_PKEY *wsc__ossl_key(const wsc__client *c, EVP_PKEY *pub) {
+    wsc__u8 q[BR_EC_KBUF_PUB_MAX_SIZE], *der;
+    const unsigned char *p;
+    const br_ec_private_key *sk = (const br_ec_private_key *)c->key;
+    br_ec_public_key pk;
+    EVP_PKEY *key;
+    size_t len;
+    if (c->key_type == BR_KEYTYPE_RSA) return wsc__ossl_rsa((const br_rsa_private_key *)c->key, pub);
+    if (!br_ec_compute_pub(br_ec_get_default(), &pk, q, sk)) return NULL;
+    len = br_encode_ec_raw_der(NULL, sk, &pk);
+    if (!(der = (wsc__u8 *)wsc__alloc(c->mem, len))) return NULL;
+    br_encode_ec_raw_der(der, sk, &pk);
     p = der;
-    key = d2i_PrivateKey(c->key_type == BR_KEYTYPE_RSA ? EVP_PKEY_RSA : EVP_PKEY_EC, NULL, &p, (long)len);
+    key = d2i_PrivateKey(EVP_PKEY_EC, NULL, &p, (long)len);
     wsc__wipe(der, len);
     wsc__free(c->mem, der);
     return key;
@@ -4892,7 +4914,7 @@ static int wsc__tls_client(wsc__socket *s, wsc__tls *t, const wsc_config *cfg) {
         if (!ok) return wsc__set_error(WSC_ERR_CERTIFICATE, "OpenSSL cannot use certificate %u of the client chain",
                                        (unsigned)i + 1);
     }
-    key = wsc__ossl_key(c);
+    key = wsc__ossl_key(c, X509_get0_pubkey(SSL_get_certificate(t->ssl)));
     ok = key && SSL_use_PrivateKey(t->ssl, key) == 1 && SSL_check_private_key(t->ssl) == 1;
     EVP_PKEY_free(key);
     ERR_clear_error();

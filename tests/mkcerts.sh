@@ -23,7 +23,7 @@
 #   cn-wild.pem/key       leaf with CN=*.com and no subjectAltName
 #   selfsigned.der        selfsigned.pem in DER
 #   client-ca.pem/key     the CA the mutual-TLS servers trust for client certificates
-#   client-rsa.pem/key    client leaf (clientAuth), RSA 2048, signed by client-ca
+#   client-rsa.pem/key    client leaf (clientAuth), RSA 2048 (its first prime 1 mod 4), signed by client-ca
 #   client-ec.pem/key     the same with an ECDSA P-256 key
 #   client-both.pem       client-ec.key + client-ec.pem in one file (key first)
 #   client-int-ca.pem     intermediate CA under client-ca
@@ -49,6 +49,17 @@ if [ $all = 1 ] && openssl x509 -checkend 86400 -noout -in server.pem >/dev/null
 
 ec_key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
 rsa_key() { openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1" 2>/dev/null; }
+# An RSA key whose first prime is 1 modulo 4, as 3 in 4 keys made elsewhere
+# are: BearSSL cannot recompute its exponents from such a key, and the
+# OpenSSL backend once relied on that (tests/mtls.c, client-rsa).
+rsa1mod4_key() {
+    local last
+    while :; do
+        rsa_key "$1"
+        last=$(openssl rsa -in "$1" -noout -text 2>/dev/null | sed -n '/^prime1:/,/^prime2:/p' | grep -v prime | tr -d ' \n:' | tail -c 2)
+        [ $((16#$last % 4)) -eq 1 ] && return
+    done
+}
 
 # make_ca NAME CN
 make_ca() {
@@ -134,7 +145,7 @@ make_leaf cn-only ec ca localhost ""
 make_leaf cn-wild ec ca "*.com" ""
 # Client certificates (mutual TLS), under their own CA.
 make_ca client-ca "wsclient client CA"
-make_leaf client-rsa rsa client-ca client-rsa "" clientAuth
+make_leaf client-rsa rsa1mod4 client-ca client-rsa "" clientAuth
 make_leaf client-ec ec client-ca client-ec "" clientAuth
 cat client-ec.key client-ec.pem > client-both.pem
 ec_key client-int-ca.key
