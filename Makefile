@@ -273,13 +273,13 @@ $(BENCH)/many_sockets: bench/many_sockets.c wsclient.h | bench-deps $(BENCH)
 $(BENCH)/bench_lws: bench/bench_lws.c bench/bench_common.h | bench-deps $(BENCH)
 	$(CC) $(WARN) $(CFLAGS) $< -o $@ -lwebsockets -lssl
 
-$(BENCH)/bench_raw_tls: bench/bench_raw_tls.c bench/bench_common.h | bench-deps $(BENCH)
+$(BENCH)/bench_raw_tls: bench/bench_raw_tls.c bench/bench_common.h bench/bench_tcp.h | bench-deps $(BENCH)
 	$(CC) $(WARN) $(CFLAGS) $< -o $@ -lbearssl
 
-$(BENCH)/bench_raw_ossl: bench/bench_raw_ossl.c bench/bench_common.h | bench-deps $(BENCH)
+$(BENCH)/bench_raw_ossl: bench/bench_raw_ossl.c bench/bench_common.h bench/bench_tcp.h | bench-deps $(BENCH)
 	$(CC) $(WARN) $(CFLAGS) $< -o $@ -lssl -lcrypto
 
-$(BENCH)/bench_raw_tcp: bench/bench_raw_tcp.c bench/bench_common.h | bench-deps $(BENCH)
+$(BENCH)/bench_raw_tcp: bench/bench_raw_tcp.c bench/bench_common.h bench/bench_tcp.h | bench-deps $(BENCH)
 	$(CC) $(WARN) $(CFLAGS) $< -o $@
 
 $(BENCH)/echo_server: bench/echo_server.c | bench-deps $(BENCH)

@@ -25,6 +25,7 @@
    name of the URL against the certificate (wsclient.h checks both). */
 #define _POSIX_C_SOURCE 200809L
 #include "bench_common.h"
+#include "bench_tcp.h"
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -48,22 +49,6 @@ static void ossl_fail(const char *what) {
     exit(1);
 }
 
-static int tcp_connect(const bench_args *a) {
-    struct addrinfo hints, *ai;
-    char port[8];
-    int fd, one = 1;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV;
-    snprintf(port, sizeof port, "%d", a->port);
-    if (getaddrinfo(a->host, port, &hints, &ai) != 0) { fprintf(stderr, "cannot resolve %s\n", a->host); exit(1); }
-    fd = socket(ai->ai_family, SOCK_STREAM, 0);
-    if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) { perror("connect"); exit(1); }
-    freeaddrinfo(ai);
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
-    return fd;
-}
 
 static void ctx_init(const bench_args *a) {
     int v = tls13 ? TLS1_3_VERSION : TLS1_2_VERSION;
@@ -98,7 +83,7 @@ static SSL *tls_handshake(const bench_args *a, SSL_SESSION *resume) {
     SSL *ssl = SSL_new(ctx);
     unsigned char ip[16];
     int r;
-    if (!ssl || SSL_set_fd(ssl, tcp_connect(a)) != 1) ossl_fail("SSL_new");
+    if (!ssl || SSL_set_fd(ssl, bench_tcp_connect(a, 1)) != 1) ossl_fail("SSL_new");
     if (inet_pton(AF_INET, a->host, ip) == 1 || inet_pton(AF_INET6, a->host, ip) == 1) {
         if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), a->host) != 1) ossl_fail("IP check");
     } else if (SSL_set1_host(ssl, a->host) != 1 || SSL_set_tlsext_host_name(ssl, a->host) != 1) {

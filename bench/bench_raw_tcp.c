@@ -9,6 +9,7 @@
    bench_common.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "bench_common.h"
+#include "bench_tcp.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -17,21 +18,6 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
-static int tcp_connect(const bench_args *a) {
-    struct addrinfo hints, *ai;
-    char port[8];
-    int fd, one = 1;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV;
-    snprintf(port, sizeof port, "%d", a->port);
-    if (getaddrinfo(a->host, port, &hints, &ai) != 0) { fprintf(stderr, "cannot resolve %s\n", a->host); exit(1); }
-    fd = socket(ai->ai_family, SOCK_STREAM, 0);
-    if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) { perror("connect"); exit(1); }
-    freeaddrinfo(ai);
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    return fd;
-}
 
 /* Small messages go out gathered, as many as the window allows into one
    send() of at most STAGE bytes, and come in by reads of up to STAGE bytes:
@@ -42,7 +28,7 @@ static void run_transfer(const bench_args *a) {
     size_t rx_cap = a->size > STAGE ? a->size : STAGE, tx_len = 0, tx_off = 0, rx_fill = 0;
     unsigned char *payload = bench_payload(a->size), *rx = (unsigned char *)malloc(rx_cap), *stage = (unsigned char *)malloc(STAGE);
     long window = a->mode == BENCH_RTT ? 1 : bench_window(a), sent = 0, got = 0;
-    int fd = tcp_connect(a), gather = a->size < GATHER_BELOW;
+    int fd = bench_tcp_connect(a, 0), gather = a->size < GATHER_BELOW;
     if (!rx || !stage) { perror("malloc"); exit(1); }
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
     bench_start();
@@ -108,7 +94,7 @@ static void run_connect(const bench_args *a) {
     bench_start();
     for (i = 0; i < a->count; i++) {
         char b[16];
-        int fd = tcp_connect(a);
+        int fd = bench_tcp_connect(a, 0);
         if (strcmp(a->scheme, "ws") == 0) bench_websocket(&fd, a, send_all, recv_until);
         shutdown(fd, SHUT_WR);
         while (recv(fd, b, sizeof b, 0) > 0) {}
@@ -121,7 +107,7 @@ static void run_connect(const bench_args *a) {
 static void run_idle(const bench_args *a) {
     long i, base = bench_rss_kb();
     int *fds = (int *)malloc(sizeof(int) * (size_t)(a->count + 1));
-    for (i = 0; i < a->count; i++) fds[i] = tcp_connect(a);
+    for (i = 0; i < a->count; i++) fds[i] = bench_tcp_connect(a, 0);
     bench_idle_result(a->count, base, bench_rss_kb());
     for (i = 0; i < a->count; i++) close(fds[i]);
     free(fds);

@@ -23,6 +23,7 @@
    engine matches DNS names only). */
 #define _POSIX_C_SOURCE 200809L
 #include "bench_common.h"
+#include "bench_tcp.h"
 #include <bearssl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -137,22 +138,6 @@ static void load_anchors(const char *path) {
 
 /* ---- the engine over a socket ------------------------------------------ */
 
-static int tcp_connect(const bench_args *a) {
-    struct addrinfo hints, *ai;
-    char port[8];
-    int fd, one = 1;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV;
-    snprintf(port, sizeof port, "%d", a->port);
-    if (getaddrinfo(a->host, port, &hints, &ai) != 0) { fprintf(stderr, "cannot resolve %s\n", a->host); exit(1); }
-    fd = socket(ai->ai_family, SOCK_STREAM, 0);
-    if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) { perror("connect"); exit(1); }
-    freeaddrinfo(ai);
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
-    return fd;
-}
 
 static void tls_init(tls_client *t) {
     br_ssl_client_init_full(&t->cc, &t->xc, anchors, n_anchors);
@@ -200,7 +185,7 @@ static int tls_records(tls_client *t, int wait) {
 }
 
 static void tls_handshake(tls_client *t, const bench_args *a, int resume) {
-    t->fd = tcp_connect(a);
+    t->fd = bench_tcp_connect(a, 1);
     t->eof = 0;
     if (!br_ssl_client_reset(&t->cc, NULL, resume)) tls_fail(t, "reset");
     while (!(br_ssl_engine_current_state(&t->cc.eng) & BR_SSL_SENDAPP))
