@@ -4653,6 +4653,13 @@ static void wsc__ossl_push(wsc__tls *t) {
     }
 }
 
+/* Sends our close_notify, once. */
+static void wsc__ossl_shutdown(wsc__tls *t) {
+    int r;
+    if (!t->dead && !(SSL_get_shutdown(t->ssl) & SSL_SENT_SHUTDOWN) && (r = SSL_shutdown(t->ssl)) < 0)
+        (void)wsc__ossl_check(t, r);
+}
+
 /* Runs OpenSSL on what the pair holds: the handshake, then the bytes to
    write, the close_notify asked for, and the records read. */
 static void wsc__ossl_run(wsc__tls *t) {
@@ -4668,8 +4675,7 @@ static void wsc__ossl_run(wsc__tls *t) {
         t->hs_done = 1;
     }
     wsc__ossl_push(t);
-    if (t->close_started && !t->out_len && !t->dead && !(SSL_get_shutdown(t->ssl) & SSL_SENT_SHUTDOWN))
-        if ((r = SSL_shutdown(t->ssl)) < 0) (void)wsc__ossl_check(t, r);
+    if (t->close_started && !t->out_len) wsc__ossl_shutdown(t);
     while (!t->dead && !t->peer_closed && t->in_len < WSC__OSSL_IN) {
         if ((r = SSL_read(t->ssl, t->in + t->in_len, (int)(WSC__OSSL_IN - t->in_len))) <= 0) {
             (void)wsc__ossl_check(t, r);
@@ -4678,8 +4684,7 @@ static void wsc__ossl_run(wsc__tls *t) {
         t->in_len += (size_t)r;
         t->app_seen = 1;
     }
-    if (t->peer_closed && !t->dead && !(SSL_get_shutdown(t->ssl) & SSL_SENT_SHUTDOWN))
-        if ((r = SSL_shutdown(t->ssl)) < 0) (void)wsc__ossl_check(t, r); /* answered, as BearSSL does */
+    if (t->peer_closed) wsc__ossl_shutdown(t); /* answered, as BearSSL does */
 }
 
 /* The state word, from the pair and our two buffers. */
@@ -4697,12 +4702,16 @@ static unsigned wsc__tls_state(const wsc__tls *t) {
 /* Why the connection ended, 0: it did not fail. */
 static int wsc__tls_error(const wsc__tls *t) { return t->dead ? t->err : 0; }
 
-/* Records: our end of the pair, read or filled in place. */
+/* Records: our end of the pair, read or filled in place. A span of it:
+   k bytes at p (k <= 0: none). */
+static wsc__u8 *wsc__ossl_span(int k, char *p, size_t *n) {
+    *n = k > 0 ? (size_t)k : 0;
+    return (wsc__u8 *)p;
+}
 static wsc__u8 *wsc__tls_rec_out(wsc__tls *t, size_t *n) {
     char *p = NULL;
     int k = BIO_nread0(t->net, &p);
-    *n = k > 0 ? (size_t)k : 0;
-    return (wsc__u8 *)p;
+    return wsc__ossl_span(k, p, n);
 }
 static void wsc__tls_rec_sent(wsc__tls *t, size_t k) {
     char *p;
@@ -4712,8 +4721,7 @@ static void wsc__tls_rec_sent(wsc__tls *t, size_t k) {
 static wsc__u8 *wsc__tls_rec_in(wsc__tls *t, size_t *n) {
     char *p = NULL;
     int k = BIO_nwrite0(t->net, &p);
-    *n = k > 0 ? (size_t)k : 0;
-    return (wsc__u8 *)p;
+    return wsc__ossl_span(k, p, n);
 }
 static void wsc__tls_rec_got(wsc__tls *t, size_t k) {
     char *p;
@@ -4727,11 +4735,11 @@ static wsc__u8 *wsc__tls_app_out(wsc__tls *t, size_t *n) {
     *n = WSC__OSSL_OUT - t->out_len;
     return t->out + t->out_len;
 }
+static void wsc__tls_seal(wsc__tls *t) { ERR_clear_error(); wsc__ossl_push(t); }
 static void wsc__tls_app_sent(wsc__tls *t, size_t k) {
     t->out_len += k;
-    if (t->out_len == WSC__OSSL_OUT) { ERR_clear_error(); wsc__ossl_push(t); }
+    if (t->out_len == WSC__OSSL_OUT) wsc__tls_seal(t); /* a full buffer goes at once */
 }
-static void wsc__tls_seal(wsc__tls *t) { ERR_clear_error(); wsc__ossl_push(t); }
 static wsc__u8 *wsc__tls_app_in(wsc__tls *t, size_t *n) {
     *n = t->in_len - t->in_off;
     return *n ? t->in + t->in_off : NULL;
