@@ -2149,6 +2149,8 @@ typedef struct wsc__lib { /* the error before the generator: nearer, shorter cod
     size_t keys_left;      /* bytes of it not used yet                         */
     wsc__u8 mask_seed[32]; /* the ChaCha20 key of the next refill              */
     unsigned mask_refills; /* refills since the key last came from the DRBG   */
+    wsc__u8 dn_key[16];    /* SipHash key of certificate name matching        */
+    int dn_keyed;
 #endif
     const wsc_transport *transport; /* default for new sockets; NULL: built-in TCP */
 #if WSC__THREADS
@@ -4170,6 +4172,123 @@ static int wsc__tls_trust(wsc__tls *t, const wsc_config *cfg) {
     return 1;
 }
 
+/* Names in the chain are matched to anchors by a hash of each, and BearSSL's
+   minimal engine hashes every anchor's name again at each look-up: with the
+   system's bundle (~145 anchors) SHA-256 cost 1.2 M instructions a connect.
+   SipHash-2-4 under a random key of the process does it in a tenth. A match
+   only picks a candidate: the anchor's key must still check the signature
+   (or equal the server's key), and the secret key keeps a server from
+   choosing names that collide with an anchor's. */
+typedef struct {
+    const br_hash_class *vtable; /* first: BearSSL calls through it */
+    uint64_t v[4];
+    wsc__u8 tail[8];
+    uint64_t count;
+} wsc__sip;
+
+#define WSC__ROTL64(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+
+static void wsc__sip_rounds(uint64_t *v, int n) {
+    while (n--) {
+        v[0] += v[1]; v[1] = WSC__ROTL64(v[1], 13); v[1] ^= v[0]; v[0] = WSC__ROTL64(v[0], 32);
+        v[2] += v[3]; v[3] = WSC__ROTL64(v[3], 16); v[3] ^= v[2];
+        v[0] += v[3]; v[3] = WSC__ROTL64(v[3], 21); v[3] ^= v[0];
+        v[2] += v[1]; v[1] = WSC__ROTL64(v[1], 17); v[1] ^= v[2]; v[2] = WSC__ROTL64(v[2], 32);
+    }
+}
+
+static uint64_t wsc__le64(const wsc__u8 *p) {
+    uint64_t x = 0;
+    int i;
+    for (i = 7; i >= 0; i--) x = x << 8 | p[i];
+    return x;
+}
+
+static void wsc__sip_block(wsc__sip *h, uint64_t m) {
+    h->v[3] ^= m;
+    wsc__sip_rounds(h->v, 2);
+    h->v[0] ^= m;
+}
+
+/* Starts a hash under the 16-byte key k. */
+static void wsc__sip_start(wsc__sip *h, const wsc__u8 k[16]) {
+    uint64_t k0 = wsc__le64(k), k1 = wsc__le64(k + 8);
+    h->v[0] = k0 ^ 0x736f6d6570736575u;
+    h->v[1] = k1 ^ 0x646f72616e646f6du;
+    h->v[2] = k0 ^ 0x6c7967656e657261u;
+    h->v[3] = k1 ^ 0x7465646279746573u;
+    h->count = 0;
+}
+
+static void wsc__sip_update(const br_hash_class **ctx, const void *data, size_t len) {
+    wsc__sip *h = (wsc__sip *)(void *)ctx;
+    const wsc__u8 *p = (const wsc__u8 *)data;
+    size_t have = (size_t)(h->count & 7);
+    h->count += len;
+    while (len) {
+        if (have == 0 && len >= 8) {
+            wsc__sip_block(h, wsc__le64(p));
+            p += 8, len -= 8;
+            continue;
+        }
+        h->tail[have++] = *p++, len--;
+        if (have == 8) { wsc__sip_block(h, wsc__le64(h->tail)); have = 0; }
+    }
+}
+
+/* The 8-byte hash, little-endian; the context stays usable. */
+static void wsc__sip_out(const br_hash_class *const *ctx, void *dst) {
+    const wsc__sip *h = (const wsc__sip *)(const void *)ctx;
+    wsc__sip e = *h;
+    uint64_t b = (uint64_t)(h->count & 0xFF) << 56, r;
+    int i;
+    for (i = (int)(h->count & 7) - 1; i >= 0; i--) b |= (uint64_t)h->tail[i] << (8 * i);
+    wsc__sip_block(&e, b);
+    e.v[2] ^= 0xFF;
+    wsc__sip_rounds(e.v, 4);
+    r = e.v[0] ^ e.v[1] ^ e.v[2] ^ e.v[3];
+    for (i = 0; i < 8; i++) ((wsc__u8 *)dst)[i] = (wsc__u8)(r >> (8 * i));
+}
+
+static void wsc__sip_init(const br_hash_class **ctx) {
+    wsc__sip_start((wsc__sip *)(void *)ctx, wsc__g.dn_key);
+}
+
+/* The state between whole blocks, as BearSSL's hashes give theirs. */
+static uint64_t wsc__sip_state(const br_hash_class *const *ctx, void *dst) {
+    const wsc__sip *h = (const wsc__sip *)(const void *)ctx;
+    memcpy(dst, h->v, sizeof h->v);
+    return h->count;
+}
+
+static void wsc__sip_set_state(const br_hash_class **ctx, const void *stb, uint64_t count) {
+    wsc__sip *h = (wsc__sip *)(void *)ctx;
+    memcpy(h->v, stb, sizeof h->v);
+    h->count = count;
+}
+
+static const br_hash_class wsc__sip_vtable = {
+    sizeof(wsc__sip),
+    BR_HASHDESC_OUT(8) | BR_HASHDESC_STATE(32) | BR_HASHDESC_LBLEN(3),
+    wsc__sip_init, wsc__sip_update, wsc__sip_out, wsc__sip_state, wsc__sip_set_state
+};
+
+/* BearSSL's minimal engine with every hash and signature of init_full, but
+   names matched by SipHash (above). Returns 0 with the error set. */
+static int wsc__minimal_init(br_x509_minimal_context *m, const br_x509_trust_anchor *ta, size_t n) {
+    if (!wsc__g.dn_keyed && !wsc__random(wsc__g.dn_key, sizeof wsc__g.dn_key)) return 0;
+    wsc__g.dn_keyed = 1;
+    br_x509_minimal_init(m, &wsc__sip_vtable, ta, n);
+    br_x509_minimal_set_hash(m, br_sha1_ID, &br_sha1_vtable);
+    br_x509_minimal_set_hash(m, br_sha224_ID, &br_sha224_vtable);
+    br_x509_minimal_set_hash(m, br_sha256_ID, &br_sha256_vtable);
+    br_x509_minimal_set_hash(m, br_sha384_ID, &br_sha384_vtable);
+    br_x509_minimal_set_hash(m, br_sha512_ID, &br_sha512_vtable);
+    br_x509_minimal_set_rsa(m, br_rsa_pkcs1_vrfy_get_default());
+    br_x509_minimal_set_ecdsa(m, br_ec_get_default(), br_ecdsa_vrfy_asn1_get_default());
+    return 1;
+}
+
 #ifdef WSCLIENT_TLS_OPENSSL
 /* ECDSA signatures of the chain, for BearSSL's X.509 engine, by OpenSSL's
    assembly: a tenth of the work of BearSSL's portable P-256 code, which
@@ -4213,12 +4332,12 @@ static int wsc__tls_chain(wsc__socket *s, wsc__tls *t, const wsc_config *cfg, co
     x->ip_len = wsc__parse_ip(name, x->ip);
     if (x->mode != WSC__X509_INSECURE && !wsc__tls_pins(s->mem, t, cfg)) return 0;
     if (!wsc__tls_trust(t, cfg)) return 0;
+#ifndef WSCLIENT_TLS_OPENSSL
+    br_ssl_client_init_full(&t->cc, &x->u.minimal, t->ta, t->ta_n); /* then ours replaces its minimal engine */
+#endif
+    if (!wsc__minimal_init(&x->u.minimal, t->ta, t->ta_n)) return 0;
 #ifdef WSCLIENT_TLS_OPENSSL /* our engine runs in OpenSSL's verify callback */
-    br_x509_minimal_init_full(&x->u.minimal, t->ta, t->ta_n);
-    /* init_full verifies ECDSA with BearSSL's generic i31 curve code */
     br_x509_minimal_set_ecdsa(&x->u.minimal, br_ec_get_default(), wsc__ossl_ecdsa);
-#else
-    br_ssl_client_init_full(&t->cc, &x->u.minimal, t->ta, t->ta_n);
 #endif
     x->ta = t->ta;
     x->ta_n = t->ta_n;

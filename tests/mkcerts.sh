@@ -15,7 +15,8 @@
 #   chain-int.pem         leaf-int.pem + int-ca.pem (a good chain)
 #   chain-notca.pem       leaf signed by a CA:FALSE certificate, + that certificate
 #   chain-dn.pem          leaf-int.pem + other-ca.pem (the issuer sent is the wrong one)
-#   badsig.pem/key        leaf naming ca as issuer but signed by another key
+#   badsig.pem/key        leaf naming ca as issuer but signed by another key: twin-ca's
+#   twin-ca.pem           a CA with ca's name and another key (anchors are picked by name, kept by key)
 #   ipsan.pem/key         leaf with DNS:127.0.0.1 and IP:127.0.0.2 only (no IP SAN 127.0.0.1)
 #   ip6san.pem/key        leaf with IP:::1 only
 #   wild.pem/key          leaf with DNS:*.com and DNS:*.example.com only (a wildcard on a TLD, and a good one)
@@ -42,7 +43,7 @@ outputs="ca.pem server.pem server-rsa.pem server-chain.pem wrong.pem other-ca.pe
          notyet.pem selfsigned.pem chain-int.pem chain-notca.pem chain-dn.pem badsig.pem ipsan.pem ip6san.pem
          wild.pem cn-only.pem cn-wild.pem selfsigned.der server.pin selfsigned.pin
          client-ca.pem client-rsa.pem client-ec.pem client-both.pem client-chain.pem client-expired.pem
-         client-untrusted.pem client-other.key client-ed25519.pem client-enc.key"
+         client-untrusted.pem client-other.key client-ed25519.pem client-enc.key twin-ca.pem"
 all=1
 for f in $outputs; do [ -s "$f" ] || all=0; done
 if [ $all = 1 ] && openssl x509 -checkend 86400 -noout -in server.pem >/dev/null 2>&1; then exit 0; fi
@@ -128,11 +129,11 @@ make_leaf notca ec ca "wsclient not a CA" "DNS:notca.example"   # CA:FALSE, yet 
 make_leaf leaf-notca ec notca localhost "$local_san"
 cat leaf-notca.pem notca.pem > chain-notca.pem
 # The issuer's name is ca's, the signature is another key's.
-ec_key fake-ca.key
-openssl req -x509 -new -key fake-ca.key -out fake-ca.pem -days 30 -subj "/CN=wsclient test CA" \
+ec_key twin-ca.key
+openssl req -x509 -new -key twin-ca.key -out twin-ca.pem -days 30 -subj "/CN=wsclient test CA" \
     -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-make_leaf badsig ec fake-ca localhost "$local_san"
-rm -f int-ca.csr int-ca.ext fake-ca.key fake-ca.pem
+make_leaf badsig ec twin-ca localhost "$local_san"
+rm -f int-ca.csr int-ca.ext twin-ca.key
 
 # IP addresses are matched against IP SANs only, never DNS names or the CN.
 make_leaf ipsan ec ca 127.0.0.1 "DNS:127.0.0.1,IP:127.0.0.2"

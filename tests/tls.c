@@ -654,6 +654,72 @@ TEST(trust_sources) {
 
 /* Cached CA files outlive the cache while a socket uses them, and the
    cache keeps only the last few (ASan in CI watches this one). */
+/* Names pick anchors, keys keep them: the minimal engine matches names by
+   a keyed SipHash-2-4 (wsc__sip), so the hash must be SipHash and a name
+   shared by two anchors must still reach the one whose key signed. */
+TEST(names_pick_anchors_keys_decide) {
+    static const unsigned char empty[8] = {0x31, 0x0e, 0x0e, 0xdd, 0x47, 0xdb, 0x6f, 0x72};
+    static const unsigned char fifteen[8] = {0xe5, 0x45, 0xbe, 0x49, 0x61, 0xca, 0x29, 0xa1};
+    unsigned char key[16], msg[64], whole[8], piece[8];
+    wsc__sip h;
+    size_t i, n, k;
+    wsc_config c = tls_cfg("localhost", tls_port("SERVER"), "/");
+    char path[700];
+    const char *bundle = "/etc/ssl/certs/ca-certificates.crt";
+    FILE *f;
+    /* the reference vectors (key 00..0f; messages 00..0e, and empty) */
+    for (i = 0; i < sizeof key; i++) key[i] = (unsigned char)i;
+    for (i = 0; i < sizeof msg; i++) msg[i] = (unsigned char)i;
+    h.vtable = &wsc__sip_vtable;
+    wsc__sip_start(&h, key);
+    wsc__sip_out(&h.vtable, whole);
+    CHECK(memcmp(whole, empty, 8) == 0);
+    wsc__sip_update(&h.vtable, msg, 15);
+    wsc__sip_out(&h.vtable, whole);
+    CHECK(memcmp(whole, fifteen, 8) == 0);
+    /* bytes fed in any pieces hash as fed at once */
+    for (n = 0; n <= sizeof msg; n++) {
+        wsc__sip_start(&h, key);
+        wsc__sip_update(&h.vtable, msg, n);
+        wsc__sip_out(&h.vtable, whole);
+        wsc__sip_start(&h, key);
+        for (i = 0; i < n; i += k) {
+            k = 1 + (i * 7 + n) % 9;
+            if (k > n - i) k = n - i;
+            wsc__sip_update(&h.vtable, msg + i, k);
+        }
+        wsc__sip_out(&h.vtable, piece);
+        if (memcmp(whole, piece, 8) != 0) { CHECKF(0, "length %u in pieces", (unsigned)n); break; }
+    }
+    /* twin-ca has ca's name and another key; it signed BADSIG */
+    snprintf(path, sizeof path, "%s/twins.pem", certs);
+    write_file(path, cert("twin-ca.pem"), cert("ca.pem"));
+    c.ca_file = path;
+    CHECK(try_open(&c));
+    c.port = tls_port("BADSIG");
+    CHECK(try_open(&c));
+    write_file(path, cert("ca.pem"), cert("twin-ca.pem"));
+    CHECK(try_open(&c));
+    c.port = tls_port("SERVER");
+    CHECK(try_open(&c));
+    c.ca_file = cert("twin-ca.pem"); /* the name alone is not trust */
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "bad certificate chain", "signature does not verify"));
+    /* the system's bundle, ca last: found behind every other anchor */
+    if (!(f = fopen(bundle, "rb"))) {
+        printf("  SKIP: no %s to put ca behind\n", bundle);
+        return;
+    }
+    fclose(f);
+    write_file(path, bundle, cert("ca.pem"));
+    c.ca_file = path;
+    CHECK(try_open(&c));
+    c.port = tls_port("CHAIN_INT");
+    CHECK(try_open(&c));
+    write_file(path, bundle, NULL);
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "not trusted", NULL));
+    remove(path);
+}
+
 TEST(ca_cache_lifetimes) {
     char path[6][800], msg[16];
     int i;
@@ -1147,6 +1213,7 @@ int main(void) {
     RUN(clock_hook);
     RUN(pem_decoding);
     RUN(trust_sources);
+    RUN(names_pick_anchors_keys_decide);
     RUN(ca_cache_lifetimes);
     RUN(ca_file_rewritten_in_place);
     RUN(pinning);
