@@ -3677,11 +3677,13 @@ static const char *wsc__client_mismatch(const br_x509_certificate *leaf, int typ
    is the BearSSL backend's (docs/internals-tls-seam.md). */
 struct wsc__tls {
 #ifdef WSCLIENT_TLS_OPENSSL
-    SSL *ssl;
-    BIO *net;                       /* our end of the BIO pair: records      */
+    SSL *ssl;                       /* over a BIO on the transport (wsc__ossl_bio) */
     wsc__u8 *in, *out;              /* application bytes: read / to write     */
     size_t in_off, in_len, out_len;
     int hs_done, peer_closed, dead; /* handshake over; close_notify came; failed */
+    int wpending;                   /* OpenSSL holds record bytes the transport did not take */
+    int hold;                       /* the connect is not up: records wait     */
+    int moved, io_failed;           /* of the BIO: bytes went through; the transport failed */
     int app_seen;                   /* an application byte came from the server */
     int err;                        /* the seam's error number (wsc__ossl_failed) */
     int unsupported_version;        /* OpenSSL refused the server's version */
@@ -3731,8 +3733,7 @@ static void wsc__tls_free(wsc__mem *mem, wsc__tls *t) {
     wsc__client_free(&t->client);
 #endif
 #ifdef WSCLIENT_TLS_OPENSSL
-    if (t->ssl) SSL_free(t->ssl); /* its end of the pair, and its secrets */
-    if (t->net) BIO_free(t->net);
+    if (t->ssl) SSL_free(t->ssl); /* its BIO, and its secrets */
     if (t->in) wsc__wipe(t->in, t->buf_len);
 #else
     wsc__wipe(&t->cc, sizeof t->cc); /* keys and the master secret */
@@ -4720,10 +4721,11 @@ static void wsc__tls_info(wsc__tls *t, wsc_tls_info *info) {
 
 #else /* WSCLIENT_TLS_OPENSSL */
 /* ------------------------------------------------------------------------ */
-/* TLS seam: the OpenSSL backend. OpenSSL runs the protocol over a BIO pair  */
-/* (records in and out in place, as BearSSL's buffers); our X.509 engine     */
-/* checks the chain in its verify callback, so every trust source, pin and   */
-/* failure word is the BearSSL build's (docs/internals-tls-seam.md).         */
+/* TLS seam: the OpenSSL backend. OpenSSL runs the protocol over a BIO of   */
+/* ours that reads and writes the transport (no copy of the records); our   */
+/* X.509 engine checks the chain in its verify callback, so every trust     */
+/* source, pin and failure word is the BearSSL build's                      */
+/* (docs/internals-tls-seam.md).                                             */
 /* ------------------------------------------------------------------------ */
 
 #define WSC__TLS_CLOSED 1u  /* ended: wsc__tls_error says how       */
@@ -4739,6 +4741,64 @@ static void wsc__tls_info(wsc__tls *t, wsc_tls_info *info) {
 /* One context for every connection: each SSL gets its own versions, names,
    certificate and session, and the callbacks find their socket through it. */
 static SSL_CTX *wsc__ossl_ctx;
+static BIO_METHOD *wsc__ossl_bio_method;
+
+static long wsc__io_send(wsc__socket *s, const wsc__u8 *p, size_t n);
+static long wsc__tls_recv(wsc__socket *s, wsc__u8 *buf, size_t n);
+
+/* The BIO under OpenSSL: its records go between its own buffers and the
+   transport (our TCP, or the user's), where a BIO pair copied each one
+   once more each way. "None now" is a retry; a failure is the socket's
+   already (wsc__io_send, wsc__tls_recv set its words), so OpenSSL's own
+   reason for it is not asked. */
+static int wsc__ossl_bio_write(BIO *b, const char *p, int n) {
+    wsc__socket *s = (wsc__socket *)BIO_get_data(b);
+    wsc__tls *t = s->tls;
+    long k = t->hold ? 0 : wsc__io_send(s, (const wsc__u8 *)p, (size_t)n);
+    BIO_clear_retry_flags(b);
+    if (k < 0) { t->io_failed = 1; return -1; }
+    t->wpending = k == 0;
+    if (k == 0) { BIO_set_retry_write(b); return -1; }
+    t->moved = 1;
+    return (int)k;
+}
+
+static int wsc__ossl_bio_read(BIO *b, char *p, int n) {
+    wsc__socket *s = (wsc__socket *)BIO_get_data(b);
+    wsc__tls *t = s->tls;
+    long k = t->hold || s->eof ? 0 : wsc__tls_recv(s, (wsc__u8 *)p, (size_t)n), i;
+    BIO_clear_retry_flags(b);
+    if (k < 0) { t->io_failed = 1; return -1; }
+    /* none now, or the end of the stream: the engine judges that (s->eof) */
+    if (k == 0) { BIO_set_retry_read(b); return -1; }
+    for (i = 0; WSC__WORDS && i < k && s->first_len < 5; i++) s->first[s->first_len++] = (wsc__u8)p[i];
+    t->moved = 1;
+    return (int)k;
+}
+
+static long wsc__ossl_bio_ctrl(BIO *b, int cmd, long num, void *ptr) {
+    (void)b, (void)num, (void)ptr;
+    return cmd == BIO_CTRL_FLUSH; /* nothing held back: each write went to the transport */
+}
+
+/* A BIO of that method on s's transport, NULL if out of memory. */
+static BIO *wsc__ossl_bio(wsc__socket *s) {
+    BIO_METHOD *m = wsc__ossl_bio_method;
+    BIO *b;
+    if (!m) {
+        if (!(m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "wsclient transport"))) return NULL;
+        if (!BIO_meth_set_write(m, wsc__ossl_bio_write) || !BIO_meth_set_read(m, wsc__ossl_bio_read) ||
+            !BIO_meth_set_ctrl(m, wsc__ossl_bio_ctrl)) {
+            BIO_meth_free(m);
+            return NULL;
+        }
+        wsc__ossl_bio_method = m;
+    }
+    if (!(b = BIO_new(m))) return NULL;
+    BIO_set_data(b, s);
+    BIO_set_init(b, 1);
+    return b;
+}
 
 /* The connection ended in a failure of OpenSSL's; the first reason wins. */
 static void wsc__ossl_failed(wsc__tls *t) {
@@ -4758,11 +4818,14 @@ static int wsc__ossl_check(wsc__tls *t, int r) {
     case SSL_ERROR_WANT_READ:
     case SSL_ERROR_WANT_WRITE: return 0;
     case SSL_ERROR_ZERO_RETURN: t->peer_closed = 1; return 0; /* the server's close_notify */
-    default: wsc__ossl_failed(t); return 0;
+    default:
+        if (t->io_failed) snprintf(t->why, sizeof t->why, "the transport failed"); /* its words are the socket's */
+        wsc__ossl_failed(t);
+        return 0;
     }
 }
 
-/* Hands the application bytes gathered in out to OpenSSL: records into the pair. */
+/* Hands the application bytes gathered in out to OpenSSL: records to the transport. */
 static void wsc__ossl_push(wsc__tls *t) {
     while (t->out_len && !t->dead) {
         int r = SSL_write(t->ssl, t->out, (int)t->out_len); /* partial writes on: what fits */
@@ -4772,10 +4835,10 @@ static void wsc__ossl_push(wsc__tls *t) {
     }
 }
 
-/* Sends our close_notify, once. */
+/* Sends our close_notify, once: again only to finish writing it. */
 static void wsc__ossl_shutdown(wsc__tls *t) {
     int r;
-    if (!t->dead && !(SSL_get_shutdown(t->ssl) & SSL_SENT_SHUTDOWN) && (r = SSL_shutdown(t->ssl)) < 0)
+    if (!t->dead && (!(SSL_get_shutdown(t->ssl) & SSL_SENT_SHUTDOWN) || t->wpending) && (r = SSL_shutdown(t->ssl)) < 0)
         (void)wsc__ossl_check(t, r);
 }
 
@@ -4806,13 +4869,14 @@ static void wsc__ossl_run(wsc__tls *t) {
     if (t->peer_closed) wsc__ossl_shutdown(t); /* answered, as BearSSL does */
 }
 
-/* The state word, from the pair and our two buffers. */
+/* The state word, from OpenSSL's and our two buffers. Records are read
+   while in has room (OpenSSL keeps what it read ahead for later). */
 static unsigned wsc__tls_state(const wsc__tls *t) {
     unsigned st = 0;
     if (t->dead) return WSC__TLS_CLOSED;
-    if (BIO_ctrl_pending(t->net)) st |= WSC__TLS_SENDREC;
+    if (t->wpending) st |= WSC__TLS_SENDREC;
     else if (t->peer_closed && t->in_off == t->in_len && (SSL_get_shutdown(t->ssl) & SSL_SENT_SHUTDOWN)) return WSC__TLS_CLOSED;
-    if (!t->peer_closed && BIO_ctrl_get_write_guarantee(t->net) > 0) st |= WSC__TLS_RECVREC;
+    if (!t->peer_closed && t->in_len < WSC__OSSL_IN) st |= WSC__TLS_RECVREC;
     if (t->hs_done && !t->close_started && !t->peer_closed && t->out_len < WSC__OSSL_OUT) st |= WSC__TLS_SENDAPP;
     if (t->in_off < t->in_len) st |= WSC__TLS_RECVAPP;
     return st;
@@ -4821,31 +4885,14 @@ static unsigned wsc__tls_state(const wsc__tls *t) {
 /* Why the connection ended, 0: it did not fail. */
 static int wsc__tls_error(const wsc__tls *t) { return t->dead ? t->err : 0; }
 
-/* Records: our end of the pair, read or filled in place. A span of it:
-   k bytes at p (k <= 0: none). */
-static wsc__u8 *wsc__ossl_span(int k, char *p, size_t *n) {
-    *n = k > 0 ? (size_t)k : 0;
-    return (wsc__u8 *)p;
-}
-static wsc__u8 *wsc__tls_rec_out(wsc__tls *t, size_t *n) {
-    char *p = NULL;
-    int k = BIO_nread0(t->net, &p);
-    return wsc__ossl_span(k, p, n);
-}
-static void wsc__tls_rec_sent(wsc__tls *t, size_t k) {
-    char *p;
-    (void)BIO_nread(t->net, &p, (int)k);
-    wsc__ossl_run(t); /* room again for what waited to be written */
-}
-static wsc__u8 *wsc__tls_rec_in(wsc__tls *t, size_t *n) {
-    char *p = NULL;
-    int k = BIO_nwrite0(t->net, &p);
-    return wsc__ossl_span(k, p, n);
-}
-static void wsc__tls_rec_got(wsc__tls *t, size_t k) {
-    char *p;
-    (void)BIO_nwrite(t->net, &p, (int)k);
+/* Records: OpenSSL moves them itself, through its BIO. Returns whether
+   bytes went through, -1 if the transport failed (its words are s's). */
+static int wsc__tls_move(wsc__socket *s, unsigned st) {
+    wsc__tls *t = s->tls;
+    (void)st;
+    t->moved = 0;
     wsc__ossl_run(t);
+    return t->io_failed ? -1 : t->moved;
 }
 
 /* Application bytes: frames are masked into out and parsed out of in. */
@@ -5060,7 +5107,7 @@ static uint8_t wsc__ossl_frag_code(unsigned frag) {
 static int wsc__tls_start(wsc__socket *s, const wsc_config *cfg) {
     wsc__tls *t;
     SSL_CTX *ctx;
-    BIO *inner = NULL;
+    BIO *bio = NULL;
     unsigned vmin = 0, vmax = 0, frag = cfg->tls_max_fragment ? cfg->tls_max_fragment : 16384;
     const char *name = cfg->server_name && cfg->server_name[0] ? cfg->server_name : s->host;
     size_t head = (sizeof *t + 15) & ~(size_t)15;
@@ -5085,14 +5132,14 @@ static int wsc__tls_start(wsc__socket *s, const wsc_config *cfg) {
     t->mask = cfg->ssl_options ? cfg->ssl_options : WSC_TLS_DEFAULT;
     s->tls = t;
     ERR_clear_error();
-    if (!(ctx = wsc__ossl_context()) || !(t->ssl = SSL_new(ctx)) || !BIO_new_bio_pair(&inner, 0, &t->net, 0)) {
+    if (!(ctx = wsc__ossl_context()) || !(t->ssl = SSL_new(ctx)) || !(bio = wsc__ossl_bio(s))) {
         wsc__ossl_failed(t);
         return wsc__set_error(WSC_ERR_NO_MEMORY, "cannot start TLS (OpenSSL: %s)", t->why);
     }
-    SSL_set_bio(t->ssl, inner, inner);
+    SSL_set_bio(t->ssl, bio, bio);
     SSL_set_app_data(t->ssl, t);
     SSL_set_connect_state(t->ssl);
-    SSL_set_read_ahead(t->ssl, 1); /* many records a read of the pair */
+    SSL_set_read_ahead(t->ssl, 1); /* many records a read of the transport */
     if (!wsc__tls_chain(s, t, cfg, name)) return 0;
     snprintf(t->sni, sizeof t->sni, "%s", wsc__tls_sni(t, name) ? name : "");
     if (!wsc__tls_client(s, t, cfg)) return 0;
@@ -5108,7 +5155,9 @@ static int wsc__tls_start(wsc__socket *s, const wsc_config *cfg) {
         return wsc__set_error(WSC_ERR_TLS, "cannot start TLS (OpenSSL: %s)", t->why);
     }
     (void)wsc__tls_session(s, t, cfg, name);
-    wsc__ossl_run(t); /* the ClientHello, into the pair */
+    t->hold = 1; /* the ClientHello is made now, and waits in OpenSSL for the connect */
+    wsc__ossl_run(t);
+    t->hold = 0;
     if (t->dead) return wsc__set_error(WSC_ERR_TLS, "cannot start TLS (OpenSSL: %s)", t->why);
     return 1;
 }
@@ -5483,16 +5532,40 @@ static int wsc__tls_ahead(const wsc__socket *s) { return s->tls && s->tls->ahead
    can move, or the advance's slice is over: bytes that move need not carry
    anything (BearSSL takes any number of empty records), so only the clock
    bounds this loop. Returns -1 when the connection failed (error set). */
+#ifndef WSCLIENT_TLS_OPENSSL
+/* Records between BearSSL's buffers and the transport, as the state st
+   allows: whether bytes went through, -1 if the transport failed. */
+static int wsc__tls_move(wsc__socket *s, unsigned st) {
+    wsc__tls *t = s->tls;
+    int moved = 0;
+    size_t len;
+    wsc__u8 *buf;
+    long k, i;
+    if (st & WSC__TLS_SENDREC) {
+        buf = wsc__tls_rec_out(t, &len);
+        if ((k = wsc__io_send(s, buf, len)) < 0) return -1;
+        if (k > 0) { wsc__tls_rec_sent(t, (size_t)k); moved = 1; }
+    }
+    if ((st & WSC__TLS_RECVREC) && !s->eof) {
+        buf = wsc__tls_rec_in(t, &len);
+        if ((k = wsc__tls_recv(s, buf, len)) < 0) return -1;
+        for (i = 0; WSC__WORDS && i < k && s->first_len < 5; i++) s->first[s->first_len++] = buf[i];
+        if (k > 0) { wsc__tls_rec_got(t, (size_t)k); moved = 1; }
+    }
+    return moved;
+}
+#endif
+
 static int wsc__tls_io(wsc__socket *s) {
     wsc__tls *t = s->tls;
     for (;;) {
         unsigned st = wsc__tls_state(t);
-        int moved = 0;
-        size_t len;
-        wsc__u8 *buf;
-        long k, i;
+        int moved;
         if (st & WSC__TLS_CLOSED) {
             int err = wsc__tls_error(t);
+#ifdef WSCLIENT_TLS_OPENSSL
+            if (t->io_failed) return wsc__tls_hangup(s); /* failed outside this loop: s has the transport's words */
+#endif
             if (err != 0) {
                 wsc__tls_failed(t);
                 wsc__tls_fail(s, err);
@@ -5500,17 +5573,7 @@ static int wsc__tls_io(wsc__socket *s) {
             }
             return 0;
         }
-        if (st & WSC__TLS_SENDREC) {
-            buf = wsc__tls_rec_out(t, &len);
-            if ((k = wsc__io_send(s, buf, len)) < 0) return wsc__tls_hangup(s);
-            if (k > 0) { wsc__tls_rec_sent(t, (size_t)k); moved = 1; }
-        }
-        if ((st & WSC__TLS_RECVREC) && !s->eof) {
-            buf = wsc__tls_rec_in(t, &len);
-            if ((k = wsc__tls_recv(s, buf, len)) < 0) return wsc__tls_hangup(s);
-            for (i = 0; WSC__WORDS && i < k && s->first_len < 5; i++) s->first[s->first_len++] = buf[i];
-            if (k > 0) { wsc__tls_rec_got(t, (size_t)k); moved = 1; }
-        }
+        if ((moved = wsc__tls_move(s, st)) < 0) return wsc__tls_hangup(s);
         if (!moved) return 0;
         /* the rest at the next advance, but a failure now: the caller would
            take a closed engine for the server closing the connection */
