@@ -58,9 +58,9 @@ function transfer() {
 }
 
 function connect() {
-    let i = 0;
-    start();
+    let i = -1; // connect -1: before the clock, as every client makes one
     const one = () => {
+        if (i === 0) start();
         if (i++ === a.count) { result(a.count, 0); if (a.url.startsWith('wss:')) console.log('resume=unsupported'); return; }
         const ws = new WebSocket(a.url, opts);
         ws.on('error', die('connect'));
