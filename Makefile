@@ -63,7 +63,7 @@ OPENSSL_PKG  = libssl-dev$(if $(findstring -m32,$(CC)),:i386)
 HAVE_OPENSSL := $(shell printf '\043include <openssl/ssl.h>\n\043if OPENSSL_VERSION_MAJOR < 3\n\043error\n\043endif\nint main(void) { return !OPENSSL_init_ssl(0, 0); }\n' | \
                   $(CC) -x c - -o /dev/null $(OPENSSL_LIBS) >/dev/null 2>&1 && echo yes)
 OPENSSL_SUITE = tls mtls core faults closing keepalive batch proxy reconnect headers answer
-OPENSSL_TESTS = $(if $(HAVE_OPENSSL),$(patsubst %,$(BUILD)/test_%_openssl,$(OPENSSL_SUITE)) $(BUILD)/wscat_openssl)
+OPENSSL_TESTS = $(if $(HAVE_OPENSSL),$(patsubst %,$(BUILD)/test_%_openssl,$(OPENSSL_SUITE)) $(BUILD)/wscat_openssl $(BUILD)/autobahn_client_openssl)
 # ThreadSanitizer: the programs with threads, built apart in $(TSAN_DIR) (make
 # test runs them too; tests/tsan.sh first checks that TSan works here).
 TSAN_CC    ?= $(CC)
@@ -245,6 +245,9 @@ tests/autobahn_client: tests/autobahn_client.c wsclient.h | check-deps
 
 $(BUILD)/autobahn_client: tests/autobahn_client.c wsclient.h | check-deps $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ $(LDLIBS)
+
+$(BUILD)/autobahn_client_openssl: tests/autobahn_client.c wsclient.h | check-deps $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) $(OPENSSL) -I. $< -o $@ $(OPENSSL_LIBS) $(LDLIBS)
 
 # Benchmarks: sources in bench/, programs in $(BUILD)/bench.
 BENCH   = $(BUILD)/bench

@@ -555,6 +555,33 @@ TEST(read_ahead_takes_many_records) {
     CHECK(ft_live == 0);
 }
 
+/* Large messages past the queue's limit (WSCLIENT_MAX_MESSAGE, 16 MiB):
+   the reader sleeps while 80 messages of 300,000 bytes (24 MB) come, so the
+   library stops reading, with records already read ahead (OpenSSL's
+   read-ahead, ours). Each must still come when the reader catches up, none
+   left waiting for a byte the server never sends (a read would time out). */
+TEST(large_messages_past_the_queue_limit) {
+    wsc_config c = config(1, tls_port, "/burst?count=80&size=300000", 10000);
+    char *buf = (char *)malloc(300001);
+    int binary = 0, i, ok = 1;
+    long n = 0;
+    CHECK(buf != NULL);
+    if (!buf) return;
+    CHECK(wsc_open("lq", &c));
+    {
+        struct timespec d = {1, 500000000L};
+        nanosleep(&d, NULL);
+    }
+    for (i = 0; i < 80 && ok; i++)
+        ok = (n = wsc_read("lq", buf, 300001, 5000 * test_slow(), &binary)) == 300000 && binary;
+    CHECKF(ok, "message %d: %ld (%s)", i, n, wsc_error_info());
+    n = wsc_read("lq", buf, 300001, 5000 * test_slow(), &binary);
+    CHECKF(n == 3 && !binary && memcmp(buf, "end", 3) == 0, "last: %ld (%s)", n, wsc_error_info());
+    CHECK(echo_ok("lq", 100, 0));
+    CHECK(wsc_close("lq"));
+    free(buf);
+}
+
 /* ---- resets, stalls and ends of stream at chosen points ---- */
 
 typedef struct fcase {
@@ -985,6 +1012,7 @@ int main(void) {
     RUN(one_byte_at_a_time);
     RUN(one_byte_at_a_time_async);
     RUN(read_ahead_takes_many_records);
+    RUN(large_messages_past_the_queue_limit);
     RUN(faults_at_chosen_points);
     RUN(reset_sweep);
     RUN(real_tcp_faults);

@@ -158,6 +158,13 @@ def cases():
     big = pattern(1 << 20, 3)
     add(Case("large_binary_1m", "5.2", [frame(BINARY, big)], echo=[(BINARY, big)]))
     add(Case("large_text_1m", "5.2", [frame(TEXT, b"t" * (1 << 20))], echo=[(TEXT, b"t" * (1 << 20))]))
+    # large text, read a record at a time: characters cut at record
+    # boundaries, a bad byte deep inside, whole or in fragments
+    many = ("κόσμε 😀 " * 60000).encode()
+    add(Case("large_text_utf8_1m", "8.1", [frame(TEXT, many)], echo=[(TEXT, many)]))
+    add(Case("utf8_invalid_deep", "8.1", [frame(TEXT, b"a" * 200000 + b"\xed\xa0\x80" + b"b" * 50000)], fail={1007}))
+    add(Case("utf8_invalid_deep_fragments", "8.1", [frame(TEXT, b"a" * 70000, fin=False),
+                                                    frame(CONT, b"b" * 70000 + b"\xf4\x90" + b"c" * 9000)], fail={1007}))
     add(Case("large_fragmented_4m", "5.4", [b"".join(frame(BINARY if i == 0 else CONT, pattern(65536, i), fin=(i == 63))
                                                      for i in range(64))],
              echo=[(BINARY, b"".join(pattern(65536, i) for i in range(64)))]))

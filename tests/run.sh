@@ -337,7 +337,7 @@ autobahn() { # autobahn LABEL REPORT URL [ARGS...]
     local label=$1 report=$2; shift 2
     echo "== autobahn_client $*"
     rm -f "$report"
-    if ! ${WSC_TEST_WRAPPER:-} "$build/autobahn_client" "$@" > "$build/autobahn-$label.log" 2>&1; then
+    if ! ${WSC_TEST_WRAPPER:-} "$build/${client:-autobahn_client}" "$@" > "$build/autobahn-$label.log" 2>&1; then
         cat "$build/autobahn-$label.log"
         echo "autobahn_client ($label) failed" >&2
         failed=$((failed + 1))
@@ -354,5 +354,12 @@ autobahn() { # autobahn LABEL REPORT URL [ARGS...]
 }
 autobahn ws "$build/autobahn-ws.txt" "ws://127.0.0.1:$WSC_TEST_RFC_PORT" wsclient-ws
 autobahn wss "$build/autobahn-wss.txt" "wss://localhost:$WSC_TEST_RFC_TLS_PORT" wsclient-wss --cafile "$certs/ca.pem"
+# the same over the OpenSSL backend (built where libssl-dev is; make test needs it)
+if [ -x "$build/autobahn_client_openssl" ]; then
+    client=autobahn_client_openssl autobahn wss-openssl "$build/autobahn-wss.txt" "wss://localhost:$WSC_TEST_RFC_TLS_PORT" \
+        wsclient-wss-openssl --cafile "$certs/ca.pem"
+else
+    echo "FAIL autobahn wss-openssl: $build/autobahn_client_openssl is not built (libssl-dev missing?)"; failed=$((failed + 1))
+fi
 
 finish
