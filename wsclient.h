@@ -2312,56 +2312,216 @@ static void wsc__buf_sink(void *ctx, const void *p, size_t n) {
     b->len += n;
 }
 
-/* Adds one DER certificate as a trust anchor; certificates BearSSL cannot
-   decode (unsupported key types) are skipped, as other clients do. */
+/* Minimal DER reader for certificates: one TLV, short tags only. val may
+   be p: p then goes into the element instead of past it. */
+static int wsc__der_next(const wsc__u8 **p, const wsc__u8 *end, unsigned *tag, const wsc__u8 **val, size_t *len) {
+    const wsc__u8 *q = *p;
+    size_t n;
+    if (end - q < 2) return 0;
+    *tag = *q++;
+    n = *q++;
+    if (n & 0x80) {
+        unsigned k = n & 0x7F;
+        if (k == 0 || k > 4 || (size_t)(end - q) < k) return 0;
+        for (n = 0; k > 0; k--) n = (n << 8) | *q++;
+    }
+    if ((size_t)(end - q) < n) return 0;
+    *p = q + n;
+    *val = q;
+    *len = n;
+    return 1;
+}
+
+/* The parts of a certificate (RFC 5280 §4.1) that the checks below read. */
+typedef struct wsc__cert_view {
+    const wsc__u8 *issuer;   /* issuer Name, tag included           */
+    size_t issuer_len;
+    const wsc__u8 *subject;  /* contents of the subject Name        */
+    size_t subject_len;
+    const wsc__u8 *name;     /* the subject Name, tag included      */
+    size_t name_len;
+    const wsc__u8 *validity; /* contents of Validity               */
+    size_t validity_len;
+    const wsc__u8 *spki;     /* SubjectPublicKeyInfo, tag included  */
+    size_t spki_len;
+    const wsc__u8 *ext;      /* contents of [3] extensions, or NULL */
+    size_t ext_len;
+} wsc__cert_view;
+
+static int wsc__cert_parse(const wsc__u8 *der, size_t len, wsc__cert_view *c) {
+    const wsc__u8 *p = der, *end, *v, *start;
+    size_t n;
+    unsigned tag;
+    memset(c, 0, sizeof *c);
+    if (!der) return 0; /* an empty PEM object */
+    end = der + len;
+    if (!wsc__der_next(&p, end, &tag, &v, &n) || tag != 0x30) return 0; /* Certificate */
+    p = v; end = v + n;
+    if (!wsc__der_next(&p, end, &tag, &v, &n) || tag != 0x30) return 0; /* tbsCertificate */
+    p = v; end = v + n;
+    if (!wsc__der_next(&p, end, &tag, &v, &n)) return 0;                   /* [0] version, or serial */
+    if (tag == 0xA0 && !wsc__der_next(&p, end, &tag, &v, &n)) return 0;   /* serial */
+    if (!wsc__der_next(&p, end, &tag, &v, &n)) return 0;                   /* signature */
+    start = p;
+    if (!wsc__der_next(&p, end, &tag, &v, &n) || tag != 0x30) return 0;   /* issuer */
+    c->issuer = start;
+    c->issuer_len = (size_t)(p - start);
+    if (!wsc__der_next(&p, end, &tag, &v, &n) || tag != 0x30) return 0;   /* validity */
+    c->validity = v;
+    c->validity_len = n;
+    start = p;
+    if (!wsc__der_next(&p, end, &tag, &v, &n)) return 0;                   /* subject */
+    c->subject = v;
+    c->subject_len = n;
+    c->name = start;
+    c->name_len = (size_t)(p - start);
+    start = p;
+    if (!wsc__der_next(&p, end, &tag, &v, &n) || tag != 0x30) return 0;   /* subjectPublicKeyInfo */
+    c->spki = start;
+    c->spki_len = (size_t)(p - start);
+    while (wsc__der_next(&p, end, &tag, &v, &n))
+        if (tag == 0xA3) { c->ext = v; c->ext_len = n; }
+    return 1;
+}
+
+/* The element after *p that must have tag want: its contents. */
+static int wsc__der_want(const wsc__u8 **p, const wsc__u8 *end, unsigned want, const wsc__u8 **val, size_t *len) {
+    unsigned tag;
+    return wsc__der_next(p, end, &tag, val, len) && tag == want;
+}
+
+/* An unsigned INTEGER's magnitude, without its leading zeros (as BearSSL's
+   decoder gives RSA's n and e); 0 if there is none. */
+static int wsc__der_uint(const wsc__u8 **p, const wsc__u8 *end, const wsc__u8 **val, size_t *len) {
+    if (!wsc__der_want(p, end, 0x02, val, len) || *len == 0 || (**val & 0x80)) return 0;
+    while (*len > 1 && **val == 0) (*val)++, (*len)--;
+    return **val != 0;
+}
+
+/* A public key as a certificate holds it: RSA's n and e, or an EC curve
+   and point, pointing into the certificate. */
+typedef struct wsc__key_view {
+    unsigned type;           /* BR_KEYTYPE_RSA or BR_KEYTYPE_EC        */
+    const wsc__u8 *a, *b;    /* n and e, or the point q (b: NULL)     */
+    size_t alen, blen;
+    int curve;
+} wsc__key_view;
+
+/* A SubjectPublicKeyInfo (RFC 5280 §4.1.2.7): RSA (RFC 3279), or EC on
+   P-256, P-384 or P-521 (RFC 5480), the keys BearSSL checks signatures
+   with. 0 for any other: such an anchor is skipped. */
+static int wsc__spki_key(const wsc__u8 *spki, size_t len, wsc__key_view *k) {
+    static const wsc__u8 rsa[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01};
+    static const wsc__u8 ec[] = {0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01};
+    static const struct { wsc__u8 oid[8]; unsigned char n, curve; } curves[] = {
+        {{0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07}, 8, BR_EC_secp256r1},
+        {{0x2B, 0x81, 0x04, 0x00, 0x22}, 5, BR_EC_secp384r1},
+        {{0x2B, 0x81, 0x04, 0x00, 0x23}, 5, BR_EC_secp521r1}};
+    const wsc__u8 *p = spki, *end, *alg, *aend, *oid, *bits, *q, *qend;
+    size_t algn, oidn, bitsn, i;
+    memset(k, 0, sizeof *k);
+    if (!wsc__der_want(&p, spki + len, 0x30, &p, &len)) return 0;
+    end = p + len;
+    if (!wsc__der_want(&p, end, 0x30, &alg, &algn) || !wsc__der_want(&p, end, 0x03, &bits, &bitsn) || bitsn < 2 || bits[0])
+        return 0; /* the key's bits come in whole bytes */
+    aend = alg + algn;
+    if (!wsc__der_want(&alg, aend, 0x06, &oid, &oidn)) return 0;
+    q = bits + 1;
+    qend = bits + bitsn;
+    if (oidn == sizeof rsa && memcmp(oid, rsa, oidn) == 0) {
+        k->type = BR_KEYTYPE_RSA;
+        if (!wsc__der_want(&q, qend, 0x30, &q, &bitsn)) return 0; /* RSAPublicKey */
+        qend = q + bitsn;
+        return wsc__der_uint(&q, qend, &k->a, &k->alen) && wsc__der_uint(&q, qend, &k->b, &k->blen);
+    }
+    if (oidn != sizeof ec || memcmp(oid, ec, oidn) != 0 || !wsc__der_want(&alg, aend, 0x06, &oid, &oidn)) return 0;
+    for (i = 0; i < sizeof curves / sizeof curves[0]; i++)
+        if (oidn == curves[i].n && memcmp(oid, curves[i].oid, oidn) == 0) {
+            k->type = BR_KEYTYPE_EC;
+            k->curve = curves[i].curve;
+            k->a = q;
+            k->alen = (size_t)(qend - q);
+            return 1;
+        }
+    return 0;
+}
+
+/* The value (the contents of extnValue) of the certificate's extension
+   oid, RFC 5280 §4.1.2.9. Returns 0 if it has none. */
+static int wsc__cert_ext(const wsc__cert_view *c, const wsc__u8 *oid, size_t oidn, const wsc__u8 **val, size_t *len) {
+    const wsc__u8 *p = c->ext, *e, *eend, *v;
+    size_t n;
+    unsigned tag;
+    if (!p) return 0; /* no extensions (a v1 certificate): NULL + 0 is undefined */
+    if (!wsc__der_want(&p, p + c->ext_len, 0x30, &e, &n)) return 0;
+    eend = e + n;
+    while (wsc__der_next(&e, eend, &tag, &v, &n)) { /* Extension */
+        const wsc__u8 *x = v, *xend = v + n, *id;
+        size_t idn;
+        if (tag != 0x30 || !wsc__der_want(&x, xend, 0x06, &id, &idn) || idn != oidn || memcmp(id, oid, oidn) != 0) continue;
+        if (!wsc__der_next(&x, xend, &tag, &v, &n)) return 0;
+        if (tag == 0x01 && !wsc__der_next(&x, xend, &tag, &v, &n)) return 0; /* critical */
+        *val = v;
+        *len = n;
+        return tag == 0x04;
+    }
+    return 0;
+}
+
+/* basicConstraints with cA TRUE (RFC 5280 §4.2.1.9). */
+static int wsc__cert_is_ca(const wsc__cert_view *c) {
+    static const wsc__u8 bc_oid[] = {0x55, 0x1D, 0x13};
+    const wsc__u8 *p, *v;
+    size_t n;
+    return wsc__cert_ext(c, bc_oid, sizeof bc_oid, &p, &n) && wsc__der_want(&p, p + n, 0x30, &p, &n) &&
+           wsc__der_want(&p, p + n, 0x01, &v, &n) && n == 1 && v[0] != 0;
+}
+
+/* Adds one DER certificate as a trust anchor: its subject name, key and
+   CA flag, by our DER reader (BearSSL's X.509 decoder took 500,000
+   instructions a certificate, 15 ms for the system bundle at a process's
+   first connect). Certificates it cannot read, or with keys BearSSL
+   cannot check signatures with, are skipped, as other clients do. */
 static void wsc__anchors_add_der(wsc__anchors *a, const wsc__u8 *der, size_t len) {
-    br_x509_decoder_context dc;
+    wsc__cert_view c;
+    wsc__key_view k;
     br_x509_trust_anchor *ta;
-    const br_x509_pkey *pk;
-    wsc__buf dn;
-    wsc__buf_init(&dn, a->mem);
-    br_x509_decoder_init(&dc, wsc__buf_sink, &dn);
-    br_x509_decoder_push(&dc, der, len);
-    pk = br_x509_decoder_get_pkey(&dc);
-    if (dn.cap == (size_t)-1) { a->oom = 1; return; }
-    if (!pk || br_x509_decoder_last_error(&dc) != 0) { wsc__buf_free(&dn); return; }
+    wsc__u8 *dn, *m;
+    if (!wsc__cert_parse(der, len, &c) || !wsc__spki_key(c.spki, c.spki_len, &k)) return;
     if (a->n == a->cap) {
         size_t cap = a->cap ? a->cap * 2 : 16;
         br_x509_trust_anchor *t = (br_x509_trust_anchor *)wsc__realloc(a->mem, a->ta, cap * sizeof *t);
-        if (!t) { wsc__buf_free(&dn); a->oom = 1; return; }
+        if (!t) { a->oom = 1; return; }
         a->ta = t;
         a->cap = cap;
     }
-    ta = &a->ta[a->n];
+    dn = (wsc__u8 *)wsc__alloc(a->mem, c.name_len);
+    m = (wsc__u8 *)wsc__alloc(a->mem, k.alen + k.blen);
+    if (!dn || !m) {
+        if (dn) wsc__free(a->mem, dn);
+        if (m) wsc__free(a->mem, m);
+        a->oom = 1;
+        return;
+    }
+    memcpy(dn, c.name, c.name_len);
+    memcpy(m, k.a, k.alen);
+    if (k.blen) memcpy(m + k.alen, k.b, k.blen);
+    ta = &a->ta[a->n++];
     memset(ta, 0, sizeof *ta);
-    ta->dn.data = dn.data;
-    ta->dn.len = dn.len;
-    ta->flags = br_x509_decoder_isCA(&dc) ? BR_X509_TA_CA : 0;
-    ta->pkey.key_type = pk->key_type;
-    if (pk->key_type == BR_KEYTYPE_RSA) {
-        const br_rsa_public_key *k = &pk->key.rsa;
-        wsc__u8 *m = (wsc__u8 *)wsc__alloc(a->mem, k->nlen + k->elen);
-        if (!m) { wsc__buf_free(&dn); a->oom = 1; return; }
-        memcpy(m, k->n, k->nlen);
-        memcpy(m + k->nlen, k->e, k->elen);
+    ta->dn.data = dn;
+    ta->dn.len = c.name_len;
+    ta->flags = wsc__cert_is_ca(&c) ? BR_X509_TA_CA : 0;
+    ta->pkey.key_type = (unsigned char)k.type;
+    if (k.type == BR_KEYTYPE_RSA) {
         ta->pkey.key.rsa.n = m;
-        ta->pkey.key.rsa.nlen = k->nlen;
-        ta->pkey.key.rsa.e = m + k->nlen;
-        ta->pkey.key.rsa.elen = k->elen;
+        ta->pkey.key.rsa.nlen = k.alen;
+        ta->pkey.key.rsa.e = m + k.alen;
+        ta->pkey.key.rsa.elen = k.blen;
     } else {
-        const br_ec_public_key *k = &pk->key.ec;
-        wsc__u8 *m = (wsc__u8 *)wsc__alloc(a->mem, k->qlen);
-        if (!m) { wsc__buf_free(&dn); a->oom = 1; return; }
-        memcpy(m, k->q, k->qlen);
-        ta->pkey.key.ec.curve = k->curve;
+        ta->pkey.key.ec.curve = k.curve;
         ta->pkey.key.ec.q = m;
-        ta->pkey.key.ec.qlen = k->qlen;
+        ta->pkey.key.ec.qlen = k.alen;
     }
-    if (!ta->dn.data) { /* empty DN still needs a non-NULL pointer to free */
-        ta->dn.data = (wsc__u8 *)wsc__alloc(a->mem, 1);
-        if (!ta->dn.data) { a->oom = 1; }
-    }
-    a->n++;
 }
 
 static int wsc__b64_value(int c) {
@@ -2816,70 +2976,6 @@ static wsc__ta_set *wsc__ta_get(const char *path, int is_dir, const wsc__u8 stam
 }
 #endif
 
-/* Minimal DER reader for the subjectAltName walk: one TLV, short tags only. */
-static int wsc__der_next(const wsc__u8 **p, const wsc__u8 *end, unsigned *tag, const wsc__u8 **val, size_t *len) {
-    const wsc__u8 *q = *p;
-    size_t n;
-    if (end - q < 2) return 0;
-    *tag = *q++;
-    n = *q++;
-    if (n & 0x80) {
-        unsigned k = n & 0x7F;
-        if (k == 0 || k > 4 || (size_t)(end - q) < k) return 0;
-        for (n = 0; k > 0; k--) n = (n << 8) | *q++;
-    }
-    if ((size_t)(end - q) < n) return 0;
-    *val = q;
-    *len = n;
-    *p = q + n;
-    return 1;
-}
-
-/* The parts of a certificate (RFC 5280 §4.1) that the checks below read. */
-typedef struct wsc__cert_view {
-    const wsc__u8 *issuer;   /* issuer Name, tag included           */
-    size_t issuer_len;
-    const wsc__u8 *subject;  /* contents of the subject Name        */
-    size_t subject_len;
-    const wsc__u8 *validity; /* contents of Validity               */
-    size_t validity_len;
-    const wsc__u8 *spki;     /* SubjectPublicKeyInfo, tag included  */
-    size_t spki_len;
-    const wsc__u8 *ext;      /* contents of [3] extensions, or NULL */
-    size_t ext_len;
-} wsc__cert_view;
-
-static int wsc__cert_parse(const wsc__u8 *der, size_t len, wsc__cert_view *c) {
-    const wsc__u8 *p = der, *end = der + len, *v, *start;
-    size_t n;
-    unsigned tag;
-    memset(c, 0, sizeof *c);
-    if (!wsc__der_next(&p, end, &tag, &v, &n) || tag != 0x30) return 0; /* Certificate */
-    p = v; end = v + n;
-    if (!wsc__der_next(&p, end, &tag, &v, &n) || tag != 0x30) return 0; /* tbsCertificate */
-    p = v; end = v + n;
-    if (!wsc__der_next(&p, end, &tag, &v, &n)) return 0;                   /* [0] version, or serial */
-    if (tag == 0xA0 && !wsc__der_next(&p, end, &tag, &v, &n)) return 0;   /* serial */
-    if (!wsc__der_next(&p, end, &tag, &v, &n)) return 0;                   /* signature */
-    start = p;
-    if (!wsc__der_next(&p, end, &tag, &v, &n) || tag != 0x30) return 0;   /* issuer */
-    c->issuer = start;
-    c->issuer_len = (size_t)(p - start);
-    if (!wsc__der_next(&p, end, &tag, &v, &n) || tag != 0x30) return 0;   /* validity */
-    c->validity = v;
-    c->validity_len = n;
-    if (!wsc__der_next(&p, end, &tag, &v, &n)) return 0;                   /* subject */
-    c->subject = v;
-    c->subject_len = n;
-    start = p;
-    if (!wsc__der_next(&p, end, &tag, &v, &n) || tag != 0x30) return 0;   /* subjectPublicKeyInfo */
-    c->spki = start;
-    c->spki_len = (size_t)(p - start);
-    while (wsc__der_next(&p, end, &tag, &v, &n))
-        if (tag == 0xA3) { c->ext = v; c->ext_len = n; }
-    return 1;
-}
-
 /* Days from 1970-01-01 to a date of the Gregorian calendar. */
 static long long wsc__days_since_1970(int y, int m, int d) {
     static const int before[12] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
@@ -2958,24 +3054,9 @@ static void wsc__check_validity(long long from, long long until, long long now, 
    §4.2.1.6) in *names. Returns 0 if it has no such extension. */
 static int wsc__cert_san(const wsc__cert_view *c, const wsc__u8 **names, size_t *len) {
     static const wsc__u8 san_oid[] = {0x55, 0x1D, 0x11};
-    const wsc__u8 *p = c->ext, *end, *e, *eend, *v;
+    const wsc__u8 *p;
     size_t n;
-    unsigned tag;
-    if (!p) return 0; /* no extensions (a v1 certificate): NULL + 0 is undefined */
-    end = p + c->ext_len;
-    if (!wsc__der_next(&p, end, &tag, &e, &n) || tag != 0x30) return 0;
-    eend = e + n;
-    while (wsc__der_next(&e, eend, &tag, &v, &n)) { /* Extension */
-        const wsc__u8 *x = v, *xend = v + n, *oid;
-        size_t oidn;
-        if (tag != 0x30 || !wsc__der_next(&x, xend, &tag, &oid, &oidn) || tag != 0x06 || oidn != sizeof san_oid ||
-            memcmp(oid, san_oid, oidn) != 0)
-            continue;
-        if (!wsc__der_next(&x, xend, &tag, &v, &n)) return 0;
-        if (tag == 0x01 && !wsc__der_next(&x, xend, &tag, &v, &n)) return 0; /* critical */
-        return tag == 0x04 && wsc__der_next(&v, v + n, &tag, names, len) && tag == 0x30;
-    }
-    return 0;
+    return wsc__cert_ext(c, san_oid, sizeof san_oid, &p, &n) && wsc__der_want(&p, p + n, 0x30, names, len);
 }
 
 /* Does the certificate carry an iPAddress subjectAltName equal to ip? (RFC 5280 §4.2.1.6) */

@@ -720,6 +720,91 @@ TEST(names_pick_anchors_keys_decide) {
     remove(path);
 }
 
+/* Our anchor decoder (wsc__anchors_add_der) against BearSSL's X.509
+   decoder, which it replaced: the same certificates kept, with the same
+   name, key and CA flag, over the system's bundle and every test PEM. */
+typedef struct decoder_cmp {
+    wsc__anchors ours;
+    long certs, kept, differ;
+} decoder_cmp;
+
+static void decoder_dn(void *ctx, const void *p, size_t n) {
+    wsc__buf *b = (wsc__buf *)ctx;
+    if (wsc__buf_reserve(b, n)) { memcpy(b->data + b->len, p, n); b->len += n; }
+}
+
+static int same_bytes(const void *a, size_t an, const void *b, size_t bn) { return an == bn && memcmp(a, b, an) == 0; }
+
+static void decoder_take(void *ctx, int kind, const wsc__u8 *der, size_t len) {
+    decoder_cmp *x = (decoder_cmp *)ctx;
+    br_x509_decoder_context dc;
+    const br_x509_pkey *pk;
+    const br_x509_trust_anchor *t;
+    wsc__buf dn;
+    size_t before = x->ours.n;
+    int ref, ok = 1;
+    (void)kind;
+    x->certs++;
+    wsc__buf_init(&dn, wsc__slot_mem(0));
+    br_x509_decoder_init(&dc, decoder_dn, &dn);
+    br_x509_decoder_push(&dc, der, len);
+    pk = br_x509_decoder_get_pkey(&dc);
+    ref = pk && br_x509_decoder_last_error(&dc) == 0;
+    wsc__anchors_add_der(&x->ours, der, len);
+    if (ref != (x->ours.n > before)) ok = 0;
+    else if (ref) {
+        t = &x->ours.ta[before];
+        x->kept++;
+        ok = same_bytes(t->dn.data, t->dn.len, dn.data, dn.len) && t->pkey.key_type == pk->key_type &&
+             (t->flags == BR_X509_TA_CA) == (br_x509_decoder_isCA(&dc) != 0);
+        if (ok && pk->key_type == BR_KEYTYPE_RSA)
+            ok = same_bytes(t->pkey.key.rsa.n, t->pkey.key.rsa.nlen, pk->key.rsa.n, pk->key.rsa.nlen) &&
+                 same_bytes(t->pkey.key.rsa.e, t->pkey.key.rsa.elen, pk->key.rsa.e, pk->key.rsa.elen);
+        else if (ok)
+            ok = t->pkey.key.ec.curve == pk->key.ec.curve &&
+                 same_bytes(t->pkey.key.ec.q, t->pkey.key.ec.qlen, pk->key.ec.q, pk->key.ec.qlen);
+    }
+    if (!ok) {
+        x->differ++;
+        printf("  certificate %ld (%lu bytes): BearSSL %s it, ours %s\n", x->certs, (unsigned long)len, ref ? "keeps" : "drops",
+               x->ours.n > before ? "keeps it, differently" : "drops it");
+    }
+    wsc__buf_free(&dn);
+}
+
+static void decoder_compare(const char *path, decoder_cmp *x) {
+    size_t len = 0;
+    char *text = wsc__read_file(wsc__slot_mem(0), path, &len);
+    wsc__pem_reader r;
+    if (!text) return;
+    r.kind = wsc__pem_is_cert;
+    r.secret = 0;
+    r.take = decoder_take;
+    r.ctx = x;
+    r.oom = &x->ours.oom;
+    r.mem = wsc__slot_mem(0);
+    CHECKF(wsc__pem_read(&r, text, len), "%s", path);
+    wsc_free(text);
+}
+
+TEST(anchor_decoder_matches_bearssl) {
+    static const char *const files[] = {"ca.pem", "server.pem", "server-rsa.pem", "server-chain.pem", "other-ca.pem",
+                                        "chain-int.pem", "chain-notca.pem", "selfsigned.pem", "ipsan.pem", "wild.pem",
+                                        "cn-only.pem", "client-ca.pem", "client-rsa.pem", "client-ec.pem", "client-chain.pem",
+                                        "client-ed25519.pem", "twin-ca.pem", "expired.pem"};
+    decoder_cmp x;
+    size_t i;
+    memset(&x, 0, sizeof x);
+    wsc__anchors_init(&x.ours, wsc__slot_mem(0));
+    decoder_compare("/etc/ssl/certs/ca-certificates.crt", &x);
+    printf("  system bundle: %ld certificates, %ld kept\n", x.certs, x.kept);
+    if (x.certs == 0) printf("  SKIP: no /etc/ssl/certs/ca-certificates.crt; the test PEMs only\n");
+    for (i = 0; i < sizeof files / sizeof files[0]; i++) decoder_compare(cert(files[i]), &x);
+    printf("  in all: %ld certificates, %ld kept by both, %ld differ\n", x.certs, x.kept, x.differ);
+    CHECK(x.differ == 0 && x.ours.oom == 0 && x.kept > 10);
+    wsc__anchors_free(&x.ours);
+}
+
 TEST(ca_cache_lifetimes) {
     char path[6][800], msg[16];
     int i;
@@ -1214,6 +1299,7 @@ int main(void) {
     RUN(pem_decoding);
     RUN(trust_sources);
     RUN(names_pick_anchors_keys_decide);
+    RUN(anchor_decoder_matches_bearssl);
     RUN(ca_cache_lifetimes);
     RUN(ca_file_rewritten_in_place);
     RUN(pinning);

@@ -11,7 +11,9 @@
    anchor came from a CERTIFICATE object (none without a "-----BEGIN", in
    any case);
    in DER mode, the same text with CRLF line ends (as files made on Windows
-   have) gives the same anchors. */
+   have) gives the same anchors, and every certificate BearSSL's X.509
+   decoder reads (the loader's decoder until December 2026) is kept, with
+   BearSSL's name, key and CA flag. */
 #include "fuzz.h"
 
 static size_t pem_wrap(char *out, const char *label, const uint8_t *der, size_t n) {
@@ -85,6 +87,46 @@ static char *pem_crlf(const char *text, size_t len, size_t *out_len) {
     return out;
 }
 
+static void dn_append(void *ctx, const void *p, size_t n) {
+    wsc__buf *b = (wsc__buf *)ctx;
+    if (!wsc__buf_reserve(b, n)) abort();
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+}
+
+static int same(const void *a, size_t an, const void *b, size_t bn) { return an == bn && memcmp(a, b, an) == 0; }
+
+/* What BearSSL's decoder makes of der, against our loader's anchor. */
+static void der_compare(const uint8_t *der, size_t n) {
+    br_x509_decoder_context dc;
+    const br_x509_pkey *pk;
+    wsc__anchors a;
+    wsc__buf dn;
+    wsc__buf_init(&dn, &fuzz_mem);
+    br_x509_decoder_init(&dc, dn_append, &dn);
+    br_x509_decoder_push(&dc, der, n);
+    pk = br_x509_decoder_get_pkey(&dc);
+    wsc__anchors_init(&a, &fuzz_mem);
+    wsc__anchors_add_der(&a, der, n);
+    FUZZ_CHECK(a.oom == 0);
+    if (pk && br_x509_decoder_last_error(&dc) == 0 && (pk->key_type == BR_KEYTYPE_RSA || pk->key.ec.curve == BR_EC_secp256r1 ||
+                                                       pk->key.ec.curve == BR_EC_secp384r1 || pk->key.ec.curve == BR_EC_secp521r1)) {
+        const br_x509_trust_anchor *t = &a.ta[0];
+        FUZZ_CHECK(a.n == 1);
+        FUZZ_CHECK(same(t->dn.data, t->dn.len, dn.data, dn.len));
+        FUZZ_CHECK((t->flags == BR_X509_TA_CA) == (br_x509_decoder_isCA(&dc) != 0));
+        FUZZ_CHECK(t->pkey.key_type == pk->key_type);
+        if (pk->key_type == BR_KEYTYPE_RSA)
+            FUZZ_CHECK(same(t->pkey.key.rsa.n, t->pkey.key.rsa.nlen, pk->key.rsa.n, pk->key.rsa.nlen) &&
+                       same(t->pkey.key.rsa.e, t->pkey.key.rsa.elen, pk->key.rsa.e, pk->key.rsa.elen));
+        else
+            FUZZ_CHECK(t->pkey.key.ec.curve == pk->key.ec.curve &&
+                       same(t->pkey.key.ec.q, t->pkey.key.ec.qlen, pk->key.ec.q, pk->key.ec.qlen));
+    }
+    wsc__anchors_free(&a);
+    wsc__buf_free(&dn);
+}
+
 FUZZ_ENTRY(fuzz_pem) {
     fuzz_in in = {data, size, 0};
     unsigned mode = fuzz_u8(&in);
@@ -99,6 +141,7 @@ FUZZ_ENTRY(fuzz_pem) {
         size_t len, crlf_len;
         long anchors;
         if (!text) abort();
+        der_compare(rest, n);
         len = pem_wrap(text, "CERTIFICATE", rest, n);
         if (mode & 2) len += pem_wrap(text + len, (mode & 4) ? "PRIVATE KEY" : "TRUSTED CERTIFICATE", rest, n);
         exact = (char *)malloc(len);
