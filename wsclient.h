@@ -1112,11 +1112,23 @@ static void wsc__buf_init(wsc__buf *b, wsc__mem *mem) {
     b->mem = mem;
 }
 
-/* Clears memory that held secrets, in a way the compiler keeps. */
+/* Clears memory that held secrets, in a way the compiler keeps: memset
+   through a volatile pointer, which no compiler can prove away as a dead
+   store (as OpenSSL's OPENSSL_cleanse), at memset's speed: a volatile byte
+   loop took 5 instructions a byte, 160,000 a TLS connect on the OpenSSL
+   backend (its 32 KiB). The small build keeps the loop: fewer bytes. */
+#ifndef WSCLIENT_SMALL
+static void *(*const volatile wsc__memset)(void *, int, size_t) = memset;
+
+static void wsc__wipe(void *p, size_t n) {
+    wsc__memset(p, 0, n);
+}
+#else
 static void wsc__wipe(void *p, size_t n) {
     volatile wsc__u8 *v = (volatile wsc__u8 *)p;
     while (n--) *v++ = 0;
 }
+#endif
 
 static void wsc__buf_free(wsc__buf *b) {
     if (b->data) wsc__free(b->mem, b->data);
