@@ -4859,12 +4859,11 @@ static int wsc__ossl_bio_write(BIO *b, const char *p, int n) {
 static int wsc__ossl_bio_read(BIO *b, char *p, int n) {
     wsc__socket *s = (wsc__socket *)BIO_get_data(b);
     wsc__tls *t = s->tls;
-    long k = t->hold || s->eof ? 0 : wsc__tls_recv(s, (wsc__u8 *)p, (size_t)n), i;
+    long k = t->hold || s->eof ? 0 : wsc__tls_recv(s, (wsc__u8 *)p, (size_t)n);
     BIO_clear_retry_flags(b);
     if (k < 0) { t->io_failed = 1; return -1; }
     /* none now, or the end of the stream: the engine judges that (s->eof) */
     if (k == 0) { BIO_set_retry_read(b); return -1; }
-    for (i = 0; WSC__WORDS && i < k && s->first_len < 5; i++) s->first[s->first_len++] = (wsc__u8)p[i];
     t->moved = 1;
     return (int)k;
 }
@@ -5595,7 +5594,7 @@ static long wsc__io_recv(wsc__socket *s, wsc__u8 *p, size_t n) {
    smaller than the read-ahead comes through it: a record of a small
    message is a few dozen bytes, and several of them then cost one system
    call, where BearSSL alone reads a header and a body for each. */
-static long wsc__tls_recv(wsc__socket *s, wsc__u8 *buf, size_t n) {
+static long wsc__tls_read(wsc__socket *s, wsc__u8 *buf, size_t n) {
 #if WSC__AHEAD
     wsc__tls *t = s->tls;
     if (t->ahead_off == t->ahead_len && n < WSC__AHEAD) {
@@ -5612,6 +5611,14 @@ static long wsc__tls_recv(wsc__socket *s, wsc__u8 *buf, size_t n) {
     }
 #endif
     return wsc__io_recv(s, buf, n);
+}
+
+/* wsc__tls_read, keeping the first 5 bytes the server sent for the failure
+   words ("HTTP/": a ws:// server answered). Both backends read through it. */
+static long wsc__tls_recv(wsc__socket *s, wsc__u8 *buf, size_t n) {
+    long k = wsc__tls_read(s, buf, n), i;
+    for (i = 0; WSC__WORDS && i < k && s->first_len < 5; i++) s->first[s->first_len++] = buf[i];
+    return k;
 }
 
 /* Bytes read ahead that the engine has not taken: no poll() announces them. */
@@ -5633,7 +5640,7 @@ static int wsc__tls_move(wsc__socket *s, unsigned st) {
     int moved = 0;
     size_t len;
     wsc__u8 *buf;
-    long k, i;
+    long k;
     if (st & WSC__TLS_SENDREC) {
         buf = wsc__tls_rec_out(t, &len);
         if ((k = wsc__io_send(s, buf, len)) < 0) return -1;
@@ -5642,7 +5649,6 @@ static int wsc__tls_move(wsc__socket *s, unsigned st) {
     if ((st & WSC__TLS_RECVREC) && !s->eof) {
         buf = wsc__tls_rec_in(t, &len);
         if ((k = wsc__tls_recv(s, buf, len)) < 0) return -1;
-        for (i = 0; WSC__WORDS && i < k && s->first_len < 5; i++) s->first[s->first_len++] = buf[i];
         if (k > 0) { wsc__tls_rec_got(t, (size_t)k); moved = 1; }
     }
     return moved;
