@@ -4934,8 +4934,8 @@ static void wsc__ossl_shutdown(wsc__tls *t) {
         (void)wsc__ossl_check(t, r);
 }
 
-/* Runs OpenSSL on what the pair holds: the handshake, then the bytes to
-   write, the close_notify asked for, and the records read. */
+/* Runs OpenSSL on the transport: the handshake, then the bytes to write,
+   the close_notify asked for, and the records read while in has room. */
 static void wsc__ossl_run(wsc__tls *t) {
     int r;
     if (t->dead) return;
@@ -5628,10 +5628,6 @@ static int wsc__tls_ahead(const wsc__socket *s) { return s->tls && s->tls->ahead
 #define wsc__tls_ahead(s) 0
 #endif
 
-/* Moves TLS records between the engine and the socket until neither side
-   can move, or the advance's slice is over: bytes that move need not carry
-   anything (BearSSL takes any number of empty records), so only the clock
-   bounds this loop. Returns -1 when the connection failed (error set). */
 #ifndef WSCLIENT_TLS_OPENSSL
 /* Records between BearSSL's buffers and the transport, as the state st
    allows: whether bytes went through, -1 if the transport failed. */
@@ -5655,6 +5651,10 @@ static int wsc__tls_move(wsc__socket *s, unsigned st) {
 }
 #endif
 
+/* Moves TLS records between the engine and the socket until neither side
+   can move, or the advance's slice is over: bytes that move need not carry
+   anything (BearSSL takes any number of empty records), so only the clock
+   bounds this loop. Returns -1 when the connection failed (error set). */
 static int wsc__tls_io(wsc__socket *s) {
     wsc__tls *t = s->tls;
     for (;;) {
