@@ -728,11 +728,6 @@ typedef struct decoder_cmp {
     long certs, kept, differ;
 } decoder_cmp;
 
-static void decoder_dn(void *ctx, const void *p, size_t n) {
-    wsc__buf *b = (wsc__buf *)ctx;
-    if (wsc__buf_reserve(b, n)) { memcpy(b->data + b->len, p, n); b->len += n; }
-}
-
 static int same_bytes(const void *a, size_t an, const void *b, size_t bn) { return an == bn && memcmp(a, b, an) == 0; }
 
 static void decoder_take(void *ctx, int kind, const wsc__u8 *der, size_t len) {
@@ -746,10 +741,10 @@ static void decoder_take(void *ctx, int kind, const wsc__u8 *der, size_t len) {
     (void)kind;
     x->certs++;
     wsc__buf_init(&dn, wsc__slot_mem(0));
-    br_x509_decoder_init(&dc, decoder_dn, &dn);
+    br_x509_decoder_init(&dc, wsc__buf_sink, &dn);
     br_x509_decoder_push(&dc, der, len);
     pk = br_x509_decoder_get_pkey(&dc);
-    ref = pk && br_x509_decoder_last_error(&dc) == 0;
+    ref = pk && br_x509_decoder_last_error(&dc) == 0 && dn.cap != (size_t)-1; /* (size_t)-1: out of memory */
     wsc__anchors_add_der(&x->ours, der, len);
     if (ref != (x->ours.n > before)) ok = 0;
     else if (ref) {
