@@ -4384,31 +4384,81 @@ static int wsc__minimal_init(br_x509_minimal_context *m, const br_x509_trust_anc
 }
 
 #ifdef WSCLIENT_TLS_OPENSSL
+/* OpenSSL's verify contexts for the issuer keys met lately, kept for the
+   process as its SSL_CTX is: making one from a key's point costs a quarter
+   of a million instructions, a fifth of the chain check, and a client meets
+   the same few CAs at every connect. Found by the whole point, so one key
+   never stands for another; used under the library's lock. */
+#define WSC__OSSL_KEYS 4
+static struct wsc__ossl_key {
+    int curve;
+    size_t qlen;
+    unsigned char q[133]; /* an uncompressed P-521 point */
+    EVP_PKEY_CTX *vc;
+} wsc__ossl_keys[WSC__OSSL_KEYS];
+static unsigned wsc__ossl_keys_next;
+
+static EVP_PKEY_CTX *wsc__ossl_key_find(const br_ec_public_key *pk) {
+    unsigned i;
+    for (i = 0; i < WSC__OSSL_KEYS; i++) {
+        const struct wsc__ossl_key *k = &wsc__ossl_keys[i];
+        if (k->vc && k->curve == pk->curve && k->qlen == pk->qlen && memcmp(k->q, pk->q, pk->qlen) == 0) return k->vc;
+    }
+    return NULL;
+}
+
+/* wsc_tls_clear_cache: the process keeps none of them. */
+static void wsc__ossl_keys_clear(void) {
+    unsigned i;
+    for (i = 0; i < WSC__OSSL_KEYS; i++) {
+        EVP_PKEY_CTX_free(wsc__ossl_keys[i].vc);
+        wsc__ossl_keys[i].vc = NULL;
+    }
+}
+
+/* A verify context for pk (curve "P-" bits), kept in place of the oldest;
+   NULL if OpenSSL refuses the point. */
+static EVP_PKEY_CTX *wsc__ossl_key_make(const br_ec_public_key *pk, const char *bits) {
+    char group[6] = "P-"; /* OSSL_PARAM wants it writable */
+    OSSL_PARAM params[3];
+    EVP_PKEY_CTX *pc, *vc = NULL;
+    EVP_PKEY *key = NULL;
+    struct wsc__ossl_key *k;
+    if (pk->qlen > sizeof k->q) return NULL;
+    memcpy(group + 2, bits, 4);
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0);
+    params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pk->q, pk->qlen);
+    params[2] = OSSL_PARAM_construct_end();
+    pc = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    if (pc && EVP_PKEY_fromdata_init(pc) == 1 && EVP_PKEY_fromdata(pc, &key, EVP_PKEY_PUBLIC_KEY, params) == 1)
+        vc = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+    EVP_PKEY_free(key); /* vc holds a reference of its own */
+    EVP_PKEY_CTX_free(pc);
+    if (!vc) return NULL;
+    k = &wsc__ossl_keys[wsc__ossl_keys_next++ % WSC__OSSL_KEYS];
+    EVP_PKEY_CTX_free(k->vc);
+    k->curve = pk->curve;
+    k->qlen = pk->qlen;
+    memcpy(k->q, pk->q, pk->qlen);
+    k->vc = vc;
+    return vc;
+}
+
 /* ECDSA signatures of the chain, for BearSSL's X.509 engine, by OpenSSL's
    assembly: a tenth of the work of BearSSL's portable P-256 code, which
    made a full handshake cost twice OpenSSL's own. Same answer: 1 if the
    ASN.1 signature sig of hash is pk's. */
 static uint32_t wsc__ossl_ecdsa(const br_ec_impl *impl, const void *hash, size_t hash_len, const br_ec_public_key *pk,
                                 const void *sig, size_t sig_len) {
-    char group[6] = "P-";     /* OSSL_PARAM wants it writable */
     const char *bits = pk->curve == BR_EC_secp256r1 ? "256" : pk->curve == BR_EC_secp384r1 ? "384"
                      : pk->curve == BR_EC_secp521r1 ? "521" : NULL;
-    OSSL_PARAM params[3];
-    EVP_PKEY_CTX *pc, *vc = NULL;
-    EVP_PKEY *key = NULL;
+    EVP_PKEY_CTX *vc;
     int ok;
     if (!bits) return br_ecdsa_vrfy_asn1_get_default()(impl, hash, hash_len, pk, sig, sig_len);
-    memcpy(group + 2, bits, 4);
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0);
-    params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pk->q, pk->qlen);
-    params[2] = OSSL_PARAM_construct_end();
-    pc = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-    ok = pc && EVP_PKEY_fromdata_init(pc) == 1 && EVP_PKEY_fromdata(pc, &key, EVP_PKEY_PUBLIC_KEY, params) == 1 &&
-         (vc = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL)) != NULL && EVP_PKEY_verify_init(vc) == 1 &&
+    vc = wsc__ossl_key_find(pk);
+    if (!vc) vc = wsc__ossl_key_make(pk, bits);
+    ok = vc && EVP_PKEY_verify_init(vc) == 1 &&
          EVP_PKEY_verify(vc, (const unsigned char *)sig, sig_len, (const unsigned char *)hash, hash_len) == 1;
-    EVP_PKEY_CTX_free(vc);
-    EVP_PKEY_free(key);
-    EVP_PKEY_CTX_free(pc);
     ERR_clear_error(); /* a bad signature is our engine's failure, not OpenSSL's */
     return (uint32_t)ok;
 }
@@ -9185,6 +9235,9 @@ static void wsc__tls_clear_cache_locked(void) {
 #endif
 #if !defined(WSCLIENT_NO_HEAP) && !defined(WSCLIENT_SMALL)
     while (wsc__ta_sets) wsc__ta_uncache(&wsc__ta_sets);
+#endif
+#ifdef WSCLIENT_TLS_OPENSSL
+    wsc__ossl_keys_clear();
 #endif
 }
 

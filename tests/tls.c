@@ -800,6 +800,81 @@ TEST(anchor_decoder_matches_bearssl) {
     wsc__anchors_free(&x.ours);
 }
 
+#ifdef WSCLIENT_TLS_OPENSSL
+/* An EC key of OpenSSL's, its point as BearSSL's engine hands it over, and
+   its signature of a hash. */
+typedef struct {
+    EVP_PKEY *key;
+    br_ec_public_key pk;
+    unsigned char q[133];
+    unsigned char sig[160];
+    size_t sig_len;
+} issuer_key;
+
+static int issuer_key_make(issuer_key *k, const char *group, int curve, const unsigned char *hash, size_t hash_len) {
+    EVP_PKEY_CTX *c;
+    size_t qlen = 0;
+    int ok;
+    memset(k, 0, sizeof *k);
+    k->key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", group);
+    if (!k->key || !EVP_PKEY_get_octet_string_param(k->key, OSSL_PKEY_PARAM_PUB_KEY, k->q, sizeof k->q, &qlen)) return 0;
+    k->pk.curve = curve;
+    k->pk.q = k->q;
+    k->pk.qlen = qlen;
+    k->sig_len = sizeof k->sig;
+    c = EVP_PKEY_CTX_new_from_pkey(NULL, k->key, NULL);
+    ok = c && EVP_PKEY_sign_init(c) == 1 && EVP_PKEY_sign(c, k->sig, &k->sig_len, hash, hash_len) == 1;
+    EVP_PKEY_CTX_free(c);
+    return ok;
+}
+
+static int issuer_verifies(const br_ec_public_key *pk, const unsigned char *hash, const issuer_key *by) {
+    return (int)wsc__ossl_ecdsa(br_ec_get_default(), hash, 32, pk, by->sig, by->sig_len);
+}
+
+/* The OpenSSL build keeps the verify contexts of the last issuer keys (4):
+   more keys than that, two sizes of curve, three times round, and each
+   signature verifies under its own key only, whether its key was kept or
+   pushed out; altered signatures and points are refused, and a point
+   OpenSSL refuses is not kept. */
+TEST(issuer_keys_kept_by_their_whole_point) {
+    static const struct { const char *group; int curve; } g[6] = {
+        {"P-256", BR_EC_secp256r1}, {"P-256", BR_EC_secp256r1}, {"P-384", BR_EC_secp384r1},
+        {"P-256", BR_EC_secp256r1}, {"P-521", BR_EC_secp521r1}, {"P-256", BR_EC_secp256r1}};
+    unsigned char hash[32], other[32];
+    issuer_key k[6], bent;
+    int i, j, round, wrong = 0;
+    memset(hash, 0x5a, sizeof hash);
+    memcpy(other, hash, sizeof other);
+    other[31] ^= 1;
+    wsc_tls_clear_cache();
+    for (i = 0; i < 6; i++) CHECK(issuer_key_make(&k[i], g[i].group, g[i].curve, hash, sizeof hash));
+    for (round = 0; round < 3; round++)
+        for (i = 0; i < 6; i++)
+            for (j = 0; j < 6; j++) wrong += issuer_verifies(&k[i].pk, hash, &k[j]) != (i == j);
+    CHECK(wrong == 0);
+    CHECK(wsc__ossl_key_find(&k[5].pk) != NULL && wsc__ossl_key_find(&k[0].pk) == NULL); /* four kept, the oldest out */
+    CHECK(!issuer_verifies(&k[5].pk, other, &k[5])); /* another hash */
+    bent = k[5];
+    bent.pk.q = bent.q;
+    bent.sig[bent.sig_len / 2] ^= 0x10; /* inside r or s */
+    CHECK(!issuer_verifies(&k[5].pk, hash, &bent));
+    bent = k[5];
+    bent.pk.q = bent.q;
+    bent.q[bent.pk.qlen - 1] ^= 1; /* off the curve */
+    CHECK(!issuer_verifies(&bent.pk, hash, &k[5]) && wsc__ossl_key_find(&bent.pk) == NULL);
+    bent.q[bent.pk.qlen - 1] ^= 1;
+    bent.pk.curve = BR_EC_secp384r1; /* a P-256 point named as P-384's */
+    CHECK(!issuer_verifies(&bent.pk, hash, &k[5]));
+    CHECK(issuer_verifies(&k[5].pk, hash, &k[5]) && issuer_verifies(&k[4].pk, hash, &k[4]));
+    wsc_tls_clear_cache();
+    CHECK(wsc__ossl_key_find(&k[5].pk) == NULL);
+    CHECK(issuer_verifies(&k[5].pk, hash, &k[5]) && !issuer_verifies(&k[5].pk, hash, &k[4]));
+    for (i = 0; i < 6; i++) EVP_PKEY_free(k[i].key);
+    wsc_tls_clear_cache();
+}
+#endif
+
 TEST(ca_cache_lifetimes) {
     char path[6][800], msg[16];
     int i;
@@ -1295,6 +1370,9 @@ int main(void) {
     RUN(trust_sources);
     RUN(names_pick_anchors_keys_decide);
     RUN(anchor_decoder_matches_bearssl);
+#ifdef WSCLIENT_TLS_OPENSSL
+    RUN(issuer_keys_kept_by_their_whole_point);
+#endif
     RUN(ca_cache_lifetimes);
     RUN(ca_file_rewritten_in_place);
     RUN(pinning);
