@@ -32,7 +32,9 @@ import time
 SIZES = [16, 1024, 65536, 1048576]
 # Messages per run, chosen so that one run of the slowest client stays
 # around a second on a 2-core machine.
-RTT_COUNT = {16: 4000, 1024: 4000, 65536: 800, 1048576: 60}
+# Round trips of small messages take ~70 us each; 10,000 make a run long
+# enough that one stall of the machine does not decide the row.
+RTT_COUNT = {16: 10000, 1024: 10000, 65536: 800, 1048576: 60}
 STREAM_COUNT = {16: 20000, 1024: 20000, 65536: 1500, 1048576: 96}
 CONNECT_COUNT = {"wss": 150, "ws": 400}
 BUNDLE_CONNECTS = 30  # connects trusting the system CA bundle (slow where it is parsed per connect)
@@ -614,7 +616,10 @@ def main():
         for rnd in range(args.rounds):
             t = time.monotonic()
             for c in todo:
-                for label, prefix in clients(build, server, c["transport"], c["mode"]):
+                turns = clients(build, server, c["transport"], c["mode"])
+                if rnd % 2:  # every other round the other way round: no client always runs first or after the same one
+                    turns.reverse()
+                for label, prefix in turns:
                     if label == EACH and c["mode"] != "stream":
                         continue
                     r = run_one(argv_for(prefix, c, cafiles), server)
