@@ -1622,6 +1622,22 @@ static int wsc__rx_feed(wsc__rx *rx, const wsc__u8 *p, size_t n, size_t *used) {
     return ev > WSC__RX_ERROR ? wsc__rx_fail(rx, ev) : ev;
 }
 
+#ifndef WSCLIENT_SMALL
+/* The payload length of a whole data message in one frame of under 126
+   bytes at p[0..n), that wsc__rx_feed would take with no error (final, no
+   reserved bits, unmasked, under max_message, text that is UTF-8), between
+   messages; else -1 and the parser takes the bytes its way. Lets a stream
+   of small messages skip the header byte by byte and the message buffer. */
+static int wsc__rx_small(const wsc__rx *rx, const wsc__u8 *p, size_t n) {
+    unsigned len;
+    if (n < 2 || (unsigned)(p[0] - 0x81) > 1 || (len = p[1]) > 125 || n - 2 < len || len > rx->max_message)
+        return -1;
+    if (rx->in_frame | rx->msg_active | (int)rx->hdr_len | rx->fail_code) return -1;
+    if (p[0] == 0x81 && wsc__utf8_feed(0, p + 2, len) != 0) return -1;
+    return (int)len;
+}
+#endif
+
 /* Hands the finished message to the caller, who frees it with wsc__free. */
 static wsc__u8 *wsc__rx_take_message(wsc__rx *rx, size_t *len) {
     wsc__u8 *m = rx->msg;
@@ -6869,6 +6885,28 @@ static wsc__msg *wsc__msg_take(wsc__socket *s) {
     return m;
 }
 
+#ifndef WSCLIENT_SMALL
+/* The whole small messages at p[0..n) (wsc__rx_small), queued straight
+   from the stream while the queue has room and the bytes taken are under
+   budget: one copy each, no parser's buffer. Returns the bytes taken; the
+   rest is the parser's (which says "out of memory" too, the same way). */
+static size_t wsc__receive_small(wsc__socket *s, const wsc__u8 *p, size_t n, size_t budget) {
+    size_t off = 0;
+    int len;
+    wsc__msg *m;
+    if (s->state != WSC__OPEN) return 0;
+    while (off < budget && s->queued_bytes < WSCLIENT_MAX_MESSAGE && (len = wsc__rx_small(&s->rx, p + off, n - off)) >= 0) {
+        if (!(m = wsc__msg_inline(s, p + off + 2, (size_t)len))) break;
+        m->binary = p[off] == 0x82;
+        if (WSC__FAST) s->rx.direct = NULL; /* a reader's buffer is for the first message to start: this one */
+        wsc__queue_append(s, m);
+        wsc__count_in(s, m->len);
+        off += 2 + (size_t)len;
+    }
+    return off;
+}
+#endif
+
 static int wsc__enqueue_message(wsc__socket *s) {
     wsc__msg *m = wsc__msg_take(s);
     if (!m) return 0;
@@ -6947,6 +6985,9 @@ static int wsc__receive(wsc__socket *s) {
         if (wsc__stream_peek(s, &p, &n) < 0) return -1;
         if (n == 0) break;
         if (s->close_received) { wsc__stream_consume(s, n); taken += n; moved = 1; continue; } /* §5.5.1: nothing after close */
+#ifndef WSCLIENT_SMALL
+        if ((used = wsc__receive_small(s, p, n, WSC__RX_BUDGET - taken)) != 0) { wsc__stream_consume(s, used); taken += used; moved = 1; continue; }
+#endif
         ev = wsc__rx_feed(&s->rx, p, n, &used);
         wsc__stream_consume(s, used);
         taken += used;

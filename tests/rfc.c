@@ -87,6 +87,10 @@ static const rfc_case cases[] = {
     {"close_then_data", WSC_ERR_CLOSED},
     {"many_small", WSC_ERR_CLOSED}, {"large_binary_1m", WSC_ERR_CLOSED}, {"large_text_1m", WSC_ERR_CLOSED},
     {"large_fragmented_4m", WSC_ERR_CLOSED},
+    {"small_burst_mixed", WSC_ERR_CLOSED}, {"small_burst_utf8_invalid", WSC_ERR_PROTOCOL},
+    {"small_burst_utf8_cut", WSC_ERR_PROTOCOL}, {"small_burst_masked", WSC_ERR_PROTOCOL},
+    {"small_burst_reserved_bits", WSC_ERR_PROTOCOL}, {"small_burst_inside_fragmented", WSC_ERR_PROTOCOL},
+    {"small_burst_continuation_alone", WSC_ERR_PROTOCOL},
 };
 
 TEST(every_case_by_name) {
@@ -150,6 +154,54 @@ TEST(async_failure_is_an_error_event) {
     while (wsc_exist("acase") && time(NULL) < end) wsc_pump(100);
     CHECK(async_code == WSC_ERR_PROTOCOL && strstr(async_text, "125 bytes") && strstr(async_text, "5.5"));
     CHECKF(verdict("ping_126", v, sizeof v), "%s", v);
+}
+
+/* Whole small frames in one write are queued straight from the receive
+   buffer (wsc__receive_small), among frames that are not: a reader's buffer
+   (wsc_read) and callbacks see them all in order, and a bad frame behind
+   200 good ones still fails with its own words. */
+static char burst_buf[70001];
+
+static void on_burst(const wsc_event_data *ev) {
+    if (ev->event == WSC_EVENT_MESSAGE) {
+        if (!(ev->binary ? wsc_write_binary(ev->name, ev->message, ev->length) : wsc_write_text(ev->name, ev->message, ev->length)))
+            async_code = -1;
+    } else {
+        on_event(ev);
+    }
+}
+
+TEST(small_frames_in_a_burst) {
+    char v[512];
+    long long end;
+    long n;
+    int binary = 0, got = 0;
+    /* wsc_read into a buffer (with a reader waiting, and not) */
+    if (!wsc_connect("burst", "127.0.0.1", port, "/runCase?name=small_burst_mixed&agent=rfc-read", NULL, 5000)) { CHECK(0); return; }
+    while ((n = wsc_read("burst", burst_buf, sizeof burst_buf, got % 2 ? 10000 : 0, &binary)) >= 0 ||
+           wsc_error_code() == WSC_ERR_TIMEOUT) {
+        if (n < 0) continue;
+        got++;
+        if (!(binary ? wsc_write_binary("burst", burst_buf, (size_t)n) : wsc_write_text("burst", burst_buf, (size_t)n))) break;
+    }
+    CHECKF(wsc_error_code() == WSC_ERR_CLOSED, "%s", wsc_error_info());
+    wsc_close("burst");
+    CHECKF(got == 400, "%d messages", got);
+    CHECKF(verdict_of("small_burst_mixed", "rfc-read", v, sizeof v), "%s", v);
+    /* callbacks */
+    async_code = 0;
+    CHECK(wsc_connect_async("aburst", on_burst, "127.0.0.1", port, "/runCase?name=small_burst_mixed&agent=rfc-cb", NULL));
+    end = (long long)time(NULL) + 20;
+    while (wsc_exist("aburst") && time(NULL) < end) wsc_pump(100);
+    CHECKF(async_code == -1000, "%d: %s", async_code, async_text);
+    CHECKF(verdict_of("small_burst_mixed", "rfc-cb", v, sizeof v), "%s", v);
+    /* the failures' own words, behind the burst */
+    CHECK(run_case("small_burst_utf8_invalid", "", v, sizeof v) == WSC_ERR_PROTOCOL && strstr(v, "not UTF-8") && strstr(v, "8.1"));
+    CHECK(run_case("small_burst_utf8_cut", "", v, sizeof v) == WSC_ERR_PROTOCOL && strstr(v, "inside a UTF-8 sequence"));
+    CHECK(run_case("small_burst_masked", "", v, sizeof v) == WSC_ERR_PROTOCOL && strstr(v, "masked"));
+    CHECK(run_case("small_burst_reserved_bits", "", v, sizeof v) == WSC_ERR_PROTOCOL && strstr(v, "reserved bits"));
+    CHECK(run_case("small_burst_inside_fragmented", "", v, sizeof v) == WSC_ERR_PROTOCOL && strstr(v, "inside a fragmented"));
+    CHECK(run_case("small_burst_continuation_alone", "", v, sizeof v) == WSC_ERR_PROTOCOL && strstr(v, "without a message"));
 }
 
 TEST(client_sends_in_parts) {
@@ -248,6 +300,7 @@ int main(void) {
     RUN(failure_reasons_reach_the_caller);
     RUN(reads_that_give_up_mid_message);
     RUN(async_failure_is_an_error_event);
+    RUN(small_frames_in_a_burst);
     RUN(client_sends_in_parts);
     RUN(handshake_strictness);
     RUN(request_is_rfc_4_1);

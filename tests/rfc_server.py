@@ -155,6 +155,39 @@ def cases():
     # §10.4 limits and many messages
     add(Case("many_small", "5.6", [b"".join(frame(TEXT, "message %05d" % i) for i in range(2000))],
              echo=[(TEXT, b"message %05d" % i) for i in range(2000)]))
+    # many whole small frames in one write, which the client takes straight
+    # from its buffer, mixed with all that it must take frame by frame
+    burst, burst_echo = [], []
+    for i in range(400):
+        k = i % 10
+        if k == 0:
+            burst.append(frame(TEXT, b"")); burst_echo.append((TEXT, b""))
+        elif k == 1:
+            m = ("κ%d😀" % i).encode() + b"x" * (i % 100)
+            burst.append(frame(TEXT, m)); burst_echo.append((TEXT, m))
+        elif k == 2:
+            m = pattern(125 + i % 3, i)  # 125: the shortcut's largest; 126, 127 are not
+            burst.append(frame(BINARY, m)); burst_echo.append((BINARY, m))
+        elif k == 3:
+            burst.append(frame(TEXT, b"fr", fin=False) + frame(PING, b"p%d" % i) + frame(CONT, b"ag"))
+            burst_echo.append((TEXT, b"frag"))
+        elif k == 4:
+            burst.append(frame(PONG, b"unasked") + frame(BINARY, b"")); burst_echo.append((BINARY, b""))
+        elif k == 5 and i % 100 == 5:
+            m = pattern(70000, i)
+            burst.append(frame(BINARY, m)); burst_echo.append((BINARY, m))
+        else:
+            m = pattern(i % 126, i)
+            burst.append(frame(BINARY, m)); burst_echo.append((BINARY, m))
+    add(Case("small_burst_mixed", "5.2", [b"".join(burst)], echo=burst_echo))  # (a later ping may take an earlier one's pong)
+    good = b"".join(frame(BINARY if i % 2 else TEXT, b"ok %d" % i) for i in range(200))
+    add(Case("small_burst_utf8_invalid", "8.1", [good + frame(TEXT, b"ab\xff")], fail={1007}))
+    add(Case("small_burst_utf8_cut", "8.1", [good + frame(TEXT, b"ab\xe2\x82") + frame(TEXT, b"after")], fail={1007}))
+    add(Case("small_burst_masked", "5.1", [good + frame(BINARY, b"x", mask=b"\x01\x02\x03\x04")], fail={1002}))
+    add(Case("small_burst_reserved_bits", "5.2", [good + frame(TEXT, "x", rsv=4)], fail={1002}))
+    add(Case("small_burst_inside_fragmented", "5.4", [good + frame(TEXT, "a", fin=False) + frame(BINARY, b"b")],
+             fail={1002}))
+    add(Case("small_burst_continuation_alone", "5.4", [good + frame(CONT, b"x")], fail={1002}))
     big = pattern(1 << 20, 3)
     add(Case("large_binary_1m", "5.2", [frame(BINARY, big)], echo=[(BINARY, big)]))
     add(Case("large_text_1m", "5.2", [frame(TEXT, b"t" * (1 << 20))], echo=[(TEXT, b"t" * (1 << 20))]))
