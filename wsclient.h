@@ -2151,6 +2151,7 @@ typedef struct wsc__lib { /* the error before the generator: nearer, shorter cod
     int free_slots[WSCLIENT_MAX_SOCKETS]; /* slots emptied, the last on top  */
     int nfree, fresh, count; /* free_slots used; from fresh on, never filled; sockets */
     int ncallback;           /* asynchronous sockets                          */
+    int found;               /* the slot wsc__find found last                 */
     /* A pump turn visits the slots of visit: all but the settled sockets,
        which wait for their descriptor in the epoll set (wsc__visit_settle). */
     unsigned long visit[(WSCLIENT_MAX_SOCKETS + WSC__LBITS - 1) / WSC__LBITS];
@@ -7552,12 +7553,22 @@ static unsigned wsc__name_home(const char *name) {
 
 #define WSC__NEXT_NAME(k) (((k) + 1) & (WSC__NAMES - 1))
 
-static int wsc__find(const char *name) {
+static int wsc__find_hashed(const char *name) {
     unsigned k;
     int v;
     for (k = wsc__name_home(name); (v = wsc__g.names[k]) != 0; k = WSC__NEXT_NAME(k))
-        if (strcmp(wsc__g.slots[v - 1]->name, name) == 0) return v - 1;
+        if (strcmp(wsc__g.slots[v - 1]->name, name) == 0) return wsc__g.found = v - 1;
     return -1;
+}
+
+/* Calls come in runs on one socket: the slot found last is looked at first
+   (names are short: a loop is cheaper than a call to strcmp there). */
+static int wsc__find(const char *name) {
+    const wsc__socket *s = wsc__g.slots[wsc__g.found];
+    const char *a = name, *b;
+    if (!s) return wsc__find_hashed(name);
+    for (b = s->name; *a && *a == *b; a++, b++) {}
+    return *a == *b ? wsc__g.found : wsc__find_hashed(name);
 }
 
 /* Takes slot's name out of the index, moving back the entries behind it
