@@ -1937,11 +1937,16 @@ typedef struct wsc__msg {
     struct wsc__msg *next;
     wsc__u8 *data; /* NUL-terminated, but in a reader's buffer filled to the end */
     size_t len, cap;
+#ifndef WSCLIENT_SMALL
+    size_t *run;   /* the block it shares with the rest of its run and the
+                      count of them not yet read (wsc__receive_small), or NULL */
+    int rtt;       /* its round trip in ms, -1: it answers none of our pings */
+    unsigned char binary;
+    unsigned char direct; /* data is the waiting reader's buffer, not ours */
+    unsigned char pong;   /* an async socket's pong: WSC_EVENT_PONG, not a message */
+#else
     int binary;
     int direct;    /* data is the waiting reader's buffer, not ours */
-#ifndef WSCLIENT_SMALL
-    int pong;      /* an async socket's pong: WSC_EVENT_PONG, not a message */
-    int rtt;       /* its round trip in ms, -1: it answers none of our pings */
 #endif
 } wsc__msg;
 
@@ -5947,12 +5952,23 @@ static int wsc__flush(wsc__socket *s) {
 /* The state machine, in the order a connection lives                       */
 /* ------------------------------------------------------------------------ */
 
+#ifndef WSCLIENT_SMALL
+/* Frees a queue record (its data apart), or, in a run, the run's block with
+   the last of them. */
+static void wsc__msg_free(wsc__mem *mem, wsc__msg *m) {
+    if (!m->run) wsc__free(mem, m);
+    else if (!--*m->run) wsc__free(mem, m->run);
+}
+#else
+#define wsc__msg_free(mem, m) wsc__free(mem, m)
+#endif
+
 static void wsc__free_queue(wsc__socket *s) {
     while (s->queue) {
         wsc__msg *m = s->queue;
         s->queue = m->next;
         if (!(WSC__FAST && m->direct) && !WSC__INLINED(m)) wsc__free(s->mem, m->data);
-        wsc__free(s->mem, m);
+        wsc__msg_free(s->mem, m);
     }
     s->queue_tail = NULL;
     s->queued_bytes = 0;
@@ -6882,28 +6898,70 @@ static wsc__msg *wsc__msg_take(wsc__socket *s) {
     m->next = NULL;
 #ifndef WSCLIENT_SMALL
     m->pong = 0; /* a message, not a pong event (wsc__pong_arrived) */
+    m->run = NULL;
 #endif
     return m;
 }
 
 #ifndef WSCLIENT_SMALL
+/* A run's block: its count, then its records, each with its payload, at
+   multiples of 8 bytes (a record's alignment). */
+#define WSC__RUN_HEAD 8u
+#define WSC__RUN_REC(len) ((sizeof(wsc__msg) + (len) + 1 + 7) & ~(size_t)7)
+#define WSC__RUN_MAX 8192 /* about a block's bytes at most: read in order, it goes with its last */
+
+/* Queues the k whole small messages at p (wsc__rx_small took them) in
+   block, which they share. */
+static void wsc__queue_run(wsc__socket *s, const wsc__u8 *p, int k, size_t *block) {
+    wsc__u8 *q = (wsc__u8 *)block + WSC__RUN_HEAD;
+    *block = (size_t)k;
+    while (k--) {
+        wsc__msg *m = (wsc__msg *)q;
+        size_t len = p[1];
+        memset(m, 0, sizeof *m);
+        m->data = WSC__INLINE_AT(m);
+        if (len) memcpy(m->data, p + 2, len);
+        m->data[len] = 0;
+        m->len = len;
+        m->cap = len + 1;
+        m->binary = p[0] == 0x82;
+        m->run = block;
+        wsc__queue_append(s, m);
+        wsc__count_in(s, len);
+        q += WSC__RUN_REC(len);
+        p += 2 + len;
+    }
+}
+
 /* The whole small messages at p[0..n) (wsc__rx_small), queued straight
    from the stream while the queue has room and the bytes taken are under
-   budget: one copy each, no parser's buffer. Returns the bytes taken; the
-   rest is the parser's (which says "out of memory" too, the same way). */
+   budget: one copy each, no parser's buffer; a run of them in one block
+   (a stream of small ones then costs no malloc and free each). Returns the
+   bytes taken; the rest is the parser's (which says "out of memory" too,
+   the same way). */
 static size_t wsc__receive_small(wsc__socket *s, const wsc__u8 *p, size_t n, size_t budget) {
-    size_t off = 0;
-    int len;
+    size_t off = 0, queued = s->queued_bytes, size = WSC__RUN_HEAD, *block;
+    int len, k = 0;
     wsc__msg *m;
     if (s->state != WSC__OPEN) return 0;
-    while (off < budget && s->queued_bytes < WSCLIENT_MAX_MESSAGE && (len = wsc__rx_small(&s->rx, p + off, n - off)) >= 0) {
-        if (!(m = wsc__msg_inline(s, p + off + 2, (size_t)len))) break;
-        m->binary = p[off] == 0x82;
-        if (WSC__FAST) s->rx.direct = NULL; /* a reader's buffer is for the first message to start: this one */
-        wsc__queue_append(s, m);
-        wsc__count_in(s, m->len);
+    while (off < budget && queued < WSCLIENT_MAX_MESSAGE && size < WSC__RUN_MAX && (len = wsc__rx_small(&s->rx, p + off, n - off)) >= 0) {
+        queued += (size_t)len + 1 + sizeof *m + 64u; /* wsc__msg_cost */
+        size += WSC__RUN_REC((size_t)len);
         off += 2 + (size_t)len;
+        k++;
     }
+    if (k > 1 && (block = (size_t *)wsc__alloc(s->mem, size)) != NULL) {
+        wsc__queue_run(s, p, k, block);
+    } else {
+        for (off = 0; k--; off += 2 + (size_t)len) { /* one at a time */
+            len = p[off + 1];
+            if (!(m = wsc__msg_inline(s, p + off + 2, (size_t)len))) break;
+            m->binary = p[off] == 0x82;
+            wsc__queue_append(s, m);
+            wsc__count_in(s, m->len);
+        }
+    }
+    if (off && WSC__FAST) s->rx.direct = NULL; /* a reader's buffer is for the first message to start: that one */
     return off;
 }
 #endif
@@ -9052,7 +9110,7 @@ static long wsc__read_locked(const char *name, void *buf, size_t capacity, int t
     if (binary) *binary = m->binary;
     n = (long)m->len;
     if (!(WSC__FAST && m->direct) && !WSC__INLINED(m)) wsc__rx_recycle(&s->rx, m->data, m->cap);
-    wsc__free(s->mem, wsc__dequeue(s));
+    wsc__msg_free(s->mem, wsc__dequeue(s));
     wsc__release(s);
     return n;
 }
@@ -9075,7 +9133,7 @@ static char *wsc__read_alloc_locked(const char *name, int timeout_ms, size_t *le
 #endif
     if (length) *length = m->len;
     if (binary) *binary = m->binary;
-    wsc__free(s->mem, wsc__dequeue(s));
+    wsc__msg_free(s->mem, wsc__dequeue(s));
     wsc__release(s);
     return data;
 }
@@ -9356,7 +9414,7 @@ static int wsc__deliver(int i) {
         m = wsc__dequeue(s);
         wsc__call(&keep, wsc__msg_event(m), (const char *)m->data, m->len, m->binary, wsc__msg_code(m));
         if (!WSC__INLINED(m)) wsc__free(mem, m->data);
-        wsc__free(mem, m);
+        wsc__msg_free(mem, m);
         count++;
         if (!WSC__STILL_THERE) return count;
     }

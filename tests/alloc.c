@@ -173,6 +173,30 @@ static int scenario_wss_ip(void) {
     return closed_cleanly("d");
 }
 
+/* ws: small messages that come together (queued in runs that share a
+   block), among larger ones and pings (tests/ws_server.py /mixed-burst),
+   read with wsc_read and wsc_read_alloc in turn; then the same closed with
+   them queued. */
+static int scenario_runs(void) {
+    static char buf[4000];
+    int i;
+    if (!wsc_connect("r", "127.0.0.1", plain_port, "/mixed-burst?count=40", NULL, 5000)) return stopped("ws connect /mixed-burst");
+    for (i = 0; i <= 40; i++) {
+        size_t len;
+        char *m;
+        if (i % 2) {
+            if (wsc_read("r", buf, sizeof buf, 5000, NULL) < 0) return stopped("read in a run");
+        } else {
+            if (!(m = wsc_read_alloc("r", 5000, &len, NULL))) return stopped("read_alloc in a run");
+            wsc_free(m);
+        }
+    }
+    if (!closed_cleanly("r")) return 0;
+    if (!wsc_connect("r", "127.0.0.1", plain_port, "/mixed-burst?count=40", NULL, 5000)) return stopped("ws connect /mixed-burst");
+    if (wsc_read("r", buf, sizeof buf, 5000, NULL) < 0) return stopped("read in a run");
+    return closed_cleanly("r");
+}
+
 static int async_open, async_done, async_errors;
 
 static void on_event(const wsc_event_data *ev) {
@@ -214,7 +238,7 @@ static int scenario_async(void) {
 }
 
 typedef int (*scenario)(void);
-static const scenario scenarios[] = {scenario_ws, scenario_fragments, scenario_wss_name, scenario_wss_ip, scenario_async};
+static const scenario scenarios[] = {scenario_ws, scenario_fragments, scenario_runs, scenario_wss_name, scenario_wss_ip, scenario_async};
 #define NSCEN (int)(sizeof scenarios / sizeof scenarios[0])
 
 /* Runs every scenario with the failure armed; a scenario that stopped runs

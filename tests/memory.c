@@ -13,7 +13,11 @@
        ev->name and ev->message stay valid for the whole callback;
      - wsc_write_part that met an allocation failure leaves nothing behind:
        the retry starts the message (RFC 6455 §5.4), it does not continue it;
-     - the arena of WSCLIENT_NO_HEAP never loops on a zero-sized block. */
+     - the arena of WSCLIENT_NO_HEAP never loops on a zero-sized block;
+     - small messages that came together (queued in runs that share a block,
+       wsc__receive_small) among large ones, pings and pongs: read in order
+       with wsc_read, wsc_read_alloc and callbacks, and a socket closed with
+       them queued leaves nothing behind. */
 #define _POSIX_C_SOURCE 200809L /* the implementation comes after system headers here */
 #include <stddef.h>
 #include <stdlib.h>
@@ -293,6 +297,89 @@ TEST(event_pointers_outlive_a_close_in_the_callback) {
     wsc_close_all();
 }
 
+/* ---- small messages in runs (tests/ws_server.py /mixed-burst) ---- */
+
+#define RUN_COUNT 300
+
+/* Whether message i of /mixed-burst is data[0..len), binary or not. */
+static int mixed_ok(int i, const char *data, size_t len, int binary) {
+    char small[16];
+    size_t k;
+    if (i % 10 == 9) {
+        if (!binary || len != 3000u + (size_t)i) return 0;
+        for (k = 0; k < len; k++)
+            if ((unsigned char)data[k] != k % 251) return 0;
+        return 1;
+    }
+    snprintf(small, sizeof small, "m%d", i);
+    return binary == (i % 2) && len == strlen(small) && memcmp(data, small, len) == 0 && data[len] == 0;
+}
+
+/* Lets the burst pile up in the socket: wsc_pump moves a sync socket too. */
+static void pile_up(void) {
+    long long end;
+    for (end = now_ms() + 300; now_ms() < end;) wsc_pump(20);
+}
+
+static int runs_i, runs_bad, runs_pongs, runs_end;
+
+static void on_run(const wsc_event_data *ev) {
+    if (ev->event == WSC_EVENT_PONG) { runs_pongs++; return; }
+    if (ev->event != WSC_EVENT_MESSAGE) return;
+    if (ev->length == 3 && memcmp(ev->message, "end", 3) == 0 && !ev->binary) { runs_end = 1; wsc_close(ev->name); return; }
+    if (!mixed_ok(runs_i, ev->message, ev->length, ev->binary)) runs_bad++;
+    runs_i++;
+}
+
+TEST(small_messages_in_runs) {
+    static char buf[4000];
+    long long end;
+    int i, binary = -1;
+    long n;
+#ifndef WSCLIENT_NO_HEAP
+    size_t before = ca.live;
+#endif
+    /* read every way: wsc_read and wsc_read_alloc in turn */
+    if (!wsc_connect("runs", "127.0.0.1", plain_port, "/mixed-burst?count=300", NULL, 5000)) { CHECKF(0, "%s", wsc_error_info()); return; }
+    pile_up();
+    for (i = 0; i <= RUN_COUNT; i++) {
+        size_t len = 0;
+        char *m = NULL;
+        if (i % 2) {
+            n = wsc_read("runs", buf, sizeof buf, 5000, &binary);
+            if (n < 0) break;
+            len = (size_t)n;
+        } else if (!(m = wsc_read_alloc("runs", 5000, &len, &binary))) {
+            break;
+        }
+        if (i == RUN_COUNT) CHECK(len == 3 && memcmp(m ? m : buf, "end", 3) == 0);
+        else CHECKF(mixed_ok(i, m ? m : buf, len, binary), "message %d", i);
+        wsc_free(m);
+    }
+    CHECKF(i == RUN_COUNT + 1, "%d messages read: %s", i, wsc_error_info());
+    wsc_close("runs");
+    /* closed with them queued */
+    if (!wsc_connect("runs", "127.0.0.1", plain_port, "/mixed-burst?count=300", NULL, 5000)) { CHECKF(0, "%s", wsc_error_info()); return; }
+    pile_up();
+    CHECK(wsc_read("runs", buf, sizeof buf, 5000, &binary) == 2 && mixed_ok(0, buf, 2, binary));
+    wsc_close("runs");
+#ifndef WSCLIENT_NO_HEAP
+    CHECKF(ca.live == before, "%ld bytes more live after the close", (long)(ca.live - before));
+#endif
+    /* callbacks, with the pong events among the messages */
+    runs_i = runs_bad = runs_pongs = runs_end = 0;
+    if (!wsc_connect_async("aruns", on_run, "127.0.0.1", plain_port, "/mixed-burst?count=300", NULL)) { CHECKF(0, "%s", wsc_error_info()); return; }
+    for (end = now_ms() + 10000; wsc_exist("aruns") && now_ms() < end;) wsc_pump(50);
+    CHECKF(runs_end && runs_i == RUN_COUNT && !runs_bad, "%d messages, %d wrong, end %d", runs_i, runs_bad, runs_end);
+#ifndef WSCLIENT_SMALL
+    CHECKF(runs_pongs == RUN_COUNT / 25, "%d pong events", runs_pongs);
+#endif
+    wsc_close_all();
+#ifndef WSCLIENT_NO_HEAP
+    CHECKF(ca.live == before, "%ld bytes more live at the end", (long)(ca.live - before));
+#endif
+}
+
 /* ---- a write in parts that met an allocation failure ---- */
 
 #ifndef WSCLIENT_NO_HEAP
@@ -354,6 +441,7 @@ int main(void) {
     RUN(tiny_messages_are_bounded);
     RUN(timed_out_writes_are_bounded);
     RUN(event_pointers_outlive_a_close_in_the_callback);
+    RUN(small_messages_in_runs);
 #ifndef WSCLIENT_NO_HEAP
     RUN(write_part_failure_leaves_no_state);
 #else

@@ -182,6 +182,16 @@ async def handler(ws, path):
         for _ in range(int(query.get("count", ["1"])[0])):
             await ws.send(bytes(int(query.get("size", ["0"])[0])))
         await ws.send("end")
+    elif route == "/mixed-burst":  # small messages in runs, a large one, a ping now and then, then "end"
+        for i in range(int(query.get("count", ["1"])[0])):
+            if i % 25 == 24:
+                await ws.ping(b"p%d" % i)
+                await super(CountingProtocol, ws).pong(b"u%d" % i)  # unsolicited: an async socket's PONG event
+            if i % 10 == 9:
+                await ws.send(bytes(i % 251 for i in range(3000 + i)))
+            else:
+                await ws.send(b"m%d" % i if i % 2 else "m%d" % i)
+        await ws.send("end")
     elif route == "/peer":
         tls = ws.transport.get_extra_info("ssl_object")
         peer = tls.getpeercert() if tls else None
