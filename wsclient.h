@@ -6853,9 +6853,8 @@ static int wsc__upgrade_step(wsc__socket *s) {
 /* What a queued message holds: its buffer and its record, each with an
    allocator's header and padding. Payload bytes alone made empty messages
    free, and a reader that is behind could then queue gigabytes of them. */
-static size_t wsc__msg_cost(const wsc__msg *m) {
-    return m->cap + sizeof *m + 64u;
-}
+#define WSC__MSG_COST(cap) ((cap) + sizeof(wsc__msg) + 64u)
+static size_t wsc__msg_cost(const wsc__msg *m) { return WSC__MSG_COST(m->cap); }
 
 static void wsc__queue_append(wsc__socket *s, wsc__msg *m) {
     if (s->queue_tail) s->queue_tail->next = m;
@@ -6865,16 +6864,21 @@ static void wsc__queue_append(wsc__socket *s, wsc__msg *m) {
 }
 
 #ifndef WSCLIENT_SMALL
-/* A queue record holding a copy of n payload bytes (WSC__INLINE), zeroed. */
-static wsc__msg *wsc__msg_inline(wsc__socket *s, const wsc__u8 *p, size_t n) {
-    wsc__msg *m = (wsc__msg *)wsc__alloc(s->mem, sizeof *m + n + 1);
-    if (!m) return NULL;
+/* Makes m, with room for n payload bytes behind it, a zeroed record
+   holding a copy of them (WSC__INLINE). */
+static void wsc__msg_fill(wsc__msg *m, const wsc__u8 *p, size_t n) {
     memset(m, 0, sizeof *m);
     m->data = WSC__INLINE_AT(m);
     if (n) memcpy(m->data, p, n);
     m->data[n] = 0;
     m->len = n;
     m->cap = n + 1;
+}
+
+/* A queue record holding a copy of n payload bytes, or NULL. */
+static wsc__msg *wsc__msg_inline(wsc__socket *s, const wsc__u8 *p, size_t n) {
+    wsc__msg *m = (wsc__msg *)wsc__alloc(s->mem, sizeof *m + n + 1);
+    if (m) wsc__msg_fill(m, p, n);
     return m;
 }
 #endif
@@ -6910,27 +6914,21 @@ static wsc__msg *wsc__msg_take(wsc__socket *s) {
 #define WSC__RUN_REC(len) ((sizeof(wsc__msg) + (len) + 1 + 7) & ~(size_t)7)
 #define WSC__RUN_MAX 8192 /* about a block's bytes at most: read in order, it goes with its last */
 
-/* Queues the k whole small messages at p (wsc__rx_small took them) in
-   block, which they share. */
+/* Queues record m (room for it and its payload), the whole small frame at
+   p (wsc__rx_small took it), in the block run or alone (NULL). */
+static void wsc__queue_small(wsc__socket *s, wsc__msg *m, const wsc__u8 *p, size_t *run) {
+    wsc__msg_fill(m, p + 2, p[1]);
+    m->binary = p[0] == 0x82;
+    m->run = run;
+    wsc__queue_append(s, m);
+    wsc__count_in(s, m->len);
+}
+
+/* Queues the k whole small messages at p in block, which they share. */
 static void wsc__queue_run(wsc__socket *s, const wsc__u8 *p, int k, size_t *block) {
     wsc__u8 *q = (wsc__u8 *)block + WSC__RUN_HEAD;
     *block = (size_t)k;
-    while (k--) {
-        wsc__msg *m = (wsc__msg *)q;
-        size_t len = p[1];
-        memset(m, 0, sizeof *m);
-        m->data = WSC__INLINE_AT(m);
-        if (len) memcpy(m->data, p + 2, len);
-        m->data[len] = 0;
-        m->len = len;
-        m->cap = len + 1;
-        m->binary = p[0] == 0x82;
-        m->run = block;
-        wsc__queue_append(s, m);
-        wsc__count_in(s, len);
-        q += WSC__RUN_REC(len);
-        p += 2 + len;
-    }
+    for (; k--; q += WSC__RUN_REC(p[1]), p += 2 + p[1]) wsc__queue_small(s, (wsc__msg *)q, p, block);
 }
 
 /* The whole small messages at p[0..n) (wsc__rx_small), queued straight
@@ -6945,7 +6943,7 @@ static size_t wsc__receive_small(wsc__socket *s, const wsc__u8 *p, size_t n, siz
     wsc__msg *m;
     if (s->state != WSC__OPEN) return 0;
     while (off < budget && queued < WSCLIENT_MAX_MESSAGE && size < WSC__RUN_MAX && (len = wsc__rx_small(&s->rx, p + off, n - off)) >= 0) {
-        queued += (size_t)len + 1 + sizeof *m + 64u; /* wsc__msg_cost */
+        queued += WSC__MSG_COST((size_t)len + 1);
         size += WSC__RUN_REC((size_t)len);
         off += 2 + (size_t)len;
         k++;
@@ -6953,12 +6951,9 @@ static size_t wsc__receive_small(wsc__socket *s, const wsc__u8 *p, size_t n, siz
     if (k > 1 && (block = (size_t *)wsc__alloc(s->mem, size)) != NULL) {
         wsc__queue_run(s, p, k, block);
     } else {
-        for (off = 0; k--; off += 2 + (size_t)len) { /* one at a time */
-            len = p[off + 1];
-            if (!(m = wsc__msg_inline(s, p + off + 2, (size_t)len))) break;
-            m->binary = p[off] == 0x82;
-            wsc__queue_append(s, m);
-            wsc__count_in(s, m->len);
+        for (off = 0; k--; off += 2 + (size_t)p[off + 1]) { /* one at a time */
+            if (!(m = (wsc__msg *)wsc__alloc(s->mem, sizeof *m + p[off + 1] + 1))) break;
+            wsc__queue_small(s, m, p + off, NULL);
         }
     }
     if (off && WSC__FAST) s->rx.direct = NULL; /* a reader's buffer is for the first message to start: that one */
