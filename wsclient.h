@@ -2037,6 +2037,7 @@ typedef struct wsc__socket {
 #ifndef WSCLIENT_SMALL
     int deferred;          /* out holds a batch not handed on yet: the next
                               wait hands it on (wsc__flush_deferred)     */
+    int whole_records;     /* a flush moves whole records of out only   */
 #endif
     unsigned slice;        /* when its present advance began (ms)       */
     size_t plain_off, plain_len;
@@ -5928,6 +5929,18 @@ static int wsc__tx_next(wsc__socket *s) {
     return 1;
 }
 
+#ifndef WSCLIENT_SMALL
+/* Bytes of out a flush hands on now: all, or while a batch is still being
+   written (wsc__defer) whole records only, so that its tail goes out with
+   the frames after it rather than sealed alone into a small record. */
+static size_t wsc__flushable(const wsc__socket *s) {
+    size_t n = wsc__buf_pending(&s->out);
+    return s->whole_records ? n - n % WSC__BATCH_BYTES : n;
+}
+#else
+#define wsc__flushable(s) wsc__buf_pending(&(s)->out)
+#endif
+
 /* Writes queued bytes, then a sync write's payload, to the transport.
    Returns 1 if any moved, 0 if none, -1 failed. */
 static int wsc__flush(wsc__socket *s) {
@@ -5935,7 +5948,8 @@ static int wsc__flush(wsc__socket *s) {
     for (;;) {
         int r;
         while (wsc__buf_pending(&s->out) > 0) {
-            long k = wsc__stream_write(s, s->out.data + s->out.off, wsc__buf_pending(&s->out));
+            size_t n = wsc__flushable(s);
+            long k = n ? wsc__stream_write(s, s->out.data + s->out.off, n) : 0;
             if (k < 0) return -1;
             if (k == 0) return moved;
             s->out.off += (size_t)k;
@@ -8825,7 +8839,9 @@ static int wsc__deferring(const wsc__socket *s) {
    takes now once a record's worth waits (never waiting for it). */
 static int wsc__defer(wsc__socket *s) {
     if (wsc__buf_pending(&s->out) >= WSC__BATCH_BYTES) {
+        s->whole_records = 1;
         wsc__advance(s);
+        s->whole_records = 0;
         if (s->state == WSC__FAILED) return wsc__report(s);
     }
     if (wsc__buf_pending(&s->out) && !s->deferred) {

@@ -10,6 +10,13 @@
 #include "test.h"
 #include "loopback.h"
 #include <pthread.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 static int tls_port_, plain_port, fault_port, fault_tls_port;
 
@@ -142,6 +149,99 @@ TEST(batch_bounded_by_max_message) {
         CHECKF(n == 5, "%ld: the refused message went?", n);
         CHECK(wsc_read("q", buf, sizeof buf, 300, &binary) < 0 && wsc_error_code() == WSC_ERR_TIMEOUT);
         CHECK(wsc_close("q"));
+    }
+}
+
+/* While a batch is being written, what goes out is whole records of it:
+   the frames of 1 KiB messages (1032 bytes) never end on a 16 KiB record,
+   and the tail left each time waits for the frames after it, not sealed
+   alone into a small record and system call; wsc_flush sends the last.
+   Seen through a user transport that counts what it is handed. */
+static struct { int on, fd; long calls, small; size_t rest; } ct;
+
+static void *ct_connect(void *user, const char *host, int port) {
+    struct sockaddr_in a;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    (void)user, (void)host;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons((unsigned short)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) { if (fd >= 0) close(fd); return NULL; }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
+    ct.fd = fd;
+    return &ct.fd;
+}
+
+static long ct_result(ssize_t k, int eof_ok) {
+    if (k > 0) return (long)k;
+    if (k == 0) return eof_ok ? WSC_IO_EOF : WSC_IO_AGAIN;
+    return errno == EAGAIN || errno == EINTR ? WSC_IO_AGAIN : WSC_IO_ERROR;
+}
+
+static long ct_send(void *user, void *conn, const void *data, size_t len) {
+    long k = ct_result(send(*(int *)conn, data, len, MSG_NOSIGNAL), 0);
+    (void)user;
+    if (ct.on) {
+        ct.calls++;
+        if (len < 16384 && len != ct.rest) ct.small++; /* not the rest of a send the socket took in part */
+    }
+    ct.rest = k > 0 && (size_t)k < len ? len - (size_t)k : 0;
+    return k;
+}
+
+static long ct_recv(void *user, void *conn, void *buf, size_t len) {
+    (void)user;
+    return ct_result(recv(*(int *)conn, buf, len, 0), 1);
+}
+
+static int ct_wait(void *user, wsc_io_wait *items, int count, int timeout_ms) {
+    struct pollfd pfd[1];
+    int n;
+    (void)user;
+    if (count > 1) return -1;
+    if (count == 0) { poll(NULL, 0, timeout_ms); return 0; }
+    pfd[0].fd = *(int *)items[0].conn;
+    pfd[0].events = (short)(((items[0].events & WSC_IO_READ) ? POLLIN : 0) | ((items[0].events & WSC_IO_WRITE) ? POLLOUT : 0));
+    pfd[0].revents = 0;
+    n = poll(pfd, 1, timeout_ms);
+    items[0].revents = ((pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) ? WSC_IO_READ : 0) | ((pfd[0].revents & POLLOUT) ? WSC_IO_WRITE : 0);
+    return n;
+}
+
+static void ct_close(void *user, void *conn) {
+    (void)user;
+    close(*(int *)conn);
+}
+
+TEST(batch_goes_out_in_whole_records) {
+    static const wsc_transport counting = {NULL, ct_connect, ct_send, ct_recv, ct_wait, ct_close, NULL, NULL};
+    static unsigned char out[1024], buf[2048];
+    int tls;
+    for (tls = 0; tls <= 1; tls++) {
+        wsc_config c = config(tls, tls ? tls_port_ : plain_port, "/");
+        long i, got = 0;
+        c.transport = &counting;
+        if (!wsc_open("w", &c)) { CHECKF(0, "open: %s", wsc_error_info()); continue; }
+        ct.on = 1;
+        ct.calls = ct.small = 0;
+        for (i = 0; i < 100; i++) {
+            msg_fill(i, out, sizeof out);
+            if (!wsc_write_more("w", out, sizeof out, (i & 1) == 0)) { CHECKF(0, "write %ld: %s", i, wsc_error_info()); break; }
+        }
+        ct.on = 0;
+        CHECKF(ct.calls >= 5 && ct.small == 0, "%s: %ld sends while the batch was written, %ld of them small", tls ? "wss" : "ws",
+               ct.calls, ct.small);
+        CHECKF(wsc_flush("w"), "%s", wsc_error_info());
+        for (; got < 100; got++) {
+            int binary = -1;
+            long n = wsc_read("w", buf, sizeof buf, 10000, &binary);
+            if (n != (long)sizeof out || binary != (int)((got & 1) == 0)) break;
+            msg_fill(got, out, sizeof out);
+            if (memcmp(buf, out, sizeof out) != 0) break;
+        }
+        CHECKF(got == 100, "%s: %ld of 100 echoed intact", tls ? "wss" : "ws", got);
+        CHECK(wsc_close("w"));
     }
 }
 
@@ -289,6 +389,7 @@ int main(void) {
     RUN(sync_batches_arrive_once_in_order_intact);
     RUN(sync_batch_of_small_messages);
     RUN(batch_bounded_by_max_message);
+    RUN(batch_goes_out_in_whole_records);
     RUN(batch_then_close_sends_all_first);
     RUN(async_writes_from_callbacks_batch_and_arrive);
     RUN(async_write_from_another_thread_wakes_no_one_late);
