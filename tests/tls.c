@@ -1315,6 +1315,36 @@ static void close_notify_on(const char *server, unsigned mask) {
     wsc_close("c");
 }
 
+#ifdef WSCLIENT_TLS_OPENSSL
+/* An error the application left in this thread's OpenSSL queue is not
+   taken for the connection's own (SSL_get_error reads that queue): every
+   call works, whether the queue was empty or not. */
+static void stale_errors_on(const char *server, unsigned mask) {
+    char msg[64], want[64];
+    wsc_config c = tls_cfg_on(server, mask, "/echo");
+    int i;
+    ERR_raise(ERR_LIB_USER, 1);
+    if (!wsc_open("e", &c)) { CHECKF(0, "open: %s", wsc_error_info()); return; }
+    for (i = 0; i < 40; i++) {
+        snprintf(want, sizeof want, "stale %d", i);
+        if (i % 2) ERR_raise(ERR_LIB_USER, 2); /* and every other call with none */
+        if (i % 4 < 2) CHECKF(wsc_write("e", want), "%d: %s", i, wsc_error_info());
+        else CHECKF(wsc_write_more("e", want, strlen(want), 0) && (ERR_raise(ERR_LIB_USER, 3), wsc_flush("e")), "%d: %s", i,
+                    wsc_error_info());
+        if (i % 3 == 0) ERR_raise(ERR_LIB_USER, 4);
+        CHECKF(first_message("e", msg, sizeof msg) && strcmp(msg, want) == 0, "%d: %s", i, msg);
+    }
+    ERR_raise(ERR_LIB_USER, 5);
+    CHECKF(wsc_close("e") == 1, "%s", wsc_error_info());
+    ERR_clear_error();
+}
+
+TEST(application_errors_in_the_openssl_queue) {
+    stale_errors_on("SERVER", 0);
+    stale_errors_on("V13", WSC_TLS1_3);
+}
+#endif
+
 TEST(close_sends_close_notify) {
     close_notify_on("SERVER", 0);
 #ifdef WSCLIENT_TLS_OPENSSL
@@ -1380,6 +1410,9 @@ int main(void) {
     RUN(memory_modes);
     RUN(session_resumption);
     RUN(resumption_trusts_only_what_a_full_handshake_would);
+#ifdef WSCLIENT_TLS_OPENSSL
+    RUN(application_errors_in_the_openssl_queue);
+#endif
     RUN(close_sends_close_notify);
     RUN(truncation_is_an_error_never_a_message);
     wsc_close_all();
