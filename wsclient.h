@@ -968,6 +968,7 @@ static pthread_mutex_t wsc__mutex = PTHREAD_MUTEX_INITIALIZER;
 /* A batch is handed on once this much waits: a full TLS record's worth. */
 #define WSC__BATCH_BYTES 16384u
 #define WSC__RX_PREALLOC (1024u * 1024u + 16u) /* room taken on a frame header's word */
+#define WSC__INLINE 1024 /* a received payload up to this is copied into its queue record */
 /* Pongs go out at once while less than this waits to be sent; past it only
    the latest ping is answered once there is room (RFC 6455 §5.5.3), so a
    ping flood from a server that does not read cannot grow our memory. */
@@ -1623,18 +1624,31 @@ static int wsc__rx_feed(wsc__rx *rx, const wsc__u8 *p, size_t n, size_t *used) {
 }
 
 #ifndef WSCLIENT_SMALL
-/* The payload length of a whole data message in one frame of under 126
-   bytes at p[0..n), that wsc__rx_feed would take with no error (final, no
-   reserved bits, unmasked, under max_message, text that is UTF-8), between
-   messages; else -1 and the parser takes the bytes its way. Lets a stream
-   of small messages skip the header byte by byte and the message buffer. */
-static int wsc__rx_small(const wsc__rx *rx, const wsc__u8 *p, size_t n) {
-    unsigned len;
-    if (n < 2 || (unsigned)(p[0] - 0x81) > 1 || (len = p[1]) > 125 || n - 2 < len || len > rx->max_message)
-        return -1;
+/* The payload length of the frame at p whose header wsc__rx_small took,
+   and that header's length (2, or 4 with a 16-bit length) in *hdr. */
+static size_t wsc__small_len(const wsc__u8 *p, size_t *hdr) {
+    if (p[1] == 126) {
+        *hdr = 4;
+        return (size_t)p[2] << 8 | p[3];
+    }
+    *hdr = 2;
+    return p[1];
+}
+
+/* The payload length of a whole data message in one frame of at most
+   WSC__INLINE bytes at p[0..n), that wsc__rx_feed would take with no error
+   (final, no reserved bits, unmasked, under max_message, text that is
+   UTF-8), between messages; else -1 and the parser takes the bytes its way.
+   Lets a stream of small messages skip the header byte by byte and the
+   message buffer. Its header's length goes to *hdr. */
+static long wsc__rx_small(const wsc__rx *rx, const wsc__u8 *p, size_t n, size_t *hdr) {
+    size_t len;
+    if (n < 2 || (unsigned)(p[0] - 0x81) > 1 || p[1] > 126 || (p[1] == 126 && n < 4)) return -1;
+    len = wsc__small_len(p, hdr);
+    if (len > WSC__INLINE || n - *hdr < len || len > rx->max_message) return -1;
     if (rx->in_frame | rx->msg_active | (int)rx->hdr_len | rx->fail_code) return -1;
-    if (p[0] == 0x81 && wsc__utf8_feed(0, p + 2, len) != 0) return -1;
-    return (int)len;
+    if (p[0] == 0x81 && wsc__utf8_feed(0, p + *hdr, len) != 0) return -1;
+    return (long)len;
 }
 #endif
 
@@ -1954,7 +1968,6 @@ typedef struct wsc__msg {
    allocation a queued message, not two, and the receive buffer stays for the
    next message. The small build keeps the one way. */
 #ifndef WSCLIENT_SMALL
-#define WSC__INLINE 1024
 #define WSC__INLINE_AT(m) ((wsc__u8 *)((m) + 1)) /* right after the record (C++ has no flexible array) */
 #define WSC__INLINED(m) ((m)->data == WSC__INLINE_AT(m))
 #else
@@ -6937,45 +6950,54 @@ static wsc__msg *wsc__msg_take(wsc__socket *s) {
 #define WSC__RUN_MAX 8192 /* about a block's bytes at most: read in order, it goes with its last */
 
 /* Queues record m (room for it and its payload), the whole small frame at
-   p (wsc__rx_small took it), in the block run or alone (NULL). */
-static void wsc__queue_small(wsc__socket *s, wsc__msg *m, const wsc__u8 *p, size_t *run) {
-    wsc__msg_fill(m, p + 2, p[1]);
+   p (wsc__rx_small took it), in the block run or alone (NULL). Returns the
+   frame's length. */
+static size_t wsc__queue_small(wsc__socket *s, wsc__msg *m, const wsc__u8 *p, size_t *run) {
+    size_t hdr, len = wsc__small_len(p, &hdr);
+    wsc__msg_fill(m, p + hdr, len);
     m->binary = p[0] == 0x82;
     m->run = run;
     wsc__queue_append(s, m);
-    wsc__count_in(s, m->len);
+    wsc__count_in(s, len);
+    return hdr + len;
 }
 
 /* Queues the k whole small messages at p in block, which they share. */
 static void wsc__queue_run(wsc__socket *s, const wsc__u8 *p, int k, size_t *block) {
     wsc__u8 *q = (wsc__u8 *)block + WSC__RUN_HEAD;
     *block = (size_t)k;
-    for (; k--; q += WSC__RUN_REC(p[1]), p += 2 + p[1]) wsc__queue_small(s, (wsc__msg *)q, p, block);
+    while (k--) {
+        wsc__msg *m = (wsc__msg *)q;
+        p += wsc__queue_small(s, m, p, block);
+        q += WSC__RUN_REC(m->len);
+    }
 }
 
 /* The whole small messages at p[0..n) (wsc__rx_small), queued straight
    from the stream while the queue has room and the bytes taken are under
    budget: one copy each, no parser's buffer; a run of them in one block
-   (a stream of small ones then costs no malloc and free each). Returns the
-   bytes taken; the rest is the parser's (which says "out of memory" too,
-   the same way). */
+   (a stream of small ones then costs no malloc and free each). A reader
+   waiting with its buffer has the first message parsed straight into it
+   instead, unless it is tiny. Returns the bytes taken; the rest is the
+   parser's (which says "out of memory" too, the same way). */
 static size_t wsc__receive_small(wsc__socket *s, const wsc__u8 *p, size_t n, size_t budget) {
-    size_t off = 0, queued = s->queued_bytes, size = WSC__RUN_HEAD, *block;
-    int len, k = 0;
+    size_t off = 0, queued = s->queued_bytes, size = WSC__RUN_HEAD, *block, hdr;
+    long len;
+    int k = 0;
     wsc__msg *m;
     if (s->state != WSC__OPEN) return 0;
-    while (off < budget && queued < WSCLIENT_MAX_MESSAGE && size < WSC__RUN_MAX && (len = wsc__rx_small(&s->rx, p + off, n - off)) >= 0) {
+    while (off < budget && queued < WSCLIENT_MAX_MESSAGE && size < WSC__RUN_MAX && (len = wsc__rx_small(&s->rx, p + off, n - off, &hdr)) >= 0) {
+        if (WSC__FAST && !k && len > 125 && s->rx.direct) return 0;
         queued += WSC__MSG_COST((size_t)len + 1);
         size += WSC__RUN_REC((size_t)len);
-        off += 2 + (size_t)len;
+        off += hdr + (size_t)len;
         k++;
     }
     if (k > 1 && (block = (size_t *)wsc__alloc(s->mem, size)) != NULL) {
         wsc__queue_run(s, p, k, block);
     } else {
-        for (off = 0; k--; off += 2 + (size_t)p[off + 1]) { /* one at a time */
-            if (!(m = (wsc__msg *)wsc__alloc(s->mem, sizeof *m + p[off + 1] + 1))) break;
-            wsc__queue_small(s, m, p + off, NULL);
+        for (off = 0; k--; off += wsc__queue_small(s, m, p + off, NULL)) { /* one at a time */
+            if (!(m = (wsc__msg *)wsc__alloc(s->mem, sizeof *m + wsc__small_len(p + off, &hdr) + 1))) break;
         }
     }
     if (off && WSC__FAST) s->rx.direct = NULL; /* a reader's buffer is for the first message to start: that one */

@@ -156,8 +156,9 @@ TEST(async_failure_is_an_error_event) {
     CHECKF(verdict("ping_126", v, sizeof v), "%s", v);
 }
 
-/* Whole small frames in one write are queued straight from the receive
-   buffer (wsc__receive_small), among frames that are not: a reader's buffer
+/* Whole small frames (up to 1 KiB, 7- and 16-bit lengths) in one write are
+   queued straight from the receive buffer (wsc__receive_small), among
+   frames that are not (1025 bytes and more, fragments): a reader's buffer
    (wsc_read) and callbacks see them all in order, and a bad frame behind
    200 good ones still fails with its own words. */
 static char burst_buf[70001];
@@ -202,6 +203,9 @@ TEST(small_frames_in_a_burst) {
     CHECK(run_case("small_burst_reserved_bits", "", v, sizeof v) == WSC_ERR_PROTOCOL && strstr(v, "reserved bits"));
     CHECK(run_case("small_burst_inside_fragmented", "", v, sizeof v) == WSC_ERR_PROTOCOL && strstr(v, "inside a fragmented"));
     CHECK(run_case("small_burst_continuation_alone", "", v, sizeof v) == WSC_ERR_PROTOCOL && strstr(v, "without a message"));
+    CHECK(run_case("small_burst_utf8_invalid_wide", "", v, sizeof v) == WSC_ERR_PROTOCOL && strstr(v, "not UTF-8") && strstr(v, "8.1"));
+    CHECK(run_case("small_burst_masked_wide", "", v, sizeof v) == WSC_ERR_PROTOCOL && strstr(v, "masked"));
+    CHECK(run_case("small_burst_reserved_bits_wide", "", v, sizeof v) == WSC_ERR_PROTOCOL && strstr(v, "reserved bits"));
 }
 
 TEST(client_sends_in_parts) {

@@ -36,14 +36,16 @@ GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 TEXT, BINARY, CLOSE, PING, PONG, CONT = 1, 2, 8, 9, 10, 0
 
 
-def frame(op, payload=b"", fin=True, rsv=0, mask=None, length=None):
-    """One server frame, as raw bytes (unmasked unless mask is given)."""
+def frame(op, payload=b"", fin=True, rsv=0, mask=None, length=None, wide=False):
+    """One server frame, as raw bytes (unmasked unless mask is given; wide:
+    a 16-bit length even when 7 bits would do, which RFC 6455 §5.2 asks
+    servers not to send and clients may take)."""
     if isinstance(payload, str):
         payload = payload.encode()
     n = len(payload) if length is None else length
     head = bytes([(0x80 if fin else 0) | (rsv << 4) | op])
     m = 0x80 if mask else 0
-    if n < 126:
+    if n < 126 and not wide:
         head += bytes([m | n])
     elif n < 65536:
         head += bytes([m | 126]) + struct.pack("!H", n)
@@ -166,8 +168,17 @@ def cases():
             m = ("κ%d😀" % i).encode() + b"x" * (i % 100)
             burst.append(frame(TEXT, m)); burst_echo.append((TEXT, m))
         elif k == 2:
-            m = pattern(125 + i % 3, i)  # 125: the shortcut's largest; 126, 127 are not
+            m = pattern(125 + i % 3, i)  # 125: the last 7-bit length; 126, 127 have 16 bits
             burst.append(frame(BINARY, m)); burst_echo.append((BINARY, m))
+        elif k == 6:  # 16-bit lengths: 1024 is the shortcut's largest, 1025 and on are not
+            m = pattern([126, 127, 500, 1023, 1024, 1025, 2000, 65535][i // 10 % 8], i)
+            burst.append(frame(BINARY, m)); burst_echo.append((BINARY, m))
+        elif k == 7:
+            m = ("κόσμε %d " % i).encode() * (i % 90)  # text up to about 1 KiB, 16-bit lengths
+            burst.append(frame(TEXT, m)); burst_echo.append((TEXT, m))
+        elif k == 8 and i % 20 == 8:
+            m = pattern(i % 7, i)  # a short payload with a 16-bit length
+            burst.append(frame(BINARY, m, wide=True)); burst_echo.append((BINARY, m))
         elif k == 3:
             burst.append(frame(TEXT, b"fr", fin=False) + frame(PING, b"p%d" % i) + frame(CONT, b"ag"))
             burst_echo.append((TEXT, b"frag"))
@@ -188,6 +199,10 @@ def cases():
     add(Case("small_burst_inside_fragmented", "5.4", [good + frame(TEXT, "a", fin=False) + frame(BINARY, b"b")],
              fail={1002}))
     add(Case("small_burst_continuation_alone", "5.4", [good + frame(CONT, b"x")], fail={1002}))
+    add(Case("small_burst_utf8_invalid_wide", "8.1", [good + frame(TEXT, b"a" * 300 + b"\xff")], fail={1007}))
+    add(Case("small_burst_masked_wide", "5.1", [good + frame(BINARY, b"x" * 300, mask=b"\x01\x02\x03\x04")],
+             fail={1002}))
+    add(Case("small_burst_reserved_bits_wide", "5.2", [good + frame(BINARY, b"x" * 600, rsv=2)], fail={1002}))
     big = pattern(1 << 20, 3)
     add(Case("large_binary_1m", "5.2", [frame(BINARY, big)], echo=[(BINARY, big)]))
     add(Case("large_text_1m", "5.2", [frame(TEXT, b"t" * (1 << 20))], echo=[(TEXT, b"t" * (1 << 20))]))

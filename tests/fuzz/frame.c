@@ -17,8 +17,9 @@
      text message or close reason is valid UTF-8;
    - WSC__RX_MORE means every byte was taken; after WSC__RX_ERROR the parser
      takes nothing more;
-   - where the engine's shortcut for a whole small message (wsc__rx_small)
-     takes the bytes, the parser gives that message and takes as many. */
+   - where the engine's shortcut for a whole small message (wsc__rx_small,
+     up to WSC__INLINE bytes, 7- or 16-bit length) takes the bytes, the
+     parser gives that message and takes as many. */
 #include "fuzz.h"
 
 static const size_t frame_limits[] = {
@@ -122,14 +123,16 @@ static int frame_feed(wsc__rx *rx, const uint8_t *p, size_t n, int recycle, fram
     size_t off = 0;
     for (;;) {
         size_t used = (size_t)-1;
-        int small = wsc__rx_small(rx, p + off, n - off);
+        size_t hdr = 0;
+        long small = wsc__rx_small(rx, p + off, n - off, &hdr);
         int ev = wsc__rx_feed(rx, p + off, n - off, &used);
         FUZZ_CHECK(used <= n - off);
         if (used > n - off) return 1;
         if (small >= 0) { /* the shortcut's message is the parser's: same bytes, same kind */
-            FUZZ_CHECK(ev == WSC__RX_MESSAGE && used == 2 + (size_t)small && rx->msg_len == (size_t)small);
+            FUZZ_CHECK(hdr == (p[off + 1] == 126 ? 4u : 2u) && small <= WSC__INLINE);
+            FUZZ_CHECK(ev == WSC__RX_MESSAGE && used == hdr + (size_t)small && rx->msg_len == (size_t)small);
             FUZZ_CHECK(ev != WSC__RX_MESSAGE || (rx->msg_opcode == WSC__OP_BINARY) == (p[off] == 0x82));
-            FUZZ_CHECK(ev != WSC__RX_MESSAGE || !small || memcmp(rx->msg, p + off + 2, (size_t)small) == 0);
+            FUZZ_CHECK(ev != WSC__RX_MESSAGE || !small || memcmp(rx->msg, p + off + hdr, (size_t)small) == 0);
         }
         off += used;
         if (ev == WSC__RX_MORE) {
