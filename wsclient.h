@@ -4420,6 +4420,45 @@ static int wsc__minimal_init(br_x509_minimal_context *m, const br_x509_trust_anc
 }
 
 #ifdef WSCLIENT_TLS_OPENSSL
+/* BearSSL's id of the hash a certificate's signature is over, from its
+   outer signatureAlgorithm (the one the minimal engine reads): RSA
+   PKCS#1 v1.5 or ECDSA with SHA-1 or SHA-2; 0 for anything else. */
+static int wsc__sig_hash(const wsc__u8 *der, size_t len) {
+    static const wsc__u8 rsa[8] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01}; /* 1.2.840.113549.1.1 */
+    static const wsc__u8 ec[6] = {0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04};              /* 1.2.840.10045.4 */
+    const wsc__u8 *p = der, *end = der + len, *v;
+    size_t n;
+    if (!wsc__der_want(&p, end, 0x30, &v, &n)) return 0; /* Certificate */
+    p = v;
+    end = v + n;
+    if (!wsc__der_want(&p, end, 0x30, &v, &n) || !wsc__der_want(&p, end, 0x30, &v, &n)) return 0; /* tbs, algorithm */
+    p = v;
+    if (!wsc__der_want(&p, v + n, 0x06, &v, &n)) return 0;
+    if (n == 9 && memcmp(v, rsa, 8) == 0)
+        switch (v[8]) {
+        case 5: return br_sha1_ID;
+        case 14: return br_sha224_ID;
+        case 11: return br_sha256_ID;
+        case 12: return br_sha384_ID;
+        case 13: return br_sha512_ID;
+        default: return 0;
+        }
+    if (n == 7 && memcmp(v, ec, 6) == 0 && v[6] == 1) return br_sha1_ID;
+    if (n == 8 && memcmp(v, ec, 6) == 0 && v[6] == 3 && v[7] >= 1 && v[7] <= 4) return br_sha224_ID + v[7] - 1;
+    return 0;
+}
+
+/* The minimal engine computes every hash it has over each certificate
+   as it reads it (SHA-1, -224, -256, -384 and -512: 0.1 M instructions),
+   though one is used: only that one, id, or all when id is 0. Had id been
+   wrong, the engine would find no hash and refuse the certificate. */
+static void wsc__minimal_hashes(br_x509_minimal_context *m, int id) {
+    static const br_hash_class *const h[] = {&br_sha1_vtable, &br_sha224_vtable, &br_sha256_vtable, &br_sha384_vtable,
+                                             &br_sha512_vtable};
+    int i;
+    for (i = 0; i < 5; i++) br_x509_minimal_set_hash(m, br_sha1_ID + i, (!id || id == br_sha1_ID + i) ? h[i] : NULL);
+}
+
 /* OpenSSL's verify contexts for the issuer keys met lately, kept for the
    process as its SSL_CTX is: making one from a key's point costs a quarter
    of a million instructions, a fifth of the chain check, and a client meets
@@ -5141,6 +5180,7 @@ static int wsc__ossl_verify(X509_STORE_CTX *xs, void *arg) {
         unsigned char *der = NULL;
         int len = i2d_X509(sk_X509_value(chain, i), &der);
         if (len <= 0) { t->x509.oom = 1; break; }
+        if (t->x509.mode == WSC__X509_VERIFY) wsc__minimal_hashes(&t->x509.u.minimal, wsc__sig_hash(der, (size_t)len));
         (*x)->start_cert(x, (uint32_t)len);
         (*x)->append(x, der, (size_t)len);
         (*x)->end_cert(x);

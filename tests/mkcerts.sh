@@ -34,6 +34,10 @@
 #   client-other.key      an EC P-256 key that is not client-ec's (a mismatch)
 #   client-ed25519.pem/key  client leaf with an Ed25519 key (BearSSL cannot sign with it)
 #   client-enc.key        client-ec.key encrypted (PKCS#8, password "x")
+#   rsa-ca.pem/key        a CA with an RSA 2048 key
+#   sig-ec-SHA.pem        server.key's leaf signed by ca with ECDSA and SHA (sha1, sha224, sha384, sha512)
+#   sig-rsa-SHA.pem       the same signed by rsa-ca with RSA PKCS#1 v1.5 and SHA (sha1 ... sha512)
+#   sig-ed25519.pem       a self-signed Ed25519 certificate
 #   *.pin                 the sha256// pin (base64 SHA-256 of the SubjectPublicKeyInfo) of server, selfsigned
 set -euo pipefail
 dir=${1:?usage: mkcerts.sh DIR}
@@ -43,7 +47,9 @@ outputs="ca.pem server.pem server-rsa.pem server-chain.pem wrong.pem other-ca.pe
          notyet.pem selfsigned.pem chain-int.pem chain-notca.pem chain-dn.pem badsig.pem ipsan.pem ip6san.pem
          wild.pem cn-only.pem cn-wild.pem selfsigned.der server.pin selfsigned.pin
          client-ca.pem client-rsa.pem client-ec.pem client-both.pem client-chain.pem client-expired.pem
-         client-untrusted.pem client-other.key client-ed25519.pem client-enc.key twin-ca.pem"
+         client-untrusted.pem client-other.key client-ed25519.pem client-enc.key twin-ca.pem rsa-ca.pem
+         sig-ec-sha1.pem sig-ec-sha224.pem sig-ec-sha384.pem sig-ec-sha512.pem sig-rsa-sha1.pem sig-rsa-sha224.pem
+         sig-rsa-sha256.pem sig-rsa-sha384.pem sig-rsa-sha512.pem sig-ed25519.pem"
 all=1
 for f in $outputs; do [ -s "$f" ] || all=0; done
 if [ $all = 1 ] && openssl x509 -checkend 86400 -noout -in server.pem >/dev/null 2>&1; then exit 0; fi
@@ -167,6 +173,24 @@ ca_db clientAuth
 openssl ca -batch -config ca-db/ca.cnf -cert client-ca.pem -keyfile client-ca.key -in client-expired.csr \
     -out client-expired.pem -startdate 20200101000000Z -enddate 20200201000000Z -extensions leaf -notext 2>/dev/null
 rm -rf ca-db client-expired.csr client-int-ca.csr client-int-ca.ext client-leaf-int.pem
+
+# One leaf key signed with every hash the minimal engine knows, by ECDSA and by RSA.
+rsa_key rsa-ca.key
+openssl req -x509 -new -key rsa-ca.key -out rsa-ca.pem -days 30 -subj "/CN=wsclient RSA CA" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+openssl req -new -key server.key -out sig.csr -subj "/CN=localhost" 2>/dev/null
+printf 'basicConstraints=CA:FALSE\nsubjectAltName=%s\n' "$local_san" > sig.ext
+for md in sha1 sha224 sha256 sha384 sha512; do
+    if [ $md != sha256 ]; then
+        openssl x509 -req -in sig.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out "sig-ec-$md.pem" -days 30 -"$md" \
+            -extfile sig.ext 2>/dev/null
+    fi
+    openssl x509 -req -in sig.csr -CA rsa-ca.pem -CAkey rsa-ca.key -CAcreateserial -out "sig-rsa-$md.pem" -days 30 -"$md" \
+        -extfile sig.ext 2>/dev/null
+done
+ed25519_key sig-ed25519.key
+openssl req -x509 -new -key sig-ed25519.key -out sig-ed25519.pem -days 30 -subj "/CN=localhost" 2>/dev/null
+rm -f sig.csr sig.ext sig-ed25519.key
 
 rm -f ./*.srl
 openssl x509 -in selfsigned.pem -outform der -out selfsigned.der

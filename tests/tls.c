@@ -40,6 +40,9 @@ static void count_free(void *p);
 #include <utime.h>
 
 #include "test_anchors.c" /* made by build/pem2c from build/certs/ca.pem (Makefile) */
+#ifdef WSCLIENT_TLS_OPENSSL
+#include <openssl/pem.h>
+#endif
 
 #ifdef WSCLIENT_TLS_OPENSSL
 #define BR_ERROR(n) NULL /* the words before the trailer are what count */
@@ -1316,6 +1319,58 @@ static void close_notify_on(const char *server, unsigned mask) {
 }
 
 #ifdef WSCLIENT_TLS_OPENSSL
+/* The OpenSSL backend lets the minimal engine compute only the hash a
+   certificate's signature is over (wsc__sig_hash, wsc__minimal_hashes):
+   the right one for each signature BearSSL verifies, and a chain that
+   verifies with it; given another, the certificate is refused, never
+   taken. */
+static int chain_check(const char *leaf, const char *ca, int hash) {
+    wsc__anchors a;
+    br_x509_minimal_context m;
+    const br_x509_class **x = &m.vtable;
+    FILE *f = fopen(cert(leaf), "r");
+    X509 *c = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+    unsigned char *der = NULL;
+    int len = c ? i2d_X509(c, &der) : -1;
+    unsigned err = 1;
+    if (f) fclose(f);
+    wsc__anchors_init(&a, wsc__slot_mem(0));
+    if (len > 0 && wsc__anchors_add_file(&a, cert(ca)) && a.n && wsc__minimal_init(&m, a.ta, a.n)) {
+        if (hash >= 0) wsc__minimal_hashes(&m, hash);
+        (*x)->start_chain(x, "localhost");
+        (*x)->start_cert(x, (uint32_t)len);
+        (*x)->append(x, der, (size_t)len);
+        (*x)->end_cert(x);
+        err = (*x)->end_chain(x);
+    }
+    if (hash == -2) err = (unsigned)(len > 0 ? wsc__sig_hash(der, (size_t)len) : -1); /* the id itself */
+    OPENSSL_free(der);
+    X509_free(c);
+    wsc__anchors_free(&a);
+    return (int)err;
+}
+
+TEST(one_hash_a_certificate_signature) {
+    static const struct { const char *leaf, *ca; int id; } v[] = {
+        {"server.pem", "ca.pem", br_sha256_ID},       {"sig-ec-sha1.pem", "ca.pem", br_sha1_ID},
+        {"sig-ec-sha224.pem", "ca.pem", br_sha224_ID}, {"sig-ec-sha384.pem", "ca.pem", br_sha384_ID},
+        {"sig-ec-sha512.pem", "ca.pem", br_sha512_ID}, {"sig-rsa-sha1.pem", "rsa-ca.pem", br_sha1_ID},
+        {"sig-rsa-sha224.pem", "rsa-ca.pem", br_sha224_ID}, {"sig-rsa-sha256.pem", "rsa-ca.pem", br_sha256_ID},
+        {"sig-rsa-sha384.pem", "rsa-ca.pem", br_sha384_ID}, {"sig-rsa-sha512.pem", "rsa-ca.pem", br_sha512_ID}};
+    static const unsigned char cut[] = {0x30, 0x82, 0x01, 0x00, 0x30, 0x03, 0x02, 0x01};
+    size_t i;
+    for (i = 0; i < sizeof v / sizeof v[0]; i++) {
+        int id = chain_check(v[i].leaf, v[i].ca, -2), wrong = v[i].id == br_sha256_ID ? br_sha384_ID : br_sha256_ID;
+        CHECKF(id == v[i].id, "%s: hash %d, want %d", v[i].leaf, id, v[i].id);
+        CHECKF(chain_check(v[i].leaf, v[i].ca, -1) == 0, "%s: every hash", v[i].leaf);
+        CHECKF(chain_check(v[i].leaf, v[i].ca, v[i].id) == 0, "%s: its hash alone", v[i].leaf);
+        CHECKF(chain_check(v[i].leaf, v[i].ca, wrong) == BR_ERR_X509_UNSUPPORTED, "%s: another hash alone", v[i].leaf);
+    }
+    CHECK(chain_check("sig-ed25519.pem", "ca.pem", -2) == 0); /* not one BearSSL verifies: all stay */
+    CHECK(chain_check("sig-rsa-sha256.pem", "ca.pem", br_sha256_ID) == BR_ERR_X509_NOT_TRUSTED); /* (the check checks) */
+    CHECK(wsc__sig_hash(cut, sizeof cut) == 0 && wsc__sig_hash(cut, 2) == 0);
+}
+
 /* An error the application left in this thread's OpenSSL queue is not
    taken for the connection's own (SSL_get_error reads that queue): every
    call works, whether the queue was empty or not. */
@@ -1402,6 +1457,7 @@ int main(void) {
     RUN(anchor_decoder_matches_bearssl);
 #ifdef WSCLIENT_TLS_OPENSSL
     RUN(issuer_keys_kept_by_their_whole_point);
+    RUN(one_hash_a_certificate_signature);
 #endif
     RUN(ca_cache_lifetimes);
     RUN(ca_file_rewritten_in_place);
