@@ -9112,10 +9112,12 @@ static void wsc__reader_leaves(wsc__socket *s) {
 #endif
 
 static wsc__msg *wsc__wait_message(wsc__socket *s, int timeout_ms, void *buf, size_t capacity) {
-    wsc__ms deadline = wsc__after(timeout_ms); /* timeout_ms < 0: none */
+    wsc__ms deadline;
 #if WSC__THREADS
     unsigned wakes = wsc__g.wakes;
 #endif
+    if (!WSC__GONE(s) && s->queue && WSC__MINE(s->queue, buf)) return s->queue; /* at hand: no look at the clock */
+    deadline = wsc__after(timeout_ms); /* timeout_ms < 0: none */
     for (;;) {
         if (WSC__GONE(s)) { wsc__gone(s); return NULL; }
         if (s->queue && WSC__MINE(s->queue, buf)) return s->queue;

@@ -5,6 +5,9 @@
    boundaries; a batch is bounded by WSCLIENT_MAX_MESSAGE; nothing sits unsent
    while a pump sleeps. */
 #define WSCLIENT_MAX_MESSAGE (256u * 1024u) /* small: the limit is reached quickly */
+static long clock_reads; /* the library's looks at its clock */
+static long long counted_now_ms(void);
+#define WSCLIENT_NOW_MS() counted_now_ms()
 #define WSCLIENT_IMPLEMENTATION
 #include "wsclient.h"
 #include "test.h"
@@ -19,6 +22,13 @@
 #include <unistd.h>
 
 static int tls_port_, plain_port, fault_port, fault_tls_port;
+
+static long long counted_now_ms(void) {
+    struct timespec ts;
+    clock_reads++;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static wsc_config config(int tls, int port, const char *path) {
     wsc_config c;
@@ -245,6 +255,25 @@ TEST(batch_goes_out_in_whole_records) {
     }
 }
 
+/* A read that finds its message queued takes it without a look at the
+   clock (a system call on some machines, and a read a message in a
+   stream): the deadline is worked out only when the read must wait. */
+TEST(reading_a_queued_message_reads_no_clock) {
+    wsc_config c = config(0, plain_port, "/");
+    char buf[64];
+    long i, n, reads = 0, got = 0;
+    if (!wsc_open("k", &c)) { CHECKF(0, "open: %s", wsc_error_info()); return; }
+    for (i = 0; i < 200; i++) CHECK(wsc_write_more("k", "tick", 4, 0));
+    CHECK(wsc_flush("k"));
+    poll(NULL, 0, 300); /* the echoes wait in the kernel: the first read queues them all */
+    if (wsc_read("k", buf, sizeof buf, 5000, NULL) == 4) got++;
+    clock_reads = 0;
+    while (got < 200 && (n = wsc_read("k", buf, sizeof buf, 0, NULL)) == 4) got++, reads++;
+    CHECKF(got == 200, "%ld of 200 echoes at hand", got);
+    CHECKF(clock_reads == 0, "%ld looks at the clock in %ld reads of queued messages", clock_reads, reads);
+    CHECK(wsc_close("k"));
+}
+
 /* A batch then a close: the server counts every message before the close. */
 TEST(batch_then_close_sends_all_first) {
     int tls;
@@ -390,6 +419,7 @@ int main(void) {
     RUN(sync_batch_of_small_messages);
     RUN(batch_bounded_by_max_message);
     RUN(batch_goes_out_in_whole_records);
+    RUN(reading_a_queued_message_reads_no_clock);
     RUN(batch_then_close_sends_all_first);
     RUN(async_writes_from_callbacks_batch_and_arrive);
     RUN(async_write_from_another_thread_wakes_no_one_late);
