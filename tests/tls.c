@@ -1318,6 +1318,28 @@ static void close_notify_on(const char *server, unsigned mask) {
     wsc_close("c");
 }
 
+#ifndef WSCLIENT_TLS_OPENSSL
+/* After the first connect of a process, the engine is set up without
+   br_ssl_client_init_full (whose picks of AES-NI and PCLMUL ask the CPU,
+   slow in a virtual machine), from what it picked then: byte for byte the
+   context init_full makes, but for the suites, set after either. */
+TEST(engine_set_up_as_init_full_does) {
+    static br_ssl_client_context a, b;
+    static br_x509_minimal_context xa, xb;
+    size_t i;
+    if (!wsc__sym.ready) wsc__client_init(&b, &xb, NULL, 0); /* the first: init_full itself */
+    CHECK(wsc__sym.ready && wsc__sym.gcm_in && wsc__sym.ctr && wsc__sym.ghash && wsc__sym.ccm_in && wsc__sym.cbcenc);
+    br_ssl_client_init_full(&a, &xa, NULL, 0);
+    memset(&b, 0xA5, sizeof b); /* (zeroed by it) */
+    wsc__client_init(&b, &xb, NULL, 0);
+    br_ssl_engine_set_x509(&b.eng, &xa.vtable);
+    memcpy(b.eng.suites_buf, a.eng.suites_buf, sizeof b.eng.suites_buf);
+    b.eng.suites_num = a.eng.suites_num;
+    for (i = 0; i < sizeof a && ((unsigned char *)&a)[i] == ((unsigned char *)&b)[i]; i++) {}
+    CHECKF(i == sizeof a, "the contexts differ at byte %lu of %lu", (unsigned long)i, (unsigned long)sizeof a);
+}
+#endif
+
 #ifdef WSCLIENT_TLS_OPENSSL
 /* The OpenSSL backend lets the minimal engine compute only the hash a
    certificate's signature is over (wsc__sig_hash, wsc__minimal_hashes):
@@ -1458,6 +1480,9 @@ int main(void) {
 #ifdef WSCLIENT_TLS_OPENSSL
     RUN(issuer_keys_kept_by_their_whole_point);
     RUN(one_hash_a_certificate_signature);
+#endif
+#ifndef WSCLIENT_TLS_OPENSSL
+    RUN(engine_set_up_as_init_full_does);
 #endif
     RUN(ca_cache_lifetimes);
     RUN(ca_file_rewritten_in_place);
