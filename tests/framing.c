@@ -457,6 +457,47 @@ TEST(ip_literals_match_inet_pton) {
     }
 }
 
+#ifndef WSCLIENT_SMALL
+/* Masking keys (RFC 6455 §5.3: fresh and unpredictable for each frame)
+   come from AES-256-CTR where the CPU has AES-NI, else ChaCha20, each
+   keyed anew from its own output at every refill: on both, the bytes spread
+   evenly over 0..255, and no refill's 256 bytes repeat another's (a key
+   that did not move on would give the same block each time). */
+static int block_cmp(const void *a, const void *b) { return memcmp(a, b, 256); }
+
+TEST(masking_keys_fresh_on_either_cipher) {
+    static unsigned char blocks[1000][256];
+    int path;
+    wsc__g.keys_left = 0;
+    for (path = 0; path < 2; path++) {
+        long hist[256] = {0}, dup = 0;
+        double chi2 = 0;
+        int r, k, i, made = 1;
+        if (path == 1) { /* ChaCha20, as without AES-NI */
+            wsc__g.mask_aes = NULL;
+            wsc__g.mask_cpu_asked = 1;
+            wsc__g.keys_left = 0;
+        }
+        for (r = 0; r < 1000; r++)
+            for (k = 0; k < 64; k++) {
+                unsigned char key[4] = {0};
+                made &= wsc__mask_key(key);
+                memcpy(blocks[r] + 4 * k, key, 4);
+                for (i = 0; i < 4; i++) hist[key[i]]++;
+            }
+        CHECK(made);
+        if (path == 0) printf("  %s\n", wsc__g.mask_aes ? "AES-NI: AES-256-CTR" : "no AES-NI: ChaCha20 both times");
+        for (i = 0; i < 256; i++) chi2 += (double)(hist[i] - 1000) * (double)(hist[i] - 1000) / 1000.0;
+        qsort(blocks, 1000, 256, block_cmp);
+        for (r = 1; r < 1000; r++) dup += memcmp(blocks[r - 1], blocks[r], 256) == 0;
+        /* 255 degrees of freedom: mean 255, deviation 23; 400 is six deviations out */
+        CHECKF(chi2 < 400 && dup == 0, "%s: chi-square %.0f over 256 byte values, %ld repeated refills",
+               path ? "ChaCha20" : "first choice", chi2, dup);
+    }
+    wsc__g.mask_cpu_asked = 0; /* the next refill asks again */
+}
+#endif
+
 int main(void) {
     RUN(parser_any_split_same_result);
     RUN(parser_rejects_rfc_violations);
@@ -470,5 +511,8 @@ int main(void) {
     RUN(tls_mask);
     RUN(socket_table_errors);
     RUN(ip_literals_match_inet_pton);
+#ifndef WSCLIENT_SMALL
+    RUN(masking_keys_fresh_on_either_cipher);
+#endif
     return test_summary("test_framing");
 }
