@@ -739,7 +739,9 @@ WSCLIENT_API const char *wsc_error_body(size_t *length);
    memory fields are filled for any TLS socket). */
 WSCLIENT_API int wsc_tls_get_info(const char *name, wsc_tls_info *info);
 /* Forgets the kept TLS sessions and the cached CA files (the next connects
-   do full handshakes and read the CA files again) and frees that memory. */
+   do full handshakes and read the CA files again) and frees that memory;
+   in the OpenSSL build also the kept verdicts of certificate chains that
+   passed (docs/tls.md) and the issuer keys made ready. */
 WSCLIENT_API void wsc_tls_clear_cache(void);
 
 /* The transport of sockets whose config names none (NULL: built-in TCP). The
@@ -5236,17 +5238,107 @@ static void wsc__tls_info(wsc__tls *t, wsc_tls_info *info) {
     info->client_cert = t->client.asked && t->client.n > 0;
 }
 
+/* Chains that passed the whole check lately, for the process: a server
+   sends the same chain at every full handshake, and checking it again is a
+   fifth of a connect (the minimal engine's decoding, the CA's signature).
+   The verdict depends only on what the key holds (the trusted anchors'
+   contents, the name or IP address checked, the pins, the chain's bytes)
+   and on the time, checked again at each use against the window where
+   every certificate of the chain is valid. Kept only for anchors of the CA
+   cache (a CA file, a directory, the system's), whose contents are hashed
+   once; used under the library's lock. */
+#define WSC__CHAINS 8
+static struct wsc__chain {
+    wsc__u8 key[32];
+    long long from, until;
+    int used;
+} wsc__chains[WSC__CHAINS];
+static unsigned wsc__chains_next;
+
+/* n as four big-endian bytes, hashed. */
+static void wsc__sha256_u32(br_sha256_context *h, uint32_t n) {
+    wsc__u8 v[4];
+    v[0] = (wsc__u8)(n >> 24), v[1] = (wsc__u8)(n >> 16), v[2] = (wsc__u8)(n >> 8), v[3] = (wsc__u8)n;
+    br_sha256_update(h, v, 4);
+}
+
+/* The key of t's check of chain; 0 if its verdict is not kept. */
+static int wsc__chain_key(wsc__tls *t, STACK_OF(X509) *chain, wsc__u8 key[32]) {
+#ifndef WSCLIENT_NO_HEAP
+    br_sha256_context h;
+    int i, n = chain ? sk_X509_num(chain) : 0;
+    if (t->x509.mode != WSC__X509_VERIFY || !t->shared || n <= 0) return 0;
+    if (!t->shared->hashed) wsc__anchors_hash(t->shared->a.ta, t->shared->a.n, t->shared->digest);
+    t->shared->hashed = 1;
+    br_sha256_init(&h);
+    br_sha256_update(&h, "wsclient chain", 15);
+    br_sha256_update(&h, t->shared->digest, 32);
+    br_sha256_update(&h, t->sni, strlen(t->sni) + 1);
+    wsc__sha256_u32(&h, (uint32_t)t->x509.ip_len);
+    br_sha256_update(&h, t->x509.ip, t->x509.ip_len);
+    wsc__sha256_u32(&h, (uint32_t)t->x509.npins);
+    if (t->x509.npins) br_sha256_update(&h, t->x509.pins, 32 * t->x509.npins);
+    for (i = 0; i < n; i++) { /* each certificate with its length: no two chains read the same */
+        unsigned char *der = NULL;
+        int len = i2d_X509(sk_X509_value(chain, i), &der);
+        if (len <= 0) return 0;
+        wsc__sha256_u32(&h, (uint32_t)len);
+        br_sha256_update(&h, der, (size_t)len);
+        OPENSSL_free(der);
+    }
+    br_sha256_out(&h, key);
+    return 1;
+#else
+    (void)t, (void)chain, (void)key;
+    return 0;
+#endif
+}
+
+/* The check of key passed lately and the time is still in its chain's
+   window: t's engine is left as that check left it. */
+static int wsc__chain_known(wsc__tls *t, const wsc__u8 key[32], int n) {
+    wsc__x509 *x = &t->x509;
+    unsigned i;
+    for (i = 0; i < WSC__CHAINS; i++) {
+        struct wsc__chain *c = &wsc__chains[i];
+        if (!c->used || memcmp(c->key, key, 32) != 0) continue;
+        x->now = x->unix_time ? x->unix_time(x->user) : (long long)time(NULL);
+        if (x->now < 0 || x->now < c->from || x->now > c->until) { c->used = 0; return 0; } /* the full check says why */
+        x->chain_seen = x->ee_seen = x->name_ok = 1;
+        x->pin_ok = x->npins > 0;
+        x->undated = x->forged = x->oom = 0;
+        x->valid_from = c->from;
+        x->valid_until = c->until;
+        x->depth = (unsigned)n;
+        return 1;
+    }
+    return 0;
+}
+
+/* Keeps the verdict of a check that passed, in place of the oldest. */
+static void wsc__chain_keep(const wsc__tls *t, const wsc__u8 key[32]) {
+    struct wsc__chain *c = &wsc__chains[wsc__chains_next++ % WSC__CHAINS];
+    if (t->x509.undated) return; /* no window to check the time against */
+    memcpy(c->key, key, 32);
+    c->from = t->x509.valid_from;
+    c->until = t->x509.valid_until;
+    c->used = 1;
+}
+
 /* OpenSSL's verify step: our X.509 engine on the chain as the server sent
-   it, so trust, pins, dates, names and their words are the BearSSL build's. */
+   it, so trust, pins, dates, names and their words are the BearSSL build's
+   (or the verdict of the same check on the same chain, wsc__chain_known). */
 static int wsc__ossl_verify(X509_STORE_CTX *xs, void *arg) {
     SSL *ssl = (SSL *)X509_STORE_CTX_get_ex_data(xs, SSL_get_ex_data_X509_STORE_CTX_idx());
     wsc__tls *t = ssl ? (wsc__tls *)SSL_get_app_data(ssl) : NULL;
     STACK_OF(X509) *chain = X509_STORE_CTX_get0_untrusted(xs);
     const br_x509_class **x;
     unsigned err;
-    int i, n = chain ? sk_X509_num(chain) : 0;
+    int i, n = chain ? sk_X509_num(chain) : 0, keyed;
+    wsc__u8 key[32];
     (void)arg;
     if (!t) return 0;
+    if ((keyed = wsc__chain_key(t, chain, key)) != 0 && wsc__chain_known(t, key, n)) return 1;
     x = &t->x509.vtable;
     (*x)->start_chain(x, t->sni);
     for (i = 0; i < n; i++) {
@@ -5260,7 +5352,10 @@ static int wsc__ossl_verify(X509_STORE_CTX *xs, void *arg) {
         OPENSSL_free(der);
     }
     err = (*x)->end_chain(x);
-    if (!err && !t->x509.oom) return 1;
+    if (!err && !t->x509.oom) {
+        if (keyed) wsc__chain_keep(t, key);
+        return 1;
+    }
     t->err = err ? (int)err : BR_ERR_X509_LIMIT_EXCEEDED;
     X509_STORE_CTX_set_error(xs, err == BR_ERR_X509_EXPIRED ? X509_V_ERR_CERT_HAS_EXPIRED
                                  : err == BR_ERR_X509_BAD_SERVER_NAME ? X509_V_ERR_HOSTNAME_MISMATCH
@@ -9504,6 +9599,7 @@ static void wsc__tls_clear_cache_locked(void) {
 #endif
 #ifdef WSCLIENT_TLS_OPENSSL
     wsc__ossl_keys_clear();
+    memset(wsc__chains, 0, sizeof wsc__chains);
 #endif
 }
 

@@ -1393,6 +1393,61 @@ TEST(one_hash_a_certificate_signature) {
     CHECK(wsc__sig_hash(cut, sizeof cut) == 0 && wsc__sig_hash(cut, 2) == 0);
 }
 
+/* The verdict of a chain check that passed is kept (wsc__chains) and
+   given again only to the same check: the same chain, anchors, name and
+   pins, with the time inside the chain's window. Any other check runs in
+   full and fails with its own words; failures are never kept. */
+static int chains_kept(void) {
+    int i, n = 0;
+    for (i = 0; i < WSC__CHAINS; i++) n += wsc__chains[i].used;
+    return n;
+}
+
+TEST(kept_chain_checks_decide_nothing_new) {
+    char self_pin[80], pins[100];
+    wsc_config c = tls_cfg("localhost", tls_port("SERVER"), "/");
+    unsigned kept;
+    c.tls_no_resume = 1; /* a full handshake, and the chain, every time */
+    wsc_tls_clear_cache();
+    CHECK(chains_kept() == 0);
+    CHECK(try_open(&c));
+    kept = wsc__chains_next;
+    CHECK(chains_kept() == 1);
+    CHECK(try_open(&c) && try_open(&c));
+    CHECKF(wsc__chains_next == kept && chains_kept() == 1, "%u checks kept", wsc__chains_next - kept); /* given again */
+    c.server_name = "wrong.example"; /* the same chain, another name */
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "host name: it is not for wrong.example", NULL));
+    c.server_name = NULL;
+    c.unix_time = fake_clock; /* past the window, before it, no time */
+    hook_time = (long long)time(NULL) + 40LL * 86400;
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "the server certificate expired on", NULL));
+    hook_time = 1577836800;
+    CHECK(try_open(&c) == 0 && strstr(wsc_error_info(), "is not valid before"));
+    hook_time = -1;
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "knows no time", NULL));
+    hook_time = (long long)time(NULL);
+    CHECK(try_open(&c));
+    c.unix_time = NULL;
+    read_line("selfsigned.pin", self_pin, sizeof self_pin); /* a pin the chain does not match */
+    snprintf(pins, sizeof pins, "sha256//%s", self_pin);
+    c.pinned_keys = pins;
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "matches none of the pinned keys", NULL));
+    c.pinned_keys = NULL;
+    c.ca_file = cert("other-ca.pem"); /* other anchors */
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "not trusted", NULL));
+    c.ca_file = cert("ca.pem");
+    c.port = tls_port("BADSIG"); /* another chain under the same name */
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "signature does not verify", NULL));
+    c = tls_cfg("127.0.0.1", tls_port("IPSAN"), "/");
+    c.tls_no_resume = 1;
+    CHECK(fails_with(&c, WSC_ERR_CERTIFICATE, "no IP address entry for 127.0.0.1", NULL));
+    c = tls_cfg("127.0.0.1", tls_port("SERVER"), "/"); /* the same chain, checked for an IP address */
+    c.tls_no_resume = 1;
+    CHECK(try_open(&c) && chains_kept() == 2);
+    wsc_tls_clear_cache();
+    CHECK(chains_kept() == 0);
+}
+
 /* An error the application left in this thread's OpenSSL queue is not
    taken for the connection's own (SSL_get_error reads that queue): every
    call works, whether the queue was empty or not. */
@@ -1480,6 +1535,7 @@ int main(void) {
 #ifdef WSCLIENT_TLS_OPENSSL
     RUN(issuer_keys_kept_by_their_whole_point);
     RUN(one_hash_a_certificate_signature);
+    RUN(kept_chain_checks_decide_nothing_new);
 #endif
 #ifndef WSCLIENT_TLS_OPENSSL
     RUN(engine_set_up_as_init_full_does);
