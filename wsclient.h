@@ -4719,7 +4719,7 @@ static const char *wsc__tls_sni(const wsc__tls *t, const char *name) {
 }
 #endif
 
-#if WSCLIENT_TLS_SESSIONS > 0
+#if WSCLIENT_TLS_SESSIONS > 0 || defined(WSCLIENT_TLS_OPENSSL)
 /* One length-prefixed part of a hash, so that parts cannot run together. */
 static void wsc__hash_part(br_sha256_context *h, const void *p, size_t n) {
     br_sha256_update(h, &n, sizeof n);
@@ -4750,6 +4750,18 @@ static void wsc__anchors_hash(const br_x509_trust_anchor *ta, size_t n, wsc__u8 
     br_sha256_out(&h, out);
 }
 
+#ifndef WSCLIENT_NO_HEAP
+/* wsc__anchors_hash of a CA cache set, made at its first use: a part of
+   session keys and of kept chain verdicts. */
+static const wsc__u8 *wsc__ta_digest(wsc__ta_set *set) {
+    if (!set->hashed) wsc__anchors_hash(set->a.ta, set->a.n, set->digest);
+    set->hashed = 1;
+    return set->digest;
+}
+#endif
+#endif
+
+#if WSCLIENT_TLS_SESSIONS > 0
 /* The session key: everything that decides whether to trust the server,
    but the time (see "Session resumption" above). */
 static void wsc__session_key(const wsc__socket *s, wsc__tls *t, const char *name, wsc__u8 key[32]) {
@@ -4759,9 +4771,7 @@ static void wsc__session_key(const wsc__socket *s, wsc__tls *t, const char *name
     if (t->x509.mode == WSC__X509_VERIFY) { /* the anchors' contents, not their address */
 #ifndef WSCLIENT_NO_HEAP
         if (t->shared) { /* a CA file's anchors, hashed once */
-            if (!t->shared->hashed) wsc__anchors_hash(t->shared->a.ta, t->shared->a.n, t->shared->digest);
-            t->shared->hashed = 1;
-            br_sha256_update(&h, t->shared->digest, 32);
+            br_sha256_update(&h, wsc__ta_digest(t->shared), 32);
         } else
 #endif
         {
@@ -5268,11 +5278,9 @@ static int wsc__chain_key(wsc__tls *t, STACK_OF(X509) *chain, wsc__u8 key[32]) {
     br_sha256_context h;
     int i, n = chain ? sk_X509_num(chain) : 0;
     if (t->x509.mode != WSC__X509_VERIFY || !t->shared || n <= 0) return 0;
-    if (!t->shared->hashed) wsc__anchors_hash(t->shared->a.ta, t->shared->a.n, t->shared->digest);
-    t->shared->hashed = 1;
     br_sha256_init(&h);
     br_sha256_update(&h, "wsclient chain", 15);
-    br_sha256_update(&h, t->shared->digest, 32);
+    br_sha256_update(&h, wsc__ta_digest(t->shared), 32);
     br_sha256_update(&h, t->sni, strlen(t->sni) + 1);
     wsc__sha256_u32(&h, (uint32_t)t->x509.ip_len);
     br_sha256_update(&h, t->x509.ip, t->x509.ip_len);
@@ -5317,8 +5325,9 @@ static int wsc__chain_known(wsc__tls *t, const wsc__u8 key[32], int n) {
 
 /* Keeps the verdict of a check that passed, in place of the oldest. */
 static void wsc__chain_keep(const wsc__tls *t, const wsc__u8 key[32]) {
-    struct wsc__chain *c = &wsc__chains[wsc__chains_next++ % WSC__CHAINS];
+    struct wsc__chain *c;
     if (t->x509.undated) return; /* no window to check the time against */
+    c = &wsc__chains[wsc__chains_next++ % WSC__CHAINS];
     memcpy(c->key, key, 32);
     c->from = t->x509.valid_from;
     c->until = t->x509.valid_until;
