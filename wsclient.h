@@ -3896,11 +3896,13 @@ static void wsc__tls_failed(wsc__tls *t) {
 }
 
 #ifdef WSCLIENT_TLS_OPENSSL
+#if WSCLIENT_TLS_SESSIONS > 0
 /* May the session of this connection be kept? Not when a certificate's
    dates could not be read: a resumed connect could not check them again. */
 static int wsc__session_keepable(const wsc__tls *t) {
     return t->resumable && !(t->x509.mode == WSC__X509_VERIFY && t->x509.undated);
 }
+#endif
 
 /* The handshake is done: note whether it resumed. Its session is kept as
    OpenSSL hands it over (wsc__ossl_new_session): TLS 1.3 tickets come later. */
