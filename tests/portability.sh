@@ -5,10 +5,13 @@
 #
 #   gcc and clang, -std=c99 and -std=c11, -Wall -Wextra -pedantic -Werror,
 #       in every configuration (default, NO_HEAP, NO_SOCKETS, both,
-#       NO_THREADS, STATIC); each program is run once; and again with
+#       NO_THREADS, STATIC, SMALL, TLS_SESSIONS=0); each program is run once;
+#       and again with
 #       -Wconversion -Wsign-conversion -Wcast-qual -Wshadow -Wstrict-prototypes
 #   the OpenSSL 3 backend (-DWSCLIENT_TLS_OPENSSL, libssl-dev): gcc, clang and
-#       g++, -Werror and the stricter warnings; in the i386 build too
+#       g++, -Werror, and the stricter warnings in each configuration it goes
+#       with (default, TLS_SESSIONS=0, NO_THREADS, NO_SOCKETS, STATIC); in the
+#       i386 build too
 #   WSCLIENT_MAX_SOCKETS=1 (a device's build) at -O2 and -Os: gcc, clang,
 #       and arm-none-eabi-gcc for the Cortex-M4, -Werror
 #   the header as C++ (g++ and clang++ -std=c++11)
@@ -60,7 +63,10 @@ counted() {
 }
 
 configs=("" "-DWSCLIENT_NO_HEAP" "-DWSCLIENT_NO_SOCKETS" "-DWSCLIENT_NO_HEAP -DWSCLIENT_NO_SOCKETS"
-         "-DWSCLIENT_NO_THREADS" "-DWSCLIENT_STATIC" "-DWSCLIENT_SMALL" "-DWSCLIENT_SMALL -DWSCLIENT_NO_HEAP -DWSCLIENT_NO_SOCKETS")
+         "-DWSCLIENT_NO_THREADS" "-DWSCLIENT_STATIC" "-DWSCLIENT_SMALL" "-DWSCLIENT_SMALL -DWSCLIENT_NO_HEAP -DWSCLIENT_NO_SOCKETS"
+         "-DWSCLIENT_TLS_SESSIONS=0")
+# The OpenSSL backend's: it goes with neither WSCLIENT_SMALL nor WSCLIENT_NO_HEAP.
+ossl_configs=("" "-DWSCLIENT_TLS_SESSIONS=0" "-DWSCLIENT_NO_THREADS" "-DWSCLIENT_NO_SOCKETS" "-DWSCLIENT_STATIC")
 cfgname() { [ -n "$1" ] && echo "${1//-DWSCLIENT_/}" | tr ' ' '+' || echo default; }
 
 # BearSSL's headers alone, for cross compilers that must not see /usr/include.
@@ -112,9 +118,11 @@ if [ -f /usr/include/openssl/ssl.h ]; then
             name="$cc -std=$std WSCLIENT_TLS_OPENSSL"
             if have "$cc"; then step "$name" openssl_run "$cc" c "$std"; else skip "$name" "no $cc"; fi
         done
-        name="$cc -std=c99 $picky WSCLIENT_TLS_OPENSSL"
-        # shellcheck disable=SC2086
-        if have "$cc"; then step "$name" openssl_run "$cc" c c99 $picky; else skip "$name" "no $cc"; fi
+        for cfg in "${ossl_configs[@]}"; do
+            name="$cc -std=c99 $picky WSCLIENT_TLS_OPENSSL $(cfgname "$cfg")"
+            # shellcheck disable=SC2086
+            if have "$cc"; then step "$name" openssl_run "$cc" c c99 $picky $cfg; else skip "$name" "no $cc"; fi
+        done
     done
     if have g++; then step "g++ -std=c++11 WSCLIENT_TLS_OPENSSL (the header as C++)" openssl_run g++ c++ c++11
     else skip "g++ WSCLIENT_TLS_OPENSSL" "no g++"; fi
