@@ -46,7 +46,7 @@ NOHEAP   = -DWSCLIENT_NO_HEAP
 VARIANTS = $(BUILD)/test_memory_noheap $(BUILD)/test_memory_small $(BUILD)/socket_memory_odd.refused $(BUILD)/late_include.refused \
            $(BUILD)/test_core_noheap $(BUILD)/test_rfc_noheap $(BUILD)/memory_transport_noheap $(BUILD)/test_tls_noheap \
            $(BUILD)/test_rfc_small $(BUILD)/memory_transport_small $(BUILD)/test_headers_noheap $(BUILD)/test_headers_small \
-           $(BUILD)/test_mtls_noheap $(BUILD)/test_mtls_small
+           $(BUILD)/test_mtls_noheap $(BUILD)/test_mtls_small $(BUILD)/test_dns_noheap
 # examples/uv_echo.c needs libuv (Debian: libuv1-dev and pkg-config); without
 # it the example is not built and make test prints a SKIP line for it.
 UV_LIBS := $(shell pkg-config --libs libuv 2>/dev/null)
@@ -69,7 +69,7 @@ OPENSSL_TESTS = $(if $(HAVE_OPENSSL),$(patsubst %,$(BUILD)/test_%_openssl,$(OPEN
 TSAN_CC    ?= $(CC)
 TSAN_FLAGS ?= -fsanitize=thread -g -O1
 TSAN_DIR    = $(BUILD)/tsan
-TSAN_TESTS  = $(TSAN_DIR)/test_threads $(TSAN_DIR)/test_dns
+TSAN_TESTS  = $(TSAN_DIR)/test_threads $(TSAN_DIR)/test_dns $(TSAN_DIR)/test_dns_noheap
 # The churn test for valgrind: plain -O1 -g whatever CFLAGS says (valgrind
 # cannot run sanitizer builds).
 VALGRIND = $(BUILD)/churn_valgrind
@@ -198,6 +198,10 @@ $(BUILD)/test_mtls_small: tests/mtls.c tests/test.h tests/loopback.h wsclient.h 
 $(BUILD)/test_small: tests/small.c tests/test.h tests/loopback.h wsclient.h $(BUILD)/test_anchors.c | check-deps $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) $(SMALL) -I. -Itests -I$(BUILD) $< -o $@ $(LDLIBS)
 
+# host names resolved by the calling thread, the lock let go (no heap for a lookup thread)
+$(BUILD)/test_dns_noheap: tests/dns.c tests/test.h wsclient.h | check-deps $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) $(NOHEAP) -I. -Itests $< -o $@ $(LDLIBS) -pthread
+
 $(BUILD)/test_tls_noheap: tests/tls.c tests/test.h tests/loopback.h wsclient.h $(BUILD)/test_anchors.c | check-deps $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) $(NOHEAP) -DWSCLIENT_MAX_MESSAGE='(2u*1024u*1024u)' -I. -Itests -I$(BUILD) $< -o $@ $(LDLIBS)
 
@@ -230,6 +234,10 @@ test: tests $(BUILD)/autobahn_client $(UV_ECHO) tsan-build
 $(TSAN_DIR)/test_%: tests/%.c tests/test.h tests/loopback.h wsclient.h | check-deps
 	@mkdir -p $(TSAN_DIR)
 	$(TSAN_CC) $(WARN) $(TSAN_FLAGS) -I. -Itests $< -o $@ $(LDLIBS) -pthread
+
+$(TSAN_DIR)/test_dns_noheap: tests/dns.c tests/test.h wsclient.h | check-deps
+	@mkdir -p $(TSAN_DIR)
+	$(TSAN_CC) $(WARN) $(TSAN_FLAGS) $(NOHEAP) -I. -Itests $< -o $@ $(LDLIBS) -pthread
 
 tsan-build: | check-deps
 	@if bash tests/tsan.sh $(TSAN_DIR) "$(TSAN_CC)"; then $(MAKE) --no-print-directory $(TSAN_TESTS); fi

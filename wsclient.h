@@ -193,8 +193,9 @@
        - A message is delivered whole or not at all (no end tag mode).
        - Host names are resolved with getaddrinfo() on a thread of their
          own, so a slow lookup never holds up wsc_pump or other sockets
-         (inline with WSCLIENT_NO_THREADS or WSCLIENT_NO_HEAP); numeric
-         addresses never touch DNS.
+         (inline with WSCLIENT_NO_THREADS or WSCLIENT_NO_HEAP: the call
+         that steps the socket waits for it, unbounded by the timeout, the
+         library's lock let go); numeric addresses never touch DNS.
        - A host's addresses are raced (RFC 8305): the next one starts 250 ms
          after the previous one (at once when it fails), the first to
          connect wins; one that drops packets costs 250 ms, not the bound.
@@ -2042,6 +2043,7 @@ typedef struct wsc__socket {
     int nrace;
     wsc__ms next_try;      /* when the next address starts, if none connected */
     wsc__dns *dns;         /* the host name lookup under way           */
+    int looking_up;        /* a call resolves it inline, the lock let go */
     wsc__sock fd;
 #endif
 #ifdef WSC__PROXY
@@ -6740,6 +6742,30 @@ static int wsc__dns_start(wsc__socket *s, const struct addrinfo *hints, const ch
 }
 #endif
 
+/* Resolves s's host on this thread. Where other threads may call in, the
+   lock is let go meanwhile (a lookup can take seconds): s is held by
+   wsc__advance, and no other call starts a second lookup. 0 when the
+   answer is of no use any more (s closed, failed or timed out meanwhile). */
+static int wsc__lookup_inline(wsc__socket *s, const struct addrinfo *hints, const char *port, wsc__dns_answer *a) {
+    a->res = NULL;
+#if WSC__THREADS
+    if (s->looking_up) return 0; /* another call's lookup: its answer comes */
+    s->looking_up = 1;
+    WSC__UNLOCK();
+#endif
+    a->rc = WSCLIENT_GETADDRINFO(wsc__dial_host(s), port, hints, &a->res);
+#if WSC__THREADS
+    WSC__LOCK();
+    s->looking_up = 0;
+    wsc__g.moved = 1; /* calls waiting on s look again */
+    if (s->dropped || s->state != WSC__RESOLVING) {
+        if (a->res) freeaddrinfo(a->res);
+        return 0;
+    }
+#endif
+    return 1;
+}
+
 /* Resolves the host (a thread's answer, or inline), then connects. */
 static int wsc__resolve(wsc__socket *s) {
     struct addrinfo hints;
@@ -6761,10 +6787,11 @@ static int wsc__resolve(wsc__socket *s) {
         s->dns = NULL;
     } else if (!(hints.ai_flags & AI_NUMERICHOST) && wsc__dns_start(s, &hints, port)) {
         return 0;
-    } else {
+    } else if (hints.ai_flags & AI_NUMERICHOST) {
         a.res = NULL;
-        a.rc = (hints.ai_flags & AI_NUMERICHOST) ? getaddrinfo(wsc__dial_host(s), port, &hints, &a.res)
-                                                 : WSCLIENT_GETADDRINFO(wsc__dial_host(s), port, &hints, &a.res);
+        a.rc = getaddrinfo(wsc__dial_host(s), port, &hints, &a.res);
+    } else if (!wsc__lookup_inline(s, &hints, port, &a)) {
+        return 0;
     }
     s->addrs = a.res;
     if (a.rc != 0 || !s->addrs) {
@@ -7368,10 +7395,16 @@ static int wsc__step(wsc__socket *s) {
 
 /* Runs the machine as far as it goes without waiting, for one time slice
    at most; s->busy tells the waits that it has more to do at once. */
+#if WSC__THREADS
+static void wsc__hold(wsc__socket *s);
+static void wsc__release(wsc__socket *s);
+#endif
+
 static void wsc__advance(wsc__socket *s) {
 #if WSC__THREADS
     int state = s->state;
     wsc__msg *tail = s->queue_tail;
+    wsc__hold(s); /* an inline lookup lets go of the lock (wsc__lookup_inline) */
 #endif
     s->slice = (unsigned)wsc__now_ms();
 #ifndef WSCLIENT_SMALL
@@ -7388,6 +7421,7 @@ static void wsc__advance(wsc__socket *s) {
        a message to read, or a wait set of its that no longer holds. */
     if (state != s->state || tail != s->queue_tail || s->open_pending || s->busy || wsc__interest(s) != s->waited_for)
         wsc__g.moved = 1;
+    wsc__release(s); /* a socket closed meanwhile goes now, unless its caller holds it too */
 #endif
 }
 
@@ -9549,7 +9583,15 @@ static int wsc__close_status_locked(const char *name, int *code, char *reason, s
 #endif
     {
         if (!(s = wsc__lookup(name))) return 0;
-        if (!wsc__is_final(s)) wsc__advance(s); /* what arrived, without waiting */
+        if (!wsc__is_final(s)) { /* what arrived, without waiting */
+            wsc__hold(s);
+            wsc__advance(s); /* (a reconnect may resolve, the lock let go) */
+            if (WSC__GONE(s)) {
+                wsc__release(s);
+                return wsc__set_error(WSC_ERR_UNKNOWN_SOCKET, "socket '%.*s' was closed by a call in another thread", WSCLIENT_MAX_NAME, name);
+            }
+            wsc__release(s);
+        }
         c = wsc__close_status(s);
         why = s->close_reason;
         if (!c) return wsc__set_error(WSC_ERR_STATE, "socket '%s' is not closed: the connection is up and the server sent no close frame", s->name);
