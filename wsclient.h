@@ -7393,13 +7393,13 @@ static int wsc__step(wsc__socket *s) {
     }
 }
 
-/* Runs the machine as far as it goes without waiting, for one time slice
-   at most; s->busy tells the waits that it has more to do at once. */
 #if WSC__THREADS
 static void wsc__hold(wsc__socket *s);
 static void wsc__release(wsc__socket *s);
 #endif
 
+/* Runs the machine as far as it goes without waiting, for one time slice
+   at most; s->busy tells the waits that it has more to do at once. */
 static void wsc__advance(wsc__socket *s) {
 #if WSC__THREADS
     int state = s->state;
