@@ -194,8 +194,9 @@
        - Host names are resolved with getaddrinfo() on a thread of their
          own, so a slow lookup never holds up wsc_pump or other sockets
          (inline with WSCLIENT_NO_THREADS or WSCLIENT_NO_HEAP: the call
-         that steps the socket waits for it, unbounded by the timeout, the
-         library's lock let go); numeric addresses never touch DNS.
+         that steps the socket waits for it, the library's lock let go; the
+         lookup cannot be cut short, but a connect whose timeout passed
+         meanwhile fails as it ends); numeric addresses never touch DNS.
        - A host's addresses are raced (RFC 8305): the next one starts 250 ms
          after the previous one (at once when it fails), the first to
          connect wins; one that drops packets costs 250 ms, not the bound.
@@ -6745,7 +6746,8 @@ static int wsc__dns_start(wsc__socket *s, const struct addrinfo *hints, const ch
 /* Resolves s's host on this thread. Where other threads may call in, the
    lock is let go meanwhile (a lookup can take seconds): s is held by
    wsc__advance, and no other call starts a second lookup. 0 when the
-   answer is of no use any more (s closed, failed or timed out meanwhile). */
+   answer is of no use any more: s closed or failed meanwhile, or its
+   connect's deadline passed (the lookup itself cannot be cut short). */
 static int wsc__lookup_inline(wsc__socket *s, const struct addrinfo *hints, const char *port, wsc__dns_answer *a) {
     a->res = NULL;
 #if WSC__THREADS
@@ -6758,11 +6760,16 @@ static int wsc__lookup_inline(wsc__socket *s, const struct addrinfo *hints, cons
     WSC__LOCK();
     s->looking_up = 0;
     wsc__g.moved = 1; /* calls waiting on s look again */
-    if (s->dropped || s->state != WSC__RESOLVING) {
+    if (s->dropped) {
         if (a->res) freeaddrinfo(a->res);
         return 0;
     }
 #endif
+    wsc__check_deadlines(s); /* nothing bounded the lookup: a connect past its deadline ends here */
+    if (s->state != WSC__RESOLVING) {
+        if (a->res) freeaddrinfo(a->res);
+        return 0;
+    }
     return 1;
 }
 

@@ -257,6 +257,18 @@ TEST(another_call_on_it_meanwhile_looks_up_nothing) {
     CHECK(GET(lookups) == 1 && wsc_close("asked"));
 }
 
+/* The lookup cannot be cut short, but a connect whose deadline passed
+   meanwhile ends with it, as a timeout while resolving, not later. */
+TEST(an_inline_lookup_past_the_deadline_ends_the_connect) {
+    long long t0 = now_ms();
+    SET(lookups, 0);
+    SET(slow_ms, lookup_ms());
+    CHECK(!wsc_connect("late", "localhost", plain_port, "/echo", NULL, lookup_ms() / 3) &&
+          wsc_error_code() == WSC_ERR_TIMEOUT && strstr(wsc_error_info(), "resolving"));
+    CHECKF(now_ms() - t0 < lookup_ms() + call_bound_ms(), "%lld ms", now_ms() - t0);
+    CHECK(GET(lookups) == 1 && !wsc_exist("late"));
+}
+
 TEST(two_pumps_one_lookup) {
     pthread_t pumps[2];
     long long t_end;
@@ -293,6 +305,7 @@ int main(void) {
     RUN(async_lookup_in_the_pump_lets_other_threads_in);
     RUN(closed_while_its_lookup_runs);
     RUN(another_call_on_it_meanwhile_looks_up_nothing);
+    RUN(an_inline_lookup_past_the_deadline_ends_the_connect);
     RUN(two_pumps_one_lookup);
     wsc_close_all();
     return test_summary("test_dns_noheap");
