@@ -15,12 +15,18 @@ skip() { echo "$1" > "$dir/skip"; exit 1; }
 cat > "$dir/probe.c" <<'C'
 #include <pthread.h>
 #include <stdio.h>
-static int shared;
+static volatile int shared;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+/* Many touches: TSan does not report every racing pair (one increment a
+   thread went unreported in a third to a half of the runs on one machine),
+   and a probe that misses would turn TSan off for the whole run. */
 static void *touch(void *arg) {
-    if (arg) pthread_mutex_lock(&mu);
-    shared++;
-    if (arg) pthread_mutex_unlock(&mu);
+    int i;
+    for (i = 0; i < 100000; i++) {
+        if (arg) pthread_mutex_lock(&mu);
+        shared = shared + 1;
+        if (arg) pthread_mutex_unlock(&mu);
+    }
     return NULL;
 }
 int main(int argc, char **argv) {
