@@ -9594,8 +9594,9 @@ static int wsc__close_status_locked(const char *name, int *code, char *reason, s
             wsc__hold(s);
             wsc__advance(s); /* (a reconnect may resolve, the lock let go) */
             if (WSC__GONE(s)) {
+                wsc__gone(s);
                 wsc__release(s);
-                return wsc__set_error(WSC_ERR_UNKNOWN_SOCKET, "socket '%.*s' was closed by a call in another thread", WSCLIENT_MAX_NAME, name);
+                return 0;
             }
             wsc__release(s);
         }
