@@ -36,7 +36,7 @@ LDLIBS  ?= -lbearssl
 BUILD   ?= build
 
 EXAMPLES = $(BUILD)/sync_echo $(BUILD)/async_echo $(BUILD)/wscat $(BUILD)/memory_transport
-TESTS    = $(patsubst tests/%.c,$(BUILD)/test_%,$(filter-out tests/autobahn_client.c,$(wildcard tests/*.c)))
+TESTS    = $(patsubst tests/%.c,$(BUILD)/test_%,$(filter-out tests/autobahn_client.c tests/post_handshake_server.c,$(wildcard tests/*.c)))
 # The smallest build (docs/platforms.md "Code size"): tests/small.c, the RFC 6455 tests,
 # and the memory transport example without BSD sockets.
 SMALL    = -DWSCLIENT_SMALL
@@ -63,7 +63,8 @@ OPENSSL_PKG  = libssl-dev$(if $(findstring -m32,$(CC)),:i386)
 HAVE_OPENSSL := $(shell printf '\043include <openssl/ssl.h>\n\043if OPENSSL_VERSION_MAJOR < 3\n\043error\n\043endif\nint main(void) { return !OPENSSL_init_ssl(0, 0); }\n' | \
                   $(CC) -x c - -o /dev/null $(OPENSSL_LIBS) >/dev/null 2>&1 && echo yes)
 OPENSSL_SUITE = tls mtls core faults closing keepalive batch proxy reconnect headers answer
-OPENSSL_TESTS = $(if $(HAVE_OPENSSL),$(patsubst %,$(BUILD)/test_%_openssl,$(OPENSSL_SUITE)) $(BUILD)/wscat_openssl $(BUILD)/autobahn_client_openssl)
+OPENSSL_TESTS = $(if $(HAVE_OPENSSL),$(patsubst %,$(BUILD)/test_%_openssl,$(OPENSSL_SUITE)) $(BUILD)/wscat_openssl $(BUILD)/autobahn_client_openssl \
+                  $(BUILD)/post_handshake_server)
 # ThreadSanitizer: the programs with threads, built apart in $(TSAN_DIR) (make
 # test runs them too; tests/tsan.sh first checks that TSan works here).
 TSAN_CC    ?= $(CC)
@@ -212,6 +213,11 @@ $(BUILD)/test_%_openssl: tests/%.c tests/test.h tests/loopback.h wsclient.h $(BU
 
 $(BUILD)/wscat_openssl: examples/wscat.c wsclient.h | check-deps $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) $(OPENSSL) -I. $< -o $@ $(OPENSSL_LIBS) $(LDLIBS)
+
+# A server on OpenSSL that sends KeyUpdates, tickets and a HelloRequest
+# to an open connection (tests/tls.c; tests/run.sh starts it).
+$(BUILD)/post_handshake_server: tests/post_handshake_server.c | check-deps $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) $< -o $@ $(OPENSSL_LIBS)
 
 # Says why the OpenSSL builds are missing, or that they are not.
 openssl-check: | $(BUILD)

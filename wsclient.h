@@ -4003,6 +4003,13 @@ static const char *wsc__br_error_text(int err) {
 #define wsc__tls_version_refused(t) 0
 #endif
 
+/* The version agreed (0x0303: TLS 1.2), once the handshake is done. */
+#ifdef WSCLIENT_TLS_OPENSSL
+#define wsc__tls_agreed(t) ((unsigned)SSL_version((t)->ssl))
+#else
+#define wsc__tls_agreed(t) ((unsigned)br_ssl_engine_get_version(&(t)->cc.eng))
+#endif
+
 /* Can the server still be refusing our certificate? Until the handshake
    ends on BearSSL; on OpenSSL until it sends application data: a TLS 1.3
    server checks our certificate after our Finished (RFC 8446 §4.4.2.4). */
@@ -4097,10 +4104,14 @@ static void wsc__tls_error_words(const wsc__socket *s, int err, wsc_result *code
         snprintf(out, cap, "TLS failed: we sent alert %d (%s)%.190s (%.120s)", alert, wsc__alert_name(alert), words, tag);
     } else if (err >= BR_ERR_RECV_FATAL_ALERT) {
         int alert = err - BR_ERR_RECV_FATAL_ALERT;
+        words[0] = 0;
         if (alert == 70)
             snprintf(words, sizeof words, ": it supports no TLS version the mask allows (%s%s)", range,
                      WSC__TLS_VERSIONS < 4 ? "; BearSSL has no TLS 1.3" : "");
-        else if (!wsc__client_words(t, alert, code, words, sizeof words)) words[0] = 0;
+        else if (!wsc__client_words(t, alert, code, words, sizeof words) && alert == 40 && t->established &&
+                 wsc__tls_agreed(t) <= 0x0303) /* OpenSSL's servers end a refused renegotiation so */
+            snprintf(words, sizeof words, ": after the handshake, as a TLS 1.2 server does when we refuse its "
+                     "request to renegotiate (wsclient.h never renegotiates)");
         snprintf(out, cap, "TLS failed: server sent alert %d (%s)%.150s (%.100s)", alert, wsc__alert_name(alert), words, tag);
     } else if (err >= 32 && err < 64) {
         wsc__x509_words(s, err, words, sizeof words);

@@ -25,9 +25,12 @@ start_server() {
     # Empty it first: the redirect below happens in the child, maybe after the
     # first grep, which must not find the port of a previous run.
     : > "$out"
-    local run=("$py")
-    case $script in *.js) run=(env "NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}" node);; esac
-    "${run[@]}" "$here/$script" "$@" > "$out" 2> "$build/server-$var.err" &
+    local run=("$py" "$here/$script")
+    case $script in
+    *.js) run=(env "NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}" node "$here/$script");;
+    */*) run=(${WSC_TEST_WRAPPER:-} "$script");; # a program of the build dir (qemu-i386 for an i386 one)
+    esac
+    "${run[@]}" "$@" > "$out" 2> "$build/server-$var.err" &
     pids+=($!)
     local i
     for i in $(seq 1 100); do
@@ -126,6 +129,12 @@ for i in $(seq 1 100); do grep -q '^ACCEPT' "$build/server-sserver.out" 2>/dev/n
 if grep -q '^ACCEPT' "$build/server-sserver.out"; then
     export WSC_TEST_SSERVER_PORT="$(sed -n 's/^ACCEPT .*:\([0-9][0-9]*\)$/\1/p' "$build/server-sserver.out" | head -n1)"
 else echo "openssl s_server did not start: $(cat "$build/server-sserver.err")" >&2; exit 2; fi
+# tests/post_handshake_server.c (built where OpenSSL 3 is): KeyUpdates,
+# tickets and a HelloRequest after the handshake; without it those checks
+# of tests/tls.c print SKIP lines (the Makefile's openssl.skip says why).
+if [ -x "$build/post_handshake_server" ]; then
+    start_server WSC_TEST_POSTHS_PORT "$build/post_handshake_server" "$certs/server.pem" "$certs/server.key"
+fi
 # Proxies for tests/proxy.c (Debian's tinyproxy and squid), each our own
 # instance on loopback with its config and logs in the build dir; a missing
 # one leaves its port unset and its checks print SKIP lines.

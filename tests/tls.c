@@ -1514,6 +1514,135 @@ TEST(truncation_is_an_error_never_a_message) {
 #endif
 }
 
+/* ---- TLS messages after the handshake (tests/post_handshake_server.c) ---- */
+
+static int posths_port(void) {
+    const char *v = getenv("WSC_TEST_POSTHS_PORT");
+    return v && *v ? atoi(v) : 0;
+}
+
+static wsc_config posths_cfg(const char *path, unsigned mask) {
+    wsc_config c = tls_cfg("localhost", posths_port(), path);
+    c.ssl_options = mask;
+    return c;
+}
+
+static int reneg_answered;
+static void reneg_event(const wsc_event_data *ev) {
+    if (ev->event == WSC_EVENT_MESSAGE && !reneg_answered) reneg_answered = wsc_write(ev->name, "and now?");
+    record(ev);
+}
+
+/* A TLS 1.2 server asks to renegotiate (a HelloRequest, as Apache does for
+   a client certificate on one path): refused with the no_renegotiation
+   warning, which OpenSSL's server ends with a fatal handshake_failure. The
+   bytes before it still arrive, and the failure says what happened. */
+TEST(renegotiation_is_refused_in_words) {
+    wsc_config c = posths_cfg("/renegotiate", WSC_TLS1_2);
+    char msg[64];
+    if (!posths_port() && SKIP("no tests/post_handshake_server (it needs OpenSSL 3: libssl-dev)")) return;
+    CHECKF(wsc_open("r", &c), "%s", wsc_error_info());
+    CHECK(first_message("r", msg, sizeof msg) && strcmp(msg, "asked") == 0);
+    (void)wsc_write("r", "and now?"); /* the failure may come here already */
+    CHECK(wsc_read("r", msg, sizeof msg, 5000, NULL) == -1);
+    CHECKF(wsc_error_code() == WSC_ERR_TLS && strstr(wsc_error_info(), "alert 40 (handshake_failure)") &&
+           strstr(wsc_error_info(), "refuse its request to renegotiate"), "%d: %s", (int)wsc_error_code(), wsc_error_info());
+    printf("  %s\n", wsc_error_info());
+    wsc_close("r");
+    c.callback = reneg_event;
+    async_event = reneg_answered = 0;
+    CHECK(wsc_open("r", &c));
+    pump_until_gone("r");
+    CHECK(reneg_answered);
+    CHECKF(async_event == WSC_EVENT_ERROR && async_code == WSC_ERR_TLS && strstr(async_text, "refuse its request to renegotiate"),
+           "%d %d: %s", async_event, async_code, async_text);
+}
+
+#ifdef WSCLIENT_TLS_OPENSSL
+/* TLS 1.3 KeyUpdate (RFC 8446 §4.6.3): the server's new keys are read, and
+   each update_requested gets one of ours before our next data, as OpenSSL's
+   server counts them; 2000 at once are answered the same way. */
+TEST(key_updates_are_answered) {
+    wsc_config c = posths_cfg("/keyupdate", WSC_TLS1_3);
+    char msg[64], want[64];
+    int i, ok = 1;
+    if (!posths_port() && SKIP("no tests/post_handshake_server (it needs OpenSSL 3: libssl-dev)")) return;
+    CHECKF(wsc_open("k", &c), "%s", wsc_error_info());
+    for (i = 0; i < 50 && ok; i++) {
+        snprintf(want, sizeof want, "update %d", i);
+        ok = first_message("k", msg, sizeof msg) && strcmp(msg, want) == 0;
+        snprintf(want, sizeof want, "reply %d", i);
+        ok = ok && (i % 2 ? wsc_write("k", want) : wsc_write_more("k", want, strlen(want), 0) && wsc_flush("k"));
+        snprintf(want, sizeof want, "got reply %d", i);
+        ok = ok && first_message("k", msg, sizeof msg) && strcmp(msg, want) == 0;
+        CHECKF(ok, "round %d: %s / %s", i, msg, wsc_error_info());
+    }
+    CHECK(first_message("k", msg, sizeof msg));
+    CHECKF(strcmp(msg, "client updates 50") == 0, "%s", msg);
+    CHECKF(wsc_close("k") == 1, "%s", wsc_error_info());
+    c.path = "/keyflood";
+    CHECKF(wsc_open("k", &c), "%s", wsc_error_info());
+    CHECK(first_message("k", msg, sizeof msg) && strcmp(msg, "flood sent") == 0);
+    CHECK(wsc_write("k", "count them"));
+    CHECK(first_message("k", msg, sizeof msg));
+    CHECKF(strcmp(msg, "client updates 2000") == 0, "%s", msg);
+    CHECKF(wsc_close("k") == 1, "%s", wsc_error_info());
+}
+
+static int sessions_kept(void) {
+    int i, n = 0;
+    for (i = 0; i < WSCLIENT_TLS_SESSIONS; i++) n += wsc__sessions[i].used != 0;
+    return n;
+}
+
+/* KeyUpdates that arrive while we write: one after each of our messages,
+   large ones (a write that spans many records, partly written when the
+   request is read) and batches of small ones; each answered before the
+   data that follows it. */
+TEST(key_updates_while_writing) {
+    enum { BIG = 32, SMALL = 200 };
+    wsc_config c = posths_cfg("/keybulk", WSC_TLS1_3);
+    char *big = (char *)malloc(65536), msg[64], want[64];
+    int i, ok = 1, sent = 0;
+    if (!posths_port() && SKIP("no tests/post_handshake_server (it needs OpenSSL 3: libssl-dev)")) { free(big); return; }
+    if (!big) { CHECK(big != NULL); return; }
+    memset(big, 'k', 65536);
+    CHECKF(wsc_open("k", &c), "%s", wsc_error_info());
+    for (i = 0; i < BIG && ok; i++) ok = wsc_write_binary("k", big, 65536), sent += ok;
+    for (i = 0; i < SMALL && ok; i++) ok = wsc_write_more("k", big, 1000, 1), sent += ok;
+    CHECKF(ok && wsc_flush("k"), "after %d messages: %s", sent, wsc_error_info());
+    for (i = 0; i < BIG + SMALL && ok; i++) {
+        ok = first_message("k", msg, sizeof msg) && strncmp(msg, i < BIG ? "len 65536 " : "len 1000 ", i < BIG ? 10 : 9) == 0;
+        CHECKF(ok, "reply %d: %s", i, msg);
+    }
+    CHECK(wsc_write("k", "done") && first_message("k", msg, sizeof msg));
+    snprintf(want, sizeof want, "len 4 updates %d", BIG + SMALL);
+    CHECKF(strcmp(msg, want) == 0, "%s", msg);
+    CHECKF(wsc_close("k") == 1, "%s", wsc_error_info());
+    free(big);
+}
+
+/* 500 TLS 1.3 tickets in a row: each replaces the one kept for the server
+   (one slot, not 500), and the last one resumes. */
+TEST(a_flood_of_tickets_keeps_one) {
+    wsc_config c = posths_cfg("/tickets", WSC_TLS1_3);
+    wsc_tls_info info;
+    char msg[64];
+    if (!posths_port() && SKIP("no tests/post_handshake_server (it needs OpenSSL 3: libssl-dev)")) return;
+    wsc_tls_clear_cache();
+    CHECKF(wsc_open("t", &c), "%s", wsc_error_info());
+    CHECK(first_message("t", msg, sizeof msg) && strcmp(msg, "tickets sent") == 0);
+    CHECK(wsc_write("t", "echo") && first_message("t", msg, sizeof msg) && strcmp(msg, "echo") == 0);
+    CHECKF(wsc_close("t") == 1, "%s", wsc_error_info());
+    CHECKF(sessions_kept() == 1, "%d sessions kept", sessions_kept());
+    c.path = "/echo";
+    CHECKF(wsc_open("t", &c), "%s", wsc_error_info());
+    CHECK(wsc_tls_get_info("t", &info) && info.resumed);
+    wsc_close("t");
+    wsc_tls_clear_cache();
+}
+#endif
+
 int main(void) {
     const char *dir = getenv("WSC_TEST_CERTS");
     snprintf(certs, sizeof certs, "%s", dir ? dir : "build/certs");
@@ -1552,6 +1681,12 @@ int main(void) {
 #endif
     RUN(close_sends_close_notify);
     RUN(truncation_is_an_error_never_a_message);
+    RUN(renegotiation_is_refused_in_words);
+#ifdef WSCLIENT_TLS_OPENSSL
+    RUN(key_updates_are_answered);
+    RUN(key_updates_while_writing);
+    RUN(a_flood_of_tickets_keeps_one);
+#endif
     wsc_close_all();
     wsc_tls_clear_cache();
     return test_summary("test_tls");
