@@ -211,11 +211,13 @@ passed=0; failed=0; skipped=0
 # run_test PROG LOG [RUNNER...]: runs a test program, adds its counts. One that
 # prints no summary failed (crashed); so did one that exits 66, a sanitizer's
 # report (TSAN_OPTIONS below) after its summary.
+times=""
 run_test() {
-    local prog=$1 log=$2 name rc line p f; shift 2
+    local prog=$1 log=$2 name rc line p f start=$SECONDS; shift 2
     name=$(basename "$prog")
     "$@" "$prog" > "$log" 2>&1
     rc=$?
+    times="$times$((SECONDS - start)) $name"$'\n'
     cat "$log"
     line=$(grep -E "^[A-Za-z0-9_]+: [0-9]+ passed, [0-9]+ failed$" "$log" | tail -n1)
     if [ -z "$line" ]; then
@@ -230,6 +232,8 @@ run_test() {
     skipped=$((skipped + $(grep -c '^SKIP ' "$log")))
 }
 finish() {
+    # where the time went, for whoever keeps CI under its limit
+    echo "the slowest programs: $(printf '%s' "$times" | sort -rn | head -n 6 | awk '{ printf "%s%s %d s", (NR > 1 ? ", " : ""), $2, $1 }')"
     [ "$skipped" -eq 0 ] || echo "$skipped checks skipped, not counted (the SKIP lines above say why)"
     echo "$passed passed, $failed failed"
     [ "$failed" -eq 0 ]
