@@ -1347,8 +1347,11 @@ typedef struct wsc__rx {
     unsigned msg_opcode;
     wsc__u8 *msg;
     size_t msg_len, msg_cap, max_message;
-    wsc__u8 *spare;        /* a read message's buffer, kept for the next one */
-    size_t spare_cap;
+    wsc__u8 *spare;        /* read messages' buffers kept for the next ones,
+                              a list through their first bytes (wsc__rx_recycle) */
+    size_t spare_bytes;
+    unsigned spare_used;   /* when one was last kept or taken (ms, cut to 32 bits) */
+    int spare_fresh;       /* kept or taken since the socket last looked */
     wsc__u8 *direct;       /* a waiting reader's buffer: the next message goes
                               straight into it (one copy, not two)       */
     size_t direct_cap;
@@ -1369,26 +1372,69 @@ static void wsc__rx_init(wsc__rx *rx, size_t max_message, wsc__mem *mem) {
     rx->mem = mem;
 }
 
+static void wsc__rx_spares_free(wsc__rx *rx);
+
 static void wsc__rx_free(wsc__rx *rx) {
     if (rx->msg && !(WSC__FAST && rx->msg_direct)) wsc__free(rx->mem, rx->msg);
     if (WSC__FAST) { /* the small build has no reader's buffer and no spare */
         rx->msg_direct = 0;
         rx->direct = NULL;
-        if (rx->spare) wsc__free(rx->mem, rx->spare);
-        rx->spare = NULL;
-        rx->spare_cap = 0;
+        wsc__rx_spares_free(rx);
     }
     rx->msg = NULL;
     rx->msg_len = rx->msg_cap = 0;
 }
 
-/* Takes back the buffer of a message the caller has copied out, for the next
-   message: a fresh malloc per message made glibc hand back and refault the
-   heap's top pages (6 page faults per 64 KiB message). One is kept. */
+/* Takes back the buffer of a message the caller has copied out, for a
+   message to come. A malloc per message made glibc give the heap's top back
+   whenever the queue ran dry and fault it in again at the next burst (5
+   page faults per 64 KiB message in a stream), so every buffer of a burst
+   is kept, up to WSCLIENT_MAX_MESSAGE bytes (what the queue may hold), and
+   all are freed once the socket has used none for a second
+   (wsc__rx_spares_age). The no-heap build keeps one: its arena is the
+   socket's whole memory. A buffer holds its link and capacity. */
+#define WSC__SPARE_LINK (sizeof(wsc__u8 *) + sizeof(size_t))
 static void wsc__rx_recycle(wsc__rx *rx, wsc__u8 *buf, size_t cap) {
-    if (!WSC__FAST || rx->spare) { wsc__free(rx->mem, buf); return; }
+#ifdef WSCLIENT_NO_HEAP
+    int full = rx->spare != NULL;
+#else
+    int full = rx->spare_bytes + cap > WSCLIENT_MAX_MESSAGE;
+#endif
+    if (!WSC__FAST || full || cap < WSC__SPARE_LINK) { wsc__free(rx->mem, buf); return; }
+    memcpy(buf, &rx->spare, sizeof rx->spare);
+    memcpy(buf + sizeof rx->spare, &cap, sizeof cap);
     rx->spare = buf;
-    rx->spare_cap = cap;
+    rx->spare_bytes += cap;
+    rx->spare_fresh = 1;
+}
+
+/* The last buffer kept, out of the list; its capacity into cap. */
+static wsc__u8 *wsc__rx_spare_take(wsc__rx *rx, size_t *cap) {
+    wsc__u8 *buf = rx->spare;
+    memcpy(&rx->spare, buf, sizeof rx->spare);
+    memcpy(cap, buf + sizeof rx->spare, sizeof *cap);
+    rx->spare_bytes -= *cap;
+    rx->spare_fresh = 1;
+    return buf;
+}
+
+/* Frees kept buffers until they hold at most limit bytes. */
+static void wsc__rx_spares_trim(wsc__rx *rx, size_t limit) {
+    size_t cap;
+    while (rx->spare && rx->spare_bytes > limit) wsc__free(rx->mem, wsc__rx_spare_take(rx, &cap));
+}
+
+static void wsc__rx_spares_free(wsc__rx *rx) { wsc__rx_spares_trim(rx, 0); }
+
+/* Frees the kept buffers when none was kept or taken for a second; now
+   is the time in ms cut to 32 bits (wsc__advance's slice). */
+static void wsc__rx_spares_age(wsc__rx *rx, unsigned now) {
+    if (rx->spare_fresh) {
+        rx->spare_fresh = 0;
+        rx->spare_used = now;
+    } else if (now - rx->spare_used >= 1000u) {
+        wsc__rx_spares_free(rx);
+    }
 }
 
 /* Why the parser failed the connection: what the steps of wsc__rx_feed
@@ -1482,12 +1528,8 @@ static int wsc__rx_reserve(wsc__rx *rx, size_t n) {
     }
     if (WSC__FAST && rx->msg_direct) /* no room needed for a NUL there: the length says it all */
         return rx->msg_len + n <= rx->msg_cap ? 1 : wsc__rx_undirect(rx, need);
-    if (WSC__FAST && !rx->msg && rx->spare) { /* a new message: start from the spare buffer */
-        rx->msg = rx->spare;
-        rx->msg_cap = rx->spare_cap;
-        rx->spare = NULL;
-        rx->spare_cap = 0;
-    }
+    if (WSC__FAST && !rx->msg && rx->spare) /* a new message: in a buffer kept from an earlier one */
+        rx->msg = wsc__rx_spare_take(rx, &rx->msg_cap);
     if (need <= rx->msg_cap) return 1;
     cap = rx->msg_cap * 2 > need ? rx->msg_cap * 2 : need;
     if (cap - 1 > rx->max_message) cap = rx->max_message + 1; /* max + 1 wraps to 0 at SIZE_MAX */
@@ -7155,11 +7197,15 @@ static int wsc__upgrade_step(wsc__socket *s) {
 #define WSC__MSG_COST(cap) ((cap) + sizeof(wsc__msg) + 64u)
 static size_t wsc__msg_cost(const wsc__msg *m) { return WSC__MSG_COST(m->cap); }
 
+/* The buffers kept for later give way to the queue: together they stay
+   under WSCLIENT_MAX_MESSAGE (docs/guarantees.md, what a socket holds). */
 static void wsc__queue_append(wsc__socket *s, wsc__msg *m) {
     if (s->queue_tail) s->queue_tail->next = m;
     else s->queue = m;
     s->queue_tail = m;
     s->queued_bytes += wsc__msg_cost(m);
+    if (WSC__FAST && s->rx.spare)
+        wsc__rx_spares_trim(&s->rx, s->queued_bytes < WSCLIENT_MAX_MESSAGE ? WSCLIENT_MAX_MESSAGE - s->queued_bytes : 0);
 }
 
 #ifndef WSCLIENT_SMALL
@@ -7425,6 +7471,7 @@ static void wsc__advance(wsc__socket *s) {
     wsc__hold(s); /* an inline lookup lets go of the lock (wsc__lookup_inline) */
 #endif
     s->slice = (unsigned)wsc__now_ms();
+    if (WSC__FAST && s->rx.spare) wsc__rx_spares_age(&s->rx, s->slice);
 #ifndef WSCLIENT_SMALL
     if (WSC__RETRYING(s) && wsc__now_ms() >= s->retry_at) wsc__retry(s); /* (slice is cut to 32 bits) */
 #endif
@@ -9737,7 +9784,8 @@ static int wsc__deliver(int i) {
         if (wsc__slice_over(start)) return count; /* the rest (and the last event) next time */
         m = wsc__dequeue(s);
         wsc__call(&keep, wsc__msg_event(m), (const char *)m->data, m->len, m->binary, wsc__msg_code(m));
-        if (!WSC__INLINED(m)) wsc__free(mem, m->data);
+        if (!WSC__INLINED(m) && WSC__STILL_THERE) wsc__rx_recycle(&s->rx, m->data, m->cap); /* for the next burst */
+        else if (!WSC__INLINED(m)) wsc__free(mem, m->data);
         wsc__msg_free(mem, m);
         count++;
         if (!WSC__STILL_THERE) return count;
