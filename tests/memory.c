@@ -452,17 +452,21 @@ TEST(message_buffers_kept_between_bursts) {
     for (i = 0; i < 200 && ok; i++) ok = wsc_read("kb", in, sizeof in, 5000, NULL) == 500;
     CHECKF(ok, "message %d: %s", i, wsc_error_info());
     CHECK(wsc_close("kb") == 1 && ca.live == before);
-    /* and delivered to a callback */
+    /* and delivered to a callback: how many wait at once is up to the
+       timing there (a later round may hold more than the first, seen under
+       qemu-s390x), so the count is over all rounds: a buffer a message
+       took 6 a round (30), kept ones at most one for each message that
+       waited at once (6) and the output buffer's growth */
     kb_events = 0;
     if (!wsc_connect_async("kb", kb_event, "127.0.0.1", plain_port, "/echo", NULL)) { CHECKF(0, "%s", wsc_error_info()); return; }
     for (end = now_ms() + 5000; kb_events < 1 && now_ms() < end;) wsc_pump(50);
+    large = ca.large;
     for (round = 0, ok = kb_events == 1; round < 5 && ok; round++) {
-        if (round == 1) large = ca.large;
         for (i = 0; i < 6 && ok; i++) ok = wsc_write_binary("kb", out, sizeof out);
-        for (end = now_ms() + 5000; kb_events < 1 + 6 * (round + 1) && now_ms() < end;) wsc_pump(50);
+        for (end = now_ms() + 5000 * test_slow(); kb_events < 1 + 6 * (round + 1) && now_ms() < end;) wsc_pump(50);
         CHECKF(ok && kb_events == 1 + 6 * (round + 1), "round %d: %d events: %s", round, kb_events, wsc_error_info());
     }
-    CHECKF(ca.large == large, "%ld large blocks taken after the first round", ca.large - large);
+    CHECKF(ca.large - large <= 12, "%ld large blocks taken in 5 rounds of 6", ca.large - large);
     wsc_close("kb");
     CHECK(ca.live == before);
 }
