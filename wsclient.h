@@ -9784,8 +9784,10 @@ static int wsc__deliver(int i) {
         if (wsc__slice_over(start)) return count; /* the rest (and the last event) next time */
         m = wsc__dequeue(s);
         wsc__call(&keep, wsc__msg_event(m), (const char *)m->data, m->len, m->binary, wsc__msg_code(m));
-        if (!WSC__INLINED(m) && WSC__STILL_THERE) wsc__rx_recycle(&s->rx, m->data, m->cap); /* for the next burst */
-        else if (!WSC__INLINED(m)) wsc__free(mem, m->data);
+        if (!WSC__INLINED(m)) {
+            if (WSC__STILL_THERE) wsc__rx_recycle(&s->rx, m->data, m->cap); /* for the next burst */
+            else wsc__free(mem, m->data);
+        }
         wsc__msg_free(mem, m);
         count++;
         if (!WSC__STILL_THERE) return count;

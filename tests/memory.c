@@ -18,9 +18,10 @@
        wsc__receive_small) among large ones, pings and pongs: read in order
        with wsc_read, wsc_read_alloc and callbacks, and a socket closed with
        them queued leaves nothing behind;
-     - the buffers of large messages are kept between bursts (no large block
-       taken after the first, read or delivered to a callback), give way to
-       a queue that fills, and are freed after a second unused. */
+     - the buffers of large messages are kept between bursts (read: no large
+       block taken after the first; delivered to a callback: at most one for
+       each message that waited at once), give way to a queue that fills, and
+       are freed after a second unused. */
 #define _POSIX_C_SOURCE 200809L /* the implementation comes after system headers here */
 #include <stddef.h>
 #include <stdlib.h>
@@ -388,11 +389,6 @@ TEST(small_messages_in_runs) {
 /* ---- the buffers of large messages, kept for the next burst ---- */
 
 #if !defined(WSCLIENT_NO_HEAP) && WSC__FAST
-/* Rounds of 6 echoes of 8000 bytes, written before any is read: the queue
-   holds several at once. A buffer a message, freed as it was read, made
-   glibc give the heap's top back and fault it in again each round. From
-   the second round on, no large block is taken at all; the buffers kept
-   stay under WSCLIENT_MAX_MESSAGE, and a second without use frees them. */
 /* Pumps until n messages wait in s's queue (at most 5 s): read then, each
    is copied out of a buffer of the socket's, not received into the reader's. */
 static int queued_messages(wsc__socket *s, int n) {
@@ -413,6 +409,11 @@ static void kb_event(const wsc_event_data *ev) {
     if (ev->event == WSC_EVENT_OPEN || (ev->event == WSC_EVENT_MESSAGE && ev->length == 8000)) kb_events++;
 }
 
+/* Rounds of 6 echoes of 8000 bytes, written before any is read: the queue
+   holds several at once. A buffer a message, freed as it was read, made
+   glibc give the heap's top back and fault it in again each round. From
+   the second round on, no large block is taken at all; the buffers kept
+   stay under WSCLIENT_MAX_MESSAGE, and a second without use frees them. */
 TEST(message_buffers_kept_between_bursts) {
     static char out[8000], in[8001];
     long long end;

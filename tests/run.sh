@@ -208,10 +208,10 @@ for i in $(seq 1 100); do grep -q '^READY' "$build/server-proxyfault.out" 2>/dev
 while read -r _ name port; do export "WSC_PROXY_${name}_PORT=$port"; done < <(grep '^PORT ' "$build/server-proxyfault.out")
 
 passed=0; failed=0; skipped=0
+times="" # "SECONDS NAME" a line, one for each program run_test ran
 # run_test PROG LOG [RUNNER...]: runs a test program, adds its counts. One that
 # prints no summary failed (crashed); so did one that exits 66, a sanitizer's
 # report (TSAN_OPTIONS below) after its summary.
-times=""
 run_test() {
     local prog=$1 log=$2 name rc line p f start=$SECONDS; shift 2
     name=$(basename "$prog")

@@ -1521,6 +1521,11 @@ static int posths_port(void) {
     return v && *v ? atoi(v) : 0;
 }
 
+/* No server where the build found no OpenSSL 3: a SKIP line, never a pass. */
+static int posths_missing(void) {
+    return !posths_port() && SKIP("no tests/post_handshake_server (it needs OpenSSL 3: libssl-dev)");
+}
+
 static wsc_config posths_cfg(const char *path, unsigned mask) {
     wsc_config c = tls_cfg("localhost", posths_port(), path);
     c.ssl_options = mask;
@@ -1540,7 +1545,7 @@ static void reneg_event(const wsc_event_data *ev) {
 TEST(renegotiation_is_refused_in_words) {
     wsc_config c = posths_cfg("/renegotiate", WSC_TLS1_2);
     char msg[64];
-    if (!posths_port() && SKIP("no tests/post_handshake_server (it needs OpenSSL 3: libssl-dev)")) return;
+    if (posths_missing()) return;
     CHECKF(wsc_open("r", &c), "%s", wsc_error_info());
     CHECK(first_message("r", msg, sizeof msg) && strcmp(msg, "asked") == 0);
     (void)wsc_write("r", "and now?"); /* the failure may come here already */
@@ -1566,7 +1571,7 @@ TEST(key_updates_are_answered) {
     wsc_config c = posths_cfg("/keyupdate", WSC_TLS1_3);
     char msg[64], want[64];
     int i, ok = 1;
-    if (!posths_port() && SKIP("no tests/post_handshake_server (it needs OpenSSL 3: libssl-dev)")) return;
+    if (posths_missing()) return;
     CHECKF(wsc_open("k", &c), "%s", wsc_error_info());
     for (i = 0; i < 50 && ok; i++) {
         snprintf(want, sizeof want, "update %d", i);
@@ -1589,12 +1594,6 @@ TEST(key_updates_are_answered) {
     CHECKF(wsc_close("k") == 1, "%s", wsc_error_info());
 }
 
-static int sessions_kept(void) {
-    int i, n = 0;
-    for (i = 0; i < WSCLIENT_TLS_SESSIONS; i++) n += wsc__sessions[i].used != 0;
-    return n;
-}
-
 /* KeyUpdates that arrive while we write: one after each of our messages,
    large ones (a write that spans many records, partly written when the
    request is read) and batches of small ones; each answered before the
@@ -1604,7 +1603,7 @@ TEST(key_updates_while_writing) {
     wsc_config c = posths_cfg("/keybulk", WSC_TLS1_3);
     char *big = (char *)malloc(65536), msg[64], want[64];
     int i, ok = 1, sent = 0;
-    if (!posths_port() && SKIP("no tests/post_handshake_server (it needs OpenSSL 3: libssl-dev)")) { free(big); return; }
+    if (posths_missing()) { free(big); return; }
     if (!big) { CHECK(big != NULL); return; }
     memset(big, 'k', 65536);
     CHECKF(wsc_open("k", &c), "%s", wsc_error_info());
@@ -1622,13 +1621,19 @@ TEST(key_updates_while_writing) {
     free(big);
 }
 
+static int sessions_kept(void) {
+    int i, n = 0;
+    for (i = 0; i < WSCLIENT_TLS_SESSIONS; i++) n += wsc__sessions[i].used != 0;
+    return n;
+}
+
 /* 500 TLS 1.3 tickets in a row: each replaces the one kept for the server
    (one slot, not 500), and the last one resumes. */
 TEST(a_flood_of_tickets_keeps_one) {
     wsc_config c = posths_cfg("/tickets", WSC_TLS1_3);
     wsc_tls_info info;
     char msg[64];
-    if (!posths_port() && SKIP("no tests/post_handshake_server (it needs OpenSSL 3: libssl-dev)")) return;
+    if (posths_missing()) return;
     wsc_tls_clear_cache();
     CHECKF(wsc_open("t", &c), "%s", wsc_error_info());
     CHECK(first_message("t", msg, sizeof msg) && strcmp(msg, "tickets sent") == 0);
