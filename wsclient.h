@@ -2422,7 +2422,9 @@ static void wsc__buf_sink(void *ctx, const void *p, size_t n) {
 }
 
 /* Minimal DER reader for certificates: one TLV, short tags only. val may
-   be p: p then goes into the element instead of past it. */
+   be p: p then goes into the element instead of past it. Lengths must be
+   DER's (X.690 §10.1: the fewest bytes), so that no element reads here
+   other than it reads to BearSSL or to the CA that signed it. */
 static int wsc__der_next(const wsc__u8 **p, const wsc__u8 *end, unsigned *tag, const wsc__u8 **val, size_t *len) {
     const wsc__u8 *q = *p;
     size_t n;
@@ -2431,8 +2433,9 @@ static int wsc__der_next(const wsc__u8 **p, const wsc__u8 *end, unsigned *tag, c
     n = *q++;
     if (n & 0x80) {
         unsigned k = n & 0x7F;
-        if (k == 0 || k > 4 || (size_t)(end - q) < k) return 0;
+        if (k == 0 || k > 4 || (size_t)(end - q) < k || *q == 0) return 0; /* indefinite, or a leading zero */
         for (n = 0; k > 0; k--) n = (n << 8) | *q++;
+        if (n < 0x80) return 0; /* the short form was due */
     }
     if ((size_t)(end - q) < n) return 0;
     *p = q + n;

@@ -416,6 +416,45 @@ TEST(certificate_checks) {
     CHECK(try_open(&c));
 }
 
+/* X.690 §10.1: DER lengths take the fewest bytes. A walk that also took the
+   long forms would read a certificate as other parsers do not: the
+   iPAddress 127.0.0.1 below, written 87 81 04, matched (fuzz_san found it). */
+static int der_reads(const wsc__u8 *der, size_t n) {
+    const wsc__u8 *p = der, *v;
+    unsigned tag;
+    size_t len;
+    return wsc__der_next(&p, der + n, &tag, &v, &len) && p == der + n;
+}
+
+TEST(der_lengths_must_be_minimal) {
+    static wsc__u8 big[4 + 256];
+    static const wsc__u8 ip[] = {127, 0, 0, 1};
+    /* a certificate that is its tbsCertificate and one extension, SAN, with one iPAddress */
+    static const wsc__u8 ip_long[] = {
+        0x30, 0x25, 0x30, 0x23, 0x02, 0x01, 0x01, 0x30, 0x00, 0x30, 0x00, 0x30, 0x00, 0x30, 0x00, 0x30,
+        0x00, 0xa3, 0x14, 0x30, 0x12, 0x30, 0x10, 0x06, 0x03, 0x55, 0x1d, 0x11, 0x04, 0x09, 0x30, 0x07,
+        0x87, 0x81, 0x04, 0x7f, 0x00, 0x00, 0x01};
+    static const wsc__u8 ip_der[] = { /* the same as DER writes it: 87 04 */
+        0x30, 0x24, 0x30, 0x22, 0x02, 0x01, 0x01, 0x30, 0x00, 0x30, 0x00, 0x30, 0x00, 0x30, 0x00, 0x30,
+        0x00, 0xa3, 0x13, 0x30, 0x11, 0x30, 0x0f, 0x06, 0x03, 0x55, 0x1d, 0x11, 0x04, 0x08, 0x30, 0x06,
+        0x87, 0x04, 0x7f, 0x00, 0x00, 0x01};
+    CHECK(der_reads((const wsc__u8 *)"\x04\x01x", 3));
+    CHECK(!der_reads((const wsc__u8 *)"\x04\x81\x01x", 4));     /* 1 needs no long form */
+    CHECK(!der_reads((const wsc__u8 *)"\x04\x82\x00\x01x", 5)); /* a leading zero byte */
+    CHECK(!der_reads((const wsc__u8 *)"\x04\x80", 2));          /* indefinite: BER only */
+    memset(big, 'x', sizeof big);
+    memcpy(big, "\x04\x81\x7f", 3);
+    CHECK(!der_reads(big, 3 + 127)); /* nor does 127 */
+    memcpy(big, "\x04\x81\x80", 3);
+    CHECK(der_reads(big, 3 + 128));
+    memcpy(big, "\x04\x82\x01\x00", 4);
+    CHECK(der_reads(big, 4 + 256));
+    memcpy(big, "\x04\x82\x00\x80", 4);
+    CHECK(!der_reads(big, 4 + 128));
+    CHECK(wsc__cert_has_ip(ip_der, sizeof ip_der, ip, sizeof ip));
+    CHECK(!wsc__cert_has_ip(ip_long, sizeof ip_long, ip, sizeof ip));
+}
+
 TEST(trust_sources) {
     wsc_config c = tls_config("localhost", tls_port, "/echo");
     size_t len = 0;
@@ -645,6 +684,7 @@ int main(void) {
     RUN(request_headers);
     RUN(connect_failures);
     RUN(certificate_checks);
+    RUN(der_lengths_must_be_minimal);
     RUN(trust_sources);
     RUN(urls_and_tls_mask);
     RUN(names_and_table);
