@@ -38,6 +38,7 @@ cd "$root"
 passed=0; failed=0; skipped=0
 strict="-Wall -Wextra -pedantic -Werror"
 out="$B/step.out"
+jobs=$(nproc 2>/dev/null || echo 2) # the i386 and s390x builds of every test program
 
 pass() { echo "PASS $1"; passed=$((passed + 1)); }
 fail() { # fail NAME [LOG]
@@ -237,7 +238,7 @@ if have gcc && [ -f /usr/lib/i386-linux-gnu/libbearssl.so ] && [ -f /usr/include
     mkdir -p "$m32/inc"
     [ -e /usr/include/asm ] || ln -sfn /usr/include/x86_64-linux-gnu/asm "$m32/inc/asm"
     step "i386 (gcc -m32): every test program built -Werror" \
-        make -s tests "$m32/autobahn_client" BUILD="$m32" CC="gcc -m32 -D_FILE_OFFSET_BITS=64 -isystem $m32/inc" WARN="-std=c99 $strict"
+        make -s -j"$jobs" tests "$m32/autobahn_client" BUILD="$m32" CC="gcc -m32 -D_FILE_OFFSET_BITS=64 -isystem $m32/inc" WARN="-std=c99 $strict"
     # The Makefile builds the OpenSSL backend's programs (test_*_openssl) where
     # gcc -m32 finds OpenSSL 3; run.sh runs them with the others.
     i386_openssl=1
@@ -297,7 +298,7 @@ if have s390x-linux-gnu-gcc && have qemu-s390x; then
     elif [ -f /usr/lib/s390x-linux-gnu/libbearssl.so ] && [ -e /lib/ld64.so.1 ]; then
         # Debian's BearSSL for s390x (multiarch): the whole suite, servers included.
         step "s390x (big-endian): every test program built -Werror" \
-            make -s tests "$be/autobahn_client" BUILD="$be" CC=s390x-linux-gnu-gcc WARN="-std=c99 $strict"
+            make -s -j"$jobs" tests "$be/autobahn_client" BUILD="$be" CC=s390x-linux-gnu-gcc WARN="-std=c99 $strict"
         step "s390x: tests/framing.c under qemu-s390x" qemu-s390x "$be/test_framing"
         WSC_NO_VALGRIND=1 WSC_NO_UV=1 WSC_TEST_SLOW=5 WSC_TEST_WRAPPER=qemu-s390x bash tests/run.sh "$be" > "$be/run.log" 2>&1
         counted "s390x: tests/run.sh under qemu-s390x, unit and loopback integration tests" "$be/run.log"
