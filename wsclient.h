@@ -9223,6 +9223,12 @@ static int wsc__send_frame(wsc__socket *s, unsigned opcode, int fin, const void 
     return wsc__push(s, wsc__after(s->write_timeout_ms));
 }
 
+/* Whether a TLS record made of written bytes still waits for the transport
+   (it refused the record: a sync write is not done until it took it). */
+static int wsc__record_waits(const wsc__socket *s) {
+    return s->tls && (wsc__tls_state(s->tls) & WSC__TLS_SENDREC);
+}
+
 /* Moves s's queued frames out: a sync socket's until the transport has
    every byte or deadline passes, an async socket's as far as they go now. */
 static int wsc__push(wsc__socket *s, wsc__ms deadline) {
@@ -9231,7 +9237,9 @@ static int wsc__push(wsc__socket *s, wsc__ms deadline) {
         if (WSC__GONE(s)) return wsc__gone(s);
         wsc__advance(s);
         if (s->state == WSC__FAILED) return wsc__report(s);
-        done = (wsc__buf_pending(&s->out) <= (s->callback ? WSCLIENT_MAX_MESSAGE : 0) && !wsc__tx_pending(s)) || s->state != WSC__OPEN;
+        done = s->callback ? wsc__buf_pending(&s->out) <= WSCLIENT_MAX_MESSAGE && !wsc__tx_pending(s)
+                           : !wsc__buf_pending(&s->out) && !wsc__tx_pending(s) && !wsc__record_waits(s);
+        done = done || s->state != WSC__OPEN;
         late = !done && wsc__due(wsc__now_ms(), deadline);
         if ((done || late) && !wsc__tx_spill(s)) { /* the caller's memory is theirs again */
             wsc__fail(s, WSC_ERR_NO_MEMORY, 0, "out of memory keeping the rest of a message");

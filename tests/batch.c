@@ -3,7 +3,8 @@
    the echo servers of tests/run.sh over ws:// and wss://. Every message must
    come back exactly once, in order, intact, whatever the record and buffer
    boundaries; a batch is bounded by WSCLIENT_MAX_MESSAGE; nothing sits unsent
-   while a pump sleeps. */
+   while a pump sleeps. The built-in TCP's sends are seen through the linker
+   (the Makefile links this program with -Wl,--wrap=send). */
 #define WSCLIENT_MAX_MESSAGE (256u * 1024u) /* small: the limit is reached quickly */
 static long clock_reads; /* the library's looks at its clock */
 static long long counted_now_ms(void);
@@ -22,6 +23,44 @@ static long long counted_now_ms(void);
 #include <unistd.h>
 
 static int tls_port_, plain_port, fault_port, fault_tls_port;
+
+/* Every send() of this program while sends.on: its size. With
+   sends.refuse, every send after the first is refused once ("would block")
+   before it is let through, as a full kernel buffer would. */
+#define MAX_SENDS 1024
+static struct {
+    int on, refuse, last_refused, last_partial;
+    long n, refused, dropped;
+    size_t len[MAX_SENDS];
+    int cut[MAX_SENDS]; /* the kernel took it, or the send before, in part */
+} sends;
+
+ssize_t __real_send(int fd, const void *p, size_t n, int flags);
+ssize_t __wrap_send(int fd, const void *p, size_t n, int flags);
+ssize_t __wrap_send(int fd, const void *p, size_t n, int flags) {
+    ssize_t k;
+    if (sends.on && sends.refuse && sends.n > 0 && !sends.last_refused) {
+        sends.last_refused = 1;
+        sends.refused++;
+        errno = EAGAIN;
+        return -1;
+    }
+    k = __real_send(fd, p, n, flags);
+    if (sends.on && k > 0) {
+        sends.last_refused = 0;
+        if (sends.n == MAX_SENDS) { sends.dropped++; return k; }
+        sends.cut[sends.n] = sends.last_partial || (size_t)k < n;
+        sends.last_partial = (size_t)k < n;
+        sends.len[sends.n++] = (size_t)k < n ? (size_t)k : n;
+    }
+    return k;
+}
+
+static void sends_start(int refuse) {
+    memset(&sends, 0, sizeof sends);
+    sends.refuse = refuse;
+    sends.on = 1;
+}
 
 static long long counted_now_ms(void) {
     struct timespec ts;
@@ -255,6 +294,83 @@ TEST(batch_goes_out_in_whole_records) {
     }
 }
 
+/* A message's sends over the built-in TCP: the write returns once every
+   byte went (the echo proves it came whole). With refuse, every
+   send after the first is refused once, as a full buffer would: the write
+   waits and goes on, and returns only once every byte went (the last TLS
+   record too). */
+static void message_sends(int tls, int refuse) {
+    static const size_t lens[] = {100, 16384, 65536, 200000};
+    static unsigned char out[200000], buf[200001];
+    wsc_config c = config(tls, tls ? tls_port_ : plain_port, "/");
+    const char *how = refuse ? "each send refused once" : "as the kernel takes them";
+    size_t i;
+    if (!wsc_open("m", &c)) { CHECKF(0, "open: %s", wsc_error_info()); return; }
+    for (i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+        long j, binary = 0, got;
+        size_t sum = 0;
+        int isbin = -1;
+        msg_fill((long)i, out, lens[i]);
+        sends_start(refuse);
+        j = wsc_write_binary("m", out, lens[i]);
+        sends.on = 0;
+        CHECKF(j, "%s %lu: %s", tls ? "wss" : "ws", (unsigned long)lens[i], wsc_error_info());
+        if (!j) break;
+        for (j = 0; j < sends.n; j++) sum += sends.len[j];
+        CHECKF(sends.n >= 1 && sends.dropped == 0, "%ld sends", sends.n);
+        /* a sync write returns once the transport took every byte of it */
+        CHECKF(sum >= lens[i] + 2, "%s %lu bytes, %s: the write returned when %lu bytes had gone", tls ? "wss" : "ws", (unsigned long)lens[i], how,
+               (unsigned long)sum);
+        if (refuse && sends.n > 1) CHECKF(sends.refused > 0, "ws%s %lu: no send was refused", tls ? "s" : "", (unsigned long)lens[i]);
+        got = wsc_read("m", buf, sizeof buf, 5000, &isbin);
+        binary = isbin;
+        CHECKF(got == (long)lens[i] && binary == 1 && memcmp(buf, out, lens[i]) == 0, "%s %lu bytes, %s: echo of %ld bytes (%s)", tls ? "wss" : "ws",
+               (unsigned long)lens[i], how, got, got < 0 ? wsc_error_info() : "binary, compared");
+    }
+    CHECK(wsc_close("m"));
+}
+
+TEST(a_write_with_refused_sends_returns_once_all_went) {
+    message_sends(0, 1);
+    message_sends(1, 1);
+}
+
+/* The end of a batch: wsc_flush returns once every byte of it went (the
+   last TLS record too), with or without refusals on the way, and every
+   message comes back. */
+TEST(a_flushed_batch_returns_once_all_went) {
+    static unsigned char out[1024], buf[2048];
+    int tls, refuse;
+    for (refuse = 0; refuse <= 1; refuse++) {
+        for (tls = 0; tls <= 1; tls++) {
+            wsc_config c = config(tls, tls ? tls_port_ : plain_port, "/");
+            long i, j, got = 0;
+            size_t sum = 0;
+            int ok = 1;
+            if (!wsc_open("f", &c)) { CHECKF(0, "open: %s", wsc_error_info()); continue; }
+            sends_start(refuse);
+            for (i = 0; i < 100 && ok; i++) {
+                msg_fill(i, out, sizeof out);
+                ok = wsc_write_more("f", out, sizeof out, 1);
+            }
+            ok = ok && wsc_flush("f");
+            sends.on = 0;
+            CHECKF(ok, "%s: %s", tls ? "wss" : "ws", wsc_error_info());
+            for (j = 0; j < sends.n; j++) sum += sends.len[j];
+            CHECKF(sum >= 100 * (sizeof out + 8), "%s%s: the flush returned when %lu bytes had gone", tls ? "wss" : "ws", refuse ? " (refusals)" : "",
+                   (unsigned long)sum);
+            for (; ok && got < 100; got++) {
+                int binary = -1;
+                long n = wsc_read("f", buf, sizeof buf, 5000, &binary);
+                msg_fill(got, out, sizeof out);
+                if (n != (long)sizeof out || binary != 1 || memcmp(buf, out, sizeof out) != 0) break;
+            }
+            CHECKF(got == 100, "%s: %ld of 100 echoed intact", tls ? "wss" : "ws", got);
+            CHECK(wsc_close("f"));
+        }
+    }
+}
+
 /* A read that finds its message queued takes it without a look at the
    clock (a system call on some machines, and a read a message in a
    stream): the deadline is worked out only when the read must wait. */
@@ -423,6 +539,8 @@ int main(void) {
     RUN(sync_batch_of_small_messages);
     RUN(batch_bounded_by_max_message);
     RUN(batch_goes_out_in_whole_records);
+    RUN(a_write_with_refused_sends_returns_once_all_went);
+    RUN(a_flushed_batch_returns_once_all_went);
     RUN(reading_a_queued_message_reads_no_clock);
     RUN(batch_then_close_sends_all_first);
     RUN(async_writes_from_callbacks_batch_and_arrive);
