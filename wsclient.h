@@ -6246,6 +6246,9 @@ static int wsc__flush(wsc__socket *s) {
     int moved = 0;
     for (;;) {
         int r;
+        /* over plain TCP a sync write's header leaves with the first part of
+           its payload, not alone in a send (and a TCP segment) of its own */
+        if (!s->tls && wsc__tx_pending(s) && wsc__buf_pending(&s->out) < 16384 && wsc__tx_next(s) < 0) return -1;
         while (wsc__buf_pending(&s->out) > 0) {
             size_t n = wsc__flushable(s);
             long k = n ? wsc__stream_write(s, s->out.data + s->out.off, n) : 0;

@@ -295,7 +295,8 @@ TEST(batch_goes_out_in_whole_records) {
 }
 
 /* A message's sends over the built-in TCP: the write returns once every
-   byte went (the echo proves it came whole). With refuse, every
+   byte went (the echo proves it came whole). Over ws:// the frame's header
+   leaves with the first part of its payload, not alone. With refuse, every
    send after the first is refused once, as a full buffer would: the write
    waits and goes on, and returns only once every byte went (the last TLS
    record too). */
@@ -307,7 +308,7 @@ static void message_sends(int tls, int refuse) {
     size_t i;
     if (!wsc_open("m", &c)) { CHECKF(0, "open: %s", wsc_error_info()); return; }
     for (i = 0; i < sizeof lens / sizeof lens[0]; i++) {
-        long j, binary = 0, got;
+        long j, binary = 0, got, small = 0;
         size_t sum = 0;
         int isbin = -1;
         msg_fill((long)i, out, lens[i]);
@@ -317,10 +318,14 @@ static void message_sends(int tls, int refuse) {
         CHECKF(j, "%s %lu: %s", tls ? "wss" : "ws", (unsigned long)lens[i], wsc_error_info());
         if (!j) break;
         for (j = 0; j < sends.n; j++) sum += sends.len[j];
+        for (j = 0; j + 1 < sends.n; j++) {
+            small += sends.len[j] < 16384 && !sends.cut[j]; /* a header alone, or a tail sealed early */
+        }
         CHECKF(sends.n >= 1 && sends.dropped == 0, "%ld sends", sends.n);
         /* a sync write returns once the transport took every byte of it */
         CHECKF(sum >= lens[i] + 2, "%s %lu bytes, %s: the write returned when %lu bytes had gone", tls ? "wss" : "ws", (unsigned long)lens[i], how,
                (unsigned long)sum);
+        if (!tls) CHECKF(small == 0, "ws %lu bytes, %s: %ld sends of under 16 KiB before the last", (unsigned long)lens[i], how, small);
         if (refuse && sends.n > 1) CHECKF(sends.refused > 0, "ws%s %lu: no send was refused", tls ? "s" : "", (unsigned long)lens[i]);
         got = wsc_read("m", buf, sizeof buf, 5000, &isbin);
         binary = isbin;
@@ -328,6 +333,11 @@ static void message_sends(int tls, int refuse) {
                (unsigned long)lens[i], how, got, got < 0 ? wsc_error_info() : "binary, compared");
     }
     CHECK(wsc_close("m"));
+}
+
+TEST(a_message_leaves_in_full_sends) {
+    message_sends(0, 0);
+    message_sends(1, 0);
 }
 
 TEST(a_write_with_refused_sends_returns_once_all_went) {
@@ -539,6 +549,7 @@ int main(void) {
     RUN(sync_batch_of_small_messages);
     RUN(batch_bounded_by_max_message);
     RUN(batch_goes_out_in_whole_records);
+    RUN(a_message_leaves_in_full_sends);
     RUN(a_write_with_refused_sends_returns_once_all_went);
     RUN(a_flushed_batch_returns_once_all_went);
     RUN(reading_a_queued_message_reads_no_clock);
