@@ -971,6 +971,8 @@ static pthread_mutex_t wsc__mutex = PTHREAD_MUTEX_INITIALIZER;
 #define WSC__RX_BUDGET (16u * 1024u)
 /* A batch is handed on once this much waits: a full TLS record's worth. */
 #define WSC__BATCH_BYTES 16384u
+/* A sync write's payload is masked toward the transport this much at a time. */
+#define WSC__TX_PART 16384u
 #define WSC__RX_PREALLOC (1024u * 1024u + 16u) /* room taken on a frame header's word */
 #define WSC__INLINE 1024 /* a received payload up to this is copied into its queue record */
 /* Pongs go out at once while less than this waits to be sent; past it only
@@ -6201,7 +6203,7 @@ static int wsc__queue_frame_direct(wsc__socket *s, unsigned opcode, int fin, con
    BearSSL's record buffer, or into out (16 KiB at a time) over plain TCP.
    Returns 1 if it moved some, 0 if the transport is full, -1 failed. */
 static int wsc__tx_next(wsc__socket *s) {
-    size_t k = s->tx_left < 16384 ? s->tx_left : 16384;
+    size_t k = s->tx_left < WSC__TX_PART ? s->tx_left : WSC__TX_PART;
     wsc__u8 *dst;
     if (s->tls) {
         if (!(dst = wsc__tls_app_out(s->tls, &k)) || !k) {
@@ -6248,7 +6250,7 @@ static int wsc__flush(wsc__socket *s) {
         int r;
         /* over plain TCP a sync write's header leaves with the first part of
            its payload, not alone in a send (and a TCP segment) of its own */
-        if (!s->tls && wsc__tx_pending(s) && wsc__buf_pending(&s->out) < 16384 && wsc__tx_next(s) < 0) return -1;
+        if (!s->tls && wsc__tx_pending(s) && wsc__buf_pending(&s->out) < WSC__TX_PART && wsc__tx_next(s) < 0) return -1;
         while (wsc__buf_pending(&s->out) > 0) {
             size_t n = wsc__flushable(s);
             long k = n ? wsc__stream_write(s, s->out.data + s->out.off, n) : 0;
