@@ -308,27 +308,24 @@ static void message_sends(int tls, int refuse) {
     size_t i;
     if (!wsc_open("m", &c)) { CHECKF(0, "open: %s", wsc_error_info()); return; }
     for (i = 0; i < sizeof lens / sizeof lens[0]; i++) {
-        long j, binary = 0, got, small = 0;
+        long j, got, small = 0;
         size_t sum = 0;
-        int isbin = -1;
+        int ok, binary = -1;
         msg_fill((long)i, out, lens[i]);
         sends_start(refuse);
-        j = wsc_write_binary("m", out, lens[i]);
+        ok = wsc_write_binary("m", out, lens[i]);
         sends.on = 0;
-        CHECKF(j, "%s %lu: %s", tls ? "wss" : "ws", (unsigned long)lens[i], wsc_error_info());
-        if (!j) break;
+        CHECKF(ok, "%s %lu: %s", tls ? "wss" : "ws", (unsigned long)lens[i], wsc_error_info());
+        if (!ok) break;
         for (j = 0; j < sends.n; j++) sum += sends.len[j];
-        for (j = 0; j + 1 < sends.n; j++) {
-            small += sends.len[j] < 16384 && !sends.cut[j]; /* a header alone, or a tail sealed early */
-        }
+        for (j = 0; j + 1 < sends.n; j++) small += sends.len[j] < 16384 && !sends.cut[j]; /* a header alone, or a tail sealed early */
         CHECKF(sends.n >= 1 && sends.dropped == 0, "%ld sends", sends.n);
         /* a sync write returns once the transport took every byte of it */
         CHECKF(sum >= lens[i] + 2, "%s %lu bytes, %s: the write returned when %lu bytes had gone", tls ? "wss" : "ws", (unsigned long)lens[i], how,
                (unsigned long)sum);
         if (!tls) CHECKF(small == 0, "ws %lu bytes, %s: %ld sends of under 16 KiB before the last", (unsigned long)lens[i], how, small);
         if (refuse && sends.n > 1) CHECKF(sends.refused > 0, "ws%s %lu: no send was refused", tls ? "s" : "", (unsigned long)lens[i]);
-        got = wsc_read("m", buf, sizeof buf, 5000, &isbin);
-        binary = isbin;
+        got = wsc_read("m", buf, sizeof buf, 5000, &binary);
         CHECKF(got == (long)lens[i] && binary == 1 && memcmp(buf, out, lens[i]) == 0, "%s %lu bytes, %s: echo of %ld bytes (%s)", tls ? "wss" : "ws",
                (unsigned long)lens[i], how, got, got < 0 ? wsc_error_info() : "binary, compared");
     }
