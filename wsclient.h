@@ -969,6 +969,9 @@ static pthread_mutex_t wsc__mutex = PTHREAD_MUTEX_INITIALIZER;
 #define WSC__ATTEMPT_DELAY_MS 250
 #define WSC__RACE 3
 #define WSC__RX_BUDGET (16u * 1024u)
+/* The most one read takes of a large frame's payload over plain TCP, read
+   straight into its message (wsc__receive_payload). */
+#define WSC__RX_STRAIGHT (1024u * 1024u)
 /* A batch is handed on once this much waits: a full TLS record's worth. */
 #define WSC__BATCH_BYTES 16384u
 /* A sync write's payload is masked toward the transport this much at a time. */
@@ -1589,17 +1592,22 @@ static int wsc__rx_begin_frame(wsc__rx *rx) {
     return WSC__RX_MORE;
 }
 
-/* Appends payload bytes to the data message, validating UTF-8 as they come. */
-static int wsc__rx_data(wsc__rx *rx, const wsc__u8 *p, size_t n) {
-    if (!wsc__rx_reserve(rx, n)) return WSC__RXF_NO_MEMORY;
-    memcpy(rx->msg + rx->msg_len, p, n);
+/* Counts the n payload bytes p just written at the message's end,
+   validating UTF-8 as they come. */
+static int wsc__rx_put(wsc__rx *rx, const wsc__u8 *p, size_t n) {
     rx->msg_len += n;
     if (rx->msg_opcode == WSC__OP_TEXT) {
         rx->utf8 = wsc__utf8_feed(rx->utf8, p, n);
-        if (rx->utf8 == WSC__UTF8_REJECT)
-            return WSC__RXF_TEXT_UTF8;
+        if (rx->utf8 == WSC__UTF8_REJECT) return WSC__RXF_TEXT_UTF8;
     }
     return WSC__RX_MORE;
+}
+
+/* Appends payload bytes to the data message. */
+static int wsc__rx_data(wsc__rx *rx, const wsc__u8 *p, size_t n) {
+    if (!wsc__rx_reserve(rx, n)) return WSC__RXF_NO_MEMORY;
+    memcpy(rx->msg + rx->msg_len, p, n);
+    return wsc__rx_put(rx, p, n);
 }
 
 /* A whole frame has arrived: report what it was. */
@@ -1670,6 +1678,33 @@ static int wsc__rx_feed(wsc__rx *rx, const wsc__u8 *p, size_t n, size_t *used) {
     *used = i;
     return ev > WSC__RX_ERROR ? wsc__rx_fail(rx, ev) : ev;
 }
+
+#ifndef WSCLIENT_SMALL
+/* Room for the rest of a data frame's payload of at least least bytes, for
+   the transport to read straight into (wsc__rx_landed after): up to the
+   frame's end, in what the message holds or can take now (the frame's
+   room is reserved as wsc__rx_begin_frame does, so memory still follows
+   the bytes that arrived). NULL: not in such a frame, or no memory (the
+   parser then takes the bytes its way, a smaller piece at a time). */
+static wsc__u8 *wsc__rx_room(wsc__rx *rx, size_t least, size_t *n) {
+    size_t room;
+    if (!rx->in_frame || rx->opcode >= 8 || rx->remaining < least || rx->fail_code) return NULL;
+    if (!wsc__rx_reserve(rx, rx->remaining < WSC__RX_PREALLOC ? rx->remaining : WSC__RX_PREALLOC)) return NULL;
+    room = rx->msg_cap - rx->msg_len - !rx->msg_direct; /* a byte for the NUL in ours */
+    *n = room < rx->remaining ? room : rx->remaining;
+    return rx->msg + rx->msg_len;
+}
+
+/* k bytes landed in wsc__rx_room's room: parsed as if fed. Returns as
+   wsc__rx_feed does (an event when they ended the frame). */
+static int wsc__rx_landed(wsc__rx *rx, size_t k) {
+    int ev = wsc__rx_put(rx, rx->msg + rx->msg_len, k);
+    size_t used;
+    if (ev != WSC__RX_MORE) return wsc__rx_fail(rx, ev);
+    rx->remaining -= k;
+    return wsc__rx_feed(rx, NULL, 0, &used); /* the frame's end, if that was it */
+}
+#endif
 
 #ifndef WSCLIENT_SMALL
 /* The payload length of the frame at p whose header wsc__rx_small took,
@@ -7388,6 +7423,24 @@ static int wsc__on_frame(wsc__socket *s, int ev) {
     }
 }
 
+#ifndef WSCLIENT_SMALL
+/* Plain TCP: the rest of a large frame's payload read straight into the
+   message, as much as the kernel has in one call, where the receive
+   buffer would take it 16 KiB a call and copy it once more. Returns the
+   bytes taken (0: none, or no such frame now), -1 failed. */
+static long wsc__receive_payload(wsc__socket *s) {
+    wsc__u8 *room;
+    size_t n;
+    long k;
+    int ev;
+    if (s->tls || s->plain_off < s->plain_len || s->eof || s->close_received) return 0;
+    if (!(room = wsc__rx_room(&s->rx, WSC__PLAIN_RX, &n))) return 0;
+    if ((k = wsc__io_recv(s, room, n < WSC__RX_STRAIGHT ? n : WSC__RX_STRAIGHT)) <= 0) return k;
+    ev = wsc__rx_landed(&s->rx, (size_t)k);
+    return ev == WSC__RX_MORE || wsc__on_frame(s, ev) ? k : -1;
+}
+#endif
+
 /* Parses what has arrived. Returns 1 if bytes were consumed, 0 if none, -1 failed. */
 static int wsc__receive(wsc__socket *s) {
     int moved = 0;
@@ -7396,8 +7449,15 @@ static int wsc__receive(wsc__socket *s) {
         const wsc__u8 *p;
         size_t n, used;
         int ev;
+#ifndef WSCLIENT_SMALL
+        long k;
+#endif
         if (s->state == WSC__OPEN && s->queued_bytes >= WSCLIENT_MAX_MESSAGE) return moved; /* reader is behind */
         if (taken >= WSC__RX_BUDGET) return moved; /* more next step, after a look at the clock */
+#ifndef WSCLIENT_SMALL
+        if ((k = wsc__receive_payload(s)) < 0) return -1;
+        if (k > 0) { taken += (size_t)k; moved = 1; continue; }
+#endif
         if (wsc__stream_peek(s, &p, &n) < 0) return -1;
         if (n == 0) break;
         if (s->close_received) { wsc__stream_consume(s, n); taken += n; moved = 1; continue; } /* §5.5.1: nothing after close */

@@ -3,8 +3,9 @@
    the echo servers of tests/run.sh over ws:// and wss://. Every message must
    come back exactly once, in order, intact, whatever the record and buffer
    boundaries; a batch is bounded by WSCLIENT_MAX_MESSAGE; nothing sits unsent
-   while a pump sleeps. The built-in TCP's sends are seen through the linker
-   (the Makefile links this program with -Wl,--wrap=send). */
+   while a pump sleeps. The built-in TCP's sends and receives are seen
+   through the linker (the Makefile links this program with -Wl,--wrap=send
+   and -Wl,--wrap=recv). */
 #define WSCLIENT_MAX_MESSAGE (256u * 1024u) /* small: the limit is reached quickly */
 static long clock_reads; /* the library's looks at its clock */
 static long long counted_now_ms(void);
@@ -54,6 +55,19 @@ ssize_t __wrap_send(int fd, const void *p, size_t n, int flags) {
         sends.len[sends.n++] = (size_t)k < n ? (size_t)k : n;
     }
     return k;
+}
+
+/* recv() calls of this program while recvs.on. */
+static struct {
+    int on;
+    long n;
+} recvs;
+
+ssize_t __real_recv(int fd, void *p, size_t n, int flags);
+ssize_t __wrap_recv(int fd, void *p, size_t n, int flags);
+ssize_t __wrap_recv(int fd, void *p, size_t n, int flags) {
+    if (recvs.on) recvs.n++;
+    return __real_recv(fd, p, n, flags);
 }
 
 static void sends_start(int refuse) {
@@ -378,6 +392,30 @@ TEST(a_flushed_batch_returns_once_all_went) {
     }
 }
 
+/* A large message over ws:// comes in as few receives as the kernel
+   allows, read straight into the message, where the receive buffer took it
+   16 KiB a call: the echo of 250,000 bytes is given a moment to arrive. */
+TEST(a_large_message_arrives_in_few_receives) {
+    static unsigned char out[250000], buf[250001];
+    wsc_config c = config(0, plain_port, "/");
+    struct timespec pause = {0, 300000000L};
+    long n;
+    int binary = -1;
+    msg_fill(3, out, sizeof out);
+    if (!wsc_open("r", &c)) { CHECKF(0, "open: %s", wsc_error_info()); return; }
+    CHECKF(wsc_write_binary("r", out, sizeof out), "%s", wsc_error_info());
+    nanosleep(&pause, NULL);
+    recvs.n = 0;
+    recvs.on = 1;
+    n = wsc_read("r", buf, sizeof buf, 5000, &binary);
+    recvs.on = 0;
+    CHECKF(n == (long)sizeof out && binary == 1 && memcmp(buf, out, sizeof out) == 0, "echo of %ld bytes (%s)", n,
+           n < 0 ? wsc_error_info() : "binary, compared");
+    printf("  %ld receives for the echo's rest\n", recvs.n);
+    CHECKF(recvs.n <= 10, "%ld receives for the echo of 250,000 bytes", recvs.n);
+    CHECK(wsc_close("r"));
+}
+
 /* A read that finds its message queued takes it without a look at the
    clock (a system call on some machines, and a read a message in a
    stream): the deadline is worked out only when the read must wait. */
@@ -549,6 +587,7 @@ int main(void) {
     RUN(a_message_leaves_in_full_sends);
     RUN(a_write_with_refused_sends_returns_once_all_went);
     RUN(a_flushed_batch_returns_once_all_went);
+    RUN(a_large_message_arrives_in_few_receives);
     RUN(reading_a_queued_message_reads_no_clock);
     RUN(batch_then_close_sends_all_first);
     RUN(async_writes_from_callbacks_batch_and_arrive);

@@ -685,6 +685,37 @@ static void run_case_async(const fcase *fc) {
     CHECK(async_errors == 1);
 }
 
+/* The same ends inside a large echo's payload over ws://, which the
+   library reads straight into the message (pieces of any size, and of
+   7,000 bytes): the read (or the write) fails with the fault's own error
+   at once, and the connection is gone. */
+TEST(faults_inside_a_large_payload) {
+    static const struct { int action; wsc_result code; const char *words; } ends[] = {
+        {F_EOF, WSC_ERR_CLOSED, "without a close frame"}, {F_RESET, WSC_ERR_IO, "reset"}};
+    static unsigned char big[100000], buf[100001];
+    size_t i, k;
+    memset(big, 'q', sizeof big);
+    for (i = 0; i < sizeof ends / sizeof ends[0]; i++) {
+        for (k = 0; k < 2; k++) {
+            wsc_config c = config(0, plain_port, "/echo", CONNECT_BOUND);
+            long long t0;
+            long n;
+            c.transport = &fault_tp;
+            g_rule = rule(ends[i].action, RX, AT_HEAD, 50000, 0);
+            g_rule.rx_chunk = k ? 7000 : 0;
+            if (!wsc_open("lp", &c)) { CHECKF(0, "open: %s", wsc_error_info()); continue; }
+            t0 = now_ms();
+            /* the echo carries the fault; the write may see it too */
+            n = wsc_write_binary("lp", big, sizeof big) ? wsc_read("lp", buf, sizeof buf, 3000, NULL) : -1;
+            CHECKF(n == -1 && wsc_error_code() == ends[i].code && has(wsc_error_info(), ends[i].words, NULL),
+                   "end %lu, pieces %d: %ld, %d '%s'", (unsigned long)i, g_rule.rx_chunk, n, wsc_error_code(), wsc_error_info());
+            CHECKF(now_ms() - t0 < 3000, "%lld ms", now_ms() - t0);
+            CHECK(ft_live == 0);
+            CHECK(wsc_close("lp") == 0 && wsc_count() == 0);
+        }
+    }
+}
+
 TEST(faults_at_chosen_points) {
     size_t i;
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -1019,6 +1050,7 @@ int main(void) {
     RUN(read_ahead_takes_many_records);
     RUN(large_messages_past_the_queue_limit);
     RUN(faults_at_chosen_points);
+    RUN(faults_inside_a_large_payload);
     RUN(reset_sweep);
     RUN(real_tcp_faults);
     RUN(deadline_sync_connect);

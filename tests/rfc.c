@@ -91,6 +91,8 @@ static const rfc_case cases[] = {
     {"small_burst_utf8_cut", WSC_ERR_PROTOCOL}, {"small_burst_masked", WSC_ERR_PROTOCOL},
     {"small_burst_reserved_bits", WSC_ERR_PROTOCOL}, {"small_burst_inside_fragmented", WSC_ERR_PROTOCOL},
     {"small_burst_continuation_alone", WSC_ERR_PROTOCOL},
+    {"large_in_pieces", WSC_ERR_CLOSED}, {"large_text_utf8_in_pieces", WSC_ERR_CLOSED},
+    {"large_utf8_invalid_in_a_piece", WSC_ERR_PROTOCOL}, {"large_fragments_ping_in_pieces", WSC_ERR_CLOSED},
 };
 
 TEST(every_case_by_name) {
@@ -133,6 +135,42 @@ TEST(reads_that_give_up_mid_message) {
     while (wsc_read("slow", buf, sizeof buf, 2000, NULL) >= 0) {}
     wsc_close("slow");
     CHECKF(verdict_of("slow_frame", "rfc-mid", v, sizeof v), "%s", v);
+}
+
+/* Large frames whose payload comes in pieces (read straight into the
+   message over ws://), read into a buffer of ours with a reader waiting:
+   one just the message's size, one larger, and one too small, which fails
+   and leaves the message queued for a read with room. */
+TEST(large_frames_in_pieces_into_a_readers_buffer) {
+    static const struct { const char *name; long len; } big[] = {
+        {"large_in_pieces", 100000}, {"large_text_utf8_in_pieces", 120000}, {"large_fragments_ping_in_pieces", 90000}};
+    static const long extra[] = {0, 50000, -1};
+    static char buf[170001];
+    size_t i, j;
+    for (i = 0; i < sizeof big / sizeof big[0]; i++) {
+        for (j = 0; j < sizeof extra / sizeof extra[0]; j++) {
+            char agent[32], path[128], v[512];
+            long n, cap = big[i].len + (extra[j] < 0 ? -1 : extra[j]);
+            int binary = -1;
+            snprintf(agent, sizeof agent, "rfc-buf%lu", (unsigned long)j);
+            snprintf(path, sizeof path, "/runCase?name=%s&agent=%s", big[i].name, agent);
+            if (!wsc_connect("piece", "127.0.0.1", port, path, NULL, 5000)) { CHECKF(0, "%s", wsc_error_info()); continue; }
+            n = wsc_read("piece", buf, (size_t)cap, 10000, &binary);
+            if (extra[j] < 0) {
+                CHECKF(n == -1 && wsc_error_code() == WSC_ERR_BUFFER_TOO_SMALL, "%s into %ld bytes: %ld (%s)", big[i].name, cap, n,
+                       wsc_error_info());
+                n = wsc_read("piece", buf, sizeof buf, 10000, &binary);
+            }
+            CHECKF(n == big[i].len, "%s into %ld bytes: %ld (%s)", big[i].name, cap, n, n < 0 ? wsc_error_info() : "");
+            while (n >= 0) { /* echo it and what follows until the server closes; it judges the bytes */
+                if (!(binary ? wsc_write_binary("piece", buf, (size_t)n) : wsc_write_text("piece", buf, (size_t)n))) break;
+                n = wsc_read("piece", buf, sizeof buf, 10000, &binary);
+            }
+            CHECKF(wsc_error_code() == WSC_ERR_CLOSED, "%s: %s", big[i].name, wsc_error_info());
+            wsc_close("piece");
+            CHECKF(verdict_of(big[i].name, agent, v, sizeof v), "%s into %ld bytes: %s", big[i].name, cap, v);
+        }
+    }
 }
 
 static int async_code;
@@ -303,6 +341,7 @@ int main(void) {
     RUN(every_case_by_name);
     RUN(failure_reasons_reach_the_caller);
     RUN(reads_that_give_up_mid_message);
+    RUN(large_frames_in_pieces_into_a_readers_buffer);
     RUN(async_failure_is_an_error_event);
     RUN(small_frames_in_a_burst);
     RUN(client_sends_in_parts);

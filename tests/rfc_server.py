@@ -216,6 +216,30 @@ def cases():
     add(Case("large_fragmented_4m", "5.4", [b"".join(frame(BINARY if i == 0 else CONT, pattern(65536, i), fin=(i == 63))
                                                      for i in range(64))],
              echo=[(BINARY, b"".join(pattern(65536, i) for i in range(64)))]))
+    # large frames whose payload comes in pieces with pauses, so that the
+    # client reads it straight into the message a piece at a time: a piece
+    # of one byte, a piece that ends the frame and starts the next ones,
+    # characters cut between pieces, a bad byte in a late piece, a ping
+    # between the fragments of a large message
+    big = pattern(100000, 5)
+    head = frame(BINARY, big)[:10]
+    add(Case("large_in_pieces", "5.2", [head + big[:10], 0.03, big[10:30010], 0.03, big[30010:30011], 0.03,
+                                        big[30011:] + frame(TEXT, "next") + frame(BINARY, pattern(300, 1))],
+             echo=[(BINARY, big), (TEXT, b"next"), (BINARY, pattern(300, 1))]))
+    emoji = ("😀κ" * 20000).encode()  # 120,000 bytes; pieces end inside characters
+    whole = frame(TEXT, emoji)
+    add(Case("large_text_utf8_in_pieces", "8.1", [whole[:10 + 20001], 0.03, whole[10 + 20001:10 + 40003], 0.03,
+                                                  whole[10 + 40003:10 + 40005], 0.03, whole[10 + 40005:]],
+             echo=[(TEXT, emoji)]))
+    bad = frame(TEXT, b"a" * 40000 + b"\xc3(" + b"b" * 40000)
+    add(Case("large_utf8_invalid_in_a_piece", "8.1", [bad[:10 + 20000], 0.03, bad[10 + 20000:10 + 40002], 2.0,
+                                                      bad[10 + 40002:]], fail={1007}, fast=1.5))
+    first, second = pattern(40000, 7), pattern(50000, 8)
+    fragmented = frame(BINARY, first, fin=False) + frame(PING, b"between") + frame(CONT, second)
+    cut = len(frame(BINARY, first, fin=False)) + len(frame(PING, b"between")) + 4 + 20000
+    add(Case("large_fragments_ping_in_pieces", "5.4", [fragmented[:20000], 0.03, fragmented[20000:cut], 0.03,
+                                                       fragmented[cut:]],
+             echo=[(BINARY, first + second)], pongs=[b"between"]))
     add(Case("too_big", "10.4", None, fail={1009}, numbered=False))  # size from ?max=
     add(Case("too_big_fragmented", "10.4", None, fail={1009}, numbered=False))
     # the client's own sending: it echoes in parts when asked by name (see tests/rfc.c)
