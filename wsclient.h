@@ -974,8 +974,17 @@ static pthread_mutex_t wsc__mutex = PTHREAD_MUTEX_INITIALIZER;
 #define WSC__RX_STRAIGHT (1024u * 1024u)
 /* A batch is handed on once this much waits: a full TLS record's worth. */
 #define WSC__BATCH_BYTES 16384u
-/* A sync write's payload is masked toward the transport this much at a time. */
+/* A sync write's payload is masked toward the transport this much at a
+   time: a TLS record's worth; over plain TCP 64 KiB with what waits in out
+   before it (a quarter of the system calls of 16 KiB parts, and still in
+   the cache when the kernel copies it), but for the small and no-heap
+   builds, whose memory is counted. */
 #define WSC__TX_PART 16384u
+#if WSC__FAST && !defined(WSCLIENT_NO_HEAP)
+#define WSC__TX_TCP 65536u
+#else
+#define WSC__TX_TCP WSC__TX_PART
+#endif
 #define WSC__RX_PREALLOC (1024u * 1024u + 16u) /* room taken on a frame header's word */
 #define WSC__INLINE 1024 /* a received payload up to this is copied into its queue record */
 /* Pongs go out at once while less than this waits to be sent; past it only
@@ -6234,11 +6243,23 @@ static int wsc__queue_frame_direct(wsc__socket *s, unsigned opcode, int fin, con
     return 1;
 }
 
+#if WSC__TX_TCP > WSC__TX_PART
+/* The size of a sync write's next part: over plain TCP, out then holds
+   WSC__TX_TCP with what waits in it already (a header). */
+static size_t wsc__tx_part(const wsc__socket *s) {
+    size_t queued = wsc__buf_pending(&s->out);
+    size_t k = !s->tls && queued + WSC__TX_PART < WSC__TX_TCP ? WSC__TX_TCP - queued : WSC__TX_PART;
+    return k < s->tx_left ? k : s->tx_left;
+}
+#else
+#define wsc__tx_part(s) ((s)->tx_left < WSC__TX_PART ? (s)->tx_left : WSC__TX_PART)
+#endif
+
 /* Masks the next part of a sync write's payload toward the transport: into
-   BearSSL's record buffer, or into out (16 KiB at a time) over plain TCP.
+   the TLS engine's record buffer, or into out over plain TCP.
    Returns 1 if it moved some, 0 if the transport is full, -1 failed. */
 static int wsc__tx_next(wsc__socket *s) {
-    size_t k = s->tx_left < WSC__TX_PART ? s->tx_left : WSC__TX_PART;
+    size_t k = wsc__tx_part(s);
     wsc__u8 *dst;
     if (s->tls) {
         if (!(dst = wsc__tls_app_out(s->tls, &k)) || !k) {
