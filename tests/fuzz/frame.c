@@ -9,8 +9,11 @@
    (the library must not ask: it takes room as the payload comes).
 
    Checks, beyond crashes and leaks:
-   - fed whole, split at the k points (with empty feeds there too), and one
-     byte at a time, the parser gives the same events and messages;
+   - fed whole, split at the k points (with empty feeds there too), split
+     so with each piece that starts inside a data frame's payload written
+     straight into the message (wsc__rx_room, as the engine reads a large
+     payload over ws://), and one byte at a time, the parser gives the same
+     events and messages;
    - those events are the ones a simple whole-buffer model of RFC 6455 §5
      written here expects (frame_model);
    - a message is never longer than max_message, is NUL-terminated, and a
@@ -176,6 +179,37 @@ static void frame_run(const uint8_t *p, size_t n, size_t max, int recycle, const
     wsc__rx_free(&rx);
 }
 
+/* As frame_run, but where a piece starts inside a data frame's payload
+   its bytes go straight into the message (wsc__rx_room, wsc__rx_landed),
+   as the engine reads a large payload over ws://, the rest of the piece
+   through the parser. */
+static void frame_run_straight(const uint8_t *p, size_t n, size_t max, int recycle, const size_t *cuts, size_t k,
+                               frame_events *out) {
+    wsc__rx rx;
+    size_t i, pos = 0;
+    int failed = 0;
+    wsc__rx_init(&rx, max, &fuzz_mem);
+    for (i = 0; i <= k && !failed; i++) {
+        size_t end = i < k ? cuts[i] : n, room = 0, take;
+        uint8_t *dst;
+        while (pos < end && !failed && (dst = wsc__rx_room(&rx, 1, &room)) != NULL) {
+            int ev;
+            FUZZ_CHECK(room >= 1 && room <= rx.remaining);
+            take = room < end - pos ? room : end - pos;
+            memcpy(dst, p + pos, take);
+            pos += take;
+            ev = wsc__rx_landed(&rx, take);
+            if (ev != WSC__RX_MORE) {
+                frame_record(&rx, ev, recycle, out);
+                failed = ev == WSC__RX_ERROR;
+            }
+        }
+        if (!failed && pos < end) failed = frame_feed(&rx, p + pos, end - pos, recycle, out);
+        pos = end;
+    }
+    wsc__rx_free(&rx);
+}
+
 static void frame_run_bytewise(const uint8_t *p, size_t n, size_t max, int recycle, frame_events *out) {
     wsc__rx rx;
     size_t i;
@@ -284,7 +318,7 @@ FUZZ_ENTRY(fuzz_frame) {
     int recycle = (mode & 16) != 0;
     uint16_t raw[16];
     uint8_t *stream;
-    frame_events whole = {0, 0, 0}, split = {0, 0, 0}, bytes = {0, 0, 0}, model = {0, 0, 0};
+    frame_events whole = {0, 0, 0}, split = {0, 0, 0}, bytes = {0, 0, 0}, model = {0, 0, 0}, straight = {0, 0, 0};
     for (i = 0; i < k; i++) raw[i] = (uint16_t)fuzz_u16(&in);
     stream = fuzz_rest(&in, &n);
     for (i = 0; i < k; i++) cuts[i] = raw[i] % (n + 1);
@@ -292,14 +326,17 @@ FUZZ_ENTRY(fuzz_frame) {
 
     frame_run(stream, n, max, recycle, NULL, 0, &whole);
     frame_run(stream, n, max, recycle, cuts, k, &split);
+    frame_run_straight(stream, n, max, recycle, cuts, k, &straight);
     frame_run_bytewise(stream, n, max, recycle, &bytes);
     frame_model(stream, n, max, &model);
     FUZZ_CHECK(frame_same(&whole, &split));
+    FUZZ_CHECK(frame_same(&whole, &straight));
     FUZZ_CHECK(frame_same(&whole, &bytes));
     FUZZ_CHECK(frame_same(&whole, &model));
 
     frame_events_free(&whole);
     frame_events_free(&split);
+    frame_events_free(&straight);
     frame_events_free(&bytes);
     frame_events_free(&model);
     free(stream);
