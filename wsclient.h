@@ -558,11 +558,11 @@ WSCLIENT_API int wsc_write_part(const char *name, const void *data, size_t lengt
    and returns 1 without waiting for the transport: the bytes are handed to
    it, in order, at the latest by the next wsc_write* or wsc_flush on that
    socket, or when any call of the library waits (wsc_read, wsc_pump, a sync
-   write, a close); earlier, a record at a time (16 KiB), when that much is
-   queued. Its failures are a write's: WSC_ERR_QUEUE_FULL when the queued
-   bytes with this message would pass WSCLIENT_MAX_MESSAGE (refused whole,
-   nothing queued); past 16 KiB queued it moves what the transport takes
-   now, never waiting. wsc_flush hands the queue to the transport with a
+   write, a close); earlier, a record at a time (16 KiB; over ws:// 64 KiB),
+   when that much is queued. Its failures are a write's: WSC_ERR_QUEUE_FULL
+   when the queued bytes with this message would pass WSCLIENT_MAX_MESSAGE
+   (refused whole, nothing queued); past 16 KiB (64 KiB) queued it moves
+   what the transport takes now, never waiting. wsc_flush hands the queue to the transport with a
    write's promise: a synchronous socket returns 1 once the transport has
    every byte (or 0 with WSC_ERR_TIMEOUT after write_timeout_ms: the bytes
    stay queued and will go), an asynchronous one once what goes now went
@@ -6287,12 +6287,16 @@ static int wsc__tx_next(wsc__socket *s) {
 }
 
 #ifndef WSCLIENT_SMALL
+/* A batch is handed on once this much of it waits: a TLS record's worth,
+   over plain TCP a sync write's part. */
+static size_t wsc__batch_bytes(const wsc__socket *s) { return s->tls ? WSC__BATCH_BYTES : WSC__TX_TCP; }
+
 /* Bytes of out a flush hands on now: all, or while a batch is still being
    written (wsc__defer) whole records only, so that its tail goes out with
    the frames after it rather than sealed alone into a small record. */
 static size_t wsc__flushable(const wsc__socket *s) {
     size_t n = wsc__buf_pending(&s->out);
-    return s->whole_records ? n - n % WSC__BATCH_BYTES : n;
+    return s->whole_records ? n - n % wsc__batch_bytes(s) : n;
 }
 #else
 #define wsc__flushable(s) wsc__buf_pending(&(s)->out)
@@ -9275,7 +9279,7 @@ static int wsc__deferring(const wsc__socket *s) {
 /* Leaves a queued frame for the next flush, handing on what the transport
    takes now once a record's worth waits (never waiting for it). */
 static int wsc__defer(wsc__socket *s) {
-    if (wsc__buf_pending(&s->out) >= WSC__BATCH_BYTES) {
+    if (wsc__buf_pending(&s->out) >= wsc__batch_bytes(s)) {
         s->whole_records = 1;
         wsc__advance(s);
         s->whole_records = 0;

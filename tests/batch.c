@@ -219,8 +219,9 @@ TEST(batch_bounded_by_max_message) {
    the frames of 1 KiB messages (1032 bytes) never end on a 16 KiB record,
    and the tail left each time waits for the frames after it, not sealed
    alone into a small record and system call; wsc_flush sends the last.
-   Seen through a user transport that counts what it is handed. */
-static struct { int on, fd; long calls, small; size_t rest; } ct;
+   Over ws:// the pieces are 64 KiB (16 KiB took four times the system
+   calls). Seen through a user transport that counts what it is handed. */
+static struct { int on, fd; long calls, small; size_t rest, piece; } ct;
 
 static void *ct_connect(void *user, const char *host, int port) {
     struct sockaddr_in a;
@@ -247,7 +248,7 @@ static long ct_send(void *user, void *conn, const void *data, size_t len) {
     (void)user;
     if (ct.on) {
         ct.calls++;
-        if (len < 16384 && len != ct.rest) ct.small++; /* not the rest of a send the socket took in part */
+        if (len < ct.piece && len != ct.rest) ct.small++; /* not the rest of a send the socket took in part */
     }
     ct.rest = k > 0 && (size_t)k < len ? len - (size_t)k : 0;
     return k;
@@ -288,12 +289,13 @@ TEST(batch_goes_out_in_whole_records) {
         if (!wsc_open("w", &c)) { CHECKF(0, "open: %s", wsc_error_info()); continue; }
         ct.on = 1;
         ct.calls = ct.small = 0;
+        ct.piece = tls ? 16384 : 65536;
         for (i = 0; i < 100; i++) {
             msg_fill(i, out, sizeof out);
             if (!wsc_write_more("w", out, sizeof out, (i & 1) == 0)) { CHECKF(0, "write %ld: %s", i, wsc_error_info()); break; }
         }
         ct.on = 0;
-        CHECKF(ct.calls >= 5 && ct.small == 0, "%s: %ld sends while the batch was written, %ld of them small", tls ? "wss" : "ws",
+        CHECKF(ct.calls >= (tls ? 5 : 1) && ct.small == 0, "%s: %ld sends while the batch was written, %ld of them small", tls ? "wss" : "ws",
                ct.calls, ct.small);
         CHECKF(wsc_flush("w"), "%s", wsc_error_info());
         for (; got < 100; got++) {
