@@ -6168,12 +6168,16 @@ static int wsc__interest(const wsc__socket *s) {
     if (s->tls) {
         unsigned st = wsc__tls_state(s->tls);
         if (st & WSC__TLS_SENDREC) ev |= WSC_IO_WRITE;
-#ifndef WSCLIENT_SMALL
-        /* Frames in out wait for the engine (a callback wrote or closed in
-           wsc_pump(0)): the socket is writable, so a host loop polling
-           wsc_watches comes back to wsc_pump(0) at once for them. */
-        if ((st & WSC__TLS_SENDAPP) && wsc__buf_pending(&s->out)) ev |= WSC_IO_WRITE;
-#endif
+        /* Bytes of ours wait for an engine that has room for them: frames in
+           out (a callback wrote or closed in wsc_pump(0); a sync write in
+           the small build), or the rest of a sync write's payload, when the
+           record before them left in the advance's receive after the slice
+           ran out. The socket is writable, so the wait returns at once and
+           the next advance hands them on, where it slept on reading alone
+           (a sync write's whole bound, seen with a transport taking 3 bytes
+           a send), and a host loop polling wsc_watches comes back to
+           wsc_pump(0) at once for them. */
+        if ((st & WSC__TLS_SENDAPP) && (wsc__buf_pending(&s->out) || wsc__tx_pending(s))) ev |= WSC_IO_WRITE;
         if ((st & WSC__TLS_RECVREC) && !s->eof) ev |= WSC_IO_READ;
         return ev;
     }

@@ -482,6 +482,31 @@ TEST(one_byte_at_a_time) {
     echo_suite("wss, 7 bytes in, 3 out", 1, &r, 300000);
 }
 
+/* A sync write over wss:// whose engine has room for the rest of its
+   payload is not left to sleep: the wait must ask for "writable" (it
+   returns at once and the next advance moves the bytes on). Reached when a
+   record finishes leaving in the advance's receive, after the slice ran
+   out while a transport took a few bytes a send: the write then slept on
+   reading alone for its whole bound (60 s in one CI run of the 7-in-3-out
+   echo above). The state is set here by hand, as the write leaves it. */
+TEST(a_write_the_engine_can_take_is_not_left_asleep) {
+    static const unsigned char rest[5] = {1, 2, 3, 4, 5};
+    wsc_config c = config(1, tls_port, "/echo", 5000);
+    wsc__socket *s;
+    c.server_name = "localhost";
+    if (!wsc_open("idle", &c)) { CHECKF(0, "%s", wsc_error_info()); return; }
+    s = wsc__g.slots[wsc__find("idle")];
+    CHECK(!(wsc__tls_state(s->tls) & WSC__TLS_SENDREC) && (wsc__tls_state(s->tls) & WSC__TLS_SENDAPP) &&
+          !wsc__buf_pending(&s->out));
+    CHECK(!(wsc__interest(s) & WSC_IO_WRITE)); /* nothing to send: no reason to wake */
+    s->tx_src = rest; /* what a sync write leaves: the rest of its payload, the engine idle */
+    s->tx_left = sizeof rest;
+    CHECKF(wsc__interest(s) & WSC_IO_WRITE, "interest %d: the write would sleep on reading alone", wsc__interest(s));
+    s->tx_src = NULL;
+    s->tx_left = 0;
+    CHECK(wsc_close("idle"));
+}
+
 static int async_events, async_errors, async_opens, async_code;
 static char async_text[256];
 
@@ -1046,6 +1071,7 @@ int main(void) {
 
     RUN(certificate_refused_as_the_slice_ends);
     RUN(one_byte_at_a_time);
+    RUN(a_write_the_engine_can_take_is_not_left_asleep);
     RUN(one_byte_at_a_time_async);
     RUN(read_ahead_takes_many_records);
     RUN(large_messages_past_the_queue_limit);
