@@ -6291,9 +6291,13 @@ static int wsc__tx_next(wsc__socket *s) {
 }
 
 #ifndef WSCLIENT_SMALL
-/* A batch is handed on once this much of it waits: a TLS record's worth,
-   over plain TCP a sync write's part. */
-static size_t wsc__batch_bytes(const wsc__socket *s) { return s->tls ? WSC__BATCH_BYTES : WSC__TX_TCP; }
+/* A batch is handed on once this much of it waits: a TLS record's worth;
+   over plain TCP a sync write's part, unless WSCLIENT_MAX_MESSAGE (a
+   batch's bound) leaves too little room above it for the batch to go on
+   growing while the transport takes it. */
+static size_t wsc__batch_bytes(const wsc__socket *s) {
+    return !s->tls && WSCLIENT_MAX_MESSAGE >= 4u * WSC__TX_TCP ? WSC__TX_TCP : WSC__BATCH_BYTES;
+}
 
 /* Bytes of out a flush hands on now: all, or while a batch is still being
    written (wsc__defer) whole records only, so that its tail goes out with
