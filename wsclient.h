@@ -558,17 +558,19 @@ WSCLIENT_API int wsc_write_part(const char *name, const void *data, size_t lengt
    and returns 1 without waiting for the transport: the bytes are handed to
    it, in order, at the latest by the next wsc_write* or wsc_flush on that
    socket, or when any call of the library waits (wsc_read, wsc_pump, a sync
-   write, a close); earlier, a record at a time (16 KiB; over ws:// 64 KiB),
-   when that much is queued. Its failures are a write's: WSC_ERR_QUEUE_FULL
-   when the queued bytes with this message would pass WSCLIENT_MAX_MESSAGE
-   (refused whole, nothing queued); past 16 KiB (64 KiB) queued it moves
-   what the transport takes now, never waiting. wsc_flush hands the queue to the transport with a
-   write's promise: a synchronous socket returns 1 once the transport has
-   every byte (or 0 with WSC_ERR_TIMEOUT after write_timeout_ms: the bytes
-   stay queued and will go), an asynchronous one once what goes now went
-   (wsc_pump sends the rest). An asynchronous socket needs neither: what its
-   callbacks write, and what the thread that pumps writes between pumps,
-   is batched alike and goes out before wsc_pump waits or returns. */
+   write, a close); earlier, a record at a time (16 KiB; over ws:// 64 KiB
+   when WSCLIENT_MAX_MESSAGE is 256 KiB or more, as by default), when that
+   much is queued. Its failures are a write's: WSC_ERR_QUEUE_FULL when the
+   queued bytes with this message would pass WSCLIENT_MAX_MESSAGE (refused
+   whole, nothing queued); past 16 KiB (64 KiB) queued it moves what the
+   transport takes now, never waiting. wsc_flush hands the queue to the
+   transport with a write's promise: a synchronous socket returns 1 once
+   the transport has every byte (or 0 with WSC_ERR_TIMEOUT after
+   write_timeout_ms: the bytes stay queued and will go), an asynchronous
+   one once what goes now went (wsc_pump sends the rest). An asynchronous
+   socket needs neither: what its callbacks write, and what the thread that
+   pumps writes between pumps, is batched alike and goes out before
+   wsc_pump waits or returns. */
 #ifndef WSCLIENT_SMALL
 WSCLIENT_API int wsc_write_more(const char *name, const void *data, size_t length, int binary);
 WSCLIENT_API int wsc_flush(const char *name);
@@ -6170,13 +6172,12 @@ static int wsc__interest(const wsc__socket *s) {
         if (st & WSC__TLS_SENDREC) ev |= WSC_IO_WRITE;
         /* Bytes of ours wait for an engine that has room for them: frames in
            out (a callback wrote or closed in wsc_pump(0); a sync write in
-           the small build), or the rest of a sync write's payload, when the
-           record before them left in the advance's receive after the slice
-           ran out. The socket is writable, so the wait returns at once and
-           the next advance hands them on, where it slept on reading alone
-           (a sync write's whole bound, seen with a transport taking 3 bytes
-           a send), and a host loop polling wsc_watches comes back to
-           wsc_pump(0) at once for them. */
+           the small build), or the rest of a sync write's payload (the
+           record before them can leave in the advance's receive, after the
+           slice ran out). The socket is writable, so the wait returns at
+           once and the next advance hands them on, rather than sleeping on
+           reading alone to the write's bound; a host loop polling
+           wsc_watches comes back to wsc_pump(0) at once for them. */
         if ((st & WSC__TLS_SENDAPP) && (wsc__buf_pending(&s->out) || wsc__tx_pending(s))) ev |= WSC_IO_WRITE;
         if ((st & WSC__TLS_RECVREC) && !s->eof) ev |= WSC_IO_READ;
         return ev;
