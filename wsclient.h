@@ -6674,6 +6674,19 @@ static int wsc__connect_next(wsc__socket *s) {
     return 0;
 }
 
+/* Why the attempt that poll flagged ended, 0: it connected. Linux marks a
+   failed connect POLLERR, so a bare POLLOUT there needs no system call to
+   ask (one of the few a connect makes); elsewhere SO_ERROR says. */
+static int wsc__connect_error(const struct pollfd *p) {
+    int err = 0;
+    socklen_t len = sizeof err;
+#ifdef __linux__
+    if (!(p->revents & (POLLERR | POLLHUP))) return 0;
+#endif
+    if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, (char *)&err, &len) != 0) err = wsc__sock_errno();
+    return err;
+}
+
 /* Looks at every attempt under way: the first connected one wins; a failed
    one ends, and the next address starts at once, as it does when the
    attempt delay has passed. */
@@ -6689,10 +6702,9 @@ static int wsc__connect_step(wsc__socket *s) {
     if (wsc__poll(p, n, 0) > 0) {
         for (i = n - 1; i >= 0; i--) { /* from the end: taking i leaves the others' places */
             const struct addrinfo *ai;
-            socklen_t len = sizeof err;
             wsc__sock fd;
             if (!p[i].revents) continue;
-            if (getsockopt(p[i].fd, SOL_SOCKET, SO_ERROR, (char *)&err, &len) != 0) err = wsc__sock_errno();
+            err = wsc__connect_error(&p[i]);
             fd = wsc__race_take(s, i, &ai);
             if (err == 0) { wsc__race_won(s, fd, ai); return 1; }
             wsc__sock_close(fd);
@@ -7447,6 +7459,8 @@ static int wsc__on_frame(wsc__socket *s, int ev) {
             return 0;
         }
         if (s->state == WSC__OPEN) s->close_deadline = wsc__after(s->close_timeout_ms);
+        else if (WSC__FAST) s->dry &= ~(unsigned)WSC_IO_READ; /* the answer to ours: the server's end of TCP
+                                                                 (§7.1.1) most likely came with it; a read finds it, no wait */
         s->state = WSC__SHUTDOWN;
         return 1;
     }
