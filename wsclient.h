@@ -1103,6 +1103,16 @@ typedef struct wsc__buf {
     wsc__mem *mem;
 } wsc__buf;
 
+/* Drops the consumed front but its last byte, moving the rest behind it
+   to the start: off stays above 0 while bytes of the buffer have gone and
+   some wait, which a socket's out must tell (a frame may be half sent:
+   wsc__fail). */
+static void wsc__buf_compact(wsc__buf *b) {
+    memmove(b->data, b->data + b->off - 1, b->len - b->off + 1);
+    b->len -= b->off - 1;
+    b->off = 1;
+}
+
 static int wsc__buf_reserve(wsc__buf *b, size_t extra) {
     size_t need, cap;
     wsc__u8 *p;
@@ -1110,10 +1120,8 @@ static int wsc__buf_reserve(wsc__buf *b, size_t extra) {
     need = b->len + extra;
     if (need < b->len) return 0;
     if (need <= b->cap) return 1;
-    if (b->off > 0) { /* reclaim the consumed front before growing */
-        memmove(b->data, b->data + b->off, b->len - b->off);
-        b->len -= b->off;
-        b->off = 0;
+    if (b->off > 1) { /* reclaim the consumed front before growing */
+        wsc__buf_compact(b);
         need = b->len + extra;
         if (need <= b->cap) return 1;
     }
@@ -2104,7 +2112,8 @@ typedef struct wsc__socket {
                               it again: "Name: value\r\n" each, behind a \1
                               for a credential (wsc__add_header)         */
     size_t queued_bytes;   /* what the queue holds: buffers and bookkeeping */
-    wsc__buf out;          /* bytes waiting for the transport          */
+    wsc__buf out;          /* bytes waiting for the transport; off > 0:
+                              some went, a frame may be half sent     */
     wsc__msg *queue, *queue_tail;
     wsc__tls *tls;
     wsc__u8 *plain_rx;     /* plain TCP: receive buffer                */
