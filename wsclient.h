@@ -1113,10 +1113,16 @@ static void wsc__buf_compact(wsc__buf *b) {
     b->off = 1;
 }
 
+/* Room for extra more bytes. The consumed front goes as soon as what is
+   left behind it is a quarter of it or less: a sender that hands on whole
+   records while frames keep coming moved each record's worth of bytes
+   once more when the front went only with a full buffer (a tail of nearly
+   a record, every record). */
 static int wsc__buf_reserve(wsc__buf *b, size_t extra) {
     size_t need, cap;
     wsc__u8 *p;
     if (b->off > 0 && b->off == b->len) b->off = b->len = 0;
+    else if (WSC__FAST && b->off > 1 && b->off / 4 >= b->len - b->off) wsc__buf_compact(b);
     need = b->len + extra;
     if (need < b->len) return 0;
     if (need <= b->cap) return 1;

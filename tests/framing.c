@@ -503,7 +503,8 @@ TEST(masking_keys_fresh_on_either_cipher) {
    some of it went, so a frame may be half on the wire: a failure then sends
    no close frame, whose bytes the server would read as the rest of that
    frame (wsc__fail). The move must keep saying so: when out was full, it
-   set off to 0, and a close frame could follow a half frame. */
+   set off to 0 (a close frame could follow a half frame); now a short rest
+   moves as soon as a record went, so the move is the common case. */
 TEST(out_moved_to_the_front_still_says_some_went) {
     wsc__mem mem;
     wsc__buf b;
