@@ -131,21 +131,21 @@ def clients(build, server, transport, mode=None):
         ceiling_url = "tls://%s:%s" % (host, server.ports["tls"])
     else:
         ceiling_url = "tcp://%s:%s" % (host, server.ports["tcp"])
-    ceiling = ("ceiling", [os.path.join(build, raw), "--url", ceiling_url])
-    out = [
-        ("wsclient.h", [os.path.join(build, "bench_client"), "--url", ws_url]),
-    ] + ([(OSSL, [os.path.join(build, "bench_client_openssl"), "--url", ws_url])] if transport == "wss" else []) + [
-        # stream mode only: today's one wsc_write_binary per message, against the batch
-        (EACH, [os.path.join(build, "bench_client"), "--url", ws_url, "--write", "each"]),
-    ]
-    if BEFORE["path"]:
-        out.append((BEFORE_LABEL, [BEFORE["path"], "--url", ws_url]))
+    # Each client runs next to what it is compared with, its ceiling, and
+    # the OpenSSL build between raw OpenSSL and libwebsockets: a ratio taken
+    # within a round then spans seconds of the machine's load, not a round.
+    out = [("wsclient.h", [os.path.join(build, "bench_client"), "--url", ws_url]),
+           ("ceiling", [os.path.join(build, raw), "--url", ceiling_url])]
+    if transport == "wss":
+        out += [(RAW_OSSL, [os.path.join(build, "bench_raw_ossl"), "--url", ceiling_url]),
+                (OSSL, [os.path.join(build, "bench_client_openssl"), "--url", ws_url])]
     out.append(("libwebsockets", [os.path.join(build, "bench_lws"), "--url", ws_url]))
     if NODE:
         out.append(("node ws", NODE + [os.path.join(HERE, "bench_node.js"), "--url", ws_url]))
-    out.append(ceiling)
-    if transport == "wss":
-        out.append((RAW_OSSL, [os.path.join(build, "bench_raw_ossl"), "--url", ceiling_url]))
+    # stream mode only: today's one wsc_write_binary per message, against the batch
+    out.append((EACH, [os.path.join(build, "bench_client"), "--url", ws_url, "--write", "each"]))
+    if BEFORE["path"]:
+        out.append((BEFORE_LABEL, [BEFORE["path"], "--url", ws_url]))
     return out
 
 
@@ -154,9 +154,9 @@ def clients_tls13(build, server, host, mode):
     that 1.3 was agreed), against the echo server's 1.3-only ports."""
     ws_url = "wss://%s:%s/" % (host, server.ports["wss13"])
     ceiling_url = ws_url if mode == "connect" else "tls://%s:%s" % (host, server.ports["tls13"])
-    return [(OSSL, [os.path.join(build, "bench_client_openssl"), "--url", ws_url, "--tls13"]),
-            ("libwebsockets", [os.path.join(build, "bench_lws"), "--url", ws_url, "--tls13"]),
-            (RAW_OSSL, [os.path.join(build, "bench_raw_ossl"), "--url", ceiling_url, "--tls13"])]
+    return [(RAW_OSSL, [os.path.join(build, "bench_raw_ossl"), "--url", ceiling_url, "--tls13"]),
+            (OSSL, [os.path.join(build, "bench_client_openssl"), "--url", ws_url, "--tls13"]),
+            ("libwebsockets", [os.path.join(build, "bench_lws"), "--url", ws_url, "--tls13"])]
 
 
 def children_cpu():
