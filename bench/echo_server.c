@@ -22,6 +22,10 @@
    - Echoes queued while reading are written when the socket has no more
      input or 64 KiB are waiting, so small messages share records and
      syscalls and large ones flow back while the rest is still coming in.
+     While input still comes, TLS echoes go in whole 16 KiB records only:
+     a framed 64 KiB echo is 65,540 bytes, and written at once it would
+     end in a record of 4 bytes, a fifth record for every message, where
+     the raw echo of the ceiling needs four.
    - Backpressure: a connection whose output backlog passes 8 MiB is not
      read until it drains; memory stays bounded.
    - TLS 1.2 only on wss and tls (BearSSL has no 1.3), one cipher suite and
@@ -62,6 +66,7 @@ enum { S_TLS_ACCEPT, S_HTTP, S_OPEN };
 #define BACKLOG_LIMIT (8u << 20)
 #define WRITE_CHUNK (256u << 10)
 #define FLUSH_AT (64u << 10)
+#define RECORD 16384u /* TLS's largest record: what a write of more is cut into */
 #define TLS13_SUITE "TLS_AES_128_GCM_SHA256"
 
 typedef struct conn {
@@ -318,11 +323,15 @@ static long conn_read(conn *c, int *want_write) {
     }
 }
 
-/* Writes the backlog. Returns 0, or -1 when the connection failed. */
-static int conn_flush(conn *c, int *blocked) {
+/* Writes the backlog, or while input still streams in (whole_records) only
+   its whole TLS records' worth: the rest waits to fill its record with the
+   next echo rather than go as a record of a few bytes. Returns 0, or -1
+   when the connection failed. */
+static int conn_flush(conn *c, int *blocked, int whole_records) {
+    size_t keep = whole_records && c->ssl ? pending(c) % RECORD : 0;
     *blocked = 0;
-    while (pending(c) > 0) {
-        size_t n = pending(c) < WRITE_CHUNK ? pending(c) : WRITE_CHUNK;
+    while (pending(c) > keep) {
+        size_t n = pending(c) - keep < WRITE_CHUNK ? pending(c) - keep : WRITE_CHUNK;
         if (c->ssl) {
             int k = SSL_write(c->ssl, c->out + c->out_off, (int)n);
             if (k <= 0) {
@@ -341,7 +350,7 @@ static int conn_flush(conn *c, int *blocked) {
             c->out_off += (size_t)k;
         }
     }
-    c->out_off = c->out_len = 0;
+    if (!keep) c->out_off = c->out_len = 0;
     return 0;
 }
 
@@ -368,10 +377,10 @@ static void conn_step(conn *c) {
         if (k == 0) { c->read_eof = 1; break; }
         if (consume(c, rbuf, (size_t)k) != 0) { conn_free(c); return; }
         if (pending(c) >= FLUSH_AT) { /* keep the echo flowing while input streams in */
-            if (conn_flush(c, &blocked) != 0) { conn_free(c); return; }
+            if (conn_flush(c, &blocked, 1) != 0) { conn_free(c); return; }
         }
     }
-    if (conn_flush(c, &blocked) != 0) { conn_free(c); return; }
+    if (conn_flush(c, &blocked, 0) != 0) { conn_free(c); return; }
     if (!blocked && (c->close_after || c->read_eof)) {
         if (c->ssl) SSL_shutdown(c->ssl); /* close_notify; we do not wait for the peer's */
         conn_free(c);
