@@ -234,9 +234,30 @@ static void ws_end_frame(conn *c) {
     }
 }
 
+/* A whole masked data frame under 126 bytes at p (n bytes there): echoes it
+   at once and returns its size, else 0 (the general path takes it). Small
+   messages come thousands to a read; this keeps the server ahead of them. */
+static size_t ws_small_frame(conn *c, const unsigned char *p, size_t n) {
+    size_t len, i;
+    unsigned char *o;
+    if (n < 6 || (p[0] & 0x0F) >= 8 || (p[1] & 0x80) == 0) return 0;
+    len = p[1] & 0x7F;
+    if (len >= 126 || n < 6 + len) return 0;
+    o = out_reserve(c, 2 + len);
+    o[0] = p[0] & 0x8F; /* same FIN and opcode */
+    o[1] = (unsigned char)len;
+    for (i = 0; i < len; i++) o[2 + i] = p[6 + i] ^ p[2 + (i & 3)];
+    c->out_len += 2 + len;
+    return 6 + len;
+}
+
 /* Feeds received WebSocket bytes; echoes data frames as they stream in. */
 static int ws_feed(conn *c, const unsigned char *p, size_t n) {
     while (n > 0 && !c->close_after) {
+        if (!c->in_frame && c->hdr_len == 0) {
+            size_t k = ws_small_frame(c, p, n);
+            if (k) { p += k; n -= k; continue; }
+        }
         if (!c->in_frame) {
             size_t need = c->hdr_len < 2 ? 2 : ws_header_size(c->hdr);
             while (c->hdr_len < need && n > 0) {
