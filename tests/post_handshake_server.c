@@ -13,6 +13,10 @@
                  "client updates N"
      /keybulk    TLS 1.3: for each client message (up to 1 MiB), a KeyUpdate
                  asking for the client's, then "len L updates N"
+     /keybig     TLS 1.3: a 1 MiB binary frame, byte i (i * 13) & 255, in
+                 65 writes of 16 KiB or less (the header in the first) with a
+                 KeyUpdate asking for the client's after each; then "big
+                 sent"; then, for each client message, "client updates N"
      /tickets    TLS 1.3: 500 NewSessionTickets, then "tickets sent"
      /renegotiate  TLS 1.2: a HelloRequest, then "asked"; then what the
                  client's answer makes OpenSSL do (a refusal: a fatal
@@ -28,6 +32,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,6 +150,19 @@ static void serve(SSL *ssl) {
     } else if (strcmp(path, "/keyflood") == 0) {
         for (i = 0; i < 2000; i++) key_update(ssl);
         send_text(ssl, "flood sent");
+    } else if (strcmp(path, "/keybig") == 0) {
+        static unsigned char big[10 + FRAME_MAX];
+        size_t n = sizeof big, off;
+        big[0] = 0x82;
+        big[1] = 127;
+        for (i = 0; i < 8; i++) big[2 + i] = (unsigned char)((uint64_t)FRAME_MAX >> (56 - 8 * i));
+        for (off = 10; off < n; off++) big[off] = (unsigned char)(((off - 10) * 13) & 255);
+        for (off = 0; off < n; off += 16384) {
+            int k = (int)(n - off < 16384 ? n - off : 16384);
+            if (SSL_write(ssl, big + off, k) != k) die("SSL_write");
+            key_update(ssl);
+        }
+        send_text(ssl, "big sent");
     } else if (strcmp(path, "/tickets") == 0) {
         for (i = 0; i < 500; i++)
             if (!SSL_new_session_ticket(ssl) || SSL_do_handshake(ssl) != 1) die("SSL_new_session_ticket");
@@ -159,7 +177,7 @@ static void serve(SSL *ssl) {
             SSL_shutdown(ssl);
             return;
         }
-        if (strcmp(path, "/keyflood") == 0) {
+        if (strcmp(path, "/keyflood") == 0 || strcmp(path, "/keybig") == 0) {
             snprintf(out, sizeof out, "client updates %d", client_updates);
             send_text(ssl, out);
         } else if (strcmp(path, "/keybulk") == 0) {

@@ -1514,6 +1514,98 @@ TEST(truncation_is_an_error_never_a_message) {
 #endif
 }
 
+/* The same in the middle of a 1 MiB frame, 300,000 bytes in: on OpenSSL its
+   payload is then read straight from the records into the message. */
+static void big_truncation_on(const char *server, unsigned mask) {
+    char msg[100];
+    wsc_config c = tls_cfg_on(server, mask, "/half-big-frame");
+    CHECK(wsc_open("h", &c));
+    CHECKF(wsc_read("h", msg, sizeof msg, 5000 * test_slow(), NULL) == -1 && wsc_error_code() == WSC_ERR_CLOSED &&
+           strstr(wsc_error_info(), "without TLS close_notify"), "%s: %s", server, wsc_error_info());
+    CHECK(wsc_read_alloc("h", 0, NULL, NULL) == NULL); /* nothing was queued */
+    wsc_close("h");
+    c.path = "/half-big-frame-notify";
+    CHECK(wsc_open("h", &c));
+    CHECKF(wsc_read_alloc("h", 5000 * test_slow(), NULL, NULL) == NULL && wsc_error_code() == WSC_ERR_CLOSED &&
+           strstr(wsc_error_info(), "without a close frame") && !strstr(wsc_error_info(), "close_notify"),
+           "%s: %s", server, wsc_error_info());
+    wsc_close("h");
+}
+
+TEST(truncation_in_a_large_frame) {
+    big_truncation_on("SERVER", 0);
+#ifdef WSCLIENT_TLS_OPENSSL
+    big_truncation_on("V13", WSC_TLS1_3);
+#endif
+}
+
+/* /big-frames of tls_server.py: large frames whose headers fall anywhere
+   in a record, with small ones between them. */
+static const size_t big_lens[] = {16384, 5, 16385, 100000, 65546, 3, 1048576, 40000};
+#define BIG_COUNT (int)(sizeof big_lens / sizeof big_lens[0])
+
+static int big_frame_ok(int k, const void *data, size_t n) {
+    const unsigned char *p = (const unsigned char *)data;
+    size_t i;
+    if (n != big_lens[k]) return 0;
+    for (i = 0; i < n; i++)
+        if (p[i] != (unsigned char)((i * 7 + (size_t)k) & 255)) return 0;
+    return 1;
+}
+
+static int big_seen, big_bad;
+static void big_event(const wsc_event_data *ev) {
+    if (ev->event != WSC_EVENT_MESSAGE) return;
+    if (big_seen >= BIG_COUNT || !ev->binary || !big_frame_ok(big_seen, ev->message, ev->length)) big_bad++;
+    big_seen++;
+}
+
+/* Read three ways: into the reader's buffer (where they may be received
+   straight), refused by a small buffer and then taken by wsc_read_alloc,
+   and by a callback. Every byte is checked, then the socket still echoes. */
+static void big_frames_on(const char *server, unsigned mask) {
+    size_t cap = (1u << 20) + 1;
+    unsigned char *buf = (unsigned char *)malloc(cap);
+    wsc_config c = tls_cfg_on(server, mask, "/big-frames");
+    char msg[16];
+    long long end;
+    int k;
+    CHECKF(wsc_open("g", &c), "%s", wsc_error_info());
+    for (k = 0; k < BIG_COUNT; k++) {
+        int binary = 0;
+        long n = wsc_read("g", buf, cap, 5000 * test_slow(), &binary);
+        CHECKF(n >= 0 && binary && big_frame_ok(k, buf, (size_t)n), "%s: message %d: %ld bytes (%s)", server, k, n,
+               n < 0 ? wsc_error_info() : "not the bytes sent");
+    }
+    CHECK(wsc_write("g", "after") && first_message("g", msg, sizeof msg) && strcmp(msg, "after") == 0);
+    wsc_close("g");
+    CHECKF(wsc_open("g", &c), "%s", wsc_error_info());
+    for (k = 0; k < BIG_COUNT; k++) {
+        size_t n = 0;
+        char *m;
+        if (big_lens[k] > 10) CHECK(wsc_read("g", buf, 10, 5000 * test_slow(), NULL) == -1 && wsc_error_code() == WSC_ERR_BUFFER_TOO_SMALL);
+        m = wsc_read_alloc("g", 5000 * test_slow(), &n, NULL);
+        CHECKF(m && big_frame_ok(k, m, n), "%s: message %d by wsc_read_alloc: %s", server, k, m ? "not the bytes sent" : wsc_error_info());
+        wsc_free(m);
+    }
+    wsc_close("g");
+    c.callback = big_event;
+    big_seen = big_bad = 0;
+    CHECKF(wsc_open("g", &c), "%s", wsc_error_info());
+    for (end = now_ms() + 10000 * test_slow(); big_seen < BIG_COUNT && now_ms() < end;) wsc_pump(50);
+    CHECKF(big_seen == BIG_COUNT && big_bad == 0, "%s: by callback, %d messages, %d wrong", server, big_seen, big_bad);
+    wsc_close("g");
+    pump_until_gone("g");
+    free(buf);
+}
+
+TEST(large_frames_arrive_whole) {
+    big_frames_on("SERVER", 0);
+#ifdef WSCLIENT_TLS_OPENSSL
+    big_frames_on("V13", WSC_TLS1_3);
+#endif
+}
+
 /* ---- TLS messages after the handshake (tests/post_handshake_server.c) ---- */
 
 static int posths_port(void) {
@@ -1592,6 +1684,28 @@ TEST(key_updates_are_answered) {
     CHECK(first_message("k", msg, sizeof msg));
     CHECKF(strcmp(msg, "client updates 2000") == 0, "%s", msg);
     CHECKF(wsc_close("k") == 1, "%s", wsc_error_info());
+}
+
+/* KeyUpdates between the records of one 1 MiB frame (on OpenSSL read
+   straight from the records into the reader's buffer): each answered,
+   none in the message, every byte where it belongs. */
+TEST(key_updates_inside_a_large_frame) {
+    wsc_config c = posths_cfg("/keybig", WSC_TLS1_3);
+    size_t n = 1u << 20, i, bad = 0;
+    unsigned char *buf = (unsigned char *)malloc(n + 1);
+    char msg[64];
+    long k;
+    if (posths_missing()) { free(buf); return; }
+    CHECKF(wsc_open("k", &c), "%s", wsc_error_info());
+    k = wsc_read("k", buf, n + 1, 10000 * test_slow(), NULL);
+    for (i = 0; k == (long)n && i < n; i++) bad += buf[i] != (unsigned char)((i * 13) & 255);
+    CHECKF(k == (long)n && bad == 0, "%ld bytes, %lu wrong: %s", k, (unsigned long)bad, k < 0 ? wsc_error_info() : "");
+    CHECK(first_message("k", msg, sizeof msg) && strcmp(msg, "big sent") == 0);
+    CHECK(wsc_write("k", "count them"));
+    CHECK(first_message("k", msg, sizeof msg));
+    CHECKF(strcmp(msg, "client updates 65") == 0, "%s", msg);
+    CHECKF(wsc_close("k") == 1, "%s", wsc_error_info());
+    free(buf);
 }
 
 /* KeyUpdates that arrive while we write: one after each of our messages,
@@ -1686,10 +1800,13 @@ int main(void) {
 #endif
     RUN(close_sends_close_notify);
     RUN(truncation_is_an_error_never_a_message);
+    RUN(truncation_in_a_large_frame);
+    RUN(large_frames_arrive_whole);
     RUN(renegotiation_is_refused_in_words);
 #ifdef WSCLIENT_TLS_OPENSSL
     RUN(key_updates_are_answered);
     RUN(key_updates_while_writing);
+    RUN(key_updates_inside_a_large_frame);
     RUN(a_flood_of_tickets_keeps_one);
 #endif
     wsc_close_all();

@@ -18,6 +18,9 @@ Paths:
                     the listener's other connections have ended, then echo
   /half-frame       send half of a 4096-byte binary frame, then close TCP without close_notify
   /half-frame-notify  the same, but end TLS with close_notify before the TCP close
+  /half-big-frame, /half-big-frame-notify  the same with 300,000 bytes of a 1 MiB frame
+  /big-frames       large binary frames, each byte (i * 7 + k) & 255 (k: its index in the
+                    list BIG_FRAMES), headers in the middle of records; then echo
 """
 import argparse
 import base64
@@ -29,6 +32,14 @@ import struct
 import sys
 import threading
 import warnings
+
+# /big-frames: a frame of each length, in order (tests/tls.c big_frames_on)
+BIG_FRAMES = (16384, 5, 16385, 100000, 65546, 3, 1048576, 40000)
+
+
+def big_frame(k, n):
+    """Frame k of /big-frames: its payload."""
+    return bytes((i * 7 + k) & 255 for i in range(n))
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)  # TLS 1.0/1.1 on purpose
 VERSIONS = {"1.0": ssl.TLSVersion.TLSv1, "1.1": ssl.TLSVersion.TLSv1_1,
@@ -46,6 +57,19 @@ def context(cert, key, versions):
         if lo in ("1.0", "1.1"):
             ctx.set_ciphers("DEFAULT:@SECLEVEL=0")  # OpenSSL 3 refuses TLS 1.0/1.1 otherwise
     return ctx
+
+
+def frame(opcode, data, fin=True):
+    """A server frame (unmasked) of data."""
+    n = len(data)
+    head = bytes([(0x80 if fin else 0) | opcode])
+    if n < 126:
+        head += bytes([n])
+    elif n < 65536:
+        head += bytes([126]) + struct.pack(">H", n)
+    else:
+        head += bytes([127]) + struct.pack(">Q", n)
+    return head + data
 
 
 class Peer:
@@ -79,15 +103,7 @@ class Peer:
         return b0 >> 7, b0 & 0x0F, data
 
     def send(self, opcode, data, fin=True):
-        n = len(data)
-        head = bytes([(0x80 if fin else 0) | opcode])
-        if n < 126:
-            head += bytes([n])
-        elif n < 65536:
-            head += bytes([126]) + struct.pack(">H", n)
-        else:
-            head += bytes([127]) + struct.pack(">Q", n)
-        self.conn.sendall(head + data)
+        self.conn.sendall(frame(opcode, data, fin))
 
     def message(self):
         """The next whole message as (opcode, data); None once the close handshake is done."""
@@ -201,9 +217,16 @@ class Listener:
             with self.idle:
                 self.idle.wait_for(lambda: self.active == 1, timeout=5)
             peer.send(0x1, self.last_shutdown.encode())
-        elif path in ("/half-frame", "/half-frame-notify"):
-            conn.sendall(bytes([0x82, 126]) + struct.pack(">H", 4096) + b"x" * 2048)
-            if path == "/half-frame-notify":
+        elif path == "/big-frames":
+            stream = b"".join(frame(0x2, big_frame(k, n)) for k, n in enumerate(BIG_FRAMES))
+            for i in range(0, len(stream), 10000):  # records of 10,000 bytes: a header lands anywhere
+                conn.sendall(stream[i:i + 10000])
+        elif path in ("/half-frame", "/half-frame-notify", "/half-big-frame", "/half-big-frame-notify"):
+            if "big" in path:
+                conn.sendall(bytes([0x82, 127]) + struct.pack(">Q", 1 << 20) + b"x" * 300000)
+            else:
+                conn.sendall(bytes([0x82, 126]) + struct.pack(">H", 4096) + b"x" * 2048)
+            if path.endswith("-notify"):
                 conn.unwrap().close()
             else:
                 conn.shutdown(socket.SHUT_RDWR)  # drops TLS without close_notify
