@@ -238,7 +238,7 @@ static void ws_end_frame(conn *c) {
    at once and returns its size, else 0 (the general path takes it). Small
    messages come thousands to a read; this keeps the server ahead of them. */
 static size_t ws_small_frame(conn *c, const unsigned char *p, size_t n) {
-    size_t len, i;
+    size_t len;
     unsigned char *o;
     if (n < 6 || (p[0] & 0x0F) >= 8 || (p[1] & 0x80) == 0) return 0;
     len = p[1] & 0x7F;
@@ -246,7 +246,7 @@ static size_t ws_small_frame(conn *c, const unsigned char *p, size_t n) {
     o = out_reserve(c, 2 + len);
     o[0] = p[0] & 0x8F; /* same FIN and opcode */
     o[1] = (unsigned char)len;
-    for (i = 0; i < len; i++) o[2 + i] = p[6 + i] ^ p[2 + (i & 3)];
+    unmask(o + 2, p + 6, len, p + 2, 0);
     c->out_len += 2 + len;
     return 6 + len;
 }
