@@ -1514,8 +1514,8 @@ TEST(truncation_is_an_error_never_a_message) {
 #endif
 }
 
-/* The same in the middle of a 1 MiB frame, 300,000 bytes in: on OpenSSL its
-   payload is then read straight from the records into the message. */
+/* The same in the middle of a 1 MiB frame, 300,000 bytes in: the message
+   under way is dropped, never delivered. */
 static void big_truncation_on(const char *server, unsigned mask) {
     char msg[100];
     wsc_config c = tls_cfg_on(server, mask, "/half-big-frame");
@@ -1686,9 +1686,8 @@ TEST(key_updates_are_answered) {
     CHECKF(wsc_close("k") == 1, "%s", wsc_error_info());
 }
 
-/* KeyUpdates between the records of one 1 MiB frame (on OpenSSL read
-   straight from the records into the reader's buffer): each answered,
-   none in the message, every byte where it belongs. */
+/* KeyUpdates between the records of one 1 MiB frame: each answered, none
+   in the message, every byte where it belongs. */
 TEST(key_updates_inside_a_large_frame) {
     wsc_config c = posths_cfg("/keybig", WSC_TLS1_3);
     size_t n = 1u << 20, i, bad = 0;
