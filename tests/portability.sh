@@ -339,6 +339,8 @@ if have "$mingw"; then
         done
         step "mingw-w64: tests/port/win_dns.c (the DNS thread on Windows)" \
             $mingw -std=c99 $strict -O2 -I. -I"$B/bearssl-src/inc" tests/port/win_dns.c -o "$win/win_dns.exe" "${wlibs[@]}"
+        step "mingw-w64: tests/port/win_fdset.c (a wake reaches a wait whose sockets fill FD_SETSIZE)" \
+            $mingw -std=c99 $strict -O2 -I. -I"$B/bearssl-src/inc" tests/port/win_fdset.c -o "$win/win_fdset.exe" "${wlibs[@]}"
         step "mingw-w64: examples/memory_transport.c (WSCLIENT_NO_SOCKETS)" \
             $mingw -std=c99 $strict -O2 -DWSCLIENT_NO_SOCKETS -I. -I"$B/bearssl-src/inc" examples/memory_transport.c \
             -o "$win/memory_transport.exe" "$B/bearssl-win64/libbearssl.a" -ladvapi32 -static -lpthread
@@ -369,6 +371,9 @@ if have "$mingw"; then
             if wine_run "$win/win_dns.exe" "$WIN_PLAIN_PORT" && grep -q "on the caller's thread: no, opened: 1" "$out"; then
                 pass "wine: a host name resolves on a thread of its own (CreateThread, loopback UDP pair), then ws:// opens"
             else fail "wine: host name lookup on a thread" "$out"; fi
+            if wine_run "$win/win_fdset.exe" && grep -q 'wsc_wake after 300 ms ended' "$out"; then
+                pass "wine: 16 sockets racing 4 stalled addresses each fill select()'s 64: wsc_wake still ends wsc_pump ($(sed -n 's/.*(20000) \(after [0-9]* ms\).*/\1/p' "$out"))"
+            else fail "wine: wsc_wake ends a wait whose sockets fill FD_SETSIZE" "$out"; fi
             if wine_run "$win/memory_transport.exe" && grep -q 'memory transport OK' "$out"; then
                 pass "wine: memory_transport.exe (user transport, no sockets)"
             else fail "wine: memory_transport.exe" "$out"; fi
