@@ -349,8 +349,12 @@ if have "$mingw"; then
            start_server WIN_BAD_PORT --tls "$certs/untrusted.pem" "$certs/untrusted.key" &&
            start_server WIN_PLAIN_PORT; then
             export WINEPREFIX="$win/wineprefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+            # Our programs are 64-bit: wine64 runs them where wine would pick a
+            # 32-bit loader (wine32 installed) that the kernel may not run.
+            winecmd=wine
+            if [ -x /usr/lib/wine/wine64 ]; then winecmd=/usr/lib/wine/wine64; export WINELOADER=$winecmd; fi
             wine_run() { # wine_run EXE ARGS...: output in $out
-                timeout 300 wine "$@" > "$out" 2>&1
+                timeout 300 "$winecmd" "$@" > "$out" 2>&1
             }
             # The first run makes the wine prefix (tens of seconds).
             if SSL_CERT_FILE="$certs/ca.pem" wine_run "$win/sync_echo.exe" localhost "$WIN_TLS_PORT" &&
