@@ -375,8 +375,12 @@ if have "$mingw"; then
             if wine_run "$win/win_dns.exe" "$WIN_PLAIN_PORT" && grep -q "on the caller's thread: no, opened: 1" "$out"; then
                 pass "wine: a host name resolves on a thread of its own (CreateThread, loopback UDP pair), then ws:// opens"
             else fail "wine: host name lookup on a thread" "$out"; fi
+            # (it needs a kernel that drops SYNs to a full accept queue, as
+            # Linux does; where a connect to one never stalls, it says so)
             if wine_run "$win/win_fdset.exe" && grep -q 'wsc_wake after 300 ms ended' "$out"; then
                 pass "wine: 16 sockets racing 4 stalled addresses each fill select()'s 64: wsc_wake still ends wsc_pump ($(sed -n 's/.*(20000) \(after [0-9]* ms\).*/\1/p' "$out"))"
+            elif grep -q '^setup: no connect to listener' "$out"; then
+                skip "wine: wsc_wake ends a wait whose sockets fill FD_SETSIZE" "the kernel let every connect to a full accept queue through"
             else fail "wine: wsc_wake ends a wait whose sockets fill FD_SETSIZE" "$out"; fi
             if wine_run "$win/memory_transport.exe" && grep -q 'memory transport OK' "$out"; then
                 pass "wine: memory_transport.exe (user transport, no sockets)"

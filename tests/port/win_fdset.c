@@ -59,25 +59,25 @@ static void on_event(const wsc_event_data *ev) {
 }
 
 /* A listener whose accept queue is full: connects to it until one stays
-   pending. Returns 0 when none would stall. */
+   pending. Returns 1, 0 when none would stall, -1 on a Winsock error. */
 static int stall_listener(unsigned short *port) {
     struct sockaddr_in a;
     int len = sizeof a, i;
     u_long on = 1;
     SOCKET l = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-    if (l == INVALID_SOCKET) return 0;
+    if (l == INVALID_SOCKET) return -1;
     memset(&a, 0, sizeof a);
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (bind(l, (struct sockaddr *)&a, sizeof a) != 0 || listen(l, 0) != 0 ||
         getsockname(l, (struct sockaddr *)&a, &len) != 0)
-        return 0;
+        return -1;
     *port = ntohs(a.sin_port);
     for (i = 0; i < 32; i++) { /* kept open to the end: they hold the queue full */
         fd_set w;
         struct timeval tv = {0, 100000}; /* loopback answers in far less */
         SOCKET c = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-        if (c == INVALID_SOCKET) return 0;
+        if (c == INVALID_SOCKET) return -1;
         ioctlsocket(c, FIONBIO, &on);
         connect(c, (struct sockaddr *)&a, sizeof a);
         FD_ZERO(&w);
@@ -104,7 +104,11 @@ int main(void) {
     WSADATA wsa;
     if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0) return 2;
     for (i = 0; i < SOCKETS * STALLS; i++)
-        if (!stall_listener(&stall_port[i])) { printf("setup: no connect to listener %d stalls\n", i); return 2; }
+        switch (stall_listener(&stall_port[i])) {
+        case 1: break;
+        case 0: printf("setup: no connect to listener %d stalls\n", i); return 2;
+        default: printf("setup: listener %d: Winsock error %d\n", i, WSAGetLastError()); return 1;
+        }
     memset(&c, 0, sizeof c);
     c.port = 80;
     c.timeout_ms = 60000;
