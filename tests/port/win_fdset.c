@@ -37,7 +37,11 @@ static int stalled_getaddrinfo(const char *host, const char *port, const struct 
     *res = NULL;
     for (i = 0; i < STALLS; i++) {
         snprintf(p, sizeof p, "%u", stall_port[k * STALLS + i]);
-        if ((rc = getaddrinfo("127.0.0.1", p, &h, &one)) != 0) return rc;
+        if ((rc = getaddrinfo("127.0.0.1", p, &h, &one)) != 0) { /* the caller frees only a whole answer */
+            if (*res) freeaddrinfo(*res);
+            *res = NULL;
+            return rc;
+        }
         if (last) last->ai_next = one;
         else *res = one;
         for (last = one; last->ai_next; last = last->ai_next) {}
