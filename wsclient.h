@@ -8107,14 +8107,19 @@ static int wsc__find_hashed(const char *name) {
     return -1;
 }
 
-/* Calls come in runs on one socket: the slot found last is looked at first
-   (names are short: a loop is cheaper than a call to strcmp there). */
-static int wsc__find(const char *name) {
-    const wsc__socket *s = wsc__g.slots[wsc__g.found];
+/* The socket the last call found, if name is its name: calls come in runs
+   on one socket (names are short: a loop is cheaper than a call to strcmp). */
+static wsc__socket *wsc__found(const char *name) {
+    wsc__socket *s = wsc__g.slots[wsc__g.found];
     const char *a = name, *b;
-    if (!s) return wsc__find_hashed(name);
+    if (!s || !name) return NULL;
     for (b = s->name; *a && *a == *b; a++, b++) {}
-    return *a == *b ? wsc__g.found : wsc__find_hashed(name);
+    return *a == *b ? s : NULL;
+}
+
+/* The slot found last is looked at first. */
+static int wsc__find(const char *name) {
+    return wsc__found(name) ? wsc__g.found : wsc__find_hashed(name);
 }
 
 /* Takes slot's name out of the index, moving back the entries behind it
@@ -9459,8 +9464,40 @@ static int wsc__write_binary_locked(const char *name, const void *data, size_t l
 }
 
 #ifndef WSCLIENT_SMALL
+/* A batch's common write in one step: a small message to an open sync
+   socket, nothing of a message or of a sync write pending, the batch under
+   a record. It queues the frame as wsc__send would (the same checks, frame,
+   counts and flush mark) without its layers: with wsc__read_queued, a sixth
+   of a 16-byte message's instructions in a stream (docs/benchmarks.md,
+   "Small messages"). 0: not that case, nothing done; wsc__send takes it. */
+static int wsc__write_small(const char *name, const void *data, size_t len, int binary) {
+    wsc__socket *s = wsc__found(name);
+    wsc__u8 key[4], *dst;
+    size_t waiting;
+    if (!s || !data || len > 125 || WSC__GONE(s) || s->state != WSC__OPEN || s->callback || s->tx_active || wsc__tx_pending(s)) return 0;
+    waiting = wsc__buf_pending(&s->out);
+    if (waiting + len + 14 > WSCLIENT_MAX_MESSAGE || waiting + len + 6 >= wsc__batch_bytes(s)) return 0;
+    if (!binary && wsc__utf8_feed(0, (const wsc__u8 *)data, len) != 0) return 0;
+    if (!wsc__buf_reserve(&s->out, 6 + len) || !wsc__mask_key(key)) return 0;
+    wsc__clear_error();
+    wsc__visit_mark(wsc__g.found);
+    dst = s->out.data + s->out.len;
+    dst[0] = (wsc__u8)(0x80 | (binary ? WSC__OP_BINARY : WSC__OP_TEXT));
+    dst[1] = (wsc__u8)(0x80 | len);
+    memcpy(dst + 2, key, 4);
+    wsc__mask_copy(dst + 6, (const wsc__u8 *)data, len, key);
+    s->out.len += 6 + len;
+    wsc__count_out(s, WSC__OP_BINARY, 1, len);
+    if (!s->deferred) {
+        s->deferred = 1;
+        wsc__g.ndeferred++;
+    }
+    return 1;
+}
+
 static int wsc__write_more_locked(const char *name, const void *data, size_t length, int binary) {
     int ok;
+    if (wsc__write_small(name, data, length, binary)) return 1;
     wsc__g.batching = 1;
     ok = wsc__send(name, binary ? WSC__OP_BINARY : WSC__OP_TEXT, data, length);
     wsc__g.batching = 0;
@@ -9593,10 +9630,35 @@ static wsc__msg *wsc__dequeue(wsc__socket *s) {
     return m;
 }
 
+#ifndef WSCLIENT_SMALL
+/* A read's common case in one step: a sync socket's next message is queued
+   already, in memory of ours, and fits buf. Takes it as wsc__read_locked
+   would (the same copy, counts and freeing) without its layers. -1: not
+   that case, nothing done. */
+static long wsc__read_queued(const char *name, void *buf, size_t capacity, int *binary) {
+    wsc__socket *s = wsc__found(name);
+    wsc__msg *m;
+    long n;
+    if (!s || !buf || s->callback || WSC__GONE(s) || !(m = s->queue) || m->direct || m->len > capacity || m->len > 0x7fffffffu) return -1;
+    wsc__clear_error();
+    wsc__visit_mark(wsc__g.found); /* the queue has room again: the socket may read on */
+    memcpy(buf, m->data, m->len);
+    if (m->len < capacity) ((char *)buf)[m->len] = 0;
+    if (binary) *binary = m->binary;
+    n = (long)m->len;
+    if (!WSC__INLINED(m)) wsc__rx_recycle(&s->rx, m->data, m->cap);
+    wsc__msg_free(s->mem, wsc__dequeue(s));
+    return n;
+}
+#endif
+
 static long wsc__read_locked(const char *name, void *buf, size_t capacity, int timeout_ms, int *binary) {
     wsc__socket *s;
     wsc__msg *m;
     long n;
+#ifndef WSCLIENT_SMALL
+    if ((n = wsc__read_queued(name, buf, capacity, binary)) >= 0) return n;
+#endif
     if (!buf && capacity) return wsc__set_error(WSC_ERR_ARGUMENT, "buffer is NULL") - 1;
     if (!(m = wsc__next_message(name, timeout_ms, &s, buf, capacity))) return -1;
     if (m->len > capacity || m->len > 0x7fffffffu) {

@@ -499,6 +499,66 @@ TEST(reading_a_queued_message_reads_no_clock) {
     CHECK(wsc_close("k"));
 }
 
+/* A batch's small write and a read of a queued message each take one step
+   (wsc__write_small, wsc__read_queued) past the usual layers: they keep
+   every promise of those. The step trusts the socket the last call found:
+   calls go in fours to "a" then "ab" (one name the start of the other).
+   A call after a failed one leaves no error behind; the counts count; text
+   that is not UTF-8 is refused whole; a read whose buffer is too small
+   leaves the message queued, and one whose buffer fits it exactly writes
+   no NUL past it. */
+TEST(one_step_writes_and_reads_keep_every_promise) {
+    int tls;
+    for (tls = 0; tls <= 1; tls++) {
+        wsc_config c = config(tls, tls ? tls_port_ : plain_port, "/");
+        static const char *names[2] = {"a", "ab"};
+        char msg[200], buf[200];
+        wsc_stats before, after;
+        long i, bad = 0, bytes = 0, at_hand = 0;
+        int binary;
+        if (!wsc_open("a", &c) || !wsc_open("ab", &c)) { CHECKF(0, "open: %s", wsc_error_info()); wsc_close("a"); continue; }
+        CHECK(wsc_get_stats("ab", &before));
+        for (i = 0; i < 400 && !bad; i++) {
+            int n = snprintf(msg, sizeof msg, "%s:%ld", names[(i >> 2) & 1], i);
+            memset(msg + n, 'x', (size_t)(i % 100)); /* up to 125 bytes: the one step's sizes */
+            n += (int)(i % 100);
+            CHECK(!wsc_flush("nope") && wsc_error_code() == WSC_ERR_UNKNOWN_SOCKET);
+            if (!wsc_write_more(names[(i >> 2) & 1], msg, (size_t)n, (int)(i & 2))) { CHECKF(0, "write %ld: %s", i, wsc_error_info()); bad = 1; }
+            else if (wsc_error_code() != WSC_OK) { CHECKF(0, "write %ld left error %d", i, (int)wsc_error_code()); bad = 1; }
+            if ((i >> 2) & 1) bytes += n;
+        }
+        CHECK(!wsc_write_more("ab", "\xff\xfe", 2, 0) && wsc_error_code() == WSC_ERR_ARGUMENT);
+        CHECK(wsc_get_stats("ab", &after));
+        CHECKF(after.messages_out - before.messages_out == 200 && after.bytes_out - before.bytes_out == bytes,
+               "'ab' counted %lld messages, %lld bytes (want 200, %ld)", after.messages_out - before.messages_out,
+               after.bytes_out - before.bytes_out, bytes);
+        CHECK(wsc_flush("a") && wsc_flush("ab"));
+        poll(NULL, 0, 300); /* the echoes wait in the kernel: a read queues what came */
+        for (i = 0; i < 400 && !bad; i++) {
+            int slot = wsc__find(names[(i >> 2) & 1]);
+            int n = snprintf(msg, sizeof msg, "%s:%ld", names[(i >> 2) & 1], i);
+            long got;
+            memset(msg + n, 'x', (size_t)(i % 100));
+            n += (int)(i % 100);
+            if (i == 2) { /* one byte short: refused, and the message stays */
+                CHECK(wsc_read("a", buf, (size_t)n - 1, 0, &binary) < 0 && wsc_error_code() == WSC_ERR_BUFFER_TOO_SMALL);
+            }
+            CHECK(wsc_read("nope", buf, sizeof buf, 0, NULL) < 0);
+            at_hand += slot >= 0 && wsc__g.slots[slot]->queue != NULL;
+            memset(buf, '#', sizeof buf);
+            binary = -1;
+            got = wsc_read(names[(i >> 2) & 1], buf, (size_t)n, 10000, &binary); /* exactly its size: no NUL */
+            if (got != n || memcmp(buf, msg, (size_t)n) != 0 || buf[n] != '#' || binary != (int)((i & 2) != 0) || wsc_error_code() != WSC_OK) {
+                CHECKF(0, "%s read %ld: %ld bytes '%.*s' binary %d, error %d", names[(i >> 2) & 1], i, got, got > 0 ? (int)got : 0, buf,
+                       binary, (int)wsc_error_code());
+                bad = 1;
+            }
+        }
+        CHECKF(!bad && at_hand >= 200, "%ld of 400 reads found their message queued", at_hand);
+        CHECK(wsc_close("a") && wsc_close("ab"));
+    }
+}
+
 /* A batch then a close: the server counts every message before the close. */
 TEST(batch_then_close_sends_all_first) {
     int tls;
@@ -650,6 +710,7 @@ int main(void) {
     RUN(a_flushed_batch_returns_once_all_went);
     RUN(a_large_message_arrives_in_few_receives);
     RUN(reading_a_queued_message_reads_no_clock);
+    RUN(one_step_writes_and_reads_keep_every_promise);
     RUN(batch_then_close_sends_all_first);
     RUN(async_writes_from_callbacks_batch_and_arrive);
     RUN(async_write_from_another_thread_wakes_no_one_late);
