@@ -36,6 +36,14 @@ SIZES = [16, 1024, 65536, 1048576]
 # enough that one stall of the machine does not decide the row.
 RTT_COUNT = {16: 10000, 1024: 10000, 65536: 800, 1048576: 60}
 STREAM_COUNT = {16: 20000, 1024: 20000, 65536: 1500, 1048576: 96}
+# A stream run shorter than this measures its start more than the stream:
+# 20,000 messages of 16 bytes took 2 to 4 ms for the fast clients (the
+# window filling, the first buffers faulted in), and wsclient.h ran at 0.64
+# to 0.73 of the ceiling there against 0.87 over a million messages. So
+# calibrate() gives a client that streams a case's count sooner a count
+# 2^k times it, the same in every round (results.json has each run's).
+MIN_STREAM_SECONDS = 0.25
+MAX_STREAM_SCALE = 1024
 CONNECT_COUNT = {"wss": 150, "ws": 400}
 BUNDLE_CONNECTS = 30  # connects trusting the system CA bundle (slow where it is parsed per connect)
 IDLE_CONNS = 100
@@ -75,13 +83,44 @@ def size_name(n):
     return "%d B" % n
 
 
+# Where the processes run. The echo server gets one CPU and each client the
+# others: left to the scheduler, a client sometimes shared the server's CPU
+# for a whole run, and a 16-byte stream of wsclient.h then ran at 0.6 of
+# its speed on a CPU of its own (the ceiling at 0.9 of its own), which
+# decided rows more than the code did (docs/benchmarks.md). --no-pin: as
+# the scheduler places them; with one CPU there is nothing to choose.
+PIN = {"server": None, "clients": None}
+
+
+def pin_cpus(enabled):
+    try:
+        cpus = sorted(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return
+    if enabled and len(cpus) >= 2:
+        PIN["server"], PIN["clients"] = {cpus[0]}, set(cpus[1:])
+
+
+def placed(role):
+    """A preexec_fn that keeps the child on its role's CPUs (None: not pinned)."""
+    cpus = PIN[role]
+    return (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
+
+
+def placement_words():
+    if not PIN["server"]:
+        return "processes placed by the scheduler (not pinned)"
+    return "echo server pinned to CPU %s, each client to CPU %s" % (
+        ",".join(map(str, sorted(PIN["server"]))), ",".join(map(str, sorted(PIN["clients"]))))
+
+
 class Server:
     def __init__(self, build, certs):
         self.out_path = os.path.join(build, "echo_server.out")
         self.out = open(self.out_path, "w")
         self.proc = subprocess.Popen(
             [os.path.join(build, "echo_server"), os.path.join(certs, "server.pem"), os.path.join(certs, "server.key")],
-            stdout=self.out, stderr=subprocess.STDOUT)
+            stdout=self.out, stderr=subprocess.STDOUT, preexec_fn=placed("server"))
         self.ports = {}
         self.cipher = self.cipher13 = "?"
         for _ in range(100):
@@ -168,7 +207,7 @@ def run_one(argv, server, timeout=300):
     cpu0, t0, own0 = server.cpu_seconds(), time.monotonic(), children_cpu()
     try:
         p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
-                           universal_newlines=True)
+                           universal_newlines=True, preexec_fn=placed("clients"))
     except subprocess.TimeoutExpired:
         return {"error": "timed out after %d s" % timeout}
     wall = time.monotonic() - t0
@@ -229,6 +268,28 @@ def argv_for(prefix, c, cafiles, extra=()):
     if c["mode"] == "connect":
         argv += ["--resume", str(c["resume"])]
     return argv + list(extra)
+
+
+def calibrate(todo, build, server, cafiles):
+    """{(case key, client): k} for each stream case a client runs in under
+    MIN_STREAM_SECONDS: its count times k makes it last that long."""
+    scale = {}
+    for c in todo:
+        if c["mode"] != "stream":
+            continue
+        for label, prefix in clients(build, server, c["transport"], c["mode"]):
+            seconds = run_one(argv_for(prefix, c, cafiles), server).get("seconds", 0)
+            k = 1
+            while 0 < seconds * k < MIN_STREAM_SECONDS and k < MAX_STREAM_SCALE:
+                k *= 2
+            if k > 1:
+                scale[(case_key(c), label)] = k
+    return scale
+
+
+def scaled(c, label, scale):
+    k = scale.get((case_key(c), label), 1)
+    return dict(c, count=c["count"] * k) if k > 1 else c
 
 
 def smoke(build, server, cafiles):
@@ -313,10 +374,12 @@ def report(results, rounds, server, m, elapsed, bundle_n):
     add("BearSSL %s, libwebsockets %s, %s. Echo server: bench/echo_server (OpenSSL, epoll, one thread)."
         % (m["bearssl"], m["libwebsockets"], m["openssl"]))
     add("TLS 1.2, %s for every TLS client. %d rounds, medians; %.0f s in all." % (server.cipher, rounds, elapsed))
+    add("A stream run lasts at least %.2f s: a client that streams a case's count sooner streams 2^k times it"
+        " (each run's count is in results.json)." % MIN_STREAM_SECONDS)
     add("Rows over \"wss TLS 1.3\": TLS 1.3 alone, %s, the OpenSSL clients only (BearSSL has no 1.3);"
         " the ceiling is raw OpenSSL over 1.3." % server.cipher13)
-    add("Load average (1 min) before and after: %s and %s (%d cores; other work on the machine shows as noise)."
-        % (m["load_before"], loadavg(), m["cores"]))
+    add("Load average (1 min) before and after: %s and %s (%d cores; other work on the machine shows as noise);"
+        " %s." % (m["load_before"], loadavg(), m["cores"], placement_words()))
     add("")
     if BEFORE["path"]:
         add("before: bench_client and wsclient.h as they were at %s, in the same rounds." % BEFORE["name"])
@@ -528,7 +591,8 @@ def many_sockets(build, server, cafile, rounds):
             "--cafile", cafile, "--count", str(MANY_CONNS)]
     runs = []
     for _ in range(rounds):
-        p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600, universal_newlines=True)
+        p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600, universal_newlines=True,
+                           preexec_fn=placed("clients"))
         line = [l for l in p.stdout.splitlines() if l.startswith("many ")]
         if p.returncode != 0 or not line:
             print("  many_sockets: " + (p.stderr.strip() or "exit %d" % p.returncode).splitlines()[-1], file=sys.stderr)
@@ -580,6 +644,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--quick", action="store_true", help="a tenth of the counts, for a smoke run")
     ap.add_argument("--only", default="", help="run only cases whose 'transport mode size ca' contains this")
+    ap.add_argument("--no-pin", action="store_true", help="leave the server and clients where the scheduler puts them")
     ap.add_argument("--many-only", action="store_true", help="only the %d idle sockets of bench/many_sockets" % MANY_CONNS)
     ap.add_argument("--before", metavar="BENCH_CLIENT", help="a bench_client built from an earlier revision: a 'before' column")
     ap.add_argument("--before-name", default="", help="that revision, as the table's note names it")
@@ -587,6 +652,7 @@ def main():
                     help="put the tables between the bench:begin and bench:end markers of FILE")
     args = ap.parse_args()
     BEFORE.update(path=args.before, name=args.before_name or args.before)
+    pin_cpus(not args.no_pin)
     build = args.build
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     certs = os.path.join(build, "certs")
@@ -613,6 +679,11 @@ def main():
         print("smoke runs: every client echoed every byte", flush=True)
         todo = [c for c in cases(args.quick, bundle)
                         if args.only in "%s %s %d %s" % (c["transport"], c["mode"], c["size"], c.get("ca", "one"))]
+        t = time.monotonic()
+        scale = {} if args.quick else calibrate(todo, build, server, cafiles)
+        print("calibration: %d stream runs under %.2f s get longer counts (x%d to x%d), %.0f s"
+              % (len(scale), MIN_STREAM_SECONDS, min(scale.values(), default=1), max(scale.values(), default=1),
+                 time.monotonic() - t), flush=True)
         for rnd in range(args.rounds):
             t = time.monotonic()
             for c in todo:
@@ -622,7 +693,7 @@ def main():
                 for label, prefix in turns:
                     if label == EACH and c["mode"] != "stream":
                         continue
-                    r = run_one(argv_for(prefix, c, cafiles), server)
+                    r = run_one(argv_for(prefix, scaled(c, label, scale), cafiles), server)
                     r.update({"round": rnd, "client": label, "case": c})
                     log.append(r)
                     results.setdefault(case_key(c), {}).setdefault(label, []).append(r)
