@@ -9319,6 +9319,13 @@ static int wsc__deferring(const wsc__socket *s) {
     return wsc__g.batching || (s->callback && wsc__g.pumper == wsc__self());
 }
 
+/* Marks s for the next flush (wsc__flush_deferred). */
+static void wsc__defer_mark(wsc__socket *s) {
+    if (s->deferred) return;
+    s->deferred = 1;
+    wsc__g.ndeferred++;
+}
+
 /* Leaves a queued frame for the next flush, handing on what the transport
    takes now once a record's worth waits (never waiting for it). */
 static int wsc__defer(wsc__socket *s) {
@@ -9328,10 +9335,7 @@ static int wsc__defer(wsc__socket *s) {
         s->whole_records = 0;
         if (s->state == WSC__FAILED) return wsc__report(s);
     }
-    if (wsc__buf_pending(&s->out) && !s->deferred) {
-        s->deferred = 1;
-        wsc__g.ndeferred++;
-    }
+    if (wsc__buf_pending(&s->out)) wsc__defer_mark(s);
 #if WSC__THREADS
     if (s->callback && wsc__g.in_pump && wsc__g.pumper != wsc__self()) wsc__g.moved = 1; /* the pump sends it now */
 #endif
@@ -9467,31 +9471,22 @@ static int wsc__write_binary_locked(const char *name, const void *data, size_t l
 /* A batch's common write in one step: a small message to an open sync
    socket, nothing of a message or of a sync write pending, the batch under
    a record. It queues the frame as wsc__send would (the same checks, frame,
-   counts and flush mark) without its layers: with wsc__read_queued, a sixth
-   of a 16-byte message's instructions in a stream (docs/benchmarks.md,
+   counts and flush mark) without its layers: with wsc__message_at_hand, a
+   tenth of a 16-byte message's instructions in a stream (docs/benchmarks.md,
    "Small messages"). 0: not that case, nothing done; wsc__send takes it. */
 static int wsc__write_small(const char *name, const void *data, size_t len, int binary) {
     wsc__socket *s = wsc__found(name);
-    wsc__u8 key[4], *dst;
+    unsigned opcode = binary ? WSC__OP_BINARY : WSC__OP_TEXT;
     size_t waiting;
     if (!s || !data || len > 125 || WSC__GONE(s) || s->state != WSC__OPEN || s->callback || s->tx_active || wsc__tx_pending(s)) return 0;
     waiting = wsc__buf_pending(&s->out);
     if (waiting + len + 14 > WSCLIENT_MAX_MESSAGE || waiting + len + 6 >= wsc__batch_bytes(s)) return 0;
     if (!binary && wsc__utf8_feed(0, (const wsc__u8 *)data, len) != 0) return 0;
-    if (!wsc__buf_reserve(&s->out, 6 + len) || !wsc__mask_key(key)) return 0;
+    if (!wsc__queue_frame(s, opcode, 1, data, len)) return 0;
     wsc__clear_error();
     wsc__visit_mark(wsc__g.found);
-    dst = s->out.data + s->out.len;
-    dst[0] = (wsc__u8)(0x80 | (binary ? WSC__OP_BINARY : WSC__OP_TEXT));
-    dst[1] = (wsc__u8)(0x80 | len);
-    memcpy(dst + 2, key, 4);
-    wsc__mask_copy(dst + 6, (const wsc__u8 *)data, len, key);
-    s->out.len += 6 + len;
-    wsc__count_out(s, WSC__OP_BINARY, 1, len);
-    if (!s->deferred) {
-        s->deferred = 1;
-        wsc__g.ndeferred++;
-    }
+    wsc__count_out(s, opcode, 1, len);
+    wsc__defer_mark(s); /* what wsc__defer does under a record, with no callback */
     return 1;
 }
 
@@ -9632,40 +9627,36 @@ static wsc__msg *wsc__dequeue(wsc__socket *s) {
 
 #ifndef WSCLIENT_SMALL
 /* A read's common case in one step: a sync socket's next message is queued
-   already, in memory of ours, and fits buf. Takes it as wsc__read_locked
-   would (the same copy, counts and freeing) without its layers. -1: not
-   that case, nothing done. */
-static long wsc__read_queued(const char *name, void *buf, size_t capacity, int *binary) {
+   already, in memory of ours, and fits buf. Returns it, with s found and
+   held as wsc__next_message would leave them, without its layers; NULL:
+   not that case, nothing done. */
+static wsc__msg *wsc__message_at_hand(const char *name, size_t capacity, wsc__socket **out) {
     wsc__socket *s = wsc__found(name);
     wsc__msg *m;
-    long n;
-    if (!s || !buf || s->callback || WSC__GONE(s) || !(m = s->queue) || m->direct || m->len > capacity || m->len > 0x7fffffffu) return -1;
+    if (!s || s->callback || WSC__GONE(s) || !(m = s->queue) || m->direct || m->len > capacity || m->len > 0x7fffffffu) return NULL;
     wsc__clear_error();
     wsc__visit_mark(wsc__g.found); /* the queue has room again: the socket may read on */
-    memcpy(buf, m->data, m->len);
-    if (m->len < capacity) ((char *)buf)[m->len] = 0;
-    if (binary) *binary = m->binary;
-    n = (long)m->len;
-    if (!WSC__INLINED(m)) wsc__rx_recycle(&s->rx, m->data, m->cap);
-    wsc__msg_free(s->mem, wsc__dequeue(s));
-    return n;
+    wsc__hold(s);
+    *out = s;
+    return m;
 }
+#else
+#define wsc__message_at_hand(name, capacity, out) (*(out) = NULL, (wsc__msg *)NULL) /* (s is set on every path) */
 #endif
 
 static long wsc__read_locked(const char *name, void *buf, size_t capacity, int timeout_ms, int *binary) {
     wsc__socket *s;
     wsc__msg *m;
     long n;
-#ifndef WSCLIENT_SMALL
-    if ((n = wsc__read_queued(name, buf, capacity, binary)) >= 0) return n;
-#endif
     if (!buf && capacity) return wsc__set_error(WSC_ERR_ARGUMENT, "buffer is NULL") - 1;
-    if (!(m = wsc__next_message(name, timeout_ms, &s, buf, capacity))) return -1;
-    if (m->len > capacity || m->len > 0x7fffffffu) {
-        wsc__set_error(WSC_ERR_BUFFER_TOO_SMALL, "message of %lu bytes does not fit a buffer of %lu bytes (it stays queued)",
-                       (unsigned long)m->len, (unsigned long)capacity);
-        wsc__release(s);
-        return -1;
+    if (!buf || !(m = wsc__message_at_hand(name, capacity, &s))) {
+        if (!(m = wsc__next_message(name, timeout_ms, &s, buf, capacity))) return -1;
+        if (m->len > capacity || m->len > 0x7fffffffu) {
+            wsc__set_error(WSC_ERR_BUFFER_TOO_SMALL, "message of %lu bytes does not fit a buffer of %lu bytes (it stays queued)",
+                           (unsigned long)m->len, (unsigned long)capacity);
+            wsc__release(s);
+            return -1;
+        }
     }
     if (!(WSC__FAST && m->direct) && m->len) memcpy(buf, m->data, m->len);
     if (m->len < capacity) ((char *)buf)[m->len] = 0;
