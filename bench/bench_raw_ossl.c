@@ -4,7 +4,7 @@
    wsclient.h (WSCLIENT_TLS_OPENSSL) is measured against.
    cc -std=c99 -O2 bench/bench_raw_ossl.c -o bench_raw_ossl -lssl -lcrypto
    bench_raw_ossl --url tls://127.0.0.1:PORT --cafile ca.pem --mode rtt|stream|connect|idle
-                  --size BYTES --count N [--resume 0|1] [--tls13]
+                  --size BYTES --count N [--resume 0|1] [--tls13] [--framed]
    TLS 1.2 (the echo server's one suite, ECDHE-ECDSA-AES128-GCM-SHA256);
    --tls13: TLS 1.3 only, TLS_AES_128_GCM_SHA256 (against a server that
    speaks it: echo_server --tls13). The socket is OpenSSL's own (a socket
@@ -22,7 +22,13 @@
    SSL_CTX (the CA loaded once) serves every connect, a new SSL each;
    --resume 1 offers the previous connection's session (its ticket).
    The chain is verified against the CA by OpenSSL, and the IP address or
-   name of the URL against the certificate (wsclient.h checks both). */
+   name of the URL against the certificate (wsclient.h checks both).
+   --framed (rtt and stream, a wss:// URL, messages of at most 125 bytes):
+   the least WebSocket client on the same loop, for the framing's share of
+   a small message's cost (docs/benchmarks.md, "Small messages"): the
+   canned upgrade, then each message a whole masked frame (its key from a
+   xorshift generator, which a real client may not use: RFC 6455 §10.3
+   asks for unpredictable keys) and each echo's 2-byte header parsed. */
 #define _POSIX_C_SOURCE 200809L
 #include "bench_common.h"
 #include "bench_tcp.h"
@@ -118,6 +124,10 @@ static void tls_close(SSL *ssl, SSL_SESSION **keep) {
 
 /* ---- modes ------------------------------------------------------------- */
 
+static int framed; /* --framed */
+static void tls_send_all(void *io, const void *data, size_t n);
+static size_t tls_recv_until(void *io, unsigned char *out, size_t cap, int (*done)(const unsigned char *, size_t));
+
 typedef struct xfer {
     const bench_args *a;
     SSL *ssl;
@@ -125,10 +135,61 @@ typedef struct xfer {
     size_t tx_len, tx_off, rx_off; /* bytes gathered; into the message being sent; received */
     long sent, got, window;
     short want; /* poll events the last SSL call asked for */
+    uint32_t key; /* --framed: the xorshift state masking keys come from */
+    size_t rx_head; /* --framed: bytes of the echo's 2-byte header seen */
 } xfer;
+
+/* --framed: one masked frame of the payload appended to tx. */
+static void gather_frame(xfer *x) {
+    unsigned char *f = x->tx + x->tx_len, *k = f + 2;
+    size_t i, n = x->a->size;
+    x->key ^= x->key << 13;
+    x->key ^= x->key >> 17;
+    x->key ^= x->key << 5;
+    f[0] = 0x82;
+    f[1] = (unsigned char)(0x80 | n);
+    memcpy(k, &x->key, 4);
+    for (i = 0; i < n; i++) f[6 + i] = x->payload[i] ^ k[i & 3];
+    x->tx_len += 6 + n;
+    x->sent++;
+}
+
+/* --framed: the echoes in p[0..n): a 2-byte header (a binary frame of the
+   message's length), then the payload. */
+static void take_frames(xfer *x, const unsigned char *p, size_t n) {
+    size_t whole = 2 + x->a->size;
+    while (n > 0) {
+        if (x->rx_head == 0 && n >= whole) { /* a whole frame: checked where it is */
+            if (p[0] != 0x82 || p[1] != x->a->size) ossl_fail("echo is not a binary frame of the message's length");
+            bench_check(x->a, p + 2, x->a->size, x->payload);
+            x->got++;
+            p += whole;
+            n -= whole;
+            continue;
+        }
+        if (x->rx_head < 2) {
+            if (x->rx_head == 0 && *p != 0x82) ossl_fail("echo is not a binary frame");
+            if (x->rx_head == 1 && *p != x->a->size) ossl_fail("echo of another length");
+            x->rx_head++;
+            p++;
+            n--;
+            continue;
+        }
+        size_t k = x->a->size - x->rx_off < n ? x->a->size - x->rx_off : n;
+        memcpy(x->rx + x->rx_off, p, k);
+        x->rx_off += k;
+        p += k;
+        n -= k;
+        if (x->rx_off == x->a->size) { bench_check(x->a, x->rx, x->a->size, x->payload); x->rx_off = x->rx_head = 0; x->got++; }
+    }
+}
 
 /* Gathers small messages into tx while the window allows. */
 static void gather(xfer *x) {
+    if (framed) {
+        while (x->sent < x->a->count && x->sent - x->got < x->window && x->tx_len + 6 + x->a->size <= RECORD) gather_frame(x);
+        return;
+    }
     while (x->sent < x->a->count && x->sent - x->got < x->window && x->tx_len < RECORD) {
         size_t k = x->a->size - x->tx_off < RECORD - x->tx_len ? x->a->size - x->tx_off : RECORD - x->tx_len;
         memcpy(x->tx + x->tx_len, x->payload + x->tx_off, k);
@@ -147,7 +208,8 @@ static int write_some(xfer *x) {
         r = SSL_write(x->ssl, x->payload + x->tx_off, (int)(x->a->size - x->tx_off));
     } else {
         int more = x->sent < x->a->count && x->sent - x->got < x->window;
-        if (!x->tx_len || (more && x->tx_len < RECORD)) return 0;
+        int full = framed ? x->tx_len + 6 + x->a->size > RECORD : x->tx_len >= RECORD; /* (frames are whole) */
+        if (!x->tx_len || (more && !full)) return 0;
         r = SSL_write(x->ssl, x->tx, (int)x->tx_len);
     }
     if (r <= 0) {
@@ -180,6 +242,10 @@ static int read_some(xfer *x) {
         moved = 1;
         if (direct) {
             x->rx_off += (size_t)r;
+        } else if (framed) {
+            take_frames(x, x->chunk, (size_t)r);
+            if (x->got == x->a->count) return 1;
+            continue;
         } else {
             const unsigned char *p = x->chunk;
             size_t n = (size_t)r;
@@ -206,6 +272,15 @@ static void run_transfer(const bench_args *a) {
     x->window = a->mode == BENCH_RTT ? 1 : bench_window(a);
     if (!x->rx) { perror("malloc"); exit(1); }
     x->ssl = tls_handshake(a, NULL);
+    x->key = 0x9E3779B9u;
+    if (framed) { /* the upgrade: the 101's head alone comes before our first frame */
+        unsigned char in[1024];
+        char req[BENCH_UPGRADE_MAX];
+        size_t n = bench_upgrade_request(a, req);
+        tls_send_all(x->ssl, req, n);
+        n = tls_recv_until(x->ssl, in, sizeof in, bench_http_done);
+        bench_check_101(in, n);
+    }
     bench_start();
     while (x->got < a->count) {
         int moved;
@@ -295,10 +370,15 @@ int main(int argc, char **argv) {
     /* Our own flag, --tls13, is taken out before the shared parser sees the rest. */
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--tls13") == 0) { tls13 = 1; continue; }
+        if (strcmp(argv[i], "--framed") == 0) { framed = 1; continue; }
         argv[j++] = argv[i];
     }
     bench_parse(j, argv, &a);
     if (!a.cafile) { fprintf(stderr, "bench_raw_ossl: --cafile is required\n"); return 2; }
+    if (framed && (strcmp(a.scheme, "wss") != 0 || a.size > 125 || (a.mode != BENCH_RTT && a.mode != BENCH_STREAM))) {
+        fprintf(stderr, "bench_raw_ossl: --framed is for rtt and stream over wss:// with --size 125 or less\n");
+        return 2;
+    }
     ctx_init(&a);
     switch (a.mode) {
     case BENCH_RTT: case BENCH_STREAM: run_transfer(&a); break;

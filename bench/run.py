@@ -50,6 +50,10 @@ IDLE_CONNS = 100
 EACH = "wsclient.h, a write each"
 OSSL = "wsclient.h OpenSSL"  # bench_client_openssl: wss only (over ws:// it is the same code)
 RAW_OSSL = "raw OpenSSL"     # bench_raw_ossl: OSSL's ceiling, wss only
+# bench_raw_ossl --framed: the least WebSocket client on raw OpenSSL (each
+# message a masked frame, each echo's header parsed), messages of at most
+# 125 bytes: what framing alone leaves of RAW_OSSL for small messages
+FRAMED = "raw OpenSSL framed"
 TLS13 = "wss13"  # a pseudo-transport: wss:// over TLS 1.3, OpenSSL clients only (BearSSL has no 1.3)
 TRANSPORT_NAMES = {TLS13: "wss TLS 1.3"}
 BEFORE_LABEL = "before"
@@ -177,6 +181,7 @@ def clients(build, server, transport, mode=None):
            ("ceiling", [os.path.join(build, raw), "--url", ceiling_url])]
     if transport == "wss":
         out += [(RAW_OSSL, [os.path.join(build, "bench_raw_ossl"), "--url", ceiling_url]),
+                (FRAMED, [os.path.join(build, "bench_raw_ossl"), "--url", ws_url, "--framed"]),
                 (OSSL, [os.path.join(build, "bench_client_openssl"), "--url", ws_url])]
     out.append(("libwebsockets", [os.path.join(build, "bench_lws"), "--url", ws_url]))
     if NODE:
@@ -194,8 +199,19 @@ def clients_tls13(build, server, host, mode):
     ws_url = "wss://%s:%s/" % (host, server.ports["wss13"])
     ceiling_url = ws_url if mode == "connect" else "tls://%s:%s" % (host, server.ports["tls13"])
     return [(RAW_OSSL, [os.path.join(build, "bench_raw_ossl"), "--url", ceiling_url, "--tls13"]),
+            (FRAMED, [os.path.join(build, "bench_raw_ossl"), "--url", ws_url, "--tls13", "--framed"]),
             (OSSL, [os.path.join(build, "bench_client_openssl"), "--url", ws_url, "--tls13"]),
             ("libwebsockets", [os.path.join(build, "bench_lws"), "--url", ws_url, "--tls13"])]
+
+
+def runs_case(label, c):
+    """Whether a client runs case c: the column "a write each" streams only,
+    the framed ceiling takes the round trips and streams of small messages."""
+    if label == EACH:
+        return c["mode"] == "stream"
+    if label == FRAMED:
+        return c["mode"] in ("rtt", "stream") and c["size"] <= 125
+    return True
 
 
 def children_cpu():
@@ -278,6 +294,8 @@ def calibrate(todo, build, server, cafiles):
         if c["mode"] != "stream":
             continue
         for label, prefix in clients(build, server, c["transport"], c["mode"]):
+            if not runs_case(label, c):
+                continue
             seconds = run_one(argv_for(prefix, c, cafiles), server).get("seconds", 0)
             k = 1
             while 0 < seconds * k < MIN_STREAM_SECONDS and k < MAX_STREAM_SCALE:
@@ -298,9 +316,9 @@ def smoke(build, server, cafiles):
     for transport in ("wss", "ws", TLS13):
         for mode, size, count in (("rtt", 1000, 20), ("stream", 70000, 20), ("stream", 16, 200), ("connect", 0, 3)):
             for label, prefix in clients(build, server, transport, mode):
-                if label == EACH or (transport == TLS13 and mode == "rtt"):
-                    continue
                 c = {"transport": transport, "mode": mode, "size": size, "count": count, "resume": 0}
+                if label == EACH or (transport == TLS13 and mode == "rtt") or not runs_case(label, c):
+                    continue
                 r = run_one(argv_for(prefix, c, cafiles, ["--verify"]), server, timeout=60)
                 if "error" in r:
                     print("smoke: %s %s %s: %s" % (label, transport, mode, r["error"]), file=sys.stderr)
@@ -385,15 +403,17 @@ def report(results, rounds, server, m, elapsed, bundle_n):
         add("before: bench_client and wsclient.h as they were at %s, in the same rounds." % BEFORE["name"])
         add("")
     shown = ["wsclient.h", EACH, OSSL] + ([BEFORE_LABEL] if BEFORE["path"] else []) + ["libwebsockets", "node ws", "ceiling",
-                                                                                        RAW_OSSL]
+                                                                                        RAW_OSSL, FRAMED]
     against = ([BEFORE_LABEL] if BEFORE["path"] else []) + ["libwebsockets", "node ws", "ceiling"]
     # (client, against): the OpenSSL build against its own ceiling and libwebsockets (OpenSSL too)
-    pairs = [("wsclient.h", c) for c in against] + [(OSSL, RAW_OSSL), (OSSL, "libwebsockets")]
+    pairs = [("wsclient.h", c) for c in against] + [(OSSL, RAW_OSSL), (OSSL, FRAMED), (OSSL, "libwebsockets")]
     names = {EACH: "(a write each)", "ceiling": "ceiling (raw BearSSL or TCP)"}
     pair_names = {("wsclient.h", "ceiling"): "vs ceiling", (OSSL, RAW_OSSL): "OpenSSL vs raw OpenSSL",
+                  (OSSL, FRAMED): "OpenSSL vs raw OpenSSL framed",
                   (OSSL, "libwebsockets"): "OpenSSL vs libwebsockets"}
     add("wsclient.h OpenSSL: bench_client built with -DWSCLIENT_TLS_OPENSSL (wss only); raw OpenSSL: its ceiling,"
-        " bench_raw_ossl (OpenSSL over a socket, no WebSocket framing).")
+        " bench_raw_ossl (OpenSSL over a socket, no WebSocket framing); raw OpenSSL framed: bench_raw_ossl --framed,"
+        " the least WebSocket client on the same loop (masked frames out, headers parsed in; 16 B rows only).")
     add("")
     add("| mode | size | over (ceiling) | unit | " + " | ".join(names.get(c, c) for c in shown) + " | "
         + " | ".join(pair_names.get(pr, "vs " + pr[1]) for pr in pairs) + " |")
@@ -441,7 +461,7 @@ def report(results, rounds, server, m, elapsed, bundle_n):
                   if "error" not in a and "error" not in b and b.get(field) and a.get(field)]
             return statistics.median(rs) if rs else None
         rows.append(("%s %s%s" % (TRANSPORT_NAMES.get(transport, transport), mode_name, "" if size_s == "-" else " " + size_s),
-                     {c: share_of_ceiling(c) for c in shown if c not in ("ceiling", RAW_OSSL)}))
+                     {c: share_of_ceiling(c) for c in shown if c not in ("ceiling", RAW_OSSL, FRAMED)}))
         add("| %s | %s | %s | %s | " % (mode_name, size_s, over, unit) + " | ".join(cells.get(c, "-") for c in shown)
             + " | " + " | ".join(ratios[pr] for pr in pairs) + " |")
     CHART_ROWS[:] = rows
@@ -510,11 +530,12 @@ def cpu_report(results, bundle_n):
     add = lines.append
     add("Client CPU time (user + system) in the timed part, per unit of work: lower is better, and")
     add("steadier than throughput on a shared machine (waiting does not count). Ratios: wsclient.h's")
-    add("CPU over the other's, median of same-round ratios; wsclient.h OpenSSL's over raw OpenSSL's.")
+    add("CPU over the other's, median of same-round ratios; wsclient.h OpenSSL's over raw OpenSSL's (framed).")
     add("")
-    cols = ("wsclient.h", OSSL, "libwebsockets", "ceiling", RAW_OSSL)
-    add("| mode | size | over | unit | " + " | ".join(cols) + " | vs libwebsockets | vs ceiling | OpenSSL vs raw OpenSSL |")
-    add("|---|---|---|---|" + "--:|" * (len(cols) + 3))
+    cols = ("wsclient.h", OSSL, "libwebsockets", "ceiling", RAW_OSSL, FRAMED)
+    add("| mode | size | over | unit | " + " | ".join(cols)
+        + " | vs libwebsockets | vs ceiling | OpenSSL vs raw OpenSSL | OpenSSL vs raw OpenSSL framed |")
+    add("|---|---|---|---|" + "--:|" * (len(cols) + 4))
     for key, per_client in results.items():
         transport, mode, size, resume, ca = key
         if resume:
@@ -537,7 +558,7 @@ def cpu_report(results, bundle_n):
             mode_name += ", %d-CA bundle" % bundle_n
         add("| %s | %s | %s | %s | " % (mode_name, size_s, TRANSPORT_NAMES.get(transport, transport), unit)
             + " | ".join("-" if cells.get(l) is None else "%.0f" % cells[l] for l in cols)
-            + " | %s | %s | %s |" % (rr("libwebsockets"), rr("ceiling"), rr(RAW_OSSL, OSSL)))
+            + " | %s | %s | %s | %s |" % (rr("libwebsockets"), rr("ceiling"), rr(RAW_OSSL, OSSL), rr(FRAMED, OSSL)))
     add("")
     return lines
 
@@ -691,7 +712,7 @@ def main():
                 if rnd % 2:  # every other round the other way round: no client always runs first or after the same one
                     turns.reverse()
                 for label, prefix in turns:
-                    if label == EACH and c["mode"] != "stream":
+                    if not runs_case(label, c):
                         continue
                     r = run_one(argv_for(prefix, scaled(c, label, scale), cafiles), server)
                     r.update({"round": rnd, "client": label, "case": c})
@@ -703,7 +724,7 @@ def main():
                 if args.only and args.only not in "%s idle" % transport:
                     continue
                 for label, prefix in clients(build, server, transport):
-                    if label == EACH:
+                    if label in (EACH, FRAMED):
                         continue
                     c = {"transport": transport, "mode": "idle", "size": 0, "count": IDLE_CONNS, "resume": 0, "ca": ca}
                     r = run_one(argv_for(prefix, c, cafiles), server)
