@@ -7100,10 +7100,12 @@ static void wsc__head_keep(wsc__socket *s) {
 static wsc__msg *wsc__msg_inline(wsc__socket *s, const wsc__u8 *p, size_t n);
 static void wsc__queue_append(wsc__socket *s, wsc__msg *m);
 
-static void wsc__count_in(wsc__socket *s, size_t len) {
-    s->stats.bytes_in += (long long)len;
-    s->stats.messages_in++;
+/* n messages received, of bytes bytes in all. */
+static void wsc__count_in_n(wsc__socket *s, int n, size_t bytes) {
+    s->stats.bytes_in += (long long)bytes;
+    s->stats.messages_in += n;
 }
+#define wsc__count_in(s, len) wsc__count_in_n(s, 1, len)
 
 /* A frame we queued: a ping, or a message's part (a message counts once). */
 static void wsc__count_out(wsc__socket *s, unsigned opcode, int fin, size_t len) {
@@ -7301,16 +7303,19 @@ static int wsc__upgrade_step(wsc__socket *s) {
 #define WSC__MSG_COST(cap) ((cap) + sizeof(wsc__msg) + 64u)
 static size_t wsc__msg_cost(const wsc__msg *m) { return WSC__MSG_COST(m->cap); }
 
-/* The buffers kept for later give way to the queue: together they stay
+/* Queues the records first to last, linked already, which cost cost bytes.
+   The buffers kept for later give way to the queue: together they stay
    under WSCLIENT_MAX_MESSAGE (docs/guarantees.md, what a socket holds). */
-static void wsc__queue_append(wsc__socket *s, wsc__msg *m) {
-    if (s->queue_tail) s->queue_tail->next = m;
-    else s->queue = m;
-    s->queue_tail = m;
-    s->queued_bytes += wsc__msg_cost(m);
+static void wsc__queue_chain(wsc__socket *s, wsc__msg *first, wsc__msg *last, size_t cost) {
+    if (s->queue_tail) s->queue_tail->next = first;
+    else s->queue = first;
+    s->queue_tail = last;
+    s->queued_bytes += cost;
     if (WSC__FAST && s->rx.spare)
         wsc__rx_spares_trim(&s->rx, s->queued_bytes < WSCLIENT_MAX_MESSAGE ? WSCLIENT_MAX_MESSAGE - s->queued_bytes : 0);
 }
+
+static void wsc__queue_append(wsc__socket *s, wsc__msg *m) { wsc__queue_chain(s, m, m, wsc__msg_cost(m)); }
 
 #ifndef WSCLIENT_SMALL
 /* Makes m, with room for n payload bytes behind it, a zeroed record
@@ -7363,28 +7368,44 @@ static wsc__msg *wsc__msg_take(wsc__socket *s) {
 #define WSC__RUN_REC(len) ((sizeof(wsc__msg) + (len) + 1 + 7) & ~(size_t)7)
 #define WSC__RUN_MAX 8192 /* about a block's bytes at most: read in order, it goes with its last */
 
-/* Queues record m (room for it and its payload), the whole small frame at
-   p (wsc__rx_small took it), in the block run or alone (NULL). Returns the
-   frame's length. */
-static size_t wsc__queue_small(wsc__socket *s, wsc__msg *m, const wsc__u8 *p, size_t *run) {
+/* Makes m (room for it and its payload) the record of the whole small
+   frame at p (wsc__rx_small took it), in the block run or alone (NULL).
+   Returns the frame's length. */
+static size_t wsc__msg_small(wsc__msg *m, const wsc__u8 *p, size_t *run) {
     size_t hdr, len = wsc__small_len(p, &hdr);
     wsc__msg_fill(m, p + hdr, len);
     m->binary = p[0] == 0x82;
     m->run = run;
-    wsc__queue_append(s, m);
-    wsc__count_in(s, len);
     return hdr + len;
 }
 
-/* Queues the k whole small messages at p in block, which they share. */
+/* Queues record m of the whole small frame at p alone; returns the frame's length. */
+static size_t wsc__queue_small(wsc__socket *s, wsc__msg *m, const wsc__u8 *p) {
+    size_t n = wsc__msg_small(m, p, NULL);
+    wsc__queue_append(s, m);
+    wsc__count_in(s, m->len);
+    return n;
+}
+
+/* Queues the k whole small messages at p in block, which they share: linked
+   there, then queued and counted at once. */
 static void wsc__queue_run(wsc__socket *s, const wsc__u8 *p, int k, size_t *block) {
     wsc__u8 *q = (wsc__u8 *)block + WSC__RUN_HEAD;
+    wsc__msg *first = (wsc__msg *)q, *m = first;
+    size_t cost = 0, bytes = 0;
+    int i;
     *block = (size_t)k;
-    while (k--) {
-        wsc__msg *m = (wsc__msg *)q;
-        p += wsc__queue_small(s, m, p, block);
+    for (i = 1;; i++) {
+        p += wsc__msg_small(m, p, block);
+        cost += wsc__msg_cost(m);
+        bytes += m->len;
         q += WSC__RUN_REC(m->len);
+        if (i == k) break;
+        m->next = (wsc__msg *)q;
+        m = m->next;
     }
+    wsc__queue_chain(s, first, m, cost);
+    wsc__count_in_n(s, k, bytes);
 }
 
 /* The whole small messages at p[0..n) (wsc__rx_small), queued straight
@@ -7410,7 +7431,7 @@ static size_t wsc__receive_small(wsc__socket *s, const wsc__u8 *p, size_t n, siz
     if (k > 1 && (block = (size_t *)wsc__alloc(s->mem, size)) != NULL) {
         wsc__queue_run(s, p, k, block);
     } else {
-        for (off = 0; k--; off += wsc__queue_small(s, m, p + off, NULL)) { /* one at a time */
+        for (off = 0; k--; off += wsc__queue_small(s, m, p + off)) { /* one at a time */
             if (!(m = (wsc__msg *)wsc__alloc(s->mem, sizeof *m + wsc__small_len(p + off, &hdr) + 1))) break;
         }
     }

@@ -555,6 +555,10 @@ TEST(one_step_writes_and_reads_keep_every_promise) {
             }
         }
         CHECKF(!bad && at_hand >= 200, "%ld of 400 reads found their message queued", at_hand);
+        CHECK(wsc_get_stats("ab", &after)); /* echoes queued in runs count one by one */
+        CHECKF(after.messages_in - before.messages_in == 200 && after.bytes_in - before.bytes_in == bytes,
+               "'ab' received %lld messages, %lld bytes (want 200, %ld)", after.messages_in - before.messages_in,
+               after.bytes_in - before.bytes_in, bytes);
         CHECK(wsc_close("a") && wsc_close("ab"));
     }
 }
