@@ -244,13 +244,19 @@ static inline void bench_check_101(const unsigned char *p, size_t n) {
 typedef void (*bench_send_fn)(void *io, const void *p, size_t n);
 typedef size_t (*bench_recv_fn)(void *io, unsigned char *out, size_t cap, int (*done)(const unsigned char *, size_t));
 
-static inline void bench_websocket(void *io, const bench_args *a, bench_send_fn send_all, bench_recv_fn recv_until) {
+/* The upgrade alone (bench_raw_ossl --framed goes on with frames). */
+static inline void bench_upgrade(void *io, const bench_args *a, bench_send_fn send_all, bench_recv_fn recv_until) {
     unsigned char in[1024];
     char req[BENCH_UPGRADE_MAX];
     size_t n = bench_upgrade_request(a, req);
     send_all(io, req, n);
     n = recv_until(io, in, sizeof in, bench_http_done);
     bench_check_101(in, n);
+}
+
+static inline void bench_websocket(void *io, const bench_args *a, bench_send_fn send_all, bench_recv_fn recv_until) {
+    unsigned char in[1024];
+    bench_upgrade(io, a, send_all, recv_until);
     send_all(io, bench_close_frame(), 8);
     recv_until(io, in, sizeof in, bench_close_done);
 }

@@ -154,44 +154,58 @@ static void gather_frame(xfer *x) {
     x->sent++;
 }
 
-/* --framed: the echoes in p[0..n): a 2-byte header (a binary frame of the
-   message's length), then the payload. */
+/* Up to the rest of the message being received from p[0..n) into rx,
+   checked once whole (rx_off back to 0). Returns the bytes taken. */
+static size_t take_payload(xfer *x, const unsigned char *p, size_t n) {
+    size_t k = x->a->size - x->rx_off < n ? x->a->size - x->rx_off : n;
+    memcpy(x->rx + x->rx_off, p, k);
+    x->rx_off += k;
+    if (x->rx_off == x->a->size) { bench_check(x->a, x->rx, x->a->size, x->payload); x->rx_off = 0; x->got++; }
+    return k;
+}
+
+/* --framed: byte i of an echo's header: a binary frame of the message's length. */
+static void check_head(const xfer *x, size_t i, unsigned char b) {
+    if (b != (i ? x->a->size : 0x82)) ossl_fail("echo is not a binary frame of the message's length");
+}
+
+/* --framed: the echoes in p[0..n): a 2-byte header, then the payload. */
 static void take_frames(xfer *x, const unsigned char *p, size_t n) {
-    size_t whole = 2 + x->a->size;
+    size_t whole = 2 + x->a->size, k;
     while (n > 0) {
         if (x->rx_head == 0 && n >= whole) { /* a whole frame: checked where it is */
-            if (p[0] != 0x82 || p[1] != x->a->size) ossl_fail("echo is not a binary frame of the message's length");
+            check_head(x, 0, p[0]);
+            check_head(x, 1, p[1]);
             bench_check(x->a, p + 2, x->a->size, x->payload);
             x->got++;
             p += whole;
             n -= whole;
-            continue;
-        }
-        if (x->rx_head < 2) {
-            if (x->rx_head == 0 && *p != 0x82) ossl_fail("echo is not a binary frame");
-            if (x->rx_head == 1 && *p != x->a->size) ossl_fail("echo of another length");
-            x->rx_head++;
-            p++;
+        } else if (x->rx_head < 2) {
+            check_head(x, x->rx_head++, *p++);
             n--;
-            continue;
+        } else {
+            k = take_payload(x, p, n);
+            p += k;
+            n -= k;
+            if (!x->rx_off) x->rx_head = 0; /* (k > 0: that message is whole) */
         }
-        size_t k = x->a->size - x->rx_off < n ? x->a->size - x->rx_off : n;
-        memcpy(x->rx + x->rx_off, p, k);
-        x->rx_off += k;
-        p += k;
-        n -= k;
-        if (x->rx_off == x->a->size) { bench_check(x->a, x->rx, x->a->size, x->payload); x->rx_off = x->rx_head = 0; x->got++; }
     }
+}
+
+/* Whether tx has no room for another message (frames go whole). */
+static int tx_full(const xfer *x) {
+    return framed ? x->tx_len + 6 + x->a->size > RECORD : x->tx_len >= RECORD;
 }
 
 /* Gathers small messages into tx while the window allows. */
 static void gather(xfer *x) {
-    if (framed) {
-        while (x->sent < x->a->count && x->sent - x->got < x->window && x->tx_len + 6 + x->a->size <= RECORD) gather_frame(x);
-        return;
-    }
-    while (x->sent < x->a->count && x->sent - x->got < x->window && x->tx_len < RECORD) {
-        size_t k = x->a->size - x->tx_off < RECORD - x->tx_len ? x->a->size - x->tx_off : RECORD - x->tx_len;
+    while (x->sent < x->a->count && x->sent - x->got < x->window && !tx_full(x)) {
+        size_t k;
+        if (framed) {
+            gather_frame(x);
+            continue;
+        }
+        k = x->a->size - x->tx_off < RECORD - x->tx_len ? x->a->size - x->tx_off : RECORD - x->tx_len;
         memcpy(x->tx + x->tx_len, x->payload + x->tx_off, k);
         x->tx_len += k;
         x->tx_off += k;
@@ -208,8 +222,7 @@ static int write_some(xfer *x) {
         r = SSL_write(x->ssl, x->payload + x->tx_off, (int)(x->a->size - x->tx_off));
     } else {
         int more = x->sent < x->a->count && x->sent - x->got < x->window;
-        int full = framed ? x->tx_len + 6 + x->a->size > RECORD : x->tx_len >= RECORD; /* (frames are whole) */
-        if (!x->tx_len || (more && !full)) return 0;
+        if (!x->tx_len || (more && !tx_full(x))) return 0;
         r = SSL_write(x->ssl, x->tx, (int)x->tx_len);
     }
     if (r <= 0) {
@@ -248,15 +261,8 @@ static int read_some(xfer *x) {
             continue;
         } else {
             const unsigned char *p = x->chunk;
-            size_t n = (size_t)r;
-            while (n > 0) { /* a chunk may end one message and start the next ones */
-                size_t k = x->a->size - x->rx_off < n ? x->a->size - x->rx_off : n;
-                memcpy(x->rx + x->rx_off, p, k);
-                x->rx_off += k;
-                p += k;
-                n -= k;
-                if (x->rx_off == x->a->size) { bench_check(x->a, x->rx, x->a->size, x->payload); x->rx_off = 0; x->got++; }
-            }
+            size_t n = (size_t)r, k;
+            for (; n > 0; p += k, n -= k) k = take_payload(x, p, n); /* a chunk may end one message and start the next ones */
         }
         if (x->rx_off == x->a->size) { bench_check(x->a, x->rx, x->a->size, x->payload); x->rx_off = 0; x->got++; }
         if (x->got == x->a->count) return 1;
@@ -273,14 +279,7 @@ static void run_transfer(const bench_args *a) {
     if (!x->rx) { perror("malloc"); exit(1); }
     x->ssl = tls_handshake(a, NULL);
     x->key = 0x9E3779B9u;
-    if (framed) { /* the upgrade: the 101's head alone comes before our first frame */
-        unsigned char in[1024];
-        char req[BENCH_UPGRADE_MAX];
-        size_t n = bench_upgrade_request(a, req);
-        tls_send_all(x->ssl, req, n);
-        n = tls_recv_until(x->ssl, in, sizeof in, bench_http_done);
-        bench_check_101(in, n);
-    }
+    if (framed) bench_upgrade(x->ssl, a, tls_send_all, tls_recv_until); /* the 101's head alone comes before our first frame */
     bench_start();
     while (x->got < a->count) {
         int moved;
