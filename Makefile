@@ -62,7 +62,7 @@ OPENSSL_LIBS = -lssl -lcrypto
 OPENSSL_PKG  = libssl-dev$(if $(findstring -m32,$(CC)),:i386)
 HAVE_OPENSSL := $(shell printf '\043include <openssl/ssl.h>\n\043if OPENSSL_VERSION_MAJOR < 3\n\043error\n\043endif\nint main(void) { return !OPENSSL_init_ssl(0, 0); }\n' | \
                   $(CC) -x c - -o /dev/null $(OPENSSL_LIBS) >/dev/null 2>&1 && echo yes)
-OPENSSL_SUITE = tls mtls core faults closing keepalive batch proxy reconnect headers answer
+OPENSSL_SUITE = tls mtls core faults closing keepalive batch proxy reconnect headers answer rfc
 OPENSSL_TESTS = $(if $(HAVE_OPENSSL),$(patsubst %,$(BUILD)/test_%_openssl,$(OPENSSL_SUITE)) $(BUILD)/wscat_openssl $(BUILD)/autobahn_client_openssl \
                   $(BUILD)/post_handshake_server)
 # ThreadSanitizer: the programs with threads, built apart in $(TSAN_DIR) (make

@@ -6422,7 +6422,7 @@ static void wsc__finish(wsc__socket *s) {
    first error is the one kept. */
 static void wsc__fail(wsc__socket *s, wsc_result code, int close_code, const char *fmt, ...) {
     va_list ap;
-    int was_open = s->state == WSC__OPEN || s->state == WSC__CLOSING, in_flight;
+    int was_open = s->state == WSC__OPEN || s->state == WSC__CLOSING, ours_queued = s->state == WSC__CLOSING;
     if (wsc__is_final(s)) return;
     /* Both close frames have crossed (ours has left): the connection is
        closed cleanly (RFC 6455 §7.1.4) whatever the transport does next, a
@@ -6437,13 +6437,21 @@ static void wsc__fail(wsc__socket *s, wsc_result code, int close_code, const cha
     va_start(ap, fmt);
     vsnprintf(s->err, sizeof s->err, fmt, ap);
     va_end(ap);
-    /* The close frame goes out alone, unless a frame is half on the wire:
-       then the TCP close alone says it. */
-    in_flight = s->out.off > 0 || (wsc__tx_pending(s) && !wsc__buf_pending(&s->out));
+    /* The close frame goes out behind what is queued, in one try: a frame
+       half on the wire is finished first, so the stream stays whole, and the
+       frames queued behind it (the caller was told they would go) go too.
+       Not behind a sync write's payload of more than a record still in the
+       caller's memory, and never a second time: in WSC__CLOSING ours is
+       queued or gone (§5.5.1). */
+    if (was_open && close_code && s->tx_left <= WSC__TX_PART && wsc__io_live(s)) {
+#ifndef WSCLIENT_SMALL
+        s->whole_records = 0;
+#endif
+        if (ours_queued || wsc__queue_close(s, close_code)) wsc__flush(s);
+    }
     s->out.len = s->out.off = 0;
     s->tx_src = NULL;
     s->tx_left = 0;
-    if (was_open && close_code && !in_flight && wsc__io_live(s) && wsc__queue_close(s, close_code)) wsc__flush(s);
     wsc__io_close(s);
 }
 

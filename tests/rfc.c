@@ -7,15 +7,40 @@
 #include "test.h"
 
 #include <stdlib.h>
+#include <time.h>
 
-static int port;
+static void sleep_ms(long ms) {
+    struct timespec ts;
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = ms % 1000 * 1000000L;
+    nanosleep(&ts, NULL);
+}
 
-/* The server's verdict on one case this agent ran. */
-static int verdict_of(const char *name, const char *agent, char *out, size_t cap) {
+static int port, tls_port;
+static char ca_file[512];
+
+/* How to reach the server over ws:// or wss:// (its certificate checked). */
+static wsc_config server(int tls, const char *path) {
+    wsc_config c;
+    memset(&c, 0, sizeof c);
+    c.address = "127.0.0.1";
+    c.port = tls ? tls_port : port;
+    c.path = path;
+    c.tls = tls;
+    c.server_name = "localhost";
+    c.ca_file = ca_file;
+    c.timeout_ms = 5000;
+    return c;
+}
+
+/* The verdict of the ws:// (or wss://) server on one case this agent ran. */
+static int verdict_on(int tls, const char *name, const char *agent, char *out, size_t cap) {
     char path[256];
+    wsc_config c;
     long n;
     snprintf(path, sizeof path, "/result?name=%s&agent=%s", name, agent);
-    if (!wsc_connect("verdict", "127.0.0.1", port, path, NULL, 5000)) {
+    c = server(tls, path);
+    if (!wsc_open("verdict", &c)) {
         snprintf(out, cap, "no verdict: %s", wsc_error_info());
         return 0;
     }
@@ -25,6 +50,7 @@ static int verdict_of(const char *name, const char *agent, char *out, size_t cap
     return n > 0 && strncmp(out, "PASS", 4) == 0;
 }
 
+static int verdict_of(const char *name, const char *agent, char *out, size_t cap) { return verdict_on(0, name, agent, out, cap); }
 static int verdict(const char *name, char *out, size_t cap) { return verdict_of(name, "rfc-c", out, cap); }
 
 /* Runs a case as the Autobahn client does (echo until the end) and returns
@@ -334,10 +360,52 @@ TEST(one_connecting_per_server) {
     wsc_close("ocv");
 }
 
+/* The client fails with frames of its own on their way, the server's bad
+   frame already there when it writes (so that the batch's first hand-over,
+   which leaves a frame half on the wire, also reads it): the close frame
+   still comes whole, behind the messages queued before it (RFC 6455
+   §7.1.7), and in a close handshake of the client's own it is not sent a
+   second time (§5.5.1). Over ws:// and wss://. */
+TEST(failing_with_frames_on_their_way) {
+    int tls, tls_too = tls_port > 0;
+#ifdef WSCLIENT_SMALL
+    tls_too = 0; /* (its trust anchors are compiled in, not the test CA) */
+#endif
+    for (tls = 0; tls <= tls_too; tls++) {
+        char v[512], path[128] = "", agent[32];
+        wsc_config c = server(tls, path);
+#ifndef WSCLIENT_SMALL /* (no batches there) */
+        char m[21];
+        long i, written = 0;
+        snprintf(agent, sizeof agent, "rfc-batch%d", tls);
+        snprintf(path, sizeof path, "/runCase?name=fail_mid_batch&agent=%s", agent);
+        if (!wsc_open("mid", &c)) { CHECKF(0, "open: %s", wsc_error_info()); continue; }
+        sleep_ms(1000);
+        for (i = 0; i < 4000; i++) {
+            snprintf(m, sizeof m, "m%05ld..............", i);
+            if (!wsc_write_more("mid", m, 20, 1)) break;
+            written++;
+        }
+        if (written == 4000) CHECK(!wsc_flush("mid") || wsc_read("mid", m, sizeof m, 5000, NULL) < 0);
+        CHECKF(wsc_error_code() == WSC_ERR_PROTOCOL, "after %ld messages: %s", written, wsc_error_info());
+        wsc_close("mid");
+        CHECKF(verdict_on(tls, "fail_mid_batch", agent, v, sizeof v), "%s", v);
+#endif
+        snprintf(agent, sizeof agent, "rfc-closing%d", tls);
+        snprintf(path, sizeof path, "/runCase?name=fail_while_closing&agent=%s", agent);
+        if (!wsc_open("closing", &c)) { CHECKF(0, "open: %s", wsc_error_info()); continue; }
+        sleep_ms(1000);
+        CHECK(!wsc_close("closing"));
+        CHECKF(verdict_on(tls, "fail_while_closing", agent, v, sizeof v), "%s", v);
+    }
+}
+
 int main(void) {
     const char *p = getenv("WSC_TEST_RFC_PORT");
     if (!p) { printf("WSC_TEST_RFC_PORT is not set: run through tests/run.sh (make test)\n"); return 2; }
     port = atoi(p);
+    if ((p = getenv("WSC_TEST_RFC_TLS_PORT")) != NULL) tls_port = atoi(p);
+    snprintf(ca_file, sizeof ca_file, "%s/ca.pem", getenv("WSC_TEST_CERTS") ? getenv("WSC_TEST_CERTS") : "build/certs");
     RUN(every_case_by_name);
     RUN(failure_reasons_reach_the_caller);
     RUN(reads_that_give_up_mid_message);
@@ -348,5 +416,6 @@ int main(void) {
     RUN(handshake_strictness);
     RUN(request_is_rfc_4_1);
     RUN(one_connecting_per_server);
+    RUN(failing_with_frames_on_their_way);
     return test_summary("test_rfc");
 }

@@ -69,7 +69,8 @@ class Case:
     send:   items, in order: bytes (written at once), a float (sleep that long)
     echo:   the messages the client must send back, as (opcode, payload)
     pongs:  the pong payloads the client must send
-    fail:   close codes the client may fail the connection with (None: it must not)
+    fail:   close codes the client may fail the connection with (None: it must not);
+            with echo, the messages before its close must start that list
     reply:  the close code the client must answer our close with (None: any valid)
     fast:   the client must fail within this many seconds of the send's end
     """
@@ -83,6 +84,10 @@ class Case:
 
 def pattern(n, seed=0):
     return bytes((i * 7 + seed) % 256 for i in range(n))
+
+
+# What tests/rfc.c writes in fail_mid_batch: message i is "m%05d" then dots, 20 bytes.
+BATCH = [(BINARY, (b"m%05d" % i).ljust(20, b".")) for i in range(4000)]
 
 
 def cases():
@@ -244,6 +249,13 @@ def cases():
     add(Case("too_big_fragmented", "10.4", None, fail={1009}, numbered=False))
     # the client's own sending: it echoes in parts when asked by name (see tests/rfc.c)
     add(Case("client_sends_parts", "5.4", [], numbered=False))
+    # the client fails with frames of its own on their way (tests/rfc.c waits
+    # until the bad frame is there, then writes): a batch with a frame half
+    # handed on, whose close frame must still come whole behind the messages
+    # before it; and a close handshake of its own, which must not end in a
+    # second close frame
+    add(Case("fail_mid_batch", "7.1.7", [0.2, frame(TEXT, "x", rsv=4)], echo=BATCH, fail={1002}, numbered=False))
+    add(Case("fail_while_closing", "5.5.1", [0.2, frame(TEXT, "x", rsv=4)], fail={1000}, numbered=False))
     return out
 
 
@@ -313,6 +325,8 @@ class Peer:
                     self.masks.append(key)
                 if rsv:
                     self.violations.append("client set reserved bits (5.2)")
+                if self.close_code is not None:
+                    self.violations.append("client sent a frame after its close frame (5.5.1)")
                 data = await self.reader.readexactly(n)
                 data = bytes(c ^ key[i % 4] for i, c in enumerate(data)) if n < 4096 else unmask(data, key)
                 self.frames.append((fin, op, n))
@@ -380,6 +394,8 @@ def judge(case, peer, sent_close, send_done_at):
             why.append(f"expected a close with {sorted(case.fail)}, got {peer.close_code}")
         if peer.eof_at is None:
             why.append("client did not close TCP after failing (7.1.7)")
+        if case.echo and (not peer.messages or peer.messages != case.echo[:len(peer.messages)]):
+            why.append(f"its {len(peer.messages)} messages are not the first of the {len(case.echo)} it wrote")
         if case.fast and peer.close_at and peer.close_at - send_done_at > case.fast:
             why.append(f"failed only after {peer.close_at - send_done_at:.2f} s")
     else:
