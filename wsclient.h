@@ -1103,14 +1103,11 @@ typedef struct wsc__buf {
     wsc__mem *mem;
 } wsc__buf;
 
-/* Drops the consumed front but its last byte, moving the rest behind it
-   to the start: off stays above 0 while bytes of the buffer have gone and
-   some wait, which a socket's out must tell (a frame may be half sent:
-   wsc__fail). */
+/* Drops the consumed front, moving the rest to the start. */
 static void wsc__buf_compact(wsc__buf *b) {
-    memmove(b->data, b->data + b->off - 1, b->len - b->off + 1);
-    b->len -= b->off - 1;
-    b->off = 1;
+    memmove(b->data, b->data + b->off, b->len - b->off);
+    b->len -= b->off;
+    b->off = 0;
 }
 
 /* Room for extra more bytes. The consumed front goes as soon as what is
@@ -1122,11 +1119,11 @@ static int wsc__buf_reserve(wsc__buf *b, size_t extra) {
     size_t need, cap;
     wsc__u8 *p;
     if (b->off > 0 && b->off == b->len) b->off = b->len = 0;
-    else if (WSC__FAST && b->off > 1 && b->off / 4 >= b->len - b->off) wsc__buf_compact(b);
+    else if (WSC__FAST && b->off > 0 && b->off / 4 >= b->len - b->off) wsc__buf_compact(b);
     need = b->len + extra;
     if (need < b->len) return 0;
     if (need <= b->cap) return 1;
-    if (b->off > 1) { /* reclaim the consumed front before growing */
+    if (b->off > 0) { /* reclaim the consumed front before growing */
         wsc__buf_compact(b);
         need = b->len + extra;
         if (need <= b->cap) return 1;
