@@ -6438,9 +6438,10 @@ static void wsc__fail(wsc__socket *s, wsc_result code, int close_code, const cha
        half on the wire is finished first, so the stream stays whole, and the
        frames queued behind it (the caller was told they would go) go too.
        Not behind a sync write's payload of more than a record still in the
-       caller's memory, and never a second time: in WSC__CLOSING ours is
-       queued or gone (§5.5.1). */
-    if (was_open && close_code && s->tx_left <= WSC__TX_PART && wsc__io_live(s)) {
+       caller's memory (no write passes WSCLIENT_MAX_MESSAGE: a device's
+       build skips the test), and never a second time: in WSC__CLOSING ours
+       is queued or gone (§5.5.1). */
+    if (was_open && close_code && (WSCLIENT_MAX_MESSAGE <= WSC__TX_PART || s->tx_left <= WSC__TX_PART) && wsc__io_live(s)) {
 #ifndef WSCLIENT_SMALL
         s->whole_records = 0;
 #endif
