@@ -355,7 +355,7 @@ TEST(refusals) {
    name, never cut. */
 TEST(limits_at_the_edge) {
     static wsc_header many[WSCLIENT_MAX_HEADERS + 1];
-    static char names[WSCLIENT_MAX_HEADERS + 1][16], pad[WSCLIENT_MAX_REQUEST];
+    static char names[WSCLIENT_MAX_HEADERS + 1][24], pad[WSCLIENT_MAX_REQUEST];
     char want[64], digits[16];
     wsc_config c = {0};
     size_t base, n;
