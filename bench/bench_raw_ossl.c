@@ -154,13 +154,18 @@ static void gather_frame(xfer *x) {
     x->sent++;
 }
 
-/* Up to the rest of the message being received from p[0..n) into rx,
-   checked once whole (rx_off back to 0). Returns the bytes taken. */
+/* The message in rx, once whole: checked and counted (rx_off back to 0). */
+static void rx_whole(xfer *x) {
+    if (x->rx_off == x->a->size) { bench_check(x->a, x->rx, x->a->size, x->payload); x->rx_off = 0; x->got++; }
+}
+
+/* Up to the rest of the message being received from p[0..n) into rx.
+   Returns the bytes taken. */
 static size_t take_payload(xfer *x, const unsigned char *p, size_t n) {
     size_t k = x->a->size - x->rx_off < n ? x->a->size - x->rx_off : n;
     memcpy(x->rx + x->rx_off, p, k);
     x->rx_off += k;
-    if (x->rx_off == x->a->size) { bench_check(x->a, x->rx, x->a->size, x->payload); x->rx_off = 0; x->got++; }
+    rx_whole(x);
     return k;
 }
 
@@ -255,6 +260,7 @@ static int read_some(xfer *x) {
         moved = 1;
         if (direct) {
             x->rx_off += (size_t)r;
+            rx_whole(x);
         } else if (framed) {
             take_frames(x, x->chunk, (size_t)r);
             if (x->got == x->a->count) return 1;
@@ -264,7 +270,6 @@ static int read_some(xfer *x) {
             size_t n = (size_t)r, k;
             for (; n > 0; p += k, n -= k) k = take_payload(x, p, n); /* a chunk may end one message and start the next ones */
         }
-        if (x->rx_off == x->a->size) { bench_check(x->a, x->rx, x->a->size, x->payload); x->rx_off = 0; x->got++; }
         if (x->got == x->a->count) return 1;
     }
 }
