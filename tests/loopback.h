@@ -39,6 +39,13 @@ static inline long long now_ms(void) {
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static inline void sleep_ms(long ms) {
+    struct timespec ts;
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = ms % 1000 * 1000000L;
+    nanosleep(&ts, NULL);
+}
+
 /* Open file descriptors of this process (its count of /proc/self/fd, which
    includes the descriptor reading it): compare two counts, a leak shows. */
 static inline int open_fds(void) {

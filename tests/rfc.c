@@ -5,30 +5,20 @@
 #define WSCLIENT_IMPLEMENTATION
 #include "wsclient.h"
 #include "test.h"
+#include "loopback.h"
 
-#include <stdlib.h>
-#include <time.h>
-
-static void sleep_ms(long ms) {
-    struct timespec ts;
-    ts.tv_sec = ms / 1000;
-    ts.tv_nsec = ms % 1000 * 1000000L;
-    nanosleep(&ts, NULL);
-}
-
-static int port, tls_port;
-static char ca_file[512];
+static int port, rfc_tls_port;
 
 /* How to reach the server over ws:// or wss:// (its certificate checked). */
 static wsc_config server(int tls, const char *path) {
     wsc_config c;
     memset(&c, 0, sizeof c);
     c.address = "127.0.0.1";
-    c.port = tls ? tls_port : port;
+    c.port = tls ? rfc_tls_port : port;
     c.path = path;
     c.tls = tls;
     c.server_name = "localhost";
-    c.ca_file = ca_file;
+    c.ca_file = cert("ca.pem");
     c.timeout_ms = 5000;
     return c;
 }
@@ -367,7 +357,7 @@ TEST(one_connecting_per_server) {
    §7.1.7), and in a close handshake of the client's own it is not sent a
    second time (§5.5.1). Over ws:// and wss://. */
 TEST(failing_with_frames_on_their_way) {
-    int tls, tls_too = tls_port > 0;
+    int tls, tls_too = 1;
 #ifdef WSCLIENT_SMALL
     tls_too = 0; /* (its trust anchors are compiled in, not the test CA) */
 #endif
@@ -401,11 +391,10 @@ TEST(failing_with_frames_on_their_way) {
 }
 
 int main(void) {
-    const char *p = getenv("WSC_TEST_RFC_PORT");
-    if (!p) { printf("WSC_TEST_RFC_PORT is not set: run through tests/run.sh (make test)\n"); return 2; }
-    port = atoi(p);
-    if ((p = getenv("WSC_TEST_RFC_TLS_PORT")) != NULL) tls_port = atoi(p);
-    snprintf(ca_file, sizeof ca_file, "%s/ca.pem", getenv("WSC_TEST_CERTS") ? getenv("WSC_TEST_CERTS") : "build/certs");
+    const char *dir = getenv("WSC_TEST_CERTS");
+    snprintf(certs, sizeof certs, "%s", dir ? dir : "build/certs");
+    port = env_port("WSC_TEST_RFC_PORT");
+    rfc_tls_port = env_port("WSC_TEST_RFC_TLS_PORT");
     RUN(every_case_by_name);
     RUN(failure_reasons_reach_the_caller);
     RUN(reads_that_give_up_mid_message);

@@ -47,12 +47,6 @@ static long long now_us(void) {
     return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static void sleep_ms(int ms) {
-    struct timespec ts;
-    ts.tv_sec = ms / 1000;
-    ts.tv_nsec = (long)(ms % 1000) * 1000000;
-    nanosleep(&ts, NULL);
-}
 
 /* Waits up to ms for *flag to become nonzero; 1 if it did. */
 static int wait_flag(const int *flag, int ms) {
