@@ -151,21 +151,26 @@ static void out_frame_header(conn *c, unsigned first, uint64_t len) {
     out_append(c, h, n);
 }
 
-/* dst = src XOR key, the key starting at key[kpos & 3]; 8 bytes at a time. */
-static void unmask(unsigned char *dst, const unsigned char *src, size_t n, const unsigned char key[4], unsigned kpos) {
-    unsigned char kb[8];
-    uint64_t k8;
+/* dst = src XOR kb, kb an 8-byte key (two turns of the 4-byte mask),
+   8 bytes at a time. */
+static void xor_key8(unsigned char *dst, const unsigned char *src, size_t n, const unsigned char kb[8]) {
+    uint64_t k8, w;
     size_t i = 0;
-    int j;
-    for (j = 0; j < 8; j++) kb[j] = key[(kpos + (unsigned)j) & 3];
     memcpy(&k8, kb, 8);
     for (; i + 8 <= n; i += 8) {
-        uint64_t w;
         memcpy(&w, src + i, 8);
         w ^= k8;
         memcpy(dst + i, &w, 8);
     }
     for (; i < n; i++) dst[i] = src[i] ^ kb[i & 7];
+}
+
+/* dst = src XOR key, the key starting at key[kpos & 3]. */
+static void unmask(unsigned char *dst, const unsigned char *src, size_t n, const unsigned char key[4], unsigned kpos) {
+    unsigned char kb[8];
+    int j;
+    for (j = 0; j < 8; j++) kb[j] = key[(kpos + (unsigned)j) & 3];
+    xor_key8(dst, src, n, kb);
 }
 
 /* ---- epoll interest ---------------------------------------------------- */
@@ -243,26 +248,20 @@ static int ws_small_frame_at(const unsigned char *p, size_t n) {
    they took, 0 if p does not start one (the general path takes it). Small
    messages come thousands to a read; this keeps the server ahead of them:
    one reservation for the run (an echo is 4 bytes shorter than its frame)
-   and each payload unmasked with the key as one 64-bit word. */
+   and each key doubled with two copies, not built a byte at a time. */
 static size_t ws_small_frames(conn *c, const unsigned char *p, size_t n) {
     unsigned char *o, *o0;
     const unsigned char *p0 = p;
     if (!ws_small_frame_at(p, n)) return 0;
     o = o0 = out_reserve(c, n);
     while (ws_small_frame_at(p, n)) {
-        size_t len = p[1] & 0x7Fu, i = 0;
-        uint32_t k4;
-        uint64_t k8, w;
-        memcpy(&k4, p + 2, 4);
-        k8 = (uint64_t)k4 | ((uint64_t)k4 << 32);
+        size_t len = p[1] & 0x7Fu;
+        unsigned char kb[8];
+        memcpy(kb, p + 2, 4);
+        memcpy(kb + 4, p + 2, 4);
         o[0] = p[0] & 0x8F; /* same FIN and opcode */
         o[1] = (unsigned char)len;
-        for (; i + 8 <= len; i += 8) {
-            memcpy(&w, p + 6 + i, 8);
-            w ^= k8;
-            memcpy(o + 2 + i, &w, 8);
-        }
-        for (; i < len; i++) o[2 + i] = p[6 + i] ^ p[2 + (i & 3)];
+        xor_key8(o + 2, p + 6, len, kb);
         o += 2 + len;
         p += 6 + len;
         n -= 6 + len;
