@@ -59,7 +59,7 @@ EXAMPLES += $(UV_ECHO)
 # OpenSSL, make test says SKIP ($(BUILD)/openssl.skip, read by tests/run.sh).
 OPENSSL      = -DWSCLIENT_TLS_OPENSSL
 OPENSSL_LIBS = -lssl -lcrypto
-OPENSSL_PKG  = libssl-dev$(if $(findstring -m32,$(CC)),:i386)
+OPENSSL_PKG  = libssl-dev$(if $(findstring -m32,$(CC)),:i386)$(if $(findstring s390x,$(CC)),:s390x)
 HAVE_OPENSSL := $(shell printf '\043include <openssl/ssl.h>\n\043if OPENSSL_VERSION_MAJOR < 3\n\043error\n\043endif\nint main(void) { return !OPENSSL_init_ssl(0, 0); }\n' | \
                   $(CC) -x c - -o /dev/null $(OPENSSL_LIBS) >/dev/null 2>&1 && echo yes)
 OPENSSL_SUITE = tls mtls core faults closing keepalive batch proxy reconnect headers answer rfc

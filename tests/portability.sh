@@ -224,6 +224,19 @@ start_server() { # start_server VAR ARGS...: tests/ws_server.py ARGS, its port i
     return 1
 }
 
+# openssl_share LABEL LOG: the OpenSSL backend's share of an emulated run,
+# on a line of its own.
+openssl_share() {
+    local ossl
+    ossl=$(grep -E '^test_[a-z0-9_]+_openssl: [0-9]+ passed, [0-9]+ failed$' "$2" |
+           awk '{p += $2; f += $4; n++} END {if (n) printf "%d programs: %d passed, %d failed", n, p, f}')
+    case $ossl in
+    "") fail "$1: the OpenSSL backend's programs did not run (no test_*_openssl summary in $2)" ;;
+    *", 0 failed") pass "$1: the OpenSSL backend (test_*_openssl), $ossl" ;;
+    *) fail "$1: the OpenSSL backend (test_*_openssl), $ossl" ;;
+    esac
+}
+
 # ---- 32-bit x86 ------------------------------------------------------------
 # gcc -m32 wants the multilib C library (libc6-dev-i386, lib32gcc-12-dev) and
 # BearSSL for i386 (libbearssl-dev:i386). Debian's gcc-multilib would add the
@@ -274,34 +287,59 @@ if have gcc && [ -f /usr/lib/i386-linux-gnu/libbearssl.so ] && [ -f /usr/include
         fi ;;
     *) fail "i386 runs (WSC_I386_RUNNER must be native or qemu, not '$i386_runner')" ;;
     esac
-    # The OpenSSL backend's share of that run, on a line of its own.
-    if [ "$i386_openssl" = 1 ] && [ -f "$m32/run.log" ]; then
-        ossl=$(grep -E '^test_[a-z0-9_]+_openssl: [0-9]+ passed, [0-9]+ failed$' "$m32/run.log" |
-               awk '{p += $2; f += $4; n++} END {if (n) printf "%d programs: %d passed, %d failed", n, p, f}')
-        case $ossl in
-        "") fail "i386: the OpenSSL backend's programs did not run (no test_*_openssl summary in $m32/run.log)" ;;
-        *", 0 failed") pass "i386: the OpenSSL backend (test_*_openssl), $ossl" ;;
-        *) fail "i386: the OpenSSL backend (test_*_openssl), $ossl" ;;
-        esac
-    fi
+    if [ "$i386_openssl" = 1 ] && [ -f "$m32/run.log" ]; then openssl_share i386 "$m32/run.log"; fi
 else
     skip "i386 (gcc -m32)" "needs libc6-dev-i386 lib32gcc-12-dev libbearssl-dev:i386"
 fi
 
 # ---- big-endian: s390x under qemu-user -------------------------------------
 be="$B/s390x"
+# s390x_openssl: prints the compiler command for the s390x build. Where
+# libssl-dev:s390x is installed (multiarch) that is the cross compiler as it
+# is. It cannot be where the archive's s390x index lags the amd64 one
+# (libssl-dev is Multi-Arch: same, so both must be one version; seen on
+# Debian 12, whose security updates carry no s390x): then the s390x
+# packages are unpacked here, apart from the system, and the compiler
+# pointed at them (their headers first, their libraries and run path).
+# Without them, the Makefile leaves the OpenSSL programs out (openssl.skip).
+s390x_openssl() {
+    local cc=s390x-linux-gnu-gcc root="$be/openssl-root" deb
+    if printf '#include <openssl/ssl.h>\nint main(void) { return !OPENSSL_init_ssl(0, 0); }\n' |
+        $cc -x c - -o /dev/null -lssl -lcrypto > /dev/null 2>&1; then echo "$cc"; return; fi
+    if [ ! -f "$root/usr/lib/s390x-linux-gnu/libssl.so" ]; then
+        rm -rf "$be/openssl-debs" "$root"; mkdir -p "$be/openssl-debs"
+        if (cd "$be/openssl-debs" && apt-get download libssl-dev:s390x libssl3:s390x) > "$be/openssl-fetch.log" 2>&1; then
+            for deb in "$be"/openssl-debs/*.deb; do dpkg -x "$deb" "$root" >> "$be/openssl-fetch.log" 2>&1; done
+        fi
+    fi
+    if [ -f "$root/usr/lib/s390x-linux-gnu/libssl.so" ]; then
+        echo "$cc -isystem $root/usr/include/s390x-linux-gnu -isystem $root/usr/include -L$root/usr/lib/s390x-linux-gnu -Wl,-rpath,$root/usr/lib/s390x-linux-gnu"
+    else
+        echo "$cc"
+    fi
+}
 if have s390x-linux-gnu-gcc && have qemu-s390x; then
     # The compiler only recommends its C library and kernel headers; without
     # them it reads the host's /usr/include and fails on asm/errno.h.
     if [ ! -f /usr/s390x-linux-gnu/include/stdio.h ] || [ ! -f /usr/s390x-linux-gnu/include/asm/errno.h ]; then
         skip "s390x" "the cross compiler has no C library or kernel headers: apt-get install libc6-dev-s390x-cross linux-libc-dev-s390x-cross"
     elif [ -f /usr/lib/s390x-linux-gnu/libbearssl.so ] && [ -e /lib/ld64.so.1 ]; then
-        # Debian's BearSSL for s390x (multiarch): the whole suite, servers included.
+        # Debian's BearSSL for s390x (multiarch): the whole suite, servers
+        # included, and the OpenSSL backend's programs where OpenSSL 3 for
+        # s390x is found (s390x_openssl).
+        mkdir -p "$be"
+        be_cc=$(s390x_openssl)
         step "s390x (big-endian): every test program built -Werror" \
-            make -s -j"$jobs" tests "$be/autobahn_client" BUILD="$be" CC=s390x-linux-gnu-gcc WARN="-std=c99 $strict"
+            make -s -j"$jobs" tests "$be/autobahn_client" BUILD="$be" CC="$be_cc" WARN="-std=c99 $strict"
+        be_openssl=1
+        if [ -f "$be/openssl.skip" ]; then
+            be_openssl=0
+            skip "s390x OpenSSL backend (WSCLIENT_TLS_OPENSSL)" "no OpenSSL 3 for s390x: apt-get install libssl-dev:s390x (see $be/openssl-fetch.log)"
+        fi
         step "s390x: tests/framing.c under qemu-s390x" qemu-s390x "$be/test_framing"
         WSC_NO_VALGRIND=1 WSC_NO_UV=1 WSC_TEST_SLOW=5 WSC_TEST_WRAPPER=qemu-s390x bash tests/run.sh "$be" > "$be/run.log" 2>&1
         counted "s390x: tests/run.sh under qemu-s390x, unit and loopback integration tests" "$be/run.log"
+        if [ "$be_openssl" = 1 ]; then openssl_share s390x "$be/run.log"; fi
     elif bearssl_build s390x s390x-linux-gnu-gcc > "$B/bearssl-s390x.log" 2>&1; then
         mkdir -p "$be"
         step "s390x (big-endian): tests/framing.c against BearSSL built from source, under qemu-s390x" sh -c \
