@@ -254,7 +254,7 @@ static size_t ws_small_frames(conn *c, const unsigned char *p, size_t n) {
     const unsigned char *p0 = p;
     if (!ws_small_frame_at(p, n)) return 0;
     o = o0 = out_reserve(c, n);
-    while (ws_small_frame_at(p, n)) {
+    do {
         size_t len = p[1] & 0x7Fu;
         unsigned char kb[8];
         memcpy(kb, p + 2, 4);
@@ -265,7 +265,7 @@ static size_t ws_small_frames(conn *c, const unsigned char *p, size_t n) {
         o += 2 + len;
         p += 6 + len;
         n -= 6 + len;
-    }
+    } while (ws_small_frame_at(p, n));
     c->out_len += (size_t)(o - o0);
     return (size_t)(p - p0);
 }
