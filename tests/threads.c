@@ -47,7 +47,6 @@ static long long now_us(void) {
     return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-
 /* Waits up to ms for *flag to become nonzero; 1 if it did. */
 static int wait_flag(const int *flag, int ms) {
     long long end = now_ms() + ms * test_slow();
