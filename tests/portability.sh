@@ -304,8 +304,9 @@ be="$B/s390x"
 # Without them, the Makefile leaves the OpenSSL programs out (openssl.skip).
 s390x_openssl() {
     local cc=s390x-linux-gnu-gcc root="$be/openssl-root" deb
-    if printf '#include <openssl/ssl.h>\nint main(void) { return !OPENSSL_init_ssl(0, 0); }\n' |
-        $cc -x c - -o /dev/null -lssl -lcrypto > /dev/null 2>&1; then echo "$cc"; return; fi
+    # the Makefile's own test: openssl.skip when $cc finds no OpenSSL 3
+    make -s openssl-check BUILD="$be" CC="$cc" > /dev/null 2>&1
+    if [ ! -f "$be/openssl.skip" ]; then echo "$cc"; return; fi
     if [ ! -f "$root/usr/lib/s390x-linux-gnu/libssl.so" ]; then
         rm -rf "$be/openssl-debs" "$root"; mkdir -p "$be/openssl-debs"
         if (cd "$be/openssl-debs" && apt-get download libssl-dev:s390x libssl3:s390x) > "$be/openssl-fetch.log" 2>&1; then
