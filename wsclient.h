@@ -415,9 +415,10 @@ typedef struct wsc_config {
     int pin_only;            /* 1: a pin match alone is enough: no CA, date or
                                 name check (self-signed servers); needs at least
                                 one pin, else the connect is refused            */
-    long long (*unix_time)(void *user); /* the time for certificate dates, in
-                                seconds since 1970 (devices without a clock);
-                                gets user; < 0: unknown. NULL: the system's     */
+    long long (*unix_time)(void *user); /* the time for certificate dates and
+                                a Retry-After date, in seconds since 1970
+                                (devices without a clock); gets user; < 0:
+                                unknown. NULL: the system's                     */
     unsigned tls_max_fragment; /* 0: 16384; 4096, 2048, 1024, 512: a smaller
                                 buffer, the server is asked for max_fragment_length */
     int tls_half_duplex;     /* 1: one TLS buffer for both directions (less RAM) */
@@ -8891,6 +8892,28 @@ static int wsc__retry_worth(const wsc__socket *s) {
     }
 }
 
+/* The time of day in milliseconds since 1970 (-1: unknown), for a
+   Retry-After date: time() would cut now to its second, a wait up to a
+   second too long, and on Linux it lags the clock by up to a tick more. */
+static long long wsc__unix_ms(const wsc__socket *s) {
+    if (s->cfg.unix_time) {
+        long long t = s->cfg.unix_time(s->user);
+        return t < 0 || t > 9223372036854775LL ? -1 : t * 1000; /* (no overflow from a hook gone wrong) */
+    } else {
+#if defined(_WIN32)
+        FILETIME ft;
+        GetSystemTimeAsFileTime(&ft); /* 100 ns steps since 1601 */
+        return (long long)((((unsigned long long)ft.dwHighDateTime << 32) | ft.dwLowDateTime) / 10000) - 11644473600000LL;
+#elif defined(CLOCK_REALTIME) && defined(_POSIX_TIMERS) && _POSIX_TIMERS > 0 /* (newlib names the clock only) */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+#else
+        return (long long)time(NULL) * 1000;
+#endif
+    }
+}
+
 /* Retry-After of a 429 or 503 refusal (RFC 9110 §10.2.3): delay-seconds or
    an IMF-fixdate, in milliseconds from now; -1 when absent or unreadable. */
 static long long wsc__retry_after(const wsc__socket *s) {
@@ -8908,9 +8931,9 @@ static long long wsc__retry_after(const wsc__socket *s) {
     if (sscanf(v, "%*3[A-Za-z], %2d %3[A-Za-z] %4d %2d:%2d:%2d GMT%n", &d, mon, &y, &h, &mi, &sec, &end) != 6 || !end ||
         v[end] || strlen(mon) != 3 || !(m = strstr(months, mon)) || (m - months) % 3 || y < 1970 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
         return -1;
-    now = s->cfg.unix_time ? s->cfg.unix_time(s->user) : (long long)time(NULL);
-    n = wsc__days_since_1970(y, (int)(m - months) / 3 + 1, d) * 86400 + h * 3600 + mi * 60 + sec - now;
-    return n < 0 ? 0 : n * 1000;
+    if ((now = wsc__unix_ms(s)) < 0) return -1;
+    n = (wsc__days_since_1970(y, (int)(m - months) / 3 + 1, d) * 86400 + h * 3600 + mi * 60 + sec) * 1000 - now;
+    return n < 0 ? 0 : n;
 }
 
 /* The wait before attempt s->retries (1, 2 ...): retry_min doubled each

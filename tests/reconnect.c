@@ -36,12 +36,18 @@ static long long late_clock_ms(void) {
     return 5000000000LL + (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static long long wall_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static int plain_port, tls_port_, gate_port, ws_port, wrong_port;
 
 /* What the callback saw. */
 typedef struct seen {
     int event, code, http_status, reconnect_ms, attempt;
-    long long at;
+    long long at, wall; /* now_ms(); the time of day in ms since 1970 */
     char retry_after[64]; /* wsc_error_header("Retry-After", 0) in the event */
     char message[600];
 } seen;
@@ -65,6 +71,7 @@ static void on_event(const wsc_event_data *ev) {
         s->reconnect_ms = ev->reconnect_ms;
         s->attempt = ev->attempt;
         s->at = now_ms();
+        s->wall = wall_ms();
         snprintf(s->message, sizeof s->message, "%s", ev->event == WSC_EVENT_MESSAGE ? "" : ev->message);
         snprintf(s->retry_after, sizeof s->retry_after, "%s", wsc_error_header("Retry-After", 0) ? wsc_error_header("Retry-After", 0) : "");
         if (ev->event == WSC_EVENT_RECONNECTING)
@@ -243,12 +250,80 @@ static void retry_after(const char *path, int status, int lo, int hi, int max_ms
     wsc_close("h");
 }
 
+/* Seconds since 1970 of an IMF-fixdate ("Mon, 07 Dec 2026 06:51:31 GMT"),
+   -1 if unreadable: the test's own reading, to check the library's. */
+static long long fixdate_seconds(const char *v) {
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    static const int month_days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    char mon[4];
+    const char *m;
+    int d, y, h, mi, sec, i;
+    long long days = 0;
+    if (sscanf(v, "%*[^,], %2d %3s %4d %2d:%2d:%2d GMT", &d, mon, &y, &h, &mi, &sec) != 6 || !(m = strstr(months, mon))) return -1;
+    for (i = 1970; i < y; i++) days += 365 + (i % 4 == 0 && (i % 100 != 0 || i % 400 == 0));
+    for (i = 0; i < (int)(m - months) / 3; i++) days += month_days[i] + (i == 1 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0));
+    return (days + d - 1) * 86400 + h * 3600 + mi * 60 + sec;
+}
+
+/* A Retry-After date is a whole second; the wait runs to it from now to the
+   millisecond, not from now cut to its second (up to a second longer, and
+   more where time() lags the clock). The open starts 0.3 to 0.6 s into a
+   second, so that a wait counted from the cut second is off by that much. */
+static void retry_after_date(void) {
+    wsc_config c;
+    const seen *r;
+    long long until, at;
+    while ((at = wall_ms() % 1000) < 300 || at >= 600) sleep_ms(at < 300 ? 300 - at : 1300 - at);
+    reset_log();
+    base_config(&c, plain_port, 0, "/status?id=ra6" TEST_BACKEND "&code=503&retry=date%2B3");
+    c.reconnect_max_ms = 30000;
+    if (!wsc_open("h", &c)) { CHECKF(0, "open: %s", wsc_error_info()); return; }
+    PUMP_UNTIL("h", reconnects >= 1, 8000);
+    r = find_event(WSC_EVENT_RECONNECTING, 0);
+    CHECKF(r && r->http_status == 503, "no RECONNECTING after a 503");
+    wsc_close("h");
+    if (!r) return;
+    CHECKF(fixdate_seconds(r->retry_after) > 0, "Retry-After \"%s\" is no IMF-fixdate", r->retry_after);
+    until = fixdate_seconds(r->retry_after) * 1000 - r->wall;
+    printf("  Retry-After: %s; announced %d ms, %lld ms from the event to that date\n", r->retry_after, r->reconnect_ms, until);
+    CHECKF(until > 0 && r->reconnect_ms >= until && r->reconnect_ms <= until + 100 * test_slow(),
+           "announced %d ms for a date %lld ms away", r->reconnect_ms, until);
+}
+
+/* The unix_time hook is the clock a date is read against: its seconds when
+   it knows the time; when it does not (< 0), the backoff's wait. */
+static long long hook_time;
+static long long unix_time_hook(void *user) { (void)user; return hook_time; }
+
+static void retry_after_hook(long long now, const char *id, int lo, int hi) {
+    wsc_config c;
+    const seen *r;
+    char path[128];
+    snprintf(path, sizeof path, "/status?id=%s" TEST_BACKEND "&code=503&retry=date%%2B3", id);
+    reset_log();
+    base_config(&c, plain_port, 0, path);
+    c.reconnect_max_ms = 30000;
+    c.unix_time = unix_time_hook;
+    hook_time = now;
+    if (!wsc_open("h", &c)) { CHECKF(0, "open: %s", wsc_error_info()); return; }
+    PUMP_UNTIL("h", reconnects >= 1, 8000);
+    r = find_event(WSC_EVENT_RECONNECTING, 0);
+    wsc_close("h");
+    CHECKF(r && r->reconnect_ms >= lo && r->reconnect_ms <= hi, "hook at %lld: %d ms, not %d..%d", now, r ? r->reconnect_ms : -1, lo, hi);
+}
+
 TEST(test_retry_after) {
     retry_after("/status?id=ra1" TEST_BACKEND "&code=429&retry=2", 429, 2000, 2000, 30000);
     retry_after("/status?id=ra2" TEST_BACKEND "&code=503&retry=date%2B3", 503, 1000, 3000, 30000);
     retry_after("/status?id=ra3" TEST_BACKEND "&code=429&retry=100", 429, 1500, 1500, 1500); /* capped at reconnect_max_ms */
     retry_after("/status?id=ra4" TEST_BACKEND "&code=500", 500, 37, 50, 200);
     retry_after("/status?id=ra5" TEST_BACKEND "&code=503&retry=soon", 503, 37, 50, 200); /* unreadable: the backoff */
+    retry_after_date();
+    /* a hook 10 s behind: 10 s more; the server's date is 3 s from its now, cut
+       to the second: 13 s, 14 where the request crossed a second's end */
+    retry_after_hook(wall_ms() / 1000 - 10, "ra7", 13000, 13000 + 1000 * test_slow());
+    retry_after_hook(-1, "ra8", 37, 50); /* a hook that knows no time: the backoff */
+    retry_after_hook(0x7fffffffffffffffLL, "ra9", 37, 50); /* one gone wrong: no overflow, the backoff */
 }
 
 /* Against a stopped server (connection refused): the waits double from
