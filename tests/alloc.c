@@ -70,12 +70,6 @@ static void test_free(void *ptr, void *user) {
 static int tls_port, plain_port;
 static char ca_file[600];
 
-static long long now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- one step at a time: every failure must be the allocator's ---- */
 
 static long current_n;

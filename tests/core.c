@@ -17,12 +17,6 @@ static int env_port(const char *name) {
     return atoi(v);
 }
 
-static long long now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static const char *cert(const char *file) {
     static char path[600];
     snprintf(path, sizeof path, "%s/%s", certs, file);

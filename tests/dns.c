@@ -35,12 +35,6 @@ static int slow_getaddrinfo(const char *host, const char *port, const struct add
 
 static int plain_port;
 
-static long long now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 #ifndef WSCLIENT_NO_HEAP
 static int opened_at_ms, errors;
 static long long t_start;
@@ -130,13 +124,6 @@ static void *pump_in_thread(void *arg) {
     (void)arg;
     while (GET(pumping)) wsc_pump(20);
     return NULL;
-}
-
-static void sleep_ms(int ms) {
-    struct timespec ts;
-    ts.tv_sec = ms / 1000;
-    ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-    nanosleep(&ts, NULL);
 }
 
 /* A slow lookup, and how long a call may take while one runs: a call that

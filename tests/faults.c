@@ -36,12 +36,6 @@ static int env_port(const char *name) {
     return atoi(v);
 }
 
-static long long now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- measured deadlines, printed at the end ---- */
 
 #define SLACK_MS 1500 /* generous: the machine is shared; "forever" still fails */

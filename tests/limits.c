@@ -22,12 +22,6 @@ static int env_port(const char *name) {
     return atoi(v);
 }
 
-static long long now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static unsigned char big[WSCLIENT_MAX_MESSAGE + 2];
 
 static int echo_ok(const char *name, size_t n) {

@@ -1,7 +1,8 @@
 /* loopback.h - what the loopback test programs (tests/tls.c, small.c, deadline.c ...) share
    to reach the servers tests/run.sh starts on loopback: their ports from the
-   environment, the certificates mkcerts.sh made, a clock, and the checks of
-   a connect that must succeed or fail. Include after wsclient.h and test.h. */
+   environment, the certificates mkcerts.sh made, and the checks of a
+   connect that must succeed or fail (test.h has the clock). Include after
+   wsclient.h and test.h. */
 #ifndef WSC_LOOPBACK_H
 #define WSC_LOOPBACK_H
 
@@ -31,19 +32,6 @@ static inline const char *cert(const char *file) {
     char *p = path[next++ % 4];
     snprintf(p, sizeof path[0], "%s/%s", certs, file);
     return p;
-}
-
-static inline long long now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static inline void sleep_ms(long ms) {
-    struct timespec ts;
-    ts.tv_sec = ms / 1000;
-    ts.tv_nsec = ms % 1000 * 1000000L;
-    nanosleep(&ts, NULL);
 }
 
 /* Open file descriptors of this process (its count of /proc/self/fd, which

@@ -95,12 +95,6 @@ static int env_port(const char *name) {
     return atoi(v);
 }
 
-static long long now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- a reader that is behind ---- */
 
 /* A sync socket whose reader does not read while the server sends n

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int test_passed, test_failed, test_skipped;
 static const char *test_current = "";
@@ -43,6 +44,24 @@ static inline int test_slow(void) {
     int k = v ? atoi(v) : 1;
     return k > 1 ? k : 1;
 }
+
+/* Milliseconds on the monotonic clock, and a sleep: the tests' timing.
+   POSIX; wsclient.h asks for it when included first (a program that fixed
+   strict C99 before it, as clockwrap.c, has neither). */
+#ifdef CLOCK_MONOTONIC
+static inline long long now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static inline void sleep_ms(long ms) {
+    struct timespec ts;
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = ms % 1000 * 1000000L;
+    nanosleep(&ts, NULL);
+}
+#endif
 
 /* The OpenSSL backend's build of a program (Makefile: test_<x>_openssl)
    says so in its summary. */
