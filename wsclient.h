@@ -8896,22 +8896,24 @@ static int wsc__retry_worth(const wsc__socket *s) {
    Retry-After date: time() would cut now to its second, a wait up to a
    second too long, and on Linux it lags the clock by up to a tick more. */
 static long long wsc__unix_ms(const wsc__socket *s) {
+#if defined(_WIN32)
+    FILETIME ft;
+#elif defined(CLOCK_REALTIME) && defined(_POSIX_TIMERS) && _POSIX_TIMERS > 0 /* (newlib names the clock only) */
+    struct timespec ts;
+#endif
     if (s->cfg.unix_time) {
         long long t = s->cfg.unix_time(s->user);
-        return t < 0 || t > 9223372036854775LL ? -1 : t * 1000; /* (no overflow from a hook gone wrong) */
-    } else {
-#if defined(_WIN32)
-        FILETIME ft;
-        GetSystemTimeAsFileTime(&ft); /* 100 ns steps since 1601 */
-        return (long long)((((unsigned long long)ft.dwHighDateTime << 32) | ft.dwLowDateTime) / 10000) - 11644473600000LL;
-#elif defined(CLOCK_REALTIME) && defined(_POSIX_TIMERS) && _POSIX_TIMERS > 0 /* (newlib names the clock only) */
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-#else
-        return (long long)time(NULL) * 1000;
-#endif
+        return t < 0 || t > INT64_MAX / 1000 ? -1 : t * 1000; /* (no overflow from a hook gone wrong) */
     }
+#if defined(_WIN32)
+    GetSystemTimeAsFileTime(&ft); /* 100 ns steps since 1601 */
+    return (long long)((((unsigned long long)ft.dwHighDateTime << 32) | ft.dwLowDateTime) / 10000) - 11644473600000LL;
+#elif defined(CLOCK_REALTIME) && defined(_POSIX_TIMERS) && _POSIX_TIMERS > 0
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+#else
+    return (long long)time(NULL) * 1000;
+#endif
 }
 
 /* Retry-After of a 429 or 503 refusal (RFC 9110 §10.2.3): delay-seconds or

@@ -272,7 +272,7 @@ static long long fixdate_seconds(const char *v) {
 static void retry_after_date(void) {
     wsc_config c;
     const seen *r;
-    long long until, at;
+    long long until, at, date;
     while ((at = wall_ms() % 1000) < 300 || at >= 600) sleep_ms(at < 300 ? 300 - at : 1300 - at);
     reset_log();
     base_config(&c, plain_port, 0, "/status?id=ra6" TEST_BACKEND "&code=503&retry=date%2B3");
@@ -283,8 +283,9 @@ static void retry_after_date(void) {
     CHECKF(r && r->http_status == 503, "no RECONNECTING after a 503");
     wsc_close("h");
     if (!r) return;
-    CHECKF(fixdate_seconds(r->retry_after) > 0, "Retry-After \"%s\" is no IMF-fixdate", r->retry_after);
-    until = fixdate_seconds(r->retry_after) * 1000 - r->wall;
+    date = fixdate_seconds(r->retry_after);
+    CHECKF(date > 0, "Retry-After \"%s\" is no IMF-fixdate", r->retry_after);
+    until = date * 1000 - r->wall;
     printf("  Retry-After: %s; announced %d ms, %lld ms from the event to that date\n", r->retry_after, r->reconnect_ms, until);
     CHECKF(until > 0 && r->reconnect_ms >= until && r->reconnect_ms <= until + 100 * test_slow(),
            "announced %d ms for a date %lld ms away", r->reconnect_ms, until);
