@@ -861,14 +861,49 @@ static SRWLOCK wsc__mutex = SRWLOCK_INIT;
 #include <pthread.h>
 #define WSC__THREADS 1
 static pthread_mutex_t wsc__mutex = PTHREAD_MUTEX_INITIALIZER;
+/* A process of one thread takes no lock (glibc 2.32 on says so): the mutex
+   is a tenth of the time of a small message. No other thread can start
+   while a call holds the lock unless code of the user's runs under it: a
+   hook compiled in turns this off, one given at run time (wsc__lock_real)
+   makes every hold real from then on. */
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 32) && !defined(WSCLIENT_MALLOC) && \
+    !defined(WSCLIENT_ENTROPY) && !defined(WSCLIENT_NOW_MS)
+#include <sys/single_threaded.h>
+#define WSC__ELIDE 1
+static int wsc__lock_always; /* a hook of the user's runs under the lock */
+static int wsc__lock_elided; /* the call in hand took no mutex */
+static void wsc__lock(void) {
+    if (__libc_single_threaded && !wsc__lock_always) wsc__lock_elided = 1;
+    else pthread_mutex_lock(&wsc__mutex);
+}
+static void wsc__unlock(void) {
+    if (wsc__lock_elided) wsc__lock_elided = 0;
+    else pthread_mutex_unlock(&wsc__mutex);
+}
+/* Before code that may start a thread runs under the lock: the call's hold
+   becomes a real one (always: every later hold too). */
+static void wsc__lock_real(int always) {
+    wsc__lock_always |= always;
+    if (wsc__lock_elided) {
+        wsc__lock_elided = 0;
+        pthread_mutex_lock(&wsc__mutex);
+    }
+}
+#define WSC__LOCK() wsc__lock()
+#define WSC__UNLOCK() wsc__unlock()
+#else
 #define WSC__LOCK() pthread_mutex_lock(&wsc__mutex)
 #define WSC__UNLOCK() pthread_mutex_unlock(&wsc__mutex)
+#endif
 #else
 #define WSC__THREADS 0 /* no thread library known here: give WSCLIENT_LOCK / WSCLIENT_UNLOCK */
 #endif
 #if !WSC__THREADS
 #define WSC__LOCK() ((void)0)
 #define WSC__UNLOCK() ((void)0)
+#endif
+#ifndef WSC__ELIDE
+#define wsc__lock_real(always) ((void)0)
 #endif
 /* The last error is the calling thread's (WSCLIENT_THREAD_LOCAL defined
    empty: one for all threads, for an RTOS without thread-local storage). */
@@ -9287,6 +9322,7 @@ static int wsc__open_locked(const char *name, const wsc_config *config) {
     wsc__clear_error();
     if (!name || !name[0]) return wsc__set_error(WSC_ERR_ARGUMENT, "socket name is empty");
     if (!config) return wsc__set_error(WSC_ERR_ARGUMENT, "config is NULL");
+    if (config->transport || config->unix_time) wsc__lock_real(1); /* they run under the lock */
     if (strlen(name) > WSCLIENT_MAX_NAME)
         return wsc__set_error(WSC_ERR_NAME_TOO_LONG, "socket name longer than %d bytes (raise WSCLIENT_MAX_NAME)", WSCLIENT_MAX_NAME);
     if (wsc__find(name) >= 0) return wsc__set_error(WSC_ERR_NAME_IN_USE, "a socket named '%s' exists already", name);
@@ -9761,7 +9797,10 @@ static void wsc__set_allocator_user_locked(void *user) {
 #endif
 }
 
-static void wsc__set_transport_locked(const wsc_transport *transport) { wsc__g.transport = transport; }
+static void wsc__set_transport_locked(const wsc_transport *transport) {
+    if (transport) wsc__lock_real(1); /* its functions run under the lock */
+    wsc__g.transport = transport;
+}
 
 /* How the connection of s ended (wsc_close_status): the server's close code
    (1005: none in its frame), 1006 when it ended without the server's close
