@@ -132,6 +132,8 @@
        WSCLIENT_LOCK() / WSCLIENT_UNLOCK()  the lock on an RTOS (FreeRTOS,
                                  Zephyr: one mutex of yours; define both);
                                  default: POSIX threads or Windows SRW locks
+                                 (glibc: none while the process has one
+                                 thread, README "Threads")
        WSCLIENT_THREAD_LOCAL     how the last error is kept per thread
                                  (default _Thread_local / __thread /
                                  __declspec(thread); define it empty on an
