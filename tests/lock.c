@@ -34,28 +34,31 @@ static int plain_port, tls_port_;
 static int get(const int *flag) { return __atomic_load_n(flag, __ATOMIC_ACQUIRE); }
 static void set(int *flag, int v) { __atomic_store_n(flag, v, __ATOMIC_RELEASE); }
 
+/* A connect to the echo server: ws:// or wss:// (trusted as localhost). */
+static void echo_config(wsc_config *c, const char *address, int tls) {
+    memset(c, 0, sizeof *c);
+    c->address = address;
+    c->port = tls ? tls_port_ : plain_port;
+    c->tls = tls;
+    c->ca_file = tls ? cert("ca.pem") : NULL;
+    c->server_name = tls ? "localhost" : NULL;
+    c->timeout_ms = 5000 * test_slow();
+}
+
 /* One synchronous socket: n echoes of a short text, then the close; 1 if
    each came back. */
 static int echoes(const char *address, int tls, int n) {
     wsc_config c;
     char got[64];
     int i, ok;
-    memset(&c, 0, sizeof c);
-    c.address = address;
-    c.port = tls ? tls_port_ : plain_port;
-    c.tls = tls;
-    c.ca_file = tls ? cert("ca.pem") : NULL;
-    c.server_name = tls ? "localhost" : NULL;
-    c.timeout_ms = 5000 * test_slow();
+    echo_config(&c, address, tls);
     if (!wsc_open("e", &c)) {
         printf("  open: %s\n", wsc_error_info());
         return 0;
     }
-    for (ok = 1, i = 0; ok && i < n; i++) {
-        long r;
-        ok = wsc_write("e", "sixteen bytes...") &&
-             (r = wsc_read("e", got, sizeof got - 1, 5000 * test_slow(), NULL)) == 16 && memcmp(got, "sixteen bytes...", 16) == 0;
-    }
+    for (ok = 1, i = 0; ok && i < n; i++)
+        ok = wsc_write("e", "sixteen bytes...") && wsc_read("e", got, sizeof got - 1, 5000 * test_slow(), NULL) == 16 &&
+             memcmp(got, "sixteen bytes...", 16) == 0;
     if (!ok) printf("  echo %d: %s\n", i, wsc_error_info());
     return wsc_close("e") && ok;
 }
@@ -126,12 +129,7 @@ static void on_event(const wsc_event_data *ev) {
 static int thread_from_callback(void) {
     wsc_config c;
     long long end = now_ms() + 10000 * test_slow();
-    memset(&c, 0, sizeof c);
-    c.address = "127.0.0.1";
-    c.port = tls_port_;
-    c.tls = 1;
-    c.ca_file = cert("ca.pem");
-    c.server_name = "localhost";
+    echo_config(&c, "127.0.0.1", 1);
     c.callback = on_event;
     if (!wsc_open("a", &c)) { printf("  open: %s\n", wsc_error_info()); return 1; }
     while (echoed < WRITES && now_ms() < end) wsc_pump(100);
@@ -181,13 +179,7 @@ static int run_case(int which) {
     case HOOK_CONFIG_TRANSPORT:
     case HOOK_SET_TRANSPORT:
         got_through = -1;
-        memset(&c, 0, sizeof c);
-        c.address = "127.0.0.1";
-        c.port = tls_port_;
-        c.tls = 1;
-        c.ca_file = cert("ca.pem");
-        c.server_name = "localhost";
-        c.timeout_ms = 5000 * test_slow();
+        echo_config(&c, "127.0.0.1", 1);
         if (which == HOOK_TIME) c.unix_time = hook_time;
         if (which == HOOK_CONFIG_TRANSPORT) c.transport = &hook_transport;
         if (which == HOOK_SET_TRANSPORT) wsc_set_transport(&hook_transport);
