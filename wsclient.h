@@ -6284,6 +6284,32 @@ static int wsc__queue_frame(wsc__socket *s, unsigned opcode, int fin, const void
     return 1;
 }
 
+#ifndef WSCLIENT_SMALL
+/* wsc__queue_frame for a whole frame of at most 64 KiB with nothing of a
+   sync write pending: its header and key written where they go, when out
+   has the room already (else the general way). */
+static int wsc__queue_short_frame(wsc__socket *s, unsigned opcode, const void *payload, size_t len) {
+    size_t hdr = len < 126 ? 2 : 4;
+    wsc__u8 *dst;
+    if (s->out.off == s->out.len) s->out.off = s->out.len = 0; /* all sent: from the start again */
+    if (s->out.off || s->out.cap - s->out.len < hdr + 4 + len) /* (a tail left by a flush: moved to the front there, while short) */
+        return wsc__queue_frame(s, opcode, 1, payload, len);
+    dst = s->out.data + s->out.len;
+    if (!wsc__mask_key(dst + hdr)) return 0;
+    dst[0] = (wsc__u8)(0x80 | opcode);
+    if (hdr == 2) {
+        dst[1] = (wsc__u8)(0x80 | len);
+    } else {
+        dst[1] = 0x80 | 126;
+        dst[2] = (wsc__u8)(len >> 8);
+        dst[3] = (wsc__u8)len;
+    }
+    wsc__mask_copy(dst + hdr + 4, (const wsc__u8 *)payload, len, dst + hdr);
+    s->out.len += hdr + 4 + len;
+    return 1;
+}
+#endif
+
 /* Queues a close frame with its code and no reason (1005: no code at all). */
 static int wsc__queue_close(wsc__socket *s, int code) {
     wsc__u8 p[2];
@@ -7808,7 +7834,9 @@ static void wsc__release(wsc__socket *s) {
 
 #ifndef WSCLIENT_SMALL
 /* A pump turn visits slot i's socket: it may have something to do. */
-static void wsc__visit_mark(int i) { wsc__g.visit[i / WSC__LBITS] |= 1UL << (i % WSC__LBITS); }
+static void wsc__visit_mark(int i) { /* (unsigned: shifts, not a signed division) */
+    wsc__g.visit[(unsigned)i / (unsigned)WSC__LBITS] |= 1UL << ((unsigned)i % (unsigned)WSC__LBITS);
+}
 
 /* The first slot from i on that a pump turn visits, WSCLIENT_MAX_SOCKETS
    when none; emptied slots leave the set on the way. */
@@ -9568,21 +9596,21 @@ static int wsc__write_binary_locked(const char *name, const void *data, size_t l
 }
 
 #ifndef WSCLIENT_SMALL
-/* A batch's common write in one step: a small message to an open sync
-   socket, nothing of a message or of a sync write pending, the batch under
-   a record. It queues the frame as wsc__send would (the same checks, frame,
+/* A batch's common write in one step: a message to an open sync socket,
+   nothing of a message or of a sync write pending, the batch under a
+   record (so its length fits 16 bits). It queues the frame as wsc__send would (the same checks, frame,
    counts and flush mark) without its layers: with wsc__message_at_hand, a
    tenth of a 16-byte message's instructions in a stream (docs/benchmarks.md,
    "Small messages"). 0: not that case, nothing done; wsc__send takes it. */
 static int wsc__write_small(const char *name, const void *data, size_t len, int binary) {
     wsc__socket *s = wsc__found(name);
     unsigned opcode = binary ? WSC__OP_BINARY : WSC__OP_TEXT;
-    size_t waiting;
-    if (!s || !data || len > 125 || WSC__GONE(s) || s->state != WSC__OPEN || s->callback || s->tx_active || wsc__tx_pending(s)) return 0;
+    size_t waiting, frame = len + (len < 126 ? 6 : 8);
+    if (!s || !data || len > 0xFFFF || WSC__GONE(s) || s->state != WSC__OPEN || s->callback || s->tx_active || wsc__tx_pending(s)) return 0;
     waiting = wsc__buf_pending(&s->out);
-    if (waiting + len + 14 > WSCLIENT_MAX_MESSAGE || waiting + len + 6 >= wsc__batch_bytes(s)) return 0;
+    if (waiting + len + 14 > WSCLIENT_MAX_MESSAGE || waiting + frame >= wsc__batch_bytes(s)) return 0;
     if (!binary && wsc__utf8_feed(0, (const wsc__u8 *)data, len) != 0) return 0;
-    if (!wsc__queue_frame(s, opcode, 1, data, len)) return 0;
+    if (!wsc__queue_short_frame(s, opcode, data, len)) return 0;
     wsc__clear_error();
     wsc__visit_mark(wsc__g.found);
     wsc__count_out(s, opcode, 1, len);
