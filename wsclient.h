@@ -5172,6 +5172,8 @@ static void wsc__tls_app_sent(wsc__tls *t, size_t k) { br_ssl_engine_sendapp_ack
 static void wsc__tls_seal(wsc__tls *t) { br_ssl_engine_flush(&t->cc.eng, 0); }
 static wsc__u8 *wsc__tls_app_in(wsc__tls *t, size_t *n) { return br_ssl_engine_recvapp_buf(&t->cc.eng, n); }
 static void wsc__tls_app_taken(wsc__tls *t, size_t k) { br_ssl_engine_recvapp_ack(&t->cc.eng, k); }
+/* BearSSL encrypts in its own record buffer: bytes go there (app_out), never straight. */
+#define wsc__tls_write_now(t, p, n) ((void)(t), (void)(p), (void)(n), (size_t)0)
 
 /* Queues close_notify; the state turns CLOSED when the server's comes. */
 static void wsc__tls_begin_close(wsc__tls *t) { br_ssl_engine_close(&t->cc.eng); }
@@ -5388,6 +5390,23 @@ static void wsc__tls_app_sent(wsc__tls *t, size_t k) {
 static wsc__u8 *wsc__tls_app_in(wsc__tls *t, size_t *n) {
     *n = t->in_len - t->in_off;
     return *n ? t->in + t->in_off : NULL;
+}
+/* Bytes given to OpenSSL where they lie, when none of ours waits in out:
+   no copy into out (a 1 KiB message's copy costs about what its framing
+   does). Returns how many it took, 0 when that way is closed now (the
+   caller then fills app_out). If the transport refused the record,
+   OpenSSL keeps it and wants the same bytes again at the retry: they go
+   into out, as if written there, and the push that sends out retries. */
+static size_t wsc__tls_write_now(wsc__tls *t, const wsc__u8 *p, size_t n) {
+    int r;
+    if (t->out_len || t->wpending || !(wsc__tls_state(t) & WSC__TLS_SENDAPP)) return 0;
+    if (n > WSC__OSSL_OUT) n = WSC__OSSL_OUT;
+    wsc__ossl_errors_off();
+    if ((r = SSL_write(t->ssl, p, (int)n)) > 0) return (size_t)r;
+    if (wsc__ossl_check(t, r), t->dead) return 0;
+    memcpy(t->out, p, n);
+    t->out_len = n;
+    return n;
 }
 static void wsc__tls_app_taken(wsc__tls *t, size_t k) {
     t->in_off += k;
@@ -6173,6 +6192,8 @@ static long wsc__stream_write(wsc__socket *s, const wsc__u8 *p, size_t n) {
     wsc__u8 *buf;
     size_t avail = 0, k = 0;
     if (!s->tls) return wsc__io_send(s, p, n);
+    if (!wsc__tx_pending(s) && (k = wsc__tls_write_now(s->tls, p, n)) != 0) /* (nothing to join it: made a record now) */
+        return wsc__tls_io(s) < 0 ? -1 : (long)k;
     buf = wsc__tls_app_out(s->tls, &avail);
     if (buf && avail) {
         k = n < avail ? n : avail;
