@@ -1482,17 +1482,6 @@ static void wsc__rx_recycle(wsc__rx *rx, wsc__u8 *buf, size_t cap) {
     rx->spare_fresh = 1;
 }
 
-/* The last buffer kept, out of the list; its capacity into cap. */
-static wsc__u8 *wsc__rx_spare_take(wsc__rx *rx, size_t *cap) {
-    wsc__u8 *buf = rx->spare;
-    memcpy(&rx->spare, buf, sizeof rx->spare);
-    memcpy(cap, buf + sizeof rx->spare, sizeof *cap);
-    rx->spare_bytes -= *cap;
-    rx->spare_fresh = 1;
-    return buf;
-}
-
-#ifndef WSCLIENT_SMALL
 /* A kept buffer of lo to hi bytes among the last four kept, out of the
    list, its capacity into cap; NULL if none is. */
 static wsc__u8 *wsc__rx_spare_find(wsc__rx *rx, size_t lo, size_t hi, size_t *cap) {
@@ -1510,7 +1499,9 @@ static wsc__u8 *wsc__rx_spare_find(wsc__rx *rx, size_t lo, size_t hi, size_t *ca
     }
     return NULL;
 }
-#endif
+
+/* The last buffer kept (there is one), out of the list; its capacity into cap. */
+static wsc__u8 *wsc__rx_spare_take(wsc__rx *rx, size_t *cap) { return wsc__rx_spare_find(rx, 0, (size_t)-1, cap); }
 
 /* Frees kept buffers until they hold at most limit bytes. */
 static void wsc__rx_spares_trim(wsc__rx *rx, size_t limit) {
@@ -5423,7 +5414,8 @@ static size_t wsc__tls_write_now(wsc__tls *t, const wsc__u8 *p, size_t n) {
     if (n > WSC__OSSL_OUT) n = WSC__OSSL_OUT;
     wsc__ossl_errors_off();
     if ((r = SSL_write(t->ssl, p, (int)n)) > 0) return (size_t)r;
-    if (wsc__ossl_check(t, r), t->dead) return 0;
+    (void)wsc__ossl_check(t, r);
+    if (t->dead) return 0;
     memcpy(t->out, p, n);
     t->out_len = n;
     return n;
@@ -6313,40 +6305,33 @@ static int wsc__tx_spill(wsc__socket *s) {
     return 1;
 }
 
-/* Queues one masked frame. Returns 0 when memory ran out. */
-static int wsc__queue_frame(wsc__socket *s, unsigned opcode, int fin, const void *payload, size_t len) {
-    wsc__u8 key[4], *dst;
-    if (!wsc__tx_spill(s) || !wsc__mask_key(key)) return 0;
-    if (!wsc__buf_reserve(&s->out, 14 + len)) return 0;
-    dst = s->out.data + s->out.len;
+/* Writes one frame masked with key at the end of out, which has the room. */
+static void wsc__frame_put(wsc__buf *out, unsigned opcode, int fin, const void *payload, size_t len, const wsc__u8 key[4]) {
+    wsc__u8 *dst = out->data + out->len;
     dst += wsc__frame_header(dst, opcode, fin, len, key);
     wsc__mask_copy(dst, (const wsc__u8 *)payload, len, key);
-    s->out.len = (size_t)(dst - s->out.data) + len;
+    out->len = (size_t)(dst - out->data) + len;
+}
+
+/* Queues one masked frame. Returns 0 when memory ran out. */
+static int wsc__queue_frame(wsc__socket *s, unsigned opcode, int fin, const void *payload, size_t len) {
+    wsc__u8 key[4];
+    if (!wsc__tx_spill(s) || !wsc__mask_key(key)) return 0;
+    if (!wsc__buf_reserve(&s->out, 14 + len)) return 0;
+    wsc__frame_put(&s->out, opcode, fin, payload, len, key);
     return 1;
 }
 
 #ifndef WSCLIENT_SMALL
-/* wsc__queue_frame for a whole frame of at most 64 KiB with nothing of a
-   sync write pending: its header and key written where they go, when out
-   has the room already (else the general way). */
+/* wsc__queue_frame for a whole frame with nothing of a sync write pending,
+   when out has the room already: no spill, no reserve (else the general way). */
 static int wsc__queue_short_frame(wsc__socket *s, unsigned opcode, const void *payload, size_t len) {
-    size_t hdr = len < 126 ? 2 : 4;
-    wsc__u8 *dst;
+    wsc__u8 key[4];
     if (s->out.off == s->out.len) s->out.off = s->out.len = 0; /* all sent: from the start again */
-    if (s->out.off || s->out.cap - s->out.len < hdr + 4 + len) /* (a tail left by a flush: moved to the front there, while short) */
+    if (s->out.off || s->out.cap - s->out.len < 14 + len) /* (a tail left by a flush: moved to the front there, while short) */
         return wsc__queue_frame(s, opcode, 1, payload, len);
-    dst = s->out.data + s->out.len;
-    if (!wsc__mask_key(dst + hdr)) return 0;
-    dst[0] = (wsc__u8)(0x80 | opcode);
-    if (hdr == 2) {
-        dst[1] = (wsc__u8)(0x80 | len);
-    } else {
-        dst[1] = 0x80 | 126;
-        dst[2] = (wsc__u8)(len >> 8);
-        dst[3] = (wsc__u8)len;
-    }
-    wsc__mask_copy(dst + hdr + 4, (const wsc__u8 *)payload, len, dst + hdr);
-    s->out.len += hdr + 4 + len;
+    if (!wsc__mask_key(key)) return 0;
+    wsc__frame_put(&s->out, opcode, 1, payload, len, key);
     return 1;
 }
 #endif
@@ -7520,7 +7505,7 @@ static size_t wsc__queue_small(wsc__socket *s, wsc__msg *m, const wsc__u8 *p) {
    NULL: out of memory. */
 static size_t *wsc__run_block(wsc__socket *s, size_t size, size_t room, size_t *cap) {
     size_t over = size / 2 < room ? size / 2 : room, round = (size + 2047) & ~(size_t)2047;
-    wsc__u8 *kept = WSC__FAST ? wsc__rx_spare_find(&s->rx, size, size + over, cap) : NULL;
+    wsc__u8 *kept = wsc__rx_spare_find(&s->rx, size, size + over, cap);
     if (kept) return (size_t *)(void *)kept;
     *cap = size >= WSC__RUN_MAX / 2 && round - size <= room ? round : size;
     return (size_t *)wsc__alloc(s->mem, *cap);
@@ -9669,10 +9654,10 @@ static int wsc__write_binary_locked(const char *name, const void *data, size_t l
 static int wsc__write_small(const char *name, const void *data, size_t len, int binary) {
     wsc__socket *s = wsc__found(name);
     unsigned opcode = binary ? WSC__OP_BINARY : WSC__OP_TEXT;
-    size_t waiting, frame = len + (len < 126 ? 6 : 8);
+    size_t waiting;
     if (!s || !data || len > 0xFFFF || WSC__GONE(s) || s->state != WSC__OPEN || s->callback || s->tx_active || wsc__tx_pending(s)) return 0;
     waiting = wsc__buf_pending(&s->out);
-    if (waiting + len + 14 > WSCLIENT_MAX_MESSAGE || waiting + frame >= wsc__batch_bytes(s)) return 0;
+    if (waiting + len + 14 > WSCLIENT_MAX_MESSAGE || waiting + len + 14 >= wsc__batch_bytes(s)) return 0;
     if (!binary && wsc__utf8_feed(0, (const wsc__u8 *)data, len) != 0) return 0;
     if (!wsc__queue_short_frame(s, opcode, data, len)) return 0;
     wsc__clear_error();
