@@ -153,7 +153,7 @@ $(BUILD)/test_%: tests/%.c tests/test.h wsclient.h | check-deps $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) -I. -Itests $< -o $@ $(LDLIBS)
 
 # tests/batch.c sees (and refuses at will) the built-in TCP's sends, through the linker.
-$(BUILD)/test_batch $(BUILD)/test_batch_openssl: LDLIBS += -Wl,--wrap=send -Wl,--wrap=recv -Wl,--wrap=memmove
+$(BUILD)/test_batch $(BUILD)/test_batch_openssl: LDLIBS += -Wl,--wrap=send -Wl,--wrap=recv -Wl,--wrap=memmove -Wl,--wrap=memcpy
 
 # tools/pem2c: PEM CA certificates -> C array of BearSSL trust anchors.
 # It runs during the build, so it is built for this machine (HOSTCC) even

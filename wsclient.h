@@ -598,7 +598,9 @@ WSCLIENT_API int wsc_get_stats(const char *name, wsc_stats *stats);
    when shorter than capacity. timeout_ms: WSC_NO_WAIT, a bound, or
    WSC_WAIT_FOREVER. Returns its length, or -1 (timeout, closed, error). A
    message larger than capacity stays queued and the call fails with
-   WSC_ERR_BUFFER_TOO_SMALL. */
+   WSC_ERR_BUFFER_TOO_SMALL. While it waits, a message may arrive straight
+   into buf; after -1 buf may hold part of one (it stays queued whole for
+   the next read), and buf is never written once the call returned. */
 WSCLIENT_API long wsc_read(const char *name, void *buf, size_t capacity, int timeout_ms, int *binary);
 /* Same, into memory the caller frees with wsc_free(). NULL on failure. */
 WSCLIENT_API char *wsc_read_alloc(const char *name, int timeout_ms, size_t *length, int *binary);
@@ -1584,9 +1586,9 @@ static int wsc__close_code_valid(int code) {
 }
 
 /* Moves a message being assembled in a reader's buffer into one of ours
-   (it outgrew that buffer, or the reader is leaving). Returns 0 on no memory. */
-static int wsc__rx_undirect(wsc__rx *rx, size_t need) {
-    size_t cap = rx->msg_cap * 2 > need ? rx->msg_cap * 2 : need;
+   of cap bytes (it outgrew that buffer, or the reader is leaving). Returns
+   0 on no memory. */
+static int wsc__rx_undirect(wsc__rx *rx, size_t cap) {
     wsc__u8 *m;
     if (cap > rx->max_message + 1) cap = rx->max_message + 1;
     if (!(m = (wsc__u8 *)wsc__alloc(rx->mem, cap))) return 0;
@@ -1612,7 +1614,7 @@ static int wsc__rx_reserve(wsc__rx *rx, size_t n) {
         rx->direct = NULL; /* only ever the first message to start */
     }
     if (WSC__FAST && rx->msg_direct) /* no room needed for a NUL there: the length says it all */
-        return rx->msg_len + n <= rx->msg_cap ? 1 : wsc__rx_undirect(rx, need);
+        return rx->msg_len + n <= rx->msg_cap ? 1 : wsc__rx_undirect(rx, rx->msg_cap * 2 > need ? rx->msg_cap * 2 : need);
     if (WSC__FAST && !rx->msg && rx->spare) /* a new message: in a buffer kept from an earlier one */
         rx->msg = wsc__rx_spare_take(rx, &rx->msg_cap);
     if (need <= rx->msg_cap) return 1;
@@ -1623,6 +1625,25 @@ static int wsc__rx_reserve(wsc__rx *rx, size_t n) {
     rx->msg = m;
     rx->msg_cap = cap;
     return 1;
+}
+
+/* Lends a waiting reader's buffer buf (cap bytes) to the parser: the next
+   message to start goes straight into it; one begun in ours moves there
+   when the frame under way ends inside it, the bytes in so far copied
+   once and the rest landing there, not in ours to be copied out after. */
+static void wsc__rx_lend(wsc__rx *rx, wsc__u8 *buf, size_t cap) {
+    if (!rx->msg && !rx->msg_active) {
+        rx->direct = buf;
+        rx->direct_cap = cap;
+        return;
+    }
+    if (!rx->msg || rx->msg_direct || !rx->in_frame || rx->opcode >= 8 || rx->fail_code) return;
+    if (rx->msg_len > cap || rx->remaining > cap - rx->msg_len) return;
+    if (rx->msg_len) memcpy(buf, rx->msg, rx->msg_len);
+    wsc__rx_recycle(rx, rx->msg, rx->msg_cap);
+    rx->msg = buf;
+    rx->msg_cap = cap;
+    rx->msg_direct = 1;
 }
 
 /* Checks a complete frame header and starts its payload. */
@@ -9724,7 +9745,7 @@ static int wsc__get_stats_locked(const char *name, wsc_stats *stats) {
 static void wsc__reader_leaves(wsc__socket *s) {
     if (!WSC__FAST) return; /* the small build never lends it to the parser */
     s->rx.direct = NULL;
-    if (s->rx.msg_direct && !wsc__rx_undirect(&s->rx, s->rx.msg_len + 1))
+    if (s->rx.msg_direct && !wsc__rx_undirect(&s->rx, s->rx.msg_len + 1)) /* grown as the rest comes (wsc__rx_reserve) */
         wsc__fail(s, WSC_ERR_NO_MEMORY, 1011, "out of memory keeping a message being received");
 }
 
@@ -9748,10 +9769,7 @@ static wsc__msg *wsc__wait_message(wsc__socket *s, int timeout_ms, void *buf, si
         if (WSC__GONE(s)) { wsc__gone(s); return NULL; }
         if (s->queue && WSC__MINE(s->queue, buf)) return s->queue;
         if (s->state != WSC__OPEN) { wsc__not_open(s); return NULL; }
-        if (WSC__FAST && buf && !s->rx.msg && !s->rx.msg_active && WSC__ALONE(s)) { /* the next message to start is the one this reader gets */
-            s->rx.direct = (wsc__u8 *)buf;
-            s->rx.direct_cap = capacity;
-        }
+        if (WSC__FAST && buf && WSC__ALONE(s)) wsc__rx_lend(&s->rx, (wsc__u8 *)buf, capacity); /* the next message is this reader's */
         wsc__advance(s);
         if ((s->queue && WSC__MINE(s->queue, buf)) || s->state != WSC__OPEN) continue;
         if (timeout_ms >= 0 && wsc__due(wsc__now_ms(), deadline)) {

@@ -3,13 +3,32 @@
    the echo servers of tests/run.sh over ws:// and wss://. Every message must
    come back exactly once, in order, intact, whatever the record and buffer
    boundaries; a batch is bounded by WSCLIENT_MAX_MESSAGE; nothing sits unsent
-   while a pump sleeps. The built-in TCP's sends and receives are seen
-   through the linker (the Makefile links this program with -Wl,--wrap=send,
-   -Wl,--wrap=recv and -Wl,--wrap=memmove). */
+   while a pump sleeps. A large message that began to arrive before its
+   read goes on into the reader's buffer, not into the library's to be
+   copied out after; a reader that leaves mid-message leaves its buffer
+   untouched from then on, and the library holds what came, not the
+   buffer's size. The built-in TCP's sends and receives, the library's
+   copies and its largest block are seen through the linker and the
+   allocator hooks (the Makefile links this program with -Wl,--wrap=send,
+   -Wl,--wrap=recv, -Wl,--wrap=memmove and -Wl,--wrap=memcpy). */
+#define _POSIX_C_SOURCE 200809L /* the implementation comes after a system header here */
 #define WSCLIENT_MAX_MESSAGE (256u * 1024u) /* small: the limit is reached quickly */
 static long clock_reads; /* the library's looks at its clock */
 static long long counted_now_ms(void);
 #define WSCLIENT_NOW_MS() counted_now_ms()
+#include <stdlib.h>
+/* The largest block the library asked for while blocks.on. */
+static struct {
+    int on;
+    size_t biggest;
+} blocks;
+static void *watched(void *p, size_t size) {
+    if (p && blocks.on && size > blocks.biggest) blocks.biggest = size;
+    return p;
+}
+#define WSCLIENT_MALLOC(size, user) ((void)(user), watched(malloc(size), size))
+#define WSCLIENT_REALLOC(ptr, size, user) ((void)(user), watched(realloc(ptr, size), size))
+#define WSCLIENT_FREE(ptr, user) ((void)(user), free(ptr))
 #define WSCLIENT_IMPLEMENTATION
 #include "wsclient.h"
 #include "test.h"
@@ -86,6 +105,20 @@ void *__wrap_memmove(void *d, const void *p, size_t n) {
         moves.bytes += n;
     }
     return __real_memmove(d, p, n);
+}
+
+/* memcpy() calls of this program while copies.on: their bytes
+   (-Wl,--wrap=memcpy; the library's copies of payload). */
+static struct {
+    int on;
+    size_t bytes;
+} copies;
+
+void *__real_memcpy(void *d, const void *p, size_t n);
+void *__wrap_memcpy(void *d, const void *p, size_t n);
+void *__wrap_memcpy(void *d, const void *p, size_t n) {
+    if (copies.on) copies.bytes += n;
+    return __real_memcpy(d, p, n);
 }
 
 static void sends_start(int refuse) {
@@ -476,6 +509,162 @@ TEST(a_large_message_arrives_in_few_receives) {
     CHECK(wsc_close("r"));
 }
 
+/* ---- a message begun before its read (fault_server.py /halves) ---- */
+
+#define HALVES 200000 /* a binary message sent in two halves, each at a message of ours */
+
+static int halves_open(const char *name, int tls, const char *end) {
+    char path[96];
+    wsc_config c;
+    snprintf(path, sizeof path, "/halves?size=%d&delay=200%s%s", HALVES, *end ? "&end=" : "", end);
+    c = config(tls, tls ? fault_tls_port : fault_port, path);
+    if (!wsc_open(name, &c)) { CHECKF(0, "open %s: %s", path, wsc_error_info()); return 0; }
+    return 1;
+}
+
+/* Bytes of the message being received on name, in the library's memory or a reader's. */
+static size_t halves_in(const char *name) {
+    int slot = wsc__find(name);
+    return slot >= 0 ? wsc__g.slots[slot]->rx.msg_len : 0;
+}
+
+/* Pumps until the first half is in (the server sends it 200 ms after our message). */
+static int halves_first_in(const char *name) {
+    long long end = now_ms() + 5000;
+    while (halves_in(name) < HALVES / 2 && now_ms() < end) wsc_pump(10);
+    CHECKF(halves_in(name) == HALVES / 2, "%lu bytes of the first half in", (unsigned long)halves_in(name));
+    return halves_in(name) == HALVES / 2;
+}
+
+static int halves_intact(const unsigned char *p, long n) {
+    long i;
+    if (n != HALVES) return 0;
+    for (i = 0; i < n; i++)
+        if (p[i] != (unsigned char)((i * 7 + 3) % 251)) return 0;
+    return 1;
+}
+
+/* Half a large message is in when the read comes: the rest goes straight
+   into the reader's buffer, so the library copies the half that came
+   before, not the whole message after (a second copy of every byte). Over
+   TLS the rest is copied once, out of the TLS library's buffer. */
+TEST(a_message_begun_before_its_read_goes_on_in_the_readers_buffer) {
+    static unsigned char buf[HALVES + 1];
+    int tls, binary = -1;
+    for (tls = 0; tls <= 1; tls++) {
+        size_t bound = tls ? HALVES + 16 * 1024 : HALVES / 2 + 16 * 1024;
+        long n;
+        if (!halves_open("h", tls, "")) continue;
+        CHECK(wsc_write("h", "go"));
+        if (halves_first_in("h")) {
+            CHECK(wsc_write("h", "go on")); /* the second half comes 200 ms after it */
+            memset(buf, 0, sizeof buf);
+            copies.bytes = 0;
+            copies.on = 1;
+            n = wsc_read("h", buf, sizeof buf, 5000, &binary);
+            copies.on = 0;
+            CHECKF(halves_intact(buf, n) && binary == 1, "%s: read %ld (%s)", tls ? "wss" : "ws", n, n < 0 ? wsc_error_info() : "compared");
+            printf("  %s: %lu bytes copied for a message of %d, half of it in before the read\n", tls ? "wss" : "ws",
+                   (unsigned long)copies.bytes, HALVES);
+            CHECKF(copies.bytes >= HALVES / 2 && copies.bytes <= bound, "%s: %lu bytes copied (from %d to %lu)",
+                   tls ? "wss" : "ws", (unsigned long)copies.bytes, HALVES / 2, (unsigned long)bound);
+            n = wsc_read("h", buf, sizeof buf, 5000, &binary);
+            CHECKF(n == 3 && memcmp(buf, "end", 3) == 0, "then %ld (%s)", n, n < 0 ? wsc_error_info() : "");
+        }
+        CHECK(wsc_close("h"));
+    }
+}
+
+/* A reader whose buffer got part of a message times out: the part moves
+   to the library's memory, in a block its size (the buffer's size, or
+   twice it, would let a stalling server make the library hold whatever a
+   reader offered), the buffer is not written again, and the next read
+   gets the whole message. Both ways in: a buffer lent before the message
+   began, and one that took over a message begun in ours. */
+TEST(a_reader_leaving_mid_message_takes_its_buffer_back) {
+    static unsigned char first[WSCLIENT_MAX_MESSAGE], second[HALVES + 1];
+    int tls, adopt, binary = -1;
+    size_t k;
+    for (tls = 0; tls <= 1; tls++)
+        for (adopt = 0; adopt <= 1; adopt++) {
+            const char *how = adopt ? "taken over" : "lent";
+            long n;
+            if (!halves_open("l", tls, "")) continue;
+            CHECK(wsc_write("l", "go"));
+            if (adopt && !halves_first_in("l")) { wsc_close("l"); continue; }
+            blocks.biggest = 0;
+            blocks.on = 1;
+            n = wsc_read("l", first, sizeof first, adopt ? 100 : 600, &binary); /* lent: the half comes at 200 ms */
+            blocks.on = 0;
+            CHECKF(n == -1 && wsc_error_code() == WSC_ERR_TIMEOUT, "%s %s: %ld (%s)", tls ? "wss" : "ws", how, n, wsc_error_info());
+            CHECKF(halves_in("l") == HALVES / 2, "%s %s: %lu bytes kept", tls ? "wss" : "ws", how, (unsigned long)halves_in("l"));
+            CHECKF(blocks.biggest <= HALVES / 2 + 64, "%s %s: a block of %lu bytes for %d that came", tls ? "wss" : "ws", how,
+                   (unsigned long)blocks.biggest, HALVES / 2);
+            memset(first, 0xEE, sizeof first);
+            CHECK(wsc_write("l", "go on"));
+            n = wsc_read("l", second, sizeof second, 5000, &binary);
+            CHECKF(halves_intact(second, n) && binary == 1, "%s %s: read %ld (%s)", tls ? "wss" : "ws", how, n,
+                   n < 0 ? wsc_error_info() : "compared");
+            for (k = 0; k < sizeof first && first[k] == 0xEE; k++) {}
+            CHECKF(k == sizeof first, "%s %s: the first reader's buffer written at %lu after it left", tls ? "wss" : "ws", how,
+                   (unsigned long)k);
+            CHECK(wsc_close("l"));
+        }
+}
+
+/* A buffer too small for the frame under way is not taken: the message
+   comes whole into ours, and is refused to that buffer and read by the
+   next. */
+TEST(a_buffer_too_small_for_the_message_is_not_taken) {
+    static unsigned char small[HALVES - 1], big[HALVES];
+    int tls, binary = -1;
+    for (tls = 0; tls <= 1; tls++) {
+        long n;
+        if (!halves_open("s", tls, "")) continue;
+        CHECK(wsc_write("s", "go"));
+        if (halves_first_in("s")) {
+            memset(small, 0xEE, sizeof small);
+            CHECK(wsc_read("s", small, sizeof small, 100, NULL) == -1 && wsc_error_code() == WSC_ERR_TIMEOUT);
+            CHECK(small[0] == 0xEE && small[HALVES / 2 - 1] == 0xEE);
+            CHECK(wsc_write("s", "go on"));
+            n = wsc_read("s", small, sizeof small, 5000, NULL);
+            CHECKF(n == -1 && wsc_error_code() == WSC_ERR_BUFFER_TOO_SMALL, "%s: %ld (%s)", tls ? "wss" : "ws", n, wsc_error_info());
+            n = wsc_read("s", big, sizeof big, 5000, &binary);
+            CHECKF(halves_intact(big, n) && binary == 1, "%s: read %ld (%s)", tls ? "wss" : "ws", n, n < 0 ? wsc_error_info() : "compared");
+        }
+        CHECK(wsc_close("s"));
+    }
+}
+
+/* The server's end halfway through a large message, while it goes into
+   the reader's buffer: a clear error within the read's time, no hang.
+   Over TLS a TCP end without close_notify says so; with close_notify it
+   is a clean TLS end, and only the WebSocket close is missing. */
+TEST(an_end_mid_message_is_an_error_in_time) {
+    static const struct { int tls; const char *end; wsc_result code; const char *words, *not_words; } ends[] = {
+        {0, "fin", WSC_ERR_CLOSED, "without a close frame (1006)", NULL},
+        {0, "rst", WSC_ERR_IO, "reset", NULL},
+        {1, "fin", WSC_ERR_CLOSED, "without TLS close_notify", NULL},
+        {1, "notify", WSC_ERR_CLOSED, "without a close frame (1006)", "close_notify"},
+        {1, "rst", WSC_ERR_IO, "reset", NULL},
+    };
+    static unsigned char buf[HALVES + 1];
+    size_t i;
+    for (i = 0; i < sizeof ends / sizeof ends[0]; i++) {
+        long long t0;
+        long n;
+        if (!halves_open("e", ends[i].tls, ends[i].end)) continue;
+        CHECK(wsc_write("e", "go"));
+        t0 = now_ms();
+        n = wsc_read("e", buf, sizeof buf, 3000, NULL);
+        CHECKF(n == -1 && wsc_error_code() == ends[i].code && strstr(wsc_error_info(), ends[i].words) &&
+                   (!ends[i].not_words || !strstr(wsc_error_info(), ends[i].not_words)),
+               "%s end=%s: %ld, code %d (%s)", ends[i].tls ? "wss" : "ws", ends[i].end, n, wsc_error_code(), wsc_error_info());
+        CHECKF(now_ms() - t0 < 2500, "%s end=%s: %lld ms", ends[i].tls ? "wss" : "ws", ends[i].end, now_ms() - t0);
+        wsc_close("e");
+    }
+}
+
 /* A read that finds its message queued takes it without a look at the
    clock (a system call on some machines, and a read a message in a
    stream): the deadline is worked out only when the read must wait. */
@@ -714,6 +903,10 @@ int main(void) {
     RUN(a_flushed_batch_returns_once_all_went);
     RUN(a_large_message_arrives_in_few_receives);
     RUN(reading_a_queued_message_reads_no_clock);
+    RUN(a_message_begun_before_its_read_goes_on_in_the_readers_buffer);
+    RUN(a_reader_leaving_mid_message_takes_its_buffer_back);
+    RUN(a_buffer_too_small_for_the_message_is_not_taken);
+    RUN(an_end_mid_message_is_an_error_in_time);
     RUN(one_step_writes_and_reads_keep_every_promise);
     RUN(batch_then_close_sends_all_first);
     RUN(async_writes_from_callbacks_batch_and_arrive);

@@ -34,6 +34,11 @@ Behaviour by request path (the upgrade request is always read whole first):
   /hostile-extension  answer 101 choosing the extension "\x1b]0;x\x07deflate"
   /stall-body   refuse with 503, Retry-After: 30 and Content-Length: 1000, send 10
                 bytes of the body, then read and drop until the client leaves
+  /halves?size=N&delay=MS&end=E   answer 101; at each client message, after
+                MS ms: the first half of a binary message of N bytes (byte i is
+                (i * 7 + 3) % 251), then its second half and a text message
+                "end"; then answers the client's close. With end=fin (TCP FIN), notify (TLS close_notify, then
+                FIN) or rst (RST), the connection ends after the first half.
 Anything else gets HTTP 404.
 """
 import argparse
@@ -196,6 +201,34 @@ def handle(conn, tls_ctx):
             for _ in range(0, n, 4096):
                 conn.sendall(frame * min(4096, n - _))
             conn.sendall(text_frame(b"end"))
+            drain(conn, until)
+        elif path.startswith("/halves?"):
+            query = dict(kv.split("=", 1) for kv in path.split("?", 1)[1].split("&"))
+            size, delay, end = int(query["size"]), int(query.get("delay", "0")) / 1000, query.get("end", "")
+            payload = bytes((i * 7 + 3) % 251 for i in range(size))
+            conn.sendall(answer_101(head))
+            if read_frame(conn) is None:
+                return
+            time.sleep(delay)
+            conn.sendall(b"\x82\x7f" + struct.pack("!Q", size) + payload[:size // 2])
+            if end == "rst":
+                time.sleep(0.05)
+                reset(conn)
+                conn = None
+                return
+            if end in ("fin", "notify"):
+                if end == "notify" and isinstance(conn, ssl.SSLSocket):
+                    conn.settimeout(5)
+                    conn = conn.unwrap()  # our close_notify; the client answers with its own
+                socket.socket.shutdown(conn, socket.SHUT_WR)
+                drain(conn, until)
+                return
+            if read_frame(conn) is None:
+                return
+            time.sleep(delay)
+            conn.sendall(payload[size // 2:] + text_frame(b"end"))
+            if read_frame(conn) is not None:  # the client's close, answered
+                conn.sendall(bytes([0x88, 2, 0x03, 0xE8]))
             drain(conn, until)
         elif path == "/hostile":
             conn.sendall(b"HTTP/1.1 400 Bad\x1b[31mRequest\xff\r\n"
