@@ -4013,6 +4013,8 @@ struct wsc__tls {
     SSL *ssl;                       /* over a BIO on the transport (wsc__ossl_bio) */
     wsc__u8 *in, *out;              /* application bytes: read / to write     */
     size_t in_off, in_len, out_len;
+    int unasked;                    /* in emptied, OpenSSL not asked since: records it
+                                       read ahead may wait there (wsc__tls_app_used) */
     int hs_done, peer_closed, dead; /* handshake over; close_notify came; failed */
     int wpending;                   /* OpenSSL holds record bytes the transport did not take */
     int hold;                       /* the connect is not up: records wait     */
@@ -5204,8 +5206,12 @@ static void wsc__tls_app_sent(wsc__tls *t, size_t k) { br_ssl_engine_sendapp_ack
 static void wsc__tls_seal(wsc__tls *t) { br_ssl_engine_flush(&t->cc.eng, 0); }
 static wsc__u8 *wsc__tls_app_in(wsc__tls *t, size_t *n) { return br_ssl_engine_recvapp_buf(&t->cc.eng, n); }
 static void wsc__tls_app_taken(wsc__tls *t, size_t k) { br_ssl_engine_recvapp_ack(&t->cc.eng, k); }
-/* BearSSL encrypts in its own record buffer: bytes go there (app_out), never straight. */
+#define wsc__tls_app_used wsc__tls_app_taken
+/* BearSSL works in its own record buffer: bytes go there (app_out) and
+   come from there (app_in), never straight. */
+#define WSC__TLS_READ_NOW 0
 #define wsc__tls_write_now(t, p, n) ((void)(t), (void)(p), (void)(n), (size_t)0)
+#define wsc__tls_read_now(t, p, n) ((void)(t), (void)(p), (void)(n), (size_t)0)
 
 /* Queues close_notify; the state turns CLOSED when the server's comes. */
 static void wsc__tls_begin_close(wsc__tls *t) { br_ssl_engine_close(&t->cc.eng); }
@@ -5374,6 +5380,7 @@ static void wsc__ossl_run(wsc__tls *t) {
     while (!t->dead && !t->peer_closed && t->in_len < WSC__OSSL_IN) {
         if ((r = SSL_read(t->ssl, t->in + t->in_len, (int)(WSC__OSSL_IN - t->in_len))) <= 0) {
             (void)wsc__ossl_check(t, r);
+            t->unasked = 0; /* it holds no whole record now */
             break;
         }
         t->in_len += (size_t)r;
@@ -5391,7 +5398,7 @@ static unsigned wsc__tls_state(const wsc__tls *t) {
     else if (t->peer_closed && t->in_off == t->in_len && (SSL_get_shutdown(t->ssl) & SSL_SENT_SHUTDOWN)) return WSC__TLS_CLOSED;
     if (!t->peer_closed && t->in_len < WSC__OSSL_IN) st |= WSC__TLS_RECVREC;
     if (t->hs_done && !t->close_started && !t->peer_closed && t->out_len < WSC__OSSL_OUT) st |= WSC__TLS_SENDAPP;
-    if (t->in_off < t->in_len) st |= WSC__TLS_RECVAPP;
+    if (t->in_off < t->in_len || (t->unasked && !t->peer_closed)) st |= WSC__TLS_RECVAPP; /* (unasked: read on, do not wait) */
     return st;
 }
 
@@ -5441,11 +5448,38 @@ static size_t wsc__tls_write_now(wsc__tls *t, const wsc__u8 *p, size_t n) {
     t->out_len = n;
     return n;
 }
-static void wsc__tls_app_taken(wsc__tls *t, size_t k) {
+/* k bytes of in used, and in not refilled yet: the next read of the
+   engine above may go straight into a large frame's room
+   (wsc__tls_read_now). Until OpenSSL is asked again, the state says
+   RECVAPP, so nothing waits on poll() for records it holds already. */
+static void wsc__tls_app_used(wsc__tls *t, size_t k) {
     t->in_off += k;
     if (t->in_off < t->in_len) return;
     t->in_off = t->in_len = 0;
-    wsc__ossl_run(t); /* records that waited for room */
+    t->unasked = 1;
+}
+static void wsc__tls_app_taken(wsc__tls *t, size_t k) {
+    wsc__tls_app_used(t, k);
+    if (!t->in_len) wsc__ossl_run(t); /* records that waited for room */
+}
+/* Application bytes decrypted straight into p[0..n) when none wait in
+   in: a large message's bytes are not copied out of in (a copy of each
+   byte is about a twentieth of its cost). Returns how many; 0: none now,
+   or the connection ended (the state says how). */
+#define WSC__TLS_READ_NOW 1
+static size_t wsc__tls_read_now(wsc__tls *t, wsc__u8 *p, size_t n) {
+    int r;
+    if (t->in_len || t->dead || t->peer_closed) return 0;
+    if (n > 0x40000000u) n = 0x40000000u;
+    wsc__ossl_errors_off();
+    if ((r = SSL_read(t->ssl, p, (int)n)) > 0) {
+        t->app_seen = 1;
+        return (size_t)r;
+    }
+    (void)wsc__ossl_check(t, r);
+    t->unasked = 0;
+    if (t->peer_closed) wsc__ossl_shutdown(t); /* answered, as wsc__ossl_run does */
+    return 0;
 }
 
 /* Queues close_notify after what is still to be written. */
@@ -6264,6 +6298,13 @@ static int wsc__stream_peek(wsc__socket *s, const wsc__u8 **p, size_t *n) {
 static void wsc__stream_consume(wsc__socket *s, size_t n) {
     if (!s->tls) s->plain_off += n;
     else if (n) wsc__tls_app_taken(s->tls, n);
+}
+
+/* wsc__stream_consume by a caller that peeks again at once (wsc__receive):
+   the TLS engine is asked for more only then (wsc__tls_app_used). */
+static void wsc__stream_used(wsc__socket *s, size_t n) {
+    if (!s->tls) s->plain_off += n;
+    else if (n) wsc__tls_app_used(s->tls, n);
 }
 
 /* No more bytes will come: TCP end of stream, or TLS closed. */
@@ -7658,18 +7699,22 @@ static int wsc__on_frame(wsc__socket *s, int ev) {
 }
 
 #ifndef WSCLIENT_SMALL
-/* Plain TCP: the rest of a large frame's payload read straight into the
-   message, as much as the kernel has in one call, where the receive
-   buffer would take it 16 KiB a call and copy it once more. Returns the
-   bytes taken (0: none, or no such frame now), -1 failed. */
+/* The rest of a large frame's payload read straight into the message:
+   on plain TCP as much as the kernel has in one call, where the receive
+   buffer would take it 16 KiB a call and copy it once more; over TLS a
+   record at a time, where the backend can (wsc__tls_read_now). Returns
+   the bytes taken (0: none, or no such frame now), -1 failed. */
 static long wsc__receive_payload(wsc__socket *s) {
     wsc__u8 *room;
     size_t n;
     long k;
     int ev;
-    if (s->tls || s->plain_off < s->plain_len || s->eof || s->close_received) return 0;
+    if (s->close_received) return 0;
+    if (s->tls ? !WSC__TLS_READ_NOW || wsc__tls_app_in(s->tls, &n) : s->plain_off < s->plain_len || s->eof) return 0; /* bytes wait in a buffer */
     if (!(room = wsc__rx_room(&s->rx, WSC__PLAIN_RX, &n))) return 0;
-    if ((k = wsc__io_recv(s, room, n < WSC__RX_STRAIGHT ? n : WSC__RX_STRAIGHT)) <= 0) return k;
+    if (s->tls) k = (long)wsc__tls_read_now(s->tls, room, n);
+    else k = wsc__io_recv(s, room, n < WSC__RX_STRAIGHT ? n : WSC__RX_STRAIGHT);
+    if (k <= 0) return k;
     ev = wsc__rx_landed(&s->rx, (size_t)k);
     return ev == WSC__RX_MORE || wsc__on_frame(s, ev) ? k : -1;
 }
@@ -7694,12 +7739,12 @@ static int wsc__receive(wsc__socket *s) {
 #endif
         if (wsc__stream_peek(s, &p, &n) < 0) return -1;
         if (n == 0) break;
-        if (s->close_received) { wsc__stream_consume(s, n); taken += n; moved = 1; continue; } /* §5.5.1: nothing after close */
+        if (s->close_received) { wsc__stream_used(s, n); taken += n; moved = 1; continue; } /* §5.5.1: nothing after close */
 #ifndef WSCLIENT_SMALL
-        if ((used = wsc__receive_small(s, p, n, WSC__RX_BUDGET - taken)) != 0) { wsc__stream_consume(s, used); taken += used; moved = 1; continue; }
+        if ((used = wsc__receive_small(s, p, n, WSC__RX_BUDGET - taken)) != 0) { wsc__stream_used(s, used); taken += used; moved = 1; continue; }
 #endif
         ev = wsc__rx_feed(&s->rx, p, n, &used);
-        wsc__stream_consume(s, used);
+        wsc__stream_used(s, used);
         taken += used;
         moved = 1;
         if (ev != WSC__RX_MORE && !wsc__on_frame(s, ev)) return -1;

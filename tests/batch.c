@@ -547,12 +547,17 @@ static int halves_intact(const unsigned char *p, long n) {
 /* Half a large message is in when the read comes: the rest goes straight
    into the reader's buffer, so the library copies the half that came
    before, not the whole message after (a second copy of every byte). Over
-   TLS the rest is copied once, out of the TLS library's buffer. */
+   BearSSL the rest is copied once out of its record buffer; OpenSSL and
+   plain TCP read it in place, but for a record or so. */
 TEST(a_message_begun_before_its_read_goes_on_in_the_readers_buffer) {
     static unsigned char buf[HALVES + 1];
     int tls, binary = -1;
     for (tls = 0; tls <= 1; tls++) {
+#ifdef WSCLIENT_TLS_OPENSSL
+        size_t bound = HALVES / 2 + 33 * 1024;
+#else
         size_t bound = tls ? HALVES + 16 * 1024 : HALVES / 2 + 16 * 1024;
+#endif
         long n;
         if (!halves_open("h", tls, "")) continue;
         CHECK(wsc_write("h", "go"));
