@@ -37,8 +37,9 @@ Behaviour by request path (the upgrade request is always read whole first):
   /halves?size=N&delay=MS&end=E   answer 101; at each client message, after
                 MS ms: the first half of a binary message of N bytes (byte i is
                 (i * 7 + 3) % 251), then its second half and a text message
-                "end"; then answers the client's close. With end=fin (TCP FIN), notify (TLS close_notify, then
-                FIN) or rst (RST), the connection ends after the first half.
+                "end"; then answers the client's close. With end=fin (TCP
+                FIN), notify (TLS close_notify, then FIN) or rst (RST), the
+                connection ends after the first half.
 Anything else gets HTTP 404.
 """
 import argparse
