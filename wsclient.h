@@ -5361,6 +5361,19 @@ static void wsc__ossl_shutdown(wsc__tls *t) {
         (void)wsc__ossl_check(t, r);
 }
 
+/* One SSL_read into p[0..n): how many bytes came, 0 for none now or an
+   end (then OpenSSL holds no whole record: not unasked any more). */
+static size_t wsc__ossl_read(wsc__tls *t, wsc__u8 *p, size_t n) {
+    int r = SSL_read(t->ssl, p, (int)n);
+    if (r > 0) {
+        t->app_seen = 1;
+        return (size_t)r;
+    }
+    (void)wsc__ossl_check(t, r);
+    t->unasked = 0;
+    return 0;
+}
+
 /* Runs OpenSSL on the transport: the handshake, then the bytes to write,
    the close_notify asked for, and the records read while in has room. */
 static void wsc__ossl_run(wsc__tls *t) {
@@ -5378,13 +5391,9 @@ static void wsc__ossl_run(wsc__tls *t) {
     wsc__ossl_push(t);
     if (t->close_started && !t->out_len) wsc__ossl_shutdown(t);
     while (!t->dead && !t->peer_closed && t->in_len < WSC__OSSL_IN) {
-        if ((r = SSL_read(t->ssl, t->in + t->in_len, (int)(WSC__OSSL_IN - t->in_len))) <= 0) {
-            (void)wsc__ossl_check(t, r);
-            t->unasked = 0; /* it holds no whole record now */
-            break;
-        }
-        t->in_len += (size_t)r;
-        t->app_seen = 1;
+        size_t k = wsc__ossl_read(t, t->in + t->in_len, WSC__OSSL_IN - t->in_len);
+        if (!k) break;
+        t->in_len += k;
     }
     if (t->peer_closed) wsc__ossl_shutdown(t); /* answered, as BearSSL does */
 }
@@ -5468,18 +5477,12 @@ static void wsc__tls_app_taken(wsc__tls *t, size_t k) {
    or the connection ended (the state says how). */
 #define WSC__TLS_READ_NOW 1
 static size_t wsc__tls_read_now(wsc__tls *t, wsc__u8 *p, size_t n) {
-    int r;
+    size_t k;
     if (t->in_len || t->dead || t->peer_closed) return 0;
-    if (n > 0x40000000u) n = 0x40000000u;
     wsc__ossl_errors_off();
-    if ((r = SSL_read(t->ssl, p, (int)n)) > 0) {
-        t->app_seen = 1;
-        return (size_t)r;
-    }
-    (void)wsc__ossl_check(t, r);
-    t->unasked = 0;
-    if (t->peer_closed) wsc__ossl_shutdown(t); /* answered, as wsc__ossl_run does */
-    return 0;
+    if ((k = wsc__ossl_read(t, p, n < 0x40000000u ? n : 0x40000000u)) == 0 && t->peer_closed)
+        wsc__ossl_shutdown(t); /* answered, as wsc__ossl_run does */
+    return k;
 }
 
 /* Queues close_notify after what is still to be written. */
