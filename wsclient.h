@@ -1428,6 +1428,8 @@ typedef struct wsc__rx {
     size_t spare_bytes;
     unsigned spare_used;   /* when one was last kept or taken (ms, cut to 32 bits) */
     int spare_fresh;       /* kept or taken since the socket last looked */
+    size_t spare_peak;     /* the most the queue held since spare_tick: what may be kept */
+    unsigned spare_tick;   /* when spare_peak started (ms, cut to 32 bits) */
     wsc__u8 *direct;       /* a waiting reader's buffer: the next message goes
                               straight into it (one copy, not two)       */
     size_t direct_cap;
@@ -1465,16 +1467,17 @@ static void wsc__rx_free(wsc__rx *rx) {
    message to come. A malloc per message made glibc give the heap's top back
    whenever the queue ran dry and fault it in again at the next burst (5
    page faults per 64 KiB message in a stream), so every buffer of a burst
-   is kept, up to WSCLIENT_MAX_MESSAGE bytes (what the queue may hold), and
-   all are freed once the socket has used none for a second
-   (wsc__rx_spares_age). The no-heap build keeps one: its arena is the
-   socket's whole memory. A buffer holds its link and capacity. */
+   is kept, up to the most the queue held lately (spare_peak: a buffer no
+   message fits is not kept past what a burst needs), and all are freed
+   once the socket has used none for a second (wsc__rx_spares_age). The
+   no-heap build keeps one: its arena is the socket's whole memory. A
+   buffer holds its link and capacity. */
 #define WSC__SPARE_LINK (sizeof(wsc__u8 *) + sizeof(size_t))
 static void wsc__rx_recycle(wsc__rx *rx, wsc__u8 *buf, size_t cap) {
 #ifdef WSCLIENT_NO_HEAP
     int full = rx->spare != NULL;
 #else
-    int full = rx->spare_bytes + cap > WSCLIENT_MAX_MESSAGE;
+    int full = rx->spare_bytes + cap > rx->spare_peak || rx->spare_bytes + cap > WSCLIENT_MAX_MESSAGE;
 #endif
     if (!WSC__FAST || full || cap < WSC__SPARE_LINK) { wsc__free(rx->mem, buf); return; }
     memcpy(buf, &rx->spare, sizeof rx->spare);
@@ -1513,14 +1516,22 @@ static void wsc__rx_spares_trim(wsc__rx *rx, size_t limit) {
 
 static void wsc__rx_spares_free(wsc__rx *rx) { wsc__rx_spares_trim(rx, 0); }
 
-/* Frees the kept buffers when none was kept or taken for a second; now
-   is the time in ms cut to 32 bits (wsc__advance's slice). */
-static void wsc__rx_spares_age(wsc__rx *rx, unsigned now) {
+/* Frees the kept buffers when none was kept or taken for a second, and
+   once a second trims them to the most the queue held in it: a burst's
+   buffers serve the bursts like it, not a stream of smaller ones for good.
+   now: the time in ms cut to 32 bits (wsc__advance's slice); queued: the
+   queue's bytes now, where the next second's most starts. */
+static void wsc__rx_spares_age(wsc__rx *rx, unsigned now, size_t queued) {
     if (rx->spare_fresh) {
         rx->spare_fresh = 0;
         rx->spare_used = now;
     } else if (now - rx->spare_used >= 1000u) {
         wsc__rx_spares_free(rx);
+    }
+    if (now - rx->spare_tick >= 1000u) {
+        wsc__rx_spares_trim(rx, rx->spare_peak);
+        rx->spare_peak = queued;
+        rx->spare_tick = now;
     }
 }
 
@@ -7485,6 +7496,7 @@ static void wsc__queue_chain(wsc__socket *s, wsc__msg *first, wsc__msg *last, si
     else s->queue = first;
     s->queue_tail = last;
     s->queued_bytes += cost;
+    if (WSC__FAST && s->queued_bytes > s->rx.spare_peak) s->rx.spare_peak = s->queued_bytes;
     if (WSC__FAST && s->rx.spare)
         wsc__rx_spares_trim(&s->rx, s->queued_bytes < WSCLIENT_MAX_MESSAGE ? WSCLIENT_MAX_MESSAGE - s->queued_bytes : 0);
 }
@@ -7821,7 +7833,7 @@ static void wsc__advance(wsc__socket *s) {
     wsc__hold(s); /* an inline lookup lets go of the lock (wsc__lookup_inline) */
 #endif
     s->slice = (unsigned)wsc__now_ms();
-    if (WSC__FAST && s->rx.spare) wsc__rx_spares_age(&s->rx, s->slice);
+    if (WSC__FAST && s->rx.spare) wsc__rx_spares_age(&s->rx, s->slice, s->queued_bytes);
 #ifndef WSCLIENT_SMALL
     if (WSC__RETRYING(s) && wsc__now_ms() >= s->retry_at) wsc__retry(s); /* (slice is cut to 32 bits) */
 #endif

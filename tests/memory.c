@@ -21,7 +21,8 @@
      - the buffers of large messages are kept between bursts (read: no large
        block taken after the first; delivered to a callback: at most one for
        each message that waited at once), give way to a queue that fills, and
-       are freed after a second unused. */
+       are freed after a second unused; all kept stay within what the queue
+       held, whatever sizes the bursts' runs come in. */
 #define _POSIX_C_SOURCE 200809L /* the implementation comes after system headers here */
 #include <stddef.h>
 #include <stdlib.h>
@@ -518,6 +519,41 @@ TEST(run_blocks_kept_between_runs) {
     CHECKF(!undercounted, "%d rounds whose queue held more than it counted", undercounted);
     CHECK(wsc_close("rb") == 1 && ca.live == before);
 }
+
+/* Bursts of small messages, a different count and size each: their runs
+   come in sizes the kept blocks often do not fit. A block is kept for the
+   bursts after it only while all kept stay within what the queue held: a
+   kept block that no run fits is never taken again, and the kept bytes
+   once grew a block a burst or so up to WSCLIENT_MAX_MESSAGE (to 24 MB in
+   a stream of 20 M messages of 16 bytes at the default bound). */
+TEST(kept_blocks_stay_within_what_the_queue_held) {
+    static char out[128], in[129];
+    size_t most_queued = 0, most_kept = 0;
+    int round, i, k = 0, size = 0, ok = 1;
+    wsc__socket *s;
+    if (!wsc_connect("kq", "127.0.0.1", plain_port, "/echo", NULL, 5000)) { CHECKF(0, "%s", wsc_error_info()); return; }
+    s = wsc__g.slots[wsc__find("kq")];
+    for (round = 0; round < 150 && ok; round++) {
+        k = 20 + round * 37 % 180;
+        size = 16 + round * 13 % 100;
+        for (i = 0; i < k && ok; i++) {
+            memset(out, 'a' + (round + i) % 26, (size_t)size);
+            ok = wsc_write_more("kq", out, (size_t)size, 1);
+        }
+        ok = ok && wsc_flush("kq") && queued_messages(s, k);
+        if (s->queued_bytes > most_queued) most_queued = s->queued_bytes;
+        for (i = 0; i < k && ok; i++) {
+            memset(out, 'a' + (round + i) % 26, (size_t)size);
+            ok = wsc_read("kq", in, sizeof in, 5000, NULL) == (long)size && memcmp(in, out, (size_t)size) == 0;
+        }
+        if (s->rx.spare_bytes > most_kept) most_kept = s->rx.spare_bytes;
+    }
+    CHECKF(ok, "round %d (%d messages of %d bytes), message %d: %s", round - 1, k, size, i, wsc_error_info());
+    printf("  at most %lu bytes queued, %lu kept\n", (unsigned long)most_queued, (unsigned long)most_kept);
+    CHECKF(most_kept <= most_queued, "%lu bytes kept, where the queue held at most %lu", (unsigned long)most_kept,
+           (unsigned long)most_queued);
+    CHECK(wsc_close("kq") == 1);
+}
 #endif
 
 /* ---- a write in parts that met an allocation failure ---- */
@@ -585,6 +621,7 @@ int main(void) {
 #if !defined(WSCLIENT_NO_HEAP) && WSC__FAST
     RUN(message_buffers_kept_between_bursts);
     RUN(run_blocks_kept_between_runs);
+    RUN(kept_blocks_stay_within_what_the_queue_held);
 #endif
 #ifndef WSCLIENT_NO_HEAP
     RUN(write_part_failure_leaves_no_state);
