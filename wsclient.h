@@ -975,6 +975,12 @@ static void wsc__lock_real(int always) {
 #define WSC__FAST 1
 #define WSC__WORDS 1
 #endif
+/* C99's inline, which MSVC's C compiler knows only as __inline outside its C11 mode. */
+#if defined(_MSC_VER) && !defined(__cplusplus)
+#define WSC__INLINE_FN __inline
+#else
+#define WSC__INLINE_FN inline
+#endif
 /* WSC__PROXY: the HTTP CONNECT proxy of the built-in TCP (docs/api.md
    "Proxies"); neither the small build nor a build without sockets has it. */
 #if !defined(WSCLIENT_SMALL) && !defined(WSCLIENT_NO_SOCKETS)
@@ -8342,7 +8348,7 @@ static int wsc__find_hashed(const char *name) {
 
 /* The socket the last call found, if name is its name: calls come in runs
    on one socket (names are short: a loop is cheaper than a call to strcmp). */
-static wsc__socket *wsc__found(const char *name) {
+static WSC__INLINE_FN wsc__socket *wsc__found(const char *name) {
     wsc__socket *s = wsc__g.slots[wsc__g.found];
     const char *a = name, *b;
     if (!s || !name) return NULL;
